@@ -1,0 +1,35 @@
+"""Anxin (安心): the WeChat Official Account bot and mini-program backend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import ConfigError, load_config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
+    from bot import cli, db, errors, health, logs, migrate, wechat
+    from bot.handlers import load_handlers
+
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_config(config)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings["ANXIN_SECRET_KEY"]
+
+    logs.init_app(app)
+    database = db.Database()
+    database.init_app(app)
+    errors.init_app(app)
+    load_handlers()
+    wechat.init_app(app)
+    health.init_app(app)
+    migrate.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+__all__ = ["ConfigError", "create_app"]

@@ -1,0 +1,95 @@
+"""The chat's own vocabulary: the message a handler receives and the replies it returns.
+
+Nothing here knows Flask or WeChat's XML; the ``/wechat`` view translates at the edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+VISITOR = "visitor"
+NURSE = "nurse"
+PARENT = "parent"
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message or event from a WeChat user, already verified and parsed."""
+
+    openid: str
+    account: str  # our Official Account's id (ToUserName)
+    msg_type: str  # text, image, voice, video, location, link, event, ...
+    created_at: dt.datetime
+    create_time: int  # WeChat's CreateTime, seconds since the epoch
+    msg_id: str | None = None
+    text: str = ""
+    event: str = ""  # lower-case: subscribe, unsubscribe, scan, click, ...
+    event_key: str = ""
+    media_id: str = ""
+    pic_url: str = ""
+
+    @property
+    def dedup_key(self) -> str:
+        """WeChat's identity of a push: MsgId, or sender + CreateTime + Event for events."""
+        if self.msg_type == "event" or not self.msg_id:
+            return f"evt:{self.openid}:{self.create_time}:{self.event}"
+        return f"msg:{self.msg_id}"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text reply."""
+
+    content: str
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    description: str = ""
+    url: str = ""
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class News:
+    """A news-card reply (WeChat shows at most one article in a passive reply)."""
+
+    articles: tuple[Article, ...]
+
+
+Reply = Text | News
+
+
+def reply_to_dict(reply: Reply | None) -> dict[str, Any] | None:
+    if reply is None:
+        return None
+    if isinstance(reply, Text):
+        return {"type": "text", "content": reply.content}
+    return {"type": "news", "articles": [asdict(a) for a in reply.articles]}
+
+
+def reply_from_dict(data: Mapping[str, Any] | None) -> Reply | None:
+    if data is None:
+        return None
+    if data["type"] == "text":
+        return Text(data["content"])
+    return News(tuple(Article(**a) for a in data["articles"]))
+
+
+@dataclass
+class ChatContext:
+    """What a handler gets: the message, who sent it, and a database session to work in."""
+
+    session: Session
+    message: ChatMessage
+    roles: frozenset[str]
+    settings: Mapping[str, Any]
+    now: dt.datetime
+    match: Any = None  # the regex match of the command that fired
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,50 @@
+"""Command-line tools that are not about the schema: the chat simulator, demo data."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import requests
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from bot.wechat.simulator import WeChatSender, reply_text
+
+
+@click.command("chat")
+@click.option("--as", "openid", required=True, help="The sender's openid, e.g. demo-parent.")
+@click.option("--url", default=None, help="A running server, e.g. http://127.0.0.1:5000; default: in process.")
+@click.option("--event", "event", default=None, help="Send an event instead of text: subscribe, SCAN, ...")
+@click.option("--key", "event_key", default="", help="The event's EventKey (e.g. qrscene_badge_CODE).")
+@click.option("--safe", is_flag=True, help="Encrypt the push as in safe mode (needs ANXIN_WECHAT_AES_KEY).")
+@click.argument("text", required=False, default="")
+@with_appcontext
+def chat_command(openid: str, url: str | None, event: str | None, event_key: str, safe: bool, text: str) -> None:
+    """Send a correctly signed WeChat message and print the reply."""
+    settings = current_app.config
+    if safe and not settings.get("ANXIN_WECHAT_AES_KEY"):
+        raise click.UsageError("--safe needs ANXIN_WECHAT_AES_KEY to be set")
+    if not event and not text:
+        raise click.UsageError('give the TEXT to send, or --event subscribe')
+    sender = WeChatSender.from_settings(settings, safe=safe)
+    body = sender.event(openid, event, event_key) if event else sender.text(openid, text)
+    params, data = sender.sign(body)
+    headers = {"Content-Type": "text/xml"}
+    if url:
+        try:
+            res = requests.post(f"{url.rstrip('/')}/wechat", params=params, data=data, headers=headers, timeout=10)
+        except requests.RequestException as exc:
+            raise click.ClickException(f"cannot reach {url}: {exc}") from None
+        status, content = res.status_code, res.content
+    else:
+        res = current_app.test_client().post("/wechat", query_string=params, data=data, headers=headers)
+        status, content = res.status_code, res.get_data()
+    if status != 200:
+        click.echo(f"HTTP {status}: {content.decode('utf-8', 'replace')}", err=True)
+        sys.exit(1)
+    click.echo(reply_text(sender.read_reply(content)))
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(chat_command)

@@ -1,0 +1,185 @@
+"""Database engine, sessions and the declarative base.
+
+SQLite is the embedded default and MySQL/MariaDB the production database. Both
+are set up here so that concurrent writers behave the same way on each:
+
+* SQLite runs in WAL mode, waits for locks (``busy_timeout``) and starts every
+  transaction with ``BEGIN IMMEDIATE``: a transaction that will write takes the
+  write lock up front, so two processes never deadlock upgrading a read lock,
+  and a read-then-write (check, then refresh a token) is atomic across processes.
+  ``reader_session`` opts out (``BEGIN DEFERRED``) for work that only reads.
+* MySQL runs at READ COMMITTED with utf8mb4, so a transaction that waited on a
+  unique key sees the row the other one committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware (UTC).
+
+    MySQL's DATETIME has no zone and SQLite has no date type at all; storing UTC
+    and attaching the zone on the way out keeps both identical.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects.mysql import DATETIME
+
+            return dialect.type_descriptor(DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column; attach a time zone")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    path = Path(instance_path) / "anxin.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine tuned for concurrent writers on SQLite or MySQL/MariaDB."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        isolation_level="READ COMMITTED",
+        **kwargs,
+    )
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (see below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The app's engine and session factory; one per Flask app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+        self.reader_factory: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["ANXIN_DATABASE_URL"] or default_sqlite_url(app.instance_path)
+        app.config["ANXIN_DATABASE_URL"] = url
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions that mostly read; on SQLite they take the write lock only when they write.
+        self.reader_factory = sessionmaker(
+            self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+        app.extensions["anxin_db"] = self
+        app.teardown_appcontext(self._close_session)
+
+    def session(self) -> Session:
+        """Return the session of the current app context, opening it on first use."""
+        if "db_session" not in g:
+            assert self.session_factory is not None, "Database.init_app was not called"
+            g.db_session = self.session_factory()
+        return g.db_session
+
+    @contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """Open a session of its own, outside the request's (for jobs and side work)."""
+        assert self.session_factory is not None
+        with self.session_factory() as session:
+            yield session
+
+    @contextmanager
+    def reader_session(self) -> Iterator[Session]:
+        """Open a session that does not hold SQLite's write lock while it only reads."""
+        assert self.reader_factory is not None
+        with self.reader_factory() as session:
+            yield session
+
+    def ping(self) -> bool:
+        assert self.engine is not None
+        with self.engine.execution_options(sqlite_begin="DEFERRED").connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_db(app: Flask | None = None) -> Database:
+    from flask import current_app
+
+    return (app or current_app).extensions["anxin_db"]
+
+
+def get_session() -> Session:
+    """Return the current app context's session."""
+    return get_db().session()

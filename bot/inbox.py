@@ -1,0 +1,89 @@
+"""Process each WeChat push exactly once, however many copies arrive and wherever.
+
+WeChat resends a message it got no answer to within five seconds, up to three
+times, and the copies may land on different workers at the same moment. The
+``inbound_message`` row is inserted first, in the same transaction as everything
+the message causes: a second copy blocks on the unique key until the first
+commits, then finds the row and answers with the stored reply. If the first
+copy fails, its transaction (row included) rolls back and a retry processes it
+afresh, so nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.chat import ChatContext, ChatMessage, Reply, reply_from_dict, reply_to_dict
+from bot.db import utcnow
+from bot.handlers import dispatch, roles_of
+from bot.models import ChatUser, InboundMessage
+
+log = logging.getLogger("anxin.inbox")
+
+# Pushes that WeChat sends on its own, not because the user did something; they
+# do not open the 48-hour customer-service window.
+_PASSIVE_EVENTS = {"unsubscribe", "templatesendjobfinish", "subscribe_msg_sent_event", "location"}
+
+
+def receive(
+    session_factory: sessionmaker[Session], message: ChatMessage, settings: Mapping[str, Any]
+) -> Reply | None:
+    """Process ``message`` once and return its reply (the stored one for a repeat)."""
+    with session_factory() as session:
+        try:
+            with session.begin():
+                record = InboundMessage(
+                    dedup_key=message.dedup_key,
+                    openid=message.openid,
+                    msg_type=message.event if message.msg_type == "event" else message.msg_type,
+                )
+                session.add(record)
+                session.flush()  # a concurrent copy waits here, then fails on the unique key
+                _touch_user(session, message)
+                ctx = ChatContext(
+                    session=session,
+                    message=message,
+                    roles=roles_of(session, message.openid),
+                    settings=settings,
+                    now=utcnow(),
+                )
+                handler, reply = dispatch(ctx)
+                record.handler = handler
+                data = reply_to_dict(reply)
+                record.reply = json.dumps(data, ensure_ascii=False) if data else None
+        except IntegrityError:
+            session.rollback()
+            row = session.execute(
+                select(InboundMessage.id, InboundMessage.reply).where(
+                    InboundMessage.dedup_key == message.dedup_key
+                )
+            ).first()
+            if row is None:
+                raise  # a constraint of the handler's own, not a repeat
+            log.info("chat.repeat", extra={"fields": {"dedup_key": message.dedup_key}})
+            return reply_from_dict(json.loads(row.reply)) if row.reply else None
+    log.info(
+        "chat.handled",
+        extra={"fields": {"dedup_key": message.dedup_key, "handler": handler, "openid": message.openid}},
+    )
+    return reply
+
+
+def _touch_user(session: Session, message: ChatMessage) -> None:
+    user = session.scalar(select(ChatUser).where(ChatUser.openid == message.openid))
+    if user is None:
+        user = ChatUser(openid=message.openid)
+        try:
+            with session.begin_nested():
+                session.add(user)
+        except IntegrityError:  # created by a concurrent message of the same user
+            user = session.scalars(select(ChatUser).where(ChatUser.openid == message.openid)).one()
+    if not (message.msg_type == "event" and message.event in _PASSIVE_EVENTS):
+        user.last_message_at = message.created_at

@@ -1,0 +1,65 @@
+"""What the server keeps of the WeChat side: chat users, seen messages, access tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, utcnow
+
+
+class ChatUser(Base):
+    """A WeChat user of the Official Account, known by the openid WeChat gives us."""
+
+    __tablename__ = "chat_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # WeChat allows customer-service messages only within 48 hours of this.
+    last_message_at: Mapped[dt.datetime | None]
+    subscribed: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<ChatUser {self.openid}>"
+
+
+class InboundMessage(Base):
+    """One message or event WeChat pushed to us, kept so that a retry is answered, not redone.
+
+    ``dedup_key`` is the MsgId for messages and sender + CreateTime + Event for events
+    (WeChat's own rule). The row is written in the same transaction as everything the
+    message caused, so it exists exactly when the message was processed.
+    """
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(191), unique=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    msg_type: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    handler: Mapped[str | None] = mapped_column(String(64))
+    # The reply we gave, as JSON (bot.chat.reply_to_dict); NULL means we answered "success".
+    reply: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_inbound_message_openid_received_at", "openid", "received_at"),)
+
+    def __repr__(self) -> str:
+        return f"<InboundMessage {self.dedup_key}>"
+
+
+class AccessToken(Base):
+    """The cached WeChat access token of one app id, shared by every process."""
+
+    __tablename__ = "access_token"
+
+    appid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(512))
+    expires_at: Mapped[dt.datetime | None]
+    refreshed_at: Mapped[dt.datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<AccessToken {self.appid} until {self.expires_at}>"

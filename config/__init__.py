@@ -1,0 +1,172 @@
+"""Configuration: one class reading the ``ANXIN_*`` environment variables.
+
+Every setting is optional; the defaults give a working development server on
+SQLite. ``load_config`` validates what it reads so that a bad value stops the
+process at start with a message that names the variable, instead of failing
+on the first request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import warnings
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEV_SECRET_KEY = "anxin-development-key-change-me"
+
+
+class ConfigError(ValueError):
+    """A setting cannot be used; the message names the variable and the fix."""
+
+
+class Config:
+    """Defaults for every ``ANXIN_*`` setting (see CONTRACT.md, "Running it")."""
+
+    ANXIN_DATABASE_URL: str | None = None  # None: SQLite file instance/anxin.db
+    ANXIN_SECRET_KEY: str = DEV_SECRET_KEY
+    ANXIN_WECHAT_TOKEN: str = "anxin-dev-token"
+    ANXIN_WECHAT_APPID: str = "wx0000000000dev0a"
+    ANXIN_WECHAT_SECRET: str = "anxin-dev-secret"
+    ANXIN_WECHAT_AES_KEY: str | None = None
+    ANXIN_MP_APPID: str = "wx0000000000dev0m"
+    ANXIN_MP_SECRET: str = "anxin-dev-mp-secret"
+    ANXIN_WECHAT_API_BASE: str = "https://api.weixin.qq.com"
+    ANXIN_WECHAT_TIMEOUT: float = 5.0
+    ANXIN_PUBLIC_URL: str = "http://127.0.0.1:5000"
+    ANXIN_TIMEZONE: str = "Asia/Shanghai"
+    ANXIN_SCHEDULER: str = "off"
+    ANXIN_REDIS_URL: str | None = None
+    ANXIN_LOG_FORMAT: str = "json"  # json | text
+    ANXIN_LOG_LEVEL: str = "INFO"
+    # WeChat pushes at most a few KiB; anything larger is not a WeChat message.
+    ANXIN_WECHAT_MAX_BODY: int = 64 * 1024
+
+
+class TestConfig(Config):
+    """Settings the test suite starts from; tests override the database URL and API base."""
+
+    ANXIN_SECRET_KEY = "anxin-test-key"
+    ANXIN_WECHAT_TOKEN = "anxin-test-token"
+    ANXIN_WECHAT_APPID = "wx00000000test00a"
+    ANXIN_WECHAT_SECRET = "anxin-test-secret"
+    ANXIN_WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    ANXIN_WECHAT_TIMEOUT = 2.0
+    ANXIN_LOG_FORMAT = "text"
+    ANXIN_LOG_LEVEL = "WARNING"
+
+
+def test_settings(**overrides: Any) -> dict[str, Any]:
+    """Every setting of TestConfig, so that nothing in the environment leaks into a test app."""
+    return {**_defaults(TestConfig), **overrides}
+
+
+_FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT"}
+_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY"}
+
+
+def _defaults(base: type[Config]) -> dict[str, Any]:
+    return {key: getattr(base, key) for key in dir(base) if key.startswith("ANXIN_")}
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    base: type[Config] = Config,
+) -> dict[str, Any]:
+    """Return the validated settings: defaults, then the environment, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    settings = _defaults(base)
+    for key in settings:
+        raw = environ.get(key)
+        if raw is None or raw == "":
+            continue
+        if key in _FLOAT_KEYS:
+            settings[key] = _number(key, raw, float)
+        elif key in _INT_KEYS:
+            settings[key] = _number(key, raw, int)
+        else:
+            settings[key] = raw
+    if overrides:
+        settings.update(overrides)
+    validate(settings)
+    return settings
+
+
+def _number(key: str, raw: str, kind: type) -> Any:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{key}={raw!r} is not a number") from None
+
+
+def validate(settings: Mapping[str, Any]) -> None:
+    """Raise ConfigError for any setting the server could not run with."""
+    url = settings.get("ANXIN_DATABASE_URL")
+    if url:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(
+                f"ANXIN_DATABASE_URL={url!r} is not a database URL; expected e.g. "
+                "sqlite:///instance/anxin.db or "
+                "mysql+pymysql://user:pw@host/db?charset=utf8mb4"
+            ) from None
+        if parsed.get_backend_name() not in ("sqlite", "mysql", "mariadb"):
+            raise ConfigError(
+                f"ANXIN_DATABASE_URL uses {parsed.get_backend_name()!r}; "
+                "Anxin supports SQLite and MySQL/MariaDB"
+            )
+        if parsed.get_backend_name() in ("mysql", "mariadb") and (
+            parsed.query.get("charset", "utf8mb4") != "utf8mb4"
+        ):
+            raise ConfigError(
+                "ANXIN_DATABASE_URL must use charset=utf8mb4 so that emoji and rare "
+                "characters in names and comments survive"
+            )
+
+    aes_key = settings.get("ANXIN_WECHAT_AES_KEY")
+    if aes_key:
+        if len(aes_key) != 43:
+            raise ConfigError(
+                f"ANXIN_WECHAT_AES_KEY must be the 43-character EncodingAESKey from the "
+                f"Official Account console; got {len(aes_key)} characters"
+            )
+        try:
+            decoded = base64.b64decode(aes_key + "=", validate=True)
+        except binascii.Error:
+            decoded = b""
+        if len(decoded) != 32:
+            raise ConfigError("ANXIN_WECHAT_AES_KEY is not a valid EncodingAESKey (base64 of 32 bytes)")
+
+    try:
+        ZoneInfo(settings["ANXIN_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"ANXIN_TIMEZONE={settings['ANXIN_TIMEZONE']!r} is not a time zone name") from None
+
+    if settings["ANXIN_SCHEDULER"] not in ("on", "off"):
+        raise ConfigError("ANXIN_SCHEDULER must be 'on' or 'off'")
+
+    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL"):
+        if not str(settings[key]).startswith(("http://", "https://")):
+            raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
+
+    if settings["ANXIN_WECHAT_TIMEOUT"] <= 0:
+        raise ConfigError("ANXIN_WECHAT_TIMEOUT must be positive")
+
+    if settings["ANXIN_SECRET_KEY"] == DEV_SECRET_KEY:
+        warnings.warn(
+            "ANXIN_SECRET_KEY is not set: using the development key; set it in production",
+            DevelopmentKeyWarning,
+            stacklevel=3,
+        )
+
+
+class DevelopmentKeyWarning(UserWarning):
+    """Running with the built-in development secret key."""
