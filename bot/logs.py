@@ -34,6 +34,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
+            "pid": record.process,
         }
         data.update(getattr(record, "fields", {}) or {})
         if record.exc_info:

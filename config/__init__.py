@@ -62,7 +62,7 @@ class TestConfig(Config):
     ANXIN_LOG_LEVEL = "WARNING"
 
 
-def test_settings(**overrides: Any) -> dict[str, Any]:
+def settings_for_tests(**overrides: Any) -> dict[str, Any]:
     """Every setting of TestConfig, so that nothing in the environment leaks into a test app."""
     return {**_defaults(TestConfig), **overrides}
 

@@ -23,14 +23,14 @@ from werkzeug.serving import make_server
 from bot import create_app
 from bot.db import Base, make_engine
 from bot.migrate import upgrade
-from config import test_settings
+from config import settings_for_tests
 from tests.fakes.wechat_api import WeChatApiFake
 
 MYSQL_SERVER_URL = os.environ.get("ANXIN_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4")
 REQUIRE_MYSQL = os.environ.get("ANXIN_TEST_REQUIRE_MYSQL") == "1"
 BACKENDS = [b for b in os.environ.get("ANXIN_TEST_BACKENDS", "sqlite,mysql").split(",") if b]
 
-SETTINGS = test_settings()
+SETTINGS = settings_for_tests()
 
 
 def mysql_server_connection() -> pymysql.Connection:

@@ -46,10 +46,8 @@ class TokenStore:
 
         ``stale`` is a token WeChat just refused: it is replaced even if not yet expired.
         """
-        self._ensure_row(appid)
         with self._sessions() as session, session.begin():
-            row = session.get(AccessToken, appid, with_for_update=True, populate_existing=True)
-            assert row is not None
+            row = self._locked_row(session, appid)
             now = utcnow()
             if (
                 row.token
@@ -66,15 +64,20 @@ class TokenStore:
             log.info("wechat.token_refreshed", extra={"fields": {"appid": appid, "expires_in": expires_in}})
             return token, row.expires_at
 
-    def _ensure_row(self, appid: str) -> None:
-        with self._sessions() as session:
-            if session.get(AccessToken, appid) is not None:
-                return
-            try:
-                with session.begin():
-                    session.add(AccessToken(appid=appid))
-            except IntegrityError:
-                pass  # another process created it first
+    @staticmethod
+    def _locked_row(session: Session, appid: str) -> AccessToken:
+        row = session.get(AccessToken, appid, with_for_update=True, populate_existing=True)
+        if row is not None:
+            return row
+        try:
+            with session.begin_nested():
+                row = AccessToken(appid=appid)
+                session.add(row)
+            return row
+        except IntegrityError:  # another process inserted it first; wait for its lock
+            row = session.get(AccessToken, appid, with_for_update=True, populate_existing=True)
+            assert row is not None
+            return row
 
 
 class WeChatApi(WeChatClient):

@@ -1,0 +1,71 @@
+"""Configuration from ANXIN_* variables, and clear start-up errors for bad values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import create_app
+from config import ConfigError, load_config, settings_for_tests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_need_no_environment(tmp_path: Path) -> None:
+    settings = load_config({"ANXIN_SECRET_KEY": "k"}, environ={})
+    assert settings["ANXIN_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+    assert settings["ANXIN_TIMEZONE"] == "Asia/Shanghai"
+    assert settings["ANXIN_DATABASE_URL"] is None
+
+
+def test_environment_overrides_defaults() -> None:
+    env = {"ANXIN_PUBLIC_URL": "https://anxin.example.cn", "ANXIN_WECHAT_TIMEOUT": "3.5", "ANXIN_SECRET_KEY": "k"}
+    settings = load_config(environ=env)
+    assert settings["ANXIN_PUBLIC_URL"] == "https://anxin.example.cn"
+    assert settings["ANXIN_WECHAT_TIMEOUT"] == 3.5
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("ANXIN_DATABASE_URL", "not a url at all", "is not a database URL"),
+        ("ANXIN_DATABASE_URL", "postgresql://localhost/anxin", "supports SQLite and MySQL/MariaDB"),
+        ("ANXIN_DATABASE_URL", "mysql+pymysql://root@localhost/anxin?charset=latin1", "charset=utf8mb4"),
+        ("ANXIN_WECHAT_AES_KEY", "tooshort", "43-character EncodingAESKey"),
+        ("ANXIN_WECHAT_AES_KEY", "!" * 43, "not a valid EncodingAESKey"),
+        ("ANXIN_TIMEZONE", "Mars/Olympus", "is not a time zone"),
+        ("ANXIN_SCHEDULER", "yes", "'on' or 'off'"),
+        ("ANXIN_WECHAT_API_BASE", "api.weixin.qq.com", "must start with http"),
+        ("ANXIN_WECHAT_TIMEOUT", "soon", "is not a number"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_variable_named(key: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        load_config(environ={key: value, "ANXIN_SECRET_KEY": "k"})
+
+
+def test_create_app_refuses_a_bad_aes_key() -> None:
+    with pytest.raises(ConfigError, match="ANXIN_WECHAT_AES_KEY"):
+        create_app(settings_for_tests(ANXIN_WECHAT_AES_KEY="x" * 42))
+
+
+def test_the_server_stops_at_start_with_a_clear_message(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update(ANXIN_WECHAT_AES_KEY="short", ANXIN_SECRET_KEY="k", ANXIN_DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "bot", "db", "current"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ANXIN_WECHAT_AES_KEY must be the 43-character EncodingAESKey" in result.stderr
+
+
+def test_missing_secret_key_warns() -> None:
+    from config import DevelopmentKeyWarning
+
+    with pytest.warns(DevelopmentKeyWarning):
+        load_config(environ={})
