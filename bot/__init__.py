@@ -12,7 +12,7 @@ from config import ConfigError, load_config
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
-    from bot import cli, db, errors, health, logs, migrate, wechat
+    from bot import admin, cli, db, errors, health, logs, migrate, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_handlers()
     wechat.init_app(app)
     health.init_app(app)
+    admin.init_app(app)
     migrate.init_app(app)
     cli.init_app(app)
     return app

@@ -46,5 +46,25 @@ def chat_command(openid: str, url: str | None, event: str | None, event_key: str
     click.echo(reply_text(sender.read_reply(content)))
 
 
+@click.command("create-agency")
+@click.argument("name")
+@with_appcontext
+def create_agency_command(name: str) -> None:
+    """Make an agency; its API key is the last line printed."""
+    from bot.db import get_db
+    from bot.errors import AnxinError
+    from bot.registry.agencies import create_agency
+
+    with get_db().new_session() as session, session.begin():
+        try:
+            agency, key = create_agency(session, name)
+        except AnxinError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"已创建机构 agency {agency.id}: {agency.name}")
+        click.echo("API 密钥只显示这一次，请妥善保存 (the API key is shown once):")
+    click.echo(key)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(chat_command)
+    app.cli.add_command(create_agency_command)

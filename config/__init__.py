@@ -43,6 +43,8 @@ class Config:
     ANXIN_TIMEZONE: str = "Asia/Shanghai"
     ANXIN_SCHEDULER: str = "off"
     ANXIN_REDIS_URL: str | None = None
+    # 32-byte key (base64) for personal data at rest; unset: derived from ANXIN_SECRET_KEY.
+    ANXIN_DATA_KEY: str | None = None
     ANXIN_LOG_FORMAT: str = "json"  # json | text
     ANXIN_LOG_LEVEL: str = "INFO"
     # WeChat pushes at most a few KiB; anything larger is not a WeChat message.
@@ -60,6 +62,7 @@ class TestConfig(Config):
     ANXIN_WECHAT_TIMEOUT = 2.0
     ANXIN_LOG_FORMAT = "text"
     ANXIN_LOG_LEVEL = "WARNING"
+    ANXIN_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLW9rISE="
 
 
 def settings_for_tests(**overrides: Any) -> dict[str, Any]:
@@ -144,6 +147,18 @@ def validate(settings: Mapping[str, Any]) -> None:
             decoded = b""
         if len(decoded) != 32:
             raise ConfigError("ANXIN_WECHAT_AES_KEY is not a valid EncodingAESKey (base64 of 32 bytes)")
+
+    data_key = settings.get("ANXIN_DATA_KEY")
+    if data_key:
+        try:
+            raw = base64.b64decode(data_key, validate=True)
+        except binascii.Error:
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError(
+                "ANXIN_DATA_KEY must be 32 random bytes in base64 "
+                "(python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())')"
+            )
 
     try:
         ZoneInfo(settings["ANXIN_TIMEZONE"])

@@ -1,6 +1,35 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.db import Base
+from bot.models.registry import (
+    VERIFICATION_KINDS,
+    VERIFICATION_STATUSES,
+    Agency,
+    Badge,
+    Binding,
+    Complaint,
+    Engagement,
+    Rating,
+    Verification,
+    Worker,
+    WorkerPhoto,
+)
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
-__all__ = ["AccessToken", "Base", "ChatUser", "InboundMessage"]
+__all__ = [
+    "VERIFICATION_KINDS",
+    "VERIFICATION_STATUSES",
+    "AccessToken",
+    "Agency",
+    "Badge",
+    "Base",
+    "Binding",
+    "ChatUser",
+    "Complaint",
+    "Engagement",
+    "InboundMessage",
+    "Rating",
+    "Verification",
+    "Worker",
+    "WorkerPhoto",
+]

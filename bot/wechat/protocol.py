@@ -11,13 +11,13 @@ import datetime as dt
 import hmac
 import re
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import ArticlesReply, TextReply
 from wechatpy.utils import WeChatSigner
-from xml.parsers.expat import ExpatError
 
 from bot.chat import ChatMessage, News, Reply, Text
 

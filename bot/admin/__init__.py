@@ -1,0 +1,50 @@
+"""The agency API, ``/admin/v1``: ``Authorization: Bearer AGENCY_KEY``.
+
+Each module of this package adds its routes to ``bp``; ``init_app`` imports them
+all. An agency sees only its own workers and engagements: routes look records up
+through ``current_agency()`` and answer 404 for anyone else's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+from flask import Blueprint, Flask, g, request
+
+from bot.db import get_session
+from bot.errors import Unauthorized
+from bot.models import Agency
+from bot.registry.agencies import agency_for_key
+from bot.validation import json_object
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
+
+
+@bp.before_request
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("需要机构 API 密钥 (Authorization: Bearer AGENCY_KEY)", code="no_token")
+    agency = agency_for_key(get_session(), key.strip())
+    if agency is None:
+        raise Unauthorized("机构 API 密钥无效 (invalid agency key)", code="bad_token")
+    g.agency = agency
+
+
+def current_agency() -> Agency:
+    """The agency that made this request."""
+    return g.agency
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object, or a clear 400."""
+    return json_object(request.get_data(cache=True))
+
+
+def init_app(app: Flask) -> None:
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    app.register_blueprint(bp)

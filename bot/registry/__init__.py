@@ -1,0 +1,1 @@
+"""The agency registry: agencies, workers, verifications, badges. Domain code: no Flask."""
