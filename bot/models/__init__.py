@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.db import Base
+from bot.models.outbox import Notification
 from bot.models.registry import (
     VERIFICATION_KINDS,
     VERIFICATION_STATUSES,
@@ -28,6 +29,7 @@ __all__ = [
     "Complaint",
     "Engagement",
     "InboundMessage",
+    "Notification",
     "Rating",
     "Verification",
     "Worker",

@@ -1,0 +1,38 @@
+"""Queue notifications in the outbox. Domain code: no Flask.
+
+``enqueue`` is called inside the transaction of whatever caused the message, so
+the notification exists exactly when its cause does; the ``key`` makes queueing
+idempotent (a second enqueue with the same key is a no-op). Delivery lives in
+``bot.notify``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import Notification
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    openid: str,
+    kind: str,
+    text: str,
+    template: dict[str, Any] | None = None,
+) -> Notification | None:
+    """Queue a notification unless one with ``key`` exists; return the new row or None."""
+    if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+        return None
+    note = Notification(key=key[:191], openid=openid, kind=kind, text=text, template=template)
+    try:
+        with session.begin_nested():
+            session.add(note)
+    except IntegrityError:  # queued concurrently by another process
+        return None
+    return note
