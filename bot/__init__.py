@@ -12,6 +12,7 @@ from config import ConfigError, load_config
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
+    import miniprogram_api
     from bot import admin, cli, db, errors, health, logs, migrate, wechat
     from bot.handlers import load_handlers
 
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     wechat.init_app(app)
     health.init_app(app)
     admin.init_app(app)
+    miniprogram_api.init_app(app)
     migrate.init_app(app)
     cli.init_app(app)
     return app

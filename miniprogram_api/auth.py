@@ -1,0 +1,117 @@
+"""Mini-program login through WeChat ``jscode2session`` and our own signed session tokens.
+
+Doc: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import requests
+from flask import current_app, g, jsonify, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from bot.errors import AnxinError, BadRequest, TooManyRequests, Unauthorized, UpstreamError
+from bot.validation import json_object
+from bot.validation import text as text_field
+from miniprogram_api import bp
+
+log = logging.getLogger("anxin.mp")
+
+TOKEN_TTL = dt.timedelta(days=7)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["ANXIN_SECRET_KEY"], salt="anxin-mp-session")
+
+
+def issue_token(openid: str) -> str:
+    return _serializer().dumps({"openid": openid})
+
+
+def openid_for_token(token: str) -> str:
+    """The openid a session token was issued to; Unauthorized when bad or expired."""
+    try:
+        data = _serializer().loads(token, max_age=int(TOKEN_TTL.total_seconds()))
+    except SignatureExpired:
+        raise Unauthorized("登录已过期，请重新登录 (session expired)", code="token_expired") from None
+    except BadSignature:
+        raise Unauthorized("登录凭证无效，请重新登录 (invalid token)", code="bad_token") from None
+    if not isinstance(data, dict) or not isinstance(data.get("openid"), str):
+        raise Unauthorized("登录凭证无效，请重新登录 (invalid token)", code="bad_token")
+    return data["openid"]
+
+
+def login_required(view: F) -> F:
+    """Resolve ``Authorization: Bearer TOKEN`` to ``g.mp_openid`` or answer 401."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("请先登录 (Authorization: Bearer TOKEN)", code="no_token")
+        g.mp_openid = openid_for_token(token.strip())
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def current_openid() -> str:
+    """The mini-program user of this request (inside a @login_required view)."""
+    return g.mp_openid
+
+
+# WeChat's answers to jscode2session that are the caller's fault or WeChat's state.
+_WECHAT_ERRORS: dict[int, tuple[type[AnxinError], str, str]] = {
+    40029: (Unauthorized, "bad_code", "登录凭证 code 无效，请重新登录 (invalid code)"),
+    40163: (Unauthorized, "bad_code", "登录凭证 code 已被使用，请重新登录 (code already used)"),
+    40226: (Unauthorized, "blocked_user", "该微信用户暂时无法登录 (user blocked by WeChat)"),
+    45011: (TooManyRequests, "too_many_requests", "登录过于频繁，请稍后再试 (rate limited by WeChat)"),
+    -1: (UpstreamError, "wechat_busy", "微信系统繁忙，请稍后再试 (WeChat busy)"),
+}
+
+
+def code_to_session(js_code: str) -> dict[str, Any]:
+    """Exchange a ``wx.login`` code for the user's openid through WeChat."""
+    config = current_app.config
+    try:
+        res = requests.get(
+            f"{config['ANXIN_WECHAT_API_BASE'].rstrip('/')}/sns/jscode2session",
+            params={
+                "appid": config["ANXIN_MP_APPID"],
+                "secret": config["ANXIN_MP_SECRET"],
+                "js_code": js_code,
+                "grant_type": "authorization_code",
+            },
+            timeout=config["ANXIN_WECHAT_TIMEOUT"],
+        )
+        result = res.json()
+    except (requests.RequestException, ValueError) as exc:
+        log.warning("mp.jscode2session_failed", extra={"fields": {"error": str(exc)[:200]}})
+        raise UpstreamError("暂时无法连接微信，请稍后再试 (WeChat unreachable)", code="wechat_unreachable") from None
+    errcode = int(result.get("errcode") or 0)
+    if errcode:
+        error_class, code, message = _WECHAT_ERRORS.get(
+            errcode, (UpstreamError, "wechat_error", f"微信登录失败 ({errcode})")
+        )
+        raise error_class(message, code=code)
+    if not result.get("openid"):
+        raise UpstreamError("微信未返回用户标识 (no openid from WeChat)", code="wechat_error")
+    return result
+
+
+@bp.post("/login")
+def login():  # type: ignore[no-untyped-def]
+    """POST {"code"} from wx.login → {"token", "openid", "expires_in"}."""
+    data = json_object(request.get_data())
+    js_code = text_field(data, "code", max_len=128)
+    if js_code is None:  # pragma: no cover - required=True raises
+        raise BadRequest("缺少字段 code")
+    result = code_to_session(js_code)
+    openid = result["openid"]
+    return jsonify({"token": issue_token(openid), "openid": openid, "expires_in": int(TOKEN_TTL.total_seconds())})
