@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,22 +53,31 @@ def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int)
         return ids
 
 
+class OutsideWindow(Exception):
+    """The user has not written for 48 hours and no template message is configured."""
+
+
 def send_pending(
-    session_factory: sessionmaker[Session], api: WeChatClient, now: dt.datetime | None = None, limit: int = 200
+    session_factory: sessionmaker[Session],
+    api: WeChatClient,
+    settings: Mapping[str, Any],
+    now: dt.datetime | None = None,
+    limit: int = 200,
 ) -> dict[str, int]:
     """Send what is due; return how many were sent, retried later, and given up."""
     now = now or utcnow()
+    template_id = settings.get("ANXIN_WECHAT_TEMPLATE_ID")
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for note_id in _claim(session_factory, now, limit):
         with session_factory() as session:
             note = session.get(Notification, note_id)
             assert note is not None
-            user = session.scalar(select(ChatUser).where(ChatUser.openid == note.openid))
-            session.rollback()  # no transaction stays open while we talk to WeChat
-        in_window = bool(user and user.last_message_at and now - user.last_message_at < CUSTOMER_SERVICE_WINDOW)
+            last_message_at = session.scalar(select(ChatUser.last_message_at).where(ChatUser.openid == note.openid))
+            session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
+        in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
         try:
-            channel = _send(api, note, in_window)
-        except (WeChatClientException, OSError) as exc:
+            channel = _send(api, note, in_window, template_id)
+        except (WeChatClientException, OSError, OutsideWindow) as exc:
             outcome = _failed(session_factory, note_id, str(exc), now)
             counts[outcome] += 1
             continue
@@ -81,15 +91,37 @@ def send_pending(
     return counts
 
 
-def _send(api: WeChatClient, note: Notification, in_window: bool) -> str:
-    if in_window or not note.template:
-        # Outside the window without a template WeChat refuses (45015); that is
-        # recorded and retried, and goes through once the user writes again.
+def _send(api: WeChatClient, note: Notification, in_window: bool, template_id: str | None) -> str:
+    """Send by customer-service message inside the 48-hour window, else by template message.
+
+    Custom messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+    Template messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
+    """
+    if in_window:
         api.message.send_text(note.openid, note.text)
         return "custom"
-    template = note.template
-    api.message.send_template(note.openid, template["template_id"], template.get("data", {}), url=template.get("url"))
+    if not template_id:
+        raise OutsideWindow("用户48小时内未互动且未配置模板消息 (outside the 48-hour window, no ANXIN_WECHAT_TEMPLATE_ID)")
+    lines = note.text.splitlines() or [""]
+    fields = note.template or {}
+    data = {
+        "first": {"value": fields.get("first", lines[0])},
+        "keyword1": {"value": fields.get("keyword1", KIND_LABELS.get(note.kind, "服务提醒"))},
+        "keyword2": {"value": fields.get("keyword2", note.created_at.strftime("%Y-%m-%d"))},
+        "remark": {"value": fields.get("remark", "\n".join(lines[1:])[:180])},
+    }
+    api.message.send_template(note.openid, template_id, data, url=fields.get("url"))
     return "template"
+
+
+KIND_LABELS = {
+    "digest": "今日月子日记",
+    "flag": "健康提醒",
+    "reminder": "记录提醒",
+    "expiry": "证件到期提醒",
+    "followup": "消息回复",
+    "complaint": "投诉回复",
+}
 
 
 def _failed(session_factory: sessionmaker[Session], note_id: int, error: str, now: dt.datetime) -> str:

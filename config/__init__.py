@@ -35,6 +35,8 @@ class Config:
     ANXIN_WECHAT_APPID: str = "wx0000000000dev0a"
     ANXIN_WECHAT_SECRET: str = "anxin-dev-secret"
     ANXIN_WECHAT_AES_KEY: str | None = None
+    # Template message for notifications to users outside the 48-hour customer-service window.
+    ANXIN_WECHAT_TEMPLATE_ID: str | None = None
     ANXIN_MP_APPID: str = "wx0000000000dev0m"
     ANXIN_MP_SECRET: str = "anxin-dev-mp-secret"
     ANXIN_WECHAT_API_BASE: str = "https://api.weixin.qq.com"
@@ -63,6 +65,7 @@ class TestConfig(Config):
     ANXIN_LOG_FORMAT = "text"
     ANXIN_LOG_LEVEL = "WARNING"
     ANXIN_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLW9rISE="
+    ANXIN_WECHAT_TEMPLATE_ID = "tmpl-anxin-service-notice"
 
 
 def settings_for_tests(**overrides: Any) -> dict[str, Any]:

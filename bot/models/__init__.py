@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.db import Base
+from bot.models.jobs import JobLock, JobRun
 from bot.models.outbox import Notification
 from bot.models.registry import (
     VERIFICATION_KINDS,
@@ -29,6 +30,8 @@ __all__ = [
     "Complaint",
     "Engagement",
     "InboundMessage",
+    "JobLock",
+    "JobRun",
     "Notification",
     "Rating",
     "Verification",

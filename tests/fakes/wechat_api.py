@@ -54,6 +54,8 @@ class FakeState:
     failures: deque[Failure] = field(default_factory=deque)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # js_code -> answer
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media_id -> body, type
+    # Users who have not written for 48 hours: customer-service sends to them fail with 45015.
+    outside_window: set[str] = field(default_factory=set)
     token_ttl: int = 7200
     token_delay: float = 0.0
 
@@ -113,6 +115,13 @@ class WeChatApiFake:
     def token_fetches(self) -> int:
         return len(self.calls_to("/cgi-bin/token"))
 
+    def templates_to(self, openid: str) -> list[dict[str, Any]]:
+        """Template messages WeChat accepted for ``openid``."""
+        return [
+            c.body for c in self.calls_to("/cgi-bin/message/template/send")
+            if isinstance(c.body, dict) and c.body.get("touser") == openid and c.body.get("_accepted")
+        ]
+
     def messages_to(self, openid: str) -> list[dict[str, Any]]:
         """Customer-service messages WeChat accepted for ``openid``."""
         return [
@@ -154,6 +163,8 @@ class WeChatApiFake:
         if appid is None:
             return _json({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"})
         if request.path == "/cgi-bin/message/custom/send":
+            if isinstance(body, dict) and body.get("touser") in self.state.outside_window:
+                return _json({"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"})
             if isinstance(body, dict):
                 body["_accepted"] = True
             return _json({"errcode": 0, "errmsg": "ok"})

@@ -1,0 +1,15 @@
+"""``deliver``: send what the outbox holds, retrying refused sends with back-off."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.jobs import JobContext, job
+from bot.notify import send_pending
+
+
+@job("deliver", every_minutes=1)
+def deliver(ctx: JobContext) -> Mapping[str, Any]:
+    """Send pending notifications that are due."""
+    return send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now)
