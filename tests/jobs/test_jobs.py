@@ -89,3 +89,27 @@ def test_anxin_scheduler_on_runs_the_jobs_inside_the_web_process(app_settings: d
 
 def test_off_by_default(app: Flask) -> None:
     assert "anxin_scheduler" not in app.extensions
+
+
+def test_redis_leases_when_redis_is_configured() -> None:
+    import uuid
+
+    import pytest
+    import redis
+
+    from bot.locks import RedisLeases
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    leases = RedisLeases(url)
+    name = f"test-{uuid.uuid4().hex}"
+    assert leases.acquire(name, "a", dt.timedelta(seconds=30))
+    assert not leases.acquire(name, "b", dt.timedelta(seconds=30))
+    leases.release(name, "b")  # not b's to release
+    assert not leases.acquire(name, "b", dt.timedelta(seconds=30))
+    leases.release(name, "a")
+    assert leases.acquire(name, "b", dt.timedelta(seconds=30))
+    leases.release(name, "b")
