@@ -13,7 +13,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, errors, health, jobs, logs, migrate, wechat
+    from bot import admin, cli, db, errors, health, jobs, logs, migrate, startup, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -32,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     miniprogram_api.init_app(app)
     migrate.init_app(app)
     cli.init_app(app)
+    if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
+        startup.check_database(app)
     jobs.init_app(app)
     return app
 

@@ -44,6 +44,8 @@ class Config:
     ANXIN_PUBLIC_URL: str = "http://127.0.0.1:5000"
     ANXIN_TIMEZONE: str = "Asia/Shanghai"
     ANXIN_SCHEDULER: str = "off"
+    # "on": a serving process checks at start that the database answers and is migrated.
+    ANXIN_STARTUP_CHECK: str = "on"
     ANXIN_REDIS_URL: str | None = None
     # 32-byte key (base64) for personal data at rest; unset: derived from ANXIN_SECRET_KEY.
     ANXIN_DATA_KEY: str | None = None
@@ -66,6 +68,7 @@ class TestConfig(Config):
     ANXIN_LOG_LEVEL = "WARNING"
     ANXIN_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLW9rISE="
     ANXIN_WECHAT_TEMPLATE_ID = "tmpl-anxin-service-notice"
+    ANXIN_STARTUP_CHECK = "off"
 
 
 def settings_for_tests(**overrides: Any) -> dict[str, Any]:
@@ -168,8 +171,9 @@ def validate(settings: Mapping[str, Any]) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"ANXIN_TIMEZONE={settings['ANXIN_TIMEZONE']!r} is not a time zone name") from None
 
-    if settings["ANXIN_SCHEDULER"] not in ("on", "off"):
-        raise ConfigError("ANXIN_SCHEDULER must be 'on' or 'off'")
+    for key in ("ANXIN_SCHEDULER", "ANXIN_STARTUP_CHECK"):
+        if settings[key] not in ("on", "off"):
+            raise ConfigError(f"{key} must be 'on' or 'off'")
 
     for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL"):
         if not str(settings[key]).startswith(("http://", "https://")):

@@ -69,3 +69,27 @@ def test_missing_secret_key_warns() -> None:
 
     with pytest.warns(DevelopmentKeyWarning):
         load_config(environ={})
+
+
+def test_serving_an_unmigrated_database_stops_with_the_fix(tmp_path: Path) -> None:
+    from config import settings_for_tests
+
+    with pytest.raises(ConfigError, match=r"is at schema empty but this code needs .*flask --app bot db upgrade"):
+        create_app(settings_for_tests(ANXIN_STARTUP_CHECK="on", ANXIN_DATABASE_URL=f"sqlite:///{tmp_path}/new.db"))
+
+
+def test_serving_an_unreachable_database_stops_with_the_reason() -> None:
+    from config import settings_for_tests
+
+    url = "mysql+pymysql://anxin:secret@127.0.0.1:9/anxin?charset=utf8mb4"
+    with pytest.raises(ConfigError, match=r"cannot connect to the database") as info:
+        create_app(settings_for_tests(ANXIN_STARTUP_CHECK="on", ANXIN_DATABASE_URL=url))
+    assert "secret" not in str(info.value)
+
+
+def test_serving_a_migrated_database_starts(database_url: str) -> None:
+    from config import settings_for_tests
+
+    app = create_app(settings_for_tests(ANXIN_STARTUP_CHECK="on", ANXIN_DATABASE_URL=database_url))
+    assert app.test_client().get("/healthz").get_json()["ok"] is True
+    app.extensions["anxin_db"].engine.dispose()

@@ -29,6 +29,7 @@ from wechatpy import WeChatClient
 from bot.db import get_db, utcnow
 from bot.locks import DatabaseLeases, Leases, RedisLeases, owner_id
 from bot.models import JobRun
+from bot.startup import serving
 
 log = logging.getLogger("anxin.jobs")
 
@@ -185,14 +186,8 @@ def init_app(app: Flask) -> None:
     load_jobs()
     app.cli.add_command(run_job_command)
     app.cli.add_command(scheduler_command)
-    if app.config["ANXIN_SCHEDULER"] == "on" and _serving():
+    if app.config["ANXIN_SCHEDULER"] == "on" and serving():
         scheduler = build_scheduler(app, background=True)
         scheduler.start()
         app.extensions["anxin_scheduler"] = scheduler
         log.info("scheduler.started_in_web_process", extra={"fields": {"jobs": sorted(JOBS)}})
-
-
-def _serving() -> bool:
-    """True in a web process (gunicorn, ``flask run``), false for other CLI commands."""
-    ctx = click.get_current_context(silent=True)
-    return ctx is None or ctx.info_name == "run"

@@ -36,7 +36,7 @@ def gunicorn(settings: dict[str, object], workers: int, log_path: Path) -> Itera
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
     env.update({k: str(v) for k, v in settings.items() if v is not None})
-    env.update(ANXIN_LOG_FORMAT="json", ANXIN_LOG_LEVEL="INFO")
+    env.update(ANXIN_LOG_FORMAT="json", ANXIN_LOG_LEVEL="INFO", ANXIN_STARTUP_CHECK="on")
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",

@@ -1,0 +1,37 @@
+"""Start-up checks for serving processes: a bad database stops the server with a clear message."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from config import ConfigError
+
+
+def serving() -> bool:
+    """True in a web process (gunicorn, ``flask run``), false for other CLI commands."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.info_name == "run"
+
+
+def check_database(app: Flask) -> None:
+    """Refuse to serve when the database cannot be reached or is not at the current schema."""
+    from bot.db import get_db
+    from bot.migrate import current_revision, head_revision
+
+    engine = get_db(app).engine
+    assert engine is not None
+    shown = make_url(app.config["ANXIN_DATABASE_URL"]).render_as_string(hide_password=True)
+    try:
+        revision = current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
+        raise ConfigError(f"ANXIN_DATABASE_URL={shown}: cannot connect to the database: {reason}") from None
+    head = head_revision()
+    if revision != head:
+        raise ConfigError(
+            f"the database {shown} is at schema {revision or 'empty'} but this code needs {head}: "
+            "run `flask --app bot db upgrade` first"
+        )
