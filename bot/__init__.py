@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     jobs.init_app(app)
+    logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": database.engine.dialect.name}})
     return app
 
 

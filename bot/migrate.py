@@ -40,7 +40,8 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    # A read: on SQLite it must not wait for (or take) the write lock.
+    with engine.execution_options(sqlite_begin="DEFERRED").connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -47,8 +47,9 @@ def gunicorn(settings: dict[str, object], workers: int, log_path: Path) -> Itera
         try:
             deadline = time.time() + 30
             while True:
+                booted = log_path.read_text(errors="replace").count('"msg": "app.ready"')
                 try:
-                    if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    if booted >= workers and requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                         break
                 except requests.RequestException:
                     pass
