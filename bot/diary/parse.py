@@ -278,7 +278,7 @@ _STOOL_COLOURS = (
 
 
 def _diaper(body: str) -> dict[str, Any]:
-    stool = _has(body, "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
+    stool = _has(body.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
     wet = _has(body, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
     if _has(body, "都有", "大小便"):
         stool = True
