@@ -63,6 +63,7 @@ def send_pending(
             note = session.get(Notification, note_id)
             assert note is not None
             user = session.scalar(select(ChatUser).where(ChatUser.openid == note.openid))
+            session.expunge_all()  # keep what was loaded: a rollback would expire it
             session.rollback()  # no transaction stays open while we talk to WeChat
         in_window = bool(user and user.last_message_at and now - user.last_message_at < CUSTOMER_SERVICE_WINDOW)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Text
 from bot.diary import texts
@@ -67,6 +68,12 @@ def diary_not_bound(ctx: ChatContext) -> Text:
     return Text(texts.NOT_BOUND)
 
 
+def _as_typed(ctx: ChatContext, keyword: str, normalised: str) -> str:
+    """What follows the command word in the text as the user typed it (full-width punctuation kept)."""
+    match = re.match(rf"\s*(?:{keyword})", ctx.message.text)
+    return ctx.message.text[match.end():] if match else normalised
+
+
 _RATE_RE = re.compile(r"\s*(-?\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)\s*(?:星|分|颗星)?[\s,，:：。!！]*(.*)", re.DOTALL)
 
 
@@ -74,13 +81,14 @@ _RATE_RE = re.compile(r"\s*(-?\d+(?:\.\d+)?|[零一二两三四五六七八九�
          help="评分 1-5 评语 — 为今天的服务评分，例如：评分 5 很专业", priority=30)
 @chat_errors
 def rate(ctx: ChatContext) -> Text:
-    match = _RATE_RE.fullmatch(ctx.match.group(1))
+    match = _RATE_RE.fullmatch(_as_typed(ctx, "评分|評分|打分", ctx.match.group(1)).strip())
     if not match:
         return Text(texts.RATE_USAGE)
-    value = cn_to_int(match.group(1)) if not re.match(r"-?\d", match.group(1)) else None
+    token = unicodedata.normalize("NFKC", match.group(1))
+    value = cn_to_int(token) if not re.match(r"-?\d", token) else None
     if value is None:
         try:
-            number = float(match.group(1))
+            number = float(token)
         except ValueError:
             return Text(texts.RATE_USAGE)
         if number != int(number):
@@ -103,7 +111,7 @@ def rate_refused(ctx: ChatContext) -> Text:
 @command(r"(?:投诉|投訴)[\s:：,，]*(.*)", name="complain", roles=_PARENT, help="投诉 内容 — 向家政公司投诉", priority=30)
 @chat_errors
 def complain(ctx: ChatContext) -> Text:
-    text = ctx.match.group(1).strip()
+    text = _as_typed(ctx, "投诉|投訴", ctx.match.group(1)).strip().lstrip(":：,，").strip()
     if not text:
         return Text(texts.COMPLAINT_USAGE)
     binding = binding_of(ctx)
