@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
@@ -145,3 +146,17 @@ def pending_keys(session: Session, keys: Iterable[str]) -> list[str]:
     return list(session.scalars(select(Notification.key).where(
         Notification.key.in_(list(keys)), Notification.status != "sent"
     )))
+
+
+def delivery(app: Flask) -> Callable[[], dict[str, int]]:
+    """The work of sending what is due for ``app``, to run in a background thread."""
+
+    def work() -> dict[str, int]:
+        from bot.db import get_db
+        from bot.wechat.api import get_api
+
+        factory = get_db(app).session_factory
+        assert factory is not None
+        return send_pending(factory, get_api(app), app.config)
+
+    return work

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.db import Base
+from bot.models.diary import CurrentEngagement, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision
 from bot.models.jobs import JobLock, JobRun
 from bot.models.outbox import Notification
 from bot.models.registry import (
@@ -28,6 +29,11 @@ __all__ = [
     "Binding",
     "ChatUser",
     "Complaint",
+    "CurrentEngagement",
+    "DiaryEntry",
+    "DiaryFlag",
+    "DiaryPhoto",
+    "DiaryRevision",
     "Engagement",
     "InboundMessage",
     "JobLock",

@@ -1,0 +1,174 @@
+"""Engagements (上户), their binding codes, bindings, and which engagement a user works on now."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.diary import texts
+from bot.errors import BadRequest, Conflict, NotFound
+from bot.models import Agency, Binding, CurrentEngagement, Engagement, Worker
+
+NURSE = "nurse"
+PARENT = "parent"
+# No 0/O, 1/I/L, U: easy to read aloud and type; 8 symbols never look like a badge code (11).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        taken = session.scalar(select(Engagement.id).where(or_(Engagement.nurse_code == code, Engagement.family_code == code)))
+        if taken is None:
+            return code
+
+
+def normalise_code(code: str) -> str:
+    """Upper-case and drop spaces and dashes, as people type codes every way."""
+    return re.sub(r"[\s\-_]", "", code).upper()
+
+
+def open_engagement(
+    session: Session,
+    agency: Agency,
+    worker_id: int,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    family_name: str,
+    baby_nickname: str | None = None,
+    baby_birth_date: dt.date | None = None,
+    birth_weight_g: int | None = None,
+) -> Engagement:
+    """Open an engagement for one of the agency's workers, with a fresh nurse code and family code."""
+    worker = session.get(Worker, worker_id)
+    if worker is None or worker.agency_id != agency.id:
+        raise NotFound(f"服务员 {worker_id} 不存在 (no such worker)", code="worker_not_found")
+    if ends_on < starts_on:
+        raise BadRequest("结束日期不能早于开始日期 (ends_on before starts_on)", code="invalid_field")
+    if baby_birth_date is not None and baby_birth_date > ends_on:
+        raise BadRequest("宝宝出生日期不能晚于服务结束日期 (baby_birth_date after ends_on)", code="invalid_field")
+    nurse_code = _new_code(session)
+    family_code = _new_code(session)
+    while family_code == nurse_code:
+        family_code = _new_code(session)
+    engagement = Engagement(
+        agency_id=agency.id,
+        worker_id=worker.id,
+        family_name=family_name,
+        baby_nickname=baby_nickname,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        baby_birth_date=baby_birth_date,
+        birth_weight_g=birth_weight_g,
+        nurse_code=nurse_code,
+        family_code=family_code,
+    )
+    session.add(engagement)
+    session.flush()
+    return engagement
+
+
+def bind(session: Session, openid: str, code: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ) -> Binding:
+    """Bind ``openid`` with a nurse code (once) or a family code (until the engagement ends).
+
+    Binding makes that engagement the user's current one. Binding again with the
+    same code is harmless and returns the existing binding.
+    """
+    code = normalise_code(code)
+    if not code:
+        raise BadRequest(texts.BIND_USAGE, code="missing_code")
+    engagement = session.scalar(
+        select(Engagement).where(or_(Engagement.nurse_code == code, Engagement.family_code == code))
+    )
+    if engagement is None:
+        raise NotFound(texts.BIND_UNKNOWN, code="unknown_code")
+    role = NURSE if engagement.nurse_code == code else PARENT
+    existing = session.scalar(select(Binding).where(Binding.engagement_id == engagement.id, Binding.openid == openid))
+    if existing is not None:
+        if existing.role != role:
+            raise Conflict(texts.BIND_OTHER_ROLE.format(role=texts.ROLE_LABELS[existing.role]), code="other_role")
+        _set_current(session, openid, engagement.id, now)
+        return existing
+    if now.astimezone(tz).date() > engagement.ends_on:
+        raise Conflict(texts.BIND_EXPIRED.format(ends=engagement.ends_on.isoformat()), code="code_expired")
+    if role == NURSE:
+        if engagement.nurse_code_used_at is not None:
+            raise Conflict(texts.BIND_USED, code="code_used")
+        engagement.nurse_code_used_at = now
+    binding = Binding(engagement_id=engagement.id, openid=openid, role=role, bound_at=now)
+    try:
+        with session.begin_nested():
+            session.add(binding)
+    except IntegrityError:  # the same user bound concurrently (a double tap)
+        binding = session.scalars(
+            select(Binding).where(Binding.engagement_id == engagement.id, Binding.openid == openid)
+        ).one()
+    _set_current(session, openid, engagement.id, now)
+    return binding
+
+
+def _set_current(session: Session, openid: str, engagement_id: int, now: dt.datetime) -> None:
+    current = session.get(CurrentEngagement, openid)
+    if current is None:
+        try:
+            with session.begin_nested():
+                session.add(CurrentEngagement(openid=openid, engagement_id=engagement_id, chosen_at=now))
+            return
+        except IntegrityError:
+            current = session.get(CurrentEngagement, openid, populate_existing=True)
+            assert current is not None
+    current.engagement_id = engagement_id
+    current.chosen_at = now
+
+
+def bindings_of(session: Session, openid: str) -> list[Binding]:
+    """Every engagement the user is bound to, oldest first (the numbering ``切换`` shows)."""
+    return list(session.scalars(select(Binding).where(Binding.openid == openid).order_by(Binding.id)))
+
+
+def current_binding(session: Session, openid: str) -> Binding | None:
+    """The binding of the engagement the user works on now (the newest one if none was chosen)."""
+    current = session.get(CurrentEngagement, openid)
+    if current is not None:
+        binding = session.scalar(
+            select(Binding).where(Binding.openid == openid, Binding.engagement_id == current.engagement_id)
+        )
+        if binding is not None:
+            return binding
+    return session.scalar(select(Binding).where(Binding.openid == openid).order_by(Binding.id.desc()).limit(1))
+
+
+def current_engagement(session: Session, openid: str) -> Engagement | None:
+    binding = current_binding(session, openid)
+    return binding.engagement if binding is not None else None
+
+
+def switch_engagement(session: Session, openid: str, number: int, now: dt.datetime) -> Binding:
+    """Make the user's ``number``-th binding (1-based, as ``bindings_of`` lists them) the current one."""
+    bindings = bindings_of(session, openid)
+    if not bindings:
+        raise NotFound(texts.NOT_BOUND, code="not_bound")
+    if not 1 <= number <= len(bindings):
+        raise BadRequest(texts.SWITCH_BAD.format(n=number), code="bad_number")
+    binding = bindings[number - 1]
+    _set_current(session, openid, binding.engagement_id, now)
+    return binding
+
+
+def role_in(session: Session, engagement_id: int, openid: str) -> str | None:
+    """The role ``openid`` holds in an engagement, or None for a stranger."""
+    return session.scalar(select(Binding.role).where(Binding.engagement_id == engagement_id, Binding.openid == openid))
+
+
+def parents_of(session: Session, engagement_id: int) -> list[str]:
+    return list(session.scalars(
+        select(Binding.openid).where(Binding.engagement_id == engagement_id, Binding.role == PARENT).order_by(Binding.id)
+    ))

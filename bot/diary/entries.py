@@ -1,0 +1,185 @@
+"""Recording, revising and withdrawing diary entries: one path for chat and the mini-program."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.diary import flags as flag_rules
+from bot.diary import texts
+from bot.diary.engagements import DEFAULT_TZ, NURSE, role_in
+from bot.diary.parse import ParsedEntry
+from bot.errors import BadRequest, Forbidden, NotFound
+from bot.models import DiaryEntry, DiaryRevision, Engagement
+
+KINDS = (
+    "feeding", "burp", "spit_up", "diaper", "sleep", "temperature", "weight", "length", "jaundice", "cord_care",
+    "bath", "massage", "exercise", "tummy_time", "note", "photo",
+    "meal", "mother_temperature", "blood_pressure", "lochia", "wound", "breast", "mood",
+)
+# An entry back-dated by more than this is marked as such in what the family sees.
+BACKDATE_MARK_AFTER = dt.timedelta(hours=2)
+MAX_FUTURE = dt.timedelta(minutes=10)
+MAX_PAST = dt.timedelta(days=60)
+MAX_TEXT = 2000
+MAX_CLIENT_ID = 64
+
+
+def is_backdated(entry: DiaryEntry) -> bool:
+    return entry.recorded_at - entry.occurred_at > BACKDATE_MARK_AFTER
+
+
+def _check(entry: ParsedEntry, recorded_at: dt.datetime, index: int) -> None:
+    where = f"第{index + 1}条" if index else "记录"
+    if entry.kind not in KINDS:
+        raise BadRequest(f"{where}：未知的类型 {entry.kind!r} (unknown kind)", code="invalid_kind")
+    if not isinstance(entry.fields, dict):
+        raise BadRequest(f"{where}：fields 应为对象 (fields must be an object)", code="invalid_field")
+    if not isinstance(entry.text, str) or len(entry.text) > MAX_TEXT:
+        raise BadRequest(f"{where}：文字不能超过{MAX_TEXT}字 (text too long)", code="invalid_field")
+    if entry.client_id is not None and (not isinstance(entry.client_id, str) or not 0 < len(entry.client_id) <= MAX_CLIENT_ID):
+        raise BadRequest(f"{where}：client_id 应为1到{MAX_CLIENT_ID}个字符 (invalid client_id)", code="invalid_field")
+    if entry.occurred_at.tzinfo is None:
+        raise BadRequest(f"{where}：时间缺少时区 (occurred_at needs an offset)", code="invalid_field")
+    if entry.occurred_at - recorded_at > MAX_FUTURE:
+        raise BadRequest(f"{where}：时间不能在将来 (occurred_at in the future)", code="invalid_field")
+    if recorded_at - entry.occurred_at > MAX_PAST:
+        raise BadRequest(f"{where}：时间太久以前 (occurred_at over 60 days ago)", code="invalid_field")
+
+
+def _require_nurse(session: Session, engagement: Engagement, openid: str) -> None:
+    if role_in(session, engagement.id, openid) != NURSE:
+        raise Forbidden("只有本户的月嫂可以记录日记 (only the engagement's nurse writes the diary)", code="not_nurse")
+
+
+def record_entries(
+    session: Session,
+    engagement: Engagement,
+    author_openid: str,
+    entries: Sequence[ParsedEntry],
+    recorded_at: dt.datetime,
+    tz: ZoneInfo = DEFAULT_TZ,
+) -> list[DiaryEntry]:
+    """Store entries written by the engagement's nurse, evaluate flags, and return the stored rows.
+
+    Every entry is checked before anything is written. An entry whose ``client_id``
+    is already stored (a resent batch) is not added again: its stored row is returned.
+    """
+    _require_nurse(session, engagement, author_openid)
+    for index, entry in enumerate(entries):
+        _check(entry, recorded_at, index)
+    stored: list[DiaryEntry] = []
+    new: list[DiaryEntry] = []
+    for entry in entries:
+        existing = _by_client_id(session, engagement.id, entry.client_id)
+        if existing is not None:
+            stored.append(existing)
+            continue
+        row = DiaryEntry(
+            engagement_id=engagement.id,
+            kind=entry.kind,
+            fields=dict(entry.fields),
+            text=entry.text,
+            occurred_at=entry.occurred_at,
+            recorded_at=recorded_at,
+            author_openid=author_openid,
+            client_id=entry.client_id,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # the same client_id stored concurrently
+            existing = _by_client_id(session, engagement.id, entry.client_id)
+            if existing is None:
+                raise
+            stored.append(existing)
+            continue
+        stored.append(row)
+        new.append(row)
+    if new:
+        flag_rules.evaluate(session, engagement, new, recorded_at, tz)
+    return stored
+
+
+def _by_client_id(session: Session, engagement_id: int, client_id: str | None) -> DiaryEntry | None:
+    if client_id is None:
+        return None
+    return session.scalar(
+        select(DiaryEntry).where(DiaryEntry.engagement_id == engagement_id, DiaryEntry.client_id == client_id)
+    )
+
+
+def _snapshot(entry: DiaryEntry) -> dict[str, Any]:
+    return {"kind": entry.kind, "fields": entry.fields, "text": entry.text, "occurred_at": entry.occurred_at.isoformat()}
+
+
+def _own_entry(session: Session, entry_id: int, openid: str) -> DiaryEntry:
+    entry = session.get(DiaryEntry, entry_id, with_for_update=True)
+    # Someone else's entry is reported absent, not forbidden: its existence is not theirs to learn.
+    if entry is None or entry.author_openid != openid or entry.withdrawn_at is not None:
+        raise NotFound(texts.ENTRY_NOT_FOUND, code="entry_not_found")
+    return entry
+
+
+def revise_entry(
+    session: Session,
+    entry_id: int,
+    openid: str,
+    now: dt.datetime,
+    *,
+    kind: str | None = None,
+    fields: dict[str, Any] | None = None,
+    text: str | None = None,
+    occurred_at: dt.datetime | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
+) -> DiaryEntry:
+    """Change the author's own entry; what it was before is kept as a revision, and flags are re-evaluated."""
+    entry = _own_entry(session, entry_id, openid)
+    proposed = ParsedEntry(
+        kind=kind if kind is not None else entry.kind,
+        fields=fields if fields is not None else entry.fields,
+        text=text if text is not None else entry.text,
+        occurred_at=occurred_at if occurred_at is not None else entry.occurred_at,
+    )
+    _check(proposed, now, 0)
+    session.add(DiaryRevision(entry_id=entry.id, action="edit", before=_snapshot(entry), by_openid=openid, at=now))
+    entry.kind, entry.fields, entry.text = proposed.kind, dict(proposed.fields), proposed.text
+    entry.occurred_at = proposed.occurred_at
+    entry.revised_at = now
+    session.flush()
+    flag_rules.clear_for_entry(session, entry.id, now)
+    flag_rules.evaluate(session, entry.engagement, [entry], now, tz)
+    return entry
+
+
+def withdraw_entry(session: Session, entry_id: int, openid: str, now: dt.datetime) -> DiaryEntry:
+    """Hide the author's own entry from the diary; it stays in history as a revision."""
+    entry = _own_entry(session, entry_id, openid)
+    session.add(DiaryRevision(entry_id=entry.id, action="withdraw", before=_snapshot(entry), by_openid=openid, at=now))
+    entry.withdrawn_at = now
+    flag_rules.clear_for_entry(session, entry.id, now)
+    return entry
+
+
+def withdraw_last(session: Session, engagement: Engagement, openid: str, now: dt.datetime) -> DiaryEntry | None:
+    """Withdraw the last entry ``openid`` recorded in this engagement; None if there is none."""
+    last_id = session.scalar(
+        select(DiaryEntry.id)
+        .where(DiaryEntry.engagement_id == engagement.id, DiaryEntry.author_openid == openid,
+               DiaryEntry.withdrawn_at.is_(None))
+        .order_by(DiaryEntry.recorded_at.desc(), DiaryEntry.id.desc())
+        .limit(1)
+    )
+    if last_id is None:
+        return None
+    return withdraw_entry(session, last_id, openid, now)
+
+
+def revisions_of(session: Session, entry_id: int) -> list[DiaryRevision]:
+    return list(session.scalars(select(DiaryRevision).where(DiaryRevision.entry_id == entry_id).order_by(DiaryRevision.id)))

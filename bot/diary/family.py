@@ -1,0 +1,98 @@
+"""What the family does: rate a day, file a complaint; and the agency's answer to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.diary import texts
+from bot.diary.engagements import DEFAULT_TZ, PARENT, role_in
+from bot.errors import BadRequest, Conflict, Forbidden, NotFound
+from bot.models import Agency, Complaint, Engagement, Rating
+from bot.outbox import enqueue
+
+MAX_COMMENT = 200
+MAX_COMPLAINT = 1000
+MAX_ANSWER = 1000
+
+
+def rate_day(
+    session: Session, engagement: Engagement, openid: str, day: dt.date, stars: int, comment: str | None,
+    now: dt.datetime,
+) -> tuple[Rating, bool]:
+    """A parent rates one day (1–5 stars); rating again replaces it. Return the rating and whether it replaced one."""
+    if role_in(session, engagement.id, openid) != PARENT:
+        raise Forbidden(texts.RATE_NOT_PARENT, code="not_parent")
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise BadRequest(texts.RATE_RANGE, code="stars_out_of_range")
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise BadRequest(texts.COMMENT_TOO_LONG.format(max=MAX_COMMENT), code="comment_too_long")
+    rating = session.scalar(
+        select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day).with_for_update()
+    )
+    if rating is None:
+        rating = Rating(engagement_id=engagement.id, day=day, stars=stars, comment=comment, rated_by=openid,
+                        created_at=now, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(rating)
+            return rating, False
+        except IntegrityError:  # another parent rated the same day at the same moment
+            rating = session.scalars(
+                select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day)
+            ).one()
+    rating.stars, rating.comment, rating.rated_by, rating.updated_at = stars, comment, openid, now
+    return rating, True
+
+
+def file_complaint(session: Session, engagement: Engagement, openid: str, text: str, now: dt.datetime) -> Complaint:
+    """A parent's complaint (投诉) to the engagement's agency."""
+    if role_in(session, engagement.id, openid) != PARENT:
+        raise Forbidden(texts.COMPLAINT_NOT_PARENT, code="not_parent")
+    text = (text or "").strip()
+    if not text:
+        raise BadRequest(texts.COMPLAINT_USAGE, code="missing_text")
+    if len(text) > MAX_COMPLAINT:
+        raise BadRequest(texts.COMPLAINT_TOO_LONG.format(max=MAX_COMPLAINT), code="text_too_long")
+    complaint = Complaint(agency_id=engagement.agency_id, worker_id=engagement.worker_id, engagement_id=engagement.id,
+                          openid=openid, text=text, created_at=now)
+    session.add(complaint)
+    session.flush()
+    return complaint
+
+
+def list_complaints(session: Session, agency: Agency) -> list[Complaint]:
+    """The agency's own complaints, newest first."""
+    return list(session.scalars(
+        select(Complaint).where(Complaint.agency_id == agency.id).order_by(Complaint.created_at.desc(), Complaint.id.desc())
+    ))
+
+
+def answer_complaint(
+    session: Session, agency: Agency, complaint_id: int, text: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
+) -> Complaint:
+    """The agency answers a complaint once; the family gets the answer through the outbox."""
+    text = (text or "").strip()
+    if not text:
+        raise BadRequest("缺少字段 text (missing field text)", code="missing_field")
+    if len(text) > MAX_ANSWER:
+        raise BadRequest(f"字段 text 无效：不能超过{MAX_ANSWER}个字 (invalid text)", code="invalid_field")
+    complaint = session.get(Complaint, complaint_id, with_for_update=True)
+    if complaint is None or complaint.agency_id != agency.id:
+        raise NotFound(texts.COMPLAINT_NOT_FOUND, code="complaint_not_found")
+    if complaint.responded_at is not None:
+        raise Conflict(texts.COMPLAINT_ALREADY_ANSWERED, code="already_answered")
+    complaint.response_text = text
+    complaint.responded_at = now
+    enqueue(
+        session, key=f"complaint:{complaint.id}:response", openid=complaint.openid, kind="complaint",
+        text=texts.COMPLAINT_ANSWER.format(
+            date=complaint.created_at.astimezone(tz).strftime("%m-%d"), id=complaint.id, text=text
+        ),
+    )
+    return complaint

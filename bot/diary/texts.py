@@ -1,0 +1,103 @@
+"""Every diary string a user sees (chat replies, errors, notifications), Simplified Chinese, in one place."""
+
+ROLE_LABELS = {"nurse": "月嫂", "parent": "家人"}
+
+# -- binding and engagements ------------------------------------------------------------------
+BIND_USAGE = "请发送“绑定 绑定码”，例如：绑定 N7K2M9QH。绑定码由家政公司提供。"
+BIND_OK = "绑定成功 ✅\n身份：{role}\n家庭：{family}（宝宝：{baby}）\n服务期：{starts}至{ends}\n发送“帮助”查看可以使用的功能。"
+BIND_UNKNOWN = "绑定码不存在，请核对后重新发送（绑定码由家政公司提供）。"
+BIND_USED = "该月嫂绑定码已被使用，每个月嫂绑定码只能使用一次。如需更换手机，请联系家政公司。"
+BIND_EXPIRED = "该服务已于{ends}结束，绑定码已失效。"
+BIND_OTHER_ROLE = "您已经以{role}身份绑定了这户家庭，不能再以另一种身份绑定。"
+NOT_BOUND = "您还没有绑定服务。请发送“绑定 绑定码”（绑定码由家政公司提供）。"
+SWITCH_LIST_HEADER = "您绑定的服务（当前：第{current}个）："
+SWITCH_LIST_LINE = "{n}. {family}（{role}，{starts}至{ends}）"
+SWITCH_LIST_FOOTER = "发送“切换 序号”切换，例如：切换 2"
+SWITCH_OK = "已切换到：{family}（{role}）"
+SWITCH_BAD = "没有第{n}个服务，请发送“切换”查看列表。"
+ENGAGEMENT_ENDED = "该服务已于{ends}结束，不能再记录日记。"
+
+# -- the nurse --------------------------------------------------------------------------------
+RECORDED_HEADER = "已记录 {n} 条："
+RECORDED_LINE = "{time} {text}"
+BACKDATED = "（补记）"
+RECORDED_FLAGS = "⚠️ 提醒（已告知家人）："
+NOTHING_TO_RECORD = "没有可以记录的内容。"
+WITHDRAWN = "已撤销：{time} {text}\n（撤销记录会保留在修改历史中）"
+NOTHING_TO_WITHDRAW = "没有可以撤销的记录。"
+ENTRY_NOT_FOUND = "记录不存在。"
+PHOTO_RECORDED = "照片已记录 {time}"
+PHOTO_FAILED = "照片未能保存（{time}发送的照片），请重新发送。"
+KIND_LABELS = {
+    "feeding": "喂奶", "burp": "拍嗝", "spit_up": "吐奶", "diaper": "换尿布", "sleep": "睡眠",
+    "temperature": "体温", "weight": "体重", "length": "身长", "jaundice": "黄疸", "cord_care": "脐带护理",
+    "bath": "洗澡", "massage": "抚触", "exercise": "被动操", "tummy_time": "趴趴", "note": "备注", "photo": "照片",
+    "meal": "月子餐", "mother_temperature": "产妇体温", "blood_pressure": "血压", "lochia": "恶露",
+    "wound": "伤口", "breast": "乳房", "mood": "情绪",
+}
+PHOTO_LINE = "📷 照片"
+
+# -- the family -------------------------------------------------------------------------------
+DAY_HEADER = "📖 {family} {date}（{weekday}）月子日记"
+DAY_EMPTY = "这一天还没有记录。"
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+SUMMARY_HEADER = "—— 小结 ——"
+SUMMARY_FEEDS = "喂奶 {count} 次{ml}{minutes}"
+SUMMARY_FEEDS_ML = "，共 {ml}ml"
+SUMMARY_FEEDS_MIN = "，亲喂共 {minutes} 分钟"
+SUMMARY_DIAPERS = "尿布 {count} 次（小便 {wet}，大便 {dirty}）"
+SUMMARY_SLEEP = "睡眠约 {hours}"
+SUMMARY_TEMPS = "体温 {temps}"
+SUMMARY_MOTHER_TEMPS = "产妇体温 {temps}"
+SUMMARY_FLAGS = "⚠️ 需留意 {count} 项："
+RATING_LINE = "评分：{stars}{comment}"
+NO_RATING = "今天还没有评分，发送“评分 5 辛苦了”为今天评分（1–5 星）。"
+DATE_BAD = "日期看不懂，请发送例如“日记 11-20”或“日记 2026-11-20”。"
+DATE_FUTURE = "{date} 还没有到哦。"
+
+RATE_USAGE = "请发送“评分 分数 评语”，分数为 1 到 5 的整数，例如：评分 5 非常专业，辛苦了"
+RATE_RANGE = "评分只能是 1 到 5 星（1 最低，5 最高），例如：评分 4 很细心"
+RATE_OK = "感谢评分！{date}：{stars}{comment}"
+RATE_REPLACED = "（已替换之前的评分）"
+RATE_NOT_PARENT = "只有家人可以评分。"
+COMMENT_TOO_LONG = "评语不能超过 {max} 个字。"
+
+COMPLAINT_USAGE = "请发送“投诉 具体内容”，例如：投诉 今天下午一直在玩手机。"
+COMPLAINT_OK = "投诉已提交给{agency}（编号 {id}），处理结果会通过公众号通知您。"
+COMPLAINT_TOO_LONG = "投诉内容不能超过 {max} 个字，请分几次发送。"
+COMPLAINT_NOT_PARENT = "只有家人可以投诉。如有问题请直接联系家政公司。"
+COMPLAINT_ANSWER = "【投诉处理结果】您 {date} 提交的投诉（编号 {id}）：\n{text}"
+COMPLAINT_NOT_FOUND = "投诉不存在。"
+COMPLAINT_ALREADY_ANSWERED = "该投诉已经答复过了。"
+
+READ_NOT_ALLOWED = "只有绑定了这户家庭的家人或月嫂可以查看日记。"
+
+# -- flags: advice to look, never a diagnosis --------------------------------------------------
+FLAG_NOTICE = "【安心提醒】{family}{time}：{reason}\n（提醒仅供参考，不是诊断。）"
+FLAG_SEVERITY = {"urgent": "🔴", "watch": "🟡"}
+FLAG_REASONS = {
+    "fever": "宝宝体温 {celsius}℃（≥38.0℃），建议尽快咨询医生。",
+    "low_temperature": "宝宝体温 {celsius}℃（低于36.0℃），建议注意保暖并尽快咨询医生。",
+    "raised_temperature": "宝宝体温 {celsius}℃（37.5–37.9℃），建议留意，过半小时复测。",
+    "feed_gap": "两次喂奶间隔 {hours}（超过4小时），建议留意宝宝吃奶情况。",
+    "few_feeds": "过去24小时只记录到 {count} 次喂奶（少于8次），建议留意宝宝吃奶量，必要时咨询医生。",
+    "few_wet": "过去24小时只记录到 {count} 片湿尿布（出生第6天起少于6片），建议留意宝宝是否吃够，必要时咨询医生。",
+    "no_wet": "已经 {hours} 没有记录湿尿布（超过8小时），建议留意，必要时咨询医生。",
+    "pale_stool": "大便颜色偏白/灰（陶土色），建议尽快咨询医生。",
+    "black_stool": "出生第5天后大便仍为黑色，建议咨询医生。",
+    "red_stool": "大便带红色/血，建议尽快咨询医生。",
+    "early_jaundice": "出生24小时内出现黄疸，建议尽快咨询医生。",
+    "spreading_jaundice": "黄疸已到{extent}，建议尽快咨询医生。",
+    "lasting_jaundice": "出生第{day}天仍有黄疸，建议咨询医生。",
+    "weight_loss": "体重 {grams}g，比出生体重 {birth}g 低 {percent}%（超过10%），建议咨询医生。",
+    "cord": "脐带{condition}，建议留意并咨询医生。",
+    "mother_fever": "产妇体温 {celsius}℃（≥38.0℃），建议尽快咨询医生。",
+    "blood_pressure_high": "产妇血压 {bp}（≥140/90），建议留意并咨询医生。",
+    "blood_pressure_urgent": "产妇血压 {bp}（≥160/110），建议立即就医。",
+    "lochia_red": "产后第{day}天恶露又为鲜红色，建议咨询医生。",
+    "lochia_smell": "恶露有异味，建议咨询医生。",
+    "epds": "EPDS 评分 {score}（≥10），建议关注产妇情绪并咨询医生。",
+    "low_mood": "产妇情绪低落已超过两周，建议关注并咨询医生。",
+}
+JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
+CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}

@@ -1,0 +1,53 @@
+"""绑定 and 切换: who a chat user is in which family; roles follow from bindings."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.chat import NURSE, PARENT, ChatContext, Text
+from bot.diary import texts
+from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
+from bot.handlers.diary_common import chat_errors
+from bot.handlers.registry import command, role_resolver
+
+
+@role_resolver
+def diary_roles(session: Session, openid: str) -> set[str]:
+    """The role the user holds in the engagement they work on now."""
+    binding = current_binding(session, openid)
+    return {binding.role} if binding is not None else set()
+
+
+@command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", help="绑定 绑定码 — 绑定为月嫂或家人（绑定码由家政公司提供）", priority=40)
+@chat_errors
+def bind_(ctx: ChatContext) -> Text:
+    code = ctx.match.group(1).strip()
+    if not code:
+        return Text(texts.BIND_USAGE)
+    binding = bind(ctx.session, ctx.message.openid, code, ctx.now, ZoneInfo(ctx.settings["ANXIN_TIMEZONE"]))
+    engagement = binding.engagement
+    return Text(texts.BIND_OK.format(
+        role=texts.ROLE_LABELS[binding.role], family=engagement.family_name, baby=engagement.baby_nickname or "—",
+        starts=engagement.starts_on.isoformat(), ends=engagement.ends_on.isoformat(),
+    ))
+
+
+@command(r"切换(?:\s*(\d+))?", name="switch", roles=frozenset({NURSE, PARENT}),
+         help="切换 — 绑定了多户家庭时，查看并切换当前家庭", priority=40)
+@chat_errors
+def switch(ctx: ChatContext) -> Text:
+    openid = ctx.message.openid
+    if ctx.match.group(1):
+        binding = switch_engagement(ctx.session, openid, int(ctx.match.group(1)), ctx.now)
+        return Text(texts.SWITCH_OK.format(family=binding.engagement.family_name, role=texts.ROLE_LABELS[binding.role]))
+    bindings = bindings_of(ctx.session, openid)
+    current = current_binding(ctx.session, openid)
+    lines = [texts.SWITCH_LIST_HEADER.format(current=bindings.index(current) + 1 if current in bindings else "—")]
+    for n, b in enumerate(bindings, 1):
+        e = b.engagement
+        lines.append(texts.SWITCH_LIST_LINE.format(n=n, family=e.family_name, role=texts.ROLE_LABELS[b.role],
+                                                   starts=e.starts_on.isoformat(), ends=e.ends_on.isoformat()))
+    lines.append(texts.SWITCH_LIST_FOOTER)
+    return Text("\n".join(lines))

@@ -1,0 +1,125 @@
+"""The family in chat: 今天 / 日记 / 昨天 / 日记 11-20, 评分, 投诉."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Text
+from bot.diary import texts
+from bot.diary.days import day_view
+from bot.diary.family import file_complaint, rate_day
+from bot.diary.parse import cn_to_int
+from bot.diary.render import day_text, stars
+from bot.handlers.diary_common import binding_of, chat_errors, tz_of
+from bot.handlers.registry import command
+
+_READERS = frozenset({NURSE, PARENT})
+_PARENT = frozenset({PARENT})
+
+
+def _show(ctx: ChatContext, day: dt.date) -> Text:
+    binding = binding_of(ctx)
+    if binding is None:
+        return Text(texts.NOT_BOUND)
+    tz = tz_of(ctx)
+    today = ctx.now.astimezone(tz).date()
+    if day > today:
+        return Text(texts.DATE_FUTURE.format(date=day.isoformat()))
+    return Text(day_text(day_view(ctx.session, binding.engagement, day, tz), binding.engagement, tz, today))
+
+
+@command(r"今天|今日|日记|日記", name="today", roles=_READERS, help="今天 / 日记 — 查看今天的月子日记", priority=30)
+def today(ctx: ChatContext) -> Text:
+    return _show(ctx, ctx.now.astimezone(tz_of(ctx)).date())
+
+
+@command(r"昨天|昨日", name="yesterday", roles=_READERS, help="昨天 — 查看昨天的日记", priority=30)
+def yesterday(ctx: ChatContext) -> Text:
+    return _show(ctx, ctx.now.astimezone(tz_of(ctx)).date() - dt.timedelta(days=1))
+
+
+@command(r"(?:日记|日記)\s*(?:(\d{4})\s*[-/.年])?\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", name="diary_day", roles=_READERS,
+         help="日记 11-20 或 日记 2026-11-20 — 查看某一天的日记", priority=30)
+def diary_day(ctx: ChatContext) -> Text:
+    year, month, day = ctx.match.group(1), int(ctx.match.group(2)), int(ctx.match.group(3))
+    today_ = ctx.now.astimezone(tz_of(ctx)).date()
+    try:
+        wanted = dt.date(int(year) if year else today_.year, month, day)
+    except ValueError:
+        return Text(texts.DATE_BAD)
+    if not year and wanted > today_:
+        # "11-20" in January means last November.
+        try:
+            wanted = wanted.replace(year=wanted.year - 1)
+        except ValueError:
+            return Text(texts.DATE_BAD)
+    return _show(ctx, wanted)
+
+
+@command(r"(?:今天|日记|日記|昨天)\s*\S.*", name="diary_day_bad", roles=_PARENT, priority=31)
+def diary_day_bad(ctx: ChatContext) -> Text:
+    return Text(texts.DATE_BAD)
+
+
+@command(r"(?:今天|今日|日记|日記|昨天|昨日)", name="diary_not_bound", roles=frozenset({VISITOR}), priority=150)
+def diary_not_bound(ctx: ChatContext) -> Text:
+    return Text(texts.NOT_BOUND)
+
+
+def _as_typed(ctx: ChatContext, keyword: str, normalised: str) -> str:
+    """What follows the command word in the text as the user typed it (full-width punctuation kept)."""
+    match = re.match(rf"\s*(?:{keyword})", ctx.message.text)
+    return ctx.message.text[match.end():] if match else normalised
+
+
+_RATE_RE = re.compile(r"\s*(-?\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)\s*(?:星|分|颗星)?[\s,，:：。!！]*(.*)", re.DOTALL)
+
+
+@command(r"(?:评分|評分|打分)(.*)", name="rate", roles=_PARENT,
+         help="评分 1-5 评语 — 为今天的服务评分，例如：评分 5 很专业", priority=30)
+@chat_errors
+def rate(ctx: ChatContext) -> Text:
+    match = _RATE_RE.fullmatch(_as_typed(ctx, "评分|評分|打分", ctx.match.group(1)).strip())
+    if not match:
+        return Text(texts.RATE_USAGE)
+    token = unicodedata.normalize("NFKC", match.group(1))
+    value = cn_to_int(token) if not re.match(r"-?\d", token) else None
+    if value is None:
+        try:
+            number = float(token)
+        except ValueError:
+            return Text(texts.RATE_USAGE)
+        if number != int(number):
+            return Text(texts.RATE_RANGE)
+        value = int(number)
+    binding = binding_of(ctx)
+    assert binding is not None
+    day = ctx.now.astimezone(tz_of(ctx)).date()
+    rating, replaced = rate_day(ctx.session, binding.engagement, ctx.message.openid, day, value, match.group(2), ctx.now)
+    reply = texts.RATE_OK.format(date=day.isoformat(), stars=stars(rating.stars),
+                                 comment=f" {rating.comment}" if rating.comment else "")
+    return Text(reply + (texts.RATE_REPLACED if replaced else ""))
+
+
+@command(r"(?:评分|評分|打分).*", name="rate_refused", roles=frozenset({VISITOR, NURSE}), priority=31)
+def rate_refused(ctx: ChatContext) -> Text:
+    return Text(texts.RATE_NOT_PARENT if NURSE in ctx.roles else texts.NOT_BOUND)
+
+
+@command(r"(?:投诉|投訴)[\s:：,，]*(.*)", name="complain", roles=_PARENT, help="投诉 内容 — 向家政公司投诉", priority=30)
+@chat_errors
+def complain(ctx: ChatContext) -> Text:
+    text = _as_typed(ctx, "投诉|投訴", ctx.match.group(1)).strip().lstrip(":：,，").strip()
+    if not text:
+        return Text(texts.COMPLAINT_USAGE)
+    binding = binding_of(ctx)
+    assert binding is not None
+    complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now)
+    return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency.name, id=complaint.id))
+
+
+@command(r"(?:投诉|投訴).*", name="complain_refused", roles=frozenset({VISITOR, NURSE}), priority=31)
+def complain_refused(ctx: ChatContext) -> Text:
+    return Text(texts.COMPLAINT_NOT_PARENT if NURSE in ctx.roles else texts.NOT_BOUND)

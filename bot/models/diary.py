@@ -1,0 +1,137 @@
+"""The confinement diary (月子日记): entries, their revisions, photos, flags, and each user's current engagement.
+
+Every entry keeps who wrote it, when it happened, when it was recorded and the
+line as it was typed; an edit or a withdrawal writes a revision with what the
+entry was before, so the family can trust what they read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.dialects.mysql import MEDIUMBLOB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db import Base, utcnow
+from bot.models.registry import Engagement
+
+
+class CurrentEngagement(Base):
+    """The engagement a chat user works on now (a user bound to several can switch)."""
+
+    __tablename__ = "current_engagement"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
+    chosen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CurrentEngagement {self.openid} -> {self.engagement_id}>"
+
+
+class DiaryEntry(Base):
+    """One event of the day: ``kind`` plus its fields (named with their units) and the original text."""
+
+    __tablename__ = "diary_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    # e.g. {"type": "formula", "amount_ml": 120}; units are part of the names.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    text: Mapped[str] = mapped_column(Text)  # the line as typed, never lost
+    occurred_at: Mapped[dt.datetime]
+    recorded_at: Mapped[dt.datetime]
+    author_openid: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(String(64))  # the phone's own id; unique per engagement
+    revised_at: Mapped[dt.datetime | None]
+    withdrawn_at: Mapped[dt.datetime | None]
+
+    engagement: Mapped[Engagement] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "client_id"),
+        Index("ix_diary_entry_engagement_id_occurred_at", "engagement_id", "occurred_at"),
+        Index("ix_diary_entry_engagement_id_author_openid_recorded_at", "engagement_id", "author_openid", "recorded_at"),
+        Index("ix_diary_entry_engagement_id_kind_occurred_at", "engagement_id", "kind", "occurred_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<DiaryEntry {self.id} {self.kind} at {self.occurred_at}>"
+
+
+class DiaryRevision(Base):
+    """What an entry was before an edit or a withdrawal, who changed it and when."""
+
+    __tablename__ = "diary_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("diary_entry.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # edit | withdraw
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)  # kind, fields, text, occurred_at
+    by_openid: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DiaryRevision {self.action} of {self.entry_id}>"
+
+
+class DiaryPhoto(Base):
+    """A photo a nurse sent: first a promise to fetch it (written with the message), then its bytes."""
+
+    __tablename__ = "diary_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(191), unique=True)  # the WeChat message's dedup key
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
+    author_openid: Mapped[str] = mapped_column(String(64))
+    media_id: Mapped[str] = mapped_column(String(128))
+    sent_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | fetching | stored | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary().with_variant(MEDIUMBLOB(), "mysql", "mariadb"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("diary_entry.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    stored_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (Index("ix_diary_photo_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    def __repr__(self) -> str:
+        return f"<DiaryPhoto {self.id} {self.status}>"
+
+
+class DiaryFlag(Base):
+    """Something in the diary worth a look (DIARY.md thresholds); advice, never a diagnosis.
+
+    ``key`` names the rule and what triggered it (``temperature:17``,
+    ``few_feeds:2026-11-20``), so evaluating the same entries again raises nothing twice.
+    """
+
+    __tablename__ = "diary_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("diary_entry.id"), index=True)
+    key: Mapped[str] = mapped_column(String(191))
+    rule: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))  # urgent | watch
+    day: Mapped[dt.date] = mapped_column(Date)  # local calendar day it belongs to
+    reason: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The entry behind it was withdrawn or the gap filled in later.
+    cleared_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    acknowledged_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "key"),
+        Index("ix_diary_flag_engagement_id_day", "engagement_id", "day"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<DiaryFlag {self.key} {self.severity}>"

@@ -1,0 +1,75 @@
+"""Helpers for the diary tests: an agency with a worker and an engagement, and a chat through /wechat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bot.wechat.simulator import WeChatSender, reply_text
+from tests.conftest import SETTINGS
+from tests.factories import make_agency, make_worker
+
+TZ = ZoneInfo(SETTINGS["ANXIN_TIMEZONE"])
+
+
+def today() -> dt.date:
+    return dt.datetime.now(TZ).date()
+
+
+@dataclass
+class Family:
+    agency_id: int
+    key: str
+    worker_id: int
+    engagement_id: int
+    nurse_code: str
+    family_code: str
+
+
+class Chat:
+    """Sends signed pushes to /wechat as WeChat would, and reads what the user sees."""
+
+    def __init__(self, client: FlaskClient, safe: bool = False) -> None:
+        self.client = client
+        self.sender = WeChatSender.from_settings(SETTINGS, safe=safe)
+
+    def post(self, body: str) -> bytes:
+        params, data = self.sender.sign(body)
+        res = self.client.post("/wechat", query_string=params, data=data, content_type="text/xml")
+        assert res.status_code == 200, res.data
+        return res.data
+
+    def say(self, openid: str, text: str, msg_id: int | None = None) -> str:
+        return reply_text(self.sender.read_reply(self.post(self.sender.text(openid, text, msg_id=msg_id))))
+
+    def image(self, openid: str, media_id: str) -> bytes:
+        return self.post(self.sender.image(openid, media_id))
+
+
+def open_family(app: Flask, client: FlaskClient, *, agency: tuple[int, str] | None = None, family_name: str = "王家",
+                birth_days_ago: int | None = 3, birth_weight_g: int | None = 3400) -> Family:
+    """An agency (or the given one), a worker and an engagement opened through the agency API."""
+    with app.extensions["anxin_db"].new_session() as session:
+        if agency is None:
+            row, key = make_agency(session)
+            agency = (row.id, key)
+        from bot.models import Agency
+
+        worker = make_worker(session, session.get(Agency, agency[0]))
+        worker_id = worker.id
+    payload: dict[str, object] = {
+        "worker_id": worker_id, "starts_on": (today() - dt.timedelta(days=2)).isoformat(),
+        "ends_on": (today() + dt.timedelta(days=26)).isoformat(), "family_name": family_name, "baby_nickname": "小米",
+    }
+    if birth_days_ago is not None:
+        payload["baby_birth_date"] = (today() - dt.timedelta(days=birth_days_ago)).isoformat()
+    if birth_weight_g is not None:
+        payload["birth_weight_g"] = birth_weight_g
+    res = client.post("/admin/v1/engagements", json=payload, headers={"Authorization": f"Bearer {agency[1]}"})
+    assert res.status_code == 201, res.get_json()
+    data = res.get_json()
+    return Family(agency[0], agency[1], worker_id, data["id"], data["nurse_code"], data["family_code"])
