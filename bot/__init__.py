@@ -36,7 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     jobs.init_app(app)
-    logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": database.engine.dialect.name}})
+    if startup.serving():
+        logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": database.engine.dialect.name}})
     return app
 
 

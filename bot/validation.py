@@ -9,8 +9,8 @@ from typing import Any
 from bot.errors import BadRequest
 
 
-def json_object(raw: bytes, max_bytes: int = 256 * 1024) -> dict[str, Any]:
-    """Parse a request body that must be one JSON object."""
+def json_object(raw: bytes, max_bytes: int = 256 * 1024, allow_list: bool = False) -> Any:
+    """Parse a request body that must be one JSON object (or, with ``allow_list``, a list)."""
     import json
 
     if len(raw) > max_bytes:
@@ -19,7 +19,7 @@ def json_object(raw: bytes, max_bytes: int = 256 * 1024) -> dict[str, Any]:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("请求内容不是有效的 JSON (body is not valid JSON)", code="bad_json") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) and not (allow_list and isinstance(data, list)):
         raise BadRequest("请求内容必须是 JSON 对象 (body must be a JSON object)", code="bad_json")
     return data
 

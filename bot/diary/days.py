@@ -29,6 +29,7 @@ class EntryView:
     client_id: str | None
     revised: bool
     backdated: bool
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,16 @@ class DayView:
     summary: DaySummary
     rating: RatingView | None
     flags: list[FlagView]
+
+
+def entry_view(entry: DiaryEntry) -> EntryView:
+    """What readers see of one entry."""
+    return EntryView(
+        id=entry.id, kind=entry.kind, fields=dict(entry.fields), text=entry.text, body=body_of(entry.text),
+        occurred_at=entry.occurred_at, recorded_at=entry.recorded_at, author=entry.author_openid,
+        client_id=entry.client_id, revised=entry.revised_at is not None, backdated=is_backdated(entry),
+        version=entry.version,
+    )
 
 
 def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -140,14 +151,7 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
     rating = session.scalar(select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day))
     return DayView(
         date=day,
-        entries=[
-            EntryView(
-                id=e.id, kind=e.kind, fields=dict(e.fields), text=e.text, body=body_of(e.text),
-                occurred_at=e.occurred_at, recorded_at=e.recorded_at, author=e.author_openid, client_id=e.client_id,
-                revised=e.revised_at is not None, backdated=is_backdated(e),
-            )
-            for e in entries
-        ],
+        entries=[entry_view(e) for e in entries],
         summary=_summarise(day, entries, flags),
         rating=RatingView(rating.stars, rating.comment, rating.rated_by, rating.updated_at) if rating else None,
         flags=[
@@ -155,3 +159,25 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
             for f in flags
         ],
     )
+
+
+def summaries(session: Session, engagement: Engagement, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:
+    """The totals of every local day from ``first`` to ``last``: two queries, whatever the span."""
+    start, _ = day_bounds(first, tz)
+    _, end = day_bounds(last, tz)
+    by_day: dict[dt.date, list[DiaryEntry]] = {}
+    for entry in session.scalars(
+        select(DiaryEntry)
+        .where(DiaryEntry.engagement_id == engagement.id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end,
+               DiaryEntry.withdrawn_at.is_(None))
+        .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+    ):
+        by_day.setdefault(entry.occurred_at.astimezone(tz).date(), []).append(entry)
+    flags_by_day: dict[dt.date, list[DiaryFlag]] = {}
+    for flag in session.scalars(
+        select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.day >= first, DiaryFlag.day <= last,
+                                DiaryFlag.cleared_at.is_(None))
+    ):
+        flags_by_day.setdefault(flag.day, []).append(flag)
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    return [_summarise(day, by_day.get(day, []), flags_by_day.get(day, [])) for day in days]

@@ -15,7 +15,7 @@ from bot.diary import flags as flag_rules
 from bot.diary import texts
 from bot.diary.engagements import DEFAULT_TZ, NURSE, role_in
 from bot.diary.parse import ParsedEntry
-from bot.errors import BadRequest, Forbidden, NotFound
+from bot.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.models import DiaryEntry, DiaryRevision, Engagement
 
 KINDS = (
@@ -127,6 +127,11 @@ def _own_entry(session: Session, entry_id: int, openid: str) -> DiaryEntry:
     return entry
 
 
+def _check_version(entry: DiaryEntry, expected: int | None) -> None:
+    if expected is not None and expected != entry.version:
+        raise Conflict(texts.ENTRY_CHANGED.format(version=entry.version), code="version_conflict")
+
+
 def revise_entry(
     session: Session,
     entry_id: int,
@@ -138,9 +143,14 @@ def revise_entry(
     text: str | None = None,
     occurred_at: dt.datetime | None = None,
     tz: ZoneInfo = DEFAULT_TZ,
+    expected_version: int | None = None,
 ) -> DiaryEntry:
-    """Change the author's own entry; what it was before is kept as a revision, and flags are re-evaluated."""
+    """Change the author's own entry; what it was before is kept as a revision, and flags are re-evaluated.
+
+    With ``expected_version``, an entry changed since the caller read it is a Conflict (409).
+    """
     entry = _own_entry(session, entry_id, openid)
+    _check_version(entry, expected_version)
     proposed = ParsedEntry(
         kind=kind if kind is not None else entry.kind,
         fields=fields if fields is not None else entry.fields,
@@ -152,17 +162,22 @@ def revise_entry(
     entry.kind, entry.fields, entry.text = proposed.kind, dict(proposed.fields), proposed.text
     entry.occurred_at = proposed.occurred_at
     entry.revised_at = now
+    entry.version += 1
     session.flush()
     flag_rules.clear_for_entry(session, entry.id, now)
     flag_rules.evaluate(session, entry.engagement, [entry], now, tz)
     return entry
 
 
-def withdraw_entry(session: Session, entry_id: int, openid: str, now: dt.datetime) -> DiaryEntry:
+def withdraw_entry(
+    session: Session, entry_id: int, openid: str, now: dt.datetime, expected_version: int | None = None
+) -> DiaryEntry:
     """Hide the author's own entry from the diary; it stays in history as a revision."""
     entry = _own_entry(session, entry_id, openid)
+    _check_version(entry, expected_version)
     session.add(DiaryRevision(entry_id=entry.id, action="withdraw", before=_snapshot(entry), by_openid=openid, at=now))
     entry.withdrawn_at = now
+    entry.version += 1
     flag_rules.clear_for_entry(session, entry.id, now)
     return entry
 

@@ -101,3 +101,4 @@ FLAG_REASONS = {
 }
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
+ENTRY_CHANGED = "这条记录已在别处被修改（当前版本 {version}），请刷新后再改 (the entry changed since you read it)"

@@ -48,6 +48,8 @@ class DiaryEntry(Base):
     client_id: Mapped[str | None] = mapped_column(String(64))  # the phone's own id; unique per engagement
     revised_at: Mapped[dt.datetime | None]
     withdrawn_at: Mapped[dt.datetime | None]
+    # 1 when recorded, +1 on every edit or withdrawal: an edit made against an older version is a conflict.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     engagement: Mapped[Engagement] = relationship()
 

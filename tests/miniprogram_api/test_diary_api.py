@@ -1,0 +1,280 @@
+"""The diary through /mp/v1: binding, day views, offline-safe entries, edits, ratings, summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from bot.models import DiaryEntry, DiaryRevision, Rating
+from tests.conftest import count_rows
+from tests.diary_support import TZ, Family, today
+from tests.miniprogram_api.conftest import MpUser
+
+
+def at(hour: int, minute: int = 0, day: dt.date | None = None) -> str:
+    """A local time today (or on ``day``), ISO 8601 with the zone's offset."""
+    return dt.datetime.combine(day or today(), dt.time(hour, minute), tzinfo=TZ).isoformat()
+
+
+def earlier(minutes: int) -> dt.datetime:
+    return dt.datetime.now(TZ) - dt.timedelta(minutes=minutes)
+
+
+def test_every_call_needs_a_token(client) -> None:  # type: ignore[no-untyped-def]
+    for method, path in [("get", "/mp/v1/engagements"), ("post", "/mp/v1/bind"), ("get", "/mp/v1/engagements/1/days/2026-11-20"),
+                         ("post", "/mp/v1/engagements/1/entries"), ("patch", "/mp/v1/entries/1"),
+                         ("delete", "/mp/v1/entries/1"), ("put", "/mp/v1/engagements/1/days/2026-11-20/rating"),
+                         ("get", "/mp/v1/engagements/1/summary")]:
+        res = getattr(client, method)(path, headers={"Authorization": "Bearer nonsense"})
+        assert res.status_code == 401, (method, path)
+        assert res.get_json()["error"]["code"] == "bad_token"
+
+
+def test_bind_and_list_engagements(nurse: MpUser, parent: MpUser, family: Family, login) -> None:  # type: ignore[no-untyped-def]
+    [mine] = parent.get("/engagements").get_json()["engagements"]
+    assert mine["id"] == family.engagement_id and mine["role"] == "parent" and mine["current"] is True
+    assert mine["family_name"] == "王家" and mine["baby_nickname"] == "小米"
+    assert mine["nurse"] == "伍*芳"  # masked, never the full name
+    assert nurse.get("/engagements").get_json()["engagements"][0]["role"] == "nurse"
+    stranger = login("o-mp-stranger")
+    res = stranger.post("/bind", {"code": family.nurse_code})
+    assert res.status_code == 409  # a nurse code is good once
+    assert stranger.get("/engagements").get_json() == {"engagements": []}
+    assert stranger.post("/bind", {"code": "ZZZZ2222"}).status_code == 404
+    assert stranger.post("/bind", {"code": 42}).status_code == 400
+
+
+def test_a_nurse_posts_one_entry_and_the_family_reads_the_day(nurse: MpUser, parent: MpUser, family: Family) -> None:
+    when = earlier(30).replace(second=0, microsecond=0)
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                     {"client_id": "phone-1", "occurred_at": when.isoformat(), "kind": "feeding",
+                      "type": "formula", "amount_ml": 120, "text": "喂奶 120ml 😋"})
+    assert res.status_code == 201, res.get_json()
+    entry = res.get_json()
+    assert entry["id"] and entry["client_id"] == "phone-1" and entry["amount_ml"] == 120 and entry["type"] == "formula"
+    assert entry["occurred_at"] == when.isoformat() and entry["occurred_at"].endswith("+08:00")
+    assert entry["author"] == "me" and entry["revised"] is False and entry["flags"] == [] and entry["version"] == 1
+    day = parent.get(f"/engagements/{family.engagement_id}/days/{when.date().isoformat()}").get_json()
+    assert set(day) == {"date", "entries", "summary", "rating", "flags"}
+    assert [e["text"] for e in day["entries"]] == ["喂奶 120ml 😋"]
+    assert day["entries"][0]["author"] == "nurse"
+    assert day["summary"]["feeds"] == 1 and day["summary"]["feed_ml"] == 120
+
+
+def test_times_without_an_offset_are_local(nurse: MpUser, family: Family) -> None:
+    local = earlier(60).replace(second=0, microsecond=0, tzinfo=None)
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                     {"client_id": "c1", "occurred_at": local.isoformat(), "kind": "bath"})
+    assert res.get_json()["occurred_at"] == local.replace(tzinfo=TZ).isoformat()
+
+
+def test_an_offline_batch_resent_adds_nothing_twice(nurse: MpUser, family: Family, app: Flask) -> None:
+    batch = [
+        {"client_id": f"offline-{i}", "occurred_at": earlier(300 - i * 30).isoformat(), "kind": "diaper", "wet": True,
+         "stool": i % 2 == 0}
+        for i in range(6)
+    ]
+    first = nurse.post(f"/engagements/{family.engagement_id}/entries", batch)
+    assert first.status_code == 201
+    again = nurse.post(f"/engagements/{family.engagement_id}/entries", batch)
+    assert again.status_code == 200
+    assert [e["id"] for e in again.get_json()] == [e["id"] for e in first.get_json()]
+    assert count_rows(app.extensions["anxin_db"].engine, "diary_entry") == 6
+    # Entries back-dated by hours keep the time they happened and are marked as such.
+    assert first.get_json()[0]["backdated"] is True and first.get_json()[-1]["backdated"] is False
+
+
+def test_the_same_batch_resent_concurrently_is_stored_once(nurse: MpUser, family: Family, app: Flask,
+                                                           live_server: str) -> None:
+    import requests
+
+    batch = [{"client_id": f"race-{i}", "occurred_at": earlier(100 - i).isoformat(), "kind": "feeding",
+              "type": "breast", "side": "left", "duration_min": 10} for i in range(20)]
+    statuses: list[int] = []
+    ids: list[list[int]] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        barrier.wait()
+        res = requests.post(f"{live_server}/mp/v1/engagements/{family.engagement_id}/entries", json=batch,
+                            headers={"Authorization": f"Bearer {nurse.token}"}, timeout=60)
+        statuses.append(res.status_code)
+        ids.append([e["id"] for e in res.json()])
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 200, 200, 201]
+    assert all(i == ids[0] for i in ids)
+    assert count_rows(app.extensions["anxin_db"].engine, "diary_entry") == 20
+
+
+@pytest.mark.parametrize(
+    ("entry", "code"),
+    [
+        ({"client_id": "x", "occurred_at": "2026-11-20T07:30:00+08:00", "kind": "teleport"}, "invalid_kind"),
+        ({"client_id": "x", "occurred_at": "2026-11-20T07:30:00+08:00", "kind": "photo"}, "invalid_kind"),
+        ({"client_id": "x", "occurred_at": "yesterday", "kind": "bath"}, "invalid_field"),
+        ({"client_id": "x", "kind": "bath"}, "missing_field"),
+        ({"occurred_at": "NOW", "kind": "bath"}, "missing_field"),
+        ({"client_id": "y" * 65, "occurred_at": "NOW", "kind": "bath"}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "feeding", "amount_ml": -5}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "feeding", "amount_ml": 5000}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "feeding", "amount_ml": "120"}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "feeding", "side": "middle"}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "temperature"}, "missing_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "temperature", "celsius": 52}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "temperature", "celsius": True}, "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "bath", "celsius": 37}, "unknown_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "blood_pressure", "systolic_mmhg": 80, "diastolic_mmhg": 120},
+         "invalid_field"),
+        ({"client_id": "x", "occurred_at": "NOW", "kind": "note"}, "missing_field"),
+        ({"client_id": "x", "occurred_at": "2999-01-01T00:00:00+08:00", "kind": "bath"}, "invalid_field"),
+    ],
+)
+def test_bad_entries_are_refused_and_the_batch_writes_nothing(nurse: MpUser, family: Family, app: Flask, entry: dict,
+                                                             code: str) -> None:
+    good = {"client_id": "good-1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}
+    entry = {k: (earlier(5).isoformat() if v == "NOW" else v) for k, v in entry.items()}
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries", [good, entry])
+    assert res.status_code == 400, res.get_json()
+    assert res.get_json()["error"]["code"] == code
+    assert res.get_json()["error"]["message"]
+    assert count_rows(app.extensions["anxin_db"].engine, "diary_entry") == 0
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"42", b'"text"', b"[]", b"null"])
+def test_bodies_that_are_not_entries_are_400(nurse: MpUser, family: Family, body: bytes) -> None:
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries", data=body, content_type="application/json")
+    assert res.status_code == 400
+
+
+def test_a_batch_over_the_limit_is_refused(nurse: MpUser, family: Family) -> None:
+    batch = [{"client_id": f"c{i}", "occurred_at": earlier(5).isoformat(), "kind": "burp"} for i in range(201)]
+    assert nurse.post(f"/engagements/{family.engagement_id}/entries", batch).get_json()["error"]["code"] == "batch_size"
+
+
+def test_duplicate_client_ids_in_one_batch_are_refused(nurse: MpUser, family: Family) -> None:
+    entry = {"client_id": "same", "occurred_at": earlier(5).isoformat(), "kind": "burp"}
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries", [entry, entry])
+    assert res.get_json()["error"]["code"] == "duplicate_client_id"
+
+
+def test_parents_and_strangers_cannot_write_or_read_what_is_not_theirs(nurse: MpUser, parent: MpUser,
+                                                                       family: Family, login, app: Flask,
+                                                                       client) -> None:  # type: ignore[no-untyped-def]
+    from tests.diary_support import open_family
+
+    entry = {"client_id": "p1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}
+    assert parent.post(f"/engagements/{family.engagement_id}/entries", entry).status_code == 403
+    stranger = login("o-mp-stranger")
+    assert stranger.post(f"/engagements/{family.engagement_id}/entries", entry).status_code == 404
+    assert stranger.get(f"/engagements/{family.engagement_id}/days/{today()}").status_code == 404
+    assert stranger.get(f"/engagements/{family.engagement_id}/summary").status_code == 404
+    other = open_family(app, client, family_name="李家")
+    other_nurse = login("o-mp-other-nurse")
+    other_nurse.post("/bind", {"code": other.nurse_code})
+    assert other_nurse.get(f"/engagements/{family.engagement_id}/days/{today()}").status_code == 404
+    created = nurse.post(f"/engagements/{family.engagement_id}/entries", entry).get_json()
+    assert other_nurse.patch(f"/entries/{created['id']}", {"version": 1, "text": "改"}).status_code == 404
+    assert other_nurse.delete(f"/entries/{created['id']}").status_code == 404
+    assert parent.delete(f"/entries/{created['id']}").status_code == 404
+    assert count_rows(app.extensions["anxin_db"].engine, "diary_revision") == 0
+
+
+def test_edits_keep_history_and_stale_edits_are_409(nurse: MpUser, parent: MpUser, family: Family, session) -> None:  # type: ignore[no-untyped-def]
+    created = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                         {"client_id": "e1", "occurred_at": earlier(20).isoformat(), "kind": "feeding",
+                          "type": "formula", "amount_ml": 90, "text": "喂奶 90ml"}).get_json()
+    res = nurse.patch(f"/entries/{created['id']}", {"version": 1, "amount_ml": 110, "text": "喂奶 110ml"})
+    assert res.status_code == 200, res.get_json()
+    edited = res.get_json()
+    assert edited["amount_ml"] == 110 and edited["type"] == "formula" and edited["revised"] is True
+    assert edited["version"] == 2
+    stale = nurse.patch(f"/entries/{created['id']}", {"version": 1, "amount_ml": 60})
+    assert stale.status_code == 409
+    assert stale.get_json()["error"]["code"] == "version_conflict"
+    assert nurse.patch(f"/entries/{created['id']}", {"version": 2, "amount_ml": 9999}).status_code == 400
+    assert nurse.patch(f"/entries/{created['id']}", {"amount_ml": 60}).status_code == 400  # version required
+    day = parent.get(f"/engagements/{family.engagement_id}/days/{earlier(20).date()}").get_json()
+    assert day["entries"][0]["amount_ml"] == 110 and day["entries"][0]["revised"] is True
+    assert nurse.delete(f"/entries/{created['id']}?version=1").status_code == 409
+    gone = nurse.delete(f"/entries/{created['id']}?version=2")
+    assert gone.status_code == 200 and gone.get_json()["version"] == 3
+    assert parent.get(f"/engagements/{family.engagement_id}/days/{earlier(20).date()}").get_json()["entries"] == []
+    revisions = session.scalars(select(DiaryRevision).order_by(DiaryRevision.id)).all()
+    assert [r.action for r in revisions] == ["edit", "withdraw"]
+    assert revisions[0].before["fields"]["amount_ml"] == 90
+    assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 1  # withdrawn, not deleted
+
+
+def test_a_flagged_entry_carries_its_flag(nurse: MpUser, parent: MpUser, family: Family) -> None:
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                     {"client_id": "t1", "occurred_at": earlier(10).isoformat(), "kind": "temperature", "celsius": 38.4})
+    [flag] = res.get_json()["flags"]
+    assert flag["severity"] == "urgent" and "建议" in flag["reason"]
+    day = parent.get(f"/engagements/{family.engagement_id}/days/{earlier(10).date()}").get_json()
+    assert day["flags"][0]["id"] == flag["id"] and day["summary"]["flags"] == 1
+
+
+def test_the_family_rates_a_day_and_rating_again_replaces_it(nurse: MpUser, parent: MpUser, family: Family,
+                                                             session) -> None:  # type: ignore[no-untyped-def]
+    path = f"/engagements/{family.engagement_id}/days/{today()}/rating"
+    first = parent.put(path, {"stars": 4, "comment": "很细心👍"})
+    assert first.status_code == 201 and first.get_json()["replaced"] is False
+    again = parent.put(path, {"stars": 5})
+    assert again.status_code == 200 and again.get_json()["replaced"] is True
+    assert [(r.stars, r.comment) for r in session.scalars(select(Rating))] == [(5, None)]
+    day = parent.get(f"/engagements/{family.engagement_id}/days/{today()}").get_json()
+    assert day["rating"]["stars"] == 5
+    for bad in ({"stars": 0}, {"stars": 6}, {"stars": 4.5}, {"stars": "5"}, {}, {"stars": 3, "comment": "长" * 201}):
+        res = parent.put(path, bad)
+        assert res.status_code == 400, bad
+    assert nurse.put(path, {"stars": 5}).status_code == 403  # the nurse cannot rate herself
+    future = f"/engagements/{family.engagement_id}/days/{today() + dt.timedelta(days=1)}/rating"
+    assert parent.put(future, {"stars": 5}).status_code == 400
+    assert parent.put(f"/engagements/{family.engagement_id}/days/20261120/rating", {"stars": 5}).status_code == 400
+
+
+def test_the_summary_gives_per_day_figures_for_charts(nurse: MpUser, parent: MpUser, family: Family) -> None:
+    yesterday = today() - dt.timedelta(days=1)
+    batch = [
+        {"client_id": "y1", "occurred_at": at(8, 0, yesterday), "kind": "feeding", "type": "formula", "amount_ml": 100},
+        {"client_id": "y2", "occurred_at": at(11, 0, yesterday), "kind": "feeding", "type": "formula", "amount_ml": 80},
+        {"client_id": "y3", "occurred_at": at(12, 0, yesterday), "kind": "diaper", "wet": True, "stool": True},
+        {"client_id": "y4", "occurred_at": at(13, 0, yesterday), "kind": "sleep", "duration_min": 90},
+        {"client_id": "y5", "occurred_at": at(14, 0, yesterday), "kind": "temperature", "celsius": 36.8},
+    ]
+    assert nurse.post(f"/engagements/{family.engagement_id}/entries", batch).status_code == 201
+    res = parent.get(f"/engagements/{family.engagement_id}/summary")
+    assert res.status_code == 200
+    data = res.get_json()
+    assert data["from"] == (today() - dt.timedelta(days=2)).isoformat() and data["to"] == today().isoformat()
+    by_day = {d["date"]: d for d in data["days"]}
+    assert len(by_day) == 3
+    y = by_day[yesterday.isoformat()]
+    assert (y["feeds"], y["feed_ml"], y["nappies"], y["wet"], y["dirty"], y["sleep_hours"]) == (2, 180, 1, 1, 1, 1.5)
+    assert y["temperatures_celsius"] == [36.8]
+    assert by_day[today().isoformat()]["entries"] == 0
+    ranged = parent.get(f"/engagements/{family.engagement_id}/summary?from={yesterday}&to={yesterday}").get_json()
+    assert [d["date"] for d in ranged["days"]] == [yesterday.isoformat()]
+    assert parent.get(f"/engagements/{family.engagement_id}/summary?from={today()}&to={yesterday}").status_code == 400
+    assert parent.get(f"/engagements/{family.engagement_id}/summary?from=2026-01-01&to=2026-12-31").status_code == 400
+    assert parent.get(f"/engagements/{family.engagement_id}/summary?from=nope").status_code == 400
+
+
+def test_chat_and_mini_program_write_one_diary(nurse: MpUser, parent: MpUser, family: Family, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.diary_support import Chat
+
+    chat = Chat(client)
+    assert "绑定成功" in chat.say("o-chat-nurse-unused", f"绑定 {family.family_code}")
+    nurse.post(f"/engagements/{family.engagement_id}/entries",
+               {"client_id": "m1", "occurred_at": earlier(15).isoformat(), "kind": "bath", "text": "洗澡"})
+    reply = chat.say("o-chat-nurse-unused", "今天")
+    assert "洗澡" in reply
