@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.db import Base
+from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter
 from bot.models.outbox import Notification
 from bot.models.registry import (
     VERIFICATION_KINDS,
@@ -18,6 +19,7 @@ from bot.models.registry import (
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
 __all__ = [
+    "LOOKUP_SURFACES",
     "VERIFICATION_KINDS",
     "VERIFICATION_STATUSES",
     "AccessToken",
@@ -29,7 +31,9 @@ __all__ = [
     "Complaint",
     "Engagement",
     "InboundMessage",
+    "LookupLog",
     "Notification",
+    "RateCounter",
     "Rating",
     "Verification",
     "Worker",
