@@ -36,7 +36,7 @@ def import_workers_command(file: Path, agency_id: int) -> None:
         if agency is None:
             raise click.ClickException(f"机构 {agency_id} 不存在 (no such agency)")
         try:
-            with click.progressbar(length=len(rows), label=f"导入 {file.name}", file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(length=len(rows), label=f"导入 {file.name}") as bar:
                 count = import_workers(session, agency, rows, cipher, today, progress=lambda _row: bar.update(1))
         except ImportFailed as failed:
             session.rollback()
