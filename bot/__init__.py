@@ -14,7 +14,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, errors, health, jobs, logs, migrate, startup, wechat
+    from bot import admin, cli, db, errors, health, jobs, logs, migrate, security, startup, web, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -26,9 +26,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database = db.Database()
     database.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     load_handlers()
     wechat.init_app(app)
     health.init_app(app)
+    web.init_app(app)
     admin.init_app(app)
     miniprogram_api.init_app(app)
     migrate.init_app(app)

@@ -9,6 +9,7 @@ import requests
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from bot.registry.commands import badge_qr_command, import_workers_command
 from bot.wechat.simulator import WeChatSender, reply_text
 
 
@@ -68,3 +69,5 @@ def create_agency_command(name: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(create_agency_command)
+    app.cli.add_command(import_workers_command)
+    app.cli.add_command(badge_qr_command)

@@ -57,6 +57,11 @@ class FieldCipher:
         return hmac.new(self._mac_key, f"{context}\0{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def init_app(app: Any) -> None:
+    """Make the app's field cipher (``app.extensions["anxin_cipher"]``) from its settings."""
+    app.extensions["anxin_cipher"] = FieldCipher.from_settings(app.config)
+
+
 def _derive(key: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
 

@@ -53,6 +53,10 @@ class Config:
     ANXIN_LOG_LEVEL: str = "INFO"
     # WeChat pushes at most a few KiB; anything larger is not a WeChat message.
     ANXIN_WECHAT_MAX_BODY: int = 64 * 1024
+    # Badge lookups allowed per user (openid) and per client address in each window (seconds).
+    ANXIN_LOOKUP_LIMIT_USER: int = 30
+    ANXIN_LOOKUP_LIMIT_ADDRESS: int = 60
+    ANXIN_LOOKUP_WINDOW: int = 3600
 
 
 class TestConfig(Config):
@@ -77,7 +81,7 @@ def settings_for_tests(**overrides: Any) -> dict[str, Any]:
 
 
 _FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT"}
-_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY"}
+_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW"}
 
 
 def _defaults(base: type[Config]) -> dict[str, Any]:
@@ -178,6 +182,10 @@ def validate(settings: Mapping[str, Any]) -> None:
     for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL"):
         if not str(settings[key]).startswith(("http://", "https://")):
             raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
+
+    for key in ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW"):
+        if int(settings[key]) < 1:
+            raise ConfigError(f"{key} must be a positive whole number")
 
     if settings["ANXIN_WECHAT_TIMEOUT"] <= 0:
         raise ConfigError("ANXIN_WECHAT_TIMEOUT must be positive")

@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
-from sqlalchemy import select
 
 from bot.db import get_session, utcnow
 from bot.diary import days, engagements, entries, family
@@ -211,14 +210,10 @@ def post_entries(engagement_id: int):  # type: ignore[no-untyped-def]
     if len({p.client_id for p in parsed}) != len(parsed):
         raise BadRequest("同一批记录的 client_id 不能重复 (duplicate client_id in the batch)", code="duplicate_client_id")
     session = get_session()
-    existing = set(session.scalars(select(DiaryEntry.client_id).where(
-        DiaryEntry.engagement_id == engagement.id, DiaryEntry.client_id.in_([p.client_id for p in parsed])
-    )))
     rows = entries.record_entries(session, engagement, current_openid(), parsed, utcnow(), tz)
     body = _entries_json(rows, tz)
     session.commit()
-    created = len({p.client_id for p in parsed} - existing)
-    return jsonify(body if isinstance(payload, list) else body[0]), (201 if created else 200)
+    return jsonify(body if isinstance(payload, list) else body[0]), (201 if rows.created else 200)
 
 
 def _own_entry_id(entry_id: int) -> DiaryEntry:

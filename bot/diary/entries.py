@@ -58,6 +58,14 @@ def _require_nurse(session: Session, engagement: Engagement, openid: str) -> Non
         raise Forbidden("只有本户的月嫂可以记录日记 (only the engagement's nurse writes the diary)", code="not_nurse")
 
 
+class Recorded(list[DiaryEntry]):
+    """The stored rows of a ``record_entries`` call, in order; ``created`` are the ones this call added."""
+
+    def __init__(self, rows: list[DiaryEntry], created: list[DiaryEntry]) -> None:
+        super().__init__(rows)
+        self.created = created
+
+
 def record_entries(
     session: Session,
     engagement: Engagement,
@@ -65,7 +73,7 @@ def record_entries(
     entries: Sequence[ParsedEntry],
     recorded_at: dt.datetime,
     tz: ZoneInfo = DEFAULT_TZ,
-) -> list[DiaryEntry]:
+) -> Recorded:
     """Store entries written by the engagement's nurse, evaluate flags, and return the stored rows.
 
     Every entry is checked before anything is written. An entry whose ``client_id``
@@ -104,7 +112,7 @@ def record_entries(
         new.append(row)
     if new:
         flag_rules.evaluate(session, engagement, new, recorded_at, tz)
-    return stored
+    return Recorded(stored, new)
 
 
 def _by_client_id(session: Session, engagement_id: int, client_id: str | None) -> DiaryEntry | None:

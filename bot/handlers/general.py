@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.chat import VISITOR, ChatContext, Text
+from bot.chat import VISITOR, ChatContext, Reply, Text
 from bot.handlers import texts
+from bot.handlers.lookup import lookup_reply, scene_code
 from bot.handlers.registry import command, commands_for, event, fallback
 from bot.models import ChatUser
 
@@ -20,8 +21,11 @@ def help_(ctx: ChatContext) -> Text:
 
 
 @event("subscribe")
-def welcome(ctx: ChatContext) -> Text:
+def welcome(ctx: ChatContext) -> Reply:
     _set_subscribed(ctx, True)
+    code = scene_code(ctx.message.event_key)  # followed by scanning a badge's QR code
+    if code is not None:
+        return lookup_reply(ctx, code)
     return Text(texts.WELCOME)
 
 

@@ -3,6 +3,7 @@
 from bot.db import Base
 from bot.models.diary import CurrentEngagement, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision
 from bot.models.jobs import JobLock, JobRun
+from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter
 from bot.models.outbox import Notification
 from bot.models.registry import (
     VERIFICATION_KINDS,
@@ -20,6 +21,7 @@ from bot.models.registry import (
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
 __all__ = [
+    "LOOKUP_SURFACES",
     "VERIFICATION_KINDS",
     "VERIFICATION_STATUSES",
     "AccessToken",
@@ -38,7 +40,9 @@ __all__ = [
     "InboundMessage",
     "JobLock",
     "JobRun",
+    "LookupLog",
     "Notification",
+    "RateCounter",
     "Rating",
     "Verification",
     "Worker",

@@ -74,7 +74,7 @@ def test_times_without_an_offset_are_local(nurse: MpUser, family: Family) -> Non
 
 def test_an_offline_batch_resent_adds_nothing_twice(nurse: MpUser, family: Family, app: Flask) -> None:
     batch = [
-        {"client_id": f"offline-{i}", "occurred_at": earlier(300 - i * 30).isoformat(), "kind": "diaper", "wet": True,
+        {"client_id": f"offline-{i}", "occurred_at": earlier(300 - i * 55).isoformat(), "kind": "diaper", "wet": True,
          "stool": i % 2 == 0}
         for i in range(6)
     ]

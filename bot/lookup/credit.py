@@ -1,0 +1,165 @@
+"""The credit grade (信用等级): 1 to 5 stars from verifications, ratings and complaints.
+
+Deterministic, and every point it gives or takes is a reason the worker can read
+(PIPL art. 24: the right to an explanation of an automated decision). The formula
+is written down in docs/lookup.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db import utcnow
+from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker
+
+BASE_POINTS = 40
+POINTS_PER_CHECK = 6  # each of the six checks currently valid
+POINTS_PER_FAILED_CHECK = -10
+MIN_RATINGS = 3
+POINTS_PER_STAR_ABOVE_3 = 10  # (average - 3) * 10, from -20 to +20
+POINTS_PER_ENGAGEMENT = 2
+MAX_ENGAGEMENT_POINTS = 10
+POINTS_PER_OPEN_COMPLAINT = -8
+POINTS_PER_ANSWERED_COMPLAINT = -3
+GRADE_FLOORS = ((85, 5), (70, 4), (55, 3), (40, 2))  # score at least → stars
+GRADE_CAP_WITHOUT_IDENTITY = 2
+
+KIND_LABELS = {
+    "identity": "实名认证",
+    "health": "健康证",
+    "no_criminal_record": "无犯罪记录证明",
+    "training_exam": "岗前培训考核",
+    "vocational_cert": "职业技能证书",
+    "insurance": "保险",
+}
+
+
+@dataclass(frozen=True)
+class CheckState:
+    kind: str
+    state: str  # verified | expired | pending | failed | missing
+    checked_on: dt.date | None
+    expires_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    average: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class ComplaintSummary:
+    total: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class Credit:
+    grade: int
+    score: int
+    reasons: list[str]
+
+
+def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, CheckState]:
+    """The check in force of each kind (the newest row), as the employer may see it."""
+    newest: dict[str, Verification] = {}
+    rows = session.scalars(select(Verification).where(Verification.worker_id == worker_id).order_by(Verification.id))
+    for row in rows:
+        newest[row.kind] = row
+    states = {}
+    for kind in VERIFICATION_KINDS:
+        row = newest.get(kind)
+        if row is None:
+            states[kind] = CheckState(kind, "missing", None, None)
+            continue
+        if row.status == "verified":
+            state = "expired" if row.expires_on is not None and row.expires_on < today else "verified"
+        else:
+            state = row.status  # pending | failed
+        states[kind] = CheckState(kind, state, row.checked_on, row.expires_on)
+    return states
+
+
+def rating_summary(session: Session, worker_id: int) -> RatingSummary:
+    average, count = session.execute(
+        select(func.avg(Rating.stars), func.count(Rating.id))
+        .join(Engagement, Engagement.id == Rating.engagement_id)
+        .where(Engagement.worker_id == worker_id)
+    ).one()
+    return RatingSummary(round(float(average), 1) if average is not None else None, int(count))
+
+
+def engagements_served(session: Session, worker_id: int, today: dt.date) -> int:
+    return int(session.scalar(
+        select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id, Engagement.starts_on <= today)
+    ) or 0)
+
+
+def complaint_summary(session: Session, worker_id: int) -> ComplaintSummary:
+    total, answered = session.execute(
+        select(func.count(Complaint.id), func.count(Complaint.responded_at)).where(Complaint.worker_id == worker_id)
+    ).one()
+    return ComplaintSummary(int(total), int(answered))
+
+
+def grade_for(
+    checks: dict[str, CheckState], ratings: RatingSummary, served: int, complaints: ComplaintSummary
+) -> Credit:
+    """Apply the formula of docs/lookup.md to what is known of the worker."""
+    score = BASE_POINTS
+    reasons = [f"基础分 {BASE_POINTS}"]
+    valid = [k for k, c in checks.items() if c.state == "verified"]
+    if valid:
+        points = POINTS_PER_CHECK * len(valid)
+        score += points
+        reasons.append(f"{len(valid)}/6 项核验有效：{'、'.join(KIND_LABELS[k] for k in valid)}（+{points}）")
+    failed = [k for k, c in checks.items() if c.state == "failed"]
+    if failed:
+        points = POINTS_PER_FAILED_CHECK * len(failed)
+        score += points
+        reasons.append(f"{len(failed)} 项核验未通过：{'、'.join(KIND_LABELS[k] for k in failed)}（{points}）")
+    if ratings.count >= MIN_RATINGS and ratings.average is not None:
+        points = round((ratings.average - 3) * POINTS_PER_STAR_ABOVE_3)
+        score += points
+        reasons.append(f"雇主评分平均 {ratings.average:.1f} 星，共 {ratings.count} 次（{points:+d}）")
+    else:
+        reasons.append(f"评分不足 {MIN_RATINGS} 次（{ratings.count} 次），不计入（+0）")
+    if served:
+        points = min(POINTS_PER_ENGAGEMENT * served, MAX_ENGAGEMENT_POINTS)
+        score += points
+        reasons.append(f"已服务 {served} 户（+{points}）")
+    open_complaints = complaints.total - complaints.answered
+    if open_complaints:
+        points = POINTS_PER_OPEN_COMPLAINT * open_complaints
+        score += points
+        reasons.append(f"{open_complaints} 条投诉尚未处理（{points}）")
+    if complaints.answered:
+        points = POINTS_PER_ANSWERED_COMPLAINT * complaints.answered
+        score += points
+        reasons.append(f"{complaints.answered} 条投诉已处理（{points}）")
+    grade = next((stars for floor, stars in GRADE_FLOORS if score >= floor), 1)
+    if checks["identity"].state != "verified" and grade > GRADE_CAP_WITHOUT_IDENTITY:
+        grade = GRADE_CAP_WITHOUT_IDENTITY
+        reasons.append(f"未完成实名认证，最高 {GRADE_CAP_WITHOUT_IDENTITY} 星")
+    reasons.append(f"总分 {score}，{grade} 星（≥85 五星，≥70 四星，≥55 三星，≥40 二星）")
+    return Credit(grade=grade, score=score, reasons=reasons)
+
+
+def compute_credit(session: Session, worker: Worker, today: dt.date, *, store: bool = False) -> Credit:
+    """The worker's credit grade and its reasons as of ``today``; with ``store``, saved on the worker."""
+    credit = grade_for(
+        check_states(session, worker.id, today),
+        rating_summary(session, worker.id),
+        engagements_served(session, worker.id, today),
+        complaint_summary(session, worker.id),
+    )
+    if store:
+        worker.credit_grade = credit.grade
+        worker.credit_reasons = credit.reasons
+        worker.credit_computed_at = utcnow()
+    return credit

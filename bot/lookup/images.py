@@ -1,0 +1,83 @@
+"""Badge images: the QR code (PNG) and the printable badge card the worker wears."""
+
+from __future__ import annotations
+
+import io
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+from qrcode.constants import ERROR_CORRECT_M
+
+from bot.lookup.codes import format_code
+
+log = logging.getLogger("anxin.lookup")
+
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+CARD_SIZE = (640, 1000)
+LIGHT_COLOURS = {"green": (22, 163, 74), "yellow": (234, 179, 8), "red": (220, 38, 38)}
+
+
+def badge_url(public_url: str, code: str) -> str:
+    """The address a badge's QR code encodes: ``ANXIN_PUBLIC_URL/b/CODE``."""
+    return f"{public_url.rstrip('/')}/b/{code}"
+
+
+def _qr_image(data: str, box_size: int = 10) -> Image.Image:
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+
+
+def qr_png(data: str, box_size: int = 10) -> bytes:
+    """A QR code of ``data`` as PNG."""
+    out = io.BytesIO()
+    _qr_image(data, box_size).save(out, format="PNG")
+    return out.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in CJK_FONTS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    log.warning("lookup.no_cjk_font", extra={"fields": {"tried": list(CJK_FONTS)}})
+    return ImageFont.load_default(size)
+
+
+def badge_card_png(
+    *, code: str, masked_name: str, agency_name: str, url: str, photo: bytes | None, service_types: list[str]
+) -> bytes:
+    """A printable badge card: photo, masked name, agency, code and QR (PNG, 640×1000)."""
+    card = Image.new("RGB", CARD_SIZE, "white")
+    draw = ImageDraw.Draw(card)
+    width, _ = CARD_SIZE
+    draw.rectangle((0, 0, width, 110), fill=(13, 110, 86))
+    draw.text((width // 2, 55), "安心家政 · 服务员工牌", font=_font(40), fill="white", anchor="mm")
+    box = (width // 2 - 150, 140, width // 2 + 150, 500)
+    if photo:
+        with Image.open(io.BytesIO(photo)) as image:
+            face = image.convert("RGB")
+            face.thumbnail((box[2] - box[0], box[3] - box[1]))
+            card.paste(face, (box[0] + (box[2] - box[0] - face.width) // 2, box[1] + (box[3] - box[1] - face.height) // 2))
+    else:
+        draw.rectangle(box, outline=(160, 160, 160), width=3)
+        draw.text(((box[0] + box[2]) // 2, (box[1] + box[3]) // 2), "无照片", font=_font(36), fill=(160, 160, 160),
+                  anchor="mm")
+    draw.text((width // 2, 545), masked_name, font=_font(52), fill="black", anchor="mm")
+    draw.text((width // 2, 600), "、".join(service_types)[:24], font=_font(28), fill=(70, 70, 70), anchor="mm")
+    draw.text((width // 2, 645), agency_name[:22], font=_font(28), fill=(70, 70, 70), anchor="mm")
+    qr = _qr_image(url, box_size=6).resize((260, 260), Image.Resampling.NEAREST)
+    card.paste(qr, (width // 2 - 130, 675))
+    draw.text((width // 2, 960), format_code(code), font=_font(40), fill="black", anchor="mm")
+    out = io.BytesIO()
+    card.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,66 @@
+"""bot.ratelimit: fixed windows shared across processes, in the database and in Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from bot.models import RateCounter
+from bot.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_counter() -> Iterator[RedisCounter]:
+    client = redis_client(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    client.flushdb()  # database 15 is the tests' own
+    yield RedisCounter(client)
+
+
+def _exercise(store, key: str) -> None:  # type: ignore[no-untyped-def]
+    t0 = 1_800_000_000.0  # a window boundary for window=100
+    assert [hit(store, key, 3, 100, now=t0 + i) for i in range(5)] == [True, True, True, False, False]
+    assert hit(store, key, 3, 100, now=t0 + 100) is True  # the next window starts afresh
+    assert hit(store, key + ":other", 3, 100, now=t0 + 1) is True  # keys are independent
+
+
+def test_database_counter(app) -> None:  # type: ignore[no-untyped-def]
+    db = app.extensions["anxin_db"]
+    key = f"test:{uuid.uuid4().hex}"
+    with db.new_session() as session:
+        _exercise(session, key)
+        session.commit()
+    with db.new_session() as session:  # another session (another process would see the same rows)
+        assert hit(DatabaseCounter(session), key, 3, 100, now=1_800_000_100.5) is True
+        assert hit(DatabaseCounter(session), key, 3, 100, now=1_800_000_100.6) is True
+        assert hit(DatabaseCounter(session), key, 3, 100, now=1_800_000_100.7) is False
+        session.commit()
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == key)) == 4
+        assert purge_counters(session, 1_800_000_100 + 1) == 2
+        session.commit()
+
+
+def test_redis_counter(redis_counter: RedisCounter) -> None:
+    _exercise(redis_counter, f"test:{uuid.uuid4().hex}")
+
+
+def test_counter_for_follows_the_settings(app, redis_counter: RedisCounter) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["anxin_db"].new_session() as session:
+        assert isinstance(counter_for({"ANXIN_REDIS_URL": None}, session), DatabaseCounter)
+        assert isinstance(counter_for({"ANXIN_REDIS_URL": REDIS_URL}, session), RedisCounter)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        hit(RedisCounter(redis_client(REDIS_URL)), "k", 0, 10)
+    with pytest.raises(ValueError, match="191"):
+        hit(RedisCounter(redis_client(REDIS_URL)), "k" * 200, 1, 10)

@@ -1,0 +1,91 @@
+"""Arranging registered workers the way an agency does: through the /admin/v1 API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from typing import Any
+
+from flask.testing import FlaskClient
+from PIL import Image
+
+from bot.lookup.profile import local_today
+from bot.models import VERIFICATION_KINDS
+
+TODAY = local_today("Asia/Shanghai")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_serial = itertools.count(101)
+
+
+def id_number(birth: dt.date = dt.date(1985, 6, 12), serial: int | None = None, area: str = "330203") -> str:
+    """A well-formed resident ID number (with its check character) for ``birth``."""
+    body = f"{area}{birth:%Y%m%d}{(serial if serial is not None else next(_serial)) % 1000:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def worker_json(**kw: Any) -> dict[str, Any]:
+    birth = kw.pop("birth", dt.date(1985, 6, 12))
+    data = {
+        "name": "伍秀芳",
+        "id_number": id_number(birth),
+        "phone": f"1390574{next(_serial) % 10000:04d}",
+        "gender": "female",
+        "birth_date": birth.isoformat(),
+        "service_types": ["月嫂", "育婴师"],
+        "experience_years": 6,
+        "hometown": "浙江宁波",
+    }
+    data.update(kw)
+    return data
+
+
+def add_worker(client: FlaskClient, key: str, **kw: Any) -> int:
+    res = client.post("/admin/v1/workers", json=worker_json(**kw), headers=auth(key))
+    assert res.status_code == 201, res.get_json()
+    return int(res.get_json()["id"])
+
+
+def verify(client: FlaskClient, key: str, worker_id: int, kind: str, status: str = "verified",
+           expires_on: dt.date | None = None, document_no: str | None = None) -> None:
+    body: dict[str, Any] = {"kind": kind, "status": status, "issued_on": (TODAY - dt.timedelta(days=30)).isoformat()}
+    body["expires_on"] = (expires_on or TODAY + dt.timedelta(days=365)).isoformat()
+    if document_no:
+        body["document_no"] = document_no
+    res = client.post(f"/admin/v1/workers/{worker_id}/verifications", json=body, headers=auth(key))
+    assert res.status_code == 201, res.get_json()
+
+
+def photo_bytes(size: tuple[int, int] = (900, 1200), fmt: str = "JPEG", colour: tuple[int, int, int] = (200, 150, 120),
+                exif: bool = False) -> bytes:
+    image = Image.new("RGB", size, colour)
+    out = io.BytesIO()
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "SecretCam"  # Make
+        data[0x9286] = "GPS somewhere"  # UserComment
+        image.save(out, format=fmt, exif=data)
+    else:
+        image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def publish(client: FlaskClient, key: str, worker_id: int, *, kinds: tuple[str, ...] = VERIFICATION_KINDS,
+            consent: bool = True, photo: bool = True) -> str:
+    """Verify ``kinds``, record consent and a photo, issue a badge; return its code (11 symbols)."""
+    for kind in kinds:
+        verify(client, key, worker_id, kind, document_no=f"DOC-{kind}-{worker_id}")
+    if consent:
+        res = client.put(f"/admin/v1/workers/{worker_id}/consent", json={"signed_on": TODAY.isoformat()},
+                         headers=auth(key))
+        assert res.status_code == 200, res.get_json()
+    if photo:
+        res = client.put(f"/admin/v1/workers/{worker_id}/photo", data=photo_bytes(), headers=auth(key))
+        assert res.status_code == 200, res.get_json()
+    res = client.post(f"/admin/v1/workers/{worker_id}/badge", headers=auth(key))
+    assert res.status_code == 201, res.get_json()
+    return str(res.get_json()["code"]).replace("-", "")

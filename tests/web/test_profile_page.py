@@ -1,0 +1,142 @@
+"""``GET /b/CODE``: the public mobile page, its QR code and photo; and the page in a real browser."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from PIL import Image
+from sqlalchemy import select
+
+from bot.models import LookupLog
+from tests.conftest import SETTINGS
+from tests.factories import make_agency
+from tests.registry_helpers import add_worker, auth, publish
+
+REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture
+def key(session) -> str:  # type: ignore[no-untyped-def]
+    return make_agency(session, "宁波甬城家政")[1]
+
+
+def test_profile_page(client, session, key: str) -> None:
+    code = publish(client, key, add_worker(client, key, name="伍秀芳"))
+    res = client.get(f"/b/{code.lower()}")
+    assert res.status_code == 200 and res.mimetype == "text/html"
+    html = res.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html and 'name="viewport"' in html
+    assert 'data-light="green"' in html and "绿码" in html and "伍*芳" in html and "伍秀芳" not in html
+    assert "✔ 安心服务证" in html and "宁波甬城家政" in html and f'src="/b/{code}/photo"' in html
+    assert "信用等级的计算依据" in html
+    assert res.headers["Cache-Control"] == "no-store" and "noindex" in res.headers["X-Robots-Tag"]
+    row = session.scalars(select(LookupLog)).one()
+    assert (row.surface, row.address, row.openid, row.outcome) == ("web", "127.0.0.1", None, "shown")
+
+
+def test_everything_on_the_page_is_escaped(client, key: str) -> None:
+    worker_id = add_worker(client, key, service_types=["<b>x</b>&\"'"])
+    code = publish(client, key, worker_id)
+    html = client.get(f"/b/{code}").get_data(as_text=True)
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;&amp;" in html
+
+
+def test_refusal_pages(client, key: str) -> None:
+    unconsented = publish(client, key, add_worker(client, key), consent=False)
+    revoked = publish(client, key, add_worker(client, key))
+    client.delete(f"/admin/v1/badges/{revoked}", headers=auth(key))
+    typo = unconsented[:10] + ("0" if unconsented[10] != "0" else "1")
+    for code, status, reason, text in [
+        (typo, 400, "mistyped", "校验位不符"),
+        ("00000-00001-Y", 404, "unknown", "不存在"),
+        (revoked, 404, "revoked", "已被家政公司注销"),
+        (unconsented, 403, "not_consented", "尚未授权公开"),
+    ]:
+        res = client.get(f"/b/{code}")
+        html = res.get_data(as_text=True)
+        assert res.status_code == status and f'data-reason="{reason}"' in html and text in html, code
+    assert 'data-light="red"' in client.get(f"/b/{revoked}").get_data(as_text=True)
+
+
+def test_rate_limited_page(app: Flask, client, key: str) -> None:
+    code = publish(client, key, add_worker(client, key))
+    app.config["ANXIN_LOOKUP_LIMIT_ADDRESS"] = 2
+    statuses = [client.get(f"/b/{code}").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert "查询过于频繁" in client.get(f"/b/{code}").get_data(as_text=True)
+    other = client.get(f"/b/{code}", environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    assert other.status_code == 200
+
+
+def test_qr_png_encodes_the_badge_url(client) -> None:
+    res = client.get("/b/00000-00001-y/qr.png")
+    assert res.status_code == 200 and res.mimetype == "image/png"
+    with Image.open(io.BytesIO(res.data)) as image:
+        assert image.size[0] == image.size[1] >= 200
+    assert client.get("/b/00000-00001-0/qr.png").status_code == 404  # mistyped
+    import qrcode
+
+    expected = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
+    expected.add_data(f"{SETTINGS['ANXIN_PUBLIC_URL']}/b/0000000001Y")
+    expected.make(fit=True)
+    with Image.open(io.BytesIO(res.data)) as image:
+        # Same modules as a QR of the badge URL built independently.
+        assert image.convert("1").tobytes() == expected.make_image().get_image().convert("1").tobytes()
+
+
+def test_photo_only_for_a_public_badge(client, key: str) -> None:
+    code = publish(client, key, add_worker(client, key))
+    res = client.get(f"/b/{code}/photo")
+    assert res.status_code == 200 and res.mimetype == "image/jpeg"
+    unconsented = publish(client, key, add_worker(client, key), consent=False)
+    assert client.get(f"/b/{unconsented}/photo").status_code == 404
+    client.delete(f"/admin/v1/badges/{code}", headers=auth(key))
+    assert client.get(f"/b/{code}/photo").status_code == 404
+    assert client.get("/b/00000-00001-Y/photo").status_code == 404
+
+
+# -- in a real browser -----------------------------------------------------------------
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if REQUIRE_BROWSER:
+            pytest.fail("chromium is not installed (ANXIN_TEST_REQUIRE_BROWSER=1)")
+        pytest.skip("chromium is not installed: apt-get install chromium fonts-noto-cjk")
+    return path
+
+
+def _run_chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=390,844", *args],
+        capture_output=True, text=True, timeout=90, check=False,
+    )
+
+
+def test_the_page_on_a_phone_sized_browser(client, key: str, live_server: str, tmp_path: Path) -> None:
+    binary = _chromium()
+    code = publish(client, key, add_worker(client, key, name="伍秀芳"), kinds=("identity", "health"))
+    url = f"{live_server}/b/{code}"
+    dom = _run_chromium(binary, tmp_path, "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-light="yellow"' in dom.stdout and "黄码" in dom.stdout and "伍*芳" in dom.stdout
+    assert "保险" in dom.stdout and "未提供" in dom.stdout
+    shot_path = Path(os.environ.get("ANXIN_SCREENSHOT_DIR", tmp_path)) / "profile-phone.png"
+    shot = _run_chromium(binary, tmp_path, f"--screenshot={shot_path}", url)
+    assert shot.returncode == 0 and shot_path.exists(), shot.stderr[-2000:]
+    with Image.open(shot_path) as image:
+        assert image.size == (390, 844)
+        rgb = image.convert("RGB")
+        colours = rgb.getcolors(maxcolors=1 << 20) or []
+        assert len(colours) > 50  # text, photo and the light: not a blank page
+        # The big yellow status light is drawn near the top (#eab308).
+        top = rgb.crop((0, 0, 390, 220))
+        assert any(abs(r - 0xEA) < 12 and abs(g - 0xB3) < 12 and b < 40 for _, (r, g, b) in top.getcolors(1 << 20) or [])
