@@ -25,6 +25,7 @@ from bot.registry.workers import (
     record_verification,
     register_worker,
     set_photo,
+    withdraw_consent,
 )
 from bot.security import FieldCipher
 from bot.validation import no_unknown_fields
@@ -131,6 +132,16 @@ def put_consent(worker_id: int):  # type: ignore[no-untyped-def]
     record_consent(session, worker, signed_on, _today())
     session.commit()
     return jsonify({"id": worker.id, "consent_signed_on": signed_on.isoformat()})
+
+
+@bp.delete("/workers/<int:worker_id>/consent")
+def delete_consent(worker_id: int):  # type: ignore[no-untyped-def]
+    """The worker withdrew her consent: lookups say she has not authorised publication."""
+    session = get_session()
+    worker = agency_worker(session, current_agency(), worker_id)
+    withdraw_consent(session, worker)
+    session.commit()
+    return jsonify({"id": worker.id, "consent_signed_on": None})
 
 
 @bp.post("/workers/<int:worker_id>/verifications")

@@ -30,10 +30,13 @@ def badge_url(public_url: str, code: str) -> str:
     return f"{public_url.rstrip('/')}/b/{code}"
 
 
-def _qr_image(data: str, box_size: int = 10) -> Image.Image:
+def _qr_image(data: str, box_size: int = 10, fit: int | None = None) -> Image.Image:
+    """The QR of ``data``; with ``fit``, the largest whole-pixel modules that fit in ``fit`` pixels."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
     qr.add_data(data)
     qr.make(fit=True)
+    if fit is not None:
+        qr.box_size = max(1, fit // (qr.modules_count + 2 * qr.border))
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
 
 
@@ -75,8 +78,8 @@ def badge_card_png(
     draw.text((width // 2, 545), masked_name, font=_font(52), fill="black", anchor="mm")
     draw.text((width // 2, 600), "、".join(service_types)[:24], font=_font(28), fill=(70, 70, 70), anchor="mm")
     draw.text((width // 2, 645), agency_name[:22], font=_font(28), fill=(70, 70, 70), anchor="mm")
-    qr = _qr_image(url, box_size=6).resize((260, 260), Image.Resampling.NEAREST)
-    card.paste(qr, (width // 2 - 130, 675))
+    qr = _qr_image(url, fit=270)  # whole-pixel modules: a resized QR would not scan reliably
+    card.paste(qr, (width // 2 - qr.width // 2, 810 - qr.height // 2))
     draw.text((width // 2, 960), format_code(code), font=_font(40), fill="black", anchor="mm")
     out = io.BytesIO()
     card.save(out, format="PNG", optimize=True)

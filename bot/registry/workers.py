@@ -228,6 +228,12 @@ def record_consent(session: Session, worker: Worker, signed_on: dt.date, today: 
     worker.consent_recorded_at = utcnow()
 
 
+def withdraw_consent(session: Session, worker: Worker) -> None:
+    """The worker withdrew her consent (PIPL art. 15): her profile is no longer shown to anyone."""
+    worker.consent_signed_on = None
+    worker.consent_recorded_at = utcnow()
+
+
 def record_verification(
     session: Session,
     worker: Worker,

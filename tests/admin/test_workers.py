@@ -229,3 +229,14 @@ def test_badge_card_is_a_png_with_the_photo_and_qr(client, key: str) -> None:
         # The QR has both black and white modules.
         qr = rgb.crop((200, 690, 440, 920))
         assert {(0, 0, 0), (255, 255, 255)} <= {c for _, c in qr.getcolors(maxcolors=1 << 16) or []}
+
+
+def test_withdrawn_consent_hides_the_profile_and_photo(client, key: str) -> None:
+    worker_id = add_worker(client, key)
+    code = publish(client, key, worker_id)
+    assert client.get(f"/b/{code}").status_code == 200
+    res = client.delete(f"/admin/v1/workers/{worker_id}/consent", headers=auth(key))
+    assert res.status_code == 200 and res.get_json()["consent_signed_on"] is None
+    page = client.get(f"/b/{code}")
+    assert page.status_code == 403 and "尚未授权公开" in page.get_data(as_text=True)
+    assert client.get(f"/b/{code}/photo").status_code == 404

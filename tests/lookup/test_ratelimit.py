@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 import redis
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
 from bot.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client
@@ -64,3 +67,27 @@ def test_bad_arguments() -> None:
         hit(RedisCounter(redis_client(REDIS_URL)), "k", 0, 10)
     with pytest.raises(ValueError, match="191"):
         hit(RedisCounter(redis_client(REDIS_URL)), "k" * 200, 1, 10)
+
+
+def _hammer(url: str, key: str, hits: int, limit: int) -> int:
+    """In its own process: ``hits`` hits of ``key``, each in its own transaction; return how many were allowed."""
+    from bot.db import make_engine
+
+    engine = make_engine(url)
+    allowed = 0
+    with Session(engine) as session:
+        for _ in range(hits):
+            allowed += hit(session, key, limit, 3600)
+            session.commit()
+    engine.dispose()
+    return allowed
+
+
+def test_database_counts_are_shared_across_processes(app, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    key = f"test:procs:{uuid.uuid4().hex}"
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
+        allowed = list(pool.map(_hammer, [database_url] * 4, [key] * 4, [15] * 4, [25] * 4))
+    assert sum(allowed) == 25, allowed  # 60 hits from four processes, exactly the limit let through
+    with app.extensions["anxin_db"].new_session() as session:
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == key)) == 60
