@@ -14,7 +14,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, errors, health, jobs, logs, migrate, security, startup, web, wechat
+    from bot import admin, cli, db, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["ANXIN_SECRET_KEY"]
 
+    routing.init_app(app)
     logs.init_app(app)
     database = db.Database()
     database.init_app(app)

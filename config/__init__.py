@@ -57,6 +57,10 @@ class Config:
     ANXIN_LOOKUP_LIMIT_USER: int = 30
     ANXIN_LOOKUP_LIMIT_ADDRESS: int = 60
     ANXIN_LOOKUP_WINDOW: int = 3600
+    # Mini-program API: calls per user, and logins per address, per window (seconds).
+    ANXIN_MP_LIMIT_USER: int = 120
+    ANXIN_MP_LIMIT_LOGIN: int = 20
+    ANXIN_MP_WINDOW: int = 60
 
 
 class TestConfig(Config):
@@ -81,7 +85,8 @@ def settings_for_tests(**overrides: Any) -> dict[str, Any]:
 
 
 _FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT"}
-_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW"}
+_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW",
+             "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW"}
 
 
 def _defaults(base: type[Config]) -> dict[str, Any]:
@@ -183,7 +188,8 @@ def validate(settings: Mapping[str, Any]) -> None:
         if not str(settings[key]).startswith(("http://", "https://")):
             raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
 
-    for key in ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW"):
+    for key in ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW", "ANXIN_MP_LIMIT_USER",
+                "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW"):
         if int(settings[key]) < 1:
             raise ConfigError(f"{key} must be a positive whole number")
 

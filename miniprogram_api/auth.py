@@ -15,7 +15,9 @@ import requests
 from flask import current_app, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from bot.db import get_session
 from bot.errors import AnxinError, BadRequest, TooManyRequests, Unauthorized, UpstreamError
+from bot.ratelimit import counter_for, hit
 from bot.validation import json_object
 from bot.validation import text as text_field
 from miniprogram_api import bp
@@ -56,9 +58,19 @@ def login_required(view: F) -> F:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("请先登录 (Authorization: Bearer TOKEN)", code="no_token")
         g.mp_openid = openid_for_token(token.strip())
+        _limit(f"mp:user:{g.mp_openid}", current_app.config["ANXIN_MP_LIMIT_USER"])
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _limit(key: str, limit: int) -> None:
+    """Count this call against ``key``; 429 once it is over ``limit`` in ANXIN_MP_WINDOW seconds."""
+    session = get_session()
+    allowed = hit(counter_for(current_app.config, session), key, limit, current_app.config["ANXIN_MP_WINDOW"])
+    session.commit()  # the count stands whatever the call does next
+    if not allowed:
+        raise TooManyRequests("请求过于频繁，请稍后再试 (too many requests)", code="too_many_requests")
 
 
 def current_openid() -> str:
@@ -108,6 +120,7 @@ def code_to_session(js_code: str) -> dict[str, Any]:
 @bp.post("/login")
 def login():  # type: ignore[no-untyped-def]
     """POST {"code"} from wx.login → {"token", "openid", "expires_in"}."""
+    _limit(f"mp:login:{request.remote_addr or 'unknown'}", current_app.config["ANXIN_MP_LIMIT_LOGIN"])
     data = json_object(request.get_data())
     js_code = text_field(data, "code", max_len=128)
     if js_code is None:  # pragma: no cover - required=True raises

@@ -11,18 +11,18 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from bot.db import get_session, utcnow
 from bot.diary import days, engagements, entries, family
 from bot.diary.days import DaySummary, EntryView
 from bot.diary.engagements import NURSE
 from bot.diary.flags import flags_of_entries
+from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
 from bot.diary.parse import ParsedEntry
 from bot.errors import BadRequest, NotFound
-from bot.lookup.profile import mask_name
-from bot.models import Binding, DiaryEntry, Engagement, Worker
+from bot.models import Binding, DiaryEntry, Engagement
 from bot.validation import integer, json_object
 from bot.validation import text as text_field
 from miniprogram_api import bp
@@ -112,7 +112,6 @@ def _entries_json(rows: list[DiaryEntry], tz: ZoneInfo) -> list[dict[str, Any]]:
 
 def engagement_json(binding: Binding, current_id: int | None, tz: ZoneInfo) -> dict[str, Any]:
     engagement = binding.engagement
-    worker = get_session().get(Worker, engagement.worker_id)
     return {
         "id": engagement.id,
         "role": binding.role,
@@ -120,7 +119,7 @@ def engagement_json(binding: Binding, current_id: int | None, tz: ZoneInfo) -> d
         "baby_nickname": engagement.baby_nickname,
         "starts_on": engagement.starts_on.isoformat(),
         "ends_on": engagement.ends_on.isoformat(),
-        "nurse": mask_name(worker.name) if worker else None,
+        "nurse": nurse_display_name(get_session(), engagement) or None,
         "agency": engagement.agency.name,
         "current": engagement.id == current_id,
         "bound_at": iso(binding.bound_at, tz),
@@ -151,7 +150,7 @@ def list_engagements():  # type: ignore[no-untyped-def]
     return jsonify({"engagements": [engagement_json(b, current_id, _tz()) for b in rows]})
 
 
-@bp.get("/engagements/<int:engagement_id>/days/<day>")
+@bp.get("/engagements/<id:engagement_id>/days/<day>")
 @login_required
 def day_view(engagement_id: int, day: str):  # type: ignore[no-untyped-def]
     """The day: {"date", "entries", "summary", "rating", "flags"}."""
@@ -196,7 +195,7 @@ def read_entry(data: Any, index: int, tz: ZoneInfo) -> ParsedEntry:
     return ParsedEntry(kind=kind, fields=fields, text=text, occurred_at=occurred_at, client_id=client_id)
 
 
-@bp.post("/engagements/<int:engagement_id>/entries")
+@bp.post("/engagements/<id:engagement_id>/entries")
 @login_required
 def post_entries(engagement_id: int):  # type: ignore[no-untyped-def]
     """One entry or a list; a resent entry (same client_id) is answered, not added again."""
@@ -223,7 +222,7 @@ def _own_entry_id(entry_id: int) -> DiaryEntry:
     return entry
 
 
-@bp.patch("/entries/<int:entry_id>")
+@bp.patch("/entries/<id:entry_id>")
 @login_required
 def patch_entry(entry_id: int):  # type: ignore[no-untyped-def]
     """Change the caller's own entry; send the ``version`` you read, a newer one is a 409."""
@@ -252,7 +251,7 @@ def patch_entry(entry_id: int):  # type: ignore[no-untyped-def]
     return jsonify(body)
 
 
-@bp.delete("/entries/<int:entry_id>")
+@bp.delete("/entries/<id:entry_id>")
 @login_required
 def delete_entry(entry_id: int):  # type: ignore[no-untyped-def]
     """Withdraw the caller's own entry (kept in history). ``?version=`` guards against a newer edit."""
@@ -267,7 +266,7 @@ def delete_entry(entry_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"id": row.id, "withdrawn_at": iso(row.withdrawn_at, _tz()), "version": row.version})
 
 
-@bp.put("/engagements/<int:engagement_id>/days/<day>/rating")
+@bp.put("/engagements/<id:engagement_id>/days/<day>/rating")
 @login_required
 def put_rating(engagement_id: int, day: str):  # type: ignore[no-untyped-def]
     """A parent rates a day 1–5; rating again replaces it."""
@@ -289,7 +288,7 @@ def put_rating(engagement_id: int, day: str):  # type: ignore[no-untyped-def]
     return jsonify(body), (200 if replaced else 201)
 
 
-@bp.get("/engagements/<int:engagement_id>/summary")
+@bp.get("/engagements/<id:engagement_id>/summary")
 @login_required
 def summary(engagement_id: int):  # type: ignore[no-untyped-def]
     """Per-day figures for charts: ?from=YYYY-MM-DD&to=YYYY-MM-DD (default: the whole engagement so far)."""
@@ -304,3 +303,18 @@ def summary(engagement_id: int):  # type: ignore[no-untyped-def]
         raise BadRequest(f"一次最多{MAX_SUMMARY_DAYS}天 (at most {MAX_SUMMARY_DAYS} days)", code="range_too_long")
     rows = days.summaries(get_session(), engagement, first, last, tz)
     return jsonify({"from": first.isoformat(), "to": last.isoformat(), "days": [summary_json(s) for s in rows]})
+
+
+@bp.get("/engagements/<id:engagement_id>/export.pdf")
+@login_required
+def export_pdf(engagement_id: int):  # type: ignore[no-untyped-def]
+    """The whole confinement diary as a keepsake PDF the family can save."""
+    from bot.diary.keepsake import keepsake_pdf
+
+    engagement, _ = _engagement(engagement_id)
+    tz = _tz()
+    session = get_session()
+    pdf = keepsake_pdf(session, engagement, tz, utcnow().astimezone(tz).date(), nurse_display_name(session, engagement))
+    filename = f"yuezi-diary-{engagement.id}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -35,3 +35,11 @@ def test_admin_api_needs_a_valid_key(client, runner) -> None:  # type: ignore[no
     res = client.get("/admin/v1/agency", headers={"Authorization": f"Bearer {key}"})
     assert res.status_code == 200
     assert res.get_json()["name"] == "哈尔滨龙江家政"
+
+
+def test_ids_beyond_the_database_range_are_404_not_a_crash(client, runner) -> None:  # type: ignore[no-untyped-def]
+    key = runner.invoke(args=["create-agency", "测试家政"]).output.strip().splitlines()[-1]
+    for path in ("/admin/v1/workers/9223372036854775808", "/admin/v1/workers/0", "/admin/v1/workers/-1"):
+        res = client.get(path, headers={"Authorization": f"Bearer {key}"})
+        assert res.status_code == 404, path
+        assert res.get_json()["error"]["code"] == "not_found"

@@ -78,7 +78,7 @@ def _deliver_later() -> None:
     background.start("deliver", delivery(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
-@bp.post("/complaints/<int:complaint_id>/response")
+@bp.post("/complaints/<id:complaint_id>/response")
 def respond(complaint_id: int):  # type: ignore[no-untyped-def]
     data = body()
     v.no_unknown_fields(data, {"text"})
@@ -110,7 +110,7 @@ def flags():  # type: ignore[no-untyped-def]
     return jsonify({"flags": [_flag_json(f, e) for f, e in rows]})
 
 
-@bp.post("/flags/<int:flag_id>/ack")
+@bp.post("/flags/<id:flag_id>/ack")
 def ack_flag(flag_id: int):  # type: ignore[no-untyped-def]
     raw = request.get_data(cache=True)
     data = body() if raw.strip() else {}

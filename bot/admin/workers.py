@@ -68,7 +68,7 @@ def create_worker():  # type: ignore[no-untyped-def]
     return jsonify({"id": worker.id}), 201
 
 
-@bp.get("/workers/<int:worker_id>")
+@bp.get("/workers/<id:worker_id>")
 def show_worker(worker_id: int):  # type: ignore[no-untyped-def]
     """The agency's view of its worker: no ID or phone number, badges with how often each was checked."""
     session = get_session()
@@ -107,7 +107,7 @@ def show_worker(worker_id: int):  # type: ignore[no-untyped-def]
     })
 
 
-@bp.put("/workers/<int:worker_id>/photo")
+@bp.put("/workers/<id:worker_id>/photo")
 def put_photo(worker_id: int):  # type: ignore[no-untyped-def]
     """The worker's photo: the image itself as the body (JPEG, PNG or WebP, at most 5 MiB)."""
     session = get_session()
@@ -120,7 +120,7 @@ def put_photo(worker_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"id": worker.id, "content_type": photo.content_type, "bytes": len(photo.data)})
 
 
-@bp.put("/workers/<int:worker_id>/consent")
+@bp.put("/workers/<id:worker_id>/consent")
 def put_consent(worker_id: int):  # type: ignore[no-untyped-def]
     """Record the worker's signed consent to publication {"signed_on"}."""
     data = body()
@@ -134,7 +134,7 @@ def put_consent(worker_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"id": worker.id, "consent_signed_on": signed_on.isoformat()})
 
 
-@bp.delete("/workers/<int:worker_id>/consent")
+@bp.delete("/workers/<id:worker_id>/consent")
 def delete_consent(worker_id: int):  # type: ignore[no-untyped-def]
     """The worker withdrew her consent: lookups say she has not authorised publication."""
     session = get_session()
@@ -144,7 +144,7 @@ def delete_consent(worker_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"id": worker.id, "consent_signed_on": None})
 
 
-@bp.post("/workers/<int:worker_id>/verifications")
+@bp.post("/workers/<id:worker_id>/verifications")
 def post_verification(worker_id: int):  # type: ignore[no-untyped-def]
     """Record a check {"kind", "status", "document_no", "issued_on", "expires_on"} → 201."""
     data = body()
@@ -165,7 +165,7 @@ def post_verification(worker_id: int):  # type: ignore[no-untyped-def]
                     "checked_on": verification.checked_on.isoformat()}), 201
 
 
-@bp.post("/workers/<int:worker_id>/badge")
+@bp.post("/workers/<id:worker_id>/badge")
 def post_badge(worker_id: int):  # type: ignore[no-untyped-def]
     """Issue (or re-issue) the worker's badge → 201 {"code", "url", "qr_url"}."""
     raw = request.get_data(cache=True)

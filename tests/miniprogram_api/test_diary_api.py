@@ -278,3 +278,13 @@ def test_chat_and_mini_program_write_one_diary(nurse: MpUser, parent: MpUser, fa
                {"client_id": "m1", "occurred_at": earlier(15).isoformat(), "kind": "bath", "text": "洗澡"})
     reply = chat.say("o-chat-nurse-unused", "今天")
     assert "洗澡" in reply
+
+
+def test_too_many_calls_get_429(app: Flask, login, client) -> None:  # type: ignore[no-untyped-def]
+    app.config.update(ANXIN_MP_WINDOW=3600, ANXIN_MP_LIMIT_USER=3, ANXIN_MP_LIMIT_LOGIN=3)  # one window for the test
+    user = login("o-mp-busy")  # the first login from this address
+    statuses = [user.get("/engagements").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    res = user.get("/engagements")
+    assert res.get_json()["error"]["code"] == "too_many_requests"
+    assert [client.post("/mp/v1/login", json={"code": "x"}).status_code for _ in range(3)] == [401, 401, 429]
