@@ -14,7 +14,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import admin, cli, db, demo, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     miniprogram_api.init_app(app)
     migrate.init_app(app)
     cli.init_app(app)
+    demo.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     jobs.init_app(app)

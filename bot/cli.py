@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -39,6 +40,8 @@ def chat_command(openid: str, url: str | None, event: str | None, event_key: str
             raise click.ClickException(f"cannot reach {url}: {exc}") from None
         status, content = res.status_code, res.content
     else:
+        # In process the server's own request logs would bury the reply: keep only warnings.
+        logging.getLogger("anxin").setLevel(logging.WARNING)
         res = current_app.test_client().post("/wechat", query_string=params, data=data, headers=headers)
         status, content = res.status_code, res.get_data()
     if status != 200:

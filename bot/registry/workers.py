@@ -56,12 +56,17 @@ class MissingField(InvalidField):
         self.why = "缺少"
 
 
+def id_check_symbol(first17: str) -> str:
+    """The check symbol (0-9 or X, GB 11643) that completes 17 digits of an ID number."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
 def id_number_valid(value: str) -> bool:
     """A mainland resident ID number: 17 digits and the ISO 7064 MOD 11-2 check character."""
     if not re.fullmatch(r"\d{17}[\dX]", value):
         return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == value[17]
+    return id_check_symbol(value[:17]) == value[17]
 
 
 def _birth_date_in_id(value: str) -> dt.date | None:

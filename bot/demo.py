@@ -1,0 +1,188 @@
+"""``flask --app bot seed-demo``: a demo agency, workers with badges, and a family with a few days of diary.
+
+Built through the same domain functions the API and the chat use. Running it again
+leaves the data as it is, gives the demo agency a fresh API key (the old one is
+only kept hashed) and prints the codes to try.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db import get_db, utcnow
+from bot.diary.engagements import bind, open_engagement
+from bot.diary.entries import record_entries
+from bot.diary.family import rate_day
+from bot.diary.parse import parse_lines
+from bot.lookup.codes import format_code
+from bot.models import Agency, Badge, ChatUser, Engagement, Worker
+from bot.registry.agencies import create_agency
+from bot.registry.badges import issue_badge
+from bot.registry.workers import (
+    id_check_symbol,
+    parse_worker,
+    record_consent,
+    record_verification,
+    register_worker,
+    set_photo,
+)
+from bot.security import FieldCipher, hash_api_key, new_api_key
+
+DEMO_AGENCY = "安心示范家政服务中心"
+NURSE_OPENID = "demo-nurse"
+PARENT_OPENID = "demo-parent"
+
+# Two full days, night feeds included, as a careful nurse keeps them; today is filled up to the present.
+DIARY_DAYS = [
+    [
+        "0:40 喂奶 80ml", "1:00 换尿布 小便", "3:10 喂奶 90ml", "3:30 换尿布 小便", "6:30 喂奶 90ml", "7:10 换尿布 小便",
+        "8:00 体温 36.7", "9:00 母乳 左 15分钟", "9:30 洗澡 15分钟", "10:00 睡觉 120分钟", "12:10 母乳 左 15分钟",
+        "13:00 换尿布 大小便 黄色 糊状", "14:30 抚触 10分钟", "15:10 喂奶 100ml", "16:20 换尿布 小便", "17:00 产妇体温 36.8",
+        "18:20 月子餐 晚餐 鲫鱼汤 吃完", "19:30 换尿布 小便", "18:40 喂奶 110ml", "20:10 换尿布 小便", "21:40 喂奶 100ml",
+        "22:10 睡觉 150分钟",
+    ],
+    [
+        "0:50 喂奶 90ml", "1:10 换尿布 小便", "4:00 换尿布 小便", "3:40 喂奶 90ml", "6:20 喂奶 100ml", "7:00 换尿布 大小便 黄色",
+        "8:10 体温 37.6", "8:40 脐带护理 干燥", "9:00 睡觉 90分钟", "9:30 母乳 右 20分钟", "11:30 换尿布 小便",
+        "12:40 喂奶 110ml",
+        "14:00 被动操 10分钟", "14:30 换尿布 小便", "15:30 喂奶 120ml", "16:00 体温 37.0", "16:30 换尿布 小便",
+        "17:30 血压 118/76", "18:40 喂奶 110ml", "20:00 换尿布 大小便 黄色", "20:40 宝宝今天特别爱笑😊", "21:50 喂奶 100ml",
+    ],
+]
+TODAY = ["喂奶 100ml", "换尿布 小便", "体温 36.8", "母乳 左 15分钟", "换尿布 大小便 黄色", "睡觉 60分钟"]
+WORKERS = [
+    # name, gender, birth date, service types, years, checks expiring after (days), consent
+    ("伍秀芳", "female", dt.date(1982, 3, 14), ["月嫂", "育婴师"], 9, 300, True),
+    ("李桂兰", "female", dt.date(1976, 8, 2), ["育儿嫂"], 12, -10, True),
+    ("陈美玲", "female", dt.date(1990, 11, 25), ["保洁", "收纳"], 3, 200, False),
+]
+
+
+@dataclass
+class Seeded:
+    agency: Agency
+    key: str
+    badges: list[tuple[Badge, Worker]]
+    engagement: Engagement
+    created: bool
+
+
+def _avatar(colour: str) -> bytes:
+    """A plain portrait placeholder (head and shoulders), so the demo profile has a photo to show."""
+    image = Image.new("RGB", (480, 600), colour)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((150, 110, 330, 300), fill="#f1d3bd")
+    draw.rectangle((165, 60, 315, 150), fill="#3b2a22")
+    draw.ellipse((80, 320, 400, 640), fill="#6d8fb3")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _id_number(birth: dt.date, serial: int) -> str:
+    first17 = f"330203{birth:%Y%m%d}{serial:03d}"
+    return first17 + id_check_symbol(first17)
+
+
+def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) -> Seeded:
+    """Create the demo data once; later calls rotate the demo key and return what exists."""
+    today = now.astimezone(tz).date()
+    agency = session.scalar(select(Agency).where(Agency.name == DEMO_AGENCY))
+    if agency is not None:
+        key = new_api_key()
+        agency.api_key_hash = hash_api_key(key)
+        workers = list(session.scalars(select(Worker).where(Worker.agency_id == agency.id).order_by(Worker.id)))
+        badges = [(b, w) for w in workers for b in session.scalars(
+            select(Badge).where(Badge.worker_id == w.id, Badge.revoked_at.is_(None)))]
+        engagement = session.scalars(select(Engagement).where(Engagement.agency_id == agency.id)).first()
+        assert engagement is not None
+        return Seeded(agency, key, badges, engagement, created=False)
+
+    agency, key = create_agency(session, DEMO_AGENCY)
+    badges = []
+    for serial, (name, gender, birth, services, years, valid_days, consent) in enumerate(WORKERS, start=1):
+        fields = parse_worker({
+            "name": name, "id_number": _id_number(birth, serial * 7), "phone": f"1395740{serial:04d}",
+            "gender": gender, "birth_date": birth.isoformat(), "service_types": services,
+            "experience_years": years, "hometown": "浙江宁波",
+        }, today)
+        worker = register_worker(session, agency, fields, cipher)
+        set_photo(session, worker, _avatar(("#f6e3ea", "#e3eef6", "#eef6e3")[serial - 1]))
+        for kind in ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert", "insurance"):
+            expires = today + dt.timedelta(days=valid_days) if kind in ("health", "insurance") else None
+            issued = today - dt.timedelta(days=300) if expires else None
+            record_verification(session, worker, kind=kind, status="verified",
+                                document_no=f"DEMO-{kind[:3].upper()}-{serial:04d}", issued_on=issued,
+                                expires_on=expires, today=today, cipher=cipher)
+        if consent:
+            record_consent(session, worker, today - dt.timedelta(days=30), today)
+        badges.append((issue_badge(session, worker, today), worker))
+
+    nurse = badges[0][1]
+    engagement = open_engagement(
+        session, agency, nurse.id, starts_on=today - dt.timedelta(days=len(DIARY_DAYS)),
+        ends_on=today + dt.timedelta(days=26), family_name="王家", baby_nickname="小米",
+        baby_birth_date=today - dt.timedelta(days=len(DIARY_DAYS) + 3), birth_weight_g=3350,
+    )
+    bind(session, NURSE_OPENID, engagement.nurse_code, now, tz)
+    bind(session, PARENT_OPENID, engagement.family_code, now, tz)
+    for openid in (NURSE_OPENID, PARENT_OPENID):
+        if session.scalar(select(ChatUser).where(ChatUser.openid == openid)) is None:
+            session.add(ChatUser(openid=openid, last_message_at=now, subscribed=True))
+    lines_by_time: list[tuple[str, dt.datetime]] = []
+    for offset, lines in enumerate(DIARY_DAYS):
+        day = engagement.starts_on + dt.timedelta(days=offset)
+        sent_at = dt.datetime.combine(day, dt.time(23, 30), tzinfo=tz)
+        lines_by_time += [(line, sent_at) for line in lines]
+    midnight = dt.datetime.combine(today, dt.time(0), tzinfo=tz)
+    for i, line in enumerate(TODAY):  # today: one line every 40 minutes up to now, none before midnight
+        moment = now.astimezone(tz) - dt.timedelta(minutes=40 * (len(TODAY) - i))
+        if moment >= midnight:
+            lines_by_time.append((f"{moment:%H:%M} {line}", now))
+    for line, sent_at in lines_by_time:
+        for entry in parse_lines(line, sent_at, tz):
+            # Each line recorded a few minutes after it happened, as a nurse keeping up would.
+            recorded = min(entry.occurred_at + dt.timedelta(minutes=3), now)
+            record_entries(session, engagement, NURSE_OPENID, [entry], recorded, tz)
+    rate_day(session, engagement, PARENT_OPENID, today - dt.timedelta(days=1), 5, "辛苦了，宝宝睡得很好", now)
+    session.flush()
+    return Seeded(agency, key, badges, engagement, created=True)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load demo data (idempotent) and print the codes to try."""
+    app = current_app
+    tz = ZoneInfo(app.config["ANXIN_TIMEZONE"])
+    public = app.config["ANXIN_PUBLIC_URL"].rstrip("/")
+    with get_db().new_session() as session, session.begin():
+        seeded = seed(session, app.extensions["anxin_cipher"], tz, utcnow())
+        click.echo("演示数据已创建 (demo data created)" if seeded.created else "演示数据已存在 (demo data already there)")
+        click.echo(f"\n机构 {seeded.agency.name}（编号 {seeded.agency.id}）")
+        click.echo("\n工牌 badges:")
+        for badge, worker in seeded.badges:
+            click.echo(f"  {format_code(badge.code)}  {worker.name[0]}*{worker.name[-1]}  {public}/b/{badge.code}")
+        click.echo(f"\n上户 engagement {seeded.engagement.id}: {seeded.engagement.family_name}，"
+                   f"月嫂码 {seeded.engagement.nurse_code}，家属码 {seeded.engagement.family_code}")
+        first_badge = format_code(seeded.badges[0][0].code)
+        click.echo("\n试试聊天 try the chat (with the server running, add --url http://127.0.0.1:5000):")
+        click.echo(f"  flask --app bot chat --as {PARENT_OPENID} 今天")
+        click.echo(f'  flask --app bot chat --as {NURSE_OPENID} "8:30 喂奶 100ml"')
+        click.echo(f"  flask --app bot chat --as demo-visitor {first_badge}")
+        click.echo("\n机构 API 密钥 (a fresh demo agency key; the previous one no longer works):")
+        click.echo(seeded.key)
+
+
+def init_app(app) -> None:  # type: ignore[no-untyped-def]
+    app.cli.add_command(seed_demo_command)
