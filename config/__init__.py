@@ -47,6 +47,8 @@ class Config:
     # "on": a serving process checks at start that the database answers and is migrated.
     ANXIN_STARTUP_CHECK: str = "on"
     ANXIN_REDIS_URL: str | None = None
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    ANXIN_PROXY_HOPS: int = 0
     # 32-byte key (base64) for personal data at rest; unset: derived from ANXIN_SECRET_KEY.
     ANXIN_DATA_KEY: str | None = None
     ANXIN_LOG_FORMAT: str = "json"  # json | text
@@ -86,7 +88,7 @@ def settings_for_tests(**overrides: Any) -> dict[str, Any]:
 
 _FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT"}
 _INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW",
-             "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW"}
+             "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW", "ANXIN_PROXY_HOPS"}
 
 
 def _defaults(base: type[Config]) -> dict[str, Any]:
@@ -192,6 +194,9 @@ def validate(settings: Mapping[str, Any]) -> None:
                 "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW"):
         if int(settings[key]) < 1:
             raise ConfigError(f"{key} must be a positive whole number")
+
+    if not 0 <= int(settings["ANXIN_PROXY_HOPS"]) <= 5:
+        raise ConfigError("ANXIN_PROXY_HOPS must be 0 (no proxy) to 5")
 
     if settings["ANXIN_WECHAT_TIMEOUT"] <= 0:
         raise ConfigError("ANXIN_WECHAT_TIMEOUT must be positive")

@@ -140,3 +140,20 @@ def test_the_page_on_a_phone_sized_browser(client, key: str, live_server: str, t
         # The big yellow status light is drawn near the top (#eab308).
         top = rgb.crop((0, 0, 390, 220))
         assert any(abs(r - 0xEA) < 12 and abs(g - 0xB3) < 12 and b < 40 for _, (r, g, b) in top.getcolors(1 << 20) or [])
+
+
+def test_behind_a_proxy_the_client_address_is_logged_and_limited(app_settings: dict, session) -> None:  # type: ignore[no-untyped-def]
+    from bot import create_app
+
+    app = create_app({**app_settings, "ANXIN_PROXY_HOPS": 1, "ANXIN_LOOKUP_LIMIT_ADDRESS": 1})
+    client = app.test_client()
+    key = make_agency(session, "宁波甬城家政")[1]
+    code = publish(client, key, add_worker(client, key))
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get(f"/b/{code}", headers=forwarded).status_code == 200
+    assert client.get(f"/b/{code}", headers=forwarded).status_code == 429  # that client is over its limit
+    assert client.get(f"/b/{code}", headers={"X-Forwarded-For": "203.0.113.10"}).status_code == 200  # another is not
+    session.rollback()
+    assert [r.address for r in session.scalars(select(LookupLog).order_by(LookupLog.id))] == [
+        "203.0.113.9", "203.0.113.9", "203.0.113.10"]
+    app.extensions["anxin_db"].engine.dispose()
