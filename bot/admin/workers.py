@@ -7,6 +7,7 @@ import datetime as dt
 from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 
+from bot import validation
 from bot.admin import body, bp, current_agency
 from bot.db import get_session
 from bot.errors import BadRequest, PayloadTooLarge
@@ -38,20 +39,6 @@ def _cipher() -> FieldCipher:
 
 def _today() -> dt.date:
     return local_today(current_app.config["ANXIN_TIMEZONE"])
-
-
-def _date(data: dict, name: str, *, required: bool) -> dt.date | None:  # type: ignore[type-arg]
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidField(name, "缺少日期 YYYY-MM-DD")
-        return None
-    if not isinstance(value, str):
-        raise InvalidField(name, "应为日期 YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidField(name, "应为日期 YYYY-MM-DD") from None
 
 
 @bp.post("/workers")
@@ -125,7 +112,7 @@ def put_consent(worker_id: int):  # type: ignore[no-untyped-def]
     """Record the worker's signed consent to publication {"signed_on"}."""
     data = body()
     no_unknown_fields(data, {"signed_on"})
-    signed_on = _date(data, "signed_on", required=True)
+    signed_on = validation.date(data, "signed_on", required=True)
     assert signed_on is not None
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
@@ -152,8 +139,8 @@ def post_verification(worker_id: int):  # type: ignore[no-untyped-def]
     kind = text_field(data, "kind", max_len=32)
     status = text_field(data, "status", max_len=16)
     document_no = text_field(data, "document_no", required=False, max_len=64)
-    issued_on = _date(data, "issued_on", required=False)
-    expires_on = _date(data, "expires_on", required=False)
+    issued_on = validation.date(data, "issued_on", required=False)
+    expires_on = validation.date(data, "expires_on", required=False)
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
     verification = record_verification(
@@ -171,7 +158,7 @@ def post_badge(worker_id: int):  # type: ignore[no-untyped-def]
     raw = request.get_data(cache=True)
     data = body() if raw.strip() else {}
     no_unknown_fields(data, {"expires_on"})
-    expires_on = _date(data, "expires_on", required=False)
+    expires_on = validation.date(data, "expires_on", required=False)
     today = _today()
     if expires_on is not None and expires_on <= today:
         raise InvalidField("expires_on", "应晚于今天")
