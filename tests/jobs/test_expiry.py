@@ -77,7 +77,8 @@ def test_a_health_certificate_expiring_in_20_days_warns_the_supervisor_once(
     data = {k: v["value"] for k, v in template["data"].items()}
     assert data["first"] == "服务员证件到期提醒"
     assert (data["keyword1"], data["keyword2"]) == ("伍秀芳 · 健康证", expires)
-    assert data["remark"] == f"【证件已过期】服务员 伍秀芳 的健康证已于 {expires} 到期，其安心码已变为黄码。请尽快办理并在系统中更新。"
+    assert data["remark"] == (f"【证件已过期】服务员 伍秀芳 的健康证已于 {expires} 到期，"
+                              "其安心码已变为黄码。请尽快办理并在系统中更新。")
     [vid] = {n.key.split(":")[1] for n in notifications(session, "expiry")}
     assert sorted(n.key for n in notifications(session, "expiry")) == [f"expiry:{vid}:30:{BOSS}",
                                                                         f"expiry:{vid}:expired:{BOSS}"]
@@ -108,7 +109,8 @@ def test_the_profile_turns_yellow_once_the_health_certificate_is_out_of_date(
         "其安心码已变为黄码。请尽快办理并在系统中更新。"
     ]
     assert texts_to(wechat_fake, BOSS, "今天") == [
-        f"【证件到期提醒】服务员 李桂兰 的健康证今天（{TODAY.isoformat()}）到期。请尽快办理并在系统中更新，过期后其安心码将变为黄码。"
+        f"【证件到期提醒】服务员 李桂兰 的健康证今天（{TODAY.isoformat()}）到期。"
+        "请尽快办理并在系统中更新，过期后其安心码将变为黄码。"
     ]
     states = {i["worker_id"]: i["state"] for i in
               client.get("/admin/v1/expiring", headers=auth(key)).get_json()["verifications"]}

@@ -75,7 +75,7 @@ def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
 ) -> None:
     agency = new_agency(app, "宁波甬城家政")
     key = agency[1]
-    family = bound_family(app, client, agency=agency)
+    bound_family(app, client, agency=agency)
     chat = Chat(client)
     assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, key)}")
     _, other_key = new_agency(app, "别家家政")
