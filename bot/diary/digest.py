@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.diary import texts
@@ -27,10 +27,12 @@ from bot.outbox import enqueue
 def engagements_with_entries(session: Session, day: dt.date, tz: ZoneInfo) -> list[Engagement]:
     """Engagements with at least one (not withdrawn) entry on the local ``day``."""
     start, end = day_bounds(day, tz)
-    ids = select(DiaryEntry.engagement_id).where(
-        DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end, DiaryEntry.withdrawn_at.is_(None)
-    ).distinct()
-    return list(session.scalars(select(Engagement).where(Engagement.id.in_(ids)).order_by(Engagement.id)))
+    # One probe of ix_diary_entry_engagement_id_occurred_at per engagement, never a scan of the diary.
+    has_entries = exists().where(
+        DiaryEntry.engagement_id == Engagement.id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end,
+        DiaryEntry.withdrawn_at.is_(None),
+    )
+    return list(session.scalars(select(Engagement).where(has_entries).order_by(Engagement.id)))
 
 
 def _family(engagement: Engagement) -> str:

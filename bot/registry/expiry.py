@@ -44,11 +44,10 @@ def expiring(session: Session, today: dt.date, days: int, *, agency_id: int | No
 
     Checks already out of date are included, back to ``expired_since`` if given. Oldest date first.
     """
-    newest = (
-        select(func.max(Verification.id).label("id"))
-        .group_by(Verification.worker_id, Verification.kind)
-        .subquery()
-    )
+    newest_ids = select(func.max(Verification.id).label("id")).group_by(Verification.worker_id, Verification.kind)
+    if agency_id is not None:
+        newest_ids = newest_ids.where(Verification.worker_id.in_(select(Worker.id).where(Worker.agency_id == agency_id)))
+    newest = newest_ids.subquery()
     query = (
         select(Verification, Worker)
         .join(newest, newest.c.id == Verification.id)
