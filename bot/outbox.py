@@ -8,6 +8,7 @@ idempotent (a second enqueue with the same key is a no-op). Delivery lives in
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -25,11 +26,17 @@ def enqueue(
     kind: str,
     text: str,
     template: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
 ) -> Notification | None:
-    """Queue a notification unless one with ``key`` exists; return the new row or None."""
+    """Queue a notification unless one with ``key`` exists; return the new row or None.
+
+    ``now`` (a job's clock) is when it is queued and first due; by default the current time.
+    """
     if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
         return None
     note = Notification(key=key[:191], openid=openid, kind=kind, text=text, template=template)
+    if now is not None:
+        note.created_at = note.next_attempt_at = now
     try:
         with session.begin_nested():
             session.add(note)

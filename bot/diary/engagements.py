@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.diary import texts
 from bot.errors import BadRequest, Conflict, NotFound
-from bot.models import Agency, Binding, CurrentEngagement, Engagement, Worker
+from bot.models import Agency, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
 
 NURSE = "nurse"
 PARENT = "parent"
@@ -23,11 +23,12 @@ CODE_LENGTH = 8
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _new_code(session: Session) -> str:
+def new_code(session: Session) -> str:
+    """A fresh 8-symbol binding code, unused by any engagement or supervisor code (``绑定`` reads all of them)."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         taken = session.scalar(select(Engagement.id).where(or_(Engagement.nurse_code == code, Engagement.family_code == code)))
-        if taken is None:
+        if taken is None and session.scalar(select(SupervisorCode.id).where(SupervisorCode.code == code)) is None:
             return code
 
 
@@ -55,10 +56,10 @@ def open_engagement(
         raise BadRequest("结束日期不能早于开始日期 (ends_on before starts_on)", code="invalid_field")
     if baby_birth_date is not None and baby_birth_date > ends_on:
         raise BadRequest("宝宝出生日期不能晚于服务结束日期 (baby_birth_date after ends_on)", code="invalid_field")
-    nurse_code = _new_code(session)
-    family_code = _new_code(session)
+    nurse_code = new_code(session)
+    family_code = new_code(session)
     while family_code == nurse_code:
-        family_code = _new_code(session)
+        family_code = new_code(session)
     engagement = Engagement(
         agency_id=agency.id,
         worker_id=worker.id,

@@ -2,7 +2,8 @@
 
 A flag is advice to look, never a diagnosis. Each is stored once (``key`` names
 the rule and what triggered it), shown on its day, queued to every parent of the
-engagement through the outbox, and listed to the agency (``GET /admin/v1/flags``).
+engagement and every supervisor of its agency through the outbox (in the
+transaction that raised it), and listed to the agency (``GET /admin/v1/flags``).
 Rules over a time window are computed on the recorded timeline only: "fewer
 than 8 feeds in 24 hours" needs 24 hours of diary before it can be said.
 """
@@ -22,6 +23,7 @@ from bot.diary import texts
 from bot.diary.engagements import parents_of
 from bot.models import DiaryEntry, DiaryFlag, Engagement
 from bot.outbox import enqueue
+from bot.registry.supervisors import supervisors_of
 
 URGENT = "urgent"
 WATCH = "watch"
@@ -240,6 +242,14 @@ def _raise(session: Session, engagement: Engagement, finding: _Finding, now: dt.
     )
     for openid in parents_of(session, engagement.id):
         enqueue(session, key=f"flag:{flag.id}:{openid}", openid=openid, kind="flag", text=notice)
+    supervisors = supervisors_of(session, engagement.agency_id)
+    if supervisors:
+        agency_notice = texts.FLAG_NOTICE_AGENCY.format(
+            family=engagement.family_name, worker=engagement.worker.name, time=local.strftime(" %m-%d %H:%M"),
+            reason=texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason,
+        )
+        for openid in supervisors:
+            enqueue(session, key=f"flag:{flag.id}:{openid}", openid=openid, kind="flag", text=agency_notice)
     return flag
 
 

@@ -74,6 +74,9 @@ READ_NOT_ALLOWED = "只有绑定了这户家庭的家人或月嫂可以查看日
 
 # -- flags: advice to look, never a diagnosis --------------------------------------------------
 FLAG_NOTICE = "【安心提醒】{family}{time}：{reason}\n（提醒仅供参考，不是诊断。）"
+FLAG_NOTICE_AGENCY = (
+    "【安心提醒·机构】{family}（服务员 {worker}）{time}：{reason}\n（提醒仅供参考，不是诊断。可在机构后台确认已处理。）"
+)
 FLAG_SEVERITY = {"urgent": "🔴", "watch": "🟡"}
 FLAG_REASONS = {
     "fever": "宝宝体温 {celsius}℃（≥38.0℃），建议尽快咨询医生。",
@@ -102,3 +105,22 @@ FLAG_REASONS = {
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
 ENTRY_CHANGED = "这条记录已在别处被修改（当前版本 {version}），请刷新后再改 (the entry changed since you read it)"
+
+# -- the evening digest and the nurse's reminders -------------------------------------------------
+DIGEST_HEADER = "🌙 {family} {date}（{weekday}）今日小结"
+DIGEST_ENTRIES = "今天共记录 {count} 条。"
+DIGEST_NOTHING_COUNTED = "今天的记录没有喂奶、尿布、睡眠或体温数据。"
+DIGEST_DETAILS = "发送“今天”查看全部记录。"
+DIGEST_RATE = "回复“评分 5 很细心”为今天评分（1–5 星），您的评价会帮助月嫂做得更好。"
+DIGEST_RATED = "今天已评分：{stars}{comment}，谢谢！"
+DIGEST_TEMPLATE_TITLE = "{family} {date} 月子日记小结"
+DIGEST_TEMPLATE_KEYWORD1 = "今日月子日记（{count} 条记录）"
+
+REMINDER_QUIET = (
+    "【温馨提醒】{family}的月子日记已经 {hours} 没有新记录了（上一条 {last}）。"
+    "方便的时候记一下宝宝的喂奶、尿布和睡眠吧，家人看到会更安心 😊\n直接发送例如“喂奶 90ml”即可。"
+)
+REMINDER_NOTHING_TODAY = (
+    "【温馨提醒】{family}今天还没有记录月子日记。"
+    "方便的时候记一下宝宝的喂奶、尿布和睡眠吧，家人看到会更安心 😊\n直接发送例如“喂奶 90ml”即可。"
+)

@@ -11,6 +11,9 @@ from bot.diary import texts
 from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
 from bot.handlers.diary_common import chat_errors
 from bot.handlers.registry import command, role_resolver
+from bot.models import Agency
+from bot.registry import texts as registry_texts
+from bot.registry.supervisors import bind_supervisor, find_supervisor_code
 
 
 @role_resolver
@@ -20,12 +23,19 @@ def diary_roles(session: Session, openid: str) -> set[str]:
     return {binding.role} if binding is not None else set()
 
 
-@command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", help="绑定 绑定码 — 绑定为月嫂或家人（绑定码由家政公司提供）", priority=40)
+@command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", priority=40,
+         help="绑定 绑定码 — 绑定为月嫂、家人或机构主管（绑定码由家政公司提供）")
 @chat_errors
 def bind_(ctx: ChatContext) -> Text:
     code = ctx.match.group(1).strip()
     if not code:
         return Text(texts.BIND_USAGE)
+    supervisor_code = find_supervisor_code(ctx.session, code)
+    if supervisor_code is not None:
+        supervisor = bind_supervisor(ctx.session, ctx.message.openid, supervisor_code, ctx.now)
+        agency = ctx.session.get(Agency, supervisor.agency_id)
+        assert agency is not None
+        return Text(registry_texts.SUPERVISOR_BIND_OK.format(agency=agency.name))
     binding = bind(ctx.session, ctx.message.openid, code, ctx.now, ZoneInfo(ctx.settings["ANXIN_TIMEZONE"]))
     engagement = binding.engagement
     return Text(texts.BIND_OK.format(

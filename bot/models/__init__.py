@@ -18,6 +18,7 @@ from bot.models.registry import (
     Worker,
     WorkerPhoto,
 )
+from bot.models.supervisors import Supervisor, SupervisorCode
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "Notification",
     "RateCounter",
     "Rating",
+    "Supervisor",
+    "SupervisorCode",
     "Verification",
     "Worker",
     "WorkerPhoto",

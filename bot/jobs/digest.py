@@ -1,0 +1,21 @@
+"""``digest`` (21:30 local): the day's figures to every bound parent, with a request to rate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.diary.digest import queue_digests
+from bot.jobs import JobContext, job
+from bot.notify import send_pending
+
+
+@job("digest", cron="30 21 * * *")
+def digest(ctx: JobContext) -> Mapping[str, Any]:
+    """Queue today's digest to every parent of a family with entries today, then send what is due."""
+    day = ctx.now.astimezone(ctx.tz).date()
+    with ctx.session_factory() as session, session.begin():
+        queued = queue_digests(session, day, ctx.tz, ctx.now)
+    # Everything due at the job's clock goes out, including digests a refused send left for this re-run.
+    sent = send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now)
+    return {"day": day.isoformat(), **queued, **sent}

@@ -1,0 +1,30 @@
+"""Sweeps: photo downloads a dead process left (every 5 minutes) and old rate-limit counters (daily)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.diary.photos import fetch_pending
+from bot.jobs import JobContext, job
+from bot.ratelimit import purge_counters
+
+# Keep counters at least a day, and at least two lookup windows.
+MIN_COUNTER_AGE_S = 86_400
+
+
+@job("photos", every_minutes=5)
+def photos(ctx: JobContext) -> Mapping[str, Any]:
+    """Fetch photo messages still pending (a process died before fetching them, or WeChat refused)."""
+    if ctx.app is None:
+        raise RuntimeError("the photos sweep needs the app (run it through run_job)")
+    return fetch_pending(ctx.app, now=ctx.now)
+
+
+@job("purge", cron="10 4 * * *")
+def purge(ctx: JobContext) -> Mapping[str, Any]:
+    """Delete rate-limit counters whose window ended long ago."""
+    keep = max(MIN_COUNTER_AGE_S, 2 * int(ctx.settings.get("ANXIN_LOOKUP_WINDOW", 3600)))
+    with ctx.session_factory() as session, session.begin():
+        deleted = purge_counters(session, ctx.now.timestamp() - keep)
+    return {"deleted": deleted}

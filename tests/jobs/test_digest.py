@@ -1,0 +1,217 @@
+"""The evening digest against the loopback WeChat fake: once per parent, retried until WeChat takes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bot.diary.entries import withdraw_last
+from bot.diary.family import rate_day
+from bot.jobs import run_job
+from bot.models import Engagement
+from tests.diary_support import Family
+from tests.fakes.wechat_api import WeChatApiFake
+from tests.jobs.support import (
+    CUSTOM,
+    DAD,
+    DAY,
+    MOM,
+    NURSE,
+    TEMPLATE,
+    bound_family,
+    last_wrote,
+    local,
+    notifications,
+    texts_to,
+    write,
+)
+
+NOW = local(21, 30)
+DAY_TEXT = (
+    "8:00 喂奶 90ml\n9:00 换尿布 小便\n10:00 体温 36.8\n11:00 配方奶 90ml\n"
+    "12:00 换尿布 大便 黄色\n13:00 睡觉 90分钟\n14:00 喂奶 90ml\n15:00 宝宝今天很乖"
+)
+
+
+@pytest.fixture
+def family(app: Flask, client: FlaskClient) -> Family:
+    family = bound_family(app, client)
+    write(app, family, DAY_TEXT, local(20))
+    return family
+
+
+def digests(fake: WeChatApiFake, openid: str) -> list[str]:
+    return texts_to(fake, openid, "今日小结")
+
+
+def test_wechat_failing_then_recovering_reaches_every_parent_exactly_once(
+    app: Flask, family: Family, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+) -> None:
+    wechat_fake.fail_next(CUSTOM, errcode=-1)  # 系统繁忙: the first send is refused
+
+    first = run_job(app, "digest", now=NOW)
+    assert first.ran and first.error is None
+    assert first.detail == {"day": DAY.isoformat(), "engagements": 1, "queued": 2, "sent": 1, "retry": 1, "failed": 0}
+    assert sorted(len(digests(wechat_fake, p)) for p in (MOM, DAD)) == [0, 1]
+
+    # A run before the back-off is over sends nothing; one after it delivers the refused digest.
+    assert run_job(app, "digest", now=NOW + dt.timedelta(seconds=20)).detail["sent"] == 0
+    later = run_job(app, "digest", now=NOW + dt.timedelta(minutes=5))
+    assert later.detail is not None and later.detail["queued"] == 0 and later.detail["sent"] == 1
+
+    for parent in (MOM, DAD):
+        [text] = digests(wechat_fake, parent)
+        assert f"小米（王家） {DAY.isoformat()}" in text
+        assert "今天共记录 8 条" in text
+        assert "喂奶 3 次，共 270ml" in text
+        assert "尿布 2 次（小便 1，大便 1）" in text
+        assert "睡眠约 1小时30分" in text
+        assert "体温 36.8℃" in text
+        assert "回复“评分 5 很细心”为今天评分" in text
+    assert wechat_fake.messages_to(NURSE) == []  # the digest is the family's
+
+    third = run_job(app, "digest", now=NOW + dt.timedelta(hours=1))
+    assert third.detail is not None and (third.detail["queued"], third.detail["sent"]) == (0, 0)
+    assert all(len(digests(wechat_fake, p)) == 1 for p in (MOM, DAD))
+    rows = notifications(session, "digest")
+    assert sorted(n.key for n in rows) == sorted(
+        f"digest:{family.engagement_id}:{p}:{DAY.isoformat()}" for p in (MOM, DAD)
+    )
+    assert {(n.status, n.channel) for n in rows} == {("sent", "custom")}
+    assert sorted(n.attempts for n in rows) == [1, 2]
+
+
+def test_an_http_error_is_retried_too(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
+    wechat_fake.fail_next(CUSTOM, status=502, times=2)
+    assert run_job(app, "digest", now=NOW).detail["retry"] == 2  # type: ignore[index]
+    assert run_job(app, "digest", now=NOW + dt.timedelta(minutes=3)).detail["sent"] == 2  # type: ignore[index]
+    assert [len(digests(wechat_fake, p)) for p in (MOM, DAD)] == [1, 1]
+
+
+def test_a_parent_outside_the_48_hour_window_gets_a_template_message(
+    app: Flask, family: Family, wechat_fake: WeChatApiFake
+) -> None:
+    last_wrote(app, DAD, NOW - dt.timedelta(days=3))
+    result = run_job(app, "digest", now=NOW)
+    assert result.detail is not None and result.detail["sent"] == 2
+    assert len(digests(wechat_fake, MOM)) == 1 and wechat_fake.templates_to(MOM) == []
+    assert wechat_fake.messages_to(DAD) == []
+    [sent] = wechat_fake.templates_to(DAD)
+    assert sent["template_id"] == app.config["ANXIN_WECHAT_TEMPLATE_ID"]
+    data = {k: v["value"] for k, v in sent["data"].items()}
+    assert data["first"] == f"小米（王家） {DAY.isoformat()} 月子日记小结"
+    assert data["keyword1"] == "今日月子日记（8 条记录）"
+    assert data["keyword2"] == DAY.isoformat()
+    assert "喂奶 3 次，共 270ml" in data["remark"] and "评分 5 很细心" in data["remark"]
+    run_job(app, "digest", now=NOW + dt.timedelta(hours=1))
+    assert len(wechat_fake.templates_to(DAD)) == 1
+
+
+def test_flags_of_the_day_are_in_the_digest(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
+    write(app, family, "19:00 体温 37.6", local(19, 5))
+    run_job(app, "digest", now=NOW)
+    [text] = digests(wechat_fake, MOM)
+    assert "体温 36.8℃、37.6℃" in text
+    assert "⚠️ 需留意 1 项" in text and "宝宝体温 37.6℃（37.5–37.9℃）" in text
+
+
+def test_a_rated_day_is_not_asked_for_again(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        engagement = s.get(Engagement, family.engagement_id)
+        assert engagement is not None
+        rate_day(s, engagement, MOM, DAY, 5, "很细心", local(21))
+    run_job(app, "digest", now=NOW)
+    for parent in (MOM, DAD):  # the rating is the family's: neither is asked again
+        [text] = digests(wechat_fake, parent)
+        assert "今天已评分：★★★★★ 很细心" in text and "回复“评分" not in text
+
+
+def test_a_day_with_no_entries_sends_nothing(app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake,
+                                             session) -> None:  # type: ignore[no-untyped-def]
+    family = bound_family(app, client)
+    write(app, family, "20:00 喂奶 60ml", local(20, 5, DAY - dt.timedelta(days=1)))  # the day before
+    write(app, family, "9:00 喂奶 80ml", local(9, 5))
+    with app.extensions["anxin_db"].new_session() as s, s.begin():  # ... withdrawn: the day has none
+        engagement = s.get(Engagement, family.engagement_id)
+        assert engagement is not None
+        assert withdraw_last(s, engagement, NURSE, local(9, 10)) is not None
+    calls_before = len(wechat_fake.state.calls)
+
+    result = run_job(app, "digest", now=NOW)
+    assert result.detail == {"day": DAY.isoformat(), "engagements": 0, "queued": 0, "sent": 0, "retry": 0, "failed": 0}
+    assert notifications(session, "digest") == []
+    assert wechat_fake.calls_to(CUSTOM) == [] and wechat_fake.calls_to(TEMPLATE) == []
+    assert len(wechat_fake.state.calls) == calls_before
+
+
+def test_two_runners_racing_send_each_parent_one_digest(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
+    wechat_fake.fail_next(CUSTOM, delay=0.2, times=2)  # slow sends: the first runner holds the lease a while
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(owner: str) -> None:
+        barrier.wait()
+        results.append(run_job(app, "digest", now=NOW, owner=owner))
+
+    threads = [threading.Thread(target=run, args=(f"scheduler-{n}",)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.ran for r in results) == [False, True]
+    assert [len(digests(wechat_fake, p)) for p in (MOM, DAD)] == [1, 1]
+
+
+def test_two_runners_racing_with_redis_leases(app_settings: dict, client: FlaskClient,
+                                             wechat_fake: WeChatApiFake) -> None:
+    import redis
+
+    from bot import create_app
+
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    app = create_app({**app_settings, "ANXIN_REDIS_URL": url})
+    try:
+        family = bound_family(app, app.test_client())
+        write(app, family, DAY_TEXT, local(20))
+        wechat_fake.fail_next(CUSTOM, delay=0.2, times=2)
+        barrier = threading.Barrier(2)
+        results = []
+
+        def run(owner: str) -> None:
+            barrier.wait()
+            results.append(run_job(app, "digest", now=NOW, owner=owner))
+
+        threads = [threading.Thread(target=run, args=(f"scheduler-{n}",)) for n in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(r.ran for r in results) == [False, True]
+        assert [len(digests(wechat_fake, p)) for p in (MOM, DAD)] == [1, 1]
+    finally:
+        app.extensions["anxin_db"].engine.dispose()
+
+
+def test_run_job_digest_from_the_cli(app: Flask, family: Family, runner, wechat_fake: WeChatApiFake) -> None:  # type: ignore[no-untyped-def]
+    # The CLI runs for the current time: a digest of today, when the nurse wrote today.
+    from tests.diary_support import today
+
+    write(app, family, "喂奶 100ml", dt.datetime.now(dt.UTC))
+    result = runner.invoke(args=["run-job", "digest"])
+    assert result.exit_code == 0, result.output
+    # (sent also counts the feed-gap flags this entry raised, which the run delivered with the digests)
+    assert f"digest: day={today().isoformat()}, engagements=1, queued=2, sent=" in result.output
+    for parent in (MOM, DAD):
+        [text] = digests(wechat_fake, parent)
+        assert "喂奶 1 次，共 100ml" in text
+    again = runner.invoke(args=["run-job", "digest"])
+    assert "queued=0, sent=0" in again.output
+    assert [len(digests(wechat_fake, p)) for p in (MOM, DAD)] == [1, 1]

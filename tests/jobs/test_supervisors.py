@@ -1,0 +1,104 @@
+"""Agency supervisors: a single-use code from the admin API, bound in chat; diary flags reach them once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from bot import background
+from bot.diary.engagements import CODE_ALPHABET, CODE_LENGTH
+from bot.jobs import run_job
+from bot.models import Supervisor, SupervisorCode
+from tests.diary_support import Chat
+from tests.factories import make_agency
+from tests.fakes.wechat_api import WeChatApiFake
+from tests.jobs.support import DAD, MOM, NURSE, bound_family, notifications, texts_to
+from tests.registry_helpers import auth
+
+BOSS, OTHER = "o-boss-supervisor", "o-someone-else"
+
+
+@pytest.fixture(autouse=True)
+def _background_work_finishes() -> Iterator[None]:
+    yield
+    background.join_all()
+
+
+def supervisor_code(client: FlaskClient, key: str) -> str:
+    res = client.post("/admin/v1/supervisor-codes", headers=auth(key))
+    assert res.status_code == 201, res.get_json()
+    return str(res.get_json()["code"])
+
+
+def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+    _, key = new_agency(app, "宁波甬城家政")
+    code = supervisor_code(client, key)
+    assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
+    assert supervisor_code(client, key) != code  # a fresh one each time
+
+    chat = Chat(client)
+    reply = chat.say(BOSS, f"绑定 {code[:4].lower()}-{code[4:].lower()}")  # typed any way
+    assert reply.startswith("绑定成功") and "身份：机构主管" in reply and "机构：宁波甬城家政" in reply
+    assert "已被使用" in chat.say(OTHER, f"绑定 {code}")  # single use
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {code}")  # the same person again is harmless
+
+    res = client.get("/admin/v1/supervisors", headers=auth(key))
+    assert res.status_code == 200
+    [listed] = res.get_json()["supervisors"]
+    assert listed["openid"] == "o-bo****isor" and BOSS not in res.get_data(as_text=True)
+    _, other_key = new_agency(app, "别家家政")
+    assert client.get("/admin/v1/supervisors", headers=auth(other_key)).get_json() == {"supervisors": []}
+    session.rollback()
+    assert session.scalars(select(Supervisor.openid)).all() == [BOSS]
+
+
+def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+    _, key = new_agency(app, "宁波安心家政服务有限公司")
+    res = client.post("/admin/v1/supervisor-codes", json={"agency_id": 99}, headers=auth(key))
+    assert res.status_code == 400 and res.get_json()["error"]["code"]
+    res = client.post("/admin/v1/supervisor-codes", data="{not json", headers=auth(key))
+    assert res.status_code == 400 and "message" in res.get_json()["error"]
+    assert client.post("/admin/v1/supervisor-codes").status_code == 401
+    assert client.get("/admin/v1/supervisors").status_code == 401
+    session.rollback()
+    assert session.scalar(select(func.count(SupervisorCode.id))) == 0
+    assert "不存在" in Chat(client).say(OTHER, "绑定 ZZZZ2222")
+    assert session.scalar(select(func.count(Supervisor.id))) == 0
+
+
+def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+) -> None:
+    agency = new_agency(app, "宁波甬城家政")
+    key = agency[1]
+    bound_family(app, client, agency=agency)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, key)}")
+    _, other_key = new_agency(app, "别家家政")
+    assert "绑定成功" in chat.say(OTHER, f"绑定 {supervisor_code(client, other_key)}")
+
+    reply = chat.say(NURSE, "体温 38.5")
+    assert "宝宝体温 38.5℃" in reply
+    background.join_all()  # the message's delivery runs after the commit
+    run_job(app, "deliver")  # and a sweep after it sends nothing again
+
+    [to_boss] = texts_to(wechat_fake, BOSS)
+    assert to_boss.startswith("【安心提醒·机构】王家（服务员 伍秀芳）") and "宝宝体温 38.5℃（≥38.0℃）" in to_boss
+    for parent in (MOM, DAD):
+        [notice] = texts_to(wechat_fake, parent, "宝宝体温 38.5℃")
+        assert notice.startswith("【安心提醒】小米")
+    assert wechat_fake.messages_to(OTHER) == []  # another agency's supervisor hears nothing
+    flags = notifications(session, "flag")
+    assert {n.openid for n in flags} == {BOSS, MOM, DAD}
+    assert all(n.key.startswith("flag:") and n.key.endswith(n.openid) and n.status == "sent" for n in flags)
+
+
+def new_agency(app: Flask, name: str) -> tuple[int, str]:
+    """An agency (its id and API key), made in a session of its own."""
+    with app.extensions["anxin_db"].new_session() as s:
+        agency, key = make_agency(s, name)
+        return agency.id, key
