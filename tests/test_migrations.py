@@ -57,10 +57,9 @@ def test_the_cli_upgrades_an_empty_database(empty_url: str) -> None:
     app.extensions["anxin_db"].engine.dispose()
 
 
+@pytest.mark.parametrize("empty_url", ["mysql"], indirect=True)
 def test_mysql_tables_are_utf8mb4_on_a_latin1_server_default(empty_url: str) -> None:
     engine = make_engine(empty_url)
-    if engine.dialect.name != "mysql":
-        pytest.skip("character sets are a MySQL matter")
     upgrade(engine)
     with engine.connect() as conn:
         charsets = conn.execute(text(
