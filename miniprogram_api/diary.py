@@ -8,6 +8,7 @@ are read in that zone.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,9 +56,12 @@ def read_time(value: Any, name: str, tz: ZoneInfo) -> dt.datetime:
 
 def read_date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise BadRequest("日期应为 YYYY-MM-DD (invalid date)", code="invalid_date") from None
+    if not engagements.MIN_DATE <= day <= engagements.MAX_DATE:
+        raise BadRequest("日期超出范围 (date out of range)", code="invalid_date")
+    return day
 
 
 def _engagement(engagement_id: int) -> tuple[Engagement, str]:
@@ -179,7 +183,7 @@ def read_entry(data: Any, index: int, tz: ZoneInfo) -> ParsedEntry:
     if not isinstance(data, dict):
         raise BadRequest(f"{where} 应为对象 (each entry must be an object)", code="bad_json")
     kind = data.get("kind")
-    if kind in NOT_POSTABLE or kind not in KIND_FIELDS:
+    if not isinstance(kind, str) or kind in NOT_POSTABLE or kind not in KIND_FIELDS:
         raise BadRequest(f"{where}.kind 无效：应为 " + " / ".join(KIND_FIELDS) + " (invalid kind)", code="invalid_kind")
     unknown = sorted(set(data) - ENTRY_KEYS - {f.name for f in KIND_FIELDS[kind]})
     if unknown:
@@ -231,7 +235,7 @@ def patch_entry(entry_id: int):  # type: ignore[no-untyped-def]
     entry = _own_entry_id(entry_id)
     version = integer(data, "version", minimum=1)
     kind = data.get("kind", entry.kind)
-    if kind in NOT_POSTABLE or kind not in KIND_FIELDS:
+    if not isinstance(kind, str) or kind in NOT_POSTABLE or kind not in KIND_FIELDS:
         raise BadRequest("kind 无效 (invalid kind)", code="invalid_kind")
     unknown = sorted(set(data) - ENTRY_KEYS - {"version"} - {f.name for f in KIND_FIELDS[kind]} - {"client_id"})
     if unknown or "client_id" in data:
@@ -243,6 +247,8 @@ def patch_entry(entry_id: int):  # type: ignore[no-untyped-def]
     fields = read_fields(kind, merged)
     occurred_at = read_time(data["occurred_at"], "occurred_at", tz) if "occurred_at" in data else None
     text = text_field(data, "text", required=False, max_len=entries.MAX_TEXT, min_len=0)
+    if kind == "note" and not (text if text is not None else entry.text).strip():
+        raise BadRequest("备注需要 text (a note needs text)", code="missing_field")
     session = get_session()
     row = entries.revise_entry(session, entry.id, current_openid(), utcnow(), kind=kind, fields=fields, text=text,
                                occurred_at=occurred_at, tz=tz, expected_version=version)
@@ -257,7 +263,7 @@ def delete_entry(entry_id: int):  # type: ignore[no-untyped-def]
     """Withdraw the caller's own entry (kept in history). ``?version=`` guards against a newer edit."""
     entry = _own_entry_id(entry_id)
     version = request.args.get("version")
-    if version is not None and not version.isdigit():
+    if version is not None and not re.fullmatch(r"[0-9]{1,9}", version):
         raise BadRequest("version 应为整数 (invalid version)", code="invalid_field")
     session = get_session()
     row = entries.withdraw_entry(session, entry.id, current_openid(), utcnow(),

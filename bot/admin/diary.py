@@ -23,6 +23,7 @@ from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
 from bot.errors import BadRequest, NotFound
 from bot.models import Complaint, DiaryFlag, Engagement
+from bot.routing import MAX_ID
 
 
 def _tz() -> ZoneInfo:
@@ -38,7 +39,7 @@ def create_engagement():  # type: ignore[no-untyped-def]
     data = body()
     v.no_unknown_fields(data, {"worker_id", "starts_on", "ends_on", "family_name", "baby_nickname",
                                "baby_birth_date", "birth_weight_g"})
-    worker_id = v.integer(data, "worker_id", minimum=1)
+    worker_id = v.integer(data, "worker_id", minimum=1, maximum=MAX_ID)
     starts_on = v.date(data, "starts_on")
     ends_on = v.date(data, "ends_on")
     family_name = v.text(data, "family_name", max_len=50)

@@ -8,6 +8,7 @@ supervisor of the agency, who then hears of expiring checks and diary flags.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
@@ -46,7 +47,7 @@ def supervisors():  # type: ignore[no-untyped-def]
 
 def _days() -> int:
     raw = request.args.get("days", str(WARN_DAYS))
-    if not raw.isdigit() or not 0 <= int(raw) <= MAX_DAYS:
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 0 <= int(raw) <= MAX_DAYS:
         raise BadRequest(f"参数 days 应为 0 到 {MAX_DAYS} 的整数 (invalid days)", code="invalid_field")
     return int(raw)
 

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.diary.engagements import MAX_DATE, MIN_DATE
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
 from bot.diary.parse import body_of
+from bot.errors import BadRequest
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Rating
 
 
@@ -94,7 +96,9 @@ def entry_view(entry: DiaryEntry) -> EntryView:
 
 
 def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants a local calendar day starts and ends at."""
+    """The UTC instants a local calendar day starts and ends at (years 2000 to 2100)."""
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise BadRequest(f"日期 {day.isoformat()} 超出范围 (date out of range)", code="invalid_date")
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

@@ -20,6 +20,8 @@ PARENT = "parent"
 # No 0/O, 1/I/L, U: easy to read aloud and type; 8 symbols never look like a badge code (11).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
+MAX_ENGAGEMENT_DAYS = 366
+MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -54,6 +56,11 @@ def open_engagement(
         raise NotFound(f"服务员 {worker_id} 不存在 (no such worker)", code="worker_not_found")
     if ends_on < starts_on:
         raise BadRequest("结束日期不能早于开始日期 (ends_on before starts_on)", code="invalid_field")
+    if (ends_on - starts_on).days > MAX_ENGAGEMENT_DAYS:
+        raise BadRequest(f"一次上户最长{MAX_ENGAGEMENT_DAYS}天 (engagement over {MAX_ENGAGEMENT_DAYS} days)",
+                         code="invalid_field")
+    if not MIN_DATE <= starts_on <= MAX_DATE:
+        raise BadRequest("开始日期超出范围 (starts_on out of range)", code="invalid_field")
     if baby_birth_date is not None and baby_birth_date > ends_on:
         raise BadRequest("宝宝出生日期不能晚于服务结束日期 (baby_birth_date after ends_on)", code="invalid_field")
     nurse_code = new_code(session)

@@ -29,6 +29,8 @@ MAX_FUTURE = dt.timedelta(minutes=10)
 MAX_PAST = dt.timedelta(days=60)
 MAX_TEXT = 2000
 MAX_CLIENT_ID = 64
+# A phone that was offline may send the last days' entries a little after the engagement ended.
+LATE_SYNC = dt.timedelta(days=3)
 
 
 def is_backdated(entry: DiaryEntry) -> bool:
@@ -51,6 +53,16 @@ def _check(entry: ParsedEntry, recorded_at: dt.datetime, index: int) -> None:
         raise BadRequest(f"{where}：时间不能在将来 (occurred_at in the future)", code="invalid_field")
     if recorded_at - entry.occurred_at > MAX_PAST:
         raise BadRequest(f"{where}：时间太久以前 (occurred_at over 60 days ago)", code="invalid_field")
+
+
+def _check_in_service(engagement: Engagement, occurred_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> None:
+    """An entry belongs to a day of the engagement, and is recorded while it runs (or just after)."""
+    if now.astimezone(tz).date() > engagement.ends_on + LATE_SYNC:
+        raise Conflict(texts.ENGAGEMENT_ENDED.format(ends=engagement.ends_on.isoformat()), code="engagement_ended")
+    day = occurred_at.astimezone(tz).date()
+    if not engagement.starts_on <= day <= engagement.ends_on:
+        raise BadRequest(texts.ENTRY_OUTSIDE.format(date=day, starts=engagement.starts_on, ends=engagement.ends_on),
+                         code="outside_engagement")
 
 
 def _require_nurse(session: Session, engagement: Engagement, openid: str) -> None:
@@ -82,6 +94,7 @@ def record_entries(
     _require_nurse(session, engagement, author_openid)
     for index, entry in enumerate(entries):
         _check(entry, recorded_at, index)
+        _check_in_service(engagement, entry.occurred_at, recorded_at, tz)
     stored: list[DiaryEntry] = []
     new: list[DiaryEntry] = []
     for entry in entries:
@@ -166,6 +179,7 @@ def revise_entry(
         occurred_at=occurred_at if occurred_at is not None else entry.occurred_at,
     )
     _check(proposed, now, 0)
+    _check_in_service(entry.engagement, proposed.occurred_at, now, tz)
     session.add(DiaryRevision(entry_id=entry.id, action="edit", before=_snapshot(entry), by_openid=openid, at=now))
     entry.kind, entry.fields, entry.text = proposed.kind, dict(proposed.fields), proposed.text
     entry.occurred_at = proposed.occurred_at

@@ -18,6 +18,7 @@ from bot.outbox import enqueue
 MAX_COMMENT = 200
 MAX_COMPLAINT = 1000
 MAX_ANSWER = 1000
+COMPLAINT_GRACE = dt.timedelta(days=30)
 
 
 def rate_day(
@@ -29,6 +30,10 @@ def rate_day(
         raise Forbidden(texts.RATE_NOT_PARENT, code="not_parent")
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise BadRequest(texts.RATE_RANGE, code="stars_out_of_range")
+    # Ratings feed the worker's public grade: only days she actually served count.
+    if not engagement.starts_on <= day <= engagement.ends_on:
+        raise BadRequest(texts.RATE_OUTSIDE.format(starts=engagement.starts_on, ends=engagement.ends_on),
+                         code="day_outside_engagement")
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT:
         raise BadRequest(texts.COMMENT_TOO_LONG.format(max=MAX_COMMENT), code="comment_too_long")
@@ -50,7 +55,9 @@ def rate_day(
     return rating, True
 
 
-def file_complaint(session: Session, engagement: Engagement, openid: str, text: str, now: dt.datetime) -> Complaint:
+def file_complaint(
+    session: Session, engagement: Engagement, openid: str, text: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
+) -> Complaint:
     """A parent's complaint (投诉) to the engagement's agency."""
     if role_in(session, engagement.id, openid) != PARENT:
         raise Forbidden(texts.COMPLAINT_NOT_PARENT, code="not_parent")
@@ -59,6 +66,17 @@ def file_complaint(session: Session, engagement: Engagement, openid: str, text: 
         raise BadRequest(texts.COMPLAINT_USAGE, code="missing_text")
     if len(text) > MAX_COMPLAINT:
         raise BadRequest(texts.COMPLAINT_TOO_LONG.format(max=MAX_COMPLAINT), code="text_too_long")
+    if now.astimezone(tz).date() > engagement.ends_on + COMPLAINT_GRACE:
+        raise Conflict(texts.COMPLAINT_TOO_LATE.format(ends=engagement.ends_on, days=COMPLAINT_GRACE.days),
+                       code="engagement_long_ended")
+    # Open complaints count against the worker's grade: one at a time from each family member.
+    pending = session.scalar(
+        select(Complaint.id).where(Complaint.engagement_id == engagement.id, Complaint.openid == openid,
+                                   Complaint.responded_at.is_(None)).with_for_update()
+    )
+    if pending is not None:
+        raise Conflict(texts.COMPLAINT_PENDING.format(id=pending, agency=engagement.agency.name),
+                       code="complaint_pending")
     complaint = Complaint(agency_id=engagement.agency_id, worker_id=engagement.worker_id, engagement_id=engagement.id,
                           openid=openid, text=text, created_at=now)
     session.add(complaint)

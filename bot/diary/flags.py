@@ -11,6 +11,8 @@ than 8 feeds in 24 hours" needs 24 hours of diary before it can be said.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -57,8 +59,11 @@ def _hours(delta: dt.timedelta) -> str:
 
 
 def _entry_ref(entry: DiaryEntry) -> str:
-    # A revised entry is a new reading: its flags get new keys.
-    return f"{entry.id}" if entry.revised_at is None else f"{entry.id}r{int(entry.revised_at.timestamp())}"
+    # The reading, not the row: an edit that changes the values is a new reading with new flags, while an
+    # edit that keeps them (a typo in the text) keeps its flags and sends nobody the same alert again.
+    day = entry.occurred_at.astimezone(dt.UTC).date().isoformat()
+    reading = json.dumps([entry.kind, entry.fields, day], sort_keys=True, default=str)
+    return f"{entry.id}:{hashlib.sha1(reading.encode()).hexdigest()[:12]}"
 
 
 def _timeline(session: Session, engagement_id: int, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
@@ -223,8 +228,10 @@ def evaluate(
 
 
 def _raise(session: Session, engagement: Engagement, finding: _Finding, now: dt.datetime, tz: ZoneInfo) -> DiaryFlag | None:
-    exists = session.scalar(select(DiaryFlag.id).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.key == finding.key))
+    exists = session.scalar(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.key == finding.key))
     if exists is not None:
+        # The same finding again (an edit that kept the reading): shown again, not sent again.
+        exists.cleared_at = None
         return None
     local = finding.entry.occurred_at.astimezone(tz)
     flag = DiaryFlag(

@@ -60,6 +60,7 @@ RATE_RANGE = "评分只能是 1 到 5 星（1 最低，5 最高），例如：�
 RATE_OK = "感谢评分！{date}：{stars}{comment}"
 RATE_REPLACED = "（已替换之前的评分）"
 RATE_NOT_PARENT = "只有家人可以评分。"
+RATE_OUTSIDE = "只能为服务期内（{starts} 至 {ends}）的日子评分。"
 COMMENT_TOO_LONG = "评语不能超过 {max} 个字。"
 
 COMPLAINT_USAGE = "请发送“投诉 具体内容”，例如：投诉 今天下午一直在玩手机。"
@@ -69,6 +70,10 @@ COMPLAINT_NOT_PARENT = "只有家人可以投诉。如有问题请直接联系�
 COMPLAINT_ANSWER = "【投诉处理结果】您 {date} 提交的投诉（编号 {id}）：\n{text}"
 COMPLAINT_NOT_FOUND = "投诉不存在。"
 COMPLAINT_ALREADY_ANSWERED = "该投诉已经答复过了。"
+COMPLAINT_PENDING = "您的投诉（编号 {id}）正在等待{agency}答复；需要补充的内容请直接联系家政公司。"
+COMPLAINT_TOO_LATE = "该服务已于{ends}结束超过{days}天，如有问题请直接联系家政公司。"
+ENTRY_OUTSIDE = "记录时间 {date} 不在服务期内（{starts} 至 {ends}）。"
+ENGAGEMENT_NOT_STARTED = "该服务将于{starts}开始，届时再记录日记。"
 
 READ_NOT_ALLOWED = "只有绑定了这户家庭的家人或月嫂可以查看日记。"
 

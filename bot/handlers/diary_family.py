@@ -116,7 +116,7 @@ def complain(ctx: ChatContext) -> Text:
         return Text(texts.COMPLAINT_USAGE)
     binding = binding_of(ctx)
     assert binding is not None
-    complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now)
+    complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now, tz_of(ctx))
     return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency.name, id=complaint.id))
 
 

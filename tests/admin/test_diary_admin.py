@@ -54,3 +54,21 @@ def test_another_agencys_worker_complaint_and_flag_are_404(app: Flask, client: F
     assert client.post("/admin/v1/flags/1/ack", headers=auth).status_code == 404
     assert client.get("/admin/v1/flags?status=weird", headers=auth).status_code == 400
     assert client.post("/admin/v1/complaints/1/response", json={"text": ""}, headers=auth).status_code == 400
+
+
+def test_engagement_dates_and_ids_are_bounded(client, app) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import count_rows
+    from tests.factories import make_agency
+
+    with app.extensions["anxin_db"].new_session() as s:
+        _, key = make_agency(s)
+    headers = {"Authorization": f"Bearer {key}"}
+    for payload in (
+        {"worker_id": 100000000000000000000, "starts_on": "2026-11-20", "ends_on": "2026-12-20", "family_name": "王家"},
+        {"worker_id": 1, "starts_on": "0001-01-01", "ends_on": "9999-12-31", "family_name": "王家"},
+        {"worker_id": 1, "starts_on": "2026-01-01", "ends_on": "2027-06-30", "family_name": "王家"},
+    ):
+        res = client.post("/admin/v1/engagements", json=payload, headers=headers)
+        assert res.status_code in (400, 404), res.get_json()
+        assert res.status_code != 500
+    assert count_rows(app.extensions["anxin_db"].engine, "engagement") == 0

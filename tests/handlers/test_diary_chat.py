@@ -294,3 +294,23 @@ def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient,
     assert "已记录 1 条" in safe.say(NURSE, "喂奶 60ml")
     assert [e.fields for e in live_entries(session)] == [{"amount_ml": 60}]
     assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat: Chat, family: Family,
+                                                                 session) -> None:  # type: ignore[no-untyped-def]
+    from bot.models import Engagement
+
+    assert "投诉已提交" in chat.say(MOM, "投诉 第一次")
+    # While it waits for the agency's answer, another from the same person is refused: open complaints
+    # weigh on the worker's public grade, so one family member cannot pile them up.
+    assert "正在等待" in chat.say(MOM, "投诉 第二次")
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        engagement = s.get(Engagement, family.engagement_id)
+        engagement.starts_on = today() - dt.timedelta(days=70)
+        engagement.ends_on = today() - dt.timedelta(days=40)
+    reply = chat.say(MOM, "评分 1 差")
+    assert "只能为服务期内" in reply and "感谢评分" not in reply
+    assert "结束超过30天" in chat.say(MOM, "投诉 很久以前的事")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Rating)) == 0
+    assert session.scalar(select(func.count()).select_from(Complaint)) == 1

@@ -288,3 +288,76 @@ def test_too_many_calls_get_429(app: Flask, login, client) -> None:  # type: ign
     res = user.get("/engagements")
     assert res.get_json()["error"]["code"] == "too_many_requests"
     assert [client.post("/mp/v1/login", json={"code": "x"}).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def _end_engagement(app: Flask, engagement_id: int, days_ago: int) -> None:
+    from bot.models import Engagement
+
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        row = s.get(Engagement, engagement_id)
+        row.ends_on = today() - dt.timedelta(days=days_ago)
+        row.starts_on = min(row.starts_on, row.ends_on)
+
+
+def test_an_ended_engagement_takes_no_entries_and_no_ratings(nurse: MpUser, parent: MpUser, family: Family,
+                                                             app: Flask) -> None:
+    _end_engagement(app, family.engagement_id, 30)
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                     {"client_id": "late", "occurred_at": earlier(5).isoformat(), "kind": "temperature", "celsius": 39.0})
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "engagement_ended"
+    res = parent.put(f"/engagements/{family.engagement_id}/days/{today()}/rating", {"stars": 1})
+    assert res.status_code == 400
+    assert count_rows(app.extensions["anxin_db"].engine, "diary_entry") == 0
+    assert count_rows(app.extensions["anxin_db"].engine, "notification") == 0
+
+
+def test_a_phone_may_sync_the_last_day_just_after_the_end(nurse: MpUser, family: Family, app: Flask) -> None:
+    _end_engagement(app, family.engagement_id, 1)
+    last_day = at(20, 0, today() - dt.timedelta(days=1))
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                     {"client_id": "sync", "occurred_at": last_day, "kind": "bath"})
+    assert res.status_code == 201
+    res = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                     {"client_id": "after", "occurred_at": earlier(5).isoformat(), "kind": "bath"})
+    assert res.status_code == 400 and res.get_json()["error"]["code"] == "outside_engagement"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/engagements/{e}/entries", {"client_id": "x", "occurred_at": "2026-11-20T07:30:00+08:00",
+                                              "kind": ["feeding"]}),
+        ("get", "/engagements/{e}/days/0001-01-01", None),
+        ("get", "/engagements/{e}/days/9999-12-31", None),
+        ("get", "/engagements/{e}/summary?from=0001-01-01&to=0001-01-31", None),
+        ("delete", "/entries/{entry}?version=%C2%B2", None),
+        ("patch", "/entries/{entry}", {"version": 1, "kind": {"a": 1}}),
+        ("patch", "/entries/{entry}", {"version": 1, "kind": "note", "text": ""}),
+    ],
+)
+def test_odd_input_is_a_clear_400_never_a_crash(nurse: MpUser, family: Family, method: str, path: str,
+                                                body: dict | None) -> None:
+    created = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                         {"client_id": "o1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}).get_json()
+    url = path.format(e=family.engagement_id, entry=created["id"])
+    res = getattr(nurse, method)(url, **({"json": body} if body is not None else {}))
+    assert res.status_code == 400, res.get_json()
+    assert res.get_json()["error"]["message"]
+
+
+def test_editing_only_the_text_of_a_flagged_entry_alerts_nobody_again(nurse: MpUser, parent: MpUser,
+                                                                     family: Family, app: Flask) -> None:
+    created = nurse.post(f"/engagements/{family.engagement_id}/entries",
+                         {"client_id": "f1", "occurred_at": earlier(10).isoformat(), "kind": "temperature",
+                          "celsius": 38.5}).get_json()
+    version = created["version"]
+    for n in range(3):
+        res = nurse.patch(f"/entries/{created['id']}", {"version": version, "text": f"复测{n}"})
+        assert res.status_code == 200
+        assert [f["rule"] for f in res.get_json()["flags"]] == ["fever"]  # still shown
+        version = res.get_json()["version"]
+    engine = app.extensions["anxin_db"].engine
+    assert count_rows(engine, "notification") == 1  # the one alert to the one parent
+    changed = nurse.patch(f"/entries/{created['id']}", {"version": version, "celsius": 39.2}).get_json()
+    assert "39.2" in changed["flags"][0]["reason"]
+    assert count_rows(engine, "notification") == 2  # a new reading is a new alert
