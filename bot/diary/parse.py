@@ -73,9 +73,15 @@ def normalise(line: str) -> str:
 
 _PERIOD = r"(?P<period>上午|早上|早晨|清晨|早|中午|午后|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|晚)?"
 _HOUR = rf"(?P<hour>\d{{1,2}}|{_CN_NUM})"
+# Units a number may carry: "7点 120ml" and "7点15分钟" are a time then an amount or a duration, not 7:12 / 7:15.
+_UNIT_AFTER = (r"\s*(?:ml|毫升|cc|m1|亳升|分钟|min|个?小时|个?钟头|h(?![a-z])|hr|克|g|kg|公斤|千克|斤|两|cm|厘米|公分"
+               r"|度|°|℃|次|mg|umol|μmol|µmol)")
 _TIME_RE = re.compile(
     rf"^{_PERIOD}\s*{_HOUR}\s*"
-    rf"(?:[:.](?P<mm>\d{{2}})(?!\d)|(?:点|时|點)(?:\s*(?P<half>半)|\s*(?P<quarter>一刻|三刻)|\s*(?P<cnmin>\d{{1,2}}|{_CN_NUM})\s*分?)?)"
+    rf"(?:[:.](?P<mm>\d{{2}})(?!\d)|(?:点|时|點)(?:\s*(?P<half>半)|\s*(?P<quarter>一刻|三刻)"
+    # Minutes after 点 are written against it ("7点20", "7点20分"); a number after a space, or one with a
+    # unit, is what happened ("7点 120ml", "9点 20分钟 抚触"), so it is left in the body.
+    rf"|(?P<cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?)"
     r"(?:\s*[-~到至]\s*(?P<end_h>\d{1,2})[:.](?P<end_m>\d{2}))?"
     r"[\s,、:;.-]*"
 )
@@ -101,13 +107,7 @@ def split_time(normalised: str) -> tuple[int | None, int, str, tuple[int, int] |
         if cn is None:
             return None, 0, normalised, None
         minute = cn
-    period = match["period"]
-    if period in ("下午", "午后", "傍晚", "晚上", "晚", "夜里", "夜间", "深夜") and hour < 12:
-        hour = 12 if period in ("晚上", "晚", "夜里", "夜间", "深夜") and hour == 12 else hour + 12
-    elif period == "中午" and hour < 6:
-        hour += 12
-    elif period in ("凌晨", "半夜") and hour == 12:
-        hour = 0
+    hour = _with_period(match["period"], hour)
     if hour == 24 and minute == 0:
         hour = 0
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
@@ -122,6 +122,24 @@ def split_time(normalised: str) -> tuple[int | None, int, str, tuple[int, int] |
     if not rest.strip():
         return None, 0, normalised, None
     return hour, minute, rest, end
+
+
+def _with_period(period: str | None, hour: int) -> int:
+    """The 24-hour clock hour for ``hour`` said with a part of the day (下午3点 → 15, 夜里3点 → 3)."""
+    if period in ("下午", "午后", "傍晚") and hour < 12:
+        return hour + 12
+    if period in ("晚上", "晚"):
+        # 晚上12点 is midnight; 晚上8点 is 20:00.
+        return 0 if hour == 12 else hour + 12 if hour < 12 else hour
+    if period in ("夜里", "夜间", "深夜", "半夜"):
+        # The night runs past midnight: 夜里11点 is 23:00 but 夜里3点 is 03:00, and 12点 is midnight.
+        return 0 if hour == 12 else hour + 12 if 6 <= hour < 12 else hour
+    if period == "凌晨":
+        # 凌晨 is the small hours, always before noon: 凌晨2点 is 02:00, 凌晨6点 06:00, 凌晨12点 midnight.
+        return 0 if hour == 12 else hour
+    if period == "中午" and hour < 6:
+        return hour + 12
+    return hour
 
 
 def resolve_time(hour: int, minute: int, sent_at: dt.datetime, tz: ZoneInfo) -> dt.datetime:

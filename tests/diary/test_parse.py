@@ -97,6 +97,30 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("晚上11点 喂奶 100ml", "feeding", {"amount_ml": 100}, "23:00", -1),
     ("23:30 换尿布", "diaper", {"wet": True}, "23:30", -1),
     ("10:05 喂奶 30ml", "feeding", {"amount_ml": 30}, "10:05", 0),  # a few minutes ahead is still today
+    # Night hours: only 6–11 are evening hours (夜里11点 = 23:00); 0–5 stay, 12 is midnight.
+    ("夜里11点 喂奶 60ml", "feeding", {"amount_ml": 60}, "23:00", -1),
+    ("半夜两点 换尿布", "diaper", {"wet": True}, "02:00", 0),
+    ("凌晨6点 喂奶 90ml", "feeding", {"amount_ml": 90}, "06:00", 0),
+    # Minutes after 点 must be written against it and carry no unit; otherwise the number is the entry's.
+    ("7点 120ml 配方奶", "feeding", {"type": "formula", "amount_ml": 120}, "07:00", 0),
+    ("下午3点 15分钟 洗澡", "bath", {"duration_min": 15}, "15:00", -1),
+    ("9点 20分钟 抚触", "massage", {"duration_min": 20}, "09:00", 0),
+    ("7点15分钟 抚触", "massage", {"duration_min": 15}, "07:00", 0),
+    ("七点二十分钟 抚触", "massage", {"duration_min": 20}, "07:00", 0),
+    ("7点120ml 喂奶", "feeding", {"amount_ml": 120}, "07:00", 0),
+    ("7点20 喂奶", "feeding", {}, "07:20", 0),
+    ("7点20分 喂奶", "feeding", {}, "07:20", 0),
+    ("七点二十 喂奶", "feeding", {}, "07:20", 0),
+]
+
+# Lines sent at another time of day than SENT: line, sent "HH:MM" (on SENT's date), kind, fields, local time, day.
+CASES_SENT_AT: list[tuple[str, str, str, dict[str, object], str, int]] = [
+    ("夜里3点 喂奶 90ml", "03:20", "feeding", {"amount_ml": 90}, "03:00", 0),
+    ("深夜1点 换尿布", "01:30", "diaper", {"wet": True}, "01:00", 0),
+    ("夜间2点半 吃奶 80ml", "03:00", "feeding", {"amount_ml": 80}, "02:30", 0),
+    ("晚上12点 喂奶 60ml", "00:05", "feeding", {"amount_ml": 60}, "00:00", 0),
+    ("夜里12点 换尿布", "00:30", "diaper", {"wet": True}, "00:00", 0),
+    ("晚上11点 喂奶 100ml", "00:20", "feeding", {"amount_ml": 100}, "23:00", -1),
 ]
 
 
@@ -114,6 +138,25 @@ def test_a_nurse_line_becomes(line: str, kind: str, fields: dict[str, object], l
     assert local.strftime("%H:%M") == local_time
     assert local.date() == SENT.date() + dt.timedelta(days=day)
     assert entry.occurred_at.tzinfo is not None and entry.occurred_at.utcoffset() == dt.timedelta(0)
+    assert entry.text == line
+
+
+def _sent_at(hhmm: str) -> dt.datetime:
+    hour, minute = hhmm.split(":")
+    return SENT.replace(hour=int(hour), minute=int(minute))
+
+
+@pytest.mark.parametrize(("line", "sent", "kind", "fields", "local_time", "day"), CASES_SENT_AT,
+                         ids=[f"{c[0]}@{c[1]}" for c in CASES_SENT_AT])
+def test_a_nurse_line_sent_at_night_becomes(line: str, sent: str, kind: str, fields: dict[str, object],
+                                            local_time: str, day: int) -> None:
+    entry = parse_line(line, _sent_at(sent), TZ)
+    assert entry.kind == kind
+    for name, value in fields.items():
+        assert entry.fields.get(name) == value, (name, entry.fields)
+    local = entry.occurred_at.astimezone(TZ)
+    assert local.strftime("%H:%M") == local_time
+    assert local.date() == SENT.date() + dt.timedelta(days=day)
     assert entry.text == line
 
 
