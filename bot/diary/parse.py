@@ -247,6 +247,7 @@ def _side(body: str) -> str | None:
 
 
 def _celsius(body: str) -> float | None:
+    body = re.sub(r"(?<![\d.])(\d{2})\s*度\s*(\d)(?![\d.])", r"\1.\2", body)  # 37度8 → 37.8
     match = re.search(r"(\d{2,3}(?:\.\d{1,2})?)", body)
     if not match:
         return None
@@ -293,24 +294,55 @@ _STOOL_COLOURS = (
     ("brown", ("棕", "褐", "咖啡")),
     ("yellow", ("黄",)),
 )
+_COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in words}, key=len, reverse=True))
+_NEGATION = r"(?:没有|没|无|不|未见|未)"
+_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|拉)"
+# Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash).
+_NOT_STOOL_COLOUR = re.compile(
+    r"白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
+)
+
+
+def _without_negated(body: str) -> str:
+    """``body`` with what is said to be absent taken out: 无血丝, 没有血, 不是黑色, 没有大便, 没拉."""
+    body = re.sub(rf"{_NEGATION}(?:有|见|带|是|发)?(?:{_COLOUR_WORDS})(?:色|丝|点|便)?", " ", body)
+    body = re.sub(rf"{_NEGATION}(?:有|见)?{_STOOL_WORDS}", " ", body)
+    return re.sub(rf"{_NEGATION}(?:有|见)?(?:小便|尿)", " ", body)
+
+
+def _stool_colour(body: str) -> str | None:
+    """The stool's colour: blood wins (it must be seen); then the colour next to 大便, then one written as X色."""
+    said = _NOT_STOOL_COLOUR.sub(" ", body)
+    if "血" in said:
+        return "red"
+    found = []  # (rank, colour)
+    severity = [colour for colour, _words in _STOOL_COLOURS]
+    for colour, words in _STOOL_COLOURS:
+        for word in words:
+            for match in re.finditer(re.escape(word), said):
+                before, after = said[:match.start()], said[match.end():]
+                adjacent = bool(re.search(rf"{_STOOL_WORDS}[\s:：是呈颜色的为]{{0,3}}$", before)) or after.startswith("便")
+                explicit = after.startswith("色")
+                found.append((not adjacent, not explicit, severity.index(colour), colour))
+    return min(found)[3] if found else None
 
 
 def _diaper(body: str) -> dict[str, Any]:
-    stool = _has(body.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
-    wet = _has(body, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
-    if _has(body, "都有", "大小便"):
+    said = _without_negated(body)
+    stool = _has(said.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
+    wet = _has(said, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
+    if _has(said, "都有", "大小便"):
         stool = True
     if not stool and not wet:
         wet = True  # a change with nothing said is a wet nappy
     fields: dict[str, Any] = {"wet": wet, "stool": stool}
     if stool:
-        for colour, words in _STOOL_COLOURS:
-            if _has(body, *words):
-                fields["colour"] = colour
-                break
+        colour = _stool_colour(said)
+        if colour:
+            fields["colour"] = colour
         for texture, words in (("watery", ("稀", "水样", "蛋花")), ("curdy", ("奶瓣",)), ("mucus", ("粘液", "黏液")),
                                ("hard", ("硬", "干结", "颗粒")), ("soft", ("糊", "软", "正常"))):
-            if _has(body, *words):
+            if _has(said, *words):
                 fields["texture"] = texture
                 break
     return fields
@@ -511,8 +543,10 @@ def classify(body: str) -> tuple[str, dict[str, Any]]:
         bp = _blood_pressure(b)
         if bp:
             return "blood_pressure", bp
-    if _has(b, "体温", "体问", "温度", "发烧", "腋温", "耳温", "额温"):
-        temp = _temperature(b)
+    # The bath water's or the milk's temperature is not the baby's: 水温38度 is a bath, not a fever.
+    body_temp = re.sub(r"(?:洗澡水|水温度?|奶温度?|室温度?|温度计)[\s:是]*(?:\d+(?:\.\d+)?\s*(?:度|°c|°)?)?", " ", b)
+    if _has(body_temp, "体温", "体问", "温度", "发烧", "腋温", "耳温", "额温"):
+        temp = _temperature(body_temp)
         if temp:
             return ("mother_temperature" if mother else "temperature"), temp
     if _has(b, "恶露"):

@@ -111,6 +111,21 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("7点20 喂奶", "feeding", {}, "07:20", 0),
     ("7点20分 喂奶", "feeding", {}, "07:20", 0),
     ("七点二十 喂奶", "feeding", {}, "07:20", 0),
+    # What is said to be absent is not there; 白天 and a red bottom are no stool colour; water is not the baby.
+    ("大便 黄色 无血丝", "diaper", {"stool": True, "colour": "yellow"}, NOW, 0),
+    ("大便 黄色 没有血", "diaper", {"stool": True, "colour": "yellow"}, NOW, 0),
+    ("换尿布 大便 黄色 屁股有点红", "diaper", {"stool": True, "colour": "yellow"}, NOW, 0),
+    ("白天第3次大便 黄色", "diaper", {"stool": True, "colour": "yellow"}, NOW, 0),
+    ("大便 绿色 不是黑色", "diaper", {"stool": True, "colour": "green"}, NOW, 0),
+    ("大便 黄色 带血丝", "diaper", {"stool": True, "colour": "red"}, NOW, 0),  # blood still counts
+    ("大便 发红", "diaper", {"stool": True, "colour": "red"}, NOW, 0),
+    ("换尿布 没有大便", "diaper", {"wet": True, "stool": False, "colour": None}, NOW, 0),
+    ("没拉大便 尿了", "diaper", {"wet": True, "stool": False}, NOW, 0),
+    ("洗澡 水温度38度", "bath", {"celsius": None}, NOW, 0),
+    ("水温38度 体温36.8", "temperature", {"celsius": 36.8}, NOW, 0),
+    ("体温37度8", "temperature", {"celsius": 37.8}, NOW, 0),
+    ("体温 36度8", "temperature", {"celsius": 36.8}, NOW, 0),
+    ("体温37度", "temperature", {"celsius": 37.0}, NOW, 0),
 ]
 
 # Lines sent at another time of day than SENT: line, sent "HH:MM" (on SENT's date), kind, fields, local time, day.
