@@ -207,11 +207,13 @@ def _numbers_with_units(body: str) -> str:
 
 
 def _duration_min(body: str) -> int | None:
-    hours = re.search(rf"{_NUM}\s*(?:个)?\s*(?:小时|钟头|h\b|hr|hours?)", body)
+    hours = re.search(rf"{_NUM}\s*(?:个)?\s*(?:小时|钟头|hours?|hrs?|h(?![a-z]))", body)
     minutes = re.search(rf"{_NUM}\s*(?:分钟|分|mins?\b|minutes?|')", body)
     total = 0.0
     if hours:
         total += float(hours[1]) * 60
+        if not minutes:  # 1h30, 1小时30: the minutes written straight after the hours
+            minutes = re.match(r"\s*(\d{1,2})(?![\d.])(?!\s*(?:ml|毫升|cc|次|度|°|克|g|斤|cm))", body[hours.end():])
     if minutes:
         total += float(minutes[1])
     if not (hours or minutes) or total <= 0 or total > 24 * 60:
@@ -237,7 +239,7 @@ def _has(body: str, *words: str) -> bool:
 
 
 def _side(body: str) -> str | None:
-    if _has(body, "两边", "双侧", "两侧", "左右", "双边"):
+    if _has(body, "两边", "双侧", "两侧", "左右", "双边") or (_has(body, "左") and _has(body, "右")):
         return "both"
     if _has(body, "左"):
         return "left"
@@ -274,10 +276,16 @@ def _feeding(body: str) -> dict[str, Any]:
         fields["side"] = side
     amount = _amount_ml(body)
     duration = _duration_min(body)
+    per_side = [float(m[1]) for m in re.finditer(rf"[左右](?:边|侧)?\s*{_NUM}\s*(?:分钟|分|mins?\b|')", body)]
+    if len(per_side) > 1 and 0 < sum(per_side) <= 24 * 60:
+        duration = round(sum(per_side))  # 左10分钟 右15分钟: 25 minutes at the breast
     if amount is None and duration is None:
-        # "喂奶 120": a bare number on a feed is millilitres.
         bare = _bare_number(body)
-        if bare is not None and 5 <= bare <= 300:
+        if bare is not None and fields.get("type") == "breast" and 1 <= bare <= 60:
+            # "亲喂 20": a baby at the breast is timed, not measured.
+            duration = round(bare)
+        elif bare is not None and 5 <= bare <= 300:
+            # "喂奶 120": a bare number on a bottle feed is millilitres.
             amount = round(bare)
     if amount is not None:
         fields["amount_ml"] = amount
@@ -375,6 +383,10 @@ def _temperature(body: str) -> dict[str, Any] | None:
 
 
 def _weight(body: str) -> dict[str, Any] | None:
+    jin = re.search(r"(\d+)\s*斤\s*(?:(\d)\s*两|(半))", body)  # 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半
+    if jin:
+        grams = int(jin[1]) * 500 + (int(jin[2]) * 50 if jin[2] else 250)
+        return {"grams": grams} if 500 <= grams <= 15000 else None
     match = re.search(rf"{_NUM}\s*(kg|公斤|千克|斤|g|克)?", body)
     if not match:
         return None
@@ -535,9 +547,22 @@ def _activity(body: str) -> dict[str, Any]:
 _MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母")
 
 
+_BABY_WORDS = ("宝宝", "宝贝", "婴儿", "新生儿", "孩子", "baby", "bb")
+
+
+def _baby_part(body: str) -> str | None:
+    """The clause about the baby in a line that also speaks of the mother, if it holds a number."""
+    clauses = [c for c in re.split(rf"[\s,，;；、]+|(?=(?:{'|'.join(_MOTHER_WORDS)}))", body) if c]
+    for clause in clauses:
+        if _has(clause, *_BABY_WORDS) and not _has(clause, *_MOTHER_WORDS) and re.search(r"\d", clause):
+            return clause
+    return None
+
+
 def classify(body: str) -> tuple[str, dict[str, Any]]:
     """Decide the kind of an entry and read its fields; fall back to a note."""
     b = _numbers_with_units(body)
+    b = re.sub(r"(?<![吃喂喝])奶奶", "祖母", b)  # grandma came to visit: not a feed
     mother = _has(b, *_MOTHER_WORDS)
     if _has(b, "血压"):
         bp = _blood_pressure(b)
@@ -546,9 +571,18 @@ def classify(body: str) -> tuple[str, dict[str, Any]]:
     # The bath water's or the milk's temperature is not the baby's: 水温38度 is a bath, not a fever.
     body_temp = re.sub(r"(?:洗澡水|水温度?|奶温度?|室温度?|温度计)[\s:是]*(?:\d+(?:\.\d+)?\s*(?:度|°c|°)?)?", " ", b)
     if _has(body_temp, "体温", "体问", "温度", "发烧", "腋温", "耳温", "额温"):
+        baby_reading = _baby_part(body_temp) if mother else None
+        if baby_reading is not None:
+            # 宝宝体温36.5 妈妈体温37.8: one line is one entry, so the baby's reading is kept as the entry
+            # and the mother's stays in the text (a known limitation: it raises no mother_fever flag).
+            temp = _temperature(baby_reading)
+            if temp:
+                return "temperature", temp
         temp = _temperature(body_temp)
         if temp:
-            return ("mother_temperature" if mother else "temperature"), temp
+            if mother:
+                return "mother_temperature", {"celsius": temp["celsius"]}  # the mother's has no site
+            return "temperature", temp
     if _has(b, "恶露"):
         return "lochia", _lochia(b)
     if _has(b, "情绪", "心情", "epds", "抑郁"):
