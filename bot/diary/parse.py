@@ -416,7 +416,7 @@ def _jaundice(body: str) -> dict[str, Any]:
             fields["extent"] = extent
             break
     value = re.search(_NUM, body)
-    if value:
+    if value and 0 < float(value[1]) <= 1000:  # beyond any bilirubin reading: a date or a typo, kept in the text
         number = float(value[1])
         if _has(body, "umol", "μmol", "µmol", "微摩尔"):
             unit = "umol/L"
@@ -468,7 +468,7 @@ def _meal(body: str) -> dict[str, Any]:
     dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", body)
     dishes = " ".join(dishes.split())
     if dishes:
-        fields["dishes"] = dishes
+        fields["dishes"] = dishes[:200]  # the whole line stays in the text
     return fields
 
 
@@ -477,7 +477,9 @@ def _blood_pressure(body: str) -> dict[str, Any] | None:
     if not match:
         return None
     systolic, diastolic = int(match[1]), int(match[2])
-    if not (60 <= systolic <= 260 and 30 <= diastolic <= 180):
+    if diastolic > systolic:  # 85/135 typed the wrong way round: the systolic is always the higher
+        systolic, diastolic = diastolic, systolic
+    if systolic == diastolic or not (60 <= systolic <= 260 and 30 <= diastolic <= 180):
         return None
     return {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
 
