@@ -73,9 +73,15 @@ def normalise(line: str) -> str:
 
 _PERIOD = r"(?P<period>上午|早上|早晨|清晨|早|中午|午后|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|晚)?"
 _HOUR = rf"(?P<hour>\d{{1,2}}|{_CN_NUM})"
+# Units a number may carry: "7点 120ml" and "7点15分钟" are a time then an amount or a duration, not 7:12 / 7:15.
+_UNIT_AFTER = (r"\s*(?:ml|毫升|cc|m1|亳升|分钟|min|个?小时|个?钟头|h(?![a-z])|hr|克|g|kg|公斤|千克|斤|两|cm|厘米|公分"
+               r"|度|°|℃|次|mg|umol|μmol|µmol)")
 _TIME_RE = re.compile(
     rf"^{_PERIOD}\s*{_HOUR}\s*"
-    rf"(?:[:.](?P<mm>\d{{2}})(?!\d)|(?:点|时|點)(?:\s*(?P<half>半)|\s*(?P<quarter>一刻|三刻)|\s*(?P<cnmin>\d{{1,2}}|{_CN_NUM})\s*分?)?)"
+    rf"(?:[:.](?P<mm>\d{{2}})(?!\d)|(?:点|时|點)(?:\s*(?P<half>半)|\s*(?P<quarter>一刻|三刻)"
+    # Minutes after 点 are written against it ("7点20", "7点20分"); a number after a space, or one with a
+    # unit, is what happened ("7点 120ml", "9点 20分钟 抚触"), so it is left in the body.
+    rf"|(?P<cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?)"
     r"(?:\s*[-~到至]\s*(?P<end_h>\d{1,2})[:.](?P<end_m>\d{2}))?"
     r"[\s,、:;.-]*"
 )
@@ -101,13 +107,7 @@ def split_time(normalised: str) -> tuple[int | None, int, str, tuple[int, int] |
         if cn is None:
             return None, 0, normalised, None
         minute = cn
-    period = match["period"]
-    if period in ("下午", "午后", "傍晚", "晚上", "晚", "夜里", "夜间", "深夜") and hour < 12:
-        hour = 12 if period in ("晚上", "晚", "夜里", "夜间", "深夜") and hour == 12 else hour + 12
-    elif period == "中午" and hour < 6:
-        hour += 12
-    elif period in ("凌晨", "半夜") and hour == 12:
-        hour = 0
+    hour = _with_period(match["period"], hour)
     if hour == 24 and minute == 0:
         hour = 0
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
@@ -122,6 +122,24 @@ def split_time(normalised: str) -> tuple[int | None, int, str, tuple[int, int] |
     if not rest.strip():
         return None, 0, normalised, None
     return hour, minute, rest, end
+
+
+def _with_period(period: str | None, hour: int) -> int:
+    """The 24-hour clock hour for ``hour`` said with a part of the day (下午3点 → 15, 夜里3点 → 3)."""
+    if period in ("下午", "午后", "傍晚") and hour < 12:
+        return hour + 12
+    if period in ("晚上", "晚"):
+        # 晚上12点 is midnight; 晚上8点 is 20:00.
+        return 0 if hour == 12 else hour + 12 if hour < 12 else hour
+    if period in ("夜里", "夜间", "深夜", "半夜"):
+        # The night runs past midnight: 夜里11点 is 23:00 but 夜里3点 is 03:00, and 12点 is midnight.
+        return 0 if hour == 12 else hour + 12 if 6 <= hour < 12 else hour
+    if period == "凌晨":
+        # 凌晨 is the small hours, always before noon: 凌晨2点 is 02:00, 凌晨6点 06:00, 凌晨12点 midnight.
+        return 0 if hour == 12 else hour
+    if period == "中午" and hour < 6:
+        return hour + 12
+    return hour
 
 
 def resolve_time(hour: int, minute: int, sent_at: dt.datetime, tz: ZoneInfo) -> dt.datetime:
@@ -189,11 +207,13 @@ def _numbers_with_units(body: str) -> str:
 
 
 def _duration_min(body: str) -> int | None:
-    hours = re.search(rf"{_NUM}\s*(?:个)?\s*(?:小时|钟头|h\b|hr|hours?)", body)
+    hours = re.search(rf"{_NUM}\s*(?:个)?\s*(?:小时|钟头|hours?|hrs?|h(?![a-z]))", body)
     minutes = re.search(rf"{_NUM}\s*(?:分钟|分|mins?\b|minutes?|')", body)
     total = 0.0
     if hours:
         total += float(hours[1]) * 60
+        if not minutes:  # 1h30, 1小时30: the minutes written straight after the hours
+            minutes = re.match(r"\s*(\d{1,2})(?![\d.])(?!\s*(?:ml|毫升|cc|次|度|°|克|g|斤|cm))", body[hours.end():])
     if minutes:
         total += float(minutes[1])
     if not (hours or minutes) or total <= 0 or total > 24 * 60:
@@ -219,7 +239,7 @@ def _has(body: str, *words: str) -> bool:
 
 
 def _side(body: str) -> str | None:
-    if _has(body, "两边", "双侧", "两侧", "左右", "双边"):
+    if _has(body, "两边", "双侧", "两侧", "左右", "双边") or (_has(body, "左") and _has(body, "右")):
         return "both"
     if _has(body, "左"):
         return "left"
@@ -229,6 +249,7 @@ def _side(body: str) -> str | None:
 
 
 def _celsius(body: str) -> float | None:
+    body = re.sub(r"(?<![\d.])(\d{2})\s*度\s*(\d)(?![\d.])", r"\1.\2", body)  # 37度8 → 37.8
     match = re.search(r"(\d{2,3}(?:\.\d{1,2})?)", body)
     if not match:
         return None
@@ -255,10 +276,16 @@ def _feeding(body: str) -> dict[str, Any]:
         fields["side"] = side
     amount = _amount_ml(body)
     duration = _duration_min(body)
+    per_side = [float(m[1]) for m in re.finditer(rf"[左右](?:边|侧)?\s*{_NUM}\s*(?:分钟|分|mins?\b|')", body)]
+    if len(per_side) > 1 and 0 < sum(per_side) <= 24 * 60:
+        duration = round(sum(per_side))  # 左10分钟 右15分钟: 25 minutes at the breast
     if amount is None and duration is None:
-        # "喂奶 120": a bare number on a feed is millilitres.
         bare = _bare_number(body)
-        if bare is not None and 5 <= bare <= 300:
+        if bare is not None and fields.get("type") == "breast" and 1 <= bare <= 60:
+            # "亲喂 20": a baby at the breast is timed, not measured.
+            duration = round(bare)
+        elif bare is not None and 5 <= bare <= 300:
+            # "喂奶 120": a bare number on a bottle feed is millilitres.
             amount = round(bare)
     if amount is not None:
         fields["amount_ml"] = amount
@@ -275,24 +302,55 @@ _STOOL_COLOURS = (
     ("brown", ("棕", "褐", "咖啡")),
     ("yellow", ("黄",)),
 )
+_COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in words}, key=len, reverse=True))
+_NEGATION = r"(?:没有|没|无|不|未见|未)"
+_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|拉)"
+# Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash).
+_NOT_STOOL_COLOUR = re.compile(
+    r"白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
+)
+
+
+def _without_negated(body: str) -> str:
+    """``body`` with what is said to be absent taken out: 无血丝, 没有血, 不是黑色, 没有大便, 没拉."""
+    body = re.sub(rf"{_NEGATION}(?:有|见|带|是|发)?(?:{_COLOUR_WORDS})(?:色|丝|点|便)?", " ", body)
+    body = re.sub(rf"{_NEGATION}(?:有|见)?{_STOOL_WORDS}", " ", body)
+    return re.sub(rf"{_NEGATION}(?:有|见)?(?:小便|尿)", " ", body)
+
+
+def _stool_colour(body: str) -> str | None:
+    """The stool's colour: blood wins (it must be seen); then the colour next to 大便, then one written as X色."""
+    said = _NOT_STOOL_COLOUR.sub(" ", body)
+    if "血" in said:
+        return "red"
+    found = []  # (rank, colour)
+    severity = [colour for colour, _words in _STOOL_COLOURS]
+    for colour, words in _STOOL_COLOURS:
+        for word in words:
+            for match in re.finditer(re.escape(word), said):
+                before, after = said[:match.start()], said[match.end():]
+                adjacent = bool(re.search(rf"{_STOOL_WORDS}[\s:：是呈颜色的为]{{0,3}}$", before)) or after.startswith("便")
+                explicit = after.startswith("色")
+                found.append((not adjacent, not explicit, severity.index(colour), colour))
+    return min(found)[3] if found else None
 
 
 def _diaper(body: str) -> dict[str, Any]:
-    stool = _has(body.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
-    wet = _has(body, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
-    if _has(body, "都有", "大小便"):
+    said = _without_negated(body)
+    stool = _has(said.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
+    wet = _has(said, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
+    if _has(said, "都有", "大小便"):
         stool = True
     if not stool and not wet:
         wet = True  # a change with nothing said is a wet nappy
     fields: dict[str, Any] = {"wet": wet, "stool": stool}
     if stool:
-        for colour, words in _STOOL_COLOURS:
-            if _has(body, *words):
-                fields["colour"] = colour
-                break
+        colour = _stool_colour(said)
+        if colour:
+            fields["colour"] = colour
         for texture, words in (("watery", ("稀", "水样", "蛋花")), ("curdy", ("奶瓣",)), ("mucus", ("粘液", "黏液")),
                                ("hard", ("硬", "干结", "颗粒")), ("soft", ("糊", "软", "正常"))):
-            if _has(body, *words):
+            if _has(said, *words):
                 fields["texture"] = texture
                 break
     return fields
@@ -325,6 +383,10 @@ def _temperature(body: str) -> dict[str, Any] | None:
 
 
 def _weight(body: str) -> dict[str, Any] | None:
+    jin = re.search(r"(\d+)\s*斤\s*(?:(\d)\s*两|(半))", body)  # 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半
+    if jin:
+        grams = int(jin[1]) * 500 + (int(jin[2]) * 50 if jin[2] else 250)
+        return {"grams": grams} if 500 <= grams <= 15000 else None
     match = re.search(rf"{_NUM}\s*(kg|公斤|千克|斤|g|克)?", body)
     if not match:
         return None
@@ -354,7 +416,7 @@ def _jaundice(body: str) -> dict[str, Any]:
             fields["extent"] = extent
             break
     value = re.search(_NUM, body)
-    if value:
+    if value and 0 < float(value[1]) <= 1000:  # beyond any bilirubin reading: a date or a typo, kept in the text
         number = float(value[1])
         if _has(body, "umol", "μmol", "µmol", "微摩尔"):
             unit = "umol/L"
@@ -406,7 +468,7 @@ def _meal(body: str) -> dict[str, Any]:
     dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", body)
     dishes = " ".join(dishes.split())
     if dishes:
-        fields["dishes"] = dishes
+        fields["dishes"] = dishes[:200]  # the whole line stays in the text
     return fields
 
 
@@ -415,7 +477,9 @@ def _blood_pressure(body: str) -> dict[str, Any] | None:
     if not match:
         return None
     systolic, diastolic = int(match[1]), int(match[2])
-    if not (60 <= systolic <= 260 and 30 <= diastolic <= 180):
+    if diastolic > systolic:  # 85/135 typed the wrong way round: the systolic is always the higher
+        systolic, diastolic = diastolic, systolic
+    if systolic == diastolic or not (60 <= systolic <= 260 and 30 <= diastolic <= 180):
         return None
     return {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
 
@@ -485,18 +549,42 @@ def _activity(body: str) -> dict[str, Any]:
 _MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母")
 
 
+_BABY_WORDS = ("宝宝", "宝贝", "婴儿", "新生儿", "孩子", "baby", "bb")
+
+
+def _baby_part(body: str) -> str | None:
+    """The clause about the baby in a line that also speaks of the mother, if it holds a number."""
+    clauses = [c for c in re.split(rf"[\s,，;；、]+|(?=(?:{'|'.join(_MOTHER_WORDS)}))", body) if c]
+    for clause in clauses:
+        if _has(clause, *_BABY_WORDS) and not _has(clause, *_MOTHER_WORDS) and re.search(r"\d", clause):
+            return clause
+    return None
+
+
 def classify(body: str) -> tuple[str, dict[str, Any]]:
     """Decide the kind of an entry and read its fields; fall back to a note."""
     b = _numbers_with_units(body)
+    b = re.sub(r"(?<![吃喂喝])奶奶", "祖母", b)  # grandma came to visit: not a feed
     mother = _has(b, *_MOTHER_WORDS)
     if _has(b, "血压"):
         bp = _blood_pressure(b)
         if bp:
             return "blood_pressure", bp
-    if _has(b, "体温", "体问", "温度", "发烧", "腋温", "耳温", "额温"):
-        temp = _temperature(b)
+    # The bath water's or the milk's temperature is not the baby's: 水温38度 is a bath, not a fever.
+    body_temp = re.sub(r"(?:洗澡水|水温度?|奶温度?|室温度?|温度计)[\s:是]*(?:\d+(?:\.\d+)?\s*(?:度|°c|°)?)?", " ", b)
+    if _has(body_temp, "体温", "体问", "温度", "发烧", "腋温", "耳温", "额温"):
+        baby_reading = _baby_part(body_temp) if mother else None
+        if baby_reading is not None:
+            # 宝宝体温36.5 妈妈体温37.8: one line is one entry, so the baby's reading is kept as the entry
+            # and the mother's stays in the text (a known limitation: it raises no mother_fever flag).
+            temp = _temperature(baby_reading)
+            if temp:
+                return "temperature", temp
+        temp = _temperature(body_temp)
         if temp:
-            return ("mother_temperature" if mother else "temperature"), temp
+            if mother:
+                return "mother_temperature", {"celsius": temp["celsius"]}  # the mother's has no site
+            return "temperature", temp
     if _has(b, "恶露"):
         return "lochia", _lochia(b)
     if _has(b, "情绪", "心情", "epds", "抑郁"):
