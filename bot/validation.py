@@ -28,16 +28,22 @@ def _missing(name: str) -> BadRequest:
     return BadRequest(f"缺少字段 {name} (missing field {name})", code="missing_field")
 
 
+def _value(data: Mapping[str, Any], name: str, required: bool) -> Any:
+    """The field's value; a missing required field is a 400."""
+    value = data.get(name)
+    if value is None and required:
+        raise _missing(name)
+    return value
+
+
 def _invalid(name: str, why: str) -> BadRequest:
     return BadRequest(f"字段 {name} 无效：{why} (invalid {name})", code="invalid_field")
 
 
 def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_len: int = 200,
          min_len: int = 1) -> str | None:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return None
     if not isinstance(value, str):
         raise _invalid(name, "应为文字")
@@ -53,10 +59,8 @@ def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_len: 
 
 def integer(data: Mapping[str, Any], name: str, *, required: bool = True, minimum: int | None = None,
             maximum: int | None = None) -> int | None:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(name, "应为整数")
@@ -69,10 +73,8 @@ def integer(data: Mapping[str, Any], name: str, *, required: bool = True, minimu
 
 def number(data: Mapping[str, Any], name: str, *, required: bool = True, minimum: float | None = None,
            maximum: float | None = None) -> float | None:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
         raise _invalid(name, "应为数字")
@@ -84,10 +86,8 @@ def number(data: Mapping[str, Any], name: str, *, required: bool = True, minimum
 
 
 def boolean(data: Mapping[str, Any], name: str, *, required: bool = True) -> bool | None:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return None
     if not isinstance(value, bool):
         raise _invalid(name, "应为 true 或 false")
@@ -95,10 +95,8 @@ def boolean(data: Mapping[str, Any], name: str, *, required: bool = True) -> boo
 
 
 def date(data: Mapping[str, Any], name: str, *, required: bool = True) -> dt.date | None:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return None
     if not isinstance(value, str):
         raise _invalid(name, "应为日期 YYYY-MM-DD")
@@ -109,10 +107,8 @@ def date(data: Mapping[str, Any], name: str, *, required: bool = True) -> dt.dat
 
 
 def choice(data: Mapping[str, Any], name: str, options: tuple[str, ...], *, required: bool = True) -> str | None:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return None
     if value not in options:
         raise _invalid(name, "应为 " + " / ".join(options))
@@ -121,10 +117,8 @@ def choice(data: Mapping[str, Any], name: str, options: tuple[str, ...], *, requ
 
 def string_list(data: Mapping[str, Any], name: str, *, required: bool = True, max_items: int = 20,
                 max_len: int = 20) -> list[str]:
-    value = data.get(name)
+    value = _value(data, name, required)
     if value is None:
-        if required:
-            raise _missing(name)
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v.strip()) <= max_len for v in value):
         raise _invalid(name, f"应为文字列表（每项不超过{max_len}个字）")
