@@ -12,6 +12,7 @@ and prints requests per second and p50/p99 latency for each. Not part of the tes
     .venv/bin/python -m bench.lookup                     # SQLite file, 100,000 workers
     .venv/bin/python -m bench.lookup --mysql             # also MariaDB at 127.0.0.1:3306 (a scratch database)
     .venv/bin/python -m bench.lookup --workers 1000 --requests 200
+    .venv/bin/python -m bench.lookup --http 8             # also over real HTTP: gunicorn, 8 concurrent clients
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def mysql_database() -> Iterator[str]:
         conn.close()
 
 
-def run(url: str, workers: int, requests: int, label: str) -> dict[str, dict[str, float]]:
+def run(url: str, workers: int, requests: int, label: str, http_clients: int = 0,
+        http_workers: int = 4) -> dict[str, dict[str, float]]:
     settings = settings_for_tests(
         ANXIN_DATABASE_URL=url, ANXIN_LOOKUP_LIMIT_USER=10**9, ANXIN_LOOKUP_LIMIT_ADDRESS=10**9,
     )
@@ -202,7 +204,73 @@ def run(url: str, workers: int, requests: int, label: str) -> dict[str, dict[str
 
     results["mistyped"] = measure("GET /b/CODE, mistyped", requests, mistyped)
     db.engine.dispose()
+    if http_clients:
+        results["http"] = measure_http(settings, sample, http_clients, http_workers)
     return results
+
+
+def measure_http(settings: dict[str, Any], sample: list[str], clients: int, workers: int) -> dict[str, float]:
+    """``GET /b/CODE`` over real HTTP: gunicorn with ``workers`` processes, ``clients`` concurrent clients."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update({k: str(v) for k, v in settings.items() if v is not None})
+    env.update(ANXIN_LOG_LEVEL="WARNING")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "bot:create_app()"],
+        env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def client(offset: int) -> None:
+            session = requests.Session()
+            mine = []
+            for code in sample[offset::clients]:
+                t0 = time.perf_counter()
+                res = session.get(f"{base}/b/{code}", timeout=30)
+                mine.append((time.perf_counter() - t0) * 1000)
+                assert res.status_code == 200, res.status_code
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    figures = {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    }
+    name = f"HTTP GET /b/CODE ({workers} gunicorn workers, {clients} clients)"
+    print(f"  {name:<34} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.2f} ms   p99 {figures['p99']:6.2f} ms",
+          flush=True)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]]:
@@ -211,16 +279,20 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--mysql", action="store_true", help="also run on MariaDB at 127.0.0.1:3306 (root)")
     parser.add_argument("--sqlite-path", type=Path, default=None, help="SQLite file (default: a temporary one)")
+    parser.add_argument("--http", type=int, default=0, metavar="CLIENTS",
+                        help="also drive GET /b/CODE over real HTTP (gunicorn) with this many concurrent clients")
+    parser.add_argument("--http-workers", type=int, default=4, help="gunicorn worker processes for --http")
     args = parser.parse_args(argv)
     all_results = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = args.sqlite_path or Path(tmp) / "bench.db"
         if path.exists():
             path.unlink()
-        all_results["sqlite"] = run(f"sqlite:///{path}", args.workers, args.requests, "SQLite")
+        all_results["sqlite"] = run(f"sqlite:///{path}", args.workers, args.requests, "SQLite", args.http,
+                                    args.http_workers)
     if args.mysql:
         with mysql_database() as url:
-            all_results["mysql"] = run(url, args.workers, args.requests, "MariaDB")
+            all_results["mysql"] = run(url, args.workers, args.requests, "MariaDB", args.http, args.http_workers)
     return all_results
 
 
