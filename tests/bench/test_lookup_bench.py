@@ -10,7 +10,7 @@ from bench.lookup import main
 
 
 def test_the_benchmark_runs_on_a_small_registry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    results = main(["--workers", "300", "--requests", "30", "--sqlite-path", str(tmp_path / "bench.db"),
+    results = main(["--workers", "300", "--requests", "150", "--sqlite-path", str(tmp_path / "bench.db"),
                     "--http", "2", "--http-workers", "2"])
     out = capsys.readouterr().out
     assert "seeded 300 workers" in out
