@@ -267,7 +267,7 @@ def delete_entry(entry_id: int):  # type: ignore[no-untyped-def]
         raise BadRequest("version 应为整数 (invalid version)", code="invalid_field")
     session = get_session()
     row = entries.withdraw_entry(session, entry.id, current_openid(), utcnow(),
-                                 expected_version=int(version) if version else None)
+                                 expected_version=int(version) if version else None, tz=_tz())
     session.commit()
     return jsonify({"id": row.id, "withdrawn_at": iso(row.withdrawn_at, _tz()), "version": row.version})
 

@@ -192,7 +192,8 @@ def revise_entry(
 
 
 def withdraw_entry(
-    session: Session, entry_id: int, openid: str, now: dt.datetime, expected_version: int | None = None
+    session: Session, entry_id: int, openid: str, now: dt.datetime, expected_version: int | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> DiaryEntry:
     """Hide the author's own entry from the diary; it stays in history as a revision."""
     entry = _own_entry(session, entry_id, openid)
@@ -201,10 +202,28 @@ def withdraw_entry(
     entry.withdrawn_at = now
     entry.version += 1
     flag_rules.clear_for_entry(session, entry.id, now)
+    if entry.kind == "feeding":
+        _recheck_next_feed(session, entry, now, tz)
     return entry
 
 
-def withdraw_last(session: Session, engagement: Engagement, openid: str, now: dt.datetime) -> DiaryEntry | None:
+def _recheck_next_feed(session: Session, withdrawn: DiaryEntry, now: dt.datetime, tz: ZoneInfo) -> None:
+    """A withdrawn feed may leave a gap between its neighbours: look at the next feed again."""
+    session.flush()
+    following = session.scalar(
+        select(DiaryEntry)
+        .where(DiaryEntry.engagement_id == withdrawn.engagement_id, DiaryEntry.kind == "feeding",
+               DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at > withdrawn.occurred_at)
+        .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+        .limit(1)
+    )
+    if following is not None:
+        flag_rules.evaluate(session, withdrawn.engagement, [following], now, tz)
+
+
+def withdraw_last(
+    session: Session, engagement: Engagement, openid: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
+) -> DiaryEntry | None:
     """Withdraw the last entry ``openid`` recorded in this engagement; None if there is none."""
     last_id = session.scalar(
         select(DiaryEntry.id)
@@ -215,7 +234,7 @@ def withdraw_last(session: Session, engagement: Engagement, openid: str, now: dt
     )
     if last_id is None:
         return None
-    return withdraw_entry(session, last_id, openid, now)
+    return withdraw_entry(session, last_id, openid, now, tz=tz)
 
 
 def revisions_of(session: Session, entry_id: int) -> list[DiaryRevision]:

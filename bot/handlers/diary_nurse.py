@@ -35,7 +35,7 @@ def _ended(ctx: ChatContext) -> str | None:
 def withdraw(ctx: ChatContext) -> Text:
     binding = binding_of(ctx)
     assert binding is not None
-    entry = withdraw_last(ctx.session, binding.engagement, ctx.message.openid, ctx.now)
+    entry = withdraw_last(ctx.session, binding.engagement, ctx.message.openid, ctx.now, tz_of(ctx))
     if entry is None:
         return Text(texts.NOTHING_TO_WITHDRAW)
     line = entry_line(entry, tz_of(ctx), backdated=False)

@@ -361,3 +361,16 @@ def test_editing_only_the_text_of_a_flagged_entry_alerts_nobody_again(nurse: MpU
     changed = nurse.patch(f"/entries/{created['id']}", {"version": version, "celsius": 39.2}).get_json()
     assert "39.2" in changed["flags"][0]["reason"]
     assert count_rows(engine, "notification") == 2  # a new reading is a new alert
+
+
+def test_withdrawing_a_feed_that_closed_a_gap_raises_the_gap(nurse: MpUser, parent: MpUser, family: Family) -> None:
+    day = today() - dt.timedelta(days=1)
+    feeds = [{"client_id": f"g{h}", "occurred_at": at(h, 0, day), "kind": "feeding", "type": "formula",
+              "amount_ml": 90} for h in (8, 11, 14)]
+    created = nurse.post(f"/engagements/{family.engagement_id}/entries", feeds).get_json()
+    assert all(e["flags"] == [] for e in created)  # three hours apart: nothing to look at
+    middle = created[1]
+    assert nurse.delete(f"/entries/{middle['id']}?version={middle['version']}").status_code == 200
+    view = parent.get(f"/engagements/{family.engagement_id}/days/{day}").get_json()
+    assert [f["rule"] for f in view["flags"]] == ["feed_gap"]  # 8:00 to 14:00 is now six hours
+    assert view["flags"][0]["entry_id"] == created[2]["id"]
