@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.diary import texts
+
 # A time up to this far past the message still counts as today (clocks differ a little).
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
@@ -34,6 +36,8 @@ class ParsedEntry:
     occurred_at: dt.datetime
     time_given: bool = False
     client_id: str | None = None
+    # What the nurse should know about how the line was read (e.g. a second reading left in the text).
+    hint: str | None = None
 
 
 @dataclass
@@ -173,7 +177,8 @@ def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
         if kind in ("sleep", "feeding", "bath", "massage", "exercise", "tummy_time") and span and "duration_min" not in fields:
             fields["duration_min"] = span
             fields.pop("state", None)
-    return ParsedEntry(kind=kind, fields=fields, text=line, occurred_at=occurred, time_given=hour is not None)
+    hint = texts.SECOND_READING if kind == "temperature" and _second_reading(body) else None
+    return ParsedEntry(kind=kind, fields=fields, text=line, occurred_at=occurred, time_given=hour is not None, hint=hint)
 
 
 def body_of(line: str) -> str:
@@ -550,6 +555,11 @@ _MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母")
 
 
 _BABY_WORDS = ("宝宝", "宝贝", "婴儿", "新生儿", "孩子", "baby", "bb")
+
+
+def _second_reading(body: str) -> bool:
+    """A baby's and a mother's temperature on one line: only the baby's becomes the entry."""
+    return _has(body, *_MOTHER_WORDS) and _has(body, *_BABY_WORDS) and len(re.findall(r"3\d(?:\.\d)?", body)) >= 2
 
 
 def _baby_part(body: str) -> str | None:

@@ -61,7 +61,9 @@ def diary_lines(ctx: ChatContext) -> Text:
     flags = flags_of_entries(ctx.session, [e.id for e in entries])
     if flags:
         deliver_after_commit(ctx)
-    return Text(recorded_text(entries, flags, tz))
+    reply = recorded_text(entries, flags, tz)
+    hints = [p.hint for p in parsed if p.hint]
+    return Text("\n".join([reply, *dict.fromkeys(hints)]))
 
 
 @message("image")

@@ -208,6 +208,8 @@ def test_two_readings_on_one_line_keep_the_babys() -> None:
         [entry] = parse_lines(line, SENT, TZ)
         assert (entry.kind, entry.fields) == ("temperature", {"celsius": 36.5})
         assert "37.8" in entry.text
+        assert entry.hint is not None and "单独发一行" in entry.hint  # the nurse is told in the reply
+    assert parse_lines("宝宝体温36.5", SENT, TZ)[0].hint is None
 
 
 def test_each_line_is_one_entry_and_blank_lines_are_skipped() -> None:

@@ -314,3 +314,9 @@ def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Rating)) == 0
     assert session.scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+def test_a_second_reading_on_one_line_is_pointed_out_to_the_nurse(chat: Chat, family: Family) -> None:
+    reply = chat.say(NURSE, "宝宝体温36.5 妈妈体温37.8")
+    assert "已记录 1 条" in reply and "单独发一行" in reply
+    assert "单独发一行" not in chat.say(NURSE, "产妇体温 37.8")
