@@ -19,7 +19,7 @@ from bot.errors import BadRequest
 from bot.lookup.profile import local_today
 from bot.registry import texts
 from bot.registry.expiry import WARN_DAYS, expiring, warnings_queued
-from bot.registry.supervisors import issue_supervisor_code, list_supervisors, mask_openid
+from bot.registry.supervisors import issue_supervisor_code, list_supervisors, mask_openid, remove_supervisor
 from bot.validation import no_unknown_fields
 
 MAX_DAYS = 365
@@ -43,6 +43,15 @@ def supervisors():  # type: ignore[no-untyped-def]
     return jsonify({"supervisors": [
         {"id": s.id, "openid": mask_openid(s.openid), "bound_at": s.bound_at.astimezone(tz).isoformat()} for s in rows
     ]})
+
+
+@bp.delete("/supervisors/<id:supervisor_id>")
+def delete_supervisor(supervisor_id: int):  # type: ignore[no-untyped-def]
+    """Remove a supervisor (e.g. who left the agency): no more warnings or flags are sent to them."""
+    session = get_session()
+    removed = remove_supervisor(session, current_agency().id, supervisor_id)
+    session.commit()
+    return jsonify({"id": removed.id, "removed": True})
 
 
 def _days() -> int:

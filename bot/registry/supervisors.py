@@ -13,9 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.diary.engagements import new_code, normalise_code
-from bot.errors import Conflict
+from bot.errors import Conflict, NotFound
 from bot.models import Agency, Supervisor, SupervisorCode
 from bot.registry import texts
+
+# A code is for someone the agency is about to onboard, not to lie around.
+CODE_TTL = dt.timedelta(days=7)
 
 
 def issue_supervisor_code(session: Session, agency: Agency, now: dt.datetime) -> SupervisorCode:
@@ -41,6 +44,8 @@ def bind_supervisor(session: Session, openid: str, code: SupervisorCode, now: dt
         if code.used_by == openid and existing is not None:
             return existing
         raise Conflict(texts.SUPERVISOR_CODE_USED, code="code_used")
+    if now - code.created_at > CODE_TTL:
+        raise Conflict(texts.SUPERVISOR_CODE_EXPIRED.format(days=CODE_TTL.days), code="code_expired")
     code.used_at, code.used_by = now, openid
     supervisor = session.scalar(select(Supervisor).where(Supervisor.agency_id == code.agency_id,
                                                          Supervisor.openid == openid))
@@ -53,6 +58,15 @@ def bind_supervisor(session: Session, openid: str, code: SupervisorCode, now: dt
     except IntegrityError:  # the same user bound concurrently
         supervisor = session.scalars(select(Supervisor).where(Supervisor.agency_id == code.agency_id,
                                                               Supervisor.openid == openid)).one()
+    return supervisor
+
+
+def remove_supervisor(session: Session, agency_id: int, supervisor_id: int) -> Supervisor:
+    """The agency removes one of its supervisors: nothing more is sent to them."""
+    supervisor = session.get(Supervisor, supervisor_id)
+    if supervisor is None or supervisor.agency_id != agency_id:
+        raise NotFound(texts.SUPERVISOR_NOT_FOUND, code="supervisor_not_found")
+    session.delete(supervisor)
     return supervisor
 
 

@@ -5,6 +5,8 @@ SUPERVISOR_BIND_OK = (
     "绑定成功 ✅\n身份：" + SUPERVISOR_ROLE + "\n机构：{agency}\n"
     "服务员证件到期提醒和月子日记的健康提醒将通过本公众号发送给您。"
 )
+SUPERVISOR_CODE_EXPIRED = "该主管绑定码已过期（有效期 {days} 天），请向机构索取新的绑定码。"
+SUPERVISOR_NOT_FOUND = "主管不存在 (no such supervisor)"
 SUPERVISOR_CODE_USED = "该主管绑定码已被使用，每个主管绑定码只能使用一次。请向机构索取新的绑定码。"
 
 EXPIRY_KIND_LABELS = {

@@ -102,3 +102,23 @@ def new_agency(app: Flask, name: str) -> tuple[int, str]:
     with app.extensions["anxin_db"].new_session() as s:
         agency, key = make_agency(s, name)
         return agency.id, key
+
+
+def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    _, key = new_agency(app, "宁波甬城家政")
+    old = supervisor_code(client, key)
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        row = s.scalars(select(SupervisorCode).where(SupervisorCode.code == old)).one()
+        row.created_at = row.created_at - dt.timedelta(days=8)
+    chat = Chat(client)
+    assert "已过期" in chat.say(BOSS, f"绑定 {old}")
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, key)}")
+    [listed] = client.get("/admin/v1/supervisors", headers=auth(key)).get_json()["supervisors"]
+    _, other_key = new_agency(app, "别家家政")
+    assert client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(other_key)).status_code == 404
+    res = client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(key))
+    assert res.status_code == 200 and res.get_json() == {"id": listed["id"], "removed": True}
+    assert client.get("/admin/v1/supervisors", headers=auth(key)).get_json() == {"supervisors": []}
+    assert client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(key)).status_code == 404
