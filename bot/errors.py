@@ -7,6 +7,8 @@ chat layer maps them once to a text reply.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -79,6 +81,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AnxinError)
     def _anxin_error(error: AnxinError):  # type: ignore[no-untyped-def]
         return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        # A bug or an outage: logged with the request id, answered 500 so WeChat retries what it sent.
+        logging.getLogger("anxin.http").error("request.failed", exc_info=error,
+                                              extra={"fields": {"error": type(error).__name__}})
+        return error_response(500, "internal_error", _HTTP_MESSAGES[500])
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -275,3 +275,31 @@ def test_responses_carry_a_request_id(client, plain: WeChatSender) -> None:
     assert res.headers["X-Request-Id"] == "abc-123"
     res = client.get("/healthz")
     assert len(res.headers["X-Request-Id"]) == 32
+
+
+def test_an_outage_is_a_logged_500_so_wechat_retries(app_settings: dict, tmp_path, plain: WeChatSender,
+                                                    caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from bot import create_app
+    from bot.db import make_engine
+    from bot.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/outage.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE inbound_message")  # the database lost a table under us
+    engine.dispose()
+    app = create_app({**app_settings, "ANXIN_DATABASE_URL": url})
+    logging.getLogger("anxin").addHandler(caplog.handler)
+    try:
+        params, body = plain.sign(plain.text("o-outage", "帮助"))
+        res = app.test_client().post("/wechat", query_string=params, data=body, headers={"X-Request-Id": "req-outage-1"})
+    finally:
+        logging.getLogger("anxin").removeHandler(caplog.handler)
+    assert res.status_code == 500  # not acknowledged: WeChat sends it again
+    assert res.get_json()["error"]["code"] == "internal_error"
+    [record] = [r for r in caplog.records if r.getMessage() == "request.failed"]
+    assert record.request_id == "req-outage-1" and record.exc_info is not None
+    app.extensions["anxin_db"].engine.dispose()
