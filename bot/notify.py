@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import or_, select, update
@@ -35,7 +37,8 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list[int]:
+def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list[tuple[int, int]]:
+    """Mark due rows ``sending``; return (id, attempts) pairs, the attempt number being this claim's token."""
     with session_factory() as session, session.begin():
         due = select(Notification.id).where(
             or_(
@@ -46,16 +49,40 @@ def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int)
         if session.get_bind().dialect.name in ("mysql", "mariadb"):
             due = due.with_for_update(skip_locked=True)
         ids = list(session.scalars(due))
-        if ids:
-            session.execute(
-                update(Notification).where(Notification.id.in_(ids))
-                .values(status="sending", next_attempt_at=now, attempts=Notification.attempts + 1)
-            )
-        return ids
+        if not ids:
+            return []
+        session.execute(
+            update(Notification).where(Notification.id.in_(ids))
+            .values(status="sending", next_attempt_at=now, attempts=Notification.attempts + 1)
+        )
+        return [(row.id, row.attempts) for row in session.execute(
+            select(Notification.id, Notification.attempts).where(Notification.id.in_(ids)).order_by(Notification.id)
+        )]
+
+
+def _still_ours(note_id: int, attempts: int) -> Any:
+    """The row is still in the hands of the claim that made attempt ``attempts``."""
+    return (Notification.id == note_id) & (Notification.status == "sending") & (Notification.attempts == attempts)
+
+
+def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int) -> bool:
+    """Refresh this claim just before sending; False if another sender took the row over meanwhile."""
+    with session_factory() as session, session.begin():
+        return session.execute(
+            update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=utcnow())
+        ).rowcount == 1
 
 
 class OutsideWindow(Exception):
     """The user has not written for 48 hours and no template message is configured."""
+
+
+class Stale(Exception):
+    """A notification whose moment has passed (a nudge hours late is worse than none)."""
+
+
+# Kinds that are only worth sending soon after they were queued.
+MAX_AGE = {"reminder": dt.timedelta(minutes=30)}
 
 
 def send_pending(
@@ -69,22 +96,32 @@ def send_pending(
     now = now or utcnow()
     template_id = settings.get("ANXIN_WECHAT_TEMPLATE_ID")
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for note_id in _claim(session_factory, now, limit):
+    started = time.monotonic()
+    for note_id, attempts in _claim(session_factory, now, limit):
+        # A long batch may outlive STALE_SENDING: never send a row another sender has taken over.
+        if not _renew(session_factory, note_id, attempts):
+            continue
         with session_factory() as session:
             note = session.get(Notification, note_id)
             assert note is not None
             last_message_at = session.scalar(select(ChatUser.last_message_at).where(ChatUser.openid == note.openid))
             session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
+        # The run's clock moved on by the time this batch took: back-off counts from there, never from its start.
+        moment = now + dt.timedelta(seconds=time.monotonic() - started)
         in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
         try:
-            channel = _send(api, note, in_window, template_id)
+            if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
+                raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
+            channel = _send(api, note, in_window, template_id, settings)
+        except Stale as exc:
+            counts[_failed(session_factory, note_id, attempts, str(exc), moment, final=True)] += 1
+            continue
         except (WeChatClientException, OSError, OutsideWindow) as exc:
-            outcome = _failed(session_factory, note_id, str(exc), now)
-            counts[outcome] += 1
+            counts[_failed(session_factory, note_id, attempts, str(exc), moment)] += 1
             continue
         with session_factory() as session, session.begin():
             session.execute(
-                update(Notification).where(Notification.id == note_id)
+                update(Notification).where(_still_ours(note_id, attempts))
                 .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None)
             )
         counts["sent"] += 1
@@ -92,7 +129,8 @@ def send_pending(
     return counts
 
 
-def _send(api: WeChatClient, note: Notification, in_window: bool, template_id: str | None) -> str:
+def _send(api: WeChatClient, note: Notification, in_window: bool, template_id: str | None,
+          settings: Mapping[str, Any]) -> str:
     """Send by customer-service message inside the 48-hour window, else by template message.
 
     Custom messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
@@ -108,7 +146,8 @@ def _send(api: WeChatClient, note: Notification, in_window: bool, template_id: s
     data = {
         "first": {"value": fields.get("first", lines[0])},
         "keyword1": {"value": fields.get("keyword1", KIND_LABELS.get(note.kind, "服务提醒"))},
-        "keyword2": {"value": fields.get("keyword2", note.created_at.strftime("%Y-%m-%d"))},
+        "keyword2": {"value": fields.get("keyword2", note.created_at.astimezone(ZoneInfo(settings["ANXIN_TIMEZONE"]))
+                                         .strftime("%Y-%m-%d"))},
         "remark": {"value": fields.get("remark", "\n".join(lines[1:])[:180])},
     }
     api.message.send_template(note.openid, template_id, data, url=fields.get("url"))
@@ -125,12 +164,14 @@ KIND_LABELS = {
 }
 
 
-def _failed(session_factory: sessionmaker[Session], note_id: int, error: str, now: dt.datetime) -> str:
+def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int, error: str, now: dt.datetime,
+            final: bool = False) -> str:
     with session_factory() as session, session.begin():
-        note = session.get(Notification, note_id)
-        assert note is not None
+        note = session.scalar(select(Notification).where(_still_ours(note_id, attempts)))
+        if note is None:
+            return "retry"  # another sender took the row over; it decides what happens next
         note.last_error = error[:1000]
-        if note.attempts >= MAX_ATTEMPTS:
+        if final or note.attempts >= MAX_ATTEMPTS:
             note.status = "failed"
             outcome = "failed"
         else:

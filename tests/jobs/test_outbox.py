@@ -124,3 +124,38 @@ def test_a_notification_that_keeps_failing_is_given_up_and_kept(app: Flask, wech
     assert outcomes[-1] == {"sent": 0, "retry": 0, "failed": 1}
     note = session.scalars(select(Notification)).one()
     assert note.status == "failed" and "fake error -1" in (note.last_error or "")
+
+
+def test_a_claim_taken_over_by_another_sender_is_not_sent_again(app: Flask, wechat_fake: WeChatApiFake,
+                                                                 session) -> None:  # type: ignore[no-untyped-def]
+    from bot.notify import _claim, _failed, _renew
+
+    queue(app, ("o-p1", "今日小结"))
+    factory = app.extensions["anxin_db"].session_factory
+    start = utcnow()
+    [(note_id, attempts)] = _claim(factory, start, 10)  # sender A claims the row, then stalls for 11 minutes
+    assert deliver(app, now=start + dt.timedelta(minutes=11))["sent"] == 1  # sender B takes the stale claim over
+    assert not _renew(factory, note_id, attempts)  # A finds it is no longer its row ...
+    assert _failed(factory, note_id, attempts, "timed out", start) == "retry"  # ... and its failure changes nothing
+    assert session.get(Notification, note_id).status == "sent"
+    assert deliver(app, now=start + dt.timedelta(hours=2)) == {"sent": 0, "retry": 0, "failed": 0}
+    assert len(wechat_fake.messages_to("o-p1")) == 1
+
+
+def test_a_late_nudge_is_dropped_not_sent(app: Flask, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    queue(app, ("o-nurse", "已经4小时没有记录了"), kind="reminder")
+    wechat_fake.fail_next("/cgi-bin/message/custom/send", errcode=-1)
+    assert deliver(app)["retry"] == 1
+    assert deliver(app, now=utcnow() + dt.timedelta(minutes=40)) == {"sent": 0, "retry": 0, "failed": 1}
+    assert wechat_fake.messages_to("o-nurse") == []
+    assert "no longer worth sending" in session.scalars(select(Notification)).one().last_error
+
+
+def test_template_messages_carry_the_local_date(app: Flask, wechat_fake: WeChatApiFake) -> None:
+    late_evening_utc = dt.datetime(2026, 11, 22, 17, 30, tzinfo=dt.UTC)  # 01:30 on 11-23 in Asia/Shanghai
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        s.add(ChatUser(openid="o-quiet", last_message_at=late_evening_utc - dt.timedelta(days=3)))
+        enqueue(s, key="flag:7:o-quiet", openid="o-quiet", kind="flag", text="体温偏高\n建议留意", now=late_evening_utc)
+    assert deliver(app, now=late_evening_utc)["sent"] == 1
+    [sent] = wechat_fake.templates_to("o-quiet")
+    assert sent["data"]["keyword2"]["value"] == "2026-11-23"
