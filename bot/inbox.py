@@ -27,9 +27,9 @@ from bot.models import ChatUser, InboundMessage
 
 log = logging.getLogger("anxin.inbox")
 
-# Pushes that WeChat sends on its own, not because the user did something; they
-# do not open the 48-hour customer-service window.
-_PASSIVE_EVENTS = {"unsubscribe", "templatesendjobfinish", "subscribe_msg_sent_event", "location"}
+# Events that open WeChat's 48-hour customer-service window (besides every ordinary message):
+# following, scanning a QR code, tapping a menu item. Others (VIEW, template receipts, location) do not.
+_WINDOW_EVENTS = {"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"}
 
 
 def receive(
@@ -85,5 +85,5 @@ def _touch_user(session: Session, message: ChatMessage) -> None:
                 session.add(user)
         except IntegrityError:  # created by a concurrent message of the same user
             user = session.scalars(select(ChatUser).where(ChatUser.openid == message.openid)).one()
-    if not (message.msg_type == "event" and message.event in _PASSIVE_EVENTS):
+    if message.msg_type != "event" or message.event in _WINDOW_EVENTS:
         user.last_message_at = message.created_at

@@ -104,12 +104,18 @@ def send_pending(
         with session_factory() as session:
             note = session.get(Notification, note_id)
             assert note is not None
-            last_message_at = session.scalar(select(ChatUser.last_message_at).where(ChatUser.openid == note.openid))
+            follower = session.execute(
+                select(ChatUser.id, ChatUser.last_message_at).where(ChatUser.openid == note.openid)
+            ).first()
+            last_message_at = follower.last_message_at if follower else None
             session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
         # The run's clock moved on by the time this batch took: back-off counts from there, never from its start.
         moment = now + dt.timedelta(seconds=time.monotonic() - started)
         in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
         try:
+            if follower is None:
+                # Bound only in the mini-program: that openid is not the Official Account's, WeChat refuses it.
+                raise Stale("not a user of the Official Account (bound in the mini-program only)")
             if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
                 raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
             channel = _send(api, note, in_window, template_id, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -35,8 +36,8 @@ def new_code(session: Session) -> str:
 
 
 def normalise_code(code: str) -> str:
-    """Upper-case and drop spaces and dashes, as people type codes every way."""
-    return re.sub(r"[\s\-_]", "", code).upper()
+    """Fold full-width forms, upper-case, and drop everything but letters and digits (：, —, spaces, dashes)."""
+    return re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", code)).upper()
 
 
 def open_engagement(

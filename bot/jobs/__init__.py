@@ -61,16 +61,21 @@ class Job:
     cron: str | None  # "minute hour day month day_of_week" in ANXIN_TIMEZONE
     every_minutes: int | None
     description: str
+    lease: dt.timedelta = LEASE_TTL
 
 
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, *, cron: str | None = None, every_minutes: int | None = None) -> Callable[[JobFunc], JobFunc]:
-    """Register a job to run on a cron schedule (local time) or every N minutes."""
+def job(name: str, *, cron: str | None = None, every_minutes: int | None = None,
+        lease: dt.timedelta = LEASE_TTL) -> Callable[[JobFunc], JobFunc]:
+    """Register a job to run on a cron schedule (local time) or every N minutes.
+
+    ``lease`` bounds how long a process that died while running it keeps the others out.
+    """
 
     def register(func: JobFunc) -> JobFunc:
-        JOBS[name] = Job(name, func, cron, every_minutes, (func.__doc__ or "").strip().splitlines()[0])
+        JOBS[name] = Job(name, func, cron, every_minutes, (func.__doc__ or "").strip().splitlines()[0], lease)
         return func
 
     return register
@@ -105,7 +110,7 @@ def run_job(app: Flask, name: str, now: dt.datetime | None = None, owner: str | 
         raise KeyError(name)
     owner = owner or owner_id()
     leases = leases_for(app)
-    if not leases.acquire(name, owner, LEASE_TTL):
+    if not leases.acquire(name, owner, JOBS[name].lease):
         log.info("job.skipped", extra={"fields": {"job": name, "reason": "another process holds it"}})
         return RunResult(name, ran=False)
     factory = get_db(app).session_factory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +10,7 @@ from bot.jobs import JobContext, job
 from bot.notify import send_pending
 
 
-@job("deliver", every_minutes=1)
+@job("deliver", every_minutes=1, lease=dt.timedelta(minutes=3))
 def deliver(ctx: JobContext) -> Mapping[str, Any]:
     """Send pending notifications that are due."""
     return send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now)

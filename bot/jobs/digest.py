@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,11 +10,15 @@ from bot.diary.digest import queue_digests
 from bot.jobs import JobContext, job
 from bot.notify import send_pending
 
+CATCH_UP_BEFORE_HOUR = 6
+
 
 @job("digest", cron="30 21 * * *")
 def digest(ctx: JobContext) -> Mapping[str, Any]:
     """Queue today's digest to every parent of a family with entries today, then send what is due."""
-    day = ctx.now.astimezone(ctx.tz).date()
+    local = ctx.now.astimezone(ctx.tz)
+    # A run in the small hours (a scheduler that missed 21:30, or a manual catch-up) is about the day just ended.
+    day = local.date() - dt.timedelta(days=1) if local.hour < CATCH_UP_BEFORE_HOUR else local.date()
     with ctx.session_factory() as session, session.begin():
         queued = queue_digests(session, day, ctx.tz, ctx.now)
     # Everything due at the job's clock goes out, including digests a refused send left for this re-run.

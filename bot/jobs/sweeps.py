@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.ratelimit import purge_counters
 MIN_COUNTER_AGE_S = 86_400
 
 
-@job("photos", every_minutes=5)
+@job("photos", every_minutes=5, lease=dt.timedelta(minutes=10))
 def photos(ctx: JobContext) -> Mapping[str, Any]:
     """Fetch photo messages still pending (a process died before fetching them, or WeChat refused)."""
     if ctx.app is None:

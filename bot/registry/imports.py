@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
 from bot.errors import AnxinError, BadRequest
@@ -94,6 +96,10 @@ def _rows(header: list[str], records: Iterator[tuple[int, list[Any]]]) -> list[R
             continue  # blank lines
         if len(rows) >= MAX_ROWS:
             raise BadRequest(f"每个文件最多 {MAX_ROWS} 行 (too many rows)", code="too_many_rows")
+        extra = [c for c in cells[len(header):] if c is not None and str(c).strip()]
+        if extra:
+            raise BadRequest(f"第 {number} 行比表头多出 {len(extra)} 列（可能是未加引号的逗号）(row {number}: extra cells)",
+                             code="extra_cells")
         fields = {name: value for name, value in zip(header, cells, strict=False) if name}
         rows.append(Row(number, {k: v for k, v in fields.items() if v is not None and v != ""}))
     return rows
@@ -107,13 +113,15 @@ def read_rows(path: Path) -> list[Row]:
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             header = _header(next(reader))
+            return _rows(header, ((reader.line_num, row) for row in reader))
         except StopIteration:
             raise BadRequest("文件是空的 (empty file)", code="empty_file") from None
-        return _rows(header, ((reader.line_num, row) for row in reader))
+        except csv.Error as exc:
+            raise BadRequest(f"第 {reader.line_num} 行无法读取 (row {reader.line_num}: {exc})", code="bad_file") from None
     if suffix == ".xlsx":
         try:
             book = load_workbook(path, read_only=True, data_only=True)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
             raise BadRequest(f"无法读取 Excel 文件 (cannot read .xlsx): {exc}", code="bad_file") from None
         try:
             sheet = book.worksheets[0]
@@ -138,9 +146,13 @@ def import_workers(
 ) -> int:
     """Register every row's worker; raise ImportFailed listing every bad row (the caller rolls back)."""
     errors: list[RowError] = []
+    seen: dict[str, int] = {}  # ID number → the row it first appeared in
     for row in rows:
         try:
             fields = parse_worker(row.fields, today, spreadsheet=True)
+            if fields.id_number in seen:
+                raise InvalidField("id_number", f"与第 {seen[fields.id_number]} 行的身份证号重复")
+            seen[fields.id_number] = row.number
             register_worker(session, agency, fields, cipher)
         except InvalidField as exc:
             errors.append(RowError(row.number, exc.field, exc.why))

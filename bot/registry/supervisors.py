@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.diary.engagements import new_code, normalise_code
 from bot.errors import Conflict, NotFound
-from bot.models import Agency, Supervisor, SupervisorCode
+from bot.models import Agency, Binding, Notification, Supervisor, SupervisorCode
 from bot.registry import texts
 
 # A code is for someone the agency is about to onboard, not to lie around.
@@ -67,6 +67,14 @@ def remove_supervisor(session: Session, agency_id: int, supervisor_id: int) -> S
     if supervisor is None or supervisor.agency_id != agency_id:
         raise NotFound(texts.SUPERVISOR_NOT_FOUND, code="supervisor_not_found")
     session.delete(supervisor)
+    if session.scalar(select(Binding.id).where(Binding.openid == supervisor.openid).limit(1)) is None:
+        # What was queued for them as supervisor is not sent any more (a parent's own notices stay).
+        session.execute(
+            update(Notification)
+            .where(Notification.openid == supervisor.openid, Notification.status == "pending",
+                   Notification.kind.in_(("expiry", "flag")))
+            .values(status="failed", last_error="supervisor removed")
+        )
     return supervisor
 
 

@@ -103,8 +103,10 @@ def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> dt.da
     text = _text(data, name, required=required, max_len=10)
     if text is None:
         return None
+    # ISO dates, and the 1985/6/12 that Excel in China writes into a CSV.
+    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
     try:
-        return dt.date.fromisoformat(text.replace("/", "-"))
+        return dt.date(int(match[1]), int(match[2]), int(match[3])) if match else dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidField(name, "应为日期 YYYY-MM-DD") from None
 

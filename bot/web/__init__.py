@@ -45,6 +45,8 @@ def _client_address() -> str:
 @bp.get("/b/<code>")
 def profile_page(code: str) -> Response:
     """The mobile page of a badge's verified profile (Simplified Chinese)."""
+    if request.method == "HEAD":  # link previews and health probes: no lookup, no count, no log
+        return Response(status=200, mimetype="text/html", headers={"Cache-Control": "no-store"})
     config = current_app.config
     session = get_session()
     result = find_profile(

@@ -320,3 +320,11 @@ def test_a_second_reading_on_one_line_is_pointed_out_to_the_nurse(chat: Chat, fa
     reply = chat.say(NURSE, "宝宝体温36.5 妈妈体温37.8")
     assert "已记录 1 条" in reply and "单独发一行" in reply
     assert "单独发一行" not in chat.say(NURSE, "产妇体温 37.8")
+
+
+@pytest.mark.parametrize("typed", ["绑定：{code}", "绑定 {a}—{b}", "绑定{a} {b}", "绑定 {lower}"])
+def test_binding_codes_are_read_however_they_are_typed(app: Flask, client: FlaskClient, chat: Chat, typed: str) -> None:
+    fam = open_family(app, client)
+    code = fam.family_code
+    text = typed.format(code=code, a=code[:4], b=code[4:], lower=code.lower())
+    assert "绑定成功" in chat.say(MOM, text)

@@ -215,3 +215,11 @@ def test_run_job_digest_from_the_cli(app: Flask, family: Family, runner, wechat_
     again = runner.invoke(args=["run-job", "digest"])
     assert "queued=0, sent=0" in again.output
     assert [len(digests(wechat_fake, p)) for p in (MOM, DAD)] == [1, 1]
+
+
+def test_a_run_in_the_small_hours_catches_up_on_the_day_just_ended(app: Flask, family: Family,
+                                                                   wechat_fake: WeChatApiFake) -> None:
+    after_midnight = NOW + dt.timedelta(hours=3)  # 00:30 the next day: the scheduler missed 21:30
+    result = run_job(app, "digest", now=after_midnight)
+    assert result.detail is not None and result.detail["day"] == DAY.isoformat() and result.detail["sent"] == 2
+    assert all(len(digests(wechat_fake, p)) == 1 for p in (MOM, DAD))

@@ -159,3 +159,20 @@ def test_template_messages_carry_the_local_date(app: Flask, wechat_fake: WeChatA
     assert deliver(app, now=late_evening_utc)["sent"] == 1
     [sent] = wechat_fake.templates_to("o-quiet")
     assert sent["data"]["keyword2"]["value"] == "2026-11-23"
+
+
+def test_a_user_of_the_mini_program_only_is_not_sent_through_the_official_account(app: Flask,
+                                                                                   wechat_fake: WeChatApiFake,
+                                                                                   session) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        enqueue(s, key="flag:3:o-mp-only", openid="o-mp-only", kind="flag", text="体温偏高")
+    assert deliver(app) == {"sent": 0, "retry": 0, "failed": 1}  # at once, not after eight refusals
+    assert wechat_fake.calls_to("/cgi-bin/message/custom/send") == []
+    assert "mini-program" in session.scalars(select(Notification)).one().last_error
+
+
+def test_deliver_holds_a_short_lease(app: Flask) -> None:
+    from bot.jobs import JOBS
+
+    assert JOBS["deliver"].lease == dt.timedelta(minutes=3)  # a crashed sender holds flags up minutes, not half an hour
+    assert JOBS["digest"].lease == dt.timedelta(minutes=30)

@@ -122,3 +122,18 @@ def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskCl
     assert res.status_code == 200 and res.get_json() == {"id": listed["id"], "removed": True}
     assert client.get("/admin/v1/supervisors", headers=auth(key)).get_json() == {"supervisors": []}
     assert client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(key)).status_code == 404
+
+
+def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+    from bot.outbox import enqueue
+
+    _, key = new_agency(app, "宁波甬城家政")
+    assert "绑定成功" in Chat(client).say(BOSS, f"绑定 {supervisor_code(client, key)}")
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        enqueue(s, key=f"expiry:1:30:{BOSS}", openid=BOSS, kind="expiry", text="健康证将于30天后到期")
+    [listed] = client.get("/admin/v1/supervisors", headers=auth(key)).get_json()["supervisors"]
+    assert client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(key)).status_code == 200
+    assert run_job(app, "deliver").detail == {"sent": 0, "retry": 0, "failed": 0}
+    session.rollback()
+    [note] = notifications(session, "expiry")
+    assert (note.status, note.last_error) == ("failed", "supervisor removed")

@@ -64,7 +64,7 @@ def test_one_bad_row_imports_nothing_and_names_every_error(app, runner, tmp_path
     assert result.exit_code == 1
     assert "第 3 行 字段 phone：应为11位手机号码" in result.output
     assert "第 5 行 字段 id_number" in result.output
-    assert "第 7 行 字段 id_number：该身份证号已登记" in result.output
+    assert "第 7 行 字段 id_number：与第 2 行的身份证号重复" in result.output  # the earlier row, not a stored worker
     assert "未导入任何数据" in result.output
     assert count_rows(app.extensions["anxin_db"].engine, "worker") == 0
 
@@ -102,3 +102,24 @@ def test_bad_files(runner, tmp_path: Path, agency_id: int) -> None:
     assert result.exit_code == 1 and "机构 999999 不存在" in result.output
     result = runner.invoke(args=["import-workers", str(path)])
     assert result.exit_code == 2 and "--agency" in result.output
+
+
+def test_files_as_excel_in_china_writes_them_and_files_that_are_broken(app, runner, session, tmp_path: Path,
+                                                                        agency_id: int) -> None:  # type: ignore[no-untyped-def]
+    row = _row(4)
+    year, month, day = row[4].split("-")
+    row[4] = f"{year}/{int(month)}/{int(day)}"  # Excel's own date format in a CSV
+    assert runner.invoke(args=["import-workers", str(_csv(tmp_path / "excel.csv", [row])), "--agency",
+                               str(agency_id)]).exit_code == 0
+    shifted = [*_row(5), "宁波"]  # an unquoted comma split 籍贯 into two cells
+    result = runner.invoke(args=["import-workers", str(_csv(tmp_path / "extra.csv", [shifted])), "--agency",
+                                 str(agency_id)])
+    assert result.exit_code == 1 and "比表头多出 1 列" in result.output
+    (tmp_path / "fake.xlsx").write_bytes(b"this is not a zip")
+    result = runner.invoke(args=["import-workers", str(tmp_path / "fake.xlsx"), "--agency", str(agency_id)])
+    assert result.exit_code == 1 and "无法读取 Excel 文件" in result.output
+    huge = _row(6)
+    huge[7] = "宁" * 200_000
+    result = runner.invoke(args=["import-workers", str(_csv(tmp_path / "huge.csv", [huge])), "--agency", str(agency_id)])
+    assert result.exit_code == 1 and "无法读取" in result.output and "Traceback" not in result.output
+    assert count_rows(app.extensions["anxin_db"].engine, "worker") == 1

@@ -157,3 +157,11 @@ def test_behind_a_proxy_the_client_address_is_logged_and_limited(app_settings: d
     assert [r.address for r in session.scalars(select(LookupLog).order_by(LookupLog.id))] == [
         "203.0.113.9", "203.0.113.9", "203.0.113.10"]
     app.extensions["anxin_db"].engine.dispose()
+
+
+def test_a_head_request_is_not_a_lookup(client, session, key: str) -> None:  # type: ignore[no-untyped-def]
+    code = publish(client, key, add_worker(client, key))
+    res = client.head(f"/b/{code}")
+    assert res.status_code == 200 and res.headers["Cache-Control"] == "no-store"
+    session.rollback()
+    assert session.scalars(select(LookupLog)).all() == []  # link previews do not use up anyone's lookups

@@ -303,3 +303,16 @@ def test_an_outage_is_a_logged_500_so_wechat_retries(app_settings: dict, tmp_pat
     [record] = [r for r in caplog.records if r.getMessage() == "request.failed"]
     assert record.request_id == "req-outage-1" and record.exc_info is not None
     app.extensions["anxin_db"].engine.dispose()
+
+
+@pytest.mark.parametrize(("event", "opens"), [("subscribe", True), ("SCAN", True), ("CLICK", True), ("VIEW", False),
+                                              ("TEMPLATESENDJOBFINISH", False), ("LOCATION", False)])
+def test_only_what_the_user_did_opens_the_48_hour_window(client, plain: WeChatSender, session, event: str,
+                                                          opens: bool) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from bot.models import ChatUser
+
+    client.post("/wechat", query_string=plain.sign(plain.event("o-w", event))[0], data=plain.event("o-w", event).encode())
+    user = session.scalar(select(ChatUser).where(ChatUser.openid == "o-w"))
+    assert (user is not None and user.last_message_at is not None) is opens
