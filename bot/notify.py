@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -186,13 +186,6 @@ def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int,
             outcome = "retry"
     log.warning("notify.send_failed", extra={"fields": {"id": note_id, "error": error[:200], "outcome": outcome}})
     return outcome
-
-
-def pending_keys(session: Session, keys: Iterable[str]) -> list[str]:
-    """Which of ``keys`` are still waiting to be sent (for tests and the admin view)."""
-    return list(session.scalars(select(Notification.key).where(
-        Notification.key.in_(list(keys)), Notification.status != "sent"
-    )))
 
 
 def delivery(app: Flask) -> Callable[[], dict[str, int]]:

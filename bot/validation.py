@@ -71,29 +71,6 @@ def integer(data: Mapping[str, Any], name: str, *, required: bool = True, minimu
     return value
 
 
-def number(data: Mapping[str, Any], name: str, *, required: bool = True, minimum: float | None = None,
-           maximum: float | None = None) -> float | None:
-    value = _value(data, name, required)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
-        raise _invalid(name, "应为数字")
-    if minimum is not None and value < minimum:
-        raise _invalid(name, f"不能小于{minimum}")
-    if maximum is not None and value > maximum:
-        raise _invalid(name, f"不能大于{maximum}")
-    return float(value)
-
-
-def boolean(data: Mapping[str, Any], name: str, *, required: bool = True) -> bool | None:
-    value = _value(data, name, required)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise _invalid(name, "应为 true 或 false")
-    return value
-
-
 def date(data: Mapping[str, Any], name: str, *, required: bool = True) -> dt.date | None:
     value = _value(data, name, required)
     if value is None:
@@ -104,27 +81,6 @@ def date(data: Mapping[str, Any], name: str, *, required: bool = True) -> dt.dat
         return dt.date.fromisoformat(value)
     except ValueError:
         raise _invalid(name, "应为日期 YYYY-MM-DD") from None
-
-
-def choice(data: Mapping[str, Any], name: str, options: tuple[str, ...], *, required: bool = True) -> str | None:
-    value = _value(data, name, required)
-    if value is None:
-        return None
-    if value not in options:
-        raise _invalid(name, "应为 " + " / ".join(options))
-    return value
-
-
-def string_list(data: Mapping[str, Any], name: str, *, required: bool = True, max_items: int = 20,
-                max_len: int = 20) -> list[str]:
-    value = _value(data, name, required)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v.strip()) <= max_len for v in value):
-        raise _invalid(name, f"应为文字列表（每项不超过{max_len}个字）")
-    if len(value) > max_items:
-        raise _invalid(name, f"不能超过{max_items}项")
-    return [v.strip() for v in value]
 
 
 def no_unknown_fields(data: Mapping[str, Any], allowed: set[str]) -> None:

@@ -143,11 +143,6 @@ def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) 
     return summary
 
 
-def day_summary(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInfo) -> DaySummary:
-    """The totals of one local day (feeds and ml, nappies wet/dirty, sleep, temperatures, flags)."""
-    return _summarise(day, entries_of_day(session, engagement.id, day, tz), flags_of_day(session, engagement.id, day))
-
-
 def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInfo) -> DayView:
     """One local day: entries in time order, its summary, its rating and its flags."""
     entries = entries_of_day(session, engagement.id, day, tz)
