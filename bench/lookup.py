@@ -33,7 +33,8 @@ import pymysql
 from sqlalchemy import Engine, insert
 
 from bot import create_app
-from bot.db import make_engine, utcnow
+from bot.clock import utcnow
+from bot.db import make_engine
 from bot.lookup.codes import generate_code
 from bot.lookup.profile import Limits, Profile, find_profile
 from bot.migrate import upgrade

@@ -14,7 +14,8 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, demo, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import admin, cli, db, demo, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot.api import errors
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)

@@ -2,7 +2,7 @@
 
 What the thread does is always also written down first (a pending photo, a queued
 notification), so a process that dies before the thread finishes loses nothing:
-the scheduled sweeps (``bot.diary.photos.fetch_pending``, ``bot.notify.send_pending``)
+the scheduled sweeps (``bot.wechat.media.fetch_photos``, ``bot.notify.send_pending``)
 pick it up.
 """
 

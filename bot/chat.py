@@ -6,9 +6,9 @@ Nothing here knows Flask or WeChat's XML; the ``/wechat`` view translates at the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -82,14 +82,44 @@ def reply_from_dict(data: Mapping[str, Any] | None) -> Reply | None:
     return News(tuple(Article(**a) for a in data["articles"]))
 
 
+class ChatServices(Protocol):
+    """What the process around the chat does for a handler once its message is committed."""
+
+    def deliver_notifications(self) -> object:
+        """Send what the outbox holds now (the scheduled sweep covers a crash before it runs)."""
+        ...
+
+    def fetch_photos(self, photo_ids: list[int]) -> object:
+        """Download the photos promised for these pending rows from WeChat."""
+        ...
+
+
+class NoServices:
+    """Services of a chat run outside a server (a test, a script): nothing happens after the commit."""
+
+    def deliver_notifications(self) -> object:
+        return None
+
+    def fetch_photos(self, photo_ids: list[int]) -> object:
+        return None
+
+
+Work = Callable[[], object]
+
+
 @dataclass
 class ChatContext:
-    """What a handler gets: the message, who sent it, and a database session to work in."""
+    """What a handler gets: the message, who sent it, a database session to work in, and its settings."""
 
     session: Session
     message: ChatMessage
     roles: frozenset[str]
     settings: Mapping[str, Any]
     now: dt.datetime
+    services: ChatServices = field(default_factory=NoServices)
     match: Any = None  # the regex match of the command that fired
-    extras: dict[str, Any] = field(default_factory=dict)
+    post_commit: list[tuple[str, Work]] = field(default_factory=list)
+
+    def after_commit(self, name: str, work: Work) -> None:
+        """Run ``work`` in the background once this message's transaction has committed (never if it rolls back)."""
+        self.post_commit.append((name, work))

@@ -1,4 +1,4 @@
-"""Database engine, sessions and the declarative base.
+"""Database engines and sessions, wired to the app (the declarative base is ``bot.models.base``).
 
 SQLite is the embedded default and MySQL/MariaDB the production database. Both
 are set up here so that concurrent writers behave the same way on each:
@@ -14,65 +14,18 @@ are set up here so that concurrent writers behave the same way on each:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Session, sessionmaker
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """A timestamp stored as naive UTC and always returned timezone-aware (UTC).
-
-    MySQL's DATETIME has no zone and SQLite has no date type at all; storing UTC
-    and attaching the zone on the way out keeps both identical.
-    """
-
-    impl = DateTime
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name in ("mysql", "mariadb"):
-            from sqlalchemy.dialects.mysql import DATETIME
-
-            return dialect.type_descriptor(DATETIME(fsp=6))
-        return dialect.type_descriptor(DateTime())
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column; attach a time zone")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime()}
-
-
-def utcnow() -> dt.datetime:
-    """Return the current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
+from bot.clock import utcnow
+from bot.models.base import Base, UTCDateTime
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -183,3 +136,5 @@ def get_db(app: Flask | None = None) -> Database:
 def get_session() -> Session:
     """Return the current app context's session."""
     return get_db().session()
+
+__all__ = ["Base", "Database", "UTCDateTime", "get_db", "get_session", "make_engine", "utcnow"]

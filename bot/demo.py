@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import get_db, utcnow
+from bot.clock import utcnow
+from bot.db import get_db
 from bot.diary.engagements import bind, open_engagement
 from bot.diary.entries import record_entries
 from bot.diary.family import rate_day

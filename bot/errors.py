@@ -1,16 +1,12 @@
 """One error hierarchy for the whole server.
 
 Domain code raises these with a message a user can read (Simplified Chinese).
-``init_app`` maps them once to HTTP JSON ``{"error": {"code", "message"}}``; the
-chat layer maps them once to a text reply.
+``bot.api.errors`` maps them once to HTTP JSON ``{"error": {"code", "message"}}``;
+the chat dispatcher (``bot.handlers.registry.run_handler``) maps them once to a text
+reply. Nothing here knows Flask: ``status`` is data the HTTP edge reads.
 """
 
 from __future__ import annotations
-
-import logging
-
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
 
 
 class AnxinError(Exception):
@@ -58,39 +54,3 @@ class UpstreamError(AnxinError):
     """WeChat (or another service we call) refused or did not answer."""
 
     status, code = 502, "upstream_error"
-
-
-def error_response(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = status
-    return response
-
-
-_HTTP_MESSAGES = {
-    400: "请求格式不正确 (bad request)",
-    403: "无权访问 (forbidden)",
-    404: "未找到 (not found)",
-    405: "不支持该请求方法 (method not allowed)",
-    413: "请求内容过大 (payload too large)",
-    429: "请求过于频繁，请稍后再试 (too many requests)",
-    500: "服务器内部错误 (internal server error)",
-}
-
-
-def init_app(app: Flask) -> None:
-    @app.errorhandler(AnxinError)
-    def _anxin_error(error: AnxinError):  # type: ignore[no-untyped-def]
-        return error_response(error.status, error.code, error.message)
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
-        # A bug or an outage: logged with the request id, answered 500 so WeChat retries what it sent.
-        logging.getLogger("anxin.http").error("request.failed", exc_info=error,
-                                              extra={"fields": {"error": type(error).__name__}})
-        return error_response(500, "internal_error", _HTTP_MESSAGES[500])
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        status = error.code or 500
-        code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(status, code, _HTTP_MESSAGES.get(status, error.description or code))

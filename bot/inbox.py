@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChatContext, ChatMessage, Reply, reply_from_dict, reply_to_dict
-from bot.db import utcnow
+from bot import background
+from bot.chat import ChatContext, ChatMessage, ChatServices, NoServices, Reply, reply_from_dict, reply_to_dict
+from bot.clock import utcnow
 from bot.handlers import dispatch, roles_of
 from bot.models import ChatUser, InboundMessage
 
@@ -33,9 +34,17 @@ _WINDOW_EVENTS = {"subscribe", "scan", "click", "scancode_push", "scancode_waitm
 
 
 def receive(
-    session_factory: sessionmaker[Session], message: ChatMessage, settings: Mapping[str, Any]
+    session_factory: sessionmaker[Session],
+    message: ChatMessage,
+    settings: Mapping[str, Any],
+    services: ChatServices | None = None,
 ) -> Reply | None:
-    """Process ``message`` once and return its reply (the stored one for a repeat)."""
+    """Process ``message`` once and return its reply (the stored one for a repeat).
+
+    Every handler runs in a savepoint (``run_handler``): its errors become replies, so a
+    genuine message is always answered. Only an outage of the database itself fails the
+    request, and then nothing was acknowledged and WeChat retries.
+    """
     with session_factory() as session:
         try:
             with session.begin():
@@ -53,6 +62,7 @@ def receive(
                     roles=roles_of(session, message.openid),
                     settings=settings,
                     now=utcnow(),
+                    services=services or NoServices(),
                 )
                 handler, reply = dispatch(ctx)
                 record.handler = handler
@@ -69,6 +79,8 @@ def receive(
                 raise  # a constraint of the handler's own, not a repeat
             log.info("chat.repeat", extra={"fields": {"dedup_key": message.dedup_key}})
             return reply_from_dict(json.loads(row.reply)) if row.reply else None
+    for name, work in ctx.post_commit:
+        background.start(name, work)
     log.info(
         "chat.handled",
         extra={"fields": {"dedup_key": message.dedup_key, "handler": handler, "openid": message.openid}},

@@ -16,7 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.models import JobLock
 
 

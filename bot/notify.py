@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.models import ChatUser, Notification
+from bot.outbox import backoff
 
 log = logging.getLogger("anxin.notify")
 
@@ -30,11 +31,6 @@ MAX_ATTEMPTS = 8
 # A row left in "sending" this long (the process died mid-send) is tried again.
 STALE_SENDING = dt.timedelta(minutes=10)
 CUSTOMER_SERVICE_WINDOW = dt.timedelta(hours=48)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """1, 2, 4, ... minutes, at most an hour."""
-    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
 def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list[tuple[int, int]]:

@@ -43,3 +43,8 @@ def enqueue(
     except IntegrityError:  # queued concurrently by another process
         return None
     return note
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, ... minutes, at most an hour."""
+    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))

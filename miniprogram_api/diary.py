@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, jsonify, request
 
-from bot.db import get_session, utcnow
+from bot.clock import utcnow
+from bot.db import get_session
 from bot.diary import days, engagements, entries, family
 from bot.diary.days import DaySummary, EntryView
 from bot.diary.engagements import NURSE

@@ -21,8 +21,9 @@ from sqlalchemy import Engine, make_url, text
 from werkzeug.serving import make_server
 
 from bot import create_app
-from bot.db import Base, make_engine
+from bot.db import make_engine
 from bot.migrate import upgrade
+from bot.models.base import Base
 from config import settings_for_tests
 from tests.fakes.wechat_api import WeChatApiFake
 

@@ -17,7 +17,8 @@ from flask import current_app, jsonify, request
 from bot import background
 from bot import validation as v
 from bot.admin import body, bp, current_agency
-from bot.db import get_session, utcnow
+from bot.clock import utcnow
+from bot.db import get_session
 from bot.diary.engagements import open_engagement
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags

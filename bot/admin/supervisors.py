@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, jsonify, request
 
 from bot.admin import body, bp, current_agency
-from bot.db import get_session, utcnow
+from bot.clock import utcnow
+from bot.db import get_session
 from bot.errors import BadRequest
 from bot.lookup.profile import local_today
 from bot.registry import texts

@@ -3,8 +3,9 @@
 The chat handler writes a ``pending`` DiaryPhoto in the same transaction as the
 message's dedup row and answers ``success``. ``fetch_pending`` (run in a thread
 after the commit, and by the scheduler as a sweep for anything a dead process
-left) downloads the media (https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Get_temporary_materials.html),
-stores it, creates the photo entry and tells the nurse "照片已记录 HH:MM".
+left) downloads the media through the ``download`` it is given (the WeChat edge,
+``bot.wechat.media``), stores it, creates the photo entry and tells the nurse
+"照片已记录 HH:MM".
 """
 
 from __future__ import annotations
@@ -13,26 +14,32 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-import requests
-from flask import Flask
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
-from wechatpy.exceptions import WeChatClientException
+from collections.abc import Callable
 
-from bot.db import get_db, utcnow
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import utcnow
 from bot.diary import texts
 from bot.diary.entries import record_entries
 from bot.diary.parse import ParsedEntry
 from bot.errors import AnxinError
 from bot.models import DiaryPhoto, Engagement
-from bot.notify import backoff, send_pending
-from bot.outbox import enqueue
+from bot.outbox import backoff, enqueue
 
 log = logging.getLogger("anxin.diary.photos")
 
 MAX_ATTEMPTS = 6
 STALE_FETCHING = dt.timedelta(minutes=10)
 MAX_BYTES = 10 * 1024 * 1024
+
+
+class PhotoUnavailable(Exception):
+    """The media could not be had this time (WeChat refused, the network failed, not an image)."""
+
+
+# Fetches one media id: (bytes, content type), or PhotoUnavailable.
+Download = Callable[[str], tuple[bytes, str]]
 
 
 def request_photo(
@@ -80,57 +87,40 @@ def _claim(session: Session, now: dt.datetime, photo_ids: list[int] | None) -> l
     return rows
 
 
-def _download(app: Flask, media_id: str) -> tuple[bytes, str]:
-    from bot.wechat.api import get_api
-
-    response = get_api(app).media.download(media_id)
-    if not isinstance(response, requests.Response):
-        raise WeChatClientException(None, f"unexpected media answer: {response!r}"[:200])
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    data = response.content
-    if not content_type.startswith("image/") or not data:
-        raise WeChatClientException(None, f"media {media_id} is not an image ({content_type or 'no type'})")
-    if len(data) > MAX_BYTES:
-        raise WeChatClientException(None, f"media {media_id} is over {MAX_BYTES} bytes")
-    return data, content_type
-
-
-def fetch_pending(app: Flask, photo_ids: list[int] | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+def fetch_pending(
+    session_factory: sessionmaker[Session],
+    download: Download,
+    tz: ZoneInfo,
+    photo_ids: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, int]:
     """Fetch the photos that are due (all of them, or ``photo_ids``); return how many were stored, retried, failed."""
-    from bot.wechat.api import get_api
-
-    db = get_db(app)
-    assert db.session_factory is not None
-    tz = ZoneInfo(app.config["ANXIN_TIMEZONE"])
     now = now or utcnow()
     counts = {"stored": 0, "retry": 0, "failed": 0}
-    with app.app_context():
-        with db.new_session() as session, session.begin():
-            claimed = _claim(session, now, photo_ids)
-        for photo_id, media_id in claimed:
-            try:
-                data, content_type = _download(app, media_id)  # no transaction open while WeChat answers
-            except (WeChatClientException, requests.RequestException, OSError) as exc:
-                counts[_failed(db.session_factory, photo_id, str(exc), now, tz)] += 1
-                continue
-            try:
-                with db.new_session() as session, session.begin():
-                    photo = session.get(DiaryPhoto, photo_id, with_for_update=True)
-                    assert photo is not None
-                    if photo.status != "fetching":
-                        continue  # another sweep finished it meanwhile
-                    store_photo(session, photo, data, content_type, utcnow(), tz)
-            except AnxinError as exc:  # e.g. the nurse was unbound meanwhile
-                counts[_failed(db.session_factory, photo_id, exc.message, now, tz, final=True)] += 1
-                continue
-            counts["stored"] += 1
-            log.info("photo.stored", extra={"fields": {"photo_id": photo_id}})
-        if claimed:
-            send_pending(db.session_factory, get_api(app), app.config)
+    with session_factory() as session, session.begin():
+        claimed = _claim(session, now, photo_ids)
+    for photo_id, media_id in claimed:
+        try:
+            data, content_type = download(media_id)  # no transaction open while WeChat answers
+        except PhotoUnavailable as exc:
+            counts[_failed(session_factory, photo_id, str(exc), now, tz)] += 1
+            continue
+        try:
+            with session_factory() as session, session.begin():
+                photo = session.get(DiaryPhoto, photo_id, with_for_update=True)
+                assert photo is not None
+                if photo.status != "fetching":
+                    continue  # another sweep finished it meanwhile
+                store_photo(session, photo, data, content_type, utcnow(), tz)
+        except AnxinError as exc:  # e.g. the nurse was unbound meanwhile
+            counts[_failed(session_factory, photo_id, exc.message, now, tz, final=True)] += 1
+            continue
+        counts["stored"] += 1
+        log.info("photo.stored", extra={"fields": {"photo_id": photo_id}})
     return counts
 
 
-def _failed(session_factory, photo_id: int, error: str, now: dt.datetime, tz: ZoneInfo,  # type: ignore[no-untyped-def]
+def _failed(session_factory: sessionmaker[Session], photo_id: int, error: str, now: dt.datetime, tz: ZoneInfo,
             final: bool = False) -> str:
     with session_factory() as session, session.begin():
         photo = session.get(DiaryPhoto, photo_id, with_for_update=True)

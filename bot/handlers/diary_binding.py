@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from bot.chat import NURSE, PARENT, ChatContext, Text
 from bot.diary import texts
 from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
-from bot.handlers.diary_common import chat_errors
 from bot.handlers.registry import command, role_resolver
 from bot.models import Agency
 from bot.registry import texts as registry_texts
@@ -25,7 +24,6 @@ def diary_roles(session: Session, openid: str) -> set[str]:
 
 @command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", priority=40,
          help="绑定 绑定码 — 绑定为月嫂、家人或机构主管（绑定码由家政公司提供）")
-@chat_errors
 def bind_(ctx: ChatContext) -> Text:
     code = ctx.match.group(1).strip()
     if not code:
@@ -46,7 +44,6 @@ def bind_(ctx: ChatContext) -> Text:
 
 @command(r"切换(?:\s*(\d+))?", name="switch", roles=frozenset({NURSE, PARENT}),
          help="切换 — 绑定了多户家庭时，查看并切换当前家庭", priority=40)
-@chat_errors
 def switch(ctx: ChatContext) -> Text:
     openid = ctx.message.openid
     if ctx.match.group(1):

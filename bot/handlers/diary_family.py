@@ -12,7 +12,7 @@ from bot.diary.days import day_view
 from bot.diary.family import file_complaint, rate_day
 from bot.diary.parse import cn_to_int
 from bot.diary.render import day_text, stars
-from bot.handlers.diary_common import binding_of, chat_errors, tz_of
+from bot.handlers.diary_common import binding_of, tz_of
 from bot.handlers.registry import command
 
 _READERS = frozenset({NURSE, PARENT})
@@ -79,7 +79,6 @@ _RATE_RE = re.compile(r"\s*(-?\d+(?:\.\d+)?|[零一二两三四五六七八九�
 
 @command(r"(?:评分|評分|打分)(.*)", name="rate", roles=_PARENT,
          help="评分 1-5 评语 — 为今天的服务评分，例如：评分 5 很专业", priority=30)
-@chat_errors
 def rate(ctx: ChatContext) -> Text:
     match = _RATE_RE.fullmatch(_as_typed(ctx, "评分|評分|打分", ctx.match.group(1)).strip())
     if not match:
@@ -109,7 +108,6 @@ def rate_refused(ctx: ChatContext) -> Text:
 
 
 @command(r"(?:投诉|投訴)[\s:：,，]*(.*)", name="complain", roles=_PARENT, help="投诉 内容 — 向家政公司投诉", priority=30)
-@chat_errors
 def complain(ctx: ChatContext) -> Text:
     text = _as_typed(ctx, "投诉|投訴", ctx.match.group(1)).strip().lstrip(":：,，").strip()
     if not text:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context
-
-from bot import background
 from bot.chat import NURSE, ChatContext, Text
 from bot.diary import texts
 from bot.diary.entries import record_entries, withdraw_last
 from bot.diary.flags import flags_of_entries
 from bot.diary.parse import parse_lines
-from bot.diary.photos import fetch_pending, request_photo
+from bot.diary.photos import request_photo
 from bot.diary.render import entry_line, recorded_text
 from bot.handlers import texts as general_texts
-from bot.handlers.diary_common import binding_of, chat_errors, deliver_after_commit, tz_of
+from bot.handlers.diary_common import binding_of, deliver_after_commit, tz_of
 from bot.handlers.registry import command, message
 
 # A text that is only a badge code (11 symbols, maybe spaced or dashed) is left to the badge lookup.
@@ -31,7 +28,6 @@ def _ended(ctx: ChatContext) -> str | None:
 
 
 @command(r"撤销|撤回|撤消", name="withdraw", roles=_NURSE, help="撤销 — 撤销您最后记录的一条日记", priority=40)
-@chat_errors
 def withdraw(ctx: ChatContext) -> Text:
     binding = binding_of(ctx)
     assert binding is not None
@@ -45,7 +41,6 @@ def withdraw(ctx: ChatContext) -> Text:
 
 @command(_NOT_A_BADGE_CODE + r".+", name="diary_lines", roles=_NURSE,
          help="直接发送日记，每行一条，可带时间，例如：7:30 喂奶 120ml / 下午3点 换尿布 大便 黄色", priority=900)
-@chat_errors
 def diary_lines(ctx: ChatContext) -> Text:
     ended = _ended(ctx)
     if ended:
@@ -67,7 +62,6 @@ def diary_lines(ctx: ChatContext) -> Text:
 
 
 @message("image")
-@chat_errors
 def photo(ctx: ChatContext) -> Text | None:
     """A nurse's photo: promise it now (same transaction as the dedup row), fetch it after the answer."""
     if NURSE not in ctx.roles or not ctx.message.media_id:
@@ -79,8 +73,6 @@ def photo(ctx: ChatContext) -> Text | None:
     assert binding is not None
     pending = request_photo(ctx.session, binding.engagement, ctx.message.openid, ctx.message.media_id,
                             ctx.message.dedup_key, ctx.message.created_at)
-    if has_app_context():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        photo_id = pending.id
-        background.after_commit(ctx.session, "photo", lambda: fetch_pending(app, [photo_id]))
+    photo_id, services = pending.id, ctx.services
+    ctx.after_commit("photo", lambda: services.fetch_photos([photo_id]))
     return None  # "success" now; "照片已记录 HH:MM" follows as a customer-service message

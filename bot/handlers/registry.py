@@ -6,6 +6,7 @@ module in the package, so adding a command is adding one file.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -13,7 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Reply
+from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Reply, Text
+from bot.errors import AnxinError
+
+log = logging.getLogger("anxin.chat")
+
+# What a user reads when a handler failed for a reason that is ours, not theirs.
+BUSY = "系统繁忙，请稍后再试。"
 
 Handler = Callable[[ChatContext], Reply | None]
 RoleResolver = Callable[[Session, str], set[str]]
@@ -118,17 +125,20 @@ def commands_for(roles: frozenset[str]) -> list[Command]:
 
 def dispatch(ctx: ChatContext) -> tuple[str, Reply | None]:
     """Pick the handler for a message and run it; return its name and its reply."""
+    name, handler = _route(ctx)
+    if handler is None:
+        return name, None
+    return name, run_handler(name, handler, ctx)
+
+
+def _route(ctx: ChatContext) -> tuple[str, Handler | None]:
     msg = ctx.message
     if msg.msg_type == "event":
         handler = EVENT_HANDLERS.get(msg.event)
-        if handler is None:
-            return "event:ignored", None
-        return f"event:{msg.event}", handler(ctx)
+        return (f"event:{msg.event}", handler) if handler is not None else ("event:ignored", None)
     if msg.msg_type != "text":
         handler = MESSAGE_HANDLERS.get(msg.msg_type)
-        if handler is not None:
-            return f"message:{msg.msg_type}", handler(ctx)
-        return "fallback", FALLBACK[0](ctx)
+        return (f"message:{msg.msg_type}", handler) if handler is not None else ("fallback", FALLBACK[0])
     text = normalise_text(msg.text)
     for cmd in COMMANDS:
         if not (cmd.roles & ctx.roles):
@@ -136,5 +146,32 @@ def dispatch(ctx: ChatContext) -> tuple[str, Reply | None]:
         match = cmd.pattern.fullmatch(text)
         if match:
             ctx.match = match
-            return cmd.name, cmd.handler(ctx)
-    return "fallback", FALLBACK[0](ctx)
+            return cmd.name, cmd.handler
+    return "fallback", FALLBACK[0]
+
+
+def run_handler(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
+    """Run ``handler`` in a savepoint: the one place a chat error becomes a reply.
+
+    A domain error (``AnxinError``) is answered with its message; anything else is a bug or
+    an outage, logged with the request id and answered politely. Either way what the handler
+    half-wrote is rolled back and the message itself (its de-duplication row) still commits,
+    so WeChat gets a 200 with a text and a retry gets the same answer. Work the handler
+    scheduled for after the commit is dropped with it.
+    """
+    pending = len(ctx.post_commit)
+    savepoint = ctx.session.begin_nested()
+    try:
+        reply = handler(ctx)
+        savepoint.commit()
+        return reply
+    except AnxinError as exc:
+        savepoint.rollback()
+        del ctx.post_commit[pending:]
+        return Text(exc.message)
+    except Exception:
+        # If the savepoint cannot even be rolled back the connection is gone: let the request fail so WeChat retries.
+        savepoint.rollback()
+        del ctx.post_commit[pending:]
+        log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
+        return Text(BUSY)

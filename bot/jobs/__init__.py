@@ -26,7 +26,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 
-from bot.db import get_db, utcnow
+from bot.clock import utcnow
+from bot.db import get_db
 from bot.locks import DatabaseLeases, Leases, RedisLeases, owner_id
 from bot.models import JobRun
 from bot.startup import serving

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bot.diary.photos import fetch_pending
 from bot.jobs import JobContext, job
 from bot.ratelimit import purge_counters
+from bot.wechat.media import fetch_photos
 
 # Keep counters at least a day, and at least two lookup windows.
 MIN_COUNTER_AGE_S = 86_400
@@ -19,7 +19,7 @@ def photos(ctx: JobContext) -> Mapping[str, Any]:
     """Fetch photo messages still pending (a process died before fetching them, or WeChat refused)."""
     if ctx.app is None:
         raise RuntimeError("the photos sweep needs the app (run it through run_job)")
-    return fetch_pending(ctx.app, now=ctx.now)
+    return fetch_photos(ctx.app, now=ctx.now)
 
 
 @job("purge", cron="10 4 * * *")

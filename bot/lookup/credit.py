@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker
 
 BASE_POINTS = 40

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
-from bot.db import Base
+from bot.models.base import Base
 from bot.models.diary import CurrentEngagement, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision
 from bot.models.jobs import JobLock, JobRun
 from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter

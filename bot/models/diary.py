@@ -14,7 +14,8 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text,
 from sqlalchemy.dialects.mysql import MEDIUMBLOB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base, utcnow
+from bot.clock import utcnow
+from bot.models.base import Base
 from bot.models.registry import Engagement
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.clock import utcnow
+from bot.models.base import Base
 
 
 class Notification(Base):

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.clock import utcnow
+from bot.models.base import Base
 
 
 class ChatUser(Base):

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.errors import NotFound
 from bot.lookup.codes import CodeCheck, check_code, generate_code
 from bot.models import Agency, Badge, Worker

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES, Agency, Verification, Worker, WorkerPhoto
 from bot.security import FieldCipher

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bot.db import get_db, utcnow
+from bot.clock import utcnow
+from bot.db import get_db
 from bot.models import AccessToken
 
 log = logging.getLogger("anxin.wechat.api")

@@ -15,7 +15,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import inbox
 from bot.db import get_db
-from bot.errors import error_response
+from bot.wechat.services import AppServices
+from bot.api.errors import error_response
 from bot.wechat.protocol import (
     ProtocolError,
     SafeMode,
@@ -89,7 +90,8 @@ def receive() -> Response:
     except ProtocolError as exc:
         return _bad_request(str(exc))
 
-    reply = inbox.receive(get_db().session_factory, message, config)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    reply = inbox.receive(get_db().session_factory, message, config, AppServices(app))
     if reply is None:
         return Response("success", mimetype="text/plain")
     xml = render_reply(reply, message, int(time.time()))

@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 
 
 revision = '0001'
@@ -21,15 +21,15 @@ def upgrade() -> None:
     op.create_table('access_token',
     sa.Column('appid', sa.String(length=64), nullable=False),
     sa.Column('token', sa.String(length=512), nullable=True),
-    sa.Column('expires_at', bot.db.UTCDateTime(), nullable=True),
-    sa.Column('refreshed_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', bot.models.base.UTCDateTime(), nullable=True),
+    sa.Column('refreshed_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('appid', name=op.f('pk_access_token'))
     )
     op.create_table('chat_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=False),
-    sa.Column('first_seen_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('last_message_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('first_seen_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_message_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.Column('subscribed', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chat_user')),
     sa.UniqueConstraint('openid', name=op.f('uq_chat_user_openid'))
@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('dedup_key', sa.String(length=191), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=False),
     sa.Column('msg_type', sa.String(length=32), nullable=False),
-    sa.Column('received_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('received_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('handler', sa.String(length=64), nullable=True),
     sa.Column('reply', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_message')),

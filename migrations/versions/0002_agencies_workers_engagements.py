@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 from sqlalchemy.dialects import mysql
 
 revision = '0002'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('api_key_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
     sa.UniqueConstraint('api_key_hash', name=op.f('uq_agency_api_key_hash'))
     )
@@ -39,11 +39,11 @@ def upgrade() -> None:
     sa.Column('experience_years', sa.Integer(), nullable=False),
     sa.Column('hometown', sa.String(length=50), nullable=True),
     sa.Column('consent_signed_on', sa.Date(), nullable=True),
-    sa.Column('consent_recorded_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('consent_recorded_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.Column('credit_grade', sa.Integer(), nullable=True),
     sa.Column('credit_reasons', sa.JSON(), nullable=True),
-    sa.Column('credit_computed_at', bot.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('credit_computed_at', bot.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_worker_agency_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_worker')),
     sa.UniqueConstraint('agency_id', 'id_number_digest', name=op.f('uq_worker_agency_id_id_number_digest'))
@@ -55,9 +55,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=11), nullable=False),
     sa.Column('worker_id', sa.Integer(), nullable=False),
-    sa.Column('issued_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('issued_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=True),
-    sa.Column('revoked_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_badge_worker_id_worker')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_badge')),
     sa.UniqueConstraint('code', name=op.f('uq_badge_code'))
@@ -76,9 +76,9 @@ def upgrade() -> None:
     sa.Column('baby_birth_date', sa.Date(), nullable=True),
     sa.Column('birth_weight_g', sa.Integer(), nullable=True),
     sa.Column('nurse_code', sa.String(length=16), nullable=False),
-    sa.Column('nurse_code_used_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('nurse_code_used_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.Column('family_code', sa.String(length=16), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_engagement_agency_id_agency')),
     sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_engagement_worker_id_worker')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_engagement')),
@@ -98,7 +98,7 @@ def upgrade() -> None:
     sa.Column('issued_on', sa.Date(), nullable=True),
     sa.Column('expires_on', sa.Date(), nullable=True),
     sa.Column('checked_on', sa.Date(), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_verification_worker_id_worker')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_verification'))
     )
@@ -110,7 +110,7 @@ def upgrade() -> None:
     sa.Column('worker_id', sa.Integer(), nullable=False),
     sa.Column('content_type', sa.String(length=32), nullable=False),
     sa.Column('data', sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), 'mariadb').with_variant(mysql.MEDIUMBLOB(), 'mysql'), nullable=False),
-    sa.Column('updated_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_worker_photo_worker_id_worker')),
     sa.PrimaryKeyConstraint('worker_id', name=op.f('pk_worker_photo'))
     )
@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.Column('engagement_id', sa.Integer(), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('bound_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('bound_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_binding_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_binding')),
     sa.UniqueConstraint('engagement_id', 'openid', name=op.f('uq_binding_engagement_id_openid'))
@@ -134,9 +134,9 @@ def upgrade() -> None:
     sa.Column('engagement_id', sa.Integer(), nullable=True),
     sa.Column('openid', sa.String(length=64), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('response_text', sa.Text(), nullable=True),
-    sa.Column('responded_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('responded_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_complaint_agency_id_agency')),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_complaint_engagement_id_engagement')),
     sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_complaint_worker_id_worker')),
@@ -153,8 +153,8 @@ def upgrade() -> None:
     sa.Column('stars', sa.Integer(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('rated_by', sa.String(length=64), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_rating_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
     sa.UniqueConstraint('engagement_id', 'day', name=op.f('uq_rating_engagement_id_day'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 
 
 revision = '0003'
@@ -27,11 +27,11 @@ def upgrade() -> None:
     sa.Column('template', sa.JSON(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('channel', sa.String(length=16), nullable=True),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
     sa.UniqueConstraint('key', name=op.f('uq_notification_key'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 from sqlalchemy.dialects import mysql
 
 revision = '0004'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table('current_engagement',
     sa.Column('openid', sa.String(length=64), nullable=False),
     sa.Column('engagement_id', sa.Integer(), nullable=False),
-    sa.Column('chosen_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('chosen_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_current_engagement_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('openid', name=op.f('pk_current_engagement'))
     )
@@ -34,12 +34,12 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('fields', sa.JSON(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('occurred_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('recorded_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('author_openid', sa.String(length=64), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=True),
-    sa.Column('revised_at', bot.db.UTCDateTime(), nullable=True),
-    sa.Column('withdrawn_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('revised_at', bot.models.base.UTCDateTime(), nullable=True),
+    sa.Column('withdrawn_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_diary_entry_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_diary_entry')),
     sa.UniqueConstraint('engagement_id', 'client_id', name=op.f('uq_diary_entry_engagement_id_client_id'))
@@ -58,9 +58,9 @@ def upgrade() -> None:
     sa.Column('severity', sa.String(length=16), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('raised_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('cleared_at', bot.db.UTCDateTime(), nullable=True),
-    sa.Column('acknowledged_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('raised_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('cleared_at', bot.models.base.UTCDateTime(), nullable=True),
+    sa.Column('acknowledged_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.Column('acknowledged_note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_diary_flag_engagement_id_engagement')),
     sa.ForeignKeyConstraint(['entry_id'], ['diary_entry.id'], name=op.f('fk_diary_flag_entry_id_diary_entry')),
@@ -77,16 +77,16 @@ def upgrade() -> None:
     sa.Column('engagement_id', sa.Integer(), nullable=False),
     sa.Column('author_openid', sa.String(length=64), nullable=False),
     sa.Column('media_id', sa.String(length=128), nullable=False),
-    sa.Column('sent_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('content_type', sa.String(length=64), nullable=True),
     sa.Column('data', sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), 'mariadb').with_variant(mysql.MEDIUMBLOB(), 'mysql'), nullable=True),
     sa.Column('entry_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('stored_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('stored_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_diary_photo_engagement_id_engagement')),
     sa.ForeignKeyConstraint(['entry_id'], ['diary_entry.id'], name=op.f('fk_diary_photo_entry_id_diary_entry')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_diary_photo')),
@@ -102,7 +102,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=16), nullable=False),
     sa.Column('before', sa.JSON(), nullable=False),
     sa.Column('by_openid', sa.String(length=64), nullable=False),
-    sa.Column('at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['diary_entry.id'], name=op.f('fk_diary_revision_entry_id_diary_entry')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_diary_revision'))
     )

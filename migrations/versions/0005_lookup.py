@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 
 
 revision = '0005'
@@ -29,7 +29,7 @@ def upgrade() -> None:
 
     op.create_table('lookup_log',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('at', bot.models.base.UTCDateTime(), nullable=False),
     sa.Column('surface', sa.String(length=8), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=True),
     sa.Column('address', sa.String(length=45), nullable=True),

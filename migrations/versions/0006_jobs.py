@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 
 
 revision = '0006'
@@ -21,15 +21,15 @@ def upgrade() -> None:
     op.create_table('job_lock',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('owner', sa.String(length=128), nullable=True),
-    sa.Column('locked_until', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('locked_until', bot.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_job_lock'))
     )
     op.create_table('job_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('owner', sa.String(length=128), nullable=False),
-    sa.Column('started_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('finished_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('started_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run'))

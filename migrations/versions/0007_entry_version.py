@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 
 
 revision = '0007'

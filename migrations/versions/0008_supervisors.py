@@ -7,7 +7,7 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.models.base
 
 
 revision = '0008'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=False),
-    sa.Column('bound_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('bound_at', bot.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_supervisor_agency_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervisor')),
     sa.UniqueConstraint('agency_id', 'openid', name=op.f('uq_supervisor_agency_id_openid'))
@@ -34,8 +34,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
-    sa.Column('created_at', bot.db.UTCDateTime(), nullable=False),
-    sa.Column('used_at', bot.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.models.base.UTCDateTime(), nullable=False),
+    sa.Column('used_at', bot.models.base.UTCDateTime(), nullable=True),
     sa.Column('used_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_supervisor_code_agency_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervisor_code')),

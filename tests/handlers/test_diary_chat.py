@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from bot import background
-from bot.diary.photos import fetch_pending
+from bot.wechat.media import fetch_photos
 from bot.models import Binding, Complaint, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision, Notification, Rating
 from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
@@ -273,11 +273,11 @@ def test_a_photo_wechat_refused_is_retried_by_the_sweep(app: Flask, family: Fami
     photo = session.scalars(select(DiaryPhoto)).one()
     assert photo.status == "pending" and photo.attempts == 1 and photo.last_error
     assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 0
-    counts = fetch_pending(app, now=photo.next_attempt_at + dt.timedelta(seconds=1))
+    counts = fetch_photos(app, now=photo.next_attempt_at + dt.timedelta(seconds=1))
     assert counts["stored"] == 1
     session.rollback()
     assert session.scalars(select(DiaryPhoto)).one().status == "stored"
-    assert fetch_pending(app, now=photo.next_attempt_at + dt.timedelta(hours=1)) == {"stored": 0, "retry": 0, "failed": 0}
+    assert fetch_photos(app, now=photo.next_attempt_at + dt.timedelta(hours=1)) == {"stored": 0, "retry": 0, "failed": 0}
     assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 1
     assert len(wechat_fake.messages_to(NURSE)) == 1
 

@@ -8,7 +8,7 @@ import threading
 from flask import Flask
 from sqlalchemy import select
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import ChatUser, JobRun
 from bot.outbox import enqueue

@@ -8,7 +8,7 @@ import threading
 from flask import Flask
 from sqlalchemy import select
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.models import ChatUser, Notification
 from bot.notify import send_pending
 from bot.outbox import enqueue

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.db import Base
+from bot.models.base import Base
 from bot.wechat.simulator import WeChatSender
 from tests.conftest import SETTINGS
 from tests.factories import make_agency
