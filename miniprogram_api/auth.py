@@ -12,15 +12,16 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import requests
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
+from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from bot.db import get_session
 from bot.errors import AnxinError, BadRequest, TooManyRequests, Unauthorized, UpstreamError
 from bot.ratelimit import counter_for, hit
-from bot.validation import json_object
-from bot.validation import text as text_field
+from bot.api.schema import operation
 from miniprogram_api import bp
+from miniprogram_api.models import LoginIn, LoginOut
 
 log = logging.getLogger("anxin.mp")
 
@@ -118,13 +119,10 @@ def code_to_session(js_code: str) -> dict[str, Any]:
 
 
 @bp.post("/login")
-def login():  # type: ignore[no-untyped-def]
-    """POST {"code"} from wx.login → {"token", "openid", "expires_in"}."""
+@operation(body=LoginIn, responses={200: LoginOut}, errors=(401, 429, 502), public=True)
+def login(body: LoginIn) -> ResponseReturnValue:
+    """登录：用 wx.login 的 code 换取会话令牌"""
     _limit(f"mp:login:{request.remote_addr or 'unknown'}", current_app.config["ANXIN_MP_LIMIT_LOGIN"])
-    data = json_object(request.get_data())
-    js_code = text_field(data, "code", max_len=128)
-    if js_code is None:  # pragma: no cover - required=True raises
-        raise BadRequest("缺少字段 code")
-    result = code_to_session(js_code)
+    result = code_to_session(body.code)
     openid = result["openid"]
-    return jsonify({"token": issue_token(openid), "openid": openid, "expires_in": int(TOKEN_TTL.total_seconds())})
+    return LoginOut(token=issue_token(openid), openid=openid, expires_in=int(TOKEN_TTL.total_seconds()))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
+from flask.typing import ResponseReturnValue
+
+from bot.api.schema import operation
 
 from bot.db import get_session
 from bot.lookup.profile import Limits, Profile, find_profile, local_today
 from bot.ratelimit import counter_for
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
+from miniprogram_api.models import ProfileOut
 
 
 @bp.get("/badges/<code>")
 @login_required
-def badge_profile(code: str):  # type: ignore[no-untyped-def]
+@operation(responses={200: ProfileOut}, errors=(401, 403, 404, 429))
+def badge_profile(code: str) -> ResponseReturnValue:
+    """工牌核验：服务员的公开资料（与工牌网页相同）"""
     config = current_app.config
     session = get_session()
     result = find_profile(
@@ -24,4 +30,4 @@ def badge_profile(code: str):  # type: ignore[no-untyped-def]
     session.commit()  # the lookup is logged and counted, refusals included
     if not isinstance(result, Profile):
         raise result.as_error()
-    return jsonify(result.to_dict(config["ANXIN_PUBLIC_URL"]))
+    return ProfileOut(**result.to_dict(config["ANXIN_PUBLIC_URL"]))

@@ -8,12 +8,14 @@ are read in that zone.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app
+from flask.typing import ResponseReturnValue
 
+from bot import background
+from bot.api.schema import operation
 from bot.clock import utcnow
 from bot.db import get_session
 from bot.diary import days, engagements, entries, family
@@ -23,36 +25,53 @@ from bot.diary.flags import flags_of_entries
 from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
 from bot.diary.parse import ParsedEntry
+from bot.diary.schemas import EntryBase
 from bot.errors import BadRequest, NotFound
 from bot.models import Binding, DiaryEntry, Engagement
-from bot.validation import integer, json_object
-from bot.validation import text as text_field
+from bot.notify import delivery
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
+from miniprogram_api.models import (
+    ENTRIES_IN,
+    ENTRIES_OUT,
+    BindIn,
+    DayOut,
+    DayRating,
+    EngagementList,
+    EngagementOut,
+    EntryOut,
+    EntryPatch,
+    FlagOut,
+    RatingIn,
+    RatingOut,
+    SummaryOut,
+    SummaryQuery,
+    SummaryRange,
+    WithdrawnOut,
+    WithdrawQuery,
+)
 
-MAX_BATCH = 200
 MAX_SUMMARY_DAYS = 120
-ENTRY_KEYS = {"client_id", "occurred_at", "kind", "text"}
+AUTHED = (401, 429)
 
 
 def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
 
 
-def iso(moment: dt.datetime | None, tz: ZoneInfo) -> str | None:
-    return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
+def local(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """A time as it goes out: ISO 8601 with the offset of ANXIN_TIMEZONE, to the second."""
+    return moment.astimezone(tz).replace(microsecond=0)
 
 
-def read_time(value: Any, name: str, tz: ZoneInfo) -> dt.datetime:
-    """An ISO 8601 time; without an offset it is read in ANXIN_TIMEZONE."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise BadRequest(f"字段 {name} 应为 ISO 8601 时间 (invalid {name})", code="invalid_field")
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"字段 {name} 应为 ISO 8601 时间，如 2026-11-20T07:30:00+08:00 (invalid {name})",
-                         code="invalid_field") from None
+def aware(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """A time that came in: without an offset it is read in ANXIN_TIMEZONE."""
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def _deliver_flags() -> None:
+    """Flags reach the family the moment they are committed, from this surface as from chat."""
+    background.start("deliver", delivery(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
 def read_date(value: str) -> dt.date:
@@ -75,147 +94,113 @@ def _engagement(engagement_id: int) -> tuple[Engagement, str]:
 
 # -- rendering ---------------------------------------------------------------------------------
 
-def entry_json(view: EntryView, tz: ZoneInfo, flags: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "client_id": view.client_id,
-        "kind": view.kind,
-        **view.fields,
-        "text": view.text,
-        "occurred_at": iso(view.occurred_at, tz),
-        "recorded_at": iso(view.recorded_at, tz),
-        "author": "me" if view.author == current_openid() else NURSE,
-        "revised": view.revised,
-        "backdated": view.backdated,
-        "version": view.version,
-        "flags": flags or [],
-    }
+def entry_out(view: EntryView, tz: ZoneInfo, flags: list[FlagOut] | None = None) -> EntryOut:
+    return EntryOut(
+        id=view.id, client_id=view.client_id, kind=view.kind, text=view.text,
+        occurred_at=local(view.occurred_at, tz), recorded_at=local(view.recorded_at, tz),
+        author="me" if view.author == current_openid() else NURSE, revised=view.revised, backdated=view.backdated,
+        version=view.version, flags=flags or [], **view.fields,
+    )
 
 
-def flag_json(flag: Any, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": flag.id, "entry_id": flag.entry_id, "rule": flag.rule, "severity": flag.severity,
-        "reason": flag.reason, "raised_at": iso(flag.raised_at, tz),
-    }
+def flag_out(flag: Any, tz: ZoneInfo) -> FlagOut:
+    return FlagOut(id=flag.id, entry_id=flag.entry_id, rule=flag.rule, severity=flag.severity, reason=flag.reason,
+                   raised_at=local(flag.raised_at, tz))
 
 
-def summary_json(summary: DaySummary) -> dict[str, Any]:
-    data = summary.to_dict()
-    data["sleep_hours"] = round(summary.sleep_min / 60, 1)
-    return data
+def summary_out(summary: DaySummary) -> SummaryOut:
+    return SummaryOut(**summary.to_dict(), sleep_hours=round(summary.sleep_min / 60, 1))
 
 
-def _entries_json(rows: list[DiaryEntry], tz: ZoneInfo) -> list[dict[str, Any]]:
+def _entries_out(rows: list[DiaryEntry], tz: ZoneInfo) -> list[EntryOut]:
     session = get_session()
-    by_entry: dict[int, list[dict[str, Any]]] = {}
+    by_entry: dict[int, list[FlagOut]] = {}
     for flag in flags_of_entries(session, [r.id for r in rows]):
-        by_entry.setdefault(flag.entry_id, []).append(flag_json(flag, tz))
-    return [entry_json(days.entry_view(r), tz, by_entry.get(r.id)) for r in rows]
+        if flag.entry_id is not None:
+            by_entry.setdefault(flag.entry_id, []).append(flag_out(flag, tz))
+    return [entry_out(days.entry_view(r), tz, by_entry.get(r.id)) for r in rows]
 
 
-def engagement_json(binding: Binding, current_id: int | None, tz: ZoneInfo) -> dict[str, Any]:
+def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> EngagementOut:
     engagement = binding.engagement
-    return {
-        "id": engagement.id,
-        "role": binding.role,
-        "family_name": engagement.family_name,
-        "baby_nickname": engagement.baby_nickname,
-        "starts_on": engagement.starts_on.isoformat(),
-        "ends_on": engagement.ends_on.isoformat(),
-        "nurse": nurse_display_name(get_session(), engagement) or None,
-        "agency": engagement.agency.name,
-        "current": engagement.id == current_id,
-        "bound_at": iso(binding.bound_at, tz),
-    }
+    return EngagementOut(
+        id=engagement.id, role=binding.role, family_name=engagement.family_name,  # type: ignore[arg-type]
+        baby_nickname=engagement.baby_nickname, starts_on=engagement.starts_on, ends_on=engagement.ends_on,
+        nurse=nurse_display_name(get_session(), engagement) or None, agency=engagement.agency.name,
+        current=engagement.id == current_id, bound_at=local(binding.bound_at, tz),
+    )
 
 
 # -- routes ------------------------------------------------------------------------------------
 
 @bp.post("/bind")
 @login_required
-def bind():  # type: ignore[no-untyped-def]
-    """POST {"code"}: bind this user with a nurse code or a family code."""
-    data = json_object(request.get_data())
-    code = text_field(data, "code", max_len=32) or ""
+@operation(body=BindIn, responses={201: EngagementOut}, errors=(*AUTHED, 404, 409))
+def bind(body: BindIn) -> ResponseReturnValue:
+    """用月嫂码或家属码绑定"""
     session = get_session()
-    binding = engagements.bind(session, current_openid(), code, utcnow(), _tz())
+    binding = engagements.bind(session, current_openid(), body.code, utcnow(), _tz())
     session.commit()
-    return jsonify(engagement_json(binding, binding.engagement_id, _tz())), 201
+    return engagement_out(binding, binding.engagement_id, _tz()), 201
 
 
 @bp.get("/engagements")
 @login_required
-def list_engagements():  # type: ignore[no-untyped-def]
+@operation(responses={200: EngagementList}, errors=AUTHED)
+def list_engagements() -> ResponseReturnValue:
+    """我绑定的服务"""
     session = get_session()
     current = engagements.current_binding(session, current_openid())
     current_id = current.engagement_id if current else None
     rows = engagements.bindings_of(session, current_openid())
-    return jsonify({"engagements": [engagement_json(b, current_id, _tz()) for b in rows]})
+    return EngagementList(engagements=[engagement_out(b, current_id, _tz()) for b in rows])
 
 
 @bp.get("/engagements/<id:engagement_id>/days/<day>")
 @login_required
-def day_view(engagement_id: int, day: str):  # type: ignore[no-untyped-def]
-    """The day: {"date", "entries", "summary", "rating", "flags"}."""
+@operation(responses={200: DayOut}, errors=(*AUTHED, 404))
+def day_view(engagement_id: int, day: str) -> ResponseReturnValue:
+    """某一天的日记：{"date", "entries", "summary", "rating", "flags"}"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
     view = days.day_view(get_session(), engagement, read_date(day), tz)
-    flags = [flag_json(f, tz) for f in view.flags]
-    by_entry: dict[int, list[dict[str, Any]]] = {}
+    flags = [flag_out(f, tz) for f in view.flags]
+    by_entry: dict[int, list[FlagOut]] = {}
     for flag in flags:
-        if flag["entry_id"] is not None:
-            by_entry.setdefault(flag["entry_id"], []).append(flag)
-    return jsonify({
-        "date": view.date.isoformat(),
-        "entries": [entry_json(e, tz, by_entry.get(e.id)) for e in view.entries],
-        "summary": summary_json(view.summary),
-        "rating": None if view.rating is None else {
-            "stars": view.rating.stars, "comment": view.rating.comment, "updated_at": iso(view.rating.updated_at, tz),
-        },
-        "flags": flags,
-    })
+        if flag.entry_id is not None:
+            by_entry.setdefault(flag.entry_id, []).append(flag)
+    rating = None if view.rating is None else DayRating(
+        stars=view.rating.stars, comment=view.rating.comment, updated_at=local(view.rating.updated_at, tz))
+    return DayOut(date=view.date, entries=[entry_out(e, tz, by_entry.get(e.id)) for e in view.entries],
+                  summary=summary_out(view.summary), rating=rating, flags=flags)
 
 
-def read_entry(data: Any, index: int, tz: ZoneInfo) -> ParsedEntry:
-    """One entry of a POST: client_id, occurred_at, kind, the kind's fields, optional text."""
-    where = f"entries[{index}]"
-    if not isinstance(data, dict):
-        raise BadRequest(f"{where} 应为对象 (each entry must be an object)", code="bad_json")
-    kind = data.get("kind")
-    if not isinstance(kind, str) or kind in NOT_POSTABLE or kind not in KIND_FIELDS:
-        raise BadRequest(f"{where}.kind 无效：应为 " + " / ".join(KIND_FIELDS) + " (invalid kind)", code="invalid_kind")
-    unknown = sorted(set(data) - ENTRY_KEYS - {f.name for f in KIND_FIELDS[kind]})
-    if unknown:
-        raise BadRequest(f"{where}：{kind} 没有字段 {', '.join(unknown)} (unknown fields)", code="unknown_field")
-    client_id = text_field(data, "client_id", max_len=64)
-    if "occurred_at" not in data:
-        raise BadRequest(f"{where}：缺少字段 occurred_at (missing field occurred_at)", code="missing_field")
-    occurred_at = read_time(data["occurred_at"], "occurred_at", tz)
-    text = text_field(data, "text", required=False, max_len=entries.MAX_TEXT) or ""
-    fields = read_fields(kind, {k: v for k, v in data.items() if k not in ENTRY_KEYS})
-    if kind == "note" and not text:
-        raise BadRequest(f"{where}：备注需要 text (a note needs text)", code="missing_field")
-    return ParsedEntry(kind=kind, fields=fields, text=text, occurred_at=occurred_at, client_id=client_id)
+def parsed_entry(entry: EntryBase, tz: ZoneInfo) -> ParsedEntry:
+    kind = str(getattr(entry, "kind"))  # noqa: B009 - the discriminator every entry model declares
+    return ParsedEntry(kind=kind, fields=entry.kind_fields(), text=entry.text or "",
+                       occurred_at=aware(entry.occurred_at, tz), client_id=entry.client_id)
 
 
 @bp.post("/engagements/<id:engagement_id>/entries")
 @login_required
-def post_entries(engagement_id: int):  # type: ignore[no-untyped-def]
-    """One entry or a list; a resent entry (same client_id) is answered, not added again."""
+@operation(body=ENTRIES_IN, responses={201: ENTRIES_OUT, 200: ENTRIES_OUT}, errors=(*AUTHED, 403, 404, 409))
+def post_entries(engagement_id: int, body: EntryBase | list[EntryBase]) -> ResponseReturnValue:
+    """记录一条或一批（离线后补传；client_id 相同的不会重复记录）"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
-    payload = json_object(request.get_data(), allow_list=True)
-    items = payload if isinstance(payload, list) else [payload]
-    if not items or len(items) > MAX_BATCH:
-        raise BadRequest(f"一次提交1到{MAX_BATCH}条记录 (1-{MAX_BATCH} entries per request)", code="batch_size")
-    parsed = [read_entry(item, i, tz) for i, item in enumerate(items)]
+    items = body if isinstance(body, list) else [body]
+    parsed = [parsed_entry(item, tz) for item in items]
     if len({p.client_id for p in parsed}) != len(parsed):
         raise BadRequest("同一批记录的 client_id 不能重复 (duplicate client_id in the batch)", code="duplicate_client_id")
     session = get_session()
     rows = entries.record_entries(session, engagement, current_openid(), parsed, utcnow(), tz)
-    body = _entries_json(rows, tz)
+    out = _entries_out(rows, tz)
+    flagged = any(e.flags for e in out)
     session.commit()
-    return jsonify(body if isinstance(payload, list) else body[0]), (201 if rows.created else 200)
+    if flagged:
+        _deliver_flags()
+    status = 201 if rows.created else 200
+    return (out if isinstance(body, list) else out[0]), status
 
 
 def _own_entry_id(entry_id: int) -> DiaryEntry:
@@ -227,93 +212,89 @@ def _own_entry_id(entry_id: int) -> DiaryEntry:
 
 @bp.patch("/entries/<id:entry_id>")
 @login_required
-def patch_entry(entry_id: int):  # type: ignore[no-untyped-def]
-    """Change the caller's own entry; send the ``version`` you read, a newer one is a 409."""
+@operation(body=EntryPatch, responses={200: EntryOut}, errors=(*AUTHED, 404, 409))
+def patch_entry(entry_id: int, body: EntryPatch) -> ResponseReturnValue:
+    """修改自己的记录（保留修改历史）；带上读取时的 version，已被更新则 409"""
     tz = _tz()
-    data = json_object(request.get_data())
     entry = _own_entry_id(entry_id)
-    version = integer(data, "version", minimum=1)
-    kind = data.get("kind", entry.kind)
-    if not isinstance(kind, str) or kind in NOT_POSTABLE or kind not in KIND_FIELDS:
+    kind = body.kind or entry.kind
+    if kind in NOT_POSTABLE or kind not in KIND_FIELDS:
         raise BadRequest("kind 无效 (invalid kind)", code="invalid_kind")
-    unknown = sorted(set(data) - ENTRY_KEYS - {"version"} - {f.name for f in KIND_FIELDS[kind]} - {"client_id"})
-    if unknown or "client_id" in data:
-        raise BadRequest(f"不能修改的字段 {', '.join(unknown or ['client_id'])} (unknown or fixed fields)",
-                         code="unknown_field")
-    field_data = {k: v for k, v in data.items() if k not in ENTRY_KEYS | {"version"}}
+    field_data = body.field_data()
+    unknown = sorted(set(field_data) - {f.name for f in KIND_FIELDS[kind]})
+    if unknown:
+        raise BadRequest(f"不能修改的字段 {', '.join(unknown)} (unknown or fixed fields)", code="unknown_field")
     # Fields not sent keep their values, unless the kind changes (then only what is sent).
     merged = field_data if kind != entry.kind else {**entry.fields, **field_data}
     fields = read_fields(kind, merged)
-    occurred_at = read_time(data["occurred_at"], "occurred_at", tz) if "occurred_at" in data else None
-    text = text_field(data, "text", required=False, max_len=entries.MAX_TEXT, min_len=0)
-    if kind == "note" and not (text if text is not None else entry.text).strip():
+    occurred_at = aware(body.occurred_at, tz) if body.occurred_at is not None else None
+    if kind == "note" and not (body.text if body.text is not None else entry.text).strip():
         raise BadRequest("备注需要 text (a note needs text)", code="missing_field")
     session = get_session()
-    row = entries.revise_entry(session, entry.id, current_openid(), utcnow(), kind=kind, fields=fields, text=text,
-                               occurred_at=occurred_at, tz=tz, expected_version=version)
-    body = _entries_json([row], tz)[0]
+    row = entries.revise_entry(session, entry.id, current_openid(), utcnow(), kind=kind, fields=fields, text=body.text,
+                               occurred_at=occurred_at, tz=tz, expected_version=body.version)
+    out = _entries_out([row], tz)[0]
     session.commit()
-    return jsonify(body)
+    if out.flags:
+        _deliver_flags()
+    return out
 
 
 @bp.delete("/entries/<id:entry_id>")
 @login_required
-def delete_entry(entry_id: int):  # type: ignore[no-untyped-def]
-    """Withdraw the caller's own entry (kept in history). ``?version=`` guards against a newer edit."""
+@operation(query=WithdrawQuery, responses={200: WithdrawnOut}, errors=(*AUTHED, 404, 409))
+def delete_entry(entry_id: int, query: WithdrawQuery) -> ResponseReturnValue:
+    """撤回自己的记录（保留在历史中）；?version= 防止覆盖更新的修改"""
     entry = _own_entry_id(entry_id)
-    version = request.args.get("version")
-    if version is not None and not re.fullmatch(r"[0-9]{1,9}", version):
-        raise BadRequest("version 应为整数 (invalid version)", code="invalid_field")
     session = get_session()
-    row = entries.withdraw_entry(session, entry.id, current_openid(), utcnow(),
-                                 expected_version=int(version) if version else None, tz=_tz())
+    row = entries.withdraw_entry(session, entry.id, current_openid(), utcnow(), expected_version=query.version,
+                                 tz=_tz())
     session.commit()
-    return jsonify({"id": row.id, "withdrawn_at": iso(row.withdrawn_at, _tz()), "version": row.version})
+    assert row.withdrawn_at is not None
+    return WithdrawnOut(id=row.id, withdrawn_at=local(row.withdrawn_at, _tz()), version=row.version)
 
 
 @bp.put("/engagements/<id:engagement_id>/days/<day>/rating")
 @login_required
-def put_rating(engagement_id: int, day: str):  # type: ignore[no-untyped-def]
-    """A parent rates a day 1–5; rating again replaces it."""
+@operation(body=RatingIn, responses={201: RatingOut, 200: RatingOut}, errors=(*AUTHED, 403, 404))
+def put_rating(engagement_id: int, day: str, body: RatingIn) -> ResponseReturnValue:
+    """家人为这一天评分（1–5 星；再评一次即替换）"""
     engagement, _ = _engagement(engagement_id)
-    data = json_object(request.get_data())
     date = read_date(day)
     today = utcnow().astimezone(_tz()).date()
     if not engagement.starts_on <= date <= min(engagement.ends_on, today):
         raise BadRequest("只能为服务期内、今天及以前的日子评分 (the day is outside the engagement)", code="invalid_date")
-    stars = data.get("stars")
-    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise BadRequest("评分应为 1 到 5 的整数 (stars must be an integer from 1 to 5)", code="stars_out_of_range")
-    comment = text_field(data, "comment", required=False, max_len=family.MAX_COMMENT, min_len=0)
     session = get_session()
-    rating, replaced = family.rate_day(session, engagement, current_openid(), date, stars, comment, utcnow())
-    body = {"date": date.isoformat(), "stars": rating.stars, "comment": rating.comment, "replaced": replaced,
-            "updated_at": iso(rating.updated_at, _tz())}
+    rating, replaced = family.rate_day(session, engagement, current_openid(), date, body.stars, body.comment, utcnow())
+    out = RatingOut(date=date, stars=rating.stars, comment=rating.comment, replaced=replaced,
+                    updated_at=local(rating.updated_at, _tz()))
     session.commit()
-    return jsonify(body), (200 if replaced else 201)
+    return out, (200 if replaced else 201)
 
 
 @bp.get("/engagements/<id:engagement_id>/summary")
 @login_required
-def summary(engagement_id: int):  # type: ignore[no-untyped-def]
-    """Per-day figures for charts: ?from=YYYY-MM-DD&to=YYYY-MM-DD (default: the whole engagement so far)."""
+@operation(query=SummaryQuery, responses={200: SummaryRange}, errors=(*AUTHED, 404))
+def summary(engagement_id: int, query: SummaryQuery) -> ResponseReturnValue:
+    """每天的统计，用于图表：?from=YYYY-MM-DD&to=YYYY-MM-DD（默认整个服务期至今）"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
     today = utcnow().astimezone(tz).date()
-    first = read_date(request.args["from"]) if "from" in request.args else engagement.starts_on
-    last = read_date(request.args["to"]) if "to" in request.args else min(engagement.ends_on, today)
+    first = query.from_ or engagement.starts_on
+    last = query.to or min(engagement.ends_on, today)
     if last < first:
         raise BadRequest("to 不能早于 from (to before from)", code="invalid_date")
     if (last - first).days >= MAX_SUMMARY_DAYS:
         raise BadRequest(f"一次最多{MAX_SUMMARY_DAYS}天 (at most {MAX_SUMMARY_DAYS} days)", code="range_too_long")
     rows = days.summaries(get_session(), engagement, first, last, tz)
-    return jsonify({"from": first.isoformat(), "to": last.isoformat(), "days": [summary_json(s) for s in rows]})
+    return SummaryRange(from_=first, to=last, days=[summary_out(s) for s in rows])
 
 
 @bp.get("/engagements/<id:engagement_id>/export.pdf")
 @login_required
-def export_pdf(engagement_id: int):  # type: ignore[no-untyped-def]
-    """The whole confinement diary as a keepsake PDF the family can save."""
+@operation(responses={200: "application/pdf"}, errors=(*AUTHED, 404))
+def export_pdf(engagement_id: int) -> ResponseReturnValue:
+    """整个月子期的日记（PDF 纪念册）"""
     from bot.diary.keepsake import keepsake_pdf
 
     engagement, _ = _engagement(engagement_id)

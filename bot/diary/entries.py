@@ -15,6 +15,7 @@ from bot.diary import flags as flag_rules
 from bot.diary import texts
 from bot.diary.engagements import DEFAULT_TZ, NURSE, role_in
 from bot.diary.parse import ParsedEntry
+from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
 from bot.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.models import DiaryEntry, DiaryRevision, Engagement
 
@@ -27,8 +28,6 @@ KINDS = (
 BACKDATE_MARK_AFTER = dt.timedelta(hours=2)
 MAX_FUTURE = dt.timedelta(minutes=10)
 MAX_PAST = dt.timedelta(days=60)
-MAX_TEXT = 2000
-MAX_CLIENT_ID = 64
 # A phone that was offline may send the last days' entries a little after the engagement ended.
 LATE_SYNC = dt.timedelta(days=3)
 
@@ -41,8 +40,7 @@ def _check(entry: ParsedEntry, recorded_at: dt.datetime, index: int) -> None:
     where = f"第{index + 1}条" if index else "记录"
     if entry.kind not in KINDS:
         raise BadRequest(f"{where}：未知的类型 {entry.kind!r} (unknown kind)", code="invalid_kind")
-    if not isinstance(entry.fields, dict):
-        raise BadRequest(f"{where}：fields 应为对象 (fields must be an object)", code="invalid_field")
+    check_fields(entry.kind, entry.fields, where)  # the kind's model, whoever made the entry
     if not isinstance(entry.text, str) or len(entry.text) > MAX_TEXT:
         raise BadRequest(f"{where}：文字不能超过{MAX_TEXT}字 (text too long)", code="invalid_field")
     if entry.client_id is not None and (not isinstance(entry.client_id, str) or not 0 < len(entry.client_id) <= MAX_CLIENT_ID):

@@ -14,9 +14,8 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import inbox
-from bot.db import get_db
-from bot.wechat.services import AppServices
 from bot.api.errors import error_response
+from bot.db import get_db
 from bot.wechat.protocol import (
     ProtocolError,
     SafeMode,
@@ -26,6 +25,7 @@ from bot.wechat.protocol import (
     render_reply,
     to_message,
 )
+from bot.wechat.services import AppServices
 
 bp = Blueprint("wechat", __name__)
 log = logging.getLogger("anxin.wechat")

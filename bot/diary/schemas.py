@@ -1,0 +1,115 @@
+"""The diary entry as a pydantic model: one model per kind, generated from the entry-kinds table.
+
+``EntryIn`` is the union of them, discriminated on ``kind``: what the mini-program posts, and what
+``record_entries`` checks every entry against whoever made it (a chat line, a phone, a photo).
+The units and bounds are written once, in ``bot.diary.kinds``; the OpenAPI description is
+generated from these models, so what is described is what is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from bot.diary import kinds
+from bot.errors import BadRequest
+
+MAX_TEXT = 2000
+MAX_CLIENT_ID = 64
+ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLIENT_ID)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+
+
+def _annotation(spec: kinds.Field) -> Any:
+    """The pydantic type of one field of the kinds table (strict: ``"120"`` is not 120, ``true`` is not 1)."""
+    bounds: dict[str, Any] = {}
+    if spec.minimum is not None:
+        bounds["ge"] = spec.minimum
+    if spec.maximum is not None:
+        bounds["le"] = spec.maximum
+    if spec.type == "integer":
+        return Annotated[StrictInt, Field(**bounds)]
+    if spec.type == "number":
+        return Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False, **bounds)]
+    if spec.type == "boolean":
+        return StrictBool
+    if spec.type == "choice":
+        return Literal[spec.options]
+    if spec.type == "choices":
+        return Annotated[list[Literal[spec.options]], Field(max_length=len(spec.options))]
+    return Annotated[str, StringConstraints(max_length=spec.max_len)]
+
+
+class EntryBase(BaseModel):
+    """What every entry the mini-program sends carries besides its kind's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: ClientId = Field(description="手机端生成的唯一编号；重发同一编号不会重复记录")
+    occurred_at: dt.datetime = Field(description="发生时间，ISO 8601；不带时区时按 ANXIN_TIMEZONE 理解")
+    text: Text | None = Field(default=None, description="原文或备注")
+
+    def kind_fields(self) -> dict[str, Any]:
+        """The kind's own fields that were given."""
+        data = self.model_dump(exclude={"client_id", "occurred_at", "text", "kind"}, exclude_none=True)
+        return data
+
+    @model_validator(mode="after")
+    def _rules(self) -> EntryBase:
+        kind = str(getattr(self, "kind"))  # noqa: B009 - every generated subclass declares it
+        if kind == "note" and not (self.text or "").strip():
+            raise PydanticCustomError("missing_text", "备注需要 text (a note needs text)")
+        try:
+            kinds.read_fields(kind, self.kind_fields())  # cross-field rules (blood pressure) live with the kind
+        except BadRequest as exc:
+            raise PydanticCustomError("value_error", "{error}", {"error": exc.message}) from None
+        return self
+
+
+def _entry_model(kind: str) -> type[EntryBase]:
+    required = set(kinds.REQUIRED.get(kind, ()))
+    fields: dict[str, Any] = {"kind": (Literal[kind], Field(description=f"记录类型：{kind}"))}
+    for spec in kinds.KIND_FIELDS[kind]:
+        annotation = _annotation(spec)
+        fields[spec.name] = (annotation, ...) if spec.name in required else (annotation | None, None)
+    name = "Entry" + "".join(part.capitalize() for part in kind.split("_"))
+    return create_model(name, __base__=EntryBase, **fields)
+
+
+POSTABLE = tuple(kind for kind in kinds.KIND_FIELDS if kind not in kinds.NOT_POSTABLE)
+ENTRY_MODELS: dict[str, type[EntryBase]] = {kind: _entry_model(kind) for kind in POSTABLE}
+ENTRY_TAGS = frozenset(ENTRY_MODELS)
+EntryIn = Annotated[Union[tuple(ENTRY_MODELS.values())], Discriminator("kind")]  # noqa: UP007 - built at run time
+ENTRY = TypeAdapter(EntryIn)
+
+
+def check_fields(kind: str, fields: dict[str, Any], where: str = "记录") -> None:
+    """Check an entry's fields against its kind's model, whoever made it; a BadRequest names every bad one."""
+    if kind in kinds.NOT_POSTABLE:
+        return  # a photo's fields are written by the server itself
+    model = ENTRY_MODELS.get(kind)
+    if model is None:
+        raise BadRequest(f"{where}：未知的类型 {kind!r} (unknown kind)", code="invalid_kind")
+    try:
+        model.model_validate({"client_id": "check", "occurred_at": dt.datetime.now(dt.UTC), "kind": kind,
+                              "text": "check", **fields})
+    except ValidationError as exc:
+        from_fields = [e for e in exc.errors(include_url=False) if e["loc"] and e["loc"][0] in fields]
+        bad = ", ".join(str(e["loc"][0]) for e in from_fields) or kind
+        raise BadRequest(f"{where}：字段无效 {bad} (invalid {bad})", code="invalid_field") from None

@@ -1,0 +1,184 @@
+"""What the mini-program sends and gets back, as pydantic models (the OpenAPI description is generated from them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Discriminator, Field, StringConstraints, Tag, TypeAdapter
+
+from bot.api.schema import In, Out
+from bot.diary.family import MAX_COMMENT
+from bot.diary.schemas import EntryIn
+from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
+
+MAX_BATCH = 200
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+class LoginIn(In):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)] = Field(
+        description="wx.login 得到的 code")
+
+
+class LoginOut(Out):
+    token: str
+    openid: str
+    expires_in: int
+
+
+class BindIn(In):
+    code: Code = Field(description="月嫂码或家属码（家政公司提供）")
+
+
+class EngagementOut(Out):
+    id: int
+    role: Literal["nurse", "parent"]
+    family_name: str
+    baby_nickname: str | None
+    starts_on: dt.date
+    ends_on: dt.date
+    nurse: str | None
+    agency: str
+    current: bool
+    bound_at: dt.datetime
+
+
+class EngagementList(Out):
+    engagements: list[EngagementOut]
+
+
+class FlagOut(Out):
+    id: int
+    entry_id: int | None
+    rule: str
+    severity: Literal["urgent", "watch"]
+    reason: str
+    raised_at: dt.datetime
+
+
+class EntryOut(Out):
+    """An entry as stored: its kind's fields (``amount_ml``, ``celsius`` …) sit beside these."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    client_id: str | None
+    kind: str
+    text: str
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    author: Literal["me", "nurse"]
+    revised: bool
+    backdated: bool = Field(description="补记：发生两小时以后才记录")
+    version: int = Field(ge=1)
+    flags: list[FlagOut]
+
+
+class SummaryOut(Out):
+    model_config = ConfigDict(extra="allow")
+
+    date: dt.date
+    entries: int = Field(ge=0)
+    feeds: int = Field(ge=0)
+    feed_ml: int = Field(ge=0)
+    breast_min: int = Field(ge=0)
+    nappies: int = Field(ge=0)
+    wet: int = Field(ge=0)
+    dirty: int = Field(ge=0)
+    sleep_min: int = Field(ge=0)
+    flags: int = Field(ge=0)
+    sleep_hours: float = Field(ge=0)
+    temperatures_celsius: list[float]
+    mother_temperatures_celsius: list[float]
+
+
+class DayRating(Out):
+    stars: int = Field(ge=1, le=5)
+    comment: str | None
+    updated_at: dt.datetime
+
+
+class DayOut(Out):
+    date: dt.date
+    entries: list[EntryOut]
+    summary: SummaryOut
+    rating: DayRating | None
+    flags: list[FlagOut]
+
+
+def _one_or_batch(value: Any) -> str:
+    return "batch" if isinstance(value, list) else "one"
+
+
+# One entry, or a batch of 1 to 200 (a phone back online sends what it kept).
+ENTRIES_IN = TypeAdapter(Annotated[
+    Annotated[EntryIn, Tag("one")] | Annotated[list[EntryIn], Field(min_length=1, max_length=MAX_BATCH), Tag("batch")],
+    Discriminator(_one_or_batch),
+])
+ENTRIES_OUT = TypeAdapter(EntryOut | list[EntryOut])
+
+
+class EntryPatch(In):
+    """Change your own entry: send the ``version`` you read; fields not sent keep their values."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    version: int = Field(ge=1, le=2**31 - 1, description="读取时的版本；已被更新则 409")
+    kind: str | None = None
+    occurred_at: dt.datetime | None = None
+    text: Annotated[str, StringConstraints(max_length=MAX_ENTRY_TEXT)] | None = None
+
+    def field_data(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class WithdrawQuery(In):
+    version: int | None = Field(default=None, ge=1, le=999_999_999)
+
+
+class WithdrawnOut(Out):
+    id: int
+    withdrawn_at: dt.datetime
+    version: int
+
+
+class RatingIn(In):
+    stars: int = Field(ge=1, le=5, strict=True, description="1 到 5 星")
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
+
+
+class RatingOut(Out):
+    date: dt.date
+    stars: int = Field(ge=1, le=5)
+    comment: str | None
+    replaced: bool
+    updated_at: dt.datetime
+
+
+class SummaryQuery(In):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+
+
+class SummaryRange(Out):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    days: list[SummaryOut]
+
+
+class ProfileOut(Out):
+    """The verified profile (the same one the badge page shows)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(pattern=r"^[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]$")
+    status_light: Literal["green", "yellow", "red"]
+    name: str
+    verifications: list[dict[str, Any]]
+    anxin_certified: bool
+    credit: dict[str, Any]
