@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["ANXIN_SECRET_KEY"]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # JSON answers are readable UTF-8, not \u escapes
 
     routing.init_app(app)
     logs.init_app(app)

@@ -16,10 +16,10 @@ from flask import current_app, g, request
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from bot.db import get_session
-from bot.errors import AnxinError, BadRequest, TooManyRequests, Unauthorized, UpstreamError
-from bot.ratelimit import counter_for, hit
 from bot.api.schema import operation
+from bot.db import get_session
+from bot.errors import AnxinError, TooManyRequests, Unauthorized, UpstreamError
+from bot.ratelimit import counter_for, hit
 from miniprogram_api import bp
 from miniprogram_api.models import LoginIn, LoginOut
 

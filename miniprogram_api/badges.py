@@ -6,7 +6,6 @@ from flask import current_app, request
 from flask.typing import ResponseReturnValue
 
 from bot.api.schema import operation
-
 from bot.db import get_session
 from bot.lookup.profile import Limits, Profile, find_profile, local_today
 from bot.ratelimit import counter_for

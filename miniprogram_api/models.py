@@ -9,11 +9,12 @@ from pydantic import ConfigDict, Discriminator, Field, StringConstraints, Tag, T
 
 from bot.api.schema import In, Out
 from bot.diary.family import MAX_COMMENT
-from bot.diary.schemas import EntryIn
 from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
+from bot.diary.schemas import POSTABLE, EntryIn, json_int
 
 MAX_BATCH = 200
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+# A binding code: letters and digits (spaces, dashes and other punctuation are ignored).
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"[0-9A-Za-z]")]
 
 
 class LoginIn(In):
@@ -124,8 +125,8 @@ class EntryPatch(In):
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
-    version: int = Field(ge=1, le=2**31 - 1, description="读取时的版本；已被更新则 409")
-    kind: str | None = None
+    version: json_int(ge=1, le=2**31 - 1) = Field(description="读取时的版本；已被更新则 409")  # type: ignore[valid-type]
+    kind: Literal[POSTABLE] | None = Field(default=None, description="改成另一种记录；不填则不变")  # type: ignore[valid-type]
     occurred_at: dt.datetime | None = None
     text: Annotated[str, StringConstraints(max_length=MAX_ENTRY_TEXT)] | None = None
 
@@ -144,7 +145,7 @@ class WithdrawnOut(Out):
 
 
 class RatingIn(In):
-    stars: int = Field(ge=1, le=5, strict=True, description="1 到 5 星")
+    stars: json_int(ge=1, le=5) = Field(description="1 到 5 星")  # type: ignore[valid-type]
     comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
 
 

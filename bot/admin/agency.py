@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from bot.admin import bp, current_agency
+from bot.admin.models import AgencyOut
+from bot.api.schema import operation
 
 
 @bp.get("/agency")
-def who_am_i():  # type: ignore[no-untyped-def]
+@operation(responses={200: AgencyOut})
+def who_am_i() -> ResponseReturnValue:
+    """这个密钥属于哪家机构"""
     agency = current_agency()
-    return jsonify({"id": agency.id, "name": agency.name})
+    return AgencyOut(id=agency.id, name=agency.name)

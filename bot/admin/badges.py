@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from bot.admin import bp, current_agency
+from bot.admin.models import BadgeStats, RevokedOut
+from bot.api.schema import operation
 from bot.db import get_session
 from bot.lookup.codes import format_code
 from bot.lookup.images import badge_card_png, badge_url
@@ -15,18 +18,20 @@ from bot.registry.badges import agency_badge, revoke_badge
 
 
 @bp.delete("/badges/<code>")
-def delete_badge(code: str):  # type: ignore[no-untyped-def]
-    """Revoke the badge: its lookups answer red from now on."""
+@operation(responses={200: RevokedOut}, errors=(404,))
+def delete_badge(code: str) -> ResponseReturnValue:
+    """注销工牌：此后核验显示红码"""
     session = get_session()
     badge = agency_badge(session, current_agency(), code)
     revoke_badge(session, badge)
     session.commit()
-    return jsonify({"code": format_code(badge.code), "revoked": True})
+    return RevokedOut(code=format_code(badge.code), revoked=True)
 
 
 @bp.get("/badges/<code>/stats")
-def badge_stats(code: str):  # type: ignore[no-untyped-def]
-    """How often the badge was checked: in all, by surface and by outcome, and when last."""
+@operation(responses={200: BadgeStats}, errors=(404,))
+def badge_stats(code: str) -> ResponseReturnValue:
+    """工牌被核验的次数：合计、按渠道、按结果，以及最近一次"""
     session = get_session()
     badge = agency_badge(session, current_agency(), code)
     rows = session.execute(
@@ -41,19 +46,14 @@ def badge_stats(code: str):  # type: ignore[no-untyped-def]
         by_surface[surface] = by_surface.get(surface, 0) + count
         by_outcome[outcome] = by_outcome.get(outcome, 0) + count
         last = at if last is None or (at is not None and at > last) else last
-    return jsonify({
-        "code": format_code(badge.code),
-        "lookups": sum(by_surface.values()),
-        "by_surface": by_surface,
-        "by_outcome": by_outcome,
-        "last_lookup_at": last.isoformat() if last else None,
-        "revoked": badge.revoked_at is not None,
-    })
+    return BadgeStats(code=format_code(badge.code), lookups=sum(by_surface.values()), by_surface=by_surface,
+                      by_outcome=by_outcome, last_lookup_at=last, revoked=badge.revoked_at is not None)
 
 
 @bp.get("/badges/<code>/card.png")
-def badge_card(code: str):  # type: ignore[no-untyped-def]
-    """The printable badge card (PNG) for the worker to wear."""
+@operation(responses={200: "image/png"}, errors=(404,))
+def badge_card(code: str) -> ResponseReturnValue:
+    """可打印的工牌卡片（PNG）"""
     session = get_session()
     badge = agency_badge(session, current_agency(), code)
     worker = badge.worker

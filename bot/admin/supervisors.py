@@ -7,84 +7,78 @@ supervisor of the agency, who then hears of expiring checks and diary flags.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
-from flask import current_app, jsonify, request
+from flask import current_app
+from flask.typing import ResponseReturnValue
 
-from bot.admin import body, bp, current_agency
+from bot.admin import bp, current_agency
+from bot.admin.models import (
+    Empty,
+    ExpiringItem,
+    ExpiringList,
+    ExpiringQuery,
+    RemovedOut,
+    SupervisorCode,
+    SupervisorList,
+    SupervisorOut,
+)
+from bot.api.schema import operation
 from bot.clock import utcnow
 from bot.db import get_session
-from bot.errors import BadRequest
 from bot.lookup.profile import local_today
 from bot.registry import texts
-from bot.registry.expiry import WARN_DAYS, expiring, warnings_queued
+from bot.registry.expiry import expiring, warnings_queued
 from bot.registry.supervisors import issue_supervisor_code, list_supervisors, mask_openid, remove_supervisor
-from bot.validation import no_unknown_fields
-
-MAX_DAYS = 365
 
 
 @bp.post("/supervisor-codes")
-def create_supervisor_code():  # type: ignore[no-untyped-def]
-    """A single-use code for a supervisor to send in chat (``绑定 CODE``) → 201 {"code"}."""
-    if request.get_data(cache=True).strip():
-        no_unknown_fields(body(), set())
+@operation(body=Empty, body_optional=True, responses={201: SupervisorCode})
+def create_supervisor_code(body: Empty) -> ResponseReturnValue:
+    """主管绑定码（一次有效）：主管在公众号发送“绑定 CODE” → 201 {"code"}"""
     session = get_session()
     row = issue_supervisor_code(session, current_agency(), utcnow())
     session.commit()
-    return jsonify({"code": row.code}), 201
+    return SupervisorCode(code=row.code), 201
 
 
 @bp.get("/supervisors")
-def supervisors():  # type: ignore[no-untyped-def]
+@operation(responses={200: SupervisorList})
+def supervisors() -> ResponseReturnValue:
+    """本机构已绑定的主管"""
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     rows = list_supervisors(get_session(), current_agency().id)
-    return jsonify({"supervisors": [
-        {"id": s.id, "openid": mask_openid(s.openid), "bound_at": s.bound_at.astimezone(tz).isoformat()} for s in rows
-    ]})
+    return SupervisorList(supervisors=[
+        SupervisorOut(id=s.id, openid=mask_openid(s.openid), bound_at=s.bound_at.astimezone(tz)) for s in rows
+    ])
 
 
 @bp.delete("/supervisors/<id:supervisor_id>")
-def delete_supervisor(supervisor_id: int):  # type: ignore[no-untyped-def]
-    """Remove a supervisor (e.g. who left the agency): no more warnings or flags are sent to them."""
+@operation(responses={200: RemovedOut}, errors=(404,))
+def delete_supervisor(supervisor_id: int) -> ResponseReturnValue:
+    """移除主管（如已离职）：此后不再向其发送提醒"""
     session = get_session()
     removed = remove_supervisor(session, current_agency().id, supervisor_id)
     session.commit()
-    return jsonify({"id": removed.id, "removed": True})
-
-
-def _days() -> int:
-    raw = request.args.get("days", str(WARN_DAYS))
-    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 0 <= int(raw) <= MAX_DAYS:
-        raise BadRequest(f"参数 days 应为 0 到 {MAX_DAYS} 的整数 (invalid days)", code="invalid_field")
-    return int(raw)
+    return RemovedOut(id=removed.id, removed=True)
 
 
 @bp.get("/expiring")
-def expiring_checks():  # type: ignore[no-untyped-def]
-    """The agency's checks in force that ran out or run out within ``days`` (default 30), oldest date first."""
-    days = _days()
+@operation(query=ExpiringQuery, responses={200: ExpiringList})
+def expiring_checks(query: ExpiringQuery) -> ResponseReturnValue:
+    """已过期或将在 days 天内（默认 30）到期的核验，日期早的在前"""
+    days = query.days
     today = local_today(current_app.config["ANXIN_TIMEZONE"])
     session = get_session()
     items = expiring(session, today, days, agency_id=current_agency().id)
     warned = warnings_queued(session, [i.verification.id for i in items])
-    return jsonify({"today": today.isoformat(), "days": days, "verifications": [
-        {
-            "verification_id": i.verification.id,
-            "worker_id": i.worker.id,
-            "worker_name": i.worker.name,
-            "kind": i.verification.kind,
-            "label": texts.EXPIRY_KIND_LABELS[i.verification.kind],
-            "expires_on": _iso(i.verification.expires_on),
-            "days_left": i.days_left(today),
-            "state": "expired" if i.days_left(today) < 0 else "expiring",
-            "warnings_queued": sorted(warned[i.verification.id]),
-        }
+    return ExpiringList(today=today, days=days, verifications=[
+        ExpiringItem(
+            verification_id=i.verification.id, worker_id=i.worker.id, worker_name=i.worker.name,
+            kind=i.verification.kind, label=texts.EXPIRY_KIND_LABELS[i.verification.kind],
+            expires_on=i.verification.expires_on, days_left=i.days_left(today),
+            state="expired" if i.days_left(today) < 0 else "expiring",
+            warnings_queued=sorted(warned[i.verification.id]),
+        )
         for i in items
-    ]})
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day is not None else None
+    ])

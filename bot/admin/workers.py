@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from bot import validation
-from bot.admin import body, bp, current_agency
+from bot.admin import bp, current_agency
+from bot.admin.models import (
+    BadgeIn,
+    BadgeOut,
+    ConsentIn,
+    ConsentOut,
+    CreatedOut,
+    CreditOut,
+    PhotoOut,
+    VerificationIn,
+    VerificationOut,
+    VerificationState,
+    WorkerBadge,
+    WorkerIn,
+    WorkerOut,
+)
+from bot.api.schema import operation
 from bot.db import get_session
-from bot.errors import BadRequest, PayloadTooLarge
+from bot.errors import PayloadTooLarge
 from bot.lookup.codes import format_code
 from bot.lookup.credit import check_states
 from bot.lookup.images import badge_url
@@ -29,12 +45,11 @@ from bot.registry.workers import (
     withdraw_consent,
 )
 from bot.security import FieldCipher
-from bot.validation import no_unknown_fields
-from bot.validation import text as text_field
 
 
 def _cipher() -> FieldCipher:
-    return current_app.extensions["anxin_cipher"]
+    cipher: FieldCipher = current_app.extensions["anxin_cipher"]
+    return cipher
 
 
 def _today() -> dt.date:
@@ -42,22 +57,20 @@ def _today() -> dt.date:
 
 
 @bp.post("/workers")
-def create_worker():  # type: ignore[no-untyped-def]
-    """Register a worker → 201 {"id"}."""
-    data = body()
-    if "consent_signed_on" in data:
-        raise BadRequest("授权请通过 PUT /admin/v1/workers/ID/consent 记录 (unknown field consent_signed_on)",
-                         code="unknown_field")
-    fields = parse_worker(data, _today())
+@operation(body=WorkerIn, responses={201: CreatedOut}, errors=(409,))
+def create_worker(body: WorkerIn) -> ResponseReturnValue:
+    """登记服务员 → 201 {"id"}（授权另行通过 PUT …/consent 记录）"""
+    fields = parse_worker(body.model_dump(exclude_none=True, mode="json"), _today())
     session = get_session()
     worker = register_worker(session, current_agency(), fields, _cipher())
     session.commit()
-    return jsonify({"id": worker.id}), 201
+    return CreatedOut(id=worker.id), 201
 
 
 @bp.get("/workers/<id:worker_id>")
-def show_worker(worker_id: int):  # type: ignore[no-untyped-def]
-    """The agency's view of its worker: no ID or phone number, badges with how often each was checked."""
+@operation(responses={200: WorkerOut}, errors=(404,))
+def show_worker(worker_id: int) -> ResponseReturnValue:
+    """机构查看服务员：不含身份证号和手机号；工牌及其被核验次数"""
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
     today = _today()
@@ -71,32 +84,21 @@ def show_worker(worker_id: int):  # type: ignore[no-untyped-def]
         ).all()
         counts = {badge_id: count for badge_id, count in rows}
     has_photo = session.get(WorkerPhoto, worker.id) is not None
-    return jsonify({
-        "id": worker.id,
-        "name": worker.name,
-        "gender": worker.gender,
-        "service_types": worker.service_types,
-        "experience_years": worker.experience_years,
-        "consent_signed_on": worker.consent_signed_on.isoformat() if worker.consent_signed_on else None,
-        "has_photo": has_photo,
-        "verifications": [
-            {"kind": c.kind, "state": c.state, "checked_on": c.checked_on and c.checked_on.isoformat(),
-             "expires_on": c.expires_on and c.expires_on.isoformat()}
-            for c in check_states(session, worker.id, today).values()
-        ],
-        "credit": {"grade": worker.credit_grade, "reasons": worker.credit_reasons},
-        "badges": [
-            {"code": format_code(b.code), "issued_at": b.issued_at.isoformat(),
-             "expires_on": b.expires_on and b.expires_on.isoformat(),
-             "revoked": b.revoked_at is not None, "lookups": int(counts.get(b.id, 0))}
-            for b in badges
-        ],
-    })
+    return WorkerOut(
+        id=worker.id, name=worker.name, gender=worker.gender, service_types=list(worker.service_types or []),
+        experience_years=worker.experience_years, consent_signed_on=worker.consent_signed_on, has_photo=has_photo,
+        verifications=[VerificationState(kind=c.kind, state=c.state, checked_on=c.checked_on, expires_on=c.expires_on)
+                       for c in check_states(session, worker.id, today).values()],
+        credit=CreditOut(grade=worker.credit_grade, reasons=worker.credit_reasons),
+        badges=[WorkerBadge(code=format_code(b.code), issued_at=b.issued_at, expires_on=b.expires_on,
+                            revoked=b.revoked_at is not None, lookups=int(counts.get(b.id, 0))) for b in badges],
+    )
 
 
 @bp.put("/workers/<id:worker_id>/photo")
-def put_photo(worker_id: int):  # type: ignore[no-untyped-def]
-    """The worker's photo: the image itself as the body (JPEG, PNG or WebP, at most 5 MiB)."""
+@operation(responses={200: PhotoOut}, errors=(404, 413), raw_body=("image/jpeg", "image/png", "image/webp"))
+def put_photo(worker_id: int) -> ResponseReturnValue:
+    """服务员照片：请求体就是图片本身（JPEG、PNG 或 WebP，不超过 5 MiB）"""
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
     if (request.content_length or 0) > MAX_PHOTO_BYTES:
@@ -104,43 +106,38 @@ def put_photo(worker_id: int):  # type: ignore[no-untyped-def]
     data = request.stream.read(MAX_PHOTO_BYTES + 1)
     photo = set_photo(session, worker, data)
     session.commit()
-    return jsonify({"id": worker.id, "content_type": photo.content_type, "bytes": len(photo.data)})
+    return PhotoOut(id=worker.id, content_type=photo.content_type, bytes=len(photo.data))
 
 
 @bp.put("/workers/<id:worker_id>/consent")
-def put_consent(worker_id: int):  # type: ignore[no-untyped-def]
-    """Record the worker's signed consent to publication {"signed_on"}."""
-    data = body()
-    no_unknown_fields(data, {"signed_on"})
-    signed_on = validation.date(data, "signed_on", required=True)
-    assert signed_on is not None
+@operation(body=ConsentIn, responses={200: ConsentOut}, errors=(404,))
+def put_consent(worker_id: int, body: ConsentIn) -> ResponseReturnValue:
+    """记录服务员签署的公开授权 {"signed_on"}（个人信息保护法第二十五条）"""
+    signed_on = body.signed_on
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
     record_consent(session, worker, signed_on, _today())
     session.commit()
-    return jsonify({"id": worker.id, "consent_signed_on": signed_on.isoformat()})
+    return ConsentOut(id=worker.id, consent_signed_on=signed_on)
 
 
 @bp.delete("/workers/<id:worker_id>/consent")
-def delete_consent(worker_id: int):  # type: ignore[no-untyped-def]
-    """The worker withdrew her consent: lookups say she has not authorised publication."""
+@operation(responses={200: ConsentOut}, errors=(404,))
+def delete_consent(worker_id: int) -> ResponseReturnValue:
+    """服务员撤回授权：此后核验显示未授权公开"""
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
     withdraw_consent(session, worker)
     session.commit()
-    return jsonify({"id": worker.id, "consent_signed_on": None})
+    return ConsentOut(id=worker.id, consent_signed_on=None)
 
 
 @bp.post("/workers/<id:worker_id>/verifications")
-def post_verification(worker_id: int):  # type: ignore[no-untyped-def]
-    """Record a check {"kind", "status", "document_no", "issued_on", "expires_on"} → 201."""
-    data = body()
-    no_unknown_fields(data, {"kind", "status", "document_no", "issued_on", "expires_on"})
-    kind = text_field(data, "kind", max_len=32)
-    status = text_field(data, "status", max_len=16)
-    document_no = text_field(data, "document_no", required=False, max_len=64)
-    issued_on = validation.date(data, "issued_on", required=False)
-    expires_on = validation.date(data, "expires_on", required=False)
+@operation(body=VerificationIn, responses={201: VerificationOut}, errors=(404,))
+def post_verification(worker_id: int, body: VerificationIn) -> ResponseReturnValue:
+    """记录一项核验 {"kind", "status", "document_no", "issued_on", "expires_on"} → 201"""
+    kind, status, document_no = body.kind, body.status, body.document_no
+    issued_on, expires_on = body.issued_on, body.expires_on
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
     verification = record_verification(
@@ -148,17 +145,15 @@ def post_verification(worker_id: int):  # type: ignore[no-untyped-def]
         expires_on=expires_on, today=_today(), cipher=_cipher(),
     )
     session.commit()
-    return jsonify({"id": verification.id, "kind": verification.kind, "status": verification.status,
-                    "checked_on": verification.checked_on.isoformat()}), 201
+    return VerificationOut(id=verification.id, kind=verification.kind, status=verification.status,
+                           checked_on=verification.checked_on), 201
 
 
 @bp.post("/workers/<id:worker_id>/badge")
-def post_badge(worker_id: int):  # type: ignore[no-untyped-def]
-    """Issue (or re-issue) the worker's badge → 201 {"code", "url", "qr_url"}."""
-    raw = request.get_data(cache=True)
-    data = body() if raw.strip() else {}
-    no_unknown_fields(data, {"expires_on"})
-    expires_on = validation.date(data, "expires_on", required=False)
+@operation(body=BadgeIn, body_optional=True, responses={201: BadgeOut}, errors=(404, 409))
+def post_badge(worker_id: int, body: BadgeIn) -> ResponseReturnValue:
+    """发放（或重新发放）工牌 → 201 {"code", "url", "qr_url"}"""
+    expires_on = body.expires_on
     today = _today()
     if expires_on is not None and expires_on <= today:
         raise InvalidField("expires_on", "应晚于今天")
@@ -167,5 +162,4 @@ def post_badge(worker_id: int):  # type: ignore[no-untyped-def]
     badge = issue_badge(session, worker, today, expires_on)
     session.commit()
     url = badge_url(current_app.config["ANXIN_PUBLIC_URL"], badge.code)
-    return jsonify({"code": format_code(badge.code), "url": url, "qr_url": f"{url}/qr.png",
-                    "expires_on": badge.expires_on and badge.expires_on.isoformat()}), 201
+    return BadgeOut(code=format_code(badge.code), url=url, qr_url=f"{url}/qr.png", expires_on=badge.expires_on), 201

@@ -142,11 +142,11 @@ def describe(app: Flask, blueprint: str, title: str, description: str, security:
             if parameters:
                 operation["parameters"] = parameters
             if op.body is not None:
-                operation["requestBody"] = {"required": True, "content": {
+                operation["requestBody"] = {"required": not op.body_optional, "content": {
                     "application/json": {"schema": described.schema(op.body, "validation")}}}
-            elif op.raw_body is not None:
+            elif op.raw_body:
                 operation["requestBody"] = {"required": True, "content": {
-                    op.raw_body: {"schema": {"type": "string", "format": "binary"}}}}
+                    media: {"schema": {"type": "string", "format": "binary"}} for media in op.raw_body}}
             paths.setdefault(path, {})[method.lower()] = operation
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])

@@ -47,8 +47,9 @@ class Operation:
     query: type[BaseModel] | None = None
     responses: Mapping[int, Schema | str | None] = field(default_factory=dict)  # str: a media type (PDF, PNG)
     errors: Sequence[int] = ()
-    raw_body: str | None = None  # a non-JSON body's media type (an uploaded photo)
+    raw_body: tuple[str, ...] = ()  # a non-JSON body's media types (an uploaded photo)
     public: bool = False  # no Authorization needed
+    body_optional: bool = False  # an empty body is the same as ``{}``
 
 
 def operation(
@@ -57,19 +58,22 @@ def operation(
     query: type[BaseModel] | None = None,
     responses: Mapping[int, Schema | str | None],
     errors: Sequence[int] = (),
-    raw_body: str | None = None,
+    raw_body: tuple[str, ...] = (),
     public: bool = False,
+    body_optional: bool = False,
 ) -> Callable[[F], F]:
     """Validate the request with ``body`` / ``query`` and render what the view returns."""
 
     def decorate(view: F) -> F:
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
-        op = Operation(summary, body, query, responses, tuple(errors), raw_body, public)
+        op = Operation(summary, body, query, responses, tuple(errors), raw_body, public, body_optional)
 
         @wraps(view)
         def run(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             if body is not None:
-                kwargs["body"] = validate(body, read_json(request.get_data(cache=True)))
+                raw = request.get_data(cache=True)
+                data = {} if body_optional and not raw.strip() else read_json(raw)
+                kwargs["body"] = validate(body, data)
             if query is not None:
                 kwargs["query"] = validate(query, request.args.to_dict())
             return render(view(*args, **kwargs))

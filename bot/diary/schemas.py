@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     StrictBool,
-    StrictFloat,
-    StrictInt,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -32,6 +32,18 @@ from bot.errors import BadRequest
 
 MAX_TEXT = 2000
 MAX_CLIENT_ID = 64
+
+
+def _integral(value: Any) -> Any:
+    """JSON has one number type: 2.0 is the integer 2 (as JSON Schema says), "2" and true are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(**bounds: Any) -> Any:
+    """An integer as JSON means it (120 or 120.0, never "120" or true), within ``ge``/``le``."""
+    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(_integral)]
 ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLIENT_ID)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
@@ -44,9 +56,9 @@ def _annotation(spec: kinds.Field) -> Any:
     if spec.maximum is not None:
         bounds["le"] = spec.maximum
     if spec.type == "integer":
-        return Annotated[StrictInt, Field(**bounds)]
+        return json_int(**bounds)
     if spec.type == "number":
-        return Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False, **bounds)]
+        return Annotated[float, Strict(), Field(allow_inf_nan=False, **bounds)]
     if spec.type == "boolean":
         return StrictBool
     if spec.type == "choice":
@@ -88,6 +100,9 @@ def _entry_model(kind: str) -> type[EntryBase]:
     for spec in kinds.KIND_FIELDS[kind]:
         annotation = _annotation(spec)
         fields[spec.name] = (annotation, ...) if spec.name in required else (annotation | None, None)
+    if kind == "note":  # a note is its text
+        fields["text"] = (Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, pattern=r"\S")],
+                          Field(description="备注内容"))
     name = "Entry" + "".join(part.capitalize() for part in kind.split("_"))
     return create_model(name, __base__=EntryBase, **fields)
 

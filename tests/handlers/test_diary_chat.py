@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from bot import background
-from bot.wechat.media import fetch_photos
 from bot.models import Binding, Complaint, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision, Notification, Rating
+from bot.wechat.media import fetch_photos
 from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
 

@@ -1,0 +1,245 @@
+"""What the agency API reads and answers, as pydantic models (``/admin/v1/openapi.json`` is generated from them).
+
+Shapes and limits are checked here; the registry's own rules (an ID number's check digit, a birth date
+that matches it, an expiry after the issue date) are checked by the domain functions, whoever calls them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from bot.api.schema import In, Out
+from bot.diary.schemas import json_int
+from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES
+from bot.routing import MAX_ID
+
+
+def text(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
+
+
+Id = json_int(ge=1, le=MAX_ID)
+
+
+class AgencyOut(Out):
+    id: int
+    name: str
+
+
+class WorkerIn(In):
+    """A worker to register. The ID number is 18 characters with a correct check digit (GB 11643)."""
+
+    name: text(20) = Field(description="姓名，2 到 20 个汉字或字母")  # type: ignore[valid-type]
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{17}[0-9Xx]$")]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1[3-9][0-9]{9}$")]
+    gender: Literal["female", "male", "女", "男", "f", "m", "F", "M", "Female", "Male", "FEMALE", "MALE"]
+    birth_date: dt.date = Field(description="与身份证号中的出生日期一致")
+    service_types: Annotated[list[text(20)], Field(min_length=1, max_length=10)]  # type: ignore[valid-type]
+    experience_years: json_int(ge=0, le=60)  # type: ignore[valid-type]
+    hometown: text(50) | None = None  # type: ignore[valid-type]
+
+
+class CreatedOut(Out):
+    id: int
+
+
+class VerificationState(Out):
+    kind: str
+    state: str
+    checked_on: dt.date | None
+    expires_on: dt.date | None
+
+
+class CreditOut(Out):
+    grade: int | None
+    reasons: list[str] | None
+
+
+class WorkerBadge(Out):
+    code: str
+    issued_at: dt.datetime
+    expires_on: dt.date | None
+    revoked: bool
+    lookups: int
+
+
+class WorkerOut(Out):
+    id: int
+    name: str
+    gender: str
+    service_types: list[str]
+    experience_years: int
+    consent_signed_on: dt.date | None
+    has_photo: bool
+    verifications: list[VerificationState]
+    credit: CreditOut
+    badges: list[WorkerBadge]
+
+
+class PhotoOut(Out):
+    id: int
+    content_type: str
+    bytes: int
+
+
+class ConsentIn(In):
+    signed_on: dt.date = Field(description="签署授权书的日期，不能晚于今天")
+
+
+class ConsentOut(Out):
+    id: int
+    consent_signed_on: dt.date | None
+
+
+class VerificationIn(In):
+    kind: Literal[VERIFICATION_KINDS]  # type: ignore[valid-type]
+    status: Literal[VERIFICATION_STATUSES]  # type: ignore[valid-type]
+    document_no: text(64) | None = None  # type: ignore[valid-type]
+    issued_on: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+class VerificationOut(Out):
+    id: int
+    kind: str
+    status: str
+    checked_on: dt.date
+
+
+class BadgeIn(In):
+    expires_on: dt.date | None = Field(default=None, description="有效期至（晚于今天）；不填则长期有效")
+
+
+class BadgeOut(Out):
+    code: str
+    url: str
+    qr_url: str
+    expires_on: dt.date | None
+
+
+class RevokedOut(Out):
+    code: str
+    revoked: bool
+
+
+class BadgeStats(Out):
+    code: str
+    lookups: int
+    by_surface: dict[str, int]
+    by_outcome: dict[str, int]
+    last_lookup_at: dt.datetime | None
+    revoked: bool
+
+
+class EngagementIn(In):
+    worker_id: Id  # type: ignore[valid-type]
+    starts_on: dt.date
+    ends_on: dt.date
+    family_name: text(50)  # type: ignore[valid-type]
+    baby_nickname: text(50) | None = None  # type: ignore[valid-type]
+    baby_birth_date: dt.date | None = None
+    birth_weight_g: json_int(ge=500, le=7000) | None = None  # type: ignore[valid-type]
+
+
+class EngagementCreated(Out):
+    id: int
+    nurse_code: str
+    family_code: str
+
+
+class ComplaintQuery(In):
+    status: Literal["all", "open", "answered"] = "all"
+
+
+class ComplaintOut(Out):
+    id: int
+    engagement_id: int
+    worker_id: int
+    text: str
+    created_at: dt.datetime
+    response: str | None
+    responded_at: dt.datetime | None
+
+
+class ComplaintList(Out):
+    complaints: list[ComplaintOut]
+
+
+class ResponseIn(In):
+    text: text(1000)  # type: ignore[valid-type]
+
+
+class FlagQuery(In):
+    status: Literal["open", "all"] = "open"
+
+
+class FlagOut(Out):
+    id: int
+    engagement_id: int
+    family_name: str
+    worker_id: int
+    entry_id: int | None
+    day: dt.date
+    rule: str
+    severity: Literal["urgent", "watch"]
+    reason: str
+    raised_at: dt.datetime
+    cleared_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    acknowledged_note: str | None
+
+
+class FlagList(Out):
+    flags: list[FlagOut]
+
+
+class AckIn(In):
+    note: text(500, min_length=0) | None = Field(default=None, description="做了什么（电话、上门……）")  # type: ignore[valid-type]
+
+
+class Empty(In):
+    """No fields (an empty body is the same)."""
+
+
+class SupervisorCode(Out):
+    code: str
+
+
+class SupervisorOut(Out):
+    id: int
+    openid: str
+    bound_at: dt.datetime
+
+
+class SupervisorList(Out):
+    supervisors: list[SupervisorOut]
+
+
+class RemovedOut(Out):
+    id: int
+    removed: bool
+
+
+class ExpiringQuery(In):
+    days: int = Field(default=30, ge=0, le=365, description="多少天内到期（默认 30）")
+
+
+class ExpiringItem(Out):
+    verification_id: int
+    worker_id: int
+    worker_name: str
+    kind: str
+    label: str
+    expires_on: dt.date | None
+    days_left: int
+    state: Literal["expired", "expiring"]
+    warnings_queued: list[int | str]
+
+
+class ExpiringList(Out):
+    today: dt.date
+    days: int
+    verifications: list[ExpiringItem]
