@@ -43,7 +43,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         startup.check_database(app)
     jobs.init_app(app)
     if startup.serving():
-        logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": database.engine.dialect.name}})
+        dialect = database.engine.dialect.name if database.engine is not None else "none"
+        logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": dialect}})
     return app
 
 

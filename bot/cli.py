@@ -54,8 +54,8 @@ def chat_command(openid: str, url: str | None, event: str | None, event_key: str
     else:
         # In process the server's own request logs would bury the reply: keep only warnings.
         logging.getLogger("anxin").setLevel(logging.WARNING)
-        res = current_app.test_client().post("/wechat", query_string=params, data=data, headers=headers)
-        status, content = res.status_code, res.get_data()
+        answer = current_app.test_client().post("/wechat", query_string=params, data=data, headers=headers)
+        status, content = answer.status_code, answer.get_data()
     if status != 200:
         click.echo(f"HTTP {status}: {content.decode('utf-8', 'replace')}", err=True)
         sys.exit(1)

@@ -99,7 +99,8 @@ class Database:
         if "db_session" not in g:
             assert self.session_factory is not None, "Database.init_app was not called"
             g.db_session = self.session_factory()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     @contextmanager
     def new_session(self) -> Iterator[Session]:
@@ -130,7 +131,8 @@ class Database:
 def get_db(app: Flask | None = None) -> Database:
     from flask import current_app
 
-    return (app or current_app).extensions["anxin_db"]
+    database: Database = (app or current_app).extensions["anxin_db"]
+    return database
 
 
 def get_session() -> Session:

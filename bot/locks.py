@@ -40,12 +40,12 @@ class DatabaseLeases:
         self._ensure(name)
         now = utcnow()
         with self._sessions() as session, session.begin():
-            taken = session.execute(
+            taken = session.execute(  # type: ignore[attr-defined]  # an UPDATE's result has rowcount
                 update(JobLock)
                 .where(JobLock.name == name, or_(JobLock.locked_until.is_(None), JobLock.locked_until < now))
                 .values(owner=owner, locked_until=now + ttl)
             ).rowcount
-        return taken == 1
+        return bool(taken == 1)
 
     def release(self, name: str, owner: str) -> None:
         with self._sessions() as session, session.begin():

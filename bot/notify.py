@@ -64,9 +64,10 @@ def _still_ours(note_id: int, attempts: int) -> Any:
 def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int) -> bool:
     """Refresh this claim just before sending; False if another sender took the row over meanwhile."""
     with session_factory() as session, session.begin():
-        return session.execute(
+        result = session.execute(
             update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=utcnow())
-        ).rowcount == 1
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's result has rowcount
 
 
 class OutsideWindow(Exception):

@@ -13,10 +13,9 @@ from typing import Any, TypeVar
 
 import requests
 from flask import current_app, g, request
-from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.db import get_session
 from bot.errors import AnxinError, TooManyRequests, Unauthorized, UpstreamError
 from bot.ratelimit import counter_for, hit
@@ -47,7 +46,7 @@ def openid_for_token(token: str) -> str:
         raise Unauthorized("登录凭证无效，请重新登录 (invalid token)", code="bad_token") from None
     if not isinstance(data, dict) or not isinstance(data.get("openid"), str):
         raise Unauthorized("登录凭证无效，请重新登录 (invalid token)", code="bad_token")
-    return data["openid"]
+    return str(data["openid"])
 
 
 def login_required(view: F) -> F:
@@ -76,7 +75,8 @@ def _limit(key: str, limit: int) -> None:
 
 def current_openid() -> str:
     """The mini-program user of this request (inside a @login_required view)."""
-    return g.mp_openid
+    openid: str = g.mp_openid
+    return openid
 
 
 # WeChat's answers to jscode2session that are the caller's fault or WeChat's state.
@@ -103,7 +103,7 @@ def code_to_session(js_code: str) -> dict[str, Any]:
             },
             timeout=config["ANXIN_WECHAT_TIMEOUT"],
         )
-        result = res.json()
+        result: dict[str, Any] = res.json()
     except (requests.RequestException, ValueError) as exc:
         log.warning("mp.jscode2session_failed", extra={"fields": {"error": str(exc)[:200]}})
         raise UpstreamError("暂时无法连接微信，请稍后再试 (WeChat unreachable)", code="wechat_unreachable") from None
@@ -120,7 +120,7 @@ def code_to_session(js_code: str) -> dict[str, Any]:
 
 @bp.post("/login")
 @operation(body=LoginIn, responses={200: LoginOut}, errors=(401, 429, 502), public=True)
-def login(body: LoginIn) -> ResponseReturnValue:
+def login(body: LoginIn) -> ApiResult:
     """登录：用 wx.login 的 code 换取会话令牌"""
     _limit(f"mp:login:{request.remote_addr or 'unknown'}", current_app.config["ANXIN_MP_LIMIT_LOGIN"])
     result = code_to_session(body.code)

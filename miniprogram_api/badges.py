@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask.typing import ResponseReturnValue
 
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.db import get_session
 from bot.lookup.profile import Limits, Profile, find_profile, local_today
 from bot.ratelimit import counter_for
@@ -17,7 +16,7 @@ from miniprogram_api.models import ProfileOut
 @bp.get("/badges/<code>")
 @login_required
 @operation(responses={200: ProfileOut}, errors=(401, 403, 404, 429))
-def badge_profile(code: str) -> ResponseReturnValue:
+def badge_profile(code: str) -> ApiResult:
     """工牌核验：服务员的公开资料（与工牌网页相同）"""
     config = current_app.config
     session = get_session()

@@ -8,19 +8,17 @@ are read in that zone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
-from flask.typing import ResponseReturnValue
 
 from bot import background
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
 from bot.diary import days, engagements, entries, family
 from bot.diary.days import DaySummary, EntryView
-from bot.diary.engagements import NURSE
 from bot.diary.flags import flags_of_entries
 from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
@@ -44,6 +42,8 @@ from miniprogram_api.models import (
     FlagOut,
     RatingIn,
     RatingOut,
+    Role,
+    Severity,
     SummaryOut,
     SummaryQuery,
     SummaryRange,
@@ -98,13 +98,14 @@ def entry_out(view: EntryView, tz: ZoneInfo, flags: list[FlagOut] | None = None)
     return EntryOut(
         id=view.id, client_id=view.client_id, kind=view.kind, text=view.text,
         occurred_at=local(view.occurred_at, tz), recorded_at=local(view.recorded_at, tz),
-        author="me" if view.author == current_openid() else NURSE, revised=view.revised, backdated=view.backdated,
+        author="me" if view.author == current_openid() else "nurse", revised=view.revised, backdated=view.backdated,
         version=view.version, flags=flags or [], **view.fields,
     )
 
 
 def flag_out(flag: Any, tz: ZoneInfo) -> FlagOut:
-    return FlagOut(id=flag.id, entry_id=flag.entry_id, rule=flag.rule, severity=flag.severity, reason=flag.reason,
+    return FlagOut(id=flag.id, entry_id=flag.entry_id, rule=flag.rule, severity=cast(Severity, flag.severity),
+                   reason=flag.reason,
                    raised_at=local(flag.raised_at, tz))
 
 
@@ -124,7 +125,7 @@ def _entries_out(rows: list[DiaryEntry], tz: ZoneInfo) -> list[EntryOut]:
 def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> EngagementOut:
     engagement = binding.engagement
     return EngagementOut(
-        id=engagement.id, role=binding.role, family_name=engagement.family_name,  # type: ignore[arg-type]
+        id=engagement.id, role=cast(Role, binding.role), family_name=engagement.family_name,
         baby_nickname=engagement.baby_nickname, starts_on=engagement.starts_on, ends_on=engagement.ends_on,
         nurse=nurse_display_name(get_session(), engagement) or None, agency=engagement.agency.name,
         current=engagement.id == current_id, bound_at=local(binding.bound_at, tz),
@@ -136,7 +137,7 @@ def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> En
 @bp.post("/bind")
 @login_required
 @operation(body=BindIn, responses={201: EngagementOut}, errors=(*AUTHED, 404, 409))
-def bind(body: BindIn) -> ResponseReturnValue:
+def bind(body: BindIn) -> ApiResult:
     """用月嫂码或家属码绑定"""
     session = get_session()
     binding = engagements.bind(session, current_openid(), body.code, utcnow(), _tz())
@@ -147,7 +148,7 @@ def bind(body: BindIn) -> ResponseReturnValue:
 @bp.get("/engagements")
 @login_required
 @operation(responses={200: EngagementList}, errors=AUTHED)
-def list_engagements() -> ResponseReturnValue:
+def list_engagements() -> ApiResult:
     """我绑定的服务"""
     session = get_session()
     current = engagements.current_binding(session, current_openid())
@@ -159,7 +160,7 @@ def list_engagements() -> ResponseReturnValue:
 @bp.get("/engagements/<id:engagement_id>/days/<day>")
 @login_required
 @operation(responses={200: DayOut}, errors=(*AUTHED, 404))
-def day_view(engagement_id: int, day: str) -> ResponseReturnValue:
+def day_view(engagement_id: int, day: str) -> ApiResult:
     """某一天的日记：{"date", "entries", "summary", "rating", "flags"}"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
@@ -184,7 +185,7 @@ def parsed_entry(entry: EntryBase, tz: ZoneInfo) -> ParsedEntry:
 @bp.post("/engagements/<id:engagement_id>/entries")
 @login_required
 @operation(body=ENTRIES_IN, responses={201: ENTRIES_OUT, 200: ENTRIES_OUT}, errors=(*AUTHED, 403, 404, 409))
-def post_entries(engagement_id: int, body: EntryBase | list[EntryBase]) -> ResponseReturnValue:
+def post_entries(engagement_id: int, body: EntryBase | list[EntryBase]) -> ApiResult:
     """记录一条或一批（离线后补传；client_id 相同的不会重复记录）"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
@@ -213,7 +214,7 @@ def _own_entry_id(entry_id: int) -> DiaryEntry:
 @bp.patch("/entries/<id:entry_id>")
 @login_required
 @operation(body=EntryPatch, responses={200: EntryOut}, errors=(*AUTHED, 404, 409))
-def patch_entry(entry_id: int, body: EntryPatch) -> ResponseReturnValue:
+def patch_entry(entry_id: int, body: EntryPatch) -> ApiResult:
     """修改自己的记录（保留修改历史）；带上读取时的 version，已被更新则 409"""
     tz = _tz()
     entry = _own_entry_id(entry_id)
@@ -243,7 +244,7 @@ def patch_entry(entry_id: int, body: EntryPatch) -> ResponseReturnValue:
 @bp.delete("/entries/<id:entry_id>")
 @login_required
 @operation(query=WithdrawQuery, responses={200: WithdrawnOut}, errors=(*AUTHED, 404, 409))
-def delete_entry(entry_id: int, query: WithdrawQuery) -> ResponseReturnValue:
+def delete_entry(entry_id: int, query: WithdrawQuery) -> ApiResult:
     """撤回自己的记录（保留在历史中）；?version= 防止覆盖更新的修改"""
     entry = _own_entry_id(entry_id)
     session = get_session()
@@ -257,7 +258,7 @@ def delete_entry(entry_id: int, query: WithdrawQuery) -> ResponseReturnValue:
 @bp.put("/engagements/<id:engagement_id>/days/<day>/rating")
 @login_required
 @operation(body=RatingIn, responses={201: RatingOut, 200: RatingOut}, errors=(*AUTHED, 403, 404))
-def put_rating(engagement_id: int, day: str, body: RatingIn) -> ResponseReturnValue:
+def put_rating(engagement_id: int, day: str, body: RatingIn) -> ApiResult:
     """家人为这一天评分（1–5 星；再评一次即替换）"""
     engagement, _ = _engagement(engagement_id)
     date = read_date(day)
@@ -275,7 +276,7 @@ def put_rating(engagement_id: int, day: str, body: RatingIn) -> ResponseReturnVa
 @bp.get("/engagements/<id:engagement_id>/summary")
 @login_required
 @operation(query=SummaryQuery, responses={200: SummaryRange}, errors=(*AUTHED, 404))
-def summary(engagement_id: int, query: SummaryQuery) -> ResponseReturnValue:
+def summary(engagement_id: int, query: SummaryQuery) -> ApiResult:
     """每天的统计，用于图表：?from=YYYY-MM-DD&to=YYYY-MM-DD（默认整个服务期至今）"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
@@ -293,7 +294,7 @@ def summary(engagement_id: int, query: SummaryQuery) -> ResponseReturnValue:
 @bp.get("/engagements/<id:engagement_id>/export.pdf")
 @login_required
 @operation(responses={200: "application/pdf"}, errors=(*AUTHED, 404))
-def export_pdf(engagement_id: int) -> ResponseReturnValue:
+def export_pdf(engagement_id: int) -> ApiResult:
     """整个月子期的日记（PDF 纪念册）"""
     from bot.diary.keepsake import keepsake_pdf
 

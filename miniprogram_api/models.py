@@ -32,9 +32,13 @@ class BindIn(In):
     code: Code = Field(description="月嫂码或家属码（家政公司提供）")
 
 
+Role = Literal["nurse", "parent"]
+Severity = Literal["urgent", "watch"]
+
+
 class EngagementOut(Out):
     id: int
-    role: Literal["nurse", "parent"]
+    role: Role
     family_name: str
     baby_nickname: str | None
     starts_on: dt.date
@@ -113,11 +117,11 @@ def _one_or_batch(value: Any) -> str:
 
 
 # One entry, or a batch of 1 to 200 (a phone back online sends what it kept).
-ENTRIES_IN = TypeAdapter(Annotated[
+ENTRIES_IN: TypeAdapter[Any] = TypeAdapter(Annotated[
     Annotated[EntryIn, Tag("one")] | Annotated[list[EntryIn], Field(min_length=1, max_length=MAX_BATCH), Tag("batch")],
     Discriminator(_one_or_batch),
 ])
-ENTRIES_OUT = TypeAdapter(EntryOut | list[EntryOut])
+ENTRIES_OUT: TypeAdapter[Any] = TypeAdapter(EntryOut | list[EntryOut])
 
 
 class EntryPatch(In):

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify
-from flask.typing import ResponseReturnValue
 from pydantic import TypeAdapter
 
 from bot.api.openapi import describe
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from miniprogram_api import bp
 
 OPENAPI_DOCUMENT = TypeAdapter(dict[str, Any])
@@ -34,6 +33,6 @@ def spec() -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 @operation(responses={200: OPENAPI_DOCUMENT}, public=True)
-def openapi() -> ResponseReturnValue:
+def openapi() -> ApiResult:
     """本说明（OpenAPI 3.1）"""
     return jsonify(spec())

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from bot.admin import bp, current_agency
 from bot.admin.models import BadgeStats, RevokedOut
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.db import get_session
 from bot.lookup.codes import format_code
 from bot.lookup.images import badge_card_png, badge_url
@@ -19,7 +18,7 @@ from bot.registry.badges import agency_badge, revoke_badge
 
 @bp.delete("/badges/<code>")
 @operation(responses={200: RevokedOut}, errors=(404,))
-def delete_badge(code: str) -> ResponseReturnValue:
+def delete_badge(code: str) -> ApiResult:
     """注销工牌：此后核验显示红码"""
     session = get_session()
     badge = agency_badge(session, current_agency(), code)
@@ -30,7 +29,7 @@ def delete_badge(code: str) -> ResponseReturnValue:
 
 @bp.get("/badges/<code>/stats")
 @operation(responses={200: BadgeStats}, errors=(404,))
-def badge_stats(code: str) -> ResponseReturnValue:
+def badge_stats(code: str) -> ApiResult:
     """工牌被核验的次数：合计、按渠道、按结果，以及最近一次"""
     session = get_session()
     badge = agency_badge(session, current_agency(), code)
@@ -52,7 +51,7 @@ def badge_stats(code: str) -> ResponseReturnValue:
 
 @bp.get("/badges/<code>/card.png")
 @operation(responses={200: "image/png"}, errors=(404,))
-def badge_card(code: str) -> ResponseReturnValue:
+def badge_card(code: str) -> ApiResult:
     """可打印的工牌卡片（PNG）"""
     session = get_session()
     badge = agency_badge(session, current_agency(), code)

@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask.typing import ResponseReturnValue
 
 from bot import background
 from bot.admin import bp, current_agency
@@ -27,8 +27,9 @@ from bot.admin.models import (
     FlagOut,
     FlagQuery,
     ResponseIn,
+    Severity,
 )
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
 from bot.diary.engagements import open_engagement
@@ -48,7 +49,7 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 
 @bp.post("/engagements")
 @operation(body=EngagementIn, responses={201: EngagementCreated}, errors=(404, 409))
-def create_engagement(body: EngagementIn) -> ResponseReturnValue:
+def create_engagement(body: EngagementIn) -> ApiResult:
     """上户：为一位服务员开一户服务 → 201 {"id", "nurse_code", "family_code"}"""
     session = get_session()
     engagement = open_engagement(session, current_agency(), body.worker_id, body.starts_on, body.ends_on,
@@ -67,7 +68,7 @@ def _complaint_out(complaint: Complaint) -> ComplaintOut:
 
 @bp.get("/complaints")
 @operation(query=ComplaintQuery, responses={200: ComplaintList})
-def complaints(query: ComplaintQuery) -> ResponseReturnValue:
+def complaints(query: ComplaintQuery) -> ApiResult:
     """家人的投诉：?status=all|open|answered"""
     status = query.status
     rows = list_complaints(get_session(), current_agency())
@@ -84,7 +85,7 @@ def _deliver_later() -> None:
 
 @bp.post("/complaints/<id:complaint_id>/response")
 @operation(body=ResponseIn, responses={200: ComplaintOut}, errors=(404, 409))
-def respond(complaint_id: int, body: ResponseIn) -> ResponseReturnValue:
+def respond(complaint_id: int, body: ResponseIn) -> ApiResult:
     """答复投诉 {"text"}：答复通过公众号送达投诉的家人"""
     text = body.text
     session = get_session()
@@ -99,7 +100,7 @@ def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
     assert raised_at is not None
     return FlagOut(
         id=flag.id, engagement_id=engagement.id, family_name=engagement.family_name, worker_id=engagement.worker_id,
-        entry_id=flag.entry_id, day=flag.day, rule=flag.rule, severity=flag.severity,  # type: ignore[arg-type]
+        entry_id=flag.entry_id, day=flag.day, rule=flag.rule, severity=cast(Severity, flag.severity),
         reason=flag.reason, raised_at=raised_at, cleared_at=_local(flag.cleared_at),
         acknowledged_at=_local(flag.acknowledged_at), acknowledged_note=flag.acknowledged_note,
     )
@@ -107,7 +108,7 @@ def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
 
 @bp.get("/flags")
 @operation(query=FlagQuery, responses={200: FlagList})
-def flags(query: FlagQuery) -> ResponseReturnValue:
+def flags(query: FlagQuery) -> ApiResult:
     """日记提醒：?status=open（未确认，默认）|all"""
     rows = agency_flags(get_session(), current_agency().id, open_only=query.status == "open")
     return FlagList(flags=[_flag_out(f, e) for f, e in rows])
@@ -115,7 +116,7 @@ def flags(query: FlagQuery) -> ResponseReturnValue:
 
 @bp.post("/flags/<id:flag_id>/ack")
 @operation(body=AckIn, body_optional=True, responses={200: FlagOut}, errors=(404,))
-def ack_flag(flag_id: int, body: AckIn) -> ResponseReturnValue:
+def ack_flag(flag_id: int, body: AckIn) -> ApiResult:
     """确认一条提醒，并记下做了什么 {"note"}"""
     session = get_session()
     flag = acknowledge_flag(session, current_agency().id, flag_id, body.note or None, utcnow())

@@ -156,7 +156,7 @@ class ComplaintQuery(In):
 
 class ComplaintOut(Out):
     id: int
-    engagement_id: int
+    engagement_id: int | None
     worker_id: int
     text: str
     created_at: dt.datetime
@@ -174,6 +174,9 @@ class ResponseIn(In):
 
 class FlagQuery(In):
     status: Literal["open", "all"] = "open"
+
+
+Severity = Literal["urgent", "watch"]
 
 
 class FlagOut(Out):

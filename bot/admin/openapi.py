@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify
-from flask.typing import ResponseReturnValue
 from pydantic import TypeAdapter
 
 from bot.admin import bp
 from bot.api.openapi import describe
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 
 OPENAPI_DOCUMENT = TypeAdapter(dict[str, Any])
 DESCRIPTION = ("家政机构的接口：服务员、核验、工牌、上户、投诉、日记提醒、主管。所有请求带 Authorization: Bearer "
@@ -30,6 +29,6 @@ def spec() -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 @operation(responses={200: OPENAPI_DOCUMENT}, public=True)
-def openapi() -> ResponseReturnValue:
+def openapi() -> ApiResult:
     """本说明（OpenAPI 3.1）"""
     return jsonify(spec())

@@ -10,7 +10,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask.typing import ResponseReturnValue
 
 from bot.admin import bp, current_agency
 from bot.admin.models import (
@@ -23,7 +22,7 @@ from bot.admin.models import (
     SupervisorList,
     SupervisorOut,
 )
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
 from bot.lookup.profile import local_today
@@ -34,7 +33,7 @@ from bot.registry.supervisors import issue_supervisor_code, list_supervisors, ma
 
 @bp.post("/supervisor-codes")
 @operation(body=Empty, body_optional=True, responses={201: SupervisorCode})
-def create_supervisor_code(body: Empty) -> ResponseReturnValue:
+def create_supervisor_code(body: Empty) -> ApiResult:
     """主管绑定码（一次有效）：主管在公众号发送“绑定 CODE” → 201 {"code"}"""
     session = get_session()
     row = issue_supervisor_code(session, current_agency(), utcnow())
@@ -44,7 +43,7 @@ def create_supervisor_code(body: Empty) -> ResponseReturnValue:
 
 @bp.get("/supervisors")
 @operation(responses={200: SupervisorList})
-def supervisors() -> ResponseReturnValue:
+def supervisors() -> ApiResult:
     """本机构已绑定的主管"""
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     rows = list_supervisors(get_session(), current_agency().id)
@@ -55,7 +54,7 @@ def supervisors() -> ResponseReturnValue:
 
 @bp.delete("/supervisors/<id:supervisor_id>")
 @operation(responses={200: RemovedOut}, errors=(404,))
-def delete_supervisor(supervisor_id: int) -> ResponseReturnValue:
+def delete_supervisor(supervisor_id: int) -> ApiResult:
     """移除主管（如已离职）：此后不再向其发送提醒"""
     session = get_session()
     removed = remove_supervisor(session, current_agency().id, supervisor_id)
@@ -65,7 +64,7 @@ def delete_supervisor(supervisor_id: int) -> ResponseReturnValue:
 
 @bp.get("/expiring")
 @operation(query=ExpiringQuery, responses={200: ExpiringList})
-def expiring_checks(query: ExpiringQuery) -> ResponseReturnValue:
+def expiring_checks(query: ExpiringQuery) -> ApiResult:
     """已过期或将在 days 天内（默认 30）到期的核验，日期早的在前"""
     days = query.days
     today = local_today(current_app.config["ANXIN_TIMEZONE"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, request
-from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from bot.admin import bp, current_agency
@@ -24,7 +23,7 @@ from bot.admin.models import (
     WorkerIn,
     WorkerOut,
 )
-from bot.api.schema import operation
+from bot.api.schema import ApiResult, operation
 from bot.db import get_session
 from bot.errors import PayloadTooLarge
 from bot.lookup.codes import format_code
@@ -58,7 +57,7 @@ def _today() -> dt.date:
 
 @bp.post("/workers")
 @operation(body=WorkerIn, responses={201: CreatedOut}, errors=(409,))
-def create_worker(body: WorkerIn) -> ResponseReturnValue:
+def create_worker(body: WorkerIn) -> ApiResult:
     """登记服务员 → 201 {"id"}（授权另行通过 PUT …/consent 记录）"""
     fields = parse_worker(body.model_dump(exclude_none=True, mode="json"), _today())
     session = get_session()
@@ -69,7 +68,7 @@ def create_worker(body: WorkerIn) -> ResponseReturnValue:
 
 @bp.get("/workers/<id:worker_id>")
 @operation(responses={200: WorkerOut}, errors=(404,))
-def show_worker(worker_id: int) -> ResponseReturnValue:
+def show_worker(worker_id: int) -> ApiResult:
     """机构查看服务员：不含身份证号和手机号；工牌及其被核验次数"""
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
@@ -97,7 +96,7 @@ def show_worker(worker_id: int) -> ResponseReturnValue:
 
 @bp.put("/workers/<id:worker_id>/photo")
 @operation(responses={200: PhotoOut}, errors=(404, 413), raw_body=("image/jpeg", "image/png", "image/webp"))
-def put_photo(worker_id: int) -> ResponseReturnValue:
+def put_photo(worker_id: int) -> ApiResult:
     """服务员照片：请求体就是图片本身（JPEG、PNG 或 WebP，不超过 5 MiB）"""
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
@@ -111,7 +110,7 @@ def put_photo(worker_id: int) -> ResponseReturnValue:
 
 @bp.put("/workers/<id:worker_id>/consent")
 @operation(body=ConsentIn, responses={200: ConsentOut}, errors=(404,))
-def put_consent(worker_id: int, body: ConsentIn) -> ResponseReturnValue:
+def put_consent(worker_id: int, body: ConsentIn) -> ApiResult:
     """记录服务员签署的公开授权 {"signed_on"}（个人信息保护法第二十五条）"""
     signed_on = body.signed_on
     session = get_session()
@@ -123,7 +122,7 @@ def put_consent(worker_id: int, body: ConsentIn) -> ResponseReturnValue:
 
 @bp.delete("/workers/<id:worker_id>/consent")
 @operation(responses={200: ConsentOut}, errors=(404,))
-def delete_consent(worker_id: int) -> ResponseReturnValue:
+def delete_consent(worker_id: int) -> ApiResult:
     """服务员撤回授权：此后核验显示未授权公开"""
     session = get_session()
     worker = agency_worker(session, current_agency(), worker_id)
@@ -134,7 +133,7 @@ def delete_consent(worker_id: int) -> ResponseReturnValue:
 
 @bp.post("/workers/<id:worker_id>/verifications")
 @operation(body=VerificationIn, responses={201: VerificationOut}, errors=(404,))
-def post_verification(worker_id: int, body: VerificationIn) -> ResponseReturnValue:
+def post_verification(worker_id: int, body: VerificationIn) -> ApiResult:
     """记录一项核验 {"kind", "status", "document_no", "issued_on", "expires_on"} → 201"""
     kind, status, document_no = body.kind, body.status, body.document_no
     issued_on, expires_on = body.issued_on, body.expires_on
@@ -151,7 +150,7 @@ def post_verification(worker_id: int, body: VerificationIn) -> ResponseReturnVal
 
 @bp.post("/workers/<id:worker_id>/badge")
 @operation(body=BadgeIn, body_optional=True, responses={201: BadgeOut}, errors=(404, 409))
-def post_badge(worker_id: int, body: BadgeIn) -> ResponseReturnValue:
+def post_badge(worker_id: int, body: BadgeIn) -> ApiResult:
     """发放（或重新发放）工牌 → 201 {"code", "url", "qr_url"}"""
     expires_on = body.expires_on
     today = _today()

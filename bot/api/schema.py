@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -22,8 +22,11 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from bot.errors import BadRequest, PayloadTooLarge
 
 MAX_BODY = 256 * 1024
-F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 Schema = type[BaseModel] | TypeAdapter[Any]
+# What a described view returns: a model (or a list of them), with a status, or a plain Flask answer (a PDF).
+ApiResult = BaseModel | Sequence[BaseModel] | tuple[BaseModel | Sequence[BaseModel], int] | ResponseReturnValue
+View = Callable[..., ApiResult]
+Handler = Callable[..., ResponseReturnValue]
 
 
 class In(BaseModel):
@@ -61,10 +64,10 @@ def operation(
     raw_body: tuple[str, ...] = (),
     public: bool = False,
     body_optional: bool = False,
-) -> Callable[[F], F]:
+) -> Callable[[View], Handler]:
     """Validate the request with ``body`` / ``query`` and render what the view returns."""
 
-    def decorate(view: F) -> F:
+    def decorate(view: View) -> Handler:
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
         op = Operation(summary, body, query, responses, tuple(errors), raw_body, public, body_optional)
 
@@ -78,8 +81,8 @@ def operation(
                 kwargs["query"] = validate(query, request.args.to_dict())
             return render(view(*args, **kwargs))
 
-        run.__api__ = op  # type: ignore[attr-defined]
-        return cast(F, run)
+        setattr(run, "__api__", op)  # noqa: B010 - read back by operation_of
+        return run
 
     return decorate
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -84,7 +85,7 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
         flags.setdefault(flag.day, []).append(flag)
 
     baby = engagement.baby_nickname or "宝宝"
-    story: list = [
+    story: list[Any] = [
         Spacer(1, 40 * mm),
         Paragraph(printable(f"{baby}的月子日记"), TITLE),
         Paragraph(printable(f"{engagement.family_name} · {first.isoformat()} 至 {last.isoformat()}"), SUBTITLE),

@@ -396,13 +396,14 @@ def _weight(body: str) -> dict[str, Any] | None:
     if not match:
         return None
     value, unit = float(match[1]), match[2]
+    amount: float
     if unit in ("kg", "公斤", "千克") or (unit is None and value < 10):
-        grams = value * 1000
+        amount = value * 1000
     elif unit == "斤":
-        grams = value * 500
+        amount = value * 500
     else:
-        grams = value
-    return {"grams": round(grams)} if 500 <= grams <= 15000 else None
+        amount = value
+    return {"grams": round(amount)} if 500 <= amount <= 15000 else None
 
 
 def _length(body: str) -> dict[str, Any] | None:
@@ -465,8 +466,11 @@ def _meal(body: str) -> dict[str, Any]:
         if _has(body, *words):
             fields["meal"] = meal
             break
-    for eaten, words in (("all", ("吃完", "光盘", "全吃")), ("little", ("没怎么吃", "吃了一点", "吃得少", "剩很多")),
-                         ("half", ("一半", "半碗")), ("most", ("大部分", "吃了大半"))):
+    eaten_words: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("all", ("吃完", "光盘", "全吃")), ("little", ("没怎么吃", "吃了一点", "吃得少", "剩很多")),
+        ("half", ("一半", "半碗")), ("most", ("大部分", "吃了大半")),
+    )
+    for eaten, words in eaten_words:
         if _has(body, *words):
             fields["eaten"] = eaten
             break

@@ -62,9 +62,9 @@ def _annotation(spec: kinds.Field) -> Any:
     if spec.type == "boolean":
         return StrictBool
     if spec.type == "choice":
-        return Literal[spec.options]
+        return Literal.__getitem__(spec.options)
     if spec.type == "choices":
-        return Annotated[list[Literal[spec.options]], Field(max_length=len(spec.options))]
+        return Annotated[list[Literal.__getitem__(spec.options)], Field(max_length=len(spec.options))]  # type: ignore[misc]
     return Annotated[str, StringConstraints(max_length=spec.max_len)]
 
 
@@ -110,8 +110,9 @@ def _entry_model(kind: str) -> type[EntryBase]:
 POSTABLE = tuple(kind for kind in kinds.KIND_FIELDS if kind not in kinds.NOT_POSTABLE)
 ENTRY_MODELS: dict[str, type[EntryBase]] = {kind: _entry_model(kind) for kind in POSTABLE}
 ENTRY_TAGS = frozenset(ENTRY_MODELS)
-EntryIn = Annotated[Union[tuple(ENTRY_MODELS.values())], Discriminator("kind")]  # noqa: UP007 - built at run time
-ENTRY = TypeAdapter(EntryIn)
+# Built at run time from the kinds table, so typed as Any for the checker; pydantic sees the real union.
+EntryIn: Any = Annotated[Union[tuple(ENTRY_MODELS.values())], Discriminator("kind")]  # noqa: UP007
+ENTRY: TypeAdapter[Any] = TypeAdapter(EntryIn)
 
 
 def check_fields(kind: str, fields: dict[str, Any], where: str = "记录") -> None:

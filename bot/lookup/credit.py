@@ -73,15 +73,15 @@ def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, 
         newest[row.kind] = row
     states = {}
     for kind in VERIFICATION_KINDS:
-        row = newest.get(kind)
-        if row is None:
+        found = newest.get(kind)
+        if found is None:
             states[kind] = CheckState(kind, "missing", None, None)
             continue
-        if row.status == "verified":
-            state = "expired" if row.expires_on is not None and row.expires_on < today else "verified"
+        if found.status == "verified":
+            state = "expired" if found.expires_on is not None and found.expires_on < today else "verified"
         else:
-            state = row.status  # pending | failed
-        states[kind] = CheckState(kind, state, row.checked_on, row.expires_on)
+            state = found.status  # pending | failed
+        states[kind] = CheckState(kind, state, found.checked_on, found.expires_on)
     return states
 
 

@@ -37,7 +37,8 @@ def _qr_image(data: str, box_size: int = 10, fit: int | None = None) -> Image.Im
     qr.make(fit=True)
     if fit is not None:
         qr.box_size = max(1, fit // (qr.modules_count + 2 * qr.border))
-    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image: Image.Image = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    return image
 
 
 def qr_png(data: str, box_size: int = 10) -> bytes:

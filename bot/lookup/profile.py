@@ -326,7 +326,8 @@ def photo_for(session: Session, text: str, today: dt.date) -> WorkerPhoto | None
     ).first()
     if row is None:
         return None
-    photo, expires_on = row
+    photo: WorkerPhoto = row[0]
+    expires_on = row[1]
     if expires_on is not None and expires_on < today:
         return None
     return photo

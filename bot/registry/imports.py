@@ -90,7 +90,7 @@ def _decode(raw: bytes) -> str:
 
 
 def _rows(header: list[str], records: Iterator[tuple[int, list[Any]]]) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for number, cells in records:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue  # blank lines

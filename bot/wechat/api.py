@@ -147,4 +147,5 @@ def init_app(app: Flask) -> None:
 
 def get_api(app: Flask | None = None) -> WeChatApi:
     """The Official Account's API client of this app."""
-    return (app or current_app).extensions["anxin_wechat"]
+    api: WeChatApi = (app or current_app).extensions["anxin_wechat"]
+    return api

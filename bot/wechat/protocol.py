@@ -39,7 +39,7 @@ def signature(token: str, *parts: str) -> str:
     """WeChat's SHA-1 signature over the sorted token, timestamp, nonce (and Encrypt)."""
     signer = WeChatSigner()
     signer.add_data(token, *parts)
-    return signer.signature
+    return str(signer.signature)
 
 
 def check_signature(token: str, given: str | None, *parts: str | None) -> None:
@@ -138,17 +138,17 @@ class SafeMode:
         return plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
 
     def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
-        return self._crypto.encrypt_message(xml, nonce, timestamp)
+        return str(self._crypto.encrypt_message(xml, nonce, timestamp))
 
 
 def render_reply(reply: Reply, message: ChatMessage, now: int) -> str:
     """Render a passive reply XML for ``message``."""
     common = {"source": message.account, "target": message.openid, "time": now}
     if isinstance(reply, Text):
-        return TextReply(content=reply.content, **common).render()
+        return str(TextReply(content=reply.content, **common).render())
     assert isinstance(reply, News)
     articles = [
         {"title": a.title, "description": a.description, "image": a.image, "url": a.url}
         for a in reply.articles[:1]
     ]
-    return ArticlesReply(articles=articles, **common).render()
+    return str(ArticlesReply(articles=articles, **common).render())

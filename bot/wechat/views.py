@@ -91,7 +91,9 @@ def receive() -> Response:
         return _bad_request(str(exc))
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    reply = inbox.receive(get_db().session_factory, message, config, AppServices(app))
+    factory = get_db().session_factory
+    assert factory is not None
+    reply = inbox.receive(factory, message, config, AppServices(app))
     if reply is None:
         return Response("success", mimetype="text/plain")
     xml = render_reply(reply, message, int(time.time()))
