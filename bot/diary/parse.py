@@ -470,8 +470,8 @@ def _meal(body: str) -> dict[str, Any]:
         ("all", ("吃完", "光盘", "全吃")), ("little", ("没怎么吃", "吃了一点", "吃得少", "剩很多")),
         ("half", ("一半", "半碗")), ("most", ("大部分", "吃了大半")),
     )
-    for eaten, words in eaten_words:
-        if _has(body, *words):
+    for eaten, eaten_as in eaten_words:
+        if _has(body, *eaten_as):
             fields["eaten"] = eaten
             break
     dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", body)
