@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from config import ConfigError, load_config
 
@@ -22,7 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["ANXIN_SECRET_KEY"]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # JSON answers are readable UTF-8, not \u escapes
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # JSON answers are readable UTF-8, not \u escapes
 
     routing.init_app(app)
     logs.init_app(app)

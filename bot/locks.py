@@ -10,9 +10,9 @@ import datetime as dt
 import os
 import socket
 import uuid
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import or_, update
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,12 +40,12 @@ class DatabaseLeases:
         self._ensure(name)
         now = utcnow()
         with self._sessions() as session, session.begin():
-            taken = session.execute(  # type: ignore[attr-defined]  # an UPDATE's result has rowcount
+            result = cast(CursorResult[Any], session.execute(
                 update(JobLock)
                 .where(JobLock.name == name, or_(JobLock.locked_until.is_(None), JobLock.locked_until < now))
                 .values(owner=owner, locked_until=now + ttl)
-            ).rowcount
-        return bool(taken == 1)
+            ))
+        return result.rowcount == 1
 
     def release(self, name: str, owner: str) -> None:
         with self._sessions() as session, session.begin():

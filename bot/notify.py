@@ -12,11 +12,11 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -64,10 +64,10 @@ def _still_ours(note_id: int, attempts: int) -> Any:
 def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int) -> bool:
     """Refresh this claim just before sending; False if another sender took the row over meanwhile."""
     with session_factory() as session, session.begin():
-        result = session.execute(
+        result = cast(CursorResult[Any], session.execute(
             update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=utcnow())
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's result has rowcount
+        ))
+        return result.rowcount == 1
 
 
 class OutsideWindow(Exception):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import Table, case
+from sqlalchemy import CursorResult, Table, case
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -125,5 +125,5 @@ def hit(store: Counter | Session, key: str, limit: int, window: int, now: float 
 def purge_counters(session: Session, older_than: float) -> int:
     """Delete database counters whose window began before ``older_than`` (epoch seconds)."""
     table = cast(Table, RateCounter.__table__)
-    result = session.execute(table.delete().where(table.c.window_start < int(older_than)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = cast(CursorResult[Any], session.execute(table.delete().where(table.c.window_start < int(older_than))))
+    return int(result.rowcount or 0)

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import requests
 from flask import current_app, g, request
@@ -25,7 +25,8 @@ from miniprogram_api.models import LoginIn, LoginOut
 log = logging.getLogger("anxin.mp")
 
 TOKEN_TTL = dt.timedelta(days=7)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -49,11 +50,11 @@ def openid_for_token(token: str) -> str:
     return str(data["openid"])
 
 
-def login_required(view: F) -> F:
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
     """Resolve ``Authorization: Bearer TOKEN`` to ``g.mp_openid`` or answer 401."""
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("请先登录 (Authorization: Bearer TOKEN)", code="no_token")
@@ -61,7 +62,7 @@ def login_required(view: F) -> F:
         _limit(f"mp:user:{g.mp_openid}", current_app.config["ANXIN_MP_LIMIT_USER"])
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _limit(key: str, limit: int) -> None:

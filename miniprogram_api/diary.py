@@ -12,6 +12,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
+from flask.globals import app_ctx
 
 from bot import background
 from bot.api.schema import ApiResult, operation
@@ -71,7 +72,7 @@ def aware(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 def _deliver_flags() -> None:
     """Flags reach the family the moment they are committed, from this surface as from chat."""
-    background.start("deliver", delivery(current_app._get_current_object()))  # type: ignore[attr-defined]
+    background.start("deliver", delivery(app_ctx.app))
 
 
 def read_date(value: str) -> dt.date:

@@ -5,14 +5,38 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, StringConstraints, Tag, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from bot.api.schema import In, Out
 from bot.diary.family import MAX_COMMENT
 from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
-from bot.diary.schemas import POSTABLE, EntryIn, json_int
+from bot.diary.schemas import POSTABLE, EntryIn, integral
 
 MAX_BATCH = 200
+Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1), BeforeValidator(integral)]
+Stars = Annotated[int, Strict(), Field(ge=1, le=5), BeforeValidator(integral)]
+
+
+def _postable(kind: str) -> str:
+    if kind not in POSTABLE:
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": " / ".join(POSTABLE)})
+    return kind
+
+
+# A kind the phone may post (the list comes from the kinds table, so it is checked, and described, at run time).
+PostableKind = Annotated[str, AfterValidator(_postable), WithJsonSchema({"type": "string", "enum": list(POSTABLE)})]
 # A binding code: letters and digits (spaces, dashes and other punctuation are ignored).
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"[0-9A-Za-z]")]
 
@@ -129,8 +153,8 @@ class EntryPatch(In):
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
-    version: json_int(ge=1, le=2**31 - 1) = Field(description="读取时的版本；已被更新则 409")  # type: ignore[valid-type]
-    kind: Literal[POSTABLE] | None = Field(default=None, description="改成另一种记录；不填则不变")  # type: ignore[valid-type]
+    version: Version = Field(description="读取时的版本；已被更新则 409")
+    kind: PostableKind | None = Field(default=None, description="改成另一种记录；不填则不变")
     occurred_at: dt.datetime | None = None
     text: Annotated[str, StringConstraints(max_length=MAX_ENTRY_TEXT)] | None = None
 
@@ -149,7 +173,7 @@ class WithdrawnOut(Out):
 
 
 class RatingIn(In):
-    stars: json_int(ge=1, le=5) = Field(description="1 到 5 星")  # type: ignore[valid-type]
+    stars: Stars = Field(description="1 到 5 星")
     comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
 
 

@@ -13,6 +13,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask.globals import app_ctx
 
 from bot import background
 from bot.admin import bp, current_agency
@@ -80,7 +81,7 @@ def complaints(query: ComplaintQuery) -> ApiResult:
 def _deliver_later() -> None:
     from bot.notify import delivery
 
-    background.start("deliver", delivery(current_app._get_current_object()))  # type: ignore[attr-defined]
+    background.start("deliver", delivery(app_ctx.app))
 
 
 @bp.post("/complaints/<id:complaint_id>/response")

@@ -7,21 +7,29 @@ that matches it, an expiry after the issue date) are checked by the domain funct
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, Strict, StringConstraints
 
 from bot.api.schema import In, Out
-from bot.diary.schemas import json_int
+from bot.diary.schemas import integral
 from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES
 from bot.routing import MAX_ID
 
-
-def text(max_length: int, min_length: int = 1) -> Any:
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
-
-
-Id = json_int(ge=1, le=MAX_ID)
+# Texts are trimmed; a required one may not be blank.
+Text20 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Note500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# Integers as JSON means them: 3 or 3.0, never "3" or true.
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(integral)]
+Years = Annotated[int, Strict(), Field(ge=0, le=60), BeforeValidator(integral)]
+BirthWeight = Annotated[int, Strict(), Field(ge=500, le=7000), BeforeValidator(integral)]
+VerificationKind = Literal["identity", "health", "no_criminal_record", "training_exam", "vocational_cert", "insurance"]
+VerificationStatus = Literal["verified", "pending", "failed"]
+assert set(get_args(VerificationKind)) == set(VERIFICATION_KINDS), "keep VerificationKind in step with the model"
+assert set(get_args(VerificationStatus)) == set(VERIFICATION_STATUSES), "keep VerificationStatus in step"
 
 
 class AgencyOut(Out):
@@ -32,14 +40,14 @@ class AgencyOut(Out):
 class WorkerIn(In):
     """A worker to register. The ID number is 18 characters with a correct check digit (GB 11643)."""
 
-    name: text(20) = Field(description="姓名，2 到 20 个汉字或字母")  # type: ignore[valid-type]
+    name: Text20 = Field(description="姓名，2 到 20 个汉字或字母")
     id_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{17}[0-9Xx]$")]
     phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1[3-9][0-9]{9}$")]
     gender: Literal["female", "male", "女", "男", "f", "m", "F", "M", "Female", "Male", "FEMALE", "MALE"]
     birth_date: dt.date = Field(description="与身份证号中的出生日期一致")
-    service_types: Annotated[list[text(20)], Field(min_length=1, max_length=10)]  # type: ignore[valid-type]
-    experience_years: json_int(ge=0, le=60)  # type: ignore[valid-type]
-    hometown: text(50) | None = None  # type: ignore[valid-type]
+    service_types: Annotated[list[Text20], Field(min_length=1, max_length=10)]
+    experience_years: Years
+    hometown: Text50 | None = None
 
 
 class CreatedOut(Out):
@@ -95,9 +103,9 @@ class ConsentOut(Out):
 
 
 class VerificationIn(In):
-    kind: Literal[VERIFICATION_KINDS]  # type: ignore[valid-type]
-    status: Literal[VERIFICATION_STATUSES]  # type: ignore[valid-type]
-    document_no: text(64) | None = None  # type: ignore[valid-type]
+    kind: VerificationKind
+    status: VerificationStatus
+    document_no: Text64 | None = None
     issued_on: dt.date | None = None
     expires_on: dt.date | None = None
 
@@ -135,13 +143,13 @@ class BadgeStats(Out):
 
 
 class EngagementIn(In):
-    worker_id: Id  # type: ignore[valid-type]
+    worker_id: Id
     starts_on: dt.date
     ends_on: dt.date
-    family_name: text(50)  # type: ignore[valid-type]
-    baby_nickname: text(50) | None = None  # type: ignore[valid-type]
+    family_name: Text50
+    baby_nickname: Text50 | None = None
     baby_birth_date: dt.date | None = None
-    birth_weight_g: json_int(ge=500, le=7000) | None = None  # type: ignore[valid-type]
+    birth_weight_g: BirthWeight | None = None
 
 
 class EngagementCreated(Out):
@@ -169,7 +177,7 @@ class ComplaintList(Out):
 
 
 class ResponseIn(In):
-    text: text(1000)  # type: ignore[valid-type]
+    text: Text1000
 
 
 class FlagQuery(In):
@@ -200,7 +208,7 @@ class FlagList(Out):
 
 
 class AckIn(In):
-    note: text(500, min_length=0) | None = Field(default=None, description="做了什么（电话、上门……）")  # type: ignore[valid-type]
+    note: Note500 | None = Field(default=None, description="做了什么（电话、上门……）")
 
 
 class Empty(In):

@@ -15,6 +15,7 @@ from typing import Any
 from apispec import APISpec
 from flask import Flask
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from bot.api.schema import Operation, Schema, operation_of
 from bot.routing import MAX_ID
@@ -52,11 +53,11 @@ class Described:
         self.spec = spec
         self.names: set[str] = set()
 
-    def schema(self, schema: Schema, mode: str) -> dict[str, Any]:
+    def schema(self, schema: Schema, mode: JsonSchemaMode) -> dict[str, Any]:
         if isinstance(schema, TypeAdapter):
-            found = schema.json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+            found = schema.json_schema(ref_template=REF, mode=mode)
         else:
-            found = schema.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+            found = schema.model_json_schema(ref_template=REF, mode=mode)
         for name, definition in found.pop("$defs", {}).items():
             self._component(name, definition)
         if isinstance(schema, type) and issubclass(schema, BaseModel):

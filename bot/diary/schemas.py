@@ -34,7 +34,7 @@ MAX_TEXT = 2000
 MAX_CLIENT_ID = 64
 
 
-def _integral(value: Any) -> Any:
+def integral(value: Any) -> Any:
     """JSON has one number type: 2.0 is the integer 2 (as JSON Schema says), "2" and true are not."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -43,7 +43,7 @@ def _integral(value: Any) -> Any:
 
 def json_int(**bounds: Any) -> Any:
     """An integer as JSON means it (120 or 120.0, never "120" or true), within ``ge``/``le``."""
-    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(_integral)]
+    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(integral)]
 ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLIENT_ID)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
@@ -64,7 +64,8 @@ def _annotation(spec: kinds.Field) -> Any:
     if spec.type == "choice":
         return Literal.__getitem__(spec.options)
     if spec.type == "choices":
-        return Annotated[list[Literal.__getitem__(spec.options)], Field(max_length=len(spec.options))]  # type: ignore[misc]
+        choice = Literal.__getitem__(spec.options)  # the options come from the table at run time
+        return Annotated[list[choice], Field(max_length=len(spec.options))]  # type: ignore[valid-type]
     return Annotated[str, StringConstraints(max_length=spec.max_len)]
 
 

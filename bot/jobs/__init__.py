@@ -21,8 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
+from flask.globals import app_ctx
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 
@@ -140,7 +141,7 @@ def run_job(app: Flask, name: str, now: dt.datetime | None = None, owner: str | 
     return RunResult(name, ran=True, detail=detail, error=error)
 
 
-def build_scheduler(app: Flask, background: bool):  # type: ignore[no-untyped-def]
+def build_scheduler(app: Flask, background: bool) -> Any:
     """An APScheduler with every registered job on its trigger, in ANXIN_TIMEZONE."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -166,7 +167,7 @@ def run_job_command(name: str) -> None:
     """Run one scheduled job once now: digest, reminders, expiry, credit, deliver, ..."""
     if name not in JOBS:
         raise click.UsageError(f"no job {name!r}; jobs: {', '.join(sorted(JOBS))}")
-    result = run_job(current_app._get_current_object(), name)  # type: ignore[attr-defined]
+    result = run_job(app_ctx.app, name)
     if not result.ran:
         click.echo(f"{name}: 另一个进程正在运行此任务，已跳过 (held by another process)")
         return
@@ -179,7 +180,7 @@ def run_job_command(name: str) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduled jobs in the foreground (one scheduler beside N web workers)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     scheduler = build_scheduler(app, background=False)
     for spec in JOBS.values():
         click.echo(f"  {spec.name:10} {spec.cron or f'every {spec.every_minutes} min'}  {spec.description}")

@@ -11,6 +11,7 @@ import secrets
 import time
 
 from flask import Blueprint, Response, current_app, request
+from flask.globals import app_ctx
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import inbox
@@ -90,7 +91,7 @@ def receive() -> Response:
     except ProtocolError as exc:
         return _bad_request(str(exc))
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     factory = get_db().session_factory
     assert factory is not None
     reply = inbox.receive(factory, message, config, AppServices(app))
