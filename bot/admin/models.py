@@ -17,14 +17,12 @@ from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES
 from bot.routing import MAX_ID
 
 # Texts are trimmed; a required one may not be blank.
-Text20 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Note500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 # Integers as JSON means them: 3 or 3.0, never "3" or true.
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(integral)]
-Years = Annotated[int, Strict(), Field(ge=0, le=60), BeforeValidator(integral)]
 BirthWeight = Annotated[int, Strict(), Field(ge=500, le=7000), BeforeValidator(integral)]
 VerificationKind = Literal["identity", "health", "no_criminal_record", "training_exam", "vocational_cert", "insurance"]
 VerificationStatus = Literal["verified", "pending", "failed"]
@@ -35,19 +33,6 @@ assert set(get_args(VerificationStatus)) == set(VERIFICATION_STATUSES), "keep Ve
 class AgencyOut(Out):
     id: int
     name: str
-
-
-class WorkerIn(In):
-    """A worker to register. The ID number is 18 characters with a correct check digit (GB 11643)."""
-
-    name: Text20 = Field(description="姓名，2 到 20 个汉字或字母")
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{17}[0-9Xx]$")]
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1[3-9][0-9]{9}$")]
-    gender: Literal["female", "male", "女", "男", "f", "m", "F", "M", "Female", "Male", "FEMALE", "MALE"]
-    birth_date: dt.date = Field(description="与身份证号中的出生日期一致")
-    service_types: Annotated[list[Text20], Field(min_length=1, max_length=10)]
-    experience_years: Years
-    hometown: Text50 | None = None
 
 
 class CreatedOut(Out):

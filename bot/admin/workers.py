@@ -20,7 +20,6 @@ from bot.admin.models import (
     VerificationOut,
     VerificationState,
     WorkerBadge,
-    WorkerIn,
     WorkerOut,
 )
 from bot.api.schema import ApiResult, operation
@@ -32,16 +31,17 @@ from bot.lookup.images import badge_url
 from bot.lookup.profile import local_today
 from bot.models import Badge, LookupLog, WorkerPhoto
 from bot.registry.badges import issue_badge
+from bot.registry.schemas import WorkerIn
 from bot.registry.workers import (
     MAX_PHOTO_BYTES,
     InvalidField,
     agency_worker,
-    parse_worker,
     record_consent,
     record_verification,
     register_worker,
     set_photo,
     withdraw_consent,
+    worker_fields,
 )
 from bot.security import FieldCipher
 
@@ -56,10 +56,10 @@ def _today() -> dt.date:
 
 
 @bp.post("/workers")
-@operation(body=WorkerIn, responses={201: CreatedOut}, errors=(409,))
+@operation(body=WorkerIn, responses={201: CreatedOut}, errors=(409,), context=lambda: {"today": _today()})
 def create_worker(body: WorkerIn) -> ApiResult:
     """登记服务员 → 201 {"id"}（授权另行通过 PUT …/consent 记录）"""
-    fields = parse_worker(body.model_dump(exclude_none=True, mode="json"), _today())
+    fields = worker_fields(body)
     session = get_session()
     worker = register_worker(session, current_agency(), fields, _cipher())
     session.commit()

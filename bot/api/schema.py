@@ -19,7 +19,9 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.diary.schemas import ENTRY_TAGS
 from bot.errors import BadRequest, PayloadTooLarge
+from bot.validation import invalid
 
 MAX_BODY = 256 * 1024
 Schema = type[BaseModel] | TypeAdapter[Any]
@@ -53,6 +55,7 @@ class Operation:
     raw_body: tuple[str, ...] = ()  # a non-JSON body's media types (an uploaded photo)
     public: bool = False  # no Authorization needed
     body_optional: bool = False  # an empty body is the same as ``{}``
+    context: Callable[[], Mapping[str, Any]] | None = None  # what the body's rules need (e.g. today)
 
 
 def operation(
@@ -64,19 +67,20 @@ def operation(
     raw_body: tuple[str, ...] = (),
     public: bool = False,
     body_optional: bool = False,
+    context: Callable[[], Mapping[str, Any]] | None = None,
 ) -> Callable[[View], Handler]:
     """Validate the request with ``body`` / ``query`` and render what the view returns."""
 
     def decorate(view: View) -> Handler:
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
-        op = Operation(summary, body, query, responses, tuple(errors), raw_body, public, body_optional)
+        op = Operation(summary, body, query, responses, tuple(errors), raw_body, public, body_optional, context)
 
         @wraps(view)
         def run(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             if body is not None:
                 raw = request.get_data(cache=True)
                 data = {} if body_optional and not raw.strip() else read_json(raw)
-                kwargs["body"] = validate(body, data)
+                kwargs["body"] = validate(body, data, context() if context is not None else None)
             if query is not None:
                 kwargs["query"] = validate(query, request.args.to_dict())
             return render(view(*args, **kwargs))
@@ -102,14 +106,14 @@ def read_json(raw: bytes) -> Any:
         raise BadRequest("请求内容不是有效的 JSON (body is not valid JSON)", code="bad_json") from None
 
 
-def validate(schema: Schema, data: Any) -> Any:
+def validate(schema: Schema, data: Any, context: Mapping[str, Any] | None = None) -> Any:
     """``data`` checked against ``schema``; every problem is listed in one 400."""
     try:
         if isinstance(schema, TypeAdapter):
-            return schema.validate_python(data)
-        return schema.model_validate(data)
+            return schema.validate_python(data, context=context)
+        return schema.model_validate(data, context=context)
     except ValidationError as exc:
-        raise invalid(exc) from None
+        raise invalid(exc, ENTRY_TAGS) from None
 
 
 def render(result: Any) -> ResponseReturnValue:
@@ -126,94 +130,3 @@ def render(result: Any) -> ResponseReturnValue:
     if status is not None:
         response.status_code = status
     return response
-
-
-# -- one translator: pydantic's errors as a Chinese 400 that names every bad field ---------------
-
-_CODES = {
-    "missing": "missing_field",
-    "missing_text": "missing_field",
-    "extra_forbidden": "unknown_field",
-    "union_tag_invalid": "invalid_kind",
-    "union_tag_not_found": "invalid_kind",
-}
-_ORDER = ("batch_size", "invalid_kind", "missing_field", "unknown_field", "invalid_field")
-
-
-def _why(error: Mapping[str, Any]) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind in ("missing", "missing_text"):
-        return "缺少此字段" if kind == "missing" else str(error["msg"])
-    if kind == "extra_forbidden":
-        return "未知字段"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return "应为 " + str(ctx.get("expected_tags", "")).replace("'", "")
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "应为整数"
-    if kind in ("float_type", "float_parsing", "finite_number"):
-        return "应为数字"
-    if kind in ("bool_type", "bool_parsing"):
-        return "应为 true 或 false"
-    if kind in ("string_type",):
-        return "应为文字"
-    if kind == "string_too_long":
-        return f"不能超过{ctx.get('max_length')}个字"
-    if kind == "string_too_short":
-        return "不能为空" if ctx.get("min_length") == 1 else f"至少{ctx.get('min_length')}个字"
-    if kind == "string_pattern_mismatch":
-        return "格式不正确"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于{ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于{ctx.get('le', ctx.get('lt'))}"
-    if kind == "literal_error":
-        return "应为 " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", " / ").replace(", ", " / ")
-    if kind.startswith("datetime") or kind == "timezone_aware":
-        return "应为 ISO 8601 时间，如 2026-11-20T07:30:00+08:00"
-    if kind.startswith("date"):
-        return "应为日期 YYYY-MM-DD"
-    if kind in ("list_type", "too_short", "too_long", "set_type"):
-        if kind == "too_long":
-            return f"最多{ctx.get('max_length')}项"
-        if kind == "too_short":
-            return f"至少{ctx.get('min_length')}项"
-        return "应为列表"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "应为对象"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    return str(error["msg"])
-
-
-def _where(loc: Sequence[int | str], tags: frozenset[str]) -> str:
-    out = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in tags and i + 1 < len(loc):
-            continue  # the discriminated union's branch name is not a field the caller sent
-        elif part in ("one", "batch") or part.startswith(("function-", "tagged-union")):
-            continue
-        else:
-            out += ("." if out else "") + part
-    return out or "请求内容"
-
-
-def invalid(exc: ValidationError, tags: frozenset[str] | None = None) -> BadRequest:
-    """A 400 naming every bad field with why, in Chinese (and the field names in English)."""
-    from bot.diary.schemas import ENTRY_TAGS
-
-    tags = ENTRY_TAGS if tags is None else tags
-    problems: list[str] = []
-    names: list[str] = []
-    codes: list[str] = []
-    for error in exc.errors(include_url=False):
-        where = _where(error["loc"], tags)
-        names.append(where)
-        problems.append(f"{where}：{_why(error)}")
-        batch = error["type"] in ("too_long", "too_short") and len(error["loc"]) <= 1
-        codes.append("batch_size" if batch else _CODES.get(error["type"], "invalid_field"))
-    code = min(codes, key=_ORDER.index) if codes else "invalid_field"
-    unique_names = list(dict.fromkeys(names))
-    message = "字段无效 — " + "；".join(dict.fromkeys(problems)) + f" (invalid: {', '.join(unique_names)})"
-    return BadRequest(message, code=code)

@@ -155,7 +155,7 @@ def import_workers(
             seen[fields.id_number] = row.number
             register_worker(session, agency, fields, cipher)
         except InvalidField as exc:
-            errors.append(RowError(row.number, exc.field, exc.why))
+            errors.extend(RowError(row.number, p.field, p.why) for p in exc.problems)
         except AnxinError as exc:
             errors.append(RowError(row.number, "id_number" if exc.code == "duplicate_worker" else None, exc.message))
         if progress is not None:

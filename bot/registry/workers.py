@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,17 +23,14 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES, Agency, Verification, Worker, WorkerPhoto
+from bot.registry.schemas import WorkerIn, WorkerRow
+from bot.registry.schemas import id_check_symbol as id_check_symbol  # the demo and tests make ID numbers
 from bot.security import FieldCipher
+from bot.validation import Problem, problems
 
-GENDERS = {"female": "female", "male": "male", "女": "female", "男": "male", "f": "female", "m": "male"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_SIDE = 600
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_PHONE = re.compile(r"1[3-9]\d{9}")
-_NAME = re.compile(r"[\u3400-\u9fff\u00b7·A-Za-z ]{2,20}")
-_SERVICE_SPLIT = re.compile(r"[、,，;；|/]")
 
 ID_CONTEXT = "worker.id_number"
 PHONE_CONTEXT = "worker.phone"
@@ -41,74 +38,15 @@ DOCUMENT_CONTEXT = "verification.document_no"
 
 
 class InvalidField(BadRequest):
-    """A bad value of one named field."""
+    """Bad values of named fields: ``problems`` lists each (field, why); ``field``/``why`` are the first."""
 
-    def __init__(self, field: str, why: str) -> None:
-        super().__init__(f"字段 {field} 无效：{why} (invalid {field})", code="invalid_field")
+    def __init__(self, field: str, why: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems or [Problem(field, why, "invalid_field")]
+        listed = "；".join(f"{p.field}：{p.why}" for p in self.problems)
+        code = "missing_field" if any(p.code == "missing_field" for p in self.problems) else "invalid_field"
+        super().__init__(f"字段无效 — {listed} (invalid: {', '.join(p.field for p in self.problems)})", code=code)
         self.field = field
         self.why = why
-
-
-class MissingField(InvalidField):
-    def __init__(self, field: str) -> None:
-        BadRequest.__init__(self, f"缺少字段 {field} (missing field {field})", code="missing_field")
-        self.field = field
-        self.why = "缺少"
-
-
-def id_check_symbol(first17: str) -> str:
-    """The check symbol (0-9 or X, GB 11643) that completes 17 digits of an ID number."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def id_number_valid(value: str) -> bool:
-    """A mainland resident ID number: 17 digits and the ISO 7064 MOD 11-2 check character."""
-    if not re.fullmatch(r"\d{17}[\dX]", value):
-        return False
-    return id_check_symbol(value[:17]) == value[17]
-
-
-def _birth_date_in_id(value: str) -> dt.date | None:
-    try:
-        return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return None
-
-
-# -- reading fields from JSON (typed) or from a spreadsheet (mostly text) ----------------
-
-def _text(data: Mapping[str, Any], name: str, *, required: bool = True, max_len: int = 50) -> str | None:
-    value = data.get(name)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise MissingField(name)
-        return None
-    if not isinstance(value, str):
-        raise InvalidField(name, "应为文字")
-    value = value.strip()
-    if len(value) > max_len:
-        raise InvalidField(name, f"不能超过{max_len}个字")
-    return value
-
-
-def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> dt.date | None:
-    value = data.get(name)
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(data, name, required=required, max_len=10)
-    if text is None:
-        return None
-    # ISO dates, and the 1985/6/12 that Excel in China writes into a CSV.
-    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3])) if match else dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidField(name, "应为日期 YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)
@@ -124,67 +62,23 @@ class WorkerFields:
     consent_signed_on: dt.date | None = None
 
 
-WORKER_FIELDS = ("name", "id_number", "phone", "gender", "birth_date", "service_types", "experience_years",
-                 "hometown", "consent_signed_on")
+WORKER_FIELDS = tuple(WorkerRow.model_fields)
+
+
+def worker_fields(worker: WorkerIn) -> WorkerFields:
+    """The registration's checked values."""
+    return WorkerFields(**worker.model_dump())
 
 
 def parse_worker(data: Mapping[str, Any], today: dt.date, *, spreadsheet: bool = False) -> WorkerFields:
-    """Validate a worker's fields; raise InvalidField naming the field.
-
-    JSON from the API must be typed (a list of service types, a number of years);
-    a ``spreadsheet`` row may give them as text (``月嫂、育婴师``, ``6``).
-    """
-    unknown = sorted(set(data) - set(WORKER_FIELDS))
-    if unknown:
-        raise BadRequest(f"未知字段 {', '.join(unknown)} (unknown fields)", code="unknown_field")
-    name = _text(data, "name", max_len=20)
-    assert name is not None
-    if not _NAME.fullmatch(name):
-        raise InvalidField("name", "应为2到20个汉字或字母")
-    raw_id = data.get("id_number")
-    if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
-        # A spreadsheet that stored the ID as a number has already lost its last digits.
-        raise InvalidField("id_number", "身份证号须为文本格式，不能是数字")
-    id_number = (_text(data, "id_number", max_len=18) or "").upper()
-    if not id_number_valid(id_number):
-        raise InvalidField("id_number", "应为18位居民身份证号码，且校验位正确")
-    phone = _text(data, "phone", max_len=11) or ""
-    if not _PHONE.fullmatch(phone):
-        raise InvalidField("phone", "应为11位手机号码")
-    gender_text = (_text(data, "gender", max_len=8) or "").lower()
-    if gender_text not in GENDERS:
-        raise InvalidField("gender", "应为 female / male（女 / 男）")
-    birth_date = _date(data, "birth_date")
-    assert birth_date is not None
-    if birth_date != _birth_date_in_id(id_number):
-        raise InvalidField("birth_date", "与身份证号中的出生日期不一致")
-    if not dt.date(today.year - 80, 1, 1) <= birth_date <= dt.date(today.year - 16, 12, 31):
-        raise InvalidField("birth_date", "年龄应在16到80岁之间")
-    raw_types = data.get("service_types")
-    if spreadsheet and isinstance(raw_types, str):
-        raw_types = [t for t in _SERVICE_SPLIT.split(raw_types) if t.strip()]
-    if not isinstance(raw_types, list) or not raw_types:
-        raise InvalidField("service_types", "应为至少一项服务类型的列表，如 [\"月嫂\", \"育婴师\"]")
-    if len(raw_types) > 10 or not all(isinstance(t, str) and 0 < len(t.strip()) <= 20 for t in raw_types):
-        raise InvalidField("service_types", "最多10项，每项不超过20个字")
-    raw_years = data.get("experience_years")
-    if spreadsheet and isinstance(raw_years, str) and raw_years.strip().isdigit():
-        raw_years = int(raw_years.strip())
-    elif spreadsheet and isinstance(raw_years, float) and raw_years.is_integer():
-        raw_years = int(raw_years)
-    if raw_years is None or raw_years == "":
-        raise MissingField("experience_years")
-    if isinstance(raw_years, bool) or not isinstance(raw_years, int) or not 0 <= raw_years <= 60:
-        raise InvalidField("experience_years", "应为0到60之间的整数")
-    hometown = _text(data, "hometown", required=False, max_len=50)
-    consent = _date(data, "consent_signed_on", required=False)
-    if consent is not None and consent > today:
-        raise InvalidField("consent_signed_on", "不能晚于今天")
-    return WorkerFields(
-        name=name, id_number=id_number, phone=phone, gender=GENDERS[gender_text], birth_date=birth_date,
-        service_types=[t.strip() for t in raw_types], experience_years=raw_years, hometown=hometown,
-        consent_signed_on=consent,
-    )
+    """Check a worker's fields with ``WorkerIn`` (a ``spreadsheet`` row with ``WorkerRow``); InvalidField names each bad one."""
+    model = WorkerRow if spreadsheet else WorkerIn
+    try:
+        worker = model.model_validate(dict(data), context={"today": today})
+    except ValidationError as exc:
+        found = problems(exc)
+        raise InvalidField(found[0].field, found[0].why, found) from None
+    return worker_fields(worker)
 
 
 def register_worker(session: Session, agency: Agency, fields: WorkerFields, cipher: FieldCipher) -> Worker:
