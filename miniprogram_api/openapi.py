@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import jsonify
 
-from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, REQUIRED
+from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, REQUIRED, in_order
 from miniprogram_api import bp
 
 JSON = "application/json"
@@ -100,15 +100,17 @@ def _entry_out() -> dict[str, Any]:
 
 def _summary() -> dict[str, Any]:
     ints = ["entries", "feeds", "feed_ml", "breast_min", "nappies", "wet", "dirty", "sleep_min", "flags"]
+    more = {key.name: key.schema for kind in in_order() for key in kind.summary_keys}  # totals of later kinds
     return {
         "type": "object",
-        "required": ["date", *ints, "sleep_hours", "temperatures_celsius", "mother_temperatures_celsius"],
+        "required": ["date", *ints, "sleep_hours", "temperatures_celsius", "mother_temperatures_celsius", *more],
         "properties": {
             "date": DATE,
             **{name: {"type": "integer", "minimum": 0} for name in ints},
             "sleep_hours": {"type": "number", "minimum": 0},
             "temperatures_celsius": {"type": "array", "items": {"type": "number"}},
             "mother_temperatures_celsius": {"type": "array", "items": {"type": "number"}},
+            **more,
         },
     }
 
