@@ -216,6 +216,8 @@ KINDS: dict[str, EntryKind] = {}
 KIND_FIELDS: dict[str, tuple[Field, ...]] = {}
 # ... and the fields a kind cannot be recorded without.
 REQUIRED: dict[str, tuple[str, ...]] = {}
+_IN_ORDER: list[EntryKind] = []
+_BY_PRIORITY: list[EntryKind] = []
 
 
 def register(kind: EntryKind) -> EntryKind:
@@ -240,20 +242,22 @@ def unregister(name: str) -> None:
 
 def _derive() -> None:
     ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    _IN_ORDER[:] = ordered
+    _BY_PRIORITY[:] = sorted((k for k in ordered if k.parse is not None), key=lambda k: (k.priority, k.name))
     KIND_FIELDS.clear()
     KIND_FIELDS.update({k.name: k.fields for k in ordered if k.postable})
     REQUIRED.clear()
     REQUIRED.update({k.name: k.required for k in ordered if k.required})
 
 
-def in_order() -> list[EntryKind]:
+def in_order() -> tuple[EntryKind, ...]:
     """Every kind, in ``order``."""
-    return sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    return tuple(_IN_ORDER)
 
 
-def by_priority() -> list[EntryKind]:
+def by_priority() -> tuple[EntryKind, ...]:
     """The kinds a chat line is offered to, in the order they are asked."""
-    return sorted((k for k in KINDS.values() if k.parse is not None), key=lambda k: (k.priority, k.name))
+    return tuple(_BY_PRIORITY)
 
 
 def read_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
