@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,10 +16,12 @@ from pydantic import (
     Tag,
     TypeAdapter,
     WithJsonSchema,
+    create_model,
 )
 from pydantic_core import PydanticCustomError
 
 from bot.api.schema import In, Out
+from bot.diary import kinds
 from bot.diary.family import MAX_COMMENT
 from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
 from bot.diary.schemas import POSTABLE, EntryIn, integral
@@ -56,6 +58,8 @@ class BindIn(In):
     code: Code = Field(description="月嫂码或家属码（家政公司提供）")
 
 
+# Any kind an entry may have (photos included), described as the registry's list.
+AnyKind = Annotated[str, WithJsonSchema({"type": "string", "enum": [k.name for k in kinds.in_order()]})]
 Role = Literal["nurse", "parent"]
 Severity = Literal["urgent", "watch"]
 
@@ -93,7 +97,7 @@ class EntryOut(Out):
 
     id: int
     client_id: str | None
-    kind: str
+    kind: AnyKind
     text: str
     occurred_at: dt.datetime
     recorded_at: dt.datetime
@@ -104,9 +108,7 @@ class EntryOut(Out):
     flags: list[FlagOut]
 
 
-class SummaryOut(Out):
-    model_config = ConfigDict(extra="allow")
-
+class SummaryBase(Out):
     date: dt.date
     entries: int = Field(ge=0)
     feeds: int = Field(ge=0)
@@ -120,6 +122,21 @@ class SummaryOut(Out):
     sleep_hours: float = Field(ge=0)
     temperatures_celsius: list[float]
     mother_temperatures_celsius: list[float]
+
+
+def _summary_model() -> type[SummaryBase]:
+    """The day's figures: the fixed ones above and each kind's own totals, described as the kind declares them."""
+    more: dict[str, Any] = {
+        key.name: (Annotated[Any, WithJsonSchema(key.schema)], ...)
+        for kind in kinds.in_order() for key in kind.summary_keys
+    }
+    return create_model("SummaryOut", __base__=SummaryBase, **more)
+
+
+if TYPE_CHECKING:
+    SummaryOut = SummaryBase
+else:
+    SummaryOut = _summary_model()
 
 
 class DayRating(Out):

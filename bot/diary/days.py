@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 from bot.diary.engagements import MAX_DATE, MIN_DATE
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
+from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
+from bot.diary.summary import DaySummary
 from bot.errors import BadRequest
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Rating
+
+__all__ = ["DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "day_bounds", "day_view", "entries_of_day",
+           "entry_view", "summaries"]
 
 
 @dataclass(frozen=True)
@@ -51,29 +56,6 @@ class RatingView:
     comment: str | None
     rated_by: str
     updated_at: dt.datetime
-
-
-@dataclass
-class DaySummary:
-    """Totals of one day, for the chat summary, the digest and the charts."""
-
-    date: dt.date
-    entries: int = 0
-    feeds: int = 0
-    feed_ml: int = 0
-    breast_min: int = 0
-    nappies: int = 0
-    wet: int = 0
-    dirty: int = 0
-    sleep_min: int = 0
-    temperatures_celsius: list[float] = field(default_factory=list)
-    mother_temperatures_celsius: list[float] = field(default_factory=list)
-    flags: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["date"] = self.date.isoformat()
-        return data
 
 
 @dataclass
@@ -115,31 +97,16 @@ def entries_of_day(session: Session, engagement_id: int, day: dt.date, tz: ZoneI
 
 
 def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) -> DaySummary:
+    """The day's totals: each kind adds up its own entries (``EntryKind.summarise``)."""
     summary = DaySummary(date=day, entries=len(entries), flags=len(flags))
-    asleep_since: dt.datetime | None = None
+    by_kind: dict[str, list[DiaryEntry]] = {}
     for entry in entries:
-        f = entry.fields
-        if entry.kind == "feeding" and f.get("type") != "water":
-            summary.feeds += 1
-            summary.feed_ml += int(f.get("amount_ml") or 0)
-            if f.get("type") == "breast":
-                summary.breast_min += int(f.get("duration_min") or 0)
-        elif entry.kind == "diaper":
-            summary.nappies += 1
-            summary.wet += 1 if f.get("wet") else 0
-            summary.dirty += 1 if f.get("stool") else 0
-        elif entry.kind == "sleep":
-            if f.get("duration_min"):
-                summary.sleep_min += int(f["duration_min"])
-            elif f.get("state") == "asleep":
-                asleep_since = entry.occurred_at
-            elif f.get("state") == "awake" and asleep_since is not None:
-                summary.sleep_min += int((entry.occurred_at - asleep_since).total_seconds() // 60)
-                asleep_since = None
-        elif entry.kind == "temperature" and f.get("celsius") is not None:
-            summary.temperatures_celsius.append(float(f["celsius"]))
-        elif entry.kind == "mother_temperature" and f.get("celsius") is not None:
-            summary.mother_temperatures_celsius.append(float(f["celsius"]))
+        by_kind.setdefault(entry.kind, []).append(entry)
+    for kind in in_order():
+        for key in kind.summary_keys:
+            summary.more[key.name] = key.default()
+        if kind.summarise is not None and kind.name in by_kind:
+            kind.summarise(summary, by_kind[kind.name])
     return summary
 
 

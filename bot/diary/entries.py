@@ -14,16 +14,14 @@ from sqlalchemy.orm import Session
 from bot.diary import flags as flag_rules
 from bot.diary import texts
 from bot.diary.engagements import DEFAULT_TZ, NURSE, role_in
+from bot.diary.kinds import KINDS as ENTRY_KINDS
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
 from bot.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.models import DiaryEntry, DiaryRevision, Engagement
 
-KINDS = (
-    "feeding", "burp", "spit_up", "diaper", "sleep", "temperature", "weight", "length", "jaundice", "cord_care",
-    "bath", "massage", "exercise", "tummy_time", "note", "photo",
-    "meal", "mother_temperature", "blood_pressure", "lochia", "wound", "breast", "mood",
-)
+# Every kind of the registry in bot/diary/kinds/ (a live view: a kind registered later is in it too).
+KINDS = ENTRY_KINDS.keys()
 # An entry back-dated by more than this is marked as such in what the family sees.
 BACKDATE_MARK_AFTER = dt.timedelta(hours=2)
 MAX_FUTURE = dt.timedelta(minutes=10)

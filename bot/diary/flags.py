@@ -6,13 +6,14 @@ engagement and every supervisor of its agency through the outbox (in the
 transaction that raised it), and listed to the agency (``GET /admin/v1/flags``).
 Rules over a time window are computed on the recorded timeline only: "fewer
 than 8 feeds in 24 hours" needs 24 hours of diary before it can be said.
+
+The rules themselves belong to the entry kinds (``EntryKind.flag_rules`` in
+``bot/diary/kinds/``); this module runs them and raises, sends and clears flags.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -23,27 +24,44 @@ from sqlalchemy.orm import Session
 
 from bot.diary import texts
 from bot.diary.engagements import parents_of
+from bot.diary.kinds import KINDS, URGENT, WATCH, Alert
 from bot.models import DiaryEntry, DiaryFlag, Engagement
 from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
 
-URGENT = "urgent"
-WATCH = "watch"
-FEED_GAP = dt.timedelta(hours=4)
-WET_GAP = dt.timedelta(hours=8)
-WINDOW = dt.timedelta(hours=24)
-MIN_FEEDS = 8
-MIN_WET = 6
-LOW_MOOD_SPAN = dt.timedelta(days=14)
+__all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_entry", "day_of_life", "evaluate",
+           "findings", "flags_of_day", "flags_of_entries"]
 
 
 @dataclass(frozen=True)
-class _Finding:
-    key: str
-    rule: str
-    severity: str
-    reason: str
-    entry: DiaryEntry
+class _Diary:
+    """The ``FlagContext`` the kinds' flag rules see: one engagement's recorded timeline."""
+
+    session: Session
+    engagement: Engagement
+    now: dt.datetime
+    tz: ZoneInfo
+
+    def day_of_life(self, moment: dt.datetime) -> int | None:
+        return day_of_life(self.engagement, moment, self.tz)
+
+    def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
+        return list(self.session.scalars(
+            select(DiaryEntry)
+            .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.kind == kind,
+                   DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
+            .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+        ))
+
+    def diary_starts(self) -> dt.datetime | None:
+        return self.session.scalar(
+            select(DiaryEntry.occurred_at)
+            .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.withdrawn_at.is_(None))
+            .order_by(DiaryEntry.occurred_at).limit(1)
+        )
+
+    def clear(self, keys: Sequence[str]) -> None:
+        _clear_keys(self.session, self.engagement.id, list(keys), self.now)
 
 
 def day_of_life(engagement: Engagement, moment: dt.datetime, tz: ZoneInfo) -> int | None:
@@ -53,154 +71,15 @@ def day_of_life(engagement: Engagement, moment: dt.datetime, tz: ZoneInfo) -> in
     return (moment.astimezone(tz).date() - engagement.baby_birth_date).days + 1
 
 
-def _hours(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60}小时{minutes % 60:02d}分"
-
-
-def _entry_ref(entry: DiaryEntry) -> str:
-    # The reading, not the row: an edit that changes the values is a new reading with new flags, while an
-    # edit that keeps them (a typo in the text) keeps its flags and sends nobody the same alert again.
-    day = entry.occurred_at.astimezone(dt.UTC).date().isoformat()
-    reading = json.dumps([entry.kind, entry.fields, day], sort_keys=True, default=str)
-    return f"{entry.id}:{hashlib.sha1(reading.encode()).hexdigest()[:12]}"
-
-
-def _timeline(session: Session, engagement_id: int, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
-    return list(session.scalars(
-        select(DiaryEntry)
-        .where(DiaryEntry.engagement_id == engagement_id, DiaryEntry.kind == kind, DiaryEntry.withdrawn_at.is_(None),
-               DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
-        .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
-    ))
-
-
-def _diary_starts(session: Session, engagement_id: int) -> dt.datetime | None:
-    return session.scalar(
-        select(DiaryEntry.occurred_at)
-        .where(DiaryEntry.engagement_id == engagement_id, DiaryEntry.withdrawn_at.is_(None))
-        .order_by(DiaryEntry.occurred_at).limit(1)
-    )
-
-
-def _instant(engagement: Engagement, entry: DiaryEntry, tz: ZoneInfo) -> list[_Finding]:
-    """Rules that one entry decides on its own."""
-    f, ref, found = entry.fields, _entry_ref(entry), []
-    day = day_of_life(engagement, entry.occurred_at, tz)
-    reasons = texts.FLAG_REASONS
-
-    def add(rule: str, severity: str, **values: object) -> None:
-        found.append(_Finding(f"{rule}:{ref}", rule, severity, reasons[rule].format(**values), entry))
-
-    if entry.kind == "temperature" and isinstance(f.get("celsius"), int | float):
-        c = float(f["celsius"])
-        if c >= 38.0:
-            add("fever", URGENT, celsius=c)
-        elif c < 36.0:
-            add("low_temperature", URGENT, celsius=c)
-        elif c >= 37.5:
-            add("raised_temperature", WATCH, celsius=c)
-    elif entry.kind == "diaper" and f.get("stool"):
-        colour = f.get("colour")
-        if colour == "white-grey":
-            add("pale_stool", URGENT)
-        elif colour == "red":
-            add("red_stool", URGENT)
-        elif colour == "black" and day is not None and day > 5:
-            add("black_stool", WATCH)
-    elif entry.kind == "jaundice" and not f.get("resolved"):
-        if day == 1:
-            add("early_jaundice", URGENT)
-        if f.get("extent") in ("legs", "soles"):
-            add("spreading_jaundice", URGENT, extent=texts.JAUNDICE_EXTENTS[f["extent"]])
-        if day is not None and day >= 14:
-            add("lasting_jaundice", WATCH, day=day)
-    elif entry.kind == "weight" and engagement.birth_weight_g and isinstance(f.get("grams"), int | float):
-        grams, birth = f["grams"], engagement.birth_weight_g
-        if grams < birth * 0.9:
-            add("weight_loss", WATCH, grams=round(grams), birth=birth, percent=round((birth - grams) * 100 / birth, 1))
-    elif entry.kind == "cord_care" and f.get("condition") in texts.CORD_CONDITIONS:
-        add("cord", WATCH, condition=texts.CORD_CONDITIONS[f["condition"]])
-    elif entry.kind == "mother_temperature" and isinstance(f.get("celsius"), int | float) and f["celsius"] >= 38.0:
-        add("mother_fever", URGENT, celsius=f["celsius"])
-    elif entry.kind == "blood_pressure":
-        sys_, dia = f.get("systolic_mmhg"), f.get("diastolic_mmhg")
-        if isinstance(sys_, int) and isinstance(dia, int):
-            if sys_ >= 160 or dia >= 110:
-                add("blood_pressure_urgent", URGENT, bp=f"{sys_}/{dia}")
-            elif sys_ >= 140 or dia >= 90:
-                add("blood_pressure_high", WATCH, bp=f"{sys_}/{dia}")
-    elif entry.kind == "lochia":
-        if f.get("smell"):
-            add("lochia_smell", WATCH)
-        if f.get("colour") == "red" and f.get("bright") and day is not None and day > 10:
-            add("lochia_red", WATCH, day=day)
-    elif entry.kind == "mood" and isinstance(f.get("epds"), int) and f["epds"] >= 10:
-        add("epds", WATCH, score=f["epds"])
-    return found
-
-
-def _feeds(session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo) -> list[_Finding]:
-    found: list[_Finding] = []
-    around = _timeline(session, engagement.id, "feeding", entry.occurred_at - WINDOW, entry.occurred_at + WINDOW)
-    around = [e for e in around if e.fields.get("type") != "water"]
-    if entry not in around:
-        return found
-    i = around.index(entry)
-    prev = around[i - 1] if i > 0 else None
-    nxt = around[i + 1] if i + 1 < len(around) else None
-    for a, b in ((prev, entry), (entry, nxt)):
-        if a is not None and b is not None and b.occurred_at - a.occurred_at > FEED_GAP:
-            found.append(_Finding(f"feed_gap:{a.id}:{b.id}", "feed_gap", WATCH,
-                                  texts.FLAG_REASONS["feed_gap"].format(hours=_hours(b.occurred_at - a.occurred_at)), b))
-    if prev is not None and nxt is not None:
-        _clear_keys(session, engagement.id, [f"feed_gap:{prev.id}:{nxt.id}"], now)  # the gap is filled in
-    starts = _diary_starts(session, engagement.id)
-    window_start = entry.occurred_at - WINDOW
-    if starts is not None and starts <= window_start:
-        count = sum(1 for e in around if window_start < e.occurred_at <= entry.occurred_at)
-        if count < MIN_FEEDS:
-            found.append(_Finding(f"few_feeds:{entry.occurred_at.astimezone(tz).date().isoformat()}", "few_feeds", WATCH,
-                                  texts.FLAG_REASONS["few_feeds"].format(count=count), entry))
-    return found
-
-
-def _nappies(session: Session, engagement: Engagement, entry: DiaryEntry, tz: ZoneInfo) -> list[_Finding]:
-    day = day_of_life(engagement, entry.occurred_at, tz)
-    if day is None or day < 6:
+def findings(
+    session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo
+) -> list[Alert]:
+    """What the flag rules of the entry's kind find about it (nothing is raised yet)."""
+    kind = KINDS.get(entry.kind)
+    if kind is None or entry.withdrawn_at is not None:
         return []
-    found: list[_Finding] = []
-    around = _timeline(session, engagement.id, "diaper", entry.occurred_at - WINDOW, entry.occurred_at)
-    wet = [e for e in around if e.fields.get("wet")]
-    if entry.fields.get("wet"):
-        earlier = [e for e in wet if e.occurred_at < entry.occurred_at]
-        if earlier and entry.occurred_at - earlier[-1].occurred_at > WET_GAP:
-            gap = entry.occurred_at - earlier[-1].occurred_at
-            found.append(_Finding(f"no_wet:{earlier[-1].id}:{entry.id}", "no_wet", WATCH,
-                                  texts.FLAG_REASONS["no_wet"].format(hours=_hours(gap)), entry))
-    starts = _diary_starts(session, engagement.id)
-    window_start = entry.occurred_at - WINDOW
-    if starts is not None and starts <= window_start:
-        count = sum(1 for e in wet if e.occurred_at > window_start)
-        if count < MIN_WET:
-            found.append(_Finding(f"few_wet:{entry.occurred_at.astimezone(tz).date().isoformat()}", "few_wet", WATCH,
-                                  texts.FLAG_REASONS["few_wet"].format(count=count), entry))
-    return found
-
-
-def _low_mood(session: Session, engagement: Engagement, entry: DiaryEntry) -> list[_Finding]:
-    if entry.fields.get("mood") != "low":
-        return []
-    moods = _timeline(session, engagement.id, "mood", entry.occurred_at - dt.timedelta(days=60), entry.occurred_at)
-    streak_start = None
-    for mood in moods:
-        if mood.fields.get("mood") == "low":
-            streak_start = streak_start or mood
-        elif mood.fields.get("mood") == "good":
-            streak_start = None
-    if streak_start is None or entry.occurred_at - streak_start.occurred_at <= LOW_MOOD_SPAN:
-        return []
-    return [_Finding(f"low_mood:{streak_start.id}", "low_mood", WATCH, texts.FLAG_REASONS["low_mood"], entry)]
+    diary = _Diary(session, engagement, now, tz)
+    return [found for rule in kind.flag_rules for found in rule(diary, entry)]
 
 
 def evaluate(
@@ -208,26 +87,16 @@ def evaluate(
 ) -> list[DiaryFlag]:
     """Raise the flags these (just recorded) entries call for; return the newly raised ones."""
     session.flush()
-    findings: list[_Finding] = []
-    for entry in entries:
-        if entry.withdrawn_at is not None:
-            continue
-        findings += _instant(engagement, entry, tz)
-        if entry.kind == "feeding" and entry.fields.get("type") != "water":
-            findings += _feeds(session, engagement, entry, now, tz)
-        elif entry.kind == "diaper":
-            findings += _nappies(session, engagement, entry, tz)
-        elif entry.kind == "mood":
-            findings += _low_mood(session, engagement, entry)
+    found = [finding for entry in entries for finding in findings(session, engagement, entry, now, tz)]
     raised = []
-    for finding in findings:
+    for finding in found:
         flag = _raise(session, engagement, finding, now, tz)
         if flag is not None:
             raised.append(flag)
     return raised
 
 
-def _raise(session: Session, engagement: Engagement, finding: _Finding, now: dt.datetime, tz: ZoneInfo) -> DiaryFlag | None:
+def _raise(session: Session, engagement: Engagement, finding: Alert, now: dt.datetime, tz: ZoneInfo) -> DiaryFlag | None:
     exists = session.scalar(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.key == finding.key))
     if exists is not None:
         # The same finding again (an edit that kept the reading): shown again, not sent again.

@@ -50,8 +50,8 @@ def printable(text: str) -> str:
 def _bar_chart(title: str, days: list[DaySummary], values: list[float], colour: str) -> Drawing:
     drawing = Drawing(170 * mm, 62 * mm)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 42 * mm
-    chart.data = [values or [0]]
+    chart.x, chart.y, chart.width, chart.height = round(12 * mm), round(10 * mm), round(150 * mm), round(42 * mm)
+    chart.data = [list(values) or [0.0]]
     chart.bars[0].fillColor = colors.HexColor(colour)
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontName = "Helvetica"

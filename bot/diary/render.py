@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.diary import texts
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
 from bot.diary.entries import is_backdated
+from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
 from bot.models import DiaryEntry, DiaryFlag, Engagement
 
@@ -31,24 +32,8 @@ def rating_line(rating: RatingView) -> str:
 
 
 def summary_lines(summary: DaySummary) -> list[str]:
-    lines = []
-    if summary.feeds:
-        lines.append(texts.SUMMARY_FEEDS.format(
-            count=summary.feeds,
-            ml=texts.SUMMARY_FEEDS_ML.format(ml=summary.feed_ml) if summary.feed_ml else "",
-            minutes=texts.SUMMARY_FEEDS_MIN.format(minutes=summary.breast_min) if summary.breast_min else "",
-        ))
-    if summary.nappies:
-        lines.append(texts.SUMMARY_DIAPERS.format(count=summary.nappies, wet=summary.wet, dirty=summary.dirty))
-    if summary.sleep_min:
-        hours, minutes = divmod(summary.sleep_min, 60)
-        lines.append(texts.SUMMARY_SLEEP.format(hours=f"{hours}小时{minutes}分" if hours else f"{minutes}分钟"))
-    if summary.temperatures_celsius:
-        lines.append(texts.SUMMARY_TEMPS.format(temps="、".join(f"{c:g}℃" for c in summary.temperatures_celsius)))
-    if summary.mother_temperatures_celsius:
-        lines.append(texts.SUMMARY_MOTHER_TEMPS.format(
-            temps="、".join(f"{c:g}℃" for c in summary.mother_temperatures_celsius)))
-    return lines
+    """The day's totals as lines of text, each kind's in its ``order``."""
+    return [line for kind in in_order() if kind.summary_lines is not None for line in kind.summary_lines(summary)]
 
 
 def day_text(view: DayView, engagement: Engagement, tz: ZoneInfo, today: dt.date) -> str:

@@ -9,9 +9,11 @@ generated from these models, so what is described is what is accepted.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Union, cast
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.diary import kinds
 from bot.errors import BadRequest
+from bot.validation import invalid
 
 MAX_TEXT = 2000
 MAX_CLIENT_ID = 64
@@ -65,8 +68,67 @@ def _annotation(spec: kinds.Field) -> Any:
         return Literal.__getitem__(spec.options)
     if spec.type == "choices":
         choice = Literal.__getitem__(spec.options)  # the options come from the table at run time
-        return Annotated[list[choice], Field(max_length=len(spec.options))]  # type: ignore[valid-type]
+        return Annotated[list[choice], Field(max_length=len(spec.options), json_schema_extra={"uniqueItems": True}),  # type: ignore[valid-type]
+                         AfterValidator(_distinct)]
     return Annotated[str, StringConstraints(max_length=spec.max_len)]
+
+
+def _distinct(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise PydanticCustomError("value_error", "{error}", {"error": "不能重复"})
+    return values
+
+
+class KindFields(BaseModel):
+    """The fields of one kind (a generated subclass per kind): units and bounds from the kinds table."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind_name: ClassVar[str] = ""
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> KindFields:
+        check = kinds.KINDS[self.kind_name].check
+        if check is not None:
+            try:
+                check(self.model_dump(include=self.given(), exclude_none=True))
+            except BadRequest as exc:  # the kind's own rule across its fields (a blood pressure's two readings)
+                raise PydanticCustomError("value_error", "{error}", {"error": exc.message}) from None
+        return self
+
+    def given(self) -> set[str]:
+        return {name for name in type(self).model_fields if getattr(self, name) is not None} - {"kind"}
+
+
+_FIELD_MODELS: dict[str, tuple[kinds.EntryKind, type[KindFields]]] = {}
+
+
+def fields_model(kind: str) -> type[KindFields]:
+    """The model of ``kind``'s fields, built from the registry (again if the kind was registered anew)."""
+    entry_kind = kinds.KINDS.get(kind)
+    if entry_kind is None or not entry_kind.postable:
+        raise BadRequest(f"未知的类型 {kind!r} (unknown kind)", code="invalid_kind")
+    cached = _FIELD_MODELS.get(kind)
+    if cached is not None and cached[0] is entry_kind:
+        return cached[1]
+    required = set(entry_kind.required)
+    fields: dict[str, Any] = {}
+    for spec in entry_kind.fields:
+        annotation = _annotation(spec)
+        fields[spec.name] = (annotation, ...) if spec.name in required else (annotation | None, None)
+    name = "".join(part.capitalize() for part in kind.split("_")) + "Fields"
+    model = create_model(name, __base__=KindFields, **fields)
+    model.kind_name = kind
+    _FIELD_MODELS[kind] = (entry_kind, model)
+    return model
+
+
+def validated_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` checked as ``kind``'s fields (None means absent); a BadRequest names every bad one."""
+    try:
+        checked = fields_model(kind).model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    return checked.model_dump(include=checked.given())
 
 
 class EntryBase(BaseModel):
@@ -85,27 +147,20 @@ class EntryBase(BaseModel):
 
     @model_validator(mode="after")
     def _rules(self) -> EntryBase:
-        kind = str(getattr(self, "kind"))  # noqa: B009 - every generated subclass declares it
-        if kind == "note" and not (self.text or "").strip():
+        if not (self.text or "").strip() and str(getattr(self, "kind")) == "note":  # noqa: B009
             raise PydanticCustomError("missing_text", "备注需要 text (a note needs text)")
-        try:
-            kinds.read_fields(kind, self.kind_fields())  # cross-field rules (blood pressure) live with the kind
-        except BadRequest as exc:
-            raise PydanticCustomError("value_error", "{error}", {"error": exc.message}) from None
         return self
 
 
 def _entry_model(kind: str) -> type[EntryBase]:
-    required = set(kinds.REQUIRED.get(kind, ()))
-    fields: dict[str, Any] = {"kind": (Literal[kind], Field(description=f"记录类型：{kind}"))}
-    for spec in kinds.KIND_FIELDS[kind]:
-        annotation = _annotation(spec)
-        fields[spec.name] = (annotation, ...) if spec.name in required else (annotation | None, None)
+    """What the phone posts for ``kind``: the common fields and the kind's own, one flat object."""
+    fields: dict[str, Any] = {"kind": (Literal[kind], Field(description=f"记录类型：{kinds.KINDS[kind].label}"))}
     if kind == "note":  # a note is its text
         fields["text"] = (Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, pattern=r"\S")],
                           Field(description="备注内容"))
     name = "Entry" + "".join(part.capitalize() for part in kind.split("_"))
-    return create_model(name, __base__=EntryBase, **fields)
+    bases: tuple[type[BaseModel], ...] = (EntryBase, fields_model(kind))
+    return cast(type[EntryBase], create_model(name, __base__=bases, **fields))
 
 
 POSTABLE = tuple(kind for kind in kinds.KIND_FIELDS if kind not in kinds.NOT_POSTABLE)
@@ -116,17 +171,13 @@ EntryIn: Any = Annotated[Union[tuple(ENTRY_MODELS.values())], Discriminator("kin
 ENTRY: TypeAdapter[Any] = TypeAdapter(EntryIn)
 
 
-def check_fields(kind: str, fields: dict[str, Any], where: str = "记录") -> None:
+def check_fields(kind: str, fields: Mapping[str, Any], where: str = "记录") -> None:
     """Check an entry's fields against its kind's model, whoever made it; a BadRequest names every bad one."""
-    if kind in kinds.NOT_POSTABLE:
+    if kind in kinds.KINDS and not kinds.KINDS[kind].postable:
         return  # a photo's fields are written by the server itself
-    model = ENTRY_MODELS.get(kind)
-    if model is None:
+    if kind not in kinds.KINDS:
         raise BadRequest(f"{where}：未知的类型 {kind!r} (unknown kind)", code="invalid_kind")
     try:
-        model.model_validate({"client_id": "check", "occurred_at": dt.datetime.now(dt.UTC), "kind": kind,
-                              "text": "check", **fields})
-    except ValidationError as exc:
-        from_fields = [e for e in exc.errors(include_url=False) if e["loc"] and e["loc"][0] in fields]
-        bad = ", ".join(str(e["loc"][0]) for e in from_fields) or kind
-        raise BadRequest(f"{where}：字段无效 {bad} (invalid {bad})", code="invalid_field") from None
+        validated_fields(kind, fields)
+    except BadRequest as exc:
+        raise BadRequest(f"{where}：{exc.message}", code=exc.code) from None

@@ -1,4 +1,10 @@
-"""Every diary string a user sees (chat replies, errors, notifications), Simplified Chinese, in one place."""
+"""Every diary string a user sees (chat replies, errors, notifications), Simplified Chinese, in one place.
+
+The labels of the entry kinds are declared with the kinds (``EntryKind.label`` in bot/diary/kinds/);
+``KIND_LABELS`` here is read from there.
+"""
+
+from typing import Any
 
 ROLE_LABELS = {"nurse": "月嫂", "parent": "家人"}
 
@@ -28,13 +34,6 @@ NOTHING_TO_WITHDRAW = "没有可以撤销的记录。"
 ENTRY_NOT_FOUND = "记录不存在。"
 PHOTO_RECORDED = "照片已记录 {time}"
 PHOTO_FAILED = "照片未能保存（{time}发送的照片），请重新发送。"
-KIND_LABELS = {
-    "feeding": "喂奶", "burp": "拍嗝", "spit_up": "吐奶", "diaper": "换尿布", "sleep": "睡眠",
-    "temperature": "体温", "weight": "体重", "length": "身长", "jaundice": "黄疸", "cord_care": "脐带护理",
-    "bath": "洗澡", "massage": "抚触", "exercise": "被动操", "tummy_time": "趴趴", "note": "备注", "photo": "照片",
-    "meal": "月子餐", "mother_temperature": "产妇体温", "blood_pressure": "血压", "lochia": "恶露",
-    "wound": "伤口", "breast": "乳房", "mood": "情绪",
-}
 PHOTO_LINE = "📷 照片"
 
 # -- the family -------------------------------------------------------------------------------
@@ -130,3 +129,12 @@ REMINDER_NOTHING_TODAY = (
     "方便的时候记一下宝宝的喂奶、尿布和睡眠吧，家人看到会更安心 😊\n直接发送例如“喂奶 90ml”即可。"
 )
 SECOND_READING = "这一行有两个体温读数，只记录了宝宝的；妈妈的体温请单独发一行，例如：产妇体温 37.8"
+
+
+def __getattr__(name: str) -> Any:
+    # KIND_LABELS comes from the kinds' registry, which imports this module: read it only when asked.
+    if name == "KIND_LABELS":
+        from bot.diary.kinds import in_order
+
+        return {kind.name: kind.label for kind in in_order()}
+    raise AttributeError(name)

@@ -30,23 +30,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bot.diary.entries import record_entries
 from bot.diary.flags import flags_of_entries
 from bot.diary.kinds import KIND_FIELDS
 from bot.diary.parse import ParsedEntry, parse_lines
+from bot.diary.schemas import fields_model
 from bot.errors import BadRequest
 from bot.models import Engagement
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 BASELINE = CORPUS_DIR / "baseline.json"
 WRITE_BASELINE_ENV = "ANXIN_CORPUS_WRITE_BASELINE"
-CATEGORIES = ("feeding", "diaper", "sleep", "temperature", "jaundice", "cord", "mother", "multi-event", "note", "danger")
+CATEGORIES = ("feeding", "diaper", "sleep", "temperature", "jaundice", "cord", "mother", "multi-event", "note", "danger",
+              "medication")
 CATEGORY_LABELS = {
     "feeding": "feeding 喂奶", "diaper": "diaper 尿布", "sleep": "sleep 睡眠", "temperature": "temperature 体温",
     "jaundice": "jaundice 黄疸", "cord": "cord 脐带", "mother": "mother 产妇", "multi-event": "multi-event 一行多事",
-    "note": "notes that stay notes 备注", "danger": "danger signs 危险信号",
+    "note": "notes that stay notes 备注", "danger": "danger signs 危险信号", "medication": "medication 用药",
 }
 LEVELS = ("urgent", "watch")
 # Flag reasons DIARY.md names that bot/diary/flags.py does not raise yet (see corpus/README.md).
@@ -175,11 +178,12 @@ def _expected_entry(raw: Any, where: str) -> ExpectedEntry:
     for name in [*fields, *absent]:
         if name not in allowed:
             raise CorpusError(f"{where}: {kind} has no field {name!r}")
-    for name, value in fields.items():
-        try:
-            allowed[name].read(value)
-        except BadRequest as exc:
-            raise CorpusError(f"{where}: {exc}") from None
+    try:  # the values a careful reader expects must be storable (a field they were unsure of may be left out)
+        fields_model(kind).model_validate(fields)
+    except ValidationError as exc:
+        wrong = [e for e in exc.errors(include_url=False) if e["type"] != "missing"]
+        if wrong:
+            raise CorpusError(f"{where}: {wrong}") from None
     unknown = set(raw) - {"kind", "fields", "at", "absent"}
     if unknown:
         raise CorpusError(f"{where}: unknown keys {sorted(unknown)}")

@@ -1,0 +1,235 @@
+"""Entry kinds: one registry, filled by one module per kind family.
+
+Each module in this package declares its kinds with ``register(EntryKind(...))``:
+the label, the fields with their units and bounds, the fields it cannot go without,
+a ``check`` for rules across fields, the chat keywords and the parser of a line,
+its part of the day's summary and its flag rules. The package imports every module
+in it, so adding a kind is adding one file (see docs/diary.md, "Adding an entry kind").
+
+``KIND_FIELDS`` / ``REQUIRED`` / ``read_fields`` are the tables derived from it: the
+chat parser's output and the mini-program's JSON are checked against the same one,
+and the OpenAPI description is built from it, so none of them can drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.diary.summary import DaySummary
+from bot.errors import BadRequest
+
+if TYPE_CHECKING:
+    from bot.models import DiaryEntry, Engagement
+
+URGENT = "urgent"
+WATCH = "watch"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # integer | number | boolean | string | choice | choices
+    minimum: float | None = None
+    maximum: float | None = None
+    options: tuple[str, ...] = ()
+    max_len: int = 200
+
+
+def invalid(name: str, why: str) -> BadRequest:
+    """The error for one field's value, naming the field (for ``Field.read`` and ``EntryKind.check``)."""
+    return BadRequest(f"字段 {name} 无效：{why} (invalid {name})", code="invalid_field")
+
+
+DURATION = Field("duration_min", "integer", 0, 24 * 60)
+CELSIUS = Field("celsius", "number", 30, 45)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A line's body as the kinds' parsers read it: normalised, Chinese numerals before units as digits."""
+
+    text: str
+    mother: bool  # the line speaks of the mother (产妇, 妈妈, ...)
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.text for w in words)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What a flag rule found: ``key`` is unique per engagement, so a finding is raised once."""
+
+    key: str
+    rule: str
+    severity: str  # URGENT | WATCH
+    reason: str
+    entry: DiaryEntry
+
+
+class FlagContext(Protocol):
+    """What a flag rule may look at besides its entry: the engagement, the clock and the recorded timeline."""
+
+    @property
+    def engagement(self) -> Engagement: ...
+
+    @property
+    def now(self) -> dt.datetime: ...
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+    def day_of_life(self, moment: dt.datetime) -> int | None:
+        """Day 1 is the day of birth; None when the agency gave no birth date."""
+
+    def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
+        """The engagement's entries of ``kind`` from ``start`` to ``end`` (both included), in time order."""
+
+    def diary_starts(self) -> dt.datetime | None:
+        """When the engagement's first entry happened."""
+
+    def clear(self, keys: Sequence[str]) -> None:
+        """These findings no longer stand (e.g. a gap between feeds was filled in)."""
+
+
+def entry_ref(entry: DiaryEntry) -> str:
+    """The reading, not the row: an edit that changes the values is a new reading with new flags, while an
+    edit that keeps them (a typo in the text) keeps its flags and sends nobody the same alert again."""
+    day = entry.occurred_at.astimezone(dt.UTC).date().isoformat()
+    reading = json.dumps([entry.kind, entry.fields, day], sort_keys=True, default=str)
+    return f"{entry.id}:{hashlib.sha1(reading.encode()).hexdigest()[:12]}"
+
+
+def hours_text(delta: dt.timedelta) -> str:
+    """A span as users read it in a flag: ``4小时30分``."""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}小时{minutes % 60:02d}分"
+
+
+def alert(entry: DiaryEntry, rule: str, severity: str, reason: str) -> Alert:
+    """A finding about this one entry's reading."""
+    return Alert(f"{rule}:{entry_ref(entry)}", rule, severity, reason, entry)
+
+
+Parser = Callable[[Said], dict[str, Any] | None]
+Check = Callable[[dict[str, Any]], None]
+Summarise = Callable[[DaySummary, Sequence["DiaryEntry"]], None]
+SummaryLines = Callable[[DaySummary], list[str]]
+FlagRule = Callable[[FlagContext, "DiaryEntry"], list[Alert]]
+
+
+@dataclass(frozen=True)
+class SummaryKey:
+    """A total a kind adds to the day's summary (``DaySummary.more``), with its JSON Schema."""
+
+    name: str
+    default: Callable[[], Any]
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """Everything the diary knows about one kind of entry."""
+
+    name: str  # stored in diary_entry.kind (at most 32 characters)
+    label: str  # what users read, Simplified Chinese
+    order: int  # place in lists: the API's enum of kinds, the lines of the day's summary
+    fields: tuple[Field, ...] = ()
+    required: tuple[str, ...] = ()
+    # Rules across fields, after each field was read on its own; raise ``invalid(name, why)``.
+    check: Check | None = None
+    # Chat: a line holding any of ``keywords`` is offered to ``parse`` (no keywords: every line is),
+    # kinds in ``priority`` order (lower first); ``parse`` returns the fields, or None to pass the line on.
+    keywords: tuple[str, ...] = ()
+    parse: Parser | None = None
+    priority: int = 1000
+    # A time range at the start of the line ("22:00-23:30 睡觉") gives ``duration_min``.
+    takes_range: bool = False
+    # What the nurse should know about how a line was read (the line's body in, a sentence or None out).
+    hint: Callable[[str], str | None] | None = None
+    # The day's summary: ``summarise`` gets the day's entries of this kind in time order.
+    summary_keys: tuple[SummaryKey, ...] = ()
+    summarise: Summarise | None = None
+    summary_lines: SummaryLines | None = None
+    # Flag rules, each called with every newly recorded (or revised) entry of this kind.
+    flag_rules: tuple[FlagRule, ...] = ()
+    # False: the kind only arrives by another route (a photo message), never as plain JSON.
+    postable: bool = True
+
+
+KINDS: dict[str, EntryKind] = {}
+# Derived from KINDS, kept up to date by ``register``: the fields of each postable kind in ``order``...
+KIND_FIELDS: dict[str, tuple[Field, ...]] = {}
+# ... and the fields a kind cannot be recorded without.
+REQUIRED: dict[str, tuple[str, ...]] = {}
+_IN_ORDER: list[EntryKind] = []
+_BY_PRIORITY: list[EntryKind] = []
+
+
+def register(kind: EntryKind) -> EntryKind:
+    """Add a kind to the registry (each module of this package calls it for its kinds)."""
+    if kind.name in KINDS:
+        raise ValueError(f"entry kind {kind.name!r} registered twice")
+    if len(kind.name) > 32:
+        raise ValueError(f"entry kind {kind.name!r} is longer than diary_entry.kind allows")
+    names = {f.name for f in kind.fields}
+    if not set(kind.required) <= names:
+        raise ValueError(f"entry kind {kind.name!r} requires fields it does not have")
+    KINDS[kind.name] = kind
+    _derive()
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Take a kind out again (for tests that register one of their own)."""
+    del KINDS[name]
+    _derive()
+
+
+def _derive() -> None:
+    ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    _IN_ORDER[:] = ordered
+    _BY_PRIORITY[:] = sorted((k for k in ordered if k.parse is not None), key=lambda k: (k.priority, k.name))
+    KIND_FIELDS.clear()
+    KIND_FIELDS.update({k.name: k.fields for k in ordered if k.postable})
+    REQUIRED.clear()
+    REQUIRED.update({k.name: k.required for k in ordered if k.required})
+
+
+def in_order() -> tuple[EntryKind, ...]:
+    """Every kind, in ``order``."""
+    return tuple(_IN_ORDER)
+
+
+def by_priority() -> tuple[EntryKind, ...]:
+    """The kinds a chat line is offered to, in the order they are asked."""
+    return tuple(_BY_PRIORITY)
+
+
+def read_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``kind`` in ``data``, checked by the kind's pydantic model (``bot.diary.schemas``)."""
+    from bot.diary.schemas import validated_fields  # built from this registry, so imported when first used
+
+    return validated_fields(kind, data)
+
+
+def field_names(kind: str) -> set[str]:
+    return {f.name for f in KIND_FIELDS[kind]}
+
+
+def _load() -> None:
+    """Import every module of this package: each registers its kinds."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+_load()
+# Kinds that only arrive by other routes (a photo message), never as plain JSON.
+NOT_POSTABLE = tuple(k.name for k in in_order() if not k.postable)

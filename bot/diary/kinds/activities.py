@@ -1,0 +1,25 @@
+"""Care activities timed in minutes: bath, massage (抚触), exercise (被动操), tummy time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.diary.kinds import DURATION, EntryKind, Said, register
+from bot.diary.reading import duration_min
+
+
+def parse_activity(said: Said) -> dict[str, Any]:
+    duration = duration_min(said.text)
+    return {"duration_min": duration} if duration is not None else {}
+
+
+for _name, _label, _order, _priority, _keywords in (
+    ("bath", "洗澡", 110, 150, ("洗澡", "沐浴", "洗头", "擦身", "🛁", "泡澡")),
+    ("massage", "抚触", 120, 160, ("抚触", "按摩")),
+    ("exercise", "被动操", 130, 170, ("被动操", "婴儿操", "做操", "宝宝操")),
+    ("tummy_time", "趴趴", 140, 180, ("趴趴", "俯卧", "趴着", "趴了", "tummy")),
+):
+    register(EntryKind(
+        name=_name, label=_label, order=_order, fields=(DURATION,),
+        keywords=_keywords, parse=parse_activity, priority=_priority, takes_range=True,
+    ))

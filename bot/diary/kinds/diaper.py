@@ -1,0 +1,150 @@
+"""Nappies: wet, stool, the stool's colour and texture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.diary import texts
+from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, hours_text, register
+from bot.diary.reading import has
+from bot.diary.summary import DaySummary
+
+if TYPE_CHECKING:
+    from bot.models import DiaryEntry
+
+WET_GAP = dt.timedelta(hours=8)
+WINDOW = dt.timedelta(hours=24)
+MIN_WET = 6
+
+_STOOL_COLOURS = (
+    ("white-grey", ("白", "灰", "陶土", "苍白", "浅色")),
+    ("red", ("红", "血")),
+    ("black", ("黑", "柏油")),
+    ("green", ("绿",)),
+    ("brown", ("棕", "褐", "咖啡")),
+    ("yellow", ("黄",)),
+)
+_COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in words}, key=len, reverse=True))
+_NEGATION = r"(?:没有|没|无|不|未见|未)"
+_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|拉)"
+# Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash).
+_NOT_STOOL_COLOUR = re.compile(
+    r"白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
+)
+
+
+def _without_negated(body: str) -> str:
+    """``body`` with what is said to be absent taken out: 无血丝, 没有血, 不是黑色, 没有大便, 没拉."""
+    body = re.sub(rf"{_NEGATION}(?:有|见|带|是|发)?(?:{_COLOUR_WORDS})(?:色|丝|点|便)?", " ", body)
+    body = re.sub(rf"{_NEGATION}(?:有|见)?{_STOOL_WORDS}", " ", body)
+    return re.sub(rf"{_NEGATION}(?:有|见)?(?:小便|尿)", " ", body)
+
+
+def _stool_colour(body: str) -> str | None:
+    """The stool's colour: blood wins (it must be seen); then the colour next to 大便, then one written as X色."""
+    said = _NOT_STOOL_COLOUR.sub(" ", body)
+    if "血" in said:
+        return "red"
+    found = []  # (rank, colour)
+    severity = [colour for colour, _words in _STOOL_COLOURS]
+    for colour, words in _STOOL_COLOURS:
+        for word in words:
+            for match in re.finditer(re.escape(word), said):
+                before, after = said[:match.start()], said[match.end():]
+                adjacent = bool(re.search(rf"{_STOOL_WORDS}[\s:：是呈颜色的为]{{0,3}}$", before)) or after.startswith("便")
+                explicit = after.startswith("色")
+                found.append((not adjacent, not explicit, severity.index(colour), colour))
+    return min(found)[3] if found else None
+
+
+def parse_diaper(line: Said) -> dict[str, Any]:
+    said = _without_negated(line.text)
+    stool = has(said.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
+    wet = has(said, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
+    if has(said, "都有", "大小便"):
+        stool = True
+    if not stool and not wet:
+        wet = True  # a change with nothing said is a wet nappy
+    fields: dict[str, Any] = {"wet": wet, "stool": stool}
+    if stool:
+        colour = _stool_colour(said)
+        if colour:
+            fields["colour"] = colour
+        for texture, words in (("watery", ("稀", "水样", "蛋花")), ("curdy", ("奶瓣",)), ("mucus", ("粘液", "黏液")),
+                               ("hard", ("硬", "干结", "颗粒")), ("soft", ("糊", "软", "正常"))):
+            if has(said, *words):
+                fields["texture"] = texture
+                break
+    return fields
+
+
+def summarise_nappies(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
+    for entry in entries:
+        summary.nappies += 1
+        summary.wet += 1 if entry.fields.get("wet") else 0
+        summary.dirty += 1 if entry.fields.get("stool") else 0
+
+
+def nappy_lines(summary: DaySummary) -> list[str]:
+    if not summary.nappies:
+        return []
+    return [texts.SUMMARY_DIAPERS.format(count=summary.nappies, wet=summary.wet, dirty=summary.dirty)]
+
+
+def stool_colour(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """White-grey or red stool at any age; black after day 5."""
+    if not entry.fields.get("stool"):
+        return []
+    colour = entry.fields.get("colour")
+    if colour == "white-grey":
+        return [alert(entry, "pale_stool", URGENT, texts.FLAG_REASONS["pale_stool"])]
+    if colour == "red":
+        return [alert(entry, "red_stool", URGENT, texts.FLAG_REASONS["red_stool"])]
+    day = ctx.day_of_life(entry.occurred_at)
+    if colour == "black" and day is not None and day > 5:
+        return [alert(entry, "black_stool", WATCH, texts.FLAG_REASONS["black_stool"])]
+    return []
+
+
+def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """From day 6 of life: fewer than 6 wet nappies in 24 hours, or more than 8 hours between two."""
+    day = ctx.day_of_life(entry.occurred_at)
+    if day is None or day < 6:
+        return []
+    found: list[Alert] = []
+    around = ctx.timeline("diaper", entry.occurred_at - WINDOW, entry.occurred_at)
+    wet = [e for e in around if e.fields.get("wet")]
+    if entry.fields.get("wet"):
+        earlier = [e for e in wet if e.occurred_at < entry.occurred_at]
+        if earlier and entry.occurred_at - earlier[-1].occurred_at > WET_GAP:
+            gap = entry.occurred_at - earlier[-1].occurred_at
+            found.append(Alert(f"no_wet:{earlier[-1].id}:{entry.id}", "no_wet", WATCH,
+                               texts.FLAG_REASONS["no_wet"].format(hours=hours_text(gap)), entry))
+    starts = ctx.diary_starts()
+    window_start = entry.occurred_at - WINDOW
+    if starts is not None and starts <= window_start:
+        count = sum(1 for e in wet if e.occurred_at > window_start)
+        if count < MIN_WET:
+            local_day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
+            found.append(Alert(f"few_wet:{local_day}", "few_wet", WATCH,
+                               texts.FLAG_REASONS["few_wet"].format(count=count), entry))
+    return found
+
+
+register(EntryKind(
+    name="diaper", label="换尿布", order=40,
+    fields=(
+        Field("wet", "boolean"),
+        Field("stool", "boolean"),
+        Field("colour", "choice", options=("yellow", "green", "brown", "black", "white-grey", "red")),
+        Field("texture", "choice", options=("watery", "curdy", "mucus", "hard", "soft")),
+    ),
+    keywords=("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
+              "💩", "大小便", "拉屎"),
+    parse=parse_diaper, priority=140,
+    summarise=summarise_nappies, summary_lines=nappy_lines,
+    flag_rules=(stool_colour, wet_nappies),
+))

@@ -1,0 +1,63 @@
+"""Growth: weight and length."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.diary import texts
+from bot.diary.kinds import WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
+from bot.diary.reading import NUM
+
+if TYPE_CHECKING:
+    from bot.models import DiaryEntry
+
+
+def parse_weight(said: Said) -> dict[str, Any] | None:
+    body = said.text
+    jin = re.search(r"(\d+)\s*斤\s*(?:(\d)\s*两|(半))", body)  # 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半
+    if jin:
+        whole = int(jin[1]) * 500 + (int(jin[2]) * 50 if jin[2] else 250)
+        return {"grams": whole} if 500 <= whole <= 15000 else None
+    match = re.search(rf"{NUM}\s*(kg|公斤|千克|斤|g|克)?", body)
+    if not match:
+        return None
+    value, unit = float(match[1]), match[2]
+    if unit in ("kg", "公斤", "千克") or (unit is None and value < 10):
+        grams = value * 1000.0
+    elif unit == "斤":
+        grams = value * 500
+    else:
+        grams = value
+    return {"grams": round(grams)} if 500 <= grams <= 15000 else None
+
+
+def parse_length(said: Said) -> dict[str, Any] | None:
+    match = re.search(rf"{NUM}\s*(cm|厘米|公分)?", said.text)
+    if not match:
+        return None
+    value = float(match[1])
+    return {"cm": value} if 30 <= value <= 90 else None
+
+
+def weight_loss(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """More than 10 % below birth weight (needs the birth weight from the agency)."""
+    grams, birth = entry.fields.get("grams"), ctx.engagement.birth_weight_g
+    if not birth or not isinstance(grams, int | float) or grams >= birth * 0.9:
+        return []
+    reason = texts.FLAG_REASONS["weight_loss"].format(
+        grams=round(grams), birth=birth, percent=round((birth - grams) * 100 / birth, 1))
+    return [alert(entry, "weight_loss", WATCH, reason)]
+
+
+register(EntryKind(
+    name="weight", label="体重", order=70,
+    fields=(Field("grams", "integer", 500, 15000),), required=("grams",),
+    keywords=("体重", "称重", "秤"), parse=parse_weight, priority=100,
+    flag_rules=(weight_loss,),
+))
+register(EntryKind(
+    name="length", label="身长", order=80,
+    fields=(Field("cm", "number", 30, 90),), required=("cm",),
+    keywords=("身长", "身高"), parse=parse_length, priority=110,
+))

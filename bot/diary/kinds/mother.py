@@ -1,0 +1,210 @@
+"""The mother: meals (月子餐), blood pressure, lochia (恶露), wound, breasts, mood."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.diary import texts
+from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
+
+if TYPE_CHECKING:
+    from bot.models import DiaryEntry
+
+LOW_MOOD_SPAN = dt.timedelta(days=14)
+
+_MEALS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("breakfast", ("早餐", "早饭")), ("lunch", ("午餐", "午饭", "中饭")), ("dinner", ("晚餐", "晚饭")),
+    ("night_snack", ("夜宵", "宵夜")), ("snack", ("加餐", "点心", "下午茶")),
+)
+
+_EATEN: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("all", ("吃完", "光盘", "全吃")), ("little", ("没怎么吃", "吃了一点", "吃得少", "剩很多")),
+    ("half", ("一半", "半碗")), ("most", ("大部分", "吃了大半")),
+)
+
+
+def parse_meal(said: Said) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for meal, words in _MEALS:
+        if said.has(*words):
+            fields["meal"] = meal
+            break
+    for eaten, words in _EATEN:
+        if said.has(*words):
+            fields["eaten"] = eaten
+            break
+    dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", said.text)
+    dishes = " ".join(dishes.split())
+    if dishes:
+        fields["dishes"] = dishes[:200]  # the whole line stays in the text
+    return fields
+
+
+def parse_blood_pressure(said: Said) -> dict[str, Any] | None:
+    match = re.search(r"(\d{2,3})\s*[/\\-]\s*(\d{2,3})", said.text)
+    if not match:
+        return None
+    systolic, diastolic = int(match[1]), int(match[2])
+    if diastolic > systolic:  # 85/135 typed the wrong way round: the systolic is always the higher
+        systolic, diastolic = diastolic, systolic
+    if systolic == diastolic or not (60 <= systolic <= 260 and 30 <= diastolic <= 180):
+        return None
+    return {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
+
+
+def check_blood_pressure(fields: dict[str, Any]) -> None:
+    if fields["diastolic_mmhg"] >= fields["systolic_mmhg"]:
+        raise invalid("diastolic_mmhg", "舒张压应低于收缩压")
+
+
+def blood_pressure_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """≥ 160/110 is urgent, ≥ 140/90 watch."""
+    sys_, dia = entry.fields.get("systolic_mmhg"), entry.fields.get("diastolic_mmhg")
+    if not isinstance(sys_, int) or not isinstance(dia, int):
+        return []
+    if sys_ >= 160 or dia >= 110:
+        return [alert(entry, "blood_pressure_urgent", URGENT,
+                      texts.FLAG_REASONS["blood_pressure_urgent"].format(bp=f"{sys_}/{dia}"))]
+    if sys_ >= 140 or dia >= 90:
+        return [alert(entry, "blood_pressure_high", WATCH, texts.FLAG_REASONS["blood_pressure_high"].format(bp=f"{sys_}/{dia}"))]
+    return []
+
+
+def parse_lochia(said: Said) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if said.has("鲜红", "大红", "血块"):
+        fields["colour"] = "red"
+        fields["bright"] = True
+    elif said.has("淡红", "粉", "浅红"):
+        fields["colour"] = "pink"
+    elif said.has("暗红", "红"):
+        fields["colour"] = "red"
+    elif said.has("褐", "咖啡", "棕"):
+        fields["colour"] = "brown"
+    elif said.has("白", "黄"):
+        fields["colour"] = "white"
+    for amount, words in (("much", ("多", "大量")), ("little", ("少", "一点"))):
+        if said.has(*words):
+            fields["amount"] = amount
+            break
+    if said.has("臭", "异味"):
+        fields["smell"] = True
+    return fields
+
+
+def lochia_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """A bad smell; bright red again after day 10."""
+    f, found = entry.fields, []
+    if f.get("smell"):
+        found.append(alert(entry, "lochia_smell", WATCH, texts.FLAG_REASONS["lochia_smell"]))
+    day = ctx.day_of_life(entry.occurred_at)
+    if f.get("colour") == "red" and f.get("bright") and day is not None and day > 10:
+        found.append(alert(entry, "lochia_red", WATCH, texts.FLAG_REASONS["lochia_red"].format(day=day)))
+    return found
+
+
+def parse_wound(said: Said) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if said.has("侧切", "会阴"):
+        fields["site"] = "perineum"
+    elif said.has("刀口", "剖腹", "剖宫"):
+        fields["site"] = "caesarean"
+    for condition, words in (("infected_signs", ("红肿", "渗液", "化脓", "臭")), ("painful", ("疼", "痛")),
+                             ("healing", ("愈合", "正常", "干燥", "好"))):
+        if said.has(*words):
+            fields["condition"] = condition
+            break
+    return fields
+
+
+def parse_breast(said: Said) -> dict[str, Any]:
+    conditions = [name for name, words in (("engorged", ("涨", "胀")), ("blocked", ("堵",)),
+                                            ("cracked", ("皲裂", "破", "裂")), ("mastitis_signs", ("红肿", "硬块")),
+                                            ("relieved", ("疏通", "通了", "缓解")))
+                  if said.has(*words)]
+    return {"conditions": conditions} if conditions else {}
+
+
+def parse_mood(said: Said) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    epds = re.search(r"epds\s*[:=]?\s*(\d{1,2})", said.text)
+    if epds and int(epds[1]) <= 30:
+        fields["epds"] = int(epds[1])
+    if said.has("低落", "哭", "不好", "抑郁", "焦虑", "烦躁", "难过", "失眠", "差"):
+        fields["mood"] = "low"
+    elif said.has("好", "开心", "不错", "稳定", "正常"):
+        fields["mood"] = "good"
+    return fields
+
+
+def epds_score(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    score = entry.fields.get("epds")
+    if isinstance(score, int) and score >= 10:
+        return [alert(entry, "epds", WATCH, texts.FLAG_REASONS["epds"].format(score=score))]
+    return []
+
+
+def low_mood(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """Low-mood entries spanning more than 14 days with no good-mood entry between them."""
+    if entry.fields.get("mood") != "low":
+        return []
+    moods = ctx.timeline("mood", entry.occurred_at - dt.timedelta(days=60), entry.occurred_at)
+    streak_start = None
+    for mood in moods:
+        if mood.fields.get("mood") == "low":
+            streak_start = streak_start or mood
+        elif mood.fields.get("mood") == "good":
+            streak_start = None
+    if streak_start is None or entry.occurred_at - streak_start.occurred_at <= LOW_MOOD_SPAN:
+        return []
+    return [Alert(f"low_mood:{streak_start.id}", "low_mood", WATCH, texts.FLAG_REASONS["low_mood"], entry)]
+
+
+register(EntryKind(
+    name="meal", label="月子餐", order=160,
+    fields=(
+        Field("meal", "choice", options=("breakfast", "lunch", "dinner", "night_snack", "snack")),
+        Field("dishes", "string", max_len=200),
+        Field("eaten", "choice", options=("all", "most", "half", "little")),
+    ),
+    keywords=("月子餐", "早餐", "午餐", "晚餐", "早饭", "午饭", "晚饭", "夜宵", "宵夜", "加餐"), parse=parse_meal, priority=70,
+))
+register(EntryKind(
+    name="blood_pressure", label="血压", order=180,
+    fields=(Field("systolic_mmhg", "integer", 50, 260), Field("diastolic_mmhg", "integer", 30, 200)),
+    required=("systolic_mmhg", "diastolic_mmhg"), check=check_blood_pressure,
+    keywords=("血压",), parse=parse_blood_pressure, priority=10,
+    flag_rules=(blood_pressure_signs,),
+))
+register(EntryKind(
+    name="lochia", label="恶露", order=190,
+    fields=(
+        Field("colour", "choice", options=("red", "pink", "brown", "white")),
+        Field("bright", "boolean"),
+        Field("amount", "choice", options=("little", "much")),
+        Field("smell", "boolean"),
+    ),
+    keywords=("恶露",), parse=parse_lochia, priority=30,
+    flag_rules=(lochia_signs,),
+))
+register(EntryKind(
+    name="wound", label="伤口", order=200,
+    fields=(
+        Field("site", "choice", options=("perineum", "caesarean")),
+        Field("condition", "choice", options=("healing", "painful", "infected_signs")),
+    ),
+    keywords=("伤口", "侧切", "刀口", "会阴"), parse=parse_wound, priority=60,
+))
+register(EntryKind(
+    name="breast", label="乳房", order=210,
+    fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
+    keywords=("乳房", "堵奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
+))
+register(EntryKind(
+    name="mood", label="情绪", order=220,
+    fields=(Field("mood", "choice", options=("good", "low")), Field("epds", "integer", 0, 30)),
+    keywords=("情绪", "心情", "epds", "抑郁"), parse=parse_mood, priority=40,
+    flag_rules=(epds_score, low_mood),
+))

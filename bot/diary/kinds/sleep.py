@@ -1,0 +1,56 @@
+"""Sleep: a duration, or falling asleep and waking up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.diary import texts
+from bot.diary.kinds import DURATION, EntryKind, Field, Said, register
+from bot.diary.reading import duration_min
+from bot.diary.summary import DaySummary
+
+if TYPE_CHECKING:
+    from bot.models import DiaryEntry
+
+
+def parse_sleep(said: Said) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    duration = duration_min(said.text)
+    if duration is not None:
+        fields["duration_min"] = duration
+    elif said.has("醒"):
+        fields["state"] = "awake"
+    else:
+        fields["state"] = "asleep"
+    return fields
+
+
+def summarise_sleep(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
+    """Durations add up; 入睡 … 醒了 counts the time between them."""
+    asleep_since: dt.datetime | None = None
+    for entry in entries:
+        f = entry.fields
+        if f.get("duration_min"):
+            summary.sleep_min += int(f["duration_min"])
+        elif f.get("state") == "asleep":
+            asleep_since = entry.occurred_at
+        elif f.get("state") == "awake" and asleep_since is not None:
+            summary.sleep_min += int((entry.occurred_at - asleep_since).total_seconds() // 60)
+            asleep_since = None
+
+
+def sleep_lines(summary: DaySummary) -> list[str]:
+    if not summary.sleep_min:
+        return []
+    hours, minutes = divmod(summary.sleep_min, 60)
+    return [texts.SUMMARY_SLEEP.format(hours=f"{hours}小时{minutes}分" if hours else f"{minutes}分钟")]
+
+
+register(EntryKind(
+    name="sleep", label="睡眠", order=50,
+    fields=(DURATION, Field("state", "choice", options=("asleep", "awake"))),
+    keywords=("睡", "醒了", "醒来", "睡醒", "😴", "入眠"), parse=parse_sleep, priority=200, takes_range=True,
+    summarise=summarise_sleep, summary_lines=sleep_lines,
+))
