@@ -49,15 +49,17 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def light_column(agency_id: int, today: dt.date) -> tuple[ColumnElement[str], Subquery]:
+def light_column(agency_id: int, today: dt.date, worker_ids: list[int] | None = None) -> tuple[ColumnElement[str], Subquery]:
     """The SQL for each worker's light, and the subquery it reads (join it on ``worker_id``)."""
-    newest = (
+    newest_ids = (
         select(func.max(Verification.id).label("id"))
         .join(Worker, Worker.id == Verification.worker_id)
         .where(Worker.agency_id == agency_id)
         .group_by(Verification.worker_id, Verification.kind)
-        .subquery()
     )
+    if worker_ids is not None:
+        newest_ids = newest_ids.where(Verification.worker_id.in_(worker_ids))
+    newest = newest_ids.subquery()
 
     def in_force(kind: str) -> ColumnElement[int]:
         valid = and_(Verification.kind == kind, Verification.status == "verified",
@@ -84,12 +86,7 @@ def find_workers(
     """The agency's workers, newest first: ``q`` a part of the name or a badge code; ``light`` green|yellow|red."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    light_sql, checks = light_column(agency_id, today)
-    query = (
-        select(Worker, light_sql.label("light"))
-        .outerjoin(checks, checks.c.worker_id == Worker.id)
-        .where(Worker.agency_id == agency_id)
-    )
+    query = select(Worker).where(Worker.agency_id == agency_id)
     if q:
         q = q.strip()
         code_check, code = check_code(q)
@@ -99,9 +96,19 @@ def find_workers(
             escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(Worker.name.like(f"%{escaped}%", escape="\\"))
     if light:
-        query = query.where(light_sql == light)
+        # Filtering by light needs every worker's light: computed in SQL over the newest checks.
+        light_sql, checks = light_column(agency_id, today)
+        query = query.outerjoin(checks, checks.c.worker_id == Worker.id).where(light_sql == light)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = session.execute(query.order_by(Worker.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    page_workers = list(session.scalars(query.order_by(Worker.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    # The page's own lights: only its workers' checks are read.
+    lights: dict[int, str] = {}
+    if page_workers:
+        page_light, page_checks = light_column(agency_id, today, [w.id for w in page_workers])
+        lights = {worker_id: str(value) for worker_id, value in session.execute(
+            select(Worker.id, page_light).outerjoin(page_checks, page_checks.c.worker_id == Worker.id)
+            .where(Worker.id.in_([w.id for w in page_workers])))}
+    rows = [(w, lights.get(w.id, RED)) for w in page_workers]
     ids = [worker.id for worker, _ in rows]
     badges: dict[int, str] = {}
     if ids:
