@@ -15,7 +15,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, demo, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import admin, cli, console, db, demo, health, jobs, logs, migrate, routing, security, startup, web, wechat
     from bot.api import errors
     from bot.handlers import load_handlers
 
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     web.init_app(app)
     admin.init_app(app)
+    console.init_app(app)
     miniprogram_api.init_app(app)
     migrate.init_app(app)
     cli.init_app(app)

@@ -81,6 +81,32 @@ def create_agency_command(name: str) -> None:
     click.echo(key)
 
 
+@click.command("create-staff")
+@click.argument("username")
+@click.option("--agency", "agency_id", type=int, required=True, help="The agency's id (create-agency prints it).")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "clerk"]), required=True,
+              help="admin 管理员 | supervisor 客服/主管 | clerk 录入员")
+@click.option("--password", default=None, help="Default: a generated password.")
+@click.option("--name", "display_name", default=None, help="The name shown in the console.")
+@click.option("--phone", default=None, help="A mobile number to sign in with instead of the username.")
+@with_appcontext
+def create_staff_command(username: str, agency_id: int, role: str, password: str | None, display_name: str | None,
+                         phone: str | None) -> None:
+    """Make a staff account of the back office (/console); the password is the last line printed."""
+    from bot.registry.staff import ROLE_LABELS, create_staff
+
+    with get_db().new_session() as session, session.begin():
+        try:
+            staff, password = create_staff(session, agency_id, username, role, password=password,
+                                           display_name=display_name, phone=phone,
+                                           cipher=current_app.extensions["anxin_cipher"])
+        except AnxinError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"已创建账号 staff {staff.id}: {staff.username}（{ROLE_LABELS[staff.role]}，机构 {agency_id}）")
+        click.echo(f"登录 /console/login，用户名 {staff.username}，密码 (password):")
+    click.echo(password)
+
+
 @click.command("import-workers")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--agency", "agency_id", type=int, required=True, help="The agency's id (create-agency prints it).")
@@ -141,4 +167,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(create_agency_command)
     app.cli.add_command(import_workers_command)
+    app.cli.add_command(create_staff_command)
     app.cli.add_command(badge_qr_command)

@@ -33,7 +33,7 @@ from bot.admin.models import (
 from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
-from bot.diary.engagements import open_engagement
+from bot.diary.engagements import BabyFields, open_engagement
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
 from bot.errors import NotFound
@@ -48,13 +48,26 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(_tz()) if moment is not None else None
 
 
+def _aware(moment: dt.date | dt.datetime | None, tz: ZoneInfo) -> dt.date | dt.datetime | None:
+    """A time of birth without an offset is read in the diary's zone."""
+    if isinstance(moment, dt.datetime) and moment.tzinfo is None:
+        return moment.replace(tzinfo=tz)
+    return moment
+
+
 @bp.post("/engagements")
 @operation(body=EngagementIn, responses={201: EngagementCreated}, errors=(404, 409))
 def create_engagement(body: EngagementIn) -> ApiResult:
     """上户：为一位服务员开一户服务 → 201 {"id", "nurse_code", "family_code"}"""
     session = get_session()
+    tz = _tz()
+    babies = None
+    if body.babies is not None:
+        babies = [BabyFields(nickname=b.nickname, sex=b.sex, gestation_weeks=b.gestation_weeks,
+                             birth_weight_g=b.birth_weight_g, born_at=_aware(b.born_at, tz)) for b in body.babies]
     engagement = open_engagement(session, current_agency(), body.worker_id, body.starts_on, body.ends_on,
-                                 body.family_name, body.baby_nickname, body.baby_birth_date, body.birth_weight_g)
+                                 body.family_name, body.baby_nickname, body.baby_birth_date, body.birth_weight_g,
+                                 babies=babies, tz=tz)
     session.commit()
     return EngagementCreated(id=engagement.id, nurse_code=engagement.nurse_code, family_code=engagement.family_code), 201
 

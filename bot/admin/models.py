@@ -127,6 +127,18 @@ class BadgeStats(Out):
     revoked: bool
 
 
+GestationWeeks = Annotated[int, Strict(), Field(ge=22, le=44), BeforeValidator(integral)]
+
+
+class BabyIn(In):
+    nickname: Text50 | None = None
+    sex: Literal["female", "male"] | None = None
+    born_at: dt.date | dt.datetime | None = Field(
+        default=None, description="出生日期，或出生时刻（如 2026-11-20T07:30:00+08:00；不带时区按本地时间）")
+    gestation_weeks: GestationWeeks | None = Field(default=None, description="出生时孕周（22 到 44）")
+    birth_weight_g: BirthWeight | None = None
+
+
 class EngagementIn(In):
     worker_id: Id
     starts_on: dt.date
@@ -135,6 +147,8 @@ class EngagementIn(In):
     baby_nickname: Text50 | None = None
     baby_birth_date: dt.date | None = None
     birth_weight_g: BirthWeight | None = None
+    babies: Annotated[list[BabyIn], Field(min_length=1, max_length=4)] | None = Field(
+        default=None, description="每个宝宝一项（双胞胎两项）；填写时不要再填 baby_nickname、baby_birth_date、birth_weight_g")
 
 
 class EngagementCreated(Out):
@@ -239,3 +253,77 @@ class ExpiringList(Out):
     today: dt.date
     days: int
     verifications: list[ExpiringItem]
+
+
+PerPage = Annotated[int, Field(ge=1, le=100)]
+PageNo = Annotated[int, Field(ge=1, le=100000)]
+Light = Literal["green", "yellow", "red"]
+
+
+class WorkerListQuery(In):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+        default=None, description="姓名的一部分，或工牌编号")
+    light: Light | None = Field(default=None, description="按状态码筛选：green / yellow / red")
+    page: PageNo = 1
+    per_page: PerPage = 20
+
+
+class WorkerListItem(Out):
+    id: int
+    name: str
+    gender: str
+    service_types: list[str]
+    experience_years: int
+    light: Light
+    consented: bool
+    badge_code: str | None
+    credit_grade: int | None
+
+
+class WorkerList(Out):
+    workers: list[WorkerListItem]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class EngagementListQuery(In):
+    state: Literal["active", "upcoming", "ended"] | None = Field(default=None, description="服务中 / 未开始 / 已结束")
+    worker_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+        default=None, description="家庭名称的一部分")
+    page: PageNo = 1
+    per_page: PerPage = 20
+
+
+class BabyOut(Out):
+    position: int
+    nickname: str | None
+    sex: str | None
+    born_at: dt.datetime | None
+    born_on: dt.date | None
+    gestation_weeks: int | None
+    birth_weight_g: int | None
+
+
+class EngagementItem(Out):
+    id: int
+    worker_id: int
+    worker_name: str
+    family_name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    state: Literal["active", "upcoming", "ended"]
+    babies: list[BabyOut]
+    nurse_bound: bool
+    parents_bound: int
+    open_flags: int
+
+
+class EngagementList(Out):
+    engagements: list[EngagementItem]
+    total: int
+    page: int
+    per_page: int
+    pages: int

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.diary import texts
 from bot.errors import BadRequest, Conflict, NotFound
-from bot.models import Agency, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
+from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
 
 NURSE = "nurse"
 PARENT = "parent"
@@ -24,6 +26,23 @@ CODE_LENGTH = 8
 MAX_ENGAGEMENT_DAYS = 366
 MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+MAX_BABIES = 4
+
+
+@dataclass(frozen=True)
+class BabyFields:
+    """A baby of an engagement: ``born_at`` is a moment (the hour of birth) or only the day."""
+
+    nickname: str | None = None
+    sex: str | None = None
+    born_at: dt.datetime | dt.date | None = None
+    gestation_weeks: int | None = None
+    birth_weight_g: int | None = None
+
+    def born_on(self, tz: ZoneInfo) -> dt.date | None:
+        if isinstance(self.born_at, dt.datetime):
+            return self.born_at.astimezone(tz).date()
+        return self.born_at
 
 
 def new_code(session: Session) -> str:
@@ -50,8 +69,30 @@ def open_engagement(
     baby_nickname: str | None = None,
     baby_birth_date: dt.date | None = None,
     birth_weight_g: int | None = None,
+    babies: Sequence[BabyFields] | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> Engagement:
-    """Open an engagement for one of the agency's workers, with a fresh nurse code and family code."""
+    """Open an engagement for one of the agency's workers, with a fresh nurse code and family code.
+
+    ``babies`` lists each baby (twins: two); without it the engagement has one baby made of
+    ``baby_nickname``, ``baby_birth_date`` and ``birth_weight_g``. The first baby is also summed up on
+    the engagement's own columns, which the diary's age- and weight-dependent flags read.
+    """
+    if babies is not None:
+        if not 1 <= len(babies) <= MAX_BABIES:
+            raise BadRequest(f"宝宝应为1到{MAX_BABIES}个 (babies: 1-{MAX_BABIES})", code="invalid_field")
+        if baby_nickname is not None or baby_birth_date is not None or birth_weight_g is not None:
+            raise BadRequest("已填写 babies 时，不要再填写 baby_nickname、baby_birth_date、birth_weight_g "
+                             "(give either babies or the single-baby fields)", code="invalid_field")
+        for number, baby in enumerate(babies, 1):
+            born_on = baby.born_on(tz)
+            if born_on is not None and born_on > ends_on:
+                raise BadRequest(f"第{number}个宝宝的出生日期不能晚于服务结束日期 (babies[{number - 1}].born_at after ends_on)",
+                                 code="invalid_field")
+        first = babies[0]
+        baby_nickname, baby_birth_date, birth_weight_g = first.nickname, first.born_on(tz), first.birth_weight_g
+    else:
+        babies = [BabyFields(nickname=baby_nickname, born_at=baby_birth_date, birth_weight_g=birth_weight_g)]
     worker = session.get(Worker, worker_id)
     if worker is None or worker.agency_id != agency.id:
         raise NotFound(f"服务员 {worker_id} 不存在 (no such worker)", code="worker_not_found")
@@ -82,7 +123,19 @@ def open_engagement(
     )
     session.add(engagement)
     session.flush()
+    for number, baby in enumerate(babies, 1):
+        session.add(Baby(
+            engagement_id=engagement.id, position=number, nickname=baby.nickname, sex=baby.sex,
+            born_at=baby.born_at if isinstance(baby.born_at, dt.datetime) else None, born_on=baby.born_on(tz),
+            gestation_weeks=baby.gestation_weeks, birth_weight_g=baby.birth_weight_g,
+        ))
+    session.flush()
     return engagement
+
+
+def babies_of(session: Session, engagement_id: int) -> list[Baby]:
+    """An engagement's babies in birth order."""
+    return list(session.scalars(select(Baby).where(Baby.engagement_id == engagement_id).order_by(Baby.position)))
 
 
 def bind(session: Session, openid: str, code: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ) -> Binding:

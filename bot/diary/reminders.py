@@ -12,9 +12,10 @@ yet (``reminder:{openid}:{engagement_id}:{date}``); a new entry starts a new str
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.diary import texts
@@ -40,6 +41,45 @@ def _last_entry(session: Session, engagement_id: int, now: dt.datetime) -> Diary
     )
 
 
+@dataclass(frozen=True)
+class Quiet:
+    """A nurse of an active engagement whose diary has been quiet for 4 daytime hours."""
+
+    binding: Binding
+    engagement: Engagement
+    since: dt.datetime  # local: the last entry of the day, or 08:00 when there is none yet
+    last: DiaryEntry | None  # that entry, if there is one today
+    key: str  # one nudge per quiet stretch
+
+
+def quiet_nurses(session: Session, now: dt.datetime, tz: ZoneInfo, agency_id: int | None = None) -> list[Quiet]:
+    """Every nurse of an active engagement (of ``agency_id``, if given) quiet for 4 daytime hours now."""
+    local = now.astimezone(tz)
+    if not DAY_STARTS <= local.time() < DAY_ENDS:
+        return []
+    today = local.date()
+    day_start = dt.datetime.combine(today, DAY_STARTS, tzinfo=tz)
+    query = (
+        select(Binding, Engagement).join(Engagement, Engagement.id == Binding.engagement_id)
+        .where(Binding.role == NURSE, Engagement.starts_on <= today, Engagement.ends_on >= today)
+        .order_by(Binding.id)
+    )
+    if agency_id is not None:
+        query = query.where(Engagement.agency_id == agency_id)
+    found = []
+    for binding, engagement in session.execute(query):
+        last = _last_entry(session, engagement.id, now)
+        if last is not None and last.occurred_at.astimezone(tz) >= day_start:
+            since = last.occurred_at.astimezone(tz)
+            key = f"reminder:{binding.openid}:{engagement.id}:{last.id}"
+        else:
+            since, last = day_start, None
+            key = f"reminder:{binding.openid}:{engagement.id}:{today.isoformat()}"
+        if local - since >= QUIET:
+            found.append(Quiet(binding, engagement, since, last, key))
+    return found
+
+
 def queue_reminders(session: Session, now: dt.datetime, tz: ZoneInfo) -> dict[str, int]:
     """Queue a nudge to every nurse of an active engagement whose diary is quiet for 4 daytime hours."""
     counts = {"nurses": 0, "quiet": 0, "queued": 0}
@@ -47,27 +87,19 @@ def queue_reminders(session: Session, now: dt.datetime, tz: ZoneInfo) -> dict[st
     if not DAY_STARTS <= local.time() < DAY_ENDS:
         return counts
     today = local.date()
-    day_start = dt.datetime.combine(today, DAY_STARTS, tzinfo=tz)
-    rows = session.execute(
-        select(Binding, Engagement).join(Engagement, Engagement.id == Binding.engagement_id)
+    counts["nurses"] = int(session.scalar(
+        select(func.count(Binding.id)).join(Engagement, Engagement.id == Binding.engagement_id)
         .where(Binding.role == NURSE, Engagement.starts_on <= today, Engagement.ends_on >= today)
-        .order_by(Binding.id)
-    )
-    for binding, engagement in rows:
-        counts["nurses"] += 1
-        last = _last_entry(session, engagement.id, now)
+    ) or 0)
+    for quiet in quiet_nurses(session, now, tz):
+        engagement = quiet.engagement
         family = engagement.baby_nickname or engagement.family_name
-        if last is not None and last.occurred_at.astimezone(tz) >= day_start:
-            since = last.occurred_at.astimezone(tz)
-            key = f"reminder:{binding.openid}:{engagement.id}:{last.id}"
-            text = texts.REMINDER_QUIET.format(family=family, hours=_duration(local - since), last=since.strftime("%H:%M"))
+        if quiet.last is not None:
+            text = texts.REMINDER_QUIET.format(family=family, hours=_duration(local - quiet.since),
+                                               last=quiet.since.strftime("%H:%M"))
         else:
-            since = day_start
-            key = f"reminder:{binding.openid}:{engagement.id}:{today.isoformat()}"
             text = texts.REMINDER_NOTHING_TODAY.format(family=family)
-        if local - since < QUIET:
-            continue
         counts["quiet"] += 1
-        note = enqueue(session, key=key, openid=binding.openid, kind="reminder", text=text, now=now)
+        note = enqueue(session, key=quiet.key, openid=quiet.binding.openid, kind="reminder", text=text, now=now)
         counts["queued"] += note is not None
     return counts

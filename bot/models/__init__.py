@@ -18,15 +18,18 @@ from bot.models.registry import (
     Worker,
     WorkerPhoto,
 )
+from bot.models.staff import STAFF_ROLES, Baby, Staff
 from bot.models.supervisors import Supervisor, SupervisorCode
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
 __all__ = [
     "LOOKUP_SURFACES",
+    "STAFF_ROLES",
     "VERIFICATION_KINDS",
     "VERIFICATION_STATUSES",
     "AccessToken",
     "Agency",
+    "Baby",
     "Badge",
     "Base",
     "Binding",
@@ -45,6 +48,7 @@ __all__ = [
     "Notification",
     "RateCounter",
     "Rating",
+    "Staff",
     "Supervisor",
     "SupervisorCode",
     "Verification",

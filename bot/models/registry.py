@@ -62,7 +62,10 @@ class Worker(Base):
     agency: Mapped[Agency] = relationship()
     verifications: Mapped[list[Verification]] = relationship(back_populates="worker", order_by="Verification.id")
 
-    __table_args__ = (UniqueConstraint("agency_id", "id_number_digest"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "id_number_digest"),
+        Index("ix_worker_agency_id_name", "agency_id", "name"),  # the console's search by name
+    )
 
     def __repr__(self) -> str:
         return f"<Worker {self.id} of agency {self.agency_id}>"

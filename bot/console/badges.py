@@ -1,0 +1,80 @@
+"""Badge cards: one card as PNG, and an A4 sheet of cards to print (PDF, four a page)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Response, current_app, request
+from flask.typing import ResponseReturnValue
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+from sqlalchemy import select
+
+from bot.console import bp, current_agency, needs
+from bot.db import get_session
+from bot.errors import BadRequest
+from bot.lookup.images import CARD_SIZE, badge_card_png, badge_url
+from bot.lookup.profile import mask_name
+from bot.models import Badge, Worker, WorkerPhoto
+from bot.registry.badges import agency_badge
+
+MAX_CARDS = 200
+CARD_WIDTH = 85 * mm
+
+
+def _card(badge: Badge) -> bytes:
+    db = get_session()
+    worker = badge.worker
+    photo = db.get(WorkerPhoto, worker.id)
+    return badge_card_png(code=badge.code, masked_name=mask_name(worker.name), agency_name=worker.agency.name,
+                          url=badge_url(current_app.config["ANXIN_PUBLIC_URL"], badge.code),
+                          photo=photo.data if photo else None, service_types=list(worker.service_types or []))
+
+
+@bp.get("/badges/<code>/card.png")
+@needs("workers.read")
+def card(code: str) -> ResponseReturnValue:
+    badge = agency_badge(get_session(), current_agency(), code)
+    return Response(_card(badge), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.get("/badges.pdf")
+@needs("workers.read")
+def sheet() -> ResponseReturnValue:
+    """Every current badge of the agency (or of ``?worker=ID&worker=ID``) on A4, four cards a page."""
+    ids = request.args.getlist("worker")
+    if any(not i.isdigit() or len(i) > 10 for i in ids):
+        raise BadRequest("worker 应为服务员编号", code="invalid_field")
+    query = (select(Badge).join(Worker, Worker.id == Badge.worker_id)
+             .where(Worker.agency_id == current_agency().id, Badge.revoked_at.is_(None)).order_by(Badge.id))
+    if ids:
+        query = query.where(Worker.id.in_([int(i) for i in ids]))
+    badges = get_session().scalars(query.limit(MAX_CARDS + 1)).all()
+    if len(badges) > MAX_CARDS:
+        raise BadRequest(f"一次最多打印{MAX_CARDS}张，请选择服务员", code="too_many")
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle("安心 · 服务员工牌")
+    page_w, page_h = A4
+    card_h = CARD_WIDTH * CARD_SIZE[1] / CARD_SIZE[0]
+    gap_x, gap_y = (page_w - 2 * CARD_WIDTH) / 3, (page_h - 2 * card_h) / 3
+    if not badges:
+        pdf.setFont("Helvetica", 14)
+        pdf.drawString(20 * mm, page_h - 30 * mm, "No current badges.")
+    for i, badge in enumerate(badges):
+        if i and i % 4 == 0:
+            pdf.showPage()
+        col, row = i % 2, (i % 4) // 2
+        x = gap_x + col * (CARD_WIDTH + gap_x)
+        y = page_h - (row + 1) * (card_h + gap_y)
+        pdf.drawImage(ImageReader(io.BytesIO(_card(badge))), x, y, width=CARD_WIDTH, height=card_h)
+        pdf.setLineWidth(0.3)
+        pdf.setDash(2, 2)
+        pdf.rect(x, y, CARD_WIDTH, card_h)  # a cutting line
+        pdf.setDash()
+    pdf.showPage()
+    pdf.save()
+    return Response(out.getvalue(), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="badges.pdf"', "Cache-Control": "private, no-store"})

@@ -1,0 +1,38 @@
+"""The dashboard, ``/console/``: what needs someone now."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+
+from bot.clock import utcnow
+from bot.console import bp, current_agency, current_staff, today, tz
+from bot.db import get_session
+from bot.diary.family import list_complaints
+from bot.diary.flags import URGENT, agency_flags
+from bot.diary.reminders import quiet_nurses
+from bot.lookup.credit import KIND_LABELS
+from bot.registry.expiry import WARN_DAYS, expiring
+from bot.registry.staff import allowed
+
+
+@bp.get("/")
+def dashboard() -> ResponseReturnValue:
+    """Unacknowledged urgent flags first, open complaints, checks running out, nurses gone quiet."""
+    db = get_session()
+    staff, agency = current_staff(), current_agency()
+    day = today()
+    flags, complaints, quiet = [], [], []
+    if allowed(staff, "flags"):
+        flags = sorted(agency_flags(db, agency.id, open_only=True), key=lambda fe: fe[0].severity != URGENT)
+    if allowed(staff, "complaints"):
+        complaints = [c for c in list_complaints(db, agency) if c.responded_at is None]
+    if allowed(staff, "engagements"):
+        quiet = quiet_nurses(db, utcnow(), tz(), agency_id=agency.id)
+    checks = expiring(db, day, WARN_DAYS, agency_id=agency.id, expired_since=day - dt.timedelta(days=WARN_DAYS))
+    return render_template(
+        "console/dashboard.html", flags=flags, complaints=complaints, quiet=quiet, checks=checks, today=day,
+        kind_labels=KIND_LABELS, urgent=URGENT, now=utcnow().astimezone(tz()),
+    )

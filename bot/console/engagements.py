@@ -1,0 +1,153 @@
+"""Engagements: the list, opening one with its babies, and its page with the binding codes as QR codes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+import requests
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from wechatpy.exceptions import WeChatClientException
+
+from bot.admin.models import EngagementIn
+from bot.console import bp, current_agency, needs, today, tz
+from bot.console.forms import check, values
+from bot.db import get_session
+from bot.diary.engagements import NURSE, BabyFields, babies_of, open_engagement
+from bot.diary.flags import flags_of_day
+from bot.diary.roster import STATES, find_engagements, state_of
+from bot.errors import AnxinError, NotFound
+from bot.lookup.images import qr_png
+from bot.models import Binding, DiaryFlag, Engagement, Worker
+from bot.validation import Problem
+from bot.wechat.api import get_api
+
+ENGAGEMENT_FORM = ("worker_id", "starts_on", "ends_on", "family_name")
+BABY_FORM = ("nickname", "sex", "born_at", "gestation_weeks", "birth_weight_g")
+MAX_BABY_ROWS = 4
+STATE_TEXT = {"active": "服务中", "upcoming": "未开始", "ended": "已结束"}
+SEX_TEXT = {"female": "女", "male": "男"}
+BIND_SCENE = "bind_"
+# A temporary scene QR lives at most 30 days at WeChat; ask again a day before it runs out.
+QR_SECONDS = 30 * 24 * 3600
+_qr_cache: dict[str, tuple[str, float]] = {}
+_qr_lock = threading.Lock()
+
+
+def _page_arg() -> int:
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and 0 < int(text) < 100000 else 1
+
+
+@bp.get("/engagements")
+@needs("engagements")
+def engagements() -> ResponseReturnValue:
+    state = request.args.get("state", "")
+    state = state if state in STATES else ""
+    q = request.args.get("q", "").strip()[:50]
+    found = find_engagements(get_session(), current_agency().id, today(), state=state or None, q=q or None,
+                             page=_page_arg(), per_page=20)
+    return render_template("console/engagements.html", found=found, state=state, q=q, states=STATES,
+                           state_text=STATE_TEXT)
+
+
+def _babies_form() -> list[dict[str, str]]:
+    return [{name: request.form.get(f"babies-{i}-{name}", "") for name in BABY_FORM} for i in range(MAX_BABY_ROWS)]
+
+
+@bp.route("/engagements/new", methods=["GET", "POST"])
+@needs("engagements")
+def new_engagement() -> ResponseReturnValue:
+    """Open an engagement: one to four babies (twins are two rows)."""
+    if request.method == "GET":
+        form = {"worker_id": request.args.get("worker_id", ""), "starts_on": today().isoformat()}
+        return render_template("console/engagement_new.html", form=form, babies=[{}] * MAX_BABY_ROWS, problems=[])
+    form = {name: request.form.get(name, "") for name in ENGAGEMENT_FORM}
+    babies = _babies_form()
+    data: dict[str, Any] = values(form, ENGAGEMENT_FORM, ints=("worker_id",))
+    given = [values(b, BABY_FORM, ints=("gestation_weeks", "birth_weight_g")) for b in babies]
+    if any(given):
+        data["babies"] = [b for b in given if b]
+    body, found = check(EngagementIn, data)
+
+    def refuse(problems: list[Problem], status: int = 400) -> ResponseReturnValue:
+        get_session().rollback()
+        return render_template("console/engagement_new.html", form=form, babies=babies, problems=problems), status
+
+    if body is None:
+        return refuse(found)
+    zone = tz()
+    fields = None
+    if body.babies is not None:
+        fields = [BabyFields(nickname=b.nickname, sex=b.sex, gestation_weeks=b.gestation_weeks, birth_weight_g=b.birth_weight_g,
+                             born_at=b.born_at.replace(tzinfo=zone) if isinstance(b.born_at, dt.datetime)
+                             and b.born_at.tzinfo is None else b.born_at) for b in body.babies]
+    db = get_session()
+    try:
+        engagement = open_engagement(db, current_agency(), body.worker_id, body.starts_on, body.ends_on, body.family_name,
+                                     babies=fields, tz=zone)
+    except AnxinError as exc:
+        return refuse([Problem("worker_id" if exc.code == "worker_not_found" else "", exc.message, exc.code)], exc.status)
+    db.commit()
+    flash(f"已开户：{engagement.family_name}。请让月嫂和家人扫描下方二维码绑定。")
+    return redirect(url_for("console.engagement", engagement_id=engagement.id))
+
+
+def scene_qr(code: str) -> tuple[str, bool]:
+    """A PNG (as a data: URL) of the Official Account's scene QR ``bind_CODE``, and whether WeChat made it.
+
+    When WeChat cannot be reached the QR holds only the words ``绑定 CODE`` (to type in the chat), and
+    the page says so.
+    """
+    now = time.time()
+    with _qr_lock:
+        cached = _qr_cache.get(code)
+    url = cached[0] if cached and cached[1] > now else None
+    if url is None:
+        # https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
+        try:
+            result = get_api().qrcode.create({
+                "expire_seconds": QR_SECONDS, "action_name": "QR_STR_SCENE",
+                "action_info": {"scene": {"scene_str": f"{BIND_SCENE}{code}"}},
+            })
+            url = str(result["url"])
+            with _qr_lock:
+                _qr_cache[code] = (url, now + QR_SECONDS - 24 * 3600)
+        except (WeChatClientException, requests.RequestException, KeyError, TypeError, ValueError):
+            url = None
+    content, via_wechat = (url, True) if url else (f"绑定 {code}", False)
+    return "data:image/png;base64," + base64.b64encode(qr_png(content, box_size=6)).decode(), via_wechat
+
+
+@bp.get("/engagements/<id:engagement_id>")
+@needs("engagements")
+def engagement(engagement_id: int) -> ResponseReturnValue:
+    db = get_session()
+    found = db.get(Engagement, engagement_id)
+    if found is None or found.agency_id != current_agency().id:
+        raise NotFound("未找到该上户记录", code="engagement_not_found")
+    worker = db.get(Worker, found.worker_id)
+    bindings = db.scalars(select(Binding).where(Binding.engagement_id == found.id).order_by(Binding.id)).all()
+    day = today()
+    state = state_of(found, day)
+    flags = db.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == found.id)
+                       .order_by(DiaryFlag.raised_at.desc()).limit(50)).all()
+    babies = babies_of(db, found.id)
+    today_flags = len(flags_of_day(db, found.id, day))
+    # Asking WeChat for a QR may refresh the access token in a transaction of its own: hold no lock meanwhile.
+    db.commit()
+    codes = []
+    if state != "ended":
+        if found.nurse_code_used_at is None:
+            codes.append(("nurse", "月嫂绑定码（只能使用一次）", found.nurse_code, *scene_qr(found.nurse_code)))
+        codes.append(("parent", "家人绑定码（家人都可使用，服务结束前有效）", found.family_code, *scene_qr(found.family_code)))
+    return render_template(
+        "console/engagement.html", e=found, worker=worker, babies=babies, bindings=bindings,
+        codes=codes, state=state, state_text=STATE_TEXT, sex_text=SEX_TEXT, flags=flags, nurse=NURSE,
+        today_flags=today_flags,
+    )

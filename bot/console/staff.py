@@ -1,0 +1,46 @@
+"""The agency's staff accounts (管理员 only): add one (its password shown once), switch one off or on."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from bot.console import bp, cipher, current_agency, current_staff, needs
+from bot.db import get_session
+from bot.errors import AnxinError
+from bot.models import STAFF_ROLES
+from bot.registry.staff import agency_staff, colleague, create_staff, set_active
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@needs("staff")
+def staff() -> ResponseReturnValue:
+    db = get_session()
+    agency = current_agency()
+    created = None
+    error = None
+    form = {k: request.form.get(k, "") for k in ("username", "display_name", "phone", "role")}
+    if request.method == "POST":
+        try:
+            account, password = create_staff(db, agency.id, form["username"], form["role"],
+                                             display_name=form["display_name"] or None, phone=form["phone"] or None,
+                                             cipher=cipher())
+            db.commit()
+            created = (account.username, password)
+            form = {}
+        except AnxinError as exc:
+            db.rollback()
+            error = exc.message
+    return render_template("console/staff.html", accounts=agency_staff(db, agency.id), roles=STAFF_ROLES,
+                           created=created, error=error, form=form), (400 if error else 200)
+
+
+@bp.post("/staff/<id:staff_id>/active")
+@needs("staff")
+def staff_active(staff_id: int) -> ResponseReturnValue:
+    db = get_session()
+    account = colleague(db, current_agency().id, staff_id)
+    set_active(db, current_staff(), account, request.form.get("active") == "1")
+    db.commit()
+    flash(f"账号 {account.username} 已{'启用' if account.active else '停用'}")
+    return redirect(url_for("console.staff"))
