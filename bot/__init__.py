@@ -14,13 +14,14 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, demo, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import admin, cli, db, demo, devwechat, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
     settings = load_config(config)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["ANXIN_SECRET_KEY"]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese as UTF-8, not \uXXXX
 
     routing.init_app(app)
     logs.init_app(app)
@@ -37,10 +38,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app)
     cli.init_app(app)
     demo.init_app(app)
+    devwechat.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     jobs.init_app(app)
     if startup.serving():
+        startup.announce(app)
+        assert database.engine is not None
         logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": database.engine.dialect.name}})
     return app
 
