@@ -6,9 +6,10 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # type: ignore[import-untyped]  # ships no type information
 import pytest
 from flask import Flask
 from PIL import Image
@@ -72,8 +73,9 @@ def test_the_font_is_embedded_as_a_subset_and_every_character_has_a_glyph(pdf: b
     reader = PdfReader(io.BytesIO(pdf))
     fonts = {}
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        resources: Any = page["/Resources"]
+        for ref in resources["/Font"].values():
+            font = ref.get_object()
             fonts[font["/BaseFont"]] = font
     cjk = [f for name, f in fonts.items() if "+" in name]  # a subset's name has a tag: AAAAAA+Name
     assert cjk, f"no embedded subset among {list(fonts)}"
@@ -108,7 +110,8 @@ def test_the_pages_a_mother_sees(pdf: bytes, tmp_path: Path) -> None:
     assert _has_colour(pages[0], PHOTO_COLOUR)  # the photo is on the cover
     charts_text = PdfReader(io.BytesIO(pdf)).pages[1].extract_text()
     assert "每日奶量" in charts_text and "毫升" in charts_text and "日期" in charts_text
-    red = tuple(int(c * 255) for c in URGENT.rgb())
+    r, g, b = (int(c * 255) for c in URGENT.rgb())
+    red = (r, g, b)
     day_pages = list(enumerate(PdfReader(io.BytesIO(pdf)).pages))[2:]
     urgent_pages = [i for i, page in day_pages if "● 紧急" in page.extract_text()]
     assert urgent_pages, "no urgent flag printed"
