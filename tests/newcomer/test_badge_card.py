@@ -6,7 +6,7 @@ import io
 
 import qrcode
 from flask.testing import FlaskClient
-from PIL import Image
+from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.orm import Session
 
@@ -26,10 +26,8 @@ def _dark_or(colour: tuple[int, int, int], region: Image.Image) -> int:
 def _drawn(text: str, size: int, colour: tuple[int, int, int]) -> Image.Image:
     """``text`` as the card draws it, to compare with what is on the card."""
     font = _font(size)
-    left, top, right, bottom = font.getbbox(text)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
     image = Image.new("RGB", (right - left, bottom - top), "white")
-    from PIL import ImageDraw
-
     ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=colour)
     return image
 
