@@ -22,13 +22,16 @@ Doc: https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Ret
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import click
 from flask import Flask, current_app
@@ -299,7 +302,46 @@ def init_app(app: Flask) -> None:
     standin = WeChatStandIn(any_code=True)
     register_apps(standin, app.config)
     app.extensions["anxin_standin"] = standin
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {STANDIN_PREFIX: standin})  # type: ignore[method-assign]
+
+    app.wsgi_app = DispatcherMiddleware(UserWrote(app.wsgi_app, standin), {STANDIN_PREFIX: standin})  # type: ignore[method-assign]  # Flask's documented way to wrap
+
+
+class UserWrote:
+    """WSGI wrapper: a push WeChat delivered to ``/wechat`` tells the stand-in that its user wrote.
+
+    WeChat itself knows when a user wrote (the 48-hour window, the message count); the stand-in
+    learns it here, reading the body without taking it from the app.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], standin: WeChatStandIn) -> None:
+        self.app = app
+        self.standin = standin
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/wechat" or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if 0 < length <= 65536 else b""
+        if body:
+            environ["wsgi.input"] = io.BytesIO(body)
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        sender = (query.get("openid") or [None])[0] or _from_user(body)
+
+        def started(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            if sender and status.startswith("200"):
+                self.standin.user_wrote(sender)
+            return start_response(status, headers, *args)
+
+        return self.app(environ, started if body else start_response)
+
+
+_FROM_USER = re.compile(rb"<FromUserName><!\[CDATA\[([^\]<]{1,64})\]\]></FromUserName>")
+
+
+def _from_user(body: bytes) -> str | None:
+    """The sender of a plaintext push (a safe-mode push carries ``openid`` in its query instead)."""
+    match = _FROM_USER.search(body[:65536])
+    return match.group(1).decode("utf-8", "replace") if match else None
 
 
 def register_apps(standin: WeChatStandIn, settings: Mapping[str, Any]) -> None:

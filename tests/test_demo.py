@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from bot import create_app
 from bot.demo import demo_key
@@ -52,7 +52,7 @@ def test_seed_demo_gives_codes_that_work_and_can_run_again(app: Flask, runner, c
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_the_readme_examples_are_the_demo_codes(app: Flask, runner, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+def test_the_readme_examples_are_the_demo_codes(app: Flask, runner: FlaskCliRunner, client: FlaskClient) -> None:
     output = runner.invoke(args=["seed-demo"]).output
     readme = README.read_text(encoding="utf-8")
     first_conversation = readme[readme.index("## A first conversation"):readme.index("## Configuration")]

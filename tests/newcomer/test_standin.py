@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import requests
 from click.testing import Result
 from flask import Flask
 from werkzeug.serving import make_server
-from werkzeug.test import Client
+from werkzeug.test import Client, TestResponse
 
 from bot import background, create_app
 from bot.demo import NURSE_OPENID, PARENT_OPENID
@@ -46,13 +47,18 @@ def standin() -> WeChatStandIn:
     return standin
 
 
+def _answer(res: TestResponse) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(res.get_data())
+    return data
+
+
 def _token(client: Client) -> str:
     res = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": OA[0], "secret": OA[1]})
-    return str(res.json["access_token"])  # type: ignore[index]
+    return str(_answer(res)["access_token"])
 
 
 def _send(client: Client, token: str, body: dict[str, Any], path: str = "/cgi-bin/message/custom/send") -> int:
-    return int(client.post(path, query_string={"access_token": token}, json=body).json["errcode"])  # type: ignore[index]
+    return int(_answer(client.post(path, query_string={"access_token": token}, json=body))["errcode"])
 
 
 def _text(openid: str, content: str) -> dict[str, Any]:
@@ -62,7 +68,7 @@ def _text(openid: str, content: str) -> dict[str, Any]:
 def test_tokens_are_strict(standin: WeChatStandIn) -> None:
     client = Client(standin)
     bad = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": OA[0], "secret": "x"})
-    assert bad.json["errcode"] == 40125  # type: ignore[index]
+    assert _answer(bad)["errcode"] == 40125
     first = _token(client)
     second = _token(client)  # a refresh invalidates the previous token, as WeChat does
     assert _send(client, first, _text("o-1", "hi")) == 40001
@@ -90,7 +96,7 @@ def test_messages_are_refused_as_wechat_refuses_them(standin: WeChatStandIn) -> 
 def test_login_codes_are_strict_unless_any_code_is_allowed(standin: WeChatStandIn) -> None:
     def login(client: Client, code: str) -> dict[str, Any]:
         query = {"appid": MP[0], "secret": MP[1], "js_code": code, "grant_type": "authorization_code"}
-        return dict(client.get("/sns/jscode2session", query_string=query).json)  # type: ignore[arg-type]
+        return _answer(client.get("/sns/jscode2session", query_string=query))
 
     strict = Client(standin)
     assert login(strict, "demo-parent:1")["errcode"] == 40029  # tests script their codes
@@ -138,6 +144,10 @@ def test_on_a_laptop_the_mini_program_and_notifications_work(laptop: tuple[Flask
     again = requests.post(f"{base}/mp/v1/login", json={"code": "demo-parent:1"}, timeout=10)
     assert again.status_code == 401  # WeChat's codes are good once; so are the stand-in's
 
+    standin = app.extensions["anxin_standin"]
+    standin.state.custom_sent[PARENT_OPENID] = CUSTOM_LIMIT - 1  # one message left before 45047 …
+    assert "月子日记" in Chat(app.test_client()).say(PARENT_OPENID, "今天")  # … and the parent writes: the count restarts
+    assert PARENT_OPENID not in standin.state.custom_sent
     assert "建议" in Chat(app.test_client()).say(NURSE_OPENID, "体温 38.6")
     background.join_all()
     sent = requests.get(f"{base}/_dev/wechat/_sent", timeout=10).json()["delivered"]
