@@ -1,13 +1,19 @@
-# The two commands a new user needs:  `make run`  and  `make test`.
+# The two commands a new user needs:  `make run`  and  `make test`.  `make help` lists every target.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The app reads the port for its links and its local WeChat stand-in (config/: FLASK_RUN_PORT, PORT).
+export PORT
+export FLASK_RUN_PORT := $(PORT)
 
-.PHONY: install run test lint bench clean
+.PHONY: help install run test lint bench outbox fake-wechat clean
 
-install: $(VENV)/.installed
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+install: $(VENV)/.installed  ## create .venv and install the pinned requirements
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,18 +21,25 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: install, bring the SQLite database to the current schema, load demo data, serve on 127.0.0.1:5000
-run: install
+run: install  ## database to the current schema, demo data, server on http://HOST:PORT (with the local WeChat)
 	$(BIN)/flask --app bot db upgrade
 	$(BIN)/flask --app bot seed-demo
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
 
-## test: install and run the whole suite (SQLite, and MariaDB when it can be reached)
-test: install
+test: install  ## the whole suite: SQLite, and MariaDB when it answers (PYTEST_ARGS=... to narrow)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install  ## ruff over the code
 	$(BIN)/ruff check bot config miniprogram_api tests bench
 
-clean:
+bench: install  ## the lookup benchmark (python -m bench.lookup)
+	$(BIN)/python -m bench.lookup
+
+outbox: install  ## what each person would have received
+	$(BIN)/flask --app bot outbox
+
+fake-wechat: install  ## the WeChat API stand-in on its own port (WECHAT_PORT, default 5001)
+	$(BIN)/flask --app bot fake-wechat --host $(HOST) --port $(or $(WECHAT_PORT),5001)
+
+clean:  ## remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

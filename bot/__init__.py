@@ -15,7 +15,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, console, db, demo, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import admin, cli, console, db, demo, devwechat, health, jobs, logs, migrate, routing, security, startup, web, wechat
     from bot.api import errors
     from bot.handlers import load_handlers
 
@@ -42,12 +42,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app)
     cli.init_app(app)
     demo.init_app(app)
+    devwechat.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     jobs.init_app(app)
     if startup.serving():
-        dialect = database.engine.dialect.name if database.engine is not None else "none"
-        logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": dialect}})
+        startup.announce(app)
+        assert database.engine is not None
+        logging.getLogger("anxin.app").info("app.ready", extra={"fields": {"database": database.engine.dialect.name}})
     return app
 
 

@@ -163,7 +163,49 @@ def badge_qr_command(code: str) -> None:
     click.echo(WeChatQRCode.get_url(result["ticket"]))
 
 
+STATUS_LABELS = {"sent": "已发送", "pending": "待发送", "sending": "发送中", "failed": "发送失败"}
+CHANNEL_LABELS = {"custom": "客服消息", "template": "模板消息"}
+
+
+@click.command("outbox")
+@click.option("--to", "openid", default=None, help="Only what this openid would receive.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="The newest N messages.")
+@with_appcontext
+def outbox_command(openid: str | None, limit: int) -> None:
+    """List what each person would have received (the outbox), newest last, grouped by person."""
+    from zoneinfo import ZoneInfo
+
+    from bot.models import Notification
+
+    tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
+    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if openid:
+        query = query.where(Notification.openid == openid)
+    with get_db().reader_session() as session:
+        notes = list(reversed(session.scalars(query).all()))
+    if not notes:
+        click.echo("发件箱为空 (nothing queued yet)" + (f" for {openid}" if openid else ""))
+        return
+    by_person: dict[str, list[Notification]] = {}
+    for note in notes:
+        by_person.setdefault(note.openid, []).append(note)
+    for person, rows in by_person.items():
+        click.echo(f"{person}  ({len(rows)} 条)")
+        for note in rows:
+            at = (note.sent_at or note.created_at).astimezone(tz)
+            status = STATUS_LABELS.get(note.status, note.status)
+            if note.channel:
+                status += "·" + CHANNEL_LABELS.get(note.channel, note.channel)
+            click.echo(f"  {at:%Y-%m-%d %H:%M}  [{status}] {note.kind}")
+            for line in note.text.splitlines():
+                click.echo(f"      {line}")
+            if note.status != "sent" and note.last_error:
+                click.echo(f"      ↳ {note.last_error[:200]}")
+        click.echo("")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(outbox_command)
     app.cli.add_command(chat_command)
     app.cli.add_command(create_agency_command)
     app.cli.add_command(import_workers_command)

@@ -1,19 +1,23 @@
 """``flask --app bot seed-demo``: a demo agency, workers with badges, and a family with a few days of diary.
 
-Built through the same domain functions the API and the chat use. Running it again
-leaves the data as it is, gives the demo agency a fresh API key (the old one is
-only kept hashed) and prints the codes to try.
+Built through the same domain functions the API and the chat use. In development the
+codes are the same on every laptop and every run (the README's examples work when
+copied) and the agency key is derived from ``ANXIN_SECRET_KEY``; running it again
+leaves the data and the key as they are (``--rotate-key`` gives a fresh random key)
+and prints the codes to try. Staff accounts do not exist yet, so there is none to keep.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -25,10 +29,11 @@ from bot.diary.engagements import bind, open_engagement
 from bot.diary.entries import record_entries
 from bot.diary.family import rate_day
 from bot.diary.parse import parse_lines
-from bot.lookup.codes import format_code
-from bot.models import Agency, Badge, ChatUser, Engagement, Worker
+from bot.lookup.codes import check_symbol, format_code
+from bot.models import Agency, Badge, ChatUser, Engagement, Staff, Worker
 from bot.registry.agencies import create_agency
 from bot.registry.badges import issue_badge
+from bot.registry.staff import check_password, create_staff, new_password, set_password
 from bot.registry.workers import (
     id_check_symbol,
     parse_worker,
@@ -42,6 +47,9 @@ from bot.security import FieldCipher, hash_api_key, new_api_key
 DEMO_AGENCY = "安心示范家政服务中心"
 NURSE_OPENID = "demo-nurse"
 PARENT_OPENID = "demo-parent"
+# The same codes on every laptop (development): the README's examples are these.
+DEMO_BADGE_PAYLOADS = ("ANX1NDEM01", "ANX1NDEM02", "ANX1NDEM03")
+DEMO_NURSE_CODE, DEMO_FAMILY_CODE = "DEMNRS26", "DEMFAM26"
 
 # Two full days, night feeds included, as a careful nurse keeps them; today is filled up to the present.
 DIARY_DAYS = [
@@ -60,7 +68,8 @@ DIARY_DAYS = [
         "17:30 血压 118/76", "18:40 喂奶 110ml", "20:00 换尿布 大小便 黄色", "20:40 宝宝今天特别爱笑😊", "21:50 喂奶 100ml",
     ],
 ]
-TODAY = ["喂奶 100ml", "换尿布 小便", "体温 36.8", "母乳 左 15分钟", "换尿布 大小便 黄色", "睡觉 60分钟"]
+# Today: the second day's lines, up to the present, so the demo day has no gaps a flag would point at.
+TODAY = [line.replace("体温 37.6", "体温 36.8") for line in DIARY_DAYS[1]]
 WORKERS = [
     # name, gender, birth date, service types, years, checks expiring after (days), consent
     ("伍秀芳", "female", dt.date(1982, 3, 14), ["月嫂", "育婴师"], 9, 300, True),
@@ -72,10 +81,62 @@ WORKERS = [
 @dataclass
 class Seeded:
     agency: Agency
-    key: str
+    key: str | None  # None: the key is unchanged and was not derived here, so it cannot be shown again
     badges: list[tuple[Badge, Worker]]
     engagement: Engagement
     created: bool
+
+
+def demo_key(secret_key: str) -> str:
+    """The demo agency's key in development: the same on every run for the same ANXIN_SECRET_KEY."""
+    digest = hmac.new(secret_key.encode("utf-8"), b"anxin-demo-agency-key", hashlib.sha256).hexdigest()
+    return "ak_demo_" + digest[:32]
+
+
+DEMO_STAFF = "demo-admin"
+
+
+def demo_password(secret_key: str) -> str:
+    """The demo staff account's password in development: the same on every run for the same ANXIN_SECRET_KEY."""
+    digest = hmac.new(secret_key.encode("utf-8"), b"anxin-demo-staff-password", hashlib.sha256).hexdigest()
+    return "demo-" + digest[:12]
+
+
+def demo_staff(session: Session, agency_id: int, password: str, rotate: bool) -> tuple[str, str | None]:
+    """The demo agency's console account, made once; its password changes only when asked (then a random one)."""
+
+    staff = session.scalar(select(Staff).where(Staff.agency_id == agency_id, Staff.username == DEMO_STAFF))
+    if staff is None:
+        create_staff(session, agency_id, DEMO_STAFF, "admin", password=password, display_name="演示管理员")
+        return DEMO_STAFF, password
+    if rotate:
+        fresh = new_password()
+        set_password(staff, fresh)
+        return DEMO_STAFF, fresh
+    # Still the demo's own password: show it again; a rotated one was shown once, when it was made.
+    return DEMO_STAFF, password if check_password(password, staff.password_hash) else None
+
+
+def demo_badge_code(serial: int) -> str:
+    payload = DEMO_BADGE_PAYLOADS[serial - 1]
+    return payload + check_symbol(payload)
+
+
+def _claim_code(session: Session, badge: Badge, code: str) -> None:
+    """Give the badge the fixed demo code unless some other badge holds it already."""
+    if session.scalar(select(Badge.id).where(Badge.code == code)) is None:
+        badge.code = code
+        session.flush()
+
+
+def _claim_binding_codes(session: Session, engagement: Engagement) -> None:
+    taken = session.scalar(select(Engagement.id).where(
+        Engagement.id != engagement.id,
+        Engagement.nurse_code.in_((DEMO_NURSE_CODE, DEMO_FAMILY_CODE))
+        | Engagement.family_code.in_((DEMO_NURSE_CODE, DEMO_FAMILY_CODE))))
+    if taken is None:
+        engagement.nurse_code, engagement.family_code = DEMO_NURSE_CODE, DEMO_FAMILY_CODE
+        session.flush()
 
 
 def _avatar(colour: str) -> bytes:
@@ -95,13 +156,22 @@ def _id_number(birth: dt.date, serial: int) -> str:
     return first17 + id_check_symbol(first17)
 
 
-def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) -> Seeded:
-    """Create the demo data once; later calls rotate the demo key and return what exists."""
+def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime, *, fixed_key: str | None = None,
+         rotate_key: bool = False) -> Seeded:
+    """Create the demo data once and return it; later calls return what exists.
+
+    ``fixed_key`` (development) is the agency key and the codes are the fixed demo codes; without it
+    they are random. The key changes on a later call only with ``rotate_key``.
+    """
     today = now.astimezone(tz).date()
     agency = session.scalar(select(Agency).where(Agency.name == DEMO_AGENCY))
     if agency is not None:
-        key = new_api_key()
-        agency.api_key_hash = hash_api_key(key)
+        key: str | None = None
+        if rotate_key:
+            key = new_api_key()
+            agency.api_key_hash = hash_api_key(key)
+        elif fixed_key and agency.api_key_hash == hash_api_key(fixed_key):
+            key = fixed_key
         workers = list(session.scalars(select(Worker).where(Worker.agency_id == agency.id).order_by(Worker.id)))
         badges = [(b, w) for w in workers for b in session.scalars(
             select(Badge).where(Badge.worker_id == w.id, Badge.revoked_at.is_(None)))]
@@ -110,6 +180,9 @@ def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) 
         return Seeded(agency, key, badges, engagement, created=False)
 
     agency, key = create_agency(session, DEMO_AGENCY)
+    if fixed_key and not rotate_key:
+        key = fixed_key
+        agency.api_key_hash = hash_api_key(key)
     badges = []
     for serial, (name, gender, birth, services, years, valid_days, consent) in enumerate(WORKERS, start=1):
         fields = parse_worker({
@@ -127,7 +200,10 @@ def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) 
                                 expires_on=expires, today=today, cipher=cipher)
         if consent:
             record_consent(session, worker, today - dt.timedelta(days=30), today)
-        badges.append((issue_badge(session, worker, today), worker))
+        badge = issue_badge(session, worker, today)
+        if fixed_key:
+            _claim_code(session, badge, demo_badge_code(serial))
+        badges.append((badge, worker))
 
     nurse = badges[0][1]
     engagement = open_engagement(
@@ -135,6 +211,8 @@ def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) 
         ends_on=today + dt.timedelta(days=26), family_name="王家", baby_nickname="小米",
         baby_birth_date=today - dt.timedelta(days=len(DIARY_DAYS) + 3), birth_weight_g=3350,
     )
+    if fixed_key:
+        _claim_binding_codes(session, engagement)
     bind(session, NURSE_OPENID, engagement.nurse_code, now, tz)
     bind(session, PARENT_OPENID, engagement.family_code, now, tz)
     for openid in (NURSE_OPENID, PARENT_OPENID):
@@ -145,11 +223,12 @@ def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) 
         day = engagement.starts_on + dt.timedelta(days=offset)
         sent_at = dt.datetime.combine(day, dt.time(23, 30), tzinfo=tz)
         lines_by_time += [(line, sent_at) for line in lines]
-    midnight = dt.datetime.combine(today, dt.time(0), tzinfo=tz)
-    for i, line in enumerate(TODAY):  # today: one line every 40 minutes up to now, none before midnight
-        moment = now.astimezone(tz) - dt.timedelta(minutes=40 * (len(TODAY) - i))
-        if moment >= midnight:
-            lines_by_time.append((f"{moment:%H:%M} {line}", now))
+    local_now = now.astimezone(tz)
+    for line in TODAY:
+        hour, minute = (int(part) for part in line.split(" ", 1)[0].split(":"))
+        moment = dt.datetime.combine(today, dt.time(hour, minute), tzinfo=tz)
+        if moment <= local_now - dt.timedelta(minutes=5):
+            lines_by_time.append((line, local_now))
     for line, sent_at in lines_by_time:
         for entry in parse_lines(line, sent_at, tz):
             # Each line recorded a few minutes after it happened, as a nurse keeping up would.
@@ -161,29 +240,49 @@ def seed(session: Session, cipher: FieldCipher, tz: ZoneInfo, now: dt.datetime) 
 
 
 @click.command("seed-demo")
+@click.option("--rotate-key", is_flag=True, help="Give the demo agency a fresh random API key (the old one stops working).")
+@click.option("--rotate-password", is_flag=True, help="Give the demo console account a fresh random password.")
 @with_appcontext
-def seed_demo_command() -> None:
-    """Load demo data (idempotent) and print the codes to try."""
+def seed_demo_command(rotate_key: bool, rotate_password: bool) -> None:
+    """Load demo data (idempotent) and print the codes to try; the agency key is the last line."""
     app = current_app
+    if app.config["ANXIN_ENV"] != "development":
+        raise click.ClickException("seed-demo is for development: ANXIN_ENV is production")
     tz = ZoneInfo(app.config["ANXIN_TIMEZONE"])
     public = app.config["ANXIN_PUBLIC_URL"].rstrip("/")
     with get_db().new_session() as session, session.begin():
-        seeded = seed(session, app.extensions["anxin_cipher"], tz, utcnow())
+        seeded = seed(session, app.extensions["anxin_cipher"], tz, utcnow(),
+                      fixed_key=demo_key(app.config["ANXIN_SECRET_KEY"]), rotate_key=rotate_key)
         click.echo("演示数据已创建 (demo data created)" if seeded.created else "演示数据已存在 (demo data already there)")
         click.echo(f"\n机构 {seeded.agency.name}（编号 {seeded.agency.id}）")
         click.echo("\n工牌 badges:")
         for badge, worker in seeded.badges:
             click.echo(f"  {format_code(badge.code)}  {worker.name[0]}*{worker.name[-1]}  {public}/b/{badge.code}")
-        click.echo(f"\n上户 engagement {seeded.engagement.id}: {seeded.engagement.family_name}，"
-                   f"月嫂码 {seeded.engagement.nurse_code}，家属码 {seeded.engagement.family_code}")
+        engagement = seeded.engagement
+        click.echo(f"\n上户 engagement {engagement.id}: {engagement.family_name}，"
+                   f"月嫂码 {engagement.nurse_code}（已被 {NURSE_OPENID} 使用），家属码 {engagement.family_code}")
         first_badge = format_code(seeded.badges[0][0].code)
-        click.echo("\n试试聊天 try the chat (with the server running, add --url http://127.0.0.1:5000):")
-        click.echo(f"  flask --app bot chat --as {PARENT_OPENID} 今天")
-        click.echo(f'  flask --app bot chat --as {NURSE_OPENID} "8:30 喂奶 100ml"')
-        click.echo(f"  flask --app bot chat --as demo-visitor {first_badge}")
-        click.echo("\n机构 API 密钥 (a fresh demo agency key; the previous one no longer works):")
+        click.echo("\n试试聊天 try the chat (in another terminal, with the server running):")
+        click.echo(f"  flask --app bot chat --url {public} --as {PARENT_OPENID} 今天")
+        click.echo(f'  flask --app bot chat --url {public} --as {NURSE_OPENID} "8:30 喂奶 100ml"')
+        click.echo(f"  flask --app bot chat --url {public} --as demo-visitor {first_badge}")
+        click.echo(f"  flask --app bot chat --url {public} --as new-grandma 绑定 {engagement.family_code}")
+        click.echo("\n小程序 mini-program (the local WeChat stand-in accepts any login code):")
+        click.echo(f"""  curl -s {public}/mp/v1/login -H 'Content-Type: application/json' -d '{{"code": "{PARENT_OPENID}:1"}}'""")
+        click.echo("  flask --app bot outbox    # what each person would have received")
+        username, password = demo_staff(session, seeded.agency.id, demo_password(app.config["ANXIN_SECRET_KEY"]),
+                                        rotate_password)
+        click.echo(f"\n机构后台 back office: {public}/console/login  用户名 {username}  "
+                   + (f"密码 {password}" if password is not None
+                      else "密码未变 (password unchanged; seed-demo --rotate-password makes a new one)"))
+        if seeded.key is None:
+            click.echo("\n机构 API 密钥未变 (the agency key is unchanged: it was shown when it was rotated; "
+                       "seed-demo --rotate-key makes a new one)")
+            return
+        click.echo("\n机构 API 密钥 agency API key" + ("（新的，旧密钥已失效 new; the previous one no longer works）"
+                                                      if rotate_key else "（每次相同 the same on every run）") + ":")
         click.echo(seeded.key)
 
 
-def init_app(app) -> None:  # type: ignore[no-untyped-def]
+def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from config import ConfigError
+from config import DEV_SECRET_KEY, STANDIN_PREFIX, ConfigError, notice
 
 
 def serving() -> bool:
@@ -35,3 +35,14 @@ def check_database(app: Flask) -> None:
             f"the database {shown} is at schema {revision or 'empty'} but this code needs {head}: "
             "run `flask --app bot db upgrade` first"
         )
+
+
+def announce(app: Flask) -> None:
+    """Say once, in one line each, what a development server stands in for."""
+    if app.config["ANXIN_ENV"] != "development":
+        return
+    if app.config["ANXIN_SECRET_KEY"] == DEV_SECRET_KEY:
+        notice("开发模式 development: ANXIN_SECRET_KEY not set, using the development key (production refuses it)")
+    if "anxin_standin" in app.extensions and app.config["ANXIN_WECHAT_API_BASE"].rstrip("/").endswith(STANDIN_PREFIX):
+        notice(f"WeChat API calls go to the local stand-in {app.config['ANXIN_WECHAT_API_BASE']} "
+               "(`flask --app bot outbox` lists what each person would have received)")

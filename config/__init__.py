@@ -11,15 +11,21 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import warnings
+import sys
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEV_SECRET_KEY = "anxin-development-key-change-me"
+# Where the app mounts the local stand-in for the WeChat API in development (bot.devwechat).
+STANDIN_PREFIX = "/_dev/wechat"
+REAL_WECHAT_API = "https://api.weixin.qq.com"
+# Settings that hold real WeChat credentials: any of them set to its own value means production.
+CREDENTIAL_KEYS = ("ANXIN_WECHAT_APPID", "ANXIN_WECHAT_SECRET", "ANXIN_MP_APPID", "ANXIN_MP_SECRET")
 
 
 class ConfigError(ValueError):
@@ -29,6 +35,8 @@ class ConfigError(ValueError):
 class Config:
     """Defaults for every ``ANXIN_*`` setting (see CONTRACT.md, "Running it")."""
 
+    # development | production; unset: production when real WeChat credentials are configured.
+    ANXIN_ENV: str = ""
     ANXIN_DATABASE_URL: str | None = None  # None: SQLite file instance/anxin.db
     ANXIN_SECRET_KEY: str = DEV_SECRET_KEY
     ANXIN_WECHAT_TOKEN: str = "anxin-dev-token"
@@ -39,9 +47,11 @@ class Config:
     ANXIN_WECHAT_TEMPLATE_ID: str | None = None
     ANXIN_MP_APPID: str = "wx0000000000dev0m"
     ANXIN_MP_SECRET: str = "anxin-dev-mp-secret"
-    ANXIN_WECHAT_API_BASE: str = "https://api.weixin.qq.com"
+    # Unset: the real API in production, the stand-in this app serves at STANDIN_PREFIX in development.
+    ANXIN_WECHAT_API_BASE: str = ""
     ANXIN_WECHAT_TIMEOUT: float = 5.0
-    ANXIN_PUBLIC_URL: str = "http://127.0.0.1:5000"
+    # Unset: http://127.0.0.1:PORT, the port `make run` / `flask run` serves on (FLASK_RUN_PORT, PORT, else 5000).
+    ANXIN_PUBLIC_URL: str = ""
     ANXIN_TIMEZONE: str = "Asia/Shanghai"
     ANXIN_SCHEDULER: str = "off"
     # "on": a serving process checks at start that the database answers and is migrated.
@@ -68,7 +78,10 @@ class Config:
 class TestConfig(Config):
     """Settings the test suite starts from; tests override the database URL and API base."""
 
+    ANXIN_ENV = "development"
     ANXIN_SECRET_KEY = "anxin-test-key"
+    ANXIN_WECHAT_API_BASE = REAL_WECHAT_API
+    ANXIN_PUBLIC_URL = "http://127.0.0.1:5000"
     ANXIN_WECHAT_TOKEN = "anxin-test-token"
     ANXIN_WECHAT_APPID = "wx00000000test00a"
     ANXIN_WECHAT_SECRET = "anxin-test-secret"
@@ -115,8 +128,37 @@ def load_config(
             settings[key] = raw
     if overrides:
         settings.update(overrides)
+    resolve_defaults(settings, environ)
     validate(settings)
     return settings
+
+
+def local_origin(environ: Mapping[str, str]) -> str:
+    """The address a development server listens on: the port of `make run` / `flask run`."""
+    port = environ.get("FLASK_RUN_PORT") or environ.get("PORT") or "5000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"PORT={port!r} is not a port number")
+    return f"http://127.0.0.1:{int(port)}"
+
+
+def resolve_defaults(settings: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """Fill the settings whose default depends on others: the environment, the public URL, the API base."""
+    if not settings.get("ANXIN_ENV"):
+        credentials = any(settings.get(key) != getattr(Config, key) for key in CREDENTIAL_KEYS)
+        settings["ANXIN_ENV"] = "production" if credentials else "development"
+    development = settings["ANXIN_ENV"] == "development"
+    if not settings.get("ANXIN_PUBLIC_URL"):
+        settings["ANXIN_PUBLIC_URL"] = local_origin(environ)
+    if not settings.get("ANXIN_WECHAT_API_BASE"):
+        settings["ANXIN_WECHAT_API_BASE"] = (
+            local_origin(environ) + STANDIN_PREFIX if development else REAL_WECHAT_API
+        )
+
+
+def is_standin(api_base: str) -> bool:
+    """True when ``api_base`` is a stand-in for WeChat (plain http, or the app's own dev prefix)."""
+    parts = urlsplit(api_base)
+    return parts.scheme != "https" or parts.path.rstrip("/").startswith(STANDIN_PREFIX)
 
 
 def _number(key: str, raw: str, kind: type) -> Any:
@@ -201,13 +243,31 @@ def validate(settings: Mapping[str, Any]) -> None:
     if settings["ANXIN_WECHAT_TIMEOUT"] <= 0:
         raise ConfigError("ANXIN_WECHAT_TIMEOUT must be positive")
 
+    if settings["ANXIN_ENV"] not in ("development", "production"):
+        raise ConfigError(f"ANXIN_ENV={settings['ANXIN_ENV']!r} must be 'development' or 'production'")
+    if settings["ANXIN_ENV"] == "production":
+        validate_production(settings)
+
+
+def validate_production(settings: Mapping[str, Any]) -> None:
+    """Production runs on its own keys and the real WeChat API, never on development stand-ins."""
     if settings["ANXIN_SECRET_KEY"] == DEV_SECRET_KEY:
-        warnings.warn(
-            "ANXIN_SECRET_KEY is not set: using the development key; set it in production",
-            DevelopmentKeyWarning,
-            stacklevel=3,
-        )
+        raise ConfigError("ANXIN_SECRET_KEY is not set: production refuses the development key "
+                          "(python -c 'import secrets;print(secrets.token_urlsafe(32))')")
+    for key in CREDENTIAL_KEYS:
+        if settings[key] == getattr(Config, key):
+            raise ConfigError(f"{key} is the development value: production needs the real one "
+                              "from the WeChat console (or set ANXIN_ENV=development)")
+    if is_standin(str(settings["ANXIN_WECHAT_API_BASE"])):
+        raise ConfigError(f"ANXIN_WECHAT_API_BASE={settings['ANXIN_WECHAT_API_BASE']!r} is a local stand-in "
+                          f"for WeChat: production must use {REAL_WECHAT_API} (or an https proxy of it)")
 
 
-class DevelopmentKeyWarning(UserWarning):
-    """Running with the built-in development secret key."""
+_NOTICES: set[str] = set()
+
+
+def notice(message: str) -> None:
+    """Print a start-up notice on stderr once per process, as one plain line (no source lines)."""
+    if message not in _NOTICES:
+        _NOTICES.add(message)
+        print(f"注意 notice: {message}", file=sys.stderr)

@@ -17,9 +17,54 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_defaults_need_no_environment(tmp_path: Path) -> None:
     settings = load_config({"ANXIN_SECRET_KEY": "k"}, environ={})
-    assert settings["ANXIN_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+    assert settings["ANXIN_ENV"] == "development"  # no real credentials configured
+    assert settings["ANXIN_WECHAT_API_BASE"] == "http://127.0.0.1:5000/_dev/wechat"  # the stand-in
+    assert settings["ANXIN_PUBLIC_URL"] == "http://127.0.0.1:5000"
     assert settings["ANXIN_TIMEZONE"] == "Asia/Shanghai"
     assert settings["ANXIN_DATABASE_URL"] is None
+
+
+REAL = {"ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_WECHAT_SECRET": "s1", "ANXIN_MP_APPID": "wxfedcba0987654321",
+        "ANXIN_MP_SECRET": "s2", "ANXIN_SECRET_KEY": "a-real-secret"}
+
+
+def test_real_credentials_mean_production_and_the_real_api() -> None:
+    settings = load_config(environ=REAL)
+    assert settings["ANXIN_ENV"] == "production"
+    assert settings["ANXIN_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+
+
+def test_links_and_the_stand_in_follow_the_port_the_server_runs_on() -> None:
+    settings = load_config(environ={"PORT": "5050"})
+    assert settings["ANXIN_PUBLIC_URL"] == "http://127.0.0.1:5050"
+    assert settings["ANXIN_WECHAT_API_BASE"] == "http://127.0.0.1:5050/_dev/wechat"
+    assert load_config(environ={"FLASK_RUN_PORT": "8080", "PORT": "5050"})["ANXIN_PUBLIC_URL"] == "http://127.0.0.1:8080"
+    with pytest.raises(ConfigError, match="PORT='http' is not a port number"):
+        load_config(environ={"PORT": "http"})
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"ANXIN_WECHAT_API_BASE": "http://127.0.0.1:5001"}, "is a local stand-in for WeChat"),
+        ({"ANXIN_WECHAT_API_BASE": "https://anxin.example.cn/_dev/wechat"}, "is a local stand-in for WeChat"),
+        ({"ANXIN_SECRET_KEY": ""}, "production refuses the development key"),
+        ({"ANXIN_MP_SECRET": ""}, "ANXIN_MP_SECRET is the development value"),
+        ({"ANXIN_ENV": "staging"}, "must be 'development' or 'production'"),
+    ],
+)
+def test_production_refuses_development_stand_ins(env: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        load_config(environ={**REAL, **env})
+
+
+def test_production_refuses_to_start_with_the_stand_in() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update(REAL, ANXIN_ENV="production", ANXIN_WECHAT_API_BASE="http://127.0.0.1:5000/_dev/wechat")
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "bot", "run", "--port", "1"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "ANXIN_WECHAT_API_BASE='http://127.0.0.1:5000/_dev/wechat' is a local stand-in" in result.stderr
 
 
 def test_environment_overrides_defaults() -> None:
@@ -64,11 +109,20 @@ def test_the_server_stops_at_start_with_a_clear_message(tmp_path: Path) -> None:
     assert "ANXIN_WECHAT_AES_KEY must be the 43-character EncodingAESKey" in result.stderr
 
 
-def test_missing_secret_key_warns() -> None:
-    from config import DevelopmentKeyWarning
-
-    with pytest.warns(DevelopmentKeyWarning):
-        load_config(environ={})
+def test_the_development_key_is_named_once_when_serving_and_never_by_other_commands(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANXIN_", "FLASK_"))}
+    env.update(ANXIN_DATABASE_URL=f"sqlite:///{tmp_path}/a.db", ANXIN_LOG_FORMAT="text")
+    command = subprocess.run([sys.executable, "-m", "flask", "--app", "bot", "db", "upgrade"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert command.returncode == 0, command.stderr
+    assert "development key" not in command.stderr and "Warning" not in command.stderr
+    serving = subprocess.run([sys.executable, "-c", "from bot import create_app; create_app(); create_app()"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert serving.returncode == 0, serving.stderr
+    notices = [line for line in serving.stderr.splitlines() if "development key" in line]
+    assert notices == ["注意 notice: 开发模式 development: ANXIN_SECRET_KEY not set, using the development key "
+                       "(production refuses it)"]
+    assert ".py:" not in serving.stderr  # no source lines
 
 
 def test_serving_an_unmigrated_database_stops_with_the_fix(tmp_path: Path) -> None:

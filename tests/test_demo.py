@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
+from bot import create_app
+from bot.demo import demo_key
+from config import DEV_SECRET_KEY, load_config
 from tests.diary_support import Chat
 
 
@@ -32,6 +36,81 @@ def test_seed_demo_gives_codes_that_work_and_can_run_again(app: Flask, runner, c
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "演示数据已存在" in again.output
     assert re.findall(r"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]", again.output)[:3] == codes[:3]
-    new_key = again.output.strip().splitlines()[-1]
+    assert again.output.strip().splitlines()[-1] == key  # the key is kept: what a user copied still works
+    assert client.get("/admin/v1/agency", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+    rotated = runner.invoke(args=["seed-demo", "--rotate-key"])
+    new_key = rotated.output.strip().splitlines()[-1]
+    assert "旧密钥已失效" in rotated.output and new_key != key
     assert client.get("/admin/v1/agency", headers={"Authorization": f"Bearer {new_key}"}).status_code == 200
     assert client.get("/admin/v1/agency", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    later = runner.invoke(args=["seed-demo"])
+    assert "密钥未变" in later.output and new_key not in later.output  # shown once, as a rotated key is
+    assert client.get("/admin/v1/agency", headers={"Authorization": f"Bearer {new_key}"}).status_code == 200
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_examples_are_the_demo_codes(app: Flask, runner: FlaskCliRunner, client: FlaskClient) -> None:
+    output = runner.invoke(args=["seed-demo"]).output
+    readme = README.read_text(encoding="utf-8")
+    first_conversation = readme[readme.index("## A first conversation"):readme.index("## Configuration")]
+    for code in ("ANX1N-DEM01-4", "ANX1N-DEM02-2", "ANX1N-DEM03-0", "DEMFAM26"):
+        assert code in output
+    for code in re.findall(r"\b[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]\b|\bDEM[A-Z0-9]{5}\b", first_conversation):
+        assert code in output, f"the README's {code} is not in the demo"
+    key = output.strip().splitlines()[-1]
+    assert key == demo_key(app.config["ANXIN_SECRET_KEY"])
+    assert demo_key(DEV_SECRET_KEY) in first_conversation  # the key a laptop on the development key gets
+    chat = Chat(client)
+    assert "绑定成功" in chat.say("new-grandma", "绑定 DEMFAM26")
+    assert "绿码" in chat.say("demo-visitor", "anx1n dem01 4")
+
+
+def test_links_use_the_port_the_server_runs_on(app_settings: dict[str, object]) -> None:
+    env = {"PORT": "5077"}
+    settings = load_config({**app_settings, "ANXIN_PUBLIC_URL": ""}, environ=env)
+    demo_app = create_app(settings)
+    try:
+        output = demo_app.test_cli_runner().invoke(args=["seed-demo"]).output
+    finally:
+        demo_app.extensions["anxin_db"].engine.dispose()
+    assert "http://127.0.0.1:5077/b/ANX1NDEM014" in output
+    assert "--url http://127.0.0.1:5077" in output
+
+
+def test_seed_demo_refuses_production(app_settings: dict[str, object]) -> None:
+    real = {"ANXIN_ENV": "production", "ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_MP_APPID": "wx1234567890abcdee",
+            "ANXIN_WECHAT_SECRET": "s", "ANXIN_MP_SECRET": "s", "ANXIN_WECHAT_API_BASE": "https://api.weixin.qq.com"}
+    prod = create_app({**app_settings, **real})
+    try:
+        result = prod.test_cli_runner().invoke(args=["seed-demo"])
+    finally:
+        prod.extensions["anxin_db"].engine.dispose()
+    assert result.exit_code != 0 and "seed-demo is for development" in result.output
+
+
+def test_the_demo_console_account_signs_in_and_keeps_its_password(app: Flask, runner: FlaskCliRunner) -> None:
+    import re
+
+    from bot.clock import utcnow
+    from bot.registry.staff import authenticate
+
+    def printed_password(output: str) -> str | None:
+        match = re.search(r"用户名 demo-admin\s+密码 (\S+)", output)
+        return match[1] if match else None
+
+    first = printed_password(runner.invoke(args=["seed-demo"]).output)
+    assert first is not None
+    assert printed_password(runner.invoke(args=["seed-demo"]).output) == first  # kept, and shown again
+    with app.extensions["anxin_db"].new_session() as session:
+        assert authenticate(session, "demo-admin", first, utcnow()).staff is not None
+    rotated_output = runner.invoke(args=["seed-demo", "--rotate-password"]).output
+    rotated = printed_password(rotated_output)
+    assert rotated is not None and rotated != first
+    later = runner.invoke(args=["seed-demo"]).output
+    assert printed_password(later) is None and "密码未变" in later  # a rotated password is shown once
+    with app.extensions["anxin_db"].new_session() as session:
+        assert authenticate(session, "demo-admin", rotated, utcnow()).staff is not None
+        assert authenticate(session, "demo-admin", first, utcnow()).staff is None

@@ -9,6 +9,7 @@ from bot.admin import bp, current_agency
 from bot.admin.models import BadgeStats, RevokedOut
 from bot.api.schema import ApiResult, operation
 from bot.db import get_session
+from bot.errors import Forbidden
 from bot.lookup.codes import format_code
 from bot.lookup.images import badge_card_png, badge_url
 from bot.lookup.profile import mask_name
@@ -56,6 +57,8 @@ def badge_card(code: str) -> ApiResult:
     session = get_session()
     badge = agency_badge(session, current_agency(), code)
     worker = badge.worker
+    if worker.consent_signed_on is None:  # PIPL art. 25: nothing to show a stranger without it
+        raise Forbidden("该服务员尚未授权公开，不能打印工牌 (no consent to publication on record)", code="consent_missing")
     photo = session.get(WorkerPhoto, worker.id)
     png = badge_card_png(
         code=badge.code,

@@ -1,71 +1,229 @@
 """The whole confinement as a keepsake PDF: a cover, charts of the days, then every day's diary.
 
-Domain code: a session and an engagement in, PDF bytes out. Chinese text uses
-reportlab's built-in CID font (STSong-Light), so no font file is needed; characters
-outside it (emoji) are dropped rather than printed as empty boxes.
+Domain code: a session and an engagement in, PDF bytes out. Chinese text is set in a
+TrueType CJK font found on the machine (``CJK_FONT_FILES``; Debian: fonts-wqy-zenhei or
+fonts-droid-fallback) and embedded as a subset, so the file shows the same everywhere.
+Every character is checked against the font: one it has no glyph for (an emoji) is left
+out, so nothing prints as an empty box. Every text wraps, whatever its length.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import io
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from PIL import Image as PILImage
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.diary.days import DaySummary, day_bounds, summaries
 from bot.diary.entries import is_backdated
 from bot.diary.parse import body_of
-from bot.models import DiaryEntry, DiaryFlag, Engagement, Rating, Worker
+from bot.models import DiaryEntry, DiaryFlag, DiaryPhoto, Engagement, Rating, Worker
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+log = logging.getLogger("anxin.diary.keepsake")
 
-TITLE = ParagraphStyle("title", fontName=FONT, fontSize=26, leading=34, alignment=1, spaceAfter=8 * mm)
-SUBTITLE = ParagraphStyle("subtitle", fontName=FONT, fontSize=13, leading=20, alignment=1)
-HEADING = ParagraphStyle("heading", fontName=FONT, fontSize=15, leading=22, spaceBefore=5 * mm, spaceAfter=2 * mm,
-                         textColor=colors.HexColor("#b0486a"))
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=15)
-SMALL = ParagraphStyle("small", fontName=FONT, fontSize=9, leading=13, textColor=colors.HexColor("#666666"))
+# TrueType-outline CJK fonts (reportlab embeds TrueType, not the CFF outlines of Noto CJK), best first.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",
+)
+FONT_SEARCH = ("/usr/share/fonts/**/wqy-zenhei.ttc", "/usr/share/fonts/**/DroidSansFallback*.ttf",
+               "/usr/local/share/fonts/**/*.ttf")
+FONT = "AnxinCJK"
+FALLBACK_FONT = "STSong-Light"  # not embedded: only when no TrueType CJK font is installed
+
+ROSE, ROSE_LIGHT, INK, GREY = (colors.HexColor(c) for c in ("#b0486a", "#fbe9ef", "#222222", "#666666"))
+URGENT, WATCH = colors.HexColor("#c62828"), colors.HexColor("#b26a00")
 WEEKDAYS = "一二三四五六日"
+# Invisible joiners and variation selectors that only make sense beside an emoji.
+_INVISIBLE = re.compile("[\u200d\ufe0e\ufe0f\u20e3]")
+_SPACES = re.compile(r"[ \t\u3000]{2,}")
 
 
-def printable(text: str) -> str:
-    """Text the CID font can print, escaped for reportlab's mini-markup."""
-    return escape("".join(ch for ch in text if ord(ch) <= 0xFFFF and not 0xD800 <= ord(ch) <= 0xDFFF))
+@dataclass(frozen=True)
+class KeepsakeFont:
+    name: str
+    path: str | None  # None: the built-in CID font, not embedded
+    glyphs: frozenset[int]  # code points the font can draw
+
+    def has(self, ch: str) -> bool:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            return False
+        if self.path is None:  # the CID font: the Basic Multilingual Plane, no emoji
+            return ord(ch) <= 0xFFFF
+        return ord(ch) in self.glyphs
 
 
-def _bar_chart(title: str, days: list[DaySummary], values: list[float], colour: str) -> Drawing:
-    drawing = Drawing(170 * mm, 62 * mm)
+@lru_cache(maxsize=1)
+def keepsake_font() -> KeepsakeFont:
+    """The CJK font the keepsake embeds: the first TrueType one installed, registered once."""
+    candidates = list(CJK_FONT_FILES) + [p for pattern in FONT_SEARCH for p in sorted(glob.glob(pattern, recursive=True))]
+    for path in candidates:
+        try:
+            font = TTFont(FONT, path, subfontIndex=0)
+        except Exception as exc:  # a missing, CFF or broken file: try the next one
+            log.debug("keepsake.font_skipped", extra={"fields": {"path": path, "error": str(exc)[:120]}})
+            continue
+        glyphs = frozenset(font.face.charToGlyph)
+        if ord("月") not in glyphs:
+            continue
+        pdfmetrics.registerFont(font)
+        return KeepsakeFont(FONT, path, glyphs)
+    log.warning("keepsake.no_cjk_font", extra={"fields": {"tried": list(CJK_FONT_FILES),
+                                                          "fix": "apt-get install fonts-wqy-zenhei"}})
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    return KeepsakeFont(FALLBACK_FONT, None, frozenset())
+
+
+def drawable(text: str, font: KeepsakeFont) -> str:
+    """``text`` without what the font cannot draw (emoji and their joiners), spaces tidied."""
+    kept = "".join(ch for ch in _INVISIBLE.sub("", text) if ch in "\n\t" or font.has(ch))
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in kept.splitlines()).strip()
+
+
+def markup(text: str, font: KeepsakeFont) -> str:
+    """Drawable text escaped for reportlab's mini-markup, line breaks kept."""
+    return escape(drawable(text, font)).replace("\n", "<br/>")
+
+
+@dataclass(frozen=True)
+class Styles:
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    heading: ParagraphStyle
+    body: ParagraphStyle
+    entry: ParagraphStyle
+    small: ParagraphStyle
+    urgent: ParagraphStyle
+    watch: ParagraphStyle
+    figure: ParagraphStyle
+    figure_label: ParagraphStyle
+
+
+def _style(name: str, font: str, **kw: Any) -> ParagraphStyle:
+    # wordWrap="CJK" breaks a line anywhere, so a 2,000-character line without spaces still wraps.
+    return ParagraphStyle(name, fontName=font, wordWrap="CJK", **kw)
+
+
+def _styles(font: str) -> Styles:
+    return Styles(
+        title=_style("title", font, fontSize=28, leading=38, alignment=1, textColor=ROSE),
+        subtitle=_style("subtitle", font, fontSize=13, leading=21, alignment=1, textColor=INK),
+        heading=_style("heading", font, fontSize=15, leading=22, spaceBefore=5 * mm, spaceAfter=2 * mm,
+                               textColor=ROSE),
+        body=_style("body", font, fontSize=10.5, leading=16, textColor=INK),
+        entry=_style("entry", font, fontSize=10.5, leading=16, leftIndent=16 * mm, firstLineIndent=-16 * mm,
+                             textColor=INK),
+        small=_style("small", font, fontSize=9, leading=14, textColor=GREY),
+        urgent=_style("urgent", font, fontSize=10.5, leading=16, textColor=URGENT, backColor=colors.HexColor(
+            "#fdecea"), borderPadding=(2, 4, 2, 4), spaceBefore=3, spaceAfter=3),
+        watch=_style("watch", font, fontSize=10.5, leading=16, textColor=WATCH, spaceBefore=2, spaceAfter=2),
+        figure=_style("figure", font, fontSize=20, leading=24, alignment=1, textColor=ROSE),
+        figure_label=_style("figure_label", font, fontSize=9, leading=12, alignment=1, textColor=GREY),
+    )
+
+
+def _bar_chart(title: str, unit: str, days: Sequence[DaySummary], values: Sequence[float], colour: str,
+               font: str) -> Drawing:
+    """A bar chart of one figure a day, with Chinese axis titles and every bar's date."""
+    drawing = Drawing(170 * mm, 66 * mm)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = round(12 * mm), round(10 * mm), round(150 * mm), round(42 * mm)
-    chart.data = [list(values) or [0.0]]
+    chart.x, chart.y, chart.width, chart.height = (round(v * mm) for v in (18, 14, 146, 40))
+    chart.data = [list(values) or [0]]
     chart.bars[0].fillColor = colors.HexColor(colour)
+    chart.bars[0].strokeColor = None
     chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontName = "Helvetica"
-    chart.categoryAxis.categoryNames = [d.date.strftime("%m-%d") if i % max(len(days) // 10, 1) == 0 else ""
+    chart.valueAxis.valueMax = max([*values, 1]) * 1.15  # headroom: the tallest bar stays under the top tick
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.labels.fontSize = 8
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#e6e6e6")
+    step = max(len(days) // 12, 1)
+    chart.categoryAxis.categoryNames = [f"{d.date.month}/{d.date.day}" if i % step == 0 else ""
                                         for i, d in enumerate(days)] or [""]
-    chart.categoryAxis.labels.fontName = "Helvetica"
-    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 8
     drawing.add(chart)
-    drawing.add(String(12 * mm, 56 * mm, title, fontName=FONT, fontSize=11))
+    drawing.add(String(18 * mm, 59 * mm, title, fontName=font, fontSize=12, fillColor=ROSE))
+    drawing.add(String(4 * mm, 56 * mm, unit, fontName=font, fontSize=8, fillColor=GREY))
+    drawing.add(String(18 * mm + 73 * mm, 3 * mm, "日期", fontName=font, fontSize=8, fillColor=GREY, textAnchor="middle"))
     return drawing
+
+
+def _band(width: float, height: float) -> Drawing:
+    drawing = Drawing(width, height)
+    for rect_height, colour in ((height, ROSE_LIGHT), (1.2 * mm, ROSE)):
+        rect = Rect(0, 0, width, rect_height)
+        rect.fillColor, rect.strokeColor = colour, None
+        drawing.add(rect)
+    return drawing
+
+
+def _photo(data: bytes, box: float) -> Image | None:
+    """The photo scaled to fit a square of ``box``, or None when it is not an image."""
+    try:
+        with PILImage.open(io.BytesIO(data)) as picture:
+            picture.load()
+            width, height = picture.size
+            png = io.BytesIO()
+            picture.convert("RGB").save(png, "PNG")
+    except (OSError, ValueError):
+        return None
+    scale = box / max(width, height)
+    png.seek(0)
+    return Image(png, width=width * scale, height=height * scale)
+
+
+def _figures(days: Sequence[DaySummary], ratings: dict[dt.date, Rating], flags: Sequence[DiaryFlag],
+             styles: Styles) -> Table:
+    recorded = [d for d in days if d.entries]
+    sleep_h = sum(d.sleep_min for d in recorded) / 60 / max(len(recorded), 1)
+    stars = [r.stars for r in ratings.values()]
+    urgent = sum(1 for f in flags if f.severity == "urgent")
+    cells = [
+        (str(len(recorded)), "记录天数"), (str(sum(d.entries for d in days)), "记录条数"),
+        (str(sum(d.feeds for d in days)), "喂奶次数"), (f"{sum(d.feed_ml for d in days)}", "奶量合计 (ml)"),
+        (str(sum(d.nappies for d in days)), "换尿布次数"), (f"{sleep_h:.1f}", "平均睡眠 (小时/天)"),
+        (f"{sum(stars) / len(stars):.1f}" if stars else "—", "家人评分 (满分5)"),
+        (f"{urgent} / {len(flags) - urgent}", "紧急 / 留意提醒"),
+    ]
+    rows = []
+    for start in (0, 4):
+        rows.append([Paragraph(escape(value), styles.figure) for value, _ in cells[start:start + 4]])
+        rows.append([Paragraph(escape(label), styles.figure_label) for _, label in cells[start:start + 4]])
+    table = Table(rows, colWidths=[42 * mm] * 4)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOTTOMPADDING", (0, 1), (-1, 1), 8),
+                               ("LINEBELOW", (0, 1), (-1, 1), 0.5, colors.HexColor("#f0c8d4"))]))
+    return table
 
 
 def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: dt.date, nurse_name: str) -> bytes:
     """The engagement's diary from its first day to its last (or today), as a PDF."""
+    font = keepsake_font()
+    styles = _styles(font.name)
     last = min(engagement.ends_on, today)
     first = engagement.starts_on if engagement.starts_on <= last else last
     days = summaries(session, engagement, first, last, tz)
@@ -79,57 +237,75 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
     ):
         entries.setdefault(entry.occurred_at.astimezone(tz).date(), []).append(entry)
     ratings = {r.day: r for r in session.scalars(select(Rating).where(Rating.engagement_id == engagement.id))}
+    all_flags = list(session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id,
+                                                             DiaryFlag.cleared_at.is_(None)).order_by(DiaryFlag.id)))
     flags: dict[dt.date, list[DiaryFlag]] = {}
-    for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id,
-                                                        DiaryFlag.cleared_at.is_(None)).order_by(DiaryFlag.id)):
+    for flag in all_flags:
         flags.setdefault(flag.day, []).append(flag)
+    photo_data = session.scalar(
+        select(DiaryPhoto.data).where(DiaryPhoto.engagement_id == engagement.id, DiaryPhoto.status == "stored",
+                                      DiaryPhoto.data.is_not(None)).order_by(DiaryPhoto.sent_at.desc()).limit(1))
 
-    baby = engagement.baby_nickname or "宝宝"
-    story: list[Any] = [
-        Spacer(1, 40 * mm),
-        Paragraph(printable(f"{baby}的月子日记"), TITLE),
-        Paragraph(printable(f"{engagement.family_name} · {first.isoformat()} 至 {last.isoformat()}"), SUBTITLE),
-        Paragraph(printable(f"月嫂 {nurse_name} · {engagement.agency.name}"), SUBTITLE),
-        Spacer(1, 12 * mm),
-        Paragraph(printable(
-            f"共 {len(days)} 天，{sum(d.entries for d in days)} 条记录，喂奶 {sum(d.feeds for d in days)} 次，"
-            f"换尿布 {sum(d.nappies for d in days)} 次。"), SUBTITLE),
+    baby = drawable(engagement.baby_nickname or "", font) or "宝宝"
+    title = f"{baby}的月子日记"
+    width = A4[0] - 36 * mm
+    story: list[Flowable] = [_band(width, 10 * mm), Spacer(1, 14 * mm), Paragraph(markup(title, font), styles.title),
+                             Spacer(1, 4 * mm)]
+    photo = _photo(photo_data, 70 * mm) if photo_data else None
+    if photo is not None:
+        story += [photo, Spacer(1, 6 * mm)]
+    else:
+        story.append(Spacer(1, 20 * mm))
+    story += [
+        Paragraph(markup(f"{engagement.family_name} · {first:%Y年%m月%d日} 至 {last:%Y年%m月%d日}（共 {len(days)} 天）",
+                         font), styles.subtitle),
+        Paragraph(markup(f"月嫂 {nurse_name} · {engagement.agency.name}", font), styles.subtitle),
+        Spacer(1, 10 * mm),
+        _figures(days, ratings, all_flags, styles),
         PageBreak(),
-        Paragraph("每日概览", HEADING),
-        _bar_chart("每日奶量 (ml)", days, [d.feed_ml for d in days], "#f2a7bb"),
-        _bar_chart("每日换尿布 (次)", days, [d.nappies for d in days], "#9cc7e6"),
-        _bar_chart("每日睡眠 (小时)", days, [round(d.sleep_min / 60, 1) for d in days], "#b5d99c"),
+        Paragraph("每日概览", styles.heading),
+        _bar_chart("每日奶量", "毫升", days, [d.feed_ml for d in days], "#e88aa6", font.name),
+        _bar_chart("每日换尿布", "次", days, [d.nappies for d in days], "#6aa9d8", font.name),
+        _bar_chart("每日睡眠", "小时", days, [round(d.sleep_min / 60, 1) for d in days], "#8cc36f", font.name),
         PageBreak(),
     ]
     for summary in days:
         day = summary.date
-        story.append(Paragraph(f"{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}", HEADING))
+        story.append(Paragraph(f"{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}", styles.heading))
         rating = ratings.get(day)
         if rating:
             stars = "★" * rating.stars + "☆" * (5 - rating.stars)
-            story.append(Paragraph(printable(f"家人评分 {stars} {rating.comment or ''}"), BODY))
-        rows = []
-        for entry in entries.get(day, []):
-            mark = "（补记）" if is_backdated(entry) else ""
-            rows.append([entry.occurred_at.astimezone(tz).strftime("%H:%M"),
-                         Paragraph(printable(body_of(entry.text) or entry.kind) + mark, BODY)])
-        if rows:
-            table = Table(rows, colWidths=[18 * mm, 150 * mm])
-            table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                       ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#eeeeee"))]))
-            story.append(table)
-        else:
-            story.append(Paragraph("这一天没有记录。", SMALL))
-        hours, minutes = divmod(summary.sleep_min, 60)
-        figures = (f"喂奶 {summary.feeds} 次，共 {summary.feed_ml}ml；尿布 {summary.nappies} 次"
-                   f"（小便 {summary.wet}，大便 {summary.dirty}）；睡眠 {hours} 小时 {minutes} 分")
-        story.append(Paragraph(printable(figures), SMALL))
+            story.append(Paragraph(markup(f"家人评分 {stars} {rating.comment or ''}", font), styles.body))
         for flag in flags.get(day, []):
-            story.append(Paragraph(printable(f"提醒：{flag.reason}"), SMALL))
+            label, style = ("紧急", styles.urgent) if flag.severity == "urgent" else ("留意", styles.watch)
+            story.append(Paragraph(f"<b>● {label}</b> " + markup(flag.reason, font), style))
+        day_entries = entries.get(day, [])
+        for entry in day_entries:
+            mark = "（补记）" if is_backdated(entry) else ""
+            text = markup(body_of(entry.text) or entry.kind, font) or escape(entry.kind)
+            story.append(Paragraph(f"<font color='#b0486a'>{entry.occurred_at.astimezone(tz):%H:%M}</font>"
+                                   f"&nbsp;&nbsp;{text}{mark}", styles.entry))
+        if not day_entries:
+            story.append(Paragraph("这一天没有记录。", styles.small))
+        hours, minutes = divmod(summary.sleep_min, 60)
+        story.append(Paragraph(markup(
+            f"喂奶 {summary.feeds} 次，共 {summary.feed_ml}ml；尿布 {summary.nappies} 次"
+            f"（小便 {summary.wet}，大便 {summary.dirty}）；睡眠 {hours} 小时 {minutes} 分", font), styles.small))
+
+    footer = drawable(f"{title} · {engagement.family_name}", font)
+
+    def page_footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(font.name, 8)
+        canvas.setFillColor(GREY)
+        canvas.drawString(18 * mm, 10 * mm, footer)
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {doc.page} 页")
+        canvas.restoreState()
+
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"{baby}的月子日记", author="安心 Anxin",
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="安心 Anxin",
                             leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm)
-    doc.build(story)
+    doc.build(story, onLaterPages=page_footer)
     return buffer.getvalue()
 
 

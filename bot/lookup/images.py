@@ -57,16 +57,27 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
+def _fitted(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The card's font at ``size``, or smaller until ``text`` fits in ``width`` pixels."""
+    while size > 10 and draw.textlength(text, font=_font(size)) > width:
+        size -= 1
+    return _font(size)
+
+
 def badge_card_png(
     *, code: str, masked_name: str, agency_name: str, url: str, photo: bytes | None, service_types: list[str]
 ) -> bytes:
-    """A printable badge card: photo, masked name, agency, code and QR (PNG, 640×1000)."""
+    """A printable badge card: photo, masked name, agency, 扫码核验 with the QR, the code and the address (PNG, 640×1000).
+
+    Only for a worker whose consent to publication is on record: the caller refuses the others.
+    """
     card = Image.new("RGB", CARD_SIZE, "white")
     draw = ImageDraw.Draw(card)
     width, _ = CARD_SIZE
-    draw.rectangle((0, 0, width, 110), fill=(13, 110, 86))
+    green = (13, 110, 86)
+    draw.rectangle((0, 0, width, 110), fill=green)
     draw.text((width // 2, 55), "安心家政 · 服务员工牌", font=_font(40), fill="white", anchor="mm")
-    box = (width // 2 - 150, 140, width // 2 + 150, 500)
+    box = (width // 2 - 150, 135, width // 2 + 150, 465)
     if photo:
         with Image.open(io.BytesIO(photo)) as image:
             face = image.convert("RGB")
@@ -76,12 +87,17 @@ def badge_card_png(
         draw.rectangle(box, outline=(160, 160, 160), width=3)
         draw.text(((box[0] + box[2]) // 2, (box[1] + box[3]) // 2), "无照片", font=_font(36), fill=(160, 160, 160),
                   anchor="mm")
-    draw.text((width // 2, 545), masked_name, font=_font(52), fill="black", anchor="mm")
-    draw.text((width // 2, 600), "、".join(service_types)[:24], font=_font(28), fill=(70, 70, 70), anchor="mm")
-    draw.text((width // 2, 645), agency_name[:22], font=_font(28), fill=(70, 70, 70), anchor="mm")
-    qr = _qr_image(url, fit=270)  # whole-pixel modules: a resized QR would not scan reliably
-    card.paste(qr, (width // 2 - qr.width // 2, 810 - qr.height // 2))
-    draw.text((width // 2, 960), format_code(code), font=_font(40), fill="black", anchor="mm")
+    draw.text((width // 2, 505), masked_name, font=_fitted(draw, masked_name, 52, width - 40), fill="black", anchor="mm")
+    services = "、".join(service_types)
+    draw.text((width // 2, 553), services, font=_fitted(draw, services, 28, width - 40), fill=(70, 70, 70), anchor="mm")
+    draw.text((width // 2, 592), agency_name, font=_fitted(draw, agency_name, 28, width - 40), fill=(70, 70, 70),
+              anchor="mm")
+    draw.text((width // 2, 640), "扫码核验 · 微信扫一扫查看实名与证件", font=_font(28), fill=green, anchor="mm")
+    qr = _qr_image(url, fit=250)  # whole-pixel modules: a resized QR would not scan reliably
+    card.paste(qr, (width // 2 - qr.width // 2, 790 - qr.height // 2))
+    draw.text((width // 2, 932), format_code(code), font=_font(40), fill="black", anchor="mm")
+    address = f"或打开 {url}"
+    draw.text((width // 2, 976), address, font=_fitted(draw, address, 20, width - 40), fill=(70, 70, 70), anchor="mm")
     out = io.BytesIO()
     card.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -1,0 +1,72 @@
+"""The printable badge card: 扫码核验 with the address, and none for a worker without consent."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from flask.testing import FlaskClient
+from PIL import Image, ImageDraw
+from qrcode.constants import ERROR_CORRECT_M
+from sqlalchemy.orm import Session
+
+from bot.lookup.images import _font
+from tests.conftest import SETTINGS
+from tests.factories import make_agency
+from tests.registry_helpers import add_worker, auth, publish
+
+GREEN = (13, 110, 86)
+
+
+def _dark_or(colour: tuple[int, int, int], region: Image.Image) -> int:
+    raw = region.tobytes()
+    return sum(1 for i in range(0, len(raw), 3) if all(abs(a - b) <= 40 for a, b in zip(raw[i:i + 3], colour, strict=True)))
+
+
+def _drawn(text: str, size: int, colour: tuple[int, int, int]) -> Image.Image:
+    """``text`` as the card draws it, to compare with what is on the card."""
+    font = _font(size)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
+    image = Image.new("RGB", (right - left, bottom - top), "white")
+    ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=colour)
+    return image
+
+
+def test_the_card_says_scan_to_verify_with_the_address(client: FlaskClient, session: Session) -> None:
+    key = make_agency(session)[1]
+    code = publish(client, key, add_worker(client, key))
+    res = client.get(f"/admin/v1/badges/{code}/card.png", headers=auth(key))
+    assert res.status_code == 200 and res.mimetype == "image/png"
+    card = Image.open(io.BytesIO(res.data)).convert("RGB")
+    caption = card.crop((0, 622, 640, 658))
+    assert _dark_or(GREEN, caption) > 300  # the caption line, in the header's green
+    expected = _drawn("扫码核验 · 微信扫一扫查看实名与证件", 28, GREEN)
+    assert abs(_dark_or(GREEN, caption) - _dark_or(GREEN, expected)) < 0.1 * _dark_or(GREEN, expected)
+    address = card.crop((0, 962, 640, 992))
+    assert _dark_or((70, 70, 70), address) > 100  # the address under the code
+    # The QR on the card is the QR of the badge's address, module for module.
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(f"{SETTINGS['ANXIN_PUBLIC_URL']}/b/{code}")
+    qr.make(fit=True)
+    size = qr.modules_count + 8
+    box = 250 // size
+    left, top = 320 - size * box // 2, 790 - size * box // 2
+    for row, line in enumerate(qr.get_matrix()):
+        for col, dark in enumerate(line):
+            pixel = card.getpixel((left + col * box + box // 2, top + row * box + box // 2))
+            assert pixel == ((0, 0, 0) if dark else (255, 255, 255)), (row, col)
+
+
+def test_no_card_for_a_worker_without_consent(client: FlaskClient, session: Session) -> None:
+    key = make_agency(session)[1]
+    code = publish(client, key, add_worker(client, key), consent=False)
+    res = client.get(f"/admin/v1/badges/{code}/card.png", headers=auth(key))
+    assert res.status_code == 403
+    assert res.get_json()["error"]["code"] == "consent_missing"
+    assert "尚未授权公开" in res.get_json()["error"]["message"]
+
+    worker_id = add_worker(client, key, name="李桂兰")
+    code = publish(client, key, worker_id)
+    assert client.get(f"/admin/v1/badges/{code}/card.png", headers=auth(key)).status_code == 200
+    assert client.delete(f"/admin/v1/workers/{worker_id}/consent", headers=auth(key)).status_code == 200
+    assert client.get(f"/admin/v1/badges/{code}/card.png", headers=auth(key)).status_code == 403  # withdrawn

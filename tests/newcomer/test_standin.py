@@ -1,0 +1,196 @@
+"""The local WeChat: one strict stand-in, mounted by a development server, refused by production."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import Result
+from flask import Flask
+from werkzeug.serving import make_server
+from werkzeug.test import Client, TestResponse
+
+from bot import background, create_app
+from bot.demo import NURSE_OPENID, PARENT_OPENID
+from bot.devwechat import CUSTOM_LIMIT, WeChatStandIn
+from tests.conftest import _clear
+from tests.diary_support import Chat
+
+ROOT = Path(__file__).resolve().parents[2]
+OA = ("wx-oa", "oa-secret")
+MP = ("wx-mp", "mp-secret")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the stand-in answers as WeChat does --------------------------------------------------------
+
+@pytest.fixture
+def standin() -> WeChatStandIn:
+    standin = WeChatStandIn(custom_limit=3)
+    standin.register_app(*OA)
+    standin.register_app(*MP)
+    return standin
+
+
+def _answer(res: TestResponse) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(res.get_data())
+    return data
+
+
+def _token(client: Client) -> str:
+    res = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": OA[0], "secret": OA[1]})
+    return str(_answer(res)["access_token"])
+
+
+def _send(client: Client, token: str, body: dict[str, Any], path: str = "/cgi-bin/message/custom/send") -> int:
+    return int(_answer(client.post(path, query_string={"access_token": token}, json=body))["errcode"])
+
+
+def _text(openid: str, content: str) -> dict[str, Any]:
+    return {"touser": openid, "msgtype": "text", "text": {"content": content}}
+
+
+def test_tokens_are_strict(standin: WeChatStandIn) -> None:
+    client = Client(standin)
+    bad = client.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": OA[0], "secret": "x"})
+    assert _answer(bad)["errcode"] == 40125
+    first = _token(client)
+    second = _token(client)  # a refresh invalidates the previous token, as WeChat does
+    assert _send(client, first, _text("o-1", "hi")) == 40001
+    assert _send(client, second, _text("o-1", "hi")) == 0
+
+
+def test_messages_are_refused_as_wechat_refuses_them(standin: WeChatStandIn) -> None:
+    client = Client(standin)
+    token = _token(client)
+    standin.state.outside_window.add("o-away")
+    standin.state.unsubscribed.add("o-gone")
+    assert _send(client, token, _text("o-away", "hi")) == 45015
+    assert _send(client, token, _text("o-gone", "hi")) == 43004
+    assert _send(client, token, _text("o-1", "长" * 683)) == 45002  # 2,049 bytes of UTF-8
+    assert _send(client, token, _text("o-1", "")) == 44002
+    assert [_send(client, token, _text("o-1", f"m{i}")) for i in range(CUSTOM_LIMIT)][:4] == [0, 0, 0, 45047]
+    standin.user_wrote("o-1")  # the user writes again: the count starts over
+    assert _send(client, token, _text("o-1", "again")) == 0
+    template = {"touser": "o-1", "data": {"first": {"value": "x" * 201}}}
+    assert _send(client, token, template, "/cgi-bin/message/template/send") == 40037
+    assert _send(client, token, {**template, "template_id": "t"}, "/cgi-bin/message/template/send") == 45002
+    assert [m["text"] for m in standin.delivered()] == ["m0", "m1", "m2", "again"]  # only what WeChat took
+
+
+def test_login_codes_are_strict_unless_any_code_is_allowed(standin: WeChatStandIn) -> None:
+    def login(client: Client, code: str) -> dict[str, Any]:
+        query = {"appid": MP[0], "secret": MP[1], "js_code": code, "grant_type": "authorization_code"}
+        return _answer(client.get("/sns/jscode2session", query_string=query))
+
+    strict = Client(standin)
+    assert login(strict, "demo-parent:1")["errcode"] == 40029  # tests script their codes
+    standin.add_session("c1", openid="o-1", session_key="k")
+    assert login(strict, "c1")["openid"] == "o-1"
+    assert login(strict, "c1")["errcode"] == 40163  # a code is good once
+    laptop = WeChatStandIn(any_code=True)
+    laptop.register_app(*MP)
+    assert login(Client(laptop), "demo-parent:1")["openid"] == "demo-parent"
+    assert login(Client(laptop), "demo-parent:1")["errcode"] == 40163
+    assert login(Client(laptop), "not a code!")["errcode"] == 40029
+
+
+# -- a development server on a laptop -----------------------------------------------------------
+
+@pytest.fixture
+def laptop(app_settings: dict[str, object]) -> Iterator[tuple[Flask, str]]:
+    """A development server on its own port whose WeChat API is the stand-in it mounts."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app({**app_settings, "ANXIN_WECHAT_API_BASE": f"{base}/_dev/wechat", "ANXIN_PUBLIC_URL": base})
+    engine = app.extensions["anxin_db"].engine
+    _clear(engine)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, base
+    background.join_all()
+    server.shutdown()
+    server.server_close()
+    _clear(engine)
+    engine.dispose()
+
+
+def test_on_a_laptop_the_mini_program_and_notifications_work(laptop: tuple[Flask, str]) -> None:
+    app, base = laptop
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    login = requests.post(f"{base}/mp/v1/login", json={"code": "demo-parent:1"}, timeout=10)
+    assert login.status_code == 200, login.text
+    token = login.json()["token"]
+    engagements = requests.get(f"{base}/mp/v1/engagements", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert engagements.json()["engagements"][0]["family_name"] == "王家"
+    assert "王家" in engagements.text  # UTF-8, not \\u738b\\u5bb6
+    again = requests.post(f"{base}/mp/v1/login", json={"code": "demo-parent:1"}, timeout=10)
+    assert again.status_code == 401  # WeChat's codes are good once; so are the stand-in's
+
+    standin = app.extensions["anxin_standin"]
+    standin.state.custom_sent[PARENT_OPENID] = CUSTOM_LIMIT - 1  # one message left before 45047 …
+    assert "月子日记" in Chat(app.test_client()).say(PARENT_OPENID, "今天")  # … and the parent writes: the count restarts
+    assert PARENT_OPENID not in standin.state.custom_sent
+    assert "建议" in Chat(app.test_client()).say(NURSE_OPENID, "体温 38.6")
+    background.join_all()
+    sent = requests.get(f"{base}/_dev/wechat/_sent", timeout=10).json()["delivered"]
+    assert any(m["to"] == PARENT_OPENID and "38.6" in m["text"] for m in sent)
+    outbox: Result = runner.invoke(args=["outbox", "--to", PARENT_OPENID])
+    assert outbox.exit_code == 0
+    lines = outbox.output.splitlines()
+    assert lines[0].startswith(PARENT_OPENID)
+    flag = next(i for i, line in enumerate(lines) if "38.6" in line)
+    assert "[已发送·客服消息] flag" in lines[flag - 1]
+    assert runner.invoke(args=["outbox", "--to", "nobody"]).output.startswith("发件箱为空")
+
+
+def test_production_mounts_no_stand_in_and_fake_wechat_refuses(app_settings: dict[str, object]) -> None:
+    real = {"ANXIN_ENV": "production", "ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_MP_APPID": "wx1234567890abcdee",
+            "ANXIN_WECHAT_SECRET": "s", "ANXIN_MP_SECRET": "s", "ANXIN_WECHAT_API_BASE": "https://api.weixin.qq.com"}
+    app = create_app({**app_settings, **real})
+    try:
+        assert app.test_client().get("/_dev/wechat/cgi-bin/token").status_code == 404
+        result = app.test_cli_runner().invoke(args=["fake-wechat", "--port", "0"])
+        assert result.exit_code != 0 and "for development only" in result.output
+    finally:
+        app.extensions["anxin_db"].engine.dispose()
+
+
+def test_flask_fake_wechat_serves_the_stand_in(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANXIN_", "FLASK_"))}
+    env.update(ANXIN_DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "bot", "fake-wechat", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                res = requests.get(f"http://127.0.0.1:{port}/cgi-bin/token", timeout=2, params={
+                    "grant_type": "client_credential", "appid": "wx0000000000dev0a", "secret": "anxin-dev-secret"})
+                break
+            except requests.ConnectionError:
+                assert time.time() < deadline and proc.poll() is None, "fake-wechat did not start"
+                time.sleep(0.2)
+        assert res.json()["access_token"].startswith("TOKEN-")
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert f"ANXIN_WECHAT_API_BASE=http://127.0.0.1:{port}" in output
