@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
 import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ def start_fake(app_settings: Mapping[str, Any] | None = None) -> WeChatApiFake:
     """The loopback WeChat API, knowing the Official Account and the mini-program."""
     from config import Config
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake's access log would drown the figures
     fake = WeChatApiFake().start()
     values = app_settings or {}
     fake.register_app(values.get("ANXIN_WECHAT_APPID", Config.ANXIN_WECHAT_APPID),
