@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -66,6 +67,7 @@ class Row:
     figures: dict[str, Any]
     cpu_ms: float
     sql: float | None
+    load: float  # the machine's 1-minute load average when the run started (others share it)
 
 
 @dataclass
@@ -154,12 +156,13 @@ def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: a
                 for path, expect, make in paths:
                     file = tmp / "requests.txt"
                     write_requests(file, make(pool_size(name, args.duration)))
+                    load = os.getloadavg()[0]
                     before = server.cpu_seconds()
                     figures = run_wrk(server.url, file, connections=connections, duration=args.duration, expect=expect)
                     after = server.cpu_seconds()
                     cpu_ms = 1000 * cpu_used(before, after) / max(figures["requests"], 1)
                     count = sql.get(path)
-                    row = Row(name, workers, connections, path, figures, cpu_ms, count.per_request if count else None)
+                    row = Row(name, workers, connections, path, figures, cpu_ms, count.per_request if count else None, load)
                     rows.append(row)
                     print(format_row(row), flush=True)
                     time.sleep(1)
@@ -180,14 +183,14 @@ def format_errors(figures: dict[str, Any]) -> str:
 
 
 HEADER = (f"{'server':<14} {'w':>2} {'c':>3} {'path':<14} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'CPU ms/req':>10} {'SQL/req':>7}  errors")
+          f"{'CPU ms/req':>10} {'SQL/req':>7} {'load':>5}  errors")
 
 
 def format_row(row: Row) -> str:
     f = row.figures
     sql = f"{row.sql:7.1f}" if row.sql is not None else f"{'-':>7}"
     return (f"{row.server:<14} {row.workers:>2} {row.connections:>3} {row.path:<14} {f['rps']:7.0f} {f['p50']:8.1f} "
-            f"{f['p99']:8.1f} {row.cpu_ms:10.2f} {sql}  {format_errors(f)}")
+            f"{f['p99']:8.1f} {row.cpu_ms:10.2f} {sql} {row.load:5.1f}  {format_errors(f)}")
 
 
 def ratios(rows: list[Row]) -> str:
