@@ -1,0 +1,310 @@
+"""Anxin's hot paths against its peers, in one run, over real HTTP.
+
+Starts, with identical gunicorn settings (``bench.harness.gunicorn_args``), four servers:
+
+* ``echo``           a bare Flask + wechatpy echo (``bench/servers/echo.py``): the floor;
+* ``werobot``        WeRoBot with its default SQLite session store (``bench/servers/werobot_echo.py``);
+* ``anxin-sqlite``   Anxin on a SQLite file;
+* ``anxin-mariadb``  Anxin on MariaDB (a scratch database at 127.0.0.1:3306, dropped at the end);
+
+and replays with wrk (``bench/replay.lua``) pre-signed pushes — a fresh nonce and MsgId each, signed
+right before the run — for: the nurse's diary write, the parent's ``今天``, a badge code in chat,
+``GET /b/CODE``, the mini-program's entry batch and its day view. For each it prints req/s, p50, p99,
+server CPU per request (utime + stime of the gunicorn master and workers, from /proc) and SQL statements
+per request (counted in process with a ``before_cursor_execute`` listener, the app driven by its test
+client over the same kind of requests). Anxin's data goes in through its own entry points
+(``bench/anxin.py``); rate limits are raised through settings, never taken off the code path.
+
+The last line is ``ratios diary_write/echo=… diary_write/werobot_session=… lookup/echo=… p99_ms=…``
+(MariaDB, 4 workers, 32 connections; ``lookup`` is the badge code in chat, ``p99_ms`` the worst p99 of
+the chat paths).
+
+    .venv/bin/pip install -r requirements-bench.txt && apt-get install -y wrk
+    .venv/bin/python -m bench.load                                   # the full run: 2 and 4 workers, 8 and 32 connections
+    .venv/bin/python -m bench.load --workers 4 --connections 32 --duration 5 --servers echo,anxin-sqlite
+    .venv/bin/python -m bench.load --only-sql --show-sql --profile --servers anxin-mariadb  # no HTTP: statements, profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from bench.anxin import PATHS, Seeded, environ, replay_in_process, seed, settings, start_fake
+from bench.harness import Server, cpu_used, run_wrk, worker_class, write_requests, wrk_available
+from bench.mariadb import scratch_database
+from bench.pushes import text_pushes
+from bot import create_app
+from bot.db import make_engine
+from bot.migrate import upgrade
+from bot.wechat.simulator import WeChatSender
+from config import Config
+
+SERVERS = ("echo", "werobot", "anxin-sqlite", "anxin-mariadb")
+# Rough ceilings of req/s on a 2-core machine: enough requests are generated for the whole run.
+CEILING = {"echo": 4500, "werobot": 1200, "anxin": 900}
+CHAT_PATHS = [name for name, p in PATHS.items() if p.chat]
+
+
+@dataclass
+class Row:
+    server: str
+    workers: int
+    connections: int
+    path: str
+    figures: dict[str, Any]
+    cpu_ms: float
+    sql: float | None
+    load: float  # the machine's 1-minute load average when the run started (others share it)
+
+
+@dataclass
+class SqlCount:
+    per_request: float
+    commits_per_request: float
+    sample: list[str]
+
+
+def shorten(statement: str) -> str:
+    return " ".join(statement.split())[:150]
+
+
+def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: int = 5) -> SqlCount:
+    """Statements (and commits) per request of ``path``, in process; the statements of the last request."""
+    engine = app.extensions["anxin_db"].engine
+    statements: list[str] = []
+    commits = [0]
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def on_commit(conn: Any) -> None:
+        commits[0] += 1
+
+    client = app.test_client()
+    made = list(PATHS[path].make(seeded, warmup + requests))
+    for req in made[:warmup]:
+        replay_in_process(client, req)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        per: list[int] = []
+        last: list[str] = []
+        for req in made[warmup:]:
+            before = len(statements)
+            status, body = replay_in_process(client, req)
+            if status >= 400 or PATHS[path].expect.encode() not in body:
+                raise RuntimeError(f"{path}: {status} {body[:300]!r}")
+            per.append(len(statements) - before)
+            last = statements[before:]
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+    return SqlCount(statistics.mean(per), commits[0] / requests, [shorten(s) for s in last])
+
+
+def profile(app: Any, seeded: Seeded, path: str, requests: int) -> str:
+    """pyinstrument's text profile of ``requests`` requests of ``path`` through the test client."""
+    from pyinstrument import Profiler
+
+    client = app.test_client()
+    made = list(PATHS[path].make(seeded, requests + 5))
+    for req in made[:5]:
+        replay_in_process(client, req)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for req in made[5:]:
+        replay_in_process(client, req)
+    profiler.stop()
+    text: str = profiler.output_text(unicode=True, color=False, show_all=False)
+    return text
+
+
+@contextlib.contextmanager
+def database(kind: str, tmp: Path) -> Iterator[str]:
+    if kind == "anxin-sqlite":
+        yield f"sqlite:///{tmp / 'anxin-bench.db'}"
+    else:
+        with scratch_database() as url:
+            yield url
+
+
+def pool_size(server: str, duration: float) -> int:
+    return int(CEILING["anxin" if server.startswith("anxin") else server] * duration * 1.5) + 200
+
+
+def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: argparse.Namespace,
+               paths: list[tuple[str, str, Any]], sql: dict[str, SqlCount], rows: list[Row]) -> None:
+    """Start ``name`` with each worker count and replay every path at each connection count."""
+    for workers in args.workers:
+        server = Server(name, app_spec, workers, env, tmp, tmp / f"{name}-{workers}.log")
+        server.start(ready_path="/healthz" if name.startswith("anxin") else "/")
+        try:
+            for connections in args.connections:
+                for path, expect, make in paths:
+                    file = tmp / "requests.txt"
+                    write_requests(file, make(pool_size(name, args.duration)))
+                    load = os.getloadavg()[0]
+                    before = server.cpu_seconds()
+                    figures = run_wrk(server.url, file, connections=connections, duration=args.duration, expect=expect)
+                    after = server.cpu_seconds()
+                    cpu_ms = 1000 * cpu_used(before, after) / max(figures["requests"], 1)
+                    count = sql.get(path)
+                    row = Row(name, workers, connections, path, figures, cpu_ms, count.per_request if count else None, load)
+                    rows.append(row)
+                    print(format_row(row), flush=True)
+                    time.sleep(1)
+        finally:
+            server.stop()
+
+
+def format_errors(figures: dict[str, Any]) -> str:
+    bad = {k: v for k, v in figures["statuses"].items() if not k.startswith("2")}
+    parts = [f"{k}×{v}" for k, v in sorted(bad.items())]
+    if figures["socket_errors"]:
+        parts.append(f"socket×{figures['socket_errors']}")
+    if figures["unexpected"]:
+        parts.append(f"unexpected×{figures['unexpected']}")
+    if figures["exhausted"]:
+        parts.append("ran out of requests")
+    return ", ".join(parts) or "-"
+
+
+HEADER = (f"{'server':<14} {'w':>2} {'c':>3} {'path':<14} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'CPU ms/req':>10} {'SQL/req':>7} {'load':>5}  errors")
+
+
+def format_row(row: Row) -> str:
+    f = row.figures
+    sql = f"{row.sql:7.1f}" if row.sql is not None else f"{'-':>7}"
+    return (f"{row.server:<14} {row.workers:>2} {row.connections:>3} {row.path:<14} {f['rps']:7.0f} {f['p50']:8.1f} "
+            f"{f['p99']:8.1f} {row.cpu_ms:10.2f} {sql} {row.load:5.1f}  {format_errors(f)}")
+
+
+def ratios(rows: list[Row]) -> str:
+    """The summary line: MariaDB, 4 workers, 32 connections (or the largest setting that was run)."""
+    def pick(server: str, path: str) -> Row | None:
+        found = [r for r in rows if r.server == server and r.path == path]
+        return max(found, key=lambda r: (r.workers == 4, r.connections == 32, r.workers, r.connections), default=None)
+
+    write, echo, wero, lookup = (pick("anxin-mariadb", "diary_write"), pick("echo", "echo"),
+                                 pick("werobot", "echo"), pick("anxin-mariadb", "badge_chat"))
+
+    def ratio(a: Row | None, b: Row | None) -> str:
+        return f"{a.figures['rps'] / b.figures['rps']:.2f}" if a and b and b.figures["rps"] else "n/a"
+
+    chat = [r for r in (pick("anxin-mariadb", p) for p in CHAT_PATHS) if r]
+    p99 = f"{max(r.figures['p99'] for r in chat):.0f}" if chat else "n/a"
+    return f"ratios diary_write/echo={ratio(write, echo)} diary_write/werobot_session={ratio(write, wero)} " \
+           f"lookup/echo={ratio(lookup, echo)} p99_ms={p99}"
+
+
+def main(argv: list[str] | None = None) -> list[Row]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma-separated, of {', '.join(SERVERS)}")
+    parser.add_argument("--paths", default=",".join(PATHS), help=f"Anxin paths, of {', '.join(PATHS)}")
+    parser.add_argument("--workers", default="2,4", help="gunicorn worker counts (default 2,4)")
+    parser.add_argument("--connections", default="8,32", help="wrk connection counts (default 8,32)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements one request of each path issues")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile N diary writes and N parent 今天 in process (pyinstrument)")
+    parser.add_argument("--only-sql", action="store_true", help="no HTTP runs: seed, count statements (and profile)")
+    parser.add_argument("--small", action="store_true", help="seed a small data set (a quick check of the bench)")
+    args = parser.parse_args(argv)
+    args.workers = [int(w) for w in args.workers.split(",")]
+    args.connections = [int(c) for c in args.connections.split(",")]
+    servers = [s for s in args.servers.split(",") if s]
+    paths = [p for p in args.paths.split(",") if p]
+    for name in servers:
+        if name not in SERVERS:
+            parser.error(f"unknown server {name!r}")
+    for name in paths:
+        if name not in PATHS:
+            parser.error(f"unknown path {name!r}")
+    if not args.only_sql and not wrk_available():
+        parser.error("wrk is not installed (apt-get install -y wrk)")
+
+    print(f"gunicorn worker class: {worker_class()} (deploy/gunicorn.conf.py "
+          f"{'found' if (Path(__file__).resolve().parents[1] / 'deploy' / 'gunicorn.conf.py').exists() else 'absent'});"
+          f" workers {args.workers}, connections {args.connections}, {args.duration:g} s a run", flush=True)
+    rows: list[Row] = []
+    sender = WeChatSender(token=Config.ANXIN_WECHAT_TOKEN, appid=Config.ANXIN_WECHAT_APPID)
+    echo_env = {"BENCH_WECHAT_TOKEN": Config.ANXIN_WECHAT_TOKEN}
+    visitors = [f"o-echo-{i}" for i in range(500)]
+
+    def echo_pushes(count: int) -> Iterator[Any]:
+        return text_pushes(sender, visitors, ["喂奶 120ml"], count)
+
+    with tempfile.TemporaryDirectory(prefix="anxin-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        if not args.only_sql:
+            print(HEADER, flush=True)
+            if "echo" in servers:
+                run_server("echo", "bench.servers.echo:app", echo_env, tmp, args, [("echo", "喂奶", echo_pushes)], {}, rows)
+            if "werobot" in servers:
+                run_server("werobot", "bench.servers.werobot_echo:app", echo_env, tmp, args,
+                           [("echo", "喂奶", echo_pushes)], {}, rows)
+        for name in servers:
+            if not name.startswith("anxin"):
+                continue
+            rows += run_anxin(name, tmp, args, paths)
+    if rows:
+        print()
+        print(HEADER)
+        for row in rows:
+            print(format_row(row))
+        print(ratios(rows), flush=True)
+    return rows
+
+
+def run_anxin(name: str, tmp: Path, args: argparse.Namespace, paths: list[str]) -> list[Row]:
+    fake = start_fake()
+    rows: list[Row] = []
+    try:
+        with database(name, tmp) as url:
+            values = settings(url, fake.url)
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+            app = create_app({**values, "ANXIN_LOG_LEVEL": "WARNING"})
+            started = time.perf_counter()
+            print(f"{name}: seeding through the app's own entry points", file=sys.stderr, flush=True)
+            sizes = dict(chat_writers=20, readers=5, mp_writers=10, badges=5) if args.small else {}
+            seeded = seed(app, fake, log=lambda m: print(m, file=sys.stderr, flush=True), **sizes)
+            print(f"{name}: seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            sql = {}
+            for path in paths:
+                sql[path] = count_sql(app, seeded, path)
+                print(f"{name}: {path}: {sql[path].per_request:.1f} SQL statements a request "
+                      f"(+{sql[path].commits_per_request:.1f} commits)", flush=True)
+                if args.show_sql:
+                    for statement, n in Counter(sql[path].sample).items():
+                        print(f"    {n}× {statement}", flush=True)
+            if args.profile:
+                for path in ("diary_write", "parent_today"):
+                    print(f"\n{name}: profile of {args.profile} × {path} (pyinstrument, in process)\n", flush=True)
+                    print(profile(app, seeded, path, args.profile), flush=True)
+            app.extensions["anxin_db"].engine.dispose()
+            if not args.only_sql:
+                targets = [(p, PATHS[p].expect, lambda n, p=p: PATHS[p].make(seeded, n)) for p in paths]
+                run_server(name, "bot:create_app()", environ(values), tmp, args, targets, sql, rows)
+    finally:
+        fake.stop()
+    return rows
+
+
+if __name__ == "__main__":
+    main()
