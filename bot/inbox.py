@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,13 +91,19 @@ def receive(
 
 
 def _touch_user(session: Session, message: ChatMessage) -> None:
-    user = session.scalar(select(ChatUser).where(ChatUser.openid == message.openid))
-    if user is None:
-        user = ChatUser(openid=message.openid)
-        try:
-            with session.begin_nested():
-                session.add(user)
-        except IntegrityError:  # created by a concurrent message of the same user
-            user = session.scalars(select(ChatUser).where(ChatUser.openid == message.openid)).one()
-    if message.msg_type != "event" or message.event in _WINDOW_EVENTS:
-        user.last_message_at = message.created_at
+    """Know the sender, and note when they last wrote (the 48-hour window): one upsert, whoever came first."""
+    opens_window = message.msg_type != "event" or message.event in _WINDOW_EVENTS
+    values = {"openid": message.openid, "first_seen_at": message.created_at, "subscribed": False,
+              "last_message_at": message.created_at if opens_window else None}
+    table = cast(Table, ChatUser.__table__)
+    if session.get_bind().dialect.name == "sqlite":
+        lite = sqlite_insert(table).values(**values)
+        session.execute(lite.on_conflict_do_update(
+            index_elements=["openid"],
+            set_={"last_message_at": lite.excluded.last_message_at} if opens_window else {"openid": lite.excluded.openid},
+        ))
+        return
+    my = mysql_insert(table).values(**values)
+    session.execute(my.on_duplicate_key_update(
+        last_message_at=my.inserted.last_message_at if opens_window else table.c.last_message_at,
+    ))
