@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.diary import texts
 from bot.errors import BadRequest, Conflict, NotFound
@@ -178,6 +178,7 @@ def bind(session: Session, openid: str, code: str, now: dt.datetime, tz: ZoneInf
 
 
 def _set_current(session: Session, openid: str, engagement_id: int, now: dt.datetime) -> None:
+    _forget(session)
     current = session.get(CurrentEngagement, openid)
     if current is None:
         try:
@@ -196,16 +197,39 @@ def bindings_of(session: Session, openid: str) -> list[Binding]:
     return list(session.scalars(select(Binding).where(Binding.openid == openid).order_by(Binding.id)))
 
 
+_MEMO = "anxin.current_binding"
+_NO_BINDING = object()
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_MEMO, None)
+
+
 def current_binding(session: Session, openid: str) -> Binding | None:
-    """The binding of the engagement the user works on now (the newest one if none was chosen)."""
-    current = session.get(CurrentEngagement, openid)
-    if current is not None:
-        binding = session.scalar(
-            select(Binding).where(Binding.openid == openid, Binding.engagement_id == current.engagement_id)
-        )
-        if binding is not None:
-            return binding
-    return session.scalar(select(Binding).where(Binding.openid == openid).order_by(Binding.id.desc()).limit(1))
+    """The binding of the engagement the user works on now (the one chosen, else the newest).
+
+    One query (the binding with its engagement); kept for the rest of the transaction, since a chat
+    message asks for it several times (roles, the handler, the entry's author check). Binding or switching
+    forgets it, and so does the end of any transaction, savepoints included.
+    """
+    memo = session.info.setdefault(_MEMO, {})
+    found = memo.get(openid)
+    if found is None:
+        chosen = (select(CurrentEngagement.engagement_id).where(CurrentEngagement.openid == openid)
+                  .scalar_subquery())
+        found = session.scalar(
+            select(Binding).where(Binding.openid == openid)
+            .order_by((Binding.engagement_id == func.coalesce(chosen, 0)).desc(), Binding.id.desc())
+            .limit(1).options(joinedload(Binding.engagement))
+        ) or _NO_BINDING
+        memo[openid] = found
+        if not event.contains(session, "after_transaction_end", _forget_on_end):
+            event.listen(session, "after_transaction_end", _forget_on_end)
+    return found if isinstance(found, Binding) else None
+
+
+def _forget_on_end(session: Session, _transaction: object) -> None:
+    _forget(session)
 
 
 def current_engagement(session: Session, openid: str) -> Engagement | None:
@@ -227,6 +251,9 @@ def switch_engagement(session: Session, openid: str, number: int, now: dt.dateti
 
 def role_in(session: Session, engagement_id: int, openid: str) -> str | None:
     """The role ``openid`` holds in an engagement, or None for a stranger."""
+    known = session.info.get(_MEMO, {}).get(openid)
+    if isinstance(known, Binding) and known.engagement_id == engagement_id:
+        return known.role  # the binding this transaction already read
     return session.scalar(select(Binding.role).where(Binding.engagement_id == engagement_id, Binding.openid == openid))
 
 
