@@ -37,6 +37,8 @@ def parse_meal(said: Said) -> dict[str, Any]:
             fields["eaten"] = eaten
             break
     dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", said.text)
+    # Who it was made for and the making are no dish: 给宝妈做早餐.
+    dishes = re.sub(r"给?(?:产妇|妈妈|宝妈|母亲|产母)?(?:做了?|准备了?|煮了?)|^给", " ", dishes)
     dishes = " ".join(dishes.split())
     if dishes:
         fields["dishes"] = dishes[:200]  # the whole line stays in the text
