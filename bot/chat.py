@@ -32,6 +32,7 @@ class ChatMessage:
     event_key: str = ""
     media_id: str = ""
     pic_url: str = ""
+    recognition: str = ""  # a voice message's speech recognition result (WeChat's <Recognition>), if turned on
 
     @property
     def dedup_key(self) -> str:

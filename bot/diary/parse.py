@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.diary.kinds import KINDS, Said, by_priority
+from bot.diary import texts
+from bot.diary.kinds import KINDS, Said, by_priority, fallbacks
+from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, cn_to_int, fold_writing, has, is_hypothetical, numbers_with_units
 from bot.diary.reading import CN_NUM as _CN_NUM
-from bot.diary.reading import MOTHER_WORDS, cn_to_int, has, numbers_with_units
 
 __all__ = ["ParsedEntry", "body_of", "classify", "cn_to_int", "normalise", "parse_line", "parse_lines", "split_time"]
 
@@ -44,7 +45,7 @@ class ParsedEntry:
 def normalise(line: str) -> str:
     """Fold full-width forms (NFKC), lower-case, and mend the punctuation phones put in numbers."""
     text = unicodedata.normalize("NFKC", line).lower()
-    text = re.sub(r"(?<=\d)[。，,](?=\d)", ".", text)  # 36。8 / 36,8 → 36.8
+    text = re.sub(r"(?<=\d\d)[。，,](?=\d(?!\d))", ".", text)  # 36。8 / 36,8 → 36.8 (not D3，1粒)
     text = text.replace("：", ":").replace("～", "~")
     return text.strip()
 
@@ -106,7 +107,7 @@ def _with_period(period: str | None, hour: int) -> int:
     """The 24-hour clock hour for ``hour`` said with a part of the day (下午3点 → 15, 夜里3点 → 3)."""
     if period in ("下午", "午后", "傍晚") and hour < 12:
         return hour + 12
-    if period in ("晚上", "晚"):
+    if period in ("晚上", "晚", "夜晚"):
         # 晚上12点 is midnight; 晚上8点 is 20:00.
         return 0 if hour == 12 else hour + 12 if hour < 12 else hour
     if period in ("夜里", "夜间", "深夜", "半夜"):
@@ -129,31 +130,74 @@ def resolve_time(hour: int, minute: int, sent_at: dt.datetime, tz: ZoneInfo) -> 
     return candidate.astimezone(dt.UTC)
 
 
-def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo) -> list[ParsedEntry]:
-    """Turn a nurse's message into entries, one per non-blank line; nothing typed is dropped."""
-    entries = []
+@dataclass
+class ReadLine:
+    """One line of a message as understood: its entries, or why it was refused (nothing of it is recorded)."""
+
+    text: str
+    entries: list[ParsedEntry]
+    refused: str | None = None
+    # The local day the line's entries were filed under, when it is not the day the message was sent.
+    other_day: dt.date | None = None
+
+
+def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo) -> list[ReadLine]:
+    """Every non-blank line of a message, understood (a line may name several events, or be refused)."""
+    lines = []
     for raw in re.split(r"\r\n|\r|\n", text):
         line = raw.strip()
-        if not line:
-            continue
-        entries.append(parse_line(line, sent_at, tz))
-    return entries
+        if line:
+            lines.append(read_line(line, sent_at, tz))
+    return lines
+
+
+def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo) -> list[ParsedEntry]:
+    """The entries of a message, line by line (a refused line gives none: see ``read_lines``)."""
+    return [entry for line in read_lines(text, sent_at, tz) for entry in line.entries]
 
 
 def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
-    """Parse one line; whatever is not understood becomes a note, with the line kept as typed."""
-    hour, minute, body, end = split_time(normalise(line))
-    occurred = sent_at.astimezone(dt.UTC) if hour is None else resolve_time(hour, minute, sent_at, tz)
-    kind, fields = classify(body)
-    entry_kind = KINDS[kind]
-    if end is not None and hour is not None:
-        start_min, end_min = hour * 60 + minute, end[0] * 60 + end[1]
-        span = (end_min - start_min) % (24 * 60)
-        if entry_kind.takes_range and span and "duration_min" not in fields:
-            fields["duration_min"] = span
-            fields.pop("state", None)
-    hint = entry_kind.hint(body) if entry_kind.hint is not None else None
-    return ParsedEntry(kind=kind, fields=fields, text=line, occurred_at=occurred, time_given=hour is not None, hint=hint)
+    """The first entry of one line (a line naming several events gives more: ``read_line``)."""
+    read = read_line(line, sent_at, tz)
+    if read.entries:
+        return read.entries[0]
+    return ParsedEntry(kind="note", fields={}, text=line.strip(), occurred_at=sent_at.astimezone(dt.UTC))
+
+
+def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ReadLine:
+    """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused."""
+    text = line.strip()
+    norm = fold_writing(normalise(text))
+    impossible = impossible_time(norm)
+    if impossible is not None:
+        return ReadLine(text, [], refused=texts.TIME_IMPOSSIBLE.format(time=impossible))
+    when = find_time(norm)
+    occurred = sent_at.astimezone(dt.UTC)
+    other_day = None
+    body = norm
+    if when is not None:
+        body = when.body
+        resolved = resolve_moment(when, sent_at, tz)
+        if resolved is None:
+            return ReadLine(text, [], refused=texts.TIME_FUTURE.format(time=f"{when.hour:02d}:{when.minute:02d}"))
+        occurred = resolved
+        local_day = occurred.astimezone(tz).date()
+        if local_day != sent_at.astimezone(tz).date():
+            other_day = local_day
+    events = understand(body)
+    entries = []
+    span = when.span_min if when is not None else None
+    for kind_name, fields in events:
+        kind = KINDS[kind_name]
+        if span and kind.takes_range:  # the range is the first event's that can last (11点半睡到12点40)
+            if "duration_min" not in fields:
+                fields["duration_min"] = span
+                fields.pop("state", None)
+            span = None
+        hint = kind.hint(body) if kind.hint is not None else None
+        entries.append(ParsedEntry(kind=kind_name, fields=fields, text=text, occurred_at=occurred,
+                                   time_given=when is not None, hint=hint))
+    return ReadLine(text, entries, other_day=other_day)
 
 
 def body_of(line: str) -> str:
@@ -170,19 +214,311 @@ def body_of(line: str) -> str:
     return rest.strip() or stripped
 
 
+# -- times anywhere in a line, ranges and spans -----------------------------------------------
+
+_DAY_WORDS = {"昨天": -1, "昨日": -1, "昨晚": -1, "昨夜": -1, "前天": -2, "今天": 0, "今日": 0, "今早": 0, "今晨": 0,
+              "今晚": 0}
+_DAY_PERIOD = {"昨晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "今早": "早上", "今晨": "早上"}
+_DAY = r"(?:昨天|昨日|昨晚|昨夜|前天|今天|今日|今早|今晨|今晚)"
+_PERIODS = r"(?:上午|早上|早晨|清晨|中午|午后|下午|傍晚|晚上|夜晚|夜里|夜间|半夜|深夜|凌晨|早|晚)"
+
+
+def _clock(prefix: str) -> str:
+    """A clock time with named groups ``{prefix}hour`` … (one pattern can hold a start and an end)."""
+    return (
+        rf"(?P<{prefix}day>{_DAY})?\s*(?P<{prefix}period>{_PERIODS})?\s*"
+        rf"(?P<{prefix}hour>\d{{1,2}}|{_CN_NUM})\s*"
+        rf"(?:[:](?P<{prefix}mm>\d{{2}})(?!\d)|(?:点|时)(?:\s*(?P<{prefix}half>半)|\s*(?P<{prefix}quarter>一刻|三刻)"
+        rf"|(?P<{prefix}cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?)"
+    )
+
+
+_START_RE = re.compile(_clock("s"))
+_END_RE = re.compile(r"\s*(?P<via>[^\d，,。;；:]{0,2}?)\s*(?:-|~|到|至|—|－)\s*(?:次日|第二天|隔天)?\s*" + _clock("e"))
+_BAD_CLOCK = re.compile(r"(?<![\d.])(\d{1,2})\s*:\s*(\d{2})(?!\d)|^(?:[^\d]{0,4})(\d{2})\s*(?:点|时)(?!\d*\s*(?:分钟|小时))")
+
+
+@dataclass(frozen=True)
+class LineTime:
+    """The time a line names: a clock time (with its day, if said) and the span of a range."""
+
+    hour: int
+    minute: int
+    day_offset: int | None  # 昨天 -1, 前天 -2, 今天 0; None: not said
+    span_min: int | None
+    body: str  # the line without the time (a range's verb, 睡到 → 睡, is kept)
+
+
+def impossible_time(norm: str) -> str | None:
+    """A clock time no day has (25:00, 7:75, 25点), as written; None if there is none."""
+    for match in _BAD_CLOCK.finditer(norm):
+        if match[1] is not None:
+            hour, minute = int(match[1]), int(match[2])
+            if hour > 24 or minute > 59 or (hour == 24 and minute):
+                return match[0].strip()
+        elif match[3] is not None and int(match[3]) > 24:
+            return match[0].strip()
+    return None
+
+
+def _hour_minute(m: re.Match[str], p: str) -> tuple[int, int] | None:
+    hour = cn_to_int(m[f"{p}hour"])
+    if hour is None:
+        return None
+    minute = 0
+    if m[f"{p}mm"]:
+        minute = int(m[f"{p}mm"])
+    elif m[f"{p}half"]:
+        minute = 30
+    elif m[f"{p}quarter"]:
+        minute = 15 if m[f"{p}quarter"] == "一刻" else 45
+    elif m[f"{p}cnmin"]:
+        cn = cn_to_int(m[f"{p}cnmin"])
+        if cn is None:
+            return None
+        minute = cn
+    period = m[f"{p}period"] or _DAY_PERIOD.get(m[f"{p}day"] or "")
+    hour = _with_period(period, hour)
+    if hour == 24 and minute == 0:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return hour, minute
+
+
+def _is_clock(m: re.Match[str], norm: str) -> bool:
+    """A match of the clock pattern that is a time, not a count or a reading (一点 is "a little")."""
+    at_start = not norm[:m.start()].strip()
+    said_day = bool(m["sday"] or m["speriod"])
+    if not m["shour"].isdigit() and not (at_start or said_day):
+        return False
+    if not at_start and not said_day and m.start() > 0 and re.match(r"[\d.]", norm[m.start() - 1]):
+        return False
+    return not (m["smm"] is None and "点" not in m[0] and "时" not in m[0])
+
+
+def find_time(norm: str) -> LineTime | None:
+    """The first clock time of the line, at its start or anywhere in it, with a range's end if one follows."""
+    dot = re.match(r"\s*(\d{1,2})\.(\d{2})(?!\d)(?=\s*\D)", norm)  # 9.30 喂奶: a time only at the start
+    if dot and not re.match(_UNIT_AFTER, norm[dot.end():]) and int(dot[1]) <= 23 and int(dot[2]) <= 59:
+        return LineTime(int(dot[1]), int(dot[2]), None, _plain_range(norm, dot.end(), int(dot[1]) * 60 + int(dot[2])),
+                        _cut(norm, dot.start(), _range_end(norm, dot.end())))
+    for m in _START_RE.finditer(norm):
+        if not m["shour"] or not _is_clock(m, norm) or _in_brackets(norm, m.start()):
+            continue
+        clock = _hour_minute(m, "s")
+        if clock is None:
+            continue
+        hour, minute = clock
+        end_at, span = m.end(), None
+        end = _END_RE.match(norm, m.end())
+        if end is not None and end["ehour"]:
+            end_clock = _hour_minute(end, "e")
+            if end_clock is not None:
+                span = _span(hour * 60 + minute, end_clock, bool(end["eperiod"] or end["eday"]))
+                end_at = end.end()
+                body = norm[:m.start()] + " " + end["via"] + " " + norm[end_at:]
+                day = m["sday"]
+                return LineTime(hour, minute, _DAY_WORDS[day] if day else None, span or None, body.strip())
+        if not norm[end_at:].strip() and not norm[:m.start()].strip():
+            return None  # "7点" alone is not a line with a time
+        day = m["sday"]
+        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at))
+    return None
+
+
+def _in_brackets(norm: str, at: int) -> bool:
+    """A clock in brackets is an aside, a plan's schedule (早餐(7:30-8:00):…), not when the line happened."""
+    before = norm[:at]
+    return before.rfind("(") > before.rfind(")")
+
+
+def _span(start_min: int, end: tuple[int, int], end_said_period: bool) -> int:
+    """Minutes from the start to the end of a range; an end without 上午/下午 is the nearer of its two readings."""
+    end_min = end[0] * 60 + end[1]
+    span = (end_min - start_min) % (24 * 60)
+    if not end_said_period and end[0] < 12:
+        span = min(span, (end_min + 12 * 60 - start_min) % (24 * 60) or span)
+    return span
+
+
+def _range_end(norm: str, at: int) -> int:
+    end = re.match(r"\s*[-~到至]\s*\d{1,2}[:.]\d{2}(?!\d)", norm[at:])
+    return at + end.end() if end else at
+
+
+def _plain_range(norm: str, at: int, start_min: int) -> int | None:
+    end = re.match(r"\s*[-~到至]\s*(\d{1,2})[:.](\d{2})(?!\d)", norm[at:])
+    if not end or int(end[1]) > 23 or int(end[2]) > 59:
+        return None
+    return _span(start_min, (int(end[1]), int(end[2])), True) or None
+
+
+def _cut(norm: str, start: int, end: int) -> str:
+    return (norm[:start] + " " + norm[end:]).strip(" ,、:;.-")
+
+
+def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+    """The moment a line's time means for a message sent at ``sent_at``; None: a time today that has not come.
+
+    A day said (昨天, 前天) is that day. A time later than now without a day is last night's or yesterday's
+    (``23:30`` sent at 00:10); said with 今天 it cannot be moved, and the line is refused.
+    """
+    local_sent = sent_at.astimezone(tz)
+    day = local_sent.date() + dt.timedelta(days=when.day_offset or 0)
+    candidate = dt.datetime.combine(day, dt.time(when.hour, when.minute), tzinfo=tz)
+    if candidate - local_sent > FUTURE_TOLERANCE:
+        if when.day_offset is not None:
+            return None
+        candidate = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(when.hour, when.minute), tzinfo=tz)
+    return candidate.astimezone(dt.UTC)
+
+
 # -- recognising what a line says ---------------------------------------------------------
 
 
-def classify(body: str) -> tuple[str, dict[str, Any]]:
+def classify(body: str, mother: bool | None = None) -> tuple[str, dict[str, Any]]:
     """Decide the kind of an entry and read its fields: each kind whose keywords the line holds is asked in
-    priority order (``EntryKind.priority``) until one takes it; a line no kind takes is a note."""
+    priority order (``EntryKind.priority``) until one takes it, then the kinds' fallbacks (weak evidence such
+    as a bare "90ml"); a line no kind takes is a note. ``mother``: whether the words are about the mother
+    (default: whether they name her)."""
+    kind, fields, _weak = _classify(body, mother)
+    return kind, fields
+
+
+def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool]:
     text = numbers_with_units(body)
     text = re.sub(r"(?<![吃喂喝])奶奶", "祖母", text)  # grandma came to visit: not a feed
-    said = Said(text=text, mother=has(text, *MOTHER_WORDS))
+    said = Said(text=text, mother=has(text, *MOTHER_WORDS) if mother is None else mother)
     for kind in by_priority():
         if kind.keywords and not said.has(*kind.keywords):
             continue
         fields = kind.parse(said) if kind.parse is not None else None
         if fields is not None:
-            return kind.name, fields
-    return "note", {}
+            return kind.name, fields, False
+    for kind in fallbacks():
+        assert kind.fallback is not None
+        fields = kind.fallback(said)
+        if fields is not None:
+            return kind.name, fields, True
+    return "note", {}, False
+
+
+# -- one line, several events ------------------------------------------------------------------
+
+# Clauses: cut at the writer's punctuation and at words that chain actions (然后, 接着).
+_CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
+# Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
+_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后")
+# Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).
+_MEASURES = frozenset({"amount_ml", "duration_min", "celsius", "grams", "cm", "bilirubin", "systolic_mmhg", "dose", "epds"})
+# A clause that only says all is well (吃奶、大小便正常) reports no event when the line tells of others.
+_ALL_WELL = re.compile(r"^[^\d]*(?:正常|都好|良好|还好|没问题)$")
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    kind: str
+    fields: dict[str, Any]
+    mother: bool
+    clause: int
+    weak: bool = False  # read by a kind's fallback (a bare "90ml"), not by its words
+
+
+def understand(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every event a line's body names, in order (a line naming none is one note)."""
+    if is_hypothetical(body):
+        return [("note", {})]
+    pieces = _pieces(body)
+    groups = _group(pieces, body)
+    if len(groups) <= 1:
+        kind, fields = classify(body)
+        return [(kind, fields)]
+    events = []
+    for group in groups:
+        text = body[group[0].start:group[-1].end]
+        kind, fields = classify(text, mother=group[0].mother)
+        if kind != group[0].kind and len(group) == 1:
+            kind, fields = group[0].kind, group[0].fields
+        elif kind == "note":
+            kind, fields = group[0].kind, dict(group[0].fields)
+        events.append((kind, fields))
+    return events
+
+
+def _pieces(body: str) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    mother = False
+    clause_start = 0
+    bounds = [(m.start(), m.end()) for m in _CLAUSES.finditer(body)] + [(len(body), len(body))]
+    for number, (cut, after) in enumerate(bounds):
+        clause = body[clause_start:cut]
+        if clause.strip() and not (_ALL_WELL.match(clause.strip()) and len(bounds) > 1):
+            at = clause_start
+            for part in [*_PIECES.split(clause)]:
+                where = body.find(part, at) if part else -1
+                if not part.strip() or where < 0:
+                    continue
+                at = where + len(part)
+                if has(part, *MOTHER_WORDS):
+                    mother = True
+                elif has(part, *BABY_WORDS):
+                    mother = False
+                kind, fields, weak = _classify(part, mother)
+                meal = any(p.kind == "meal" and p.clause == number for p in pieces)
+                if meal and kind != "meal" and not (_MEASURES & set(fields)):
+                    kind, fields = "note", {}  # 早餐:小米粥、鸡蛋、牛奶: the milk is a dish of the meal
+                pieces.append(_Piece(where, where + len(part), kind, fields, mother, number, weak))
+            strong = any(p.kind != "note" and not p.weak for p in pieces if p.clause == number)
+            for piece in pieces:
+                if piece.clause == number and piece.weak and strong:
+                    piece.kind, piece.fields = "note", {}  # 退烧药 美林 2.5ml: the ml is the medicine's
+        clause_start = after
+    return pieces
+
+
+def _group(pieces: list[_Piece], body: str) -> list[list[_Piece]]:
+    """Pieces into events: a piece naming nothing belongs to the event of its clause; neighbours of one kind
+    are one event unless each is measured (two feeds with their millilitres are two feeds)."""
+    by_clause: dict[int, list[list[_Piece]]] = {}
+    for piece in pieces:
+        groups = by_clause.setdefault(piece.clause, [])
+        if piece.kind == "note":
+            if groups:
+                groups[-1].append(piece)
+            else:
+                groups.append([piece])
+            continue
+        if groups and all(p.kind == "note" for p in groups[-1]):
+            groups[-1].append(piece)
+            groups[-1].sort(key=lambda p: p.start)
+            _lead(groups[-1], piece)
+        else:
+            groups.append([piece])
+    ordered = [g for clause in sorted(by_clause) for g in by_clause[clause] if any(p.kind != "note" for p in g)]
+    merged: list[list[_Piece]] = []
+    for group in ordered:
+        if merged and _kind(merged[-1]) == _kind(group) and not (_measured(merged[-1]) and _measured(group)):
+            merged[-1] = merged[-1] + group
+        else:
+            merged.append(group)
+    for group in merged:
+        _lead(group, next(p for p in group if p.kind != "note"))
+    return merged
+
+
+def _lead(group: list[_Piece], piece: _Piece) -> None:
+    """Make ``piece`` the one that names the group's kind (the group keeps its text order otherwise)."""
+    first = group[0]
+    if first is not piece:
+        first.kind, first.fields = piece.kind, piece.fields
+
+
+def _kind(group: list[_Piece]) -> str:
+    return group[0].kind
+
+
+def _measured(group: list[_Piece]) -> bool:
+    return any(_MEASURES & set(p.fields) for p in group)

@@ -86,3 +86,64 @@ def side(body: str) -> str | None:
     if has(body, "右"):
         return "right"
     return None
+
+
+# -- how people really write: traditional characters, voice dictation, negation, advice ---------------
+
+# Traditional forms seen in parents' writing (Hong Kong / Taiwan pages, phones set to 繁體), folded to simplified.
+_TRADITIONAL = str.maketrans(
+    "寶兒嘔黃綠來東種麼點時後體溫餵醫臍帶覺紅燒臉腳頭顏飯換濕氣傷膿滲瀉嗎還發現媽過為這個們鐘鮮塊腫熱藥劑乾淨聽說邊兩夠稱長"
+    "幾睡級燙幫習慣應與據稀糞便尿塗擦爛癢奶髒漲脹測量記錄問題後週樣張裡髮鬧嬰產婦陰術",
+    "宝儿呕黄绿来东种么点时后体温喂医脐带觉红烧脸脚头颜饭换湿气伤脓渗泻吗还发现妈过为这个们钟鲜块肿热药剂干净听说边两够称长"
+    "几睡级烫帮习惯应与据稀粪便尿涂擦烂痒奶脏涨胀测量记录问题后周样张里发闹婴产妇阴术",
+)
+# Words voice dictation (WeChat's speech recognition) writes for what the nurse said.
+VOICE_HOMOPHONES = {
+    "青喂": "亲喂", "清喂": "亲喂", "亲位": "亲喂", "亲为": "亲喂", "木乳": "母乳", "拍格": "拍嗝", "拍个格": "拍嗝",
+    "换尿步": "换尿布", "尿不是": "尿不湿", "黄胆": "黄疸", "体问": "体温", "喂乃": "喂奶", "吐乃": "吐奶",
+}
+_HOMOPHONE_RE = re.compile("|".join(sorted(map(re.escape, VOICE_HOMOPHONES), key=len, reverse=True)))
+
+
+def fold_writing(text: str) -> str:
+    """Traditional characters to simplified, and the homophones voice dictation brings to the words meant."""
+    return _HOMOPHONE_RE.sub(lambda m: VOICE_HOMOPHONES[m[0]], text.translate(_TRADITIONAL))
+
+
+# A word that says what follows is absent: 无红肿, 没有发烧, 未见渗液, 一点都不涨, 并无, 不黄.
+NEGATION = r"(?:一点都不|一点也不|都没有|没有|没(?!多久)|无(?!法)|未见|未|不是|不(?!断|停|时|住|少|久|已)|并无|否认)"
+_CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、\s]|但|而|可是")
+
+
+def negated(text: str, start: int, reach: int = 4) -> bool:
+    """Whether the word at ``text[start:]`` is said to be absent: a negation shortly before it, in its clause."""
+    before = text[max(0, start - reach):start]
+    cut = [m.end() for m in _CLAUSE_BREAK.finditer(before)]
+    if cut:
+        before = before[cut[-1]:]
+    return re.search(NEGATION + r"(?:有|见|发|是|觉得|太|怎么|再)?\S{0,2}$", before) is not None and bool(before)
+
+
+def find_affirmed(text: str, words: tuple[str, ...] | list[str]) -> str | None:
+    """The first of ``words`` said in ``text`` and not negated (``无红肿`` holds no 红肿)."""
+    for word in words:
+        for match in re.finditer(re.escape(word), text):
+            if not negated(text, match.start()):
+                return word
+    return None
+
+
+def affirmed(text: str, *words: str) -> bool:
+    return find_affirmed(text, words) is not None
+
+
+# Advice, conditions and generalities describe no event: 如果…, 可能…, 一般…, 正常的恶露…, 嗜睡的宝宝则….
+_HYPOTHETICAL = re.compile(
+    r"如果|假如|假设|若是|万一|也许|可能是|可能会|可能因为|一般来说|一般会|通常|往往|正常的|的宝宝(?:可|则|会|一般|通常)|"
+    r"应该怎么|要注意|需要注意|注意观察|预防|避免|以防"
+)
+
+
+def is_hypothetical(text: str) -> bool:
+    """The line gives advice or a condition rather than telling what happened."""
+    return _HYPOTHETICAL.search(text) is not None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.diary import texts
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import in_order
+from bot.diary.kinds import KINDS, in_order
 from bot.diary.parse import body_of
 from bot.models import DiaryEntry, DiaryFlag, Engagement
 
@@ -60,11 +62,103 @@ def day_text(view: DayView, engagement: Engagement, tz: ZoneInfo, today: dt.date
     return "\n".join(lines)
 
 
-def recorded_text(entries: list[DiaryEntry], flags: list[DiaryFlag], tz: ZoneInfo) -> str:
-    """The nurse's confirmation: every entry with its HH:MM, and any flag it raised."""
-    lines = [texts.RECORDED_HEADER.format(n=len(entries))]
-    lines += [entry_line(e, tz, is_backdated(e)) for e in entries]
+# WeChat's limit for a text message (passive reply and customer-service message): 2,048 bytes of UTF-8.
+WECHAT_TEXT_BYTES = 2048
+
+
+def describe(kind_name: str, fields: Mapping[str, Any]) -> str:
+    """An entry as understood, in its structured form: ``喂奶 · 配方奶 110ml``, ``换尿布 · 大便 黄色``."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        return kind_name
+    parts: list[str] = []
+    names = [f.name for f in kind.fields]
+    if kind_name == "blood_pressure" and {"systolic_mmhg", "diastolic_mmhg"} <= set(fields):
+        parts.append(f"{fields['systolic_mmhg']}/{fields['diastolic_mmhg']}mmHg")
+        names = []
+    for name in names:
+        value = fields.get(name)
+        if value is None or value is False or value == []:
+            continue
+        if name == "bilirubin":
+            parts.append(f"胆红素 {value:g}{'μmol/L' if fields.get('bilirubin_unit') == 'umol/L' else 'mg/dL'}")
+        elif name in ("bilirubin_unit", "unit"):
+            continue
+        elif name == "dose":
+            parts.append(f"{value:g}{texts.VALUE_LABELS['unit'].get(str(fields.get('unit')), '')}")
+        elif value is True:
+            parts.append(texts.TRUE_LABELS.get(name, name))
+        elif isinstance(value, list):
+            parts.append("、".join(texts.VALUE_LABELS.get(name, {}).get(str(v), str(v)) for v in value))
+        elif isinstance(value, int | float):
+            parts.append(f"{value:g}{texts.UNIT_SUFFIXES.get(name, '')}")
+        else:
+            parts.append(texts.VALUE_LABELS.get(name, {}).get(str(value), str(value)))
+    if kind_name == "diaper" and not fields.get("wet") and not fields.get("stool"):
+        parts.insert(0, texts.DRY_NAPPY)
+    return kind.label + (texts.DESCRIBE_SEPARATOR + " ".join(parts) if parts else "")
+
+
+def when_text(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
+    """``07:30``, ``14:00–14:30`` for a span, and the day when it is not the day the message was sent."""
+    start = entry.occurred_at.astimezone(tz)
+    text = start.strftime("%H:%M")
+    duration = entry.fields.get("duration_min")
+    if entry.kind == "sleep" and isinstance(duration, int) and duration > 0:
+        text += "–" + (start + dt.timedelta(minutes=duration)).strftime("%H:%M")
+    if sent_day is not None and start.date() != sent_day:
+        offset = (start.date() - sent_day).days
+        text = f"{texts.DAY_NAMES.get(offset, start.strftime('%m-%d'))} {text}"
+    return text
+
+
+def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
+    when = when_text(entry, tz, sent_day)
+    if entry.kind == "note":
+        line = texts.RECORDED_NOTE.format(time=when, text=body_of(entry.text))
+    elif entry.kind == "photo":
+        line = texts.RECORDED_ENTRY.format(time=when, what=texts.PHOTO_LINE)
+    else:
+        line = texts.RECORDED_ENTRY.format(time=when, what=describe(entry.kind, entry.fields))
+    return line + (texts.BACKDATED if is_backdated(entry) else "")
+
+
+def recorded_text(
+    entries: list[DiaryEntry], flags: list[DiaryFlag], tz: ZoneInfo, *,
+    sent_day: dt.date | None = None, refused: Sequence[tuple[str, str]] = (), header: str | None = None,
+) -> str:
+    """The nurse's confirmation: every entry as understood (with its day when not the message's), any flag it
+    raised, and every line refused with the reason; cut to fit one WeChat text."""
+    top = [header] if header else []
+    if entries:
+        top.append(texts.RECORDED_HEADER.format(n=len(entries)))
+    elif refused:
+        top.append(texts.NOTHING_RECORDED)
+    body = [recorded_line(e, tz, sent_day) for e in entries]
+    tail: list[str] = []
     if flags:
-        lines.append(texts.RECORDED_FLAGS)
-        lines += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in flags]
-    return "\n".join(lines)
+        tail.append(texts.RECORDED_FLAGS)
+        tail += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in flags]
+    if refused:
+        tail.append(texts.REFUSED_HEADER.format(n=len(refused)))
+        tail += [texts.REFUSED_LINE.format(line=line, reason=reason) for line, reason in refused]
+    return fit_text(top, body, tail)
+
+
+def fit_text(top: list[str], body: list[str], tail: list[str], limit: int = WECHAT_TEXT_BYTES) -> str:
+    """``top``, ``body`` and ``tail`` as one text within ``limit`` bytes: body lines are dropped from the end
+    (and counted) first, then the tail's lines are shortened."""
+    def size(lines: list[str]) -> int:
+        return len("\n".join(lines).encode("utf-8"))
+
+    shown = list(body)
+    while shown and size([*top, *shown, texts.RECORDED_MORE.format(n=len(body)), *tail]) > limit:
+        shown.pop()
+    lines = [*top, *shown]
+    if len(shown) < len(body):
+        lines.append(texts.RECORDED_MORE.format(n=len(body) - len(shown)))
+    lines += tail
+    text = "\n".join(lines)
+    while len(text.encode("utf-8")) > limit:
+        text = text[:-2] + "…"
+    return text

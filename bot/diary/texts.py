@@ -28,7 +28,46 @@ RECORDED_HEADER = "已记录 {n} 条："
 RECORDED_LINE = "{time} {text}"
 BACKDATED = "（补记）"
 RECORDED_FLAGS = "⚠️ 提醒（已告知家人）："
+RECORDED_ENTRY = "{time} {what}"
+RECORDED_NOTE = "{time} 备注：{text}（没有识别出具体事项，如需统计请换个说法重发，例如：喂奶 90ml）"
+RECORDED_MORE = "……另有 {n} 条已记录，发送“今天”查看全部。"
+REFUSED_HEADER = "未记录 {n} 行："
+REFUSED_LINE = "“{line}”：{reason}"
+NOTHING_RECORDED = "没有记录任何内容。"
+VOICE_HEADER = "🎤 语音识别为：“{text}”\n（来自语音，请核对；识别有误请发文字更正，或发送“撤销”。）"
+VOICE_NO_RECOGNITION = (
+    "收到语音，但没有收到微信的语音识别结果，暂时无法记录。请改发文字，例如：喂奶 90ml。\n"
+    "（请家政公司在公众号后台“设置与开发 → 接口权限 → 接收语音识别结果”中开启语音识别。）"
+)
+DAY_NAMES = {-1: "昨天", -2: "前天"}
+DESCRIBE_SEPARATOR = " · "
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "type": {"breast": "亲喂", "formula": "配方奶", "mixed": "混合喂养", "expressed": "母乳（瓶喂）", "water": "喂水"},
+    "side": {"left": "左侧", "right": "右侧", "both": "两侧"},
+    "colour": {"yellow": "黄色", "green": "绿色", "brown": "棕色", "black": "黑色", "white-grey": "灰白色", "red": "红色",
+               "pink": "淡红", "white": "白色"},
+    "texture": {"watery": "稀水样", "curdy": "有奶瓣", "mucus": "有黏液", "hard": "干硬", "soft": "糊状"},
+    "state": {"asleep": "入睡", "awake": "醒了"},
+    "site": {"axillary": "腋下", "ear": "耳温", "forehead": "额温", "perineum": "会阴", "caesarean": "剖宫产切口"},
+    "extent": {"face": "面部", "chest": "胸部", "belly": "腹部", "legs": "四肢", "soles": "手脚心"},
+    "condition": {"dry": "干燥", "wet": "潮湿/渗液", "red": "发红", "smelly": "有异味", "fallen_off": "已脱落",
+                  "healing": "愈合良好", "painful": "疼痛", "infected_signs": "红肿/渗液"},
+    "amount": {"little": "少量", "much": "大量"},
+    "meal": {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐", "night_snack": "夜宵", "snack": "加餐"},
+    "eaten": {"all": "吃完", "most": "吃了大部分", "half": "吃了一半", "little": "吃得少"},
+    "mood": {"good": "情绪好", "low": "情绪低落"},
+    "conditions": {"engorged": "涨奶", "blocked": "堵奶", "cracked": "乳头皲裂", "mastitis_signs": "红肿硬块",
+                   "relieved": "已疏通"},
+    "patient": {"baby": "宝宝", "mother": "妈妈"},
+    "unit": {"drop": "滴", "capsule": "粒", "tablet": "片", "sachet": "袋", "ml": "ml", "mg": "mg", "iu": "IU"},
+}
+TRUE_LABELS = {"wet": "小便", "stool": "大便", "projectile": "喷射状", "bilious": "黄绿色", "pus": "有脓", "bleeding": "出血",
+               "spreading": "周围红肿", "resolved": "已消退", "bright": "鲜红", "smell": "有异味"}
+UNIT_SUFFIXES = {"amount_ml": "ml", "duration_min": "分钟", "celsius": "℃", "grams": "g", "cm": "cm", "epds": "分"}
+DRY_NAPPY = "干爽"
 NOTHING_TO_RECORD = "没有可以记录的内容。"
+TIME_IMPOSSIBLE = "“{time}”不是有效的时间，这一行没有记录，请改正后重发。"
+TIME_FUTURE = "今天 {time} 还没到，这一行没有记录；如果是昨天，请写“昨天 {time}”。"
 WITHDRAWN = "已撤销：{time} {text}\n（撤销记录会保留在修改历史中）"
 NOTHING_TO_WITHDRAW = "没有可以撤销的记录。"
 ENTRY_NOT_FOUND = "记录不存在。"
@@ -84,19 +123,22 @@ FLAG_NOTICE_AGENCY = (
 FLAG_SEVERITY = {"urgent": "🔴", "watch": "🟡"}
 FLAG_REASONS = {
     "fever": "宝宝体温 {celsius}℃（≥38.0℃），建议尽快咨询医生。",
-    "low_temperature": "宝宝体温 {celsius}℃（低于36.0℃），建议注意保暖并尽快咨询医生。",
+    "raised_temperature_newborn": "宝宝体温 {celsius}℃（出生28天内≥37.5℃），建议尽快咨询医生。",
+    "recheck_temperature": "宝宝{site}温度 {celsius}℃，建议用腋下体温计复测；≥37.5℃请尽快咨询医生。",
+    "low_temperature": "宝宝体温 {celsius}℃（≤35.5℃），建议注意保暖并尽快咨询医生。",
+    "cool_temperature": "宝宝体温 {celsius}℃（低于36.0℃），建议注意保暖，半小时后复测。",
     "raised_temperature": "宝宝体温 {celsius}℃（37.5–37.9℃），建议留意，过半小时复测。",
     "feed_gap": "两次喂奶间隔 {hours}（超过4小时），建议留意宝宝吃奶情况。",
     "few_feeds": "过去24小时只记录到 {count} 次喂奶（少于8次），建议留意宝宝吃奶量，必要时咨询医生。",
-    "few_wet": "过去24小时只记录到 {count} 片湿尿布（出生第6天起少于6片），建议留意宝宝是否吃够，必要时咨询医生。",
+    "few_wet": "过去24小时只记录到 {count} 片湿尿布（出生第{day}天应至少{minimum}片），建议留意宝宝是否吃够，必要时咨询医生。",
     "no_wet": "已经 {hours} 没有记录湿尿布（超过8小时），建议留意，必要时咨询医生。",
     "pale_stool": "大便颜色偏白/灰（陶土色），建议尽快咨询医生。",
-    "black_stool": "出生第5天后大便仍为黑色，建议咨询医生。",
+    "black_stool": "出生第5天后大便仍为黑色，建议尽快咨询医生。",
     "red_stool": "大便带红色/血，建议尽快咨询医生。",
     "early_jaundice": "出生24小时内出现黄疸，建议尽快咨询医生。",
     "spreading_jaundice": "黄疸已到{extent}，建议尽快咨询医生。",
     "lasting_jaundice": "出生第{day}天仍有黄疸，建议咨询医生。",
-    "weight_loss": "体重 {grams}g，比出生体重 {birth}g 低 {percent}%（超过10%），建议咨询医生。",
+    "weight_loss": "体重 {grams}g，比出生体重 {birth}g 低 {percent}%（{step}），建议咨询医生。",
     "cord": "脐带{condition}，建议留意并咨询医生。",
     "mother_fever": "产妇体温 {celsius}℃（≥38.0℃），建议尽快咨询医生。",
     "blood_pressure_high": "产妇血压 {bp}（≥140/90），建议留意并咨询医生。",
@@ -105,9 +147,23 @@ FLAG_REASONS = {
     "lochia_smell": "恶露有异味，建议咨询医生。",
     "epds": "EPDS 评分 {score}（≥10），建议关注产妇情绪并咨询医生。",
     "low_mood": "产妇情绪低落已超过两周，建议关注并咨询医生。",
+    "bilious_vomit": "宝宝吐出黄绿色/绿色的东西（胆汁样呕吐），建议立即就医。",
+    "projectile_vomit": "宝宝喷射状呕吐，建议尽快就医。",
+    "convulsions": "宝宝出现抽搐/抽筋/两眼上翻，建议立即就医。",
+    "lethargy": "宝宝叫不醒、嗜睡或反应差，建议立即就医。",
+    "poor_feeding": "宝宝不吃奶或吸吮无力，建议尽快咨询医生。",
+    "breathing": "宝宝呼吸急促或呼吸困难，建议立即就医。",
+    "cyanosis": "宝宝嘴唇或面色发青、发紫、发灰，建议立即就医。",
+    "wound_infection": "产妇伤口{signs}，建议尽快咨询医生。",
+    "blood_pressure_reported": "记录提到产妇血压高（没有读数），建议测量血压并咨询医生。",
+    "high_bilirubin": "胆红素 {value}，已达到出生第{day}天的光疗参考线（{threshold}），建议尽快就医复查。",
+    "meconium": "出生第{day}天大便仍为黑色，建议留意并咨询医生。",
 }
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
+CORD_URGENT = {"pus": "有脓", "bleeding": "出血", "spreading": "周围皮肤红肿"}
+CORD_URGENT_REASON = "脐部{signs}，建议尽快就医。"
+SITE_LABELS = {"ear": "耳", "forehead": "额"}
 ENTRY_CHANGED = "这条记录已在别处被修改（当前版本 {version}），请刷新后再改 (the entry changed since you read it)"
 
 # -- the evening digest and the nurse's reminders -------------------------------------------------
@@ -128,7 +184,6 @@ REMINDER_NOTHING_TODAY = (
     "【温馨提醒】{family}今天还没有记录月子日记。"
     "方便的时候记一下宝宝的喂奶、尿布和睡眠吧，家人看到会更安心 😊\n直接发送例如“喂奶 90ml”即可。"
 )
-SECOND_READING = "这一行有两个体温读数，只记录了宝宝的；妈妈的体温请单独发一行，例如：产妇体温 37.8"
 
 
 def __getattr__(name: str) -> Any:

@@ -114,6 +114,7 @@ def to_message(root: dict[str, Any]) -> ChatMessage:
         msg_id=msg_id,
         media_id=_field(root, "MediaId", False).strip(),
         pic_url=_field(root, "PicUrl", False).strip(),
+        recognition=_field(root, "Recognition", False).strip(),
     )
 
 

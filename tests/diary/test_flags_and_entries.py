@@ -112,7 +112,8 @@ def test_a_filled_in_gap_clears_its_flag(db: tuple[Session, Engagement]) -> None
     ("temperature", {"celsius": 37.4}, []),
     ("mother_temperature", {"celsius": 38.0}, ["mother_fever"]),
     ("weight", {"grams": 3000}, ["weight_loss"]),
-    ("weight", {"grams": 3100}, []),
+    ("weight", {"grams": 3100}, ["weight_loss"]),  # 8.8 % below: watch from 7 % (issue 10: weight-loss steps)
+    ("weight", {"grams": 3200}, []),
     ("diaper", {"wet": False, "stool": True, "colour": "white-grey"}, ["pale_stool"]),
     ("diaper", {"wet": False, "stool": True, "colour": "black"}, ["black_stool"]),  # day 9 of life
     ("jaundice", {"extent": "soles"}, ["spreading_jaundice"]),

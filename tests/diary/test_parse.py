@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.diary.kinds import KIND_FIELDS, read_fields
-from bot.diary.parse import body_of, cn_to_int, parse_line, parse_lines
+from bot.diary.parse import body_of, cn_to_int, parse_line, parse_lines, read_lines
 
 TZ = ZoneInfo("Asia/Shanghai")
 SENT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=TZ)  # Friday 10:00 local
@@ -131,8 +131,7 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("亲喂 左10分钟 右15分钟", "feeding", {"type": "breast", "side": "both", "duration_min": 25}, NOW, 0),
     ("体重 6斤8两", "weight", {"grams": 3400}, NOW, 0),
     ("体重 7斤半", "weight", {"grams": 3750}, NOW, 0),
-    # Known limitation: one line is one entry, so only the baby's reading is recorded; the mother's 37.8
-    # stays in the text and raises no flag of its own. See test_two_readings_on_one_line_keep_the_babys.
+    # One line, two readings: the first entry is the baby's (see test_two_readings_on_one_line_are_two_entries).
     ("宝宝体温36.5 妈妈体温37.8", "temperature", {"celsius": 36.5}, NOW, 0),
     ("宝妈耳温37.6", "mother_temperature", {"celsius": 37.6, "site": None}, NOW, 0),
     ("奶奶来看宝宝", "note", {}, NOW, 0),  # 奶奶 is grandma, not milk
@@ -202,14 +201,13 @@ def test_every_table_line_gives_fields_its_kind_accepts(line: str) -> None:
     _assert_storable(entry.kind, entry.fields)
 
 
-def test_two_readings_on_one_line_keep_the_babys() -> None:
-    """Known limitation: a line is one entry, so the mother's reading beside the baby's is only in the text."""
-    for line in ("宝宝体温36.5 妈妈体温37.8", "妈妈体温37.8 宝宝体温36.5"):
-        [entry] = parse_lines(line, SENT, TZ)
-        assert (entry.kind, entry.fields) == ("temperature", {"celsius": 36.5})
-        assert "37.8" in entry.text
-        assert entry.hint is not None and "单独发一行" in entry.hint  # the nurse is told in the reply
-    assert parse_lines("宝宝体温36.5", SENT, TZ)[0].hint is None
+def test_two_readings_on_one_line_are_two_entries() -> None:
+    """Issue 10 item 2 (was a known limitation: the mother's reading beside the baby's stayed in the text)."""
+    baby, mother = ("temperature", {"celsius": 36.5}), ("mother_temperature", {"celsius": 37.8})
+    for line, expected in (("宝宝体温36.5 妈妈体温37.8", [baby, mother]), ("妈妈体温37.8 宝宝体温36.5", [mother, baby])):
+        entries = parse_lines(line, SENT, TZ)
+        assert [(e.kind, e.fields) for e in entries] == expected
+        assert all(e.text == line for e in entries)
 
 
 def test_each_line_is_one_entry_and_blank_lines_are_skipped() -> None:
@@ -250,19 +248,23 @@ _LINES = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_
 @given(_LINES, st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2035, 1, 1)))
 def test_no_line_crashes_the_parser_or_loses_its_text(line: str, sent: dt.datetime) -> None:
     sent_at = sent.replace(tzinfo=TZ)
-    entries = parse_lines(line, sent_at, TZ)
+    lines = read_lines(line, sent_at, TZ)
     if line.strip():
-        [entry] = entries
-        assert entry.text == line.strip()
-        assert entry.occurred_at - sent_at.astimezone(dt.UTC) <= dt.timedelta(minutes=10)
-        assert sent_at - entry.occurred_at <= dt.timedelta(days=1, hours=1)
-        body_of(entry.text)
+        [read] = lines
+        assert read.text == line.strip()
+        assert bool(read.entries) != bool(read.refused)  # entries, or a reason why none
+        for entry in read.entries:
+            assert entry.text == line.strip()
+            assert entry.occurred_at - sent_at.astimezone(dt.UTC) <= dt.timedelta(minutes=10)
+            assert sent_at - entry.occurred_at <= dt.timedelta(days=2, hours=1)  # 前天 is the furthest day said
+            body_of(entry.text)
     else:
-        assert entries == []
+        assert lines == []
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([c[0] for c in CASES]) | _LINES, max_size=6))
 def test_a_message_of_many_lines_keeps_every_line(lines: list[str]) -> None:
-    entries = parse_lines("\n".join(lines), SENT, TZ)
-    assert [e.text for e in entries] == [line.strip() for line in lines if line.strip()]
+    read = read_lines("\n".join(lines), SENT, TZ)
+    assert [r.text for r in read] == [line.strip() for line in lines if line.strip()]
+    assert all(e.text == r.text for r in read for e in r.entries)

@@ -91,8 +91,9 @@ def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat:
     earlier = (now - dt.timedelta(minutes=30)).strftime("%H:%M")
     reply = chat.say(NURSE, f"{earlier} 喂奶 120ml\n换尿布 大便 黄色\n宝宝今天很乖🙂")
     assert reply.startswith("已记录 3 条")
-    assert f"{earlier} 喂奶 120ml" in reply
-    assert "换尿布 大便 黄色" in reply and "宝宝今天很乖🙂" in reply
+    # Issue 10 item 4: each entry is confirmed as understood, a plain note is marked so the nurse can rephrase.
+    assert f"{earlier} 喂奶 · 120ml" in reply
+    assert "换尿布 · 大便 黄色" in reply and "备注：宝宝今天很乖🙂（没有识别出具体事项" in reply
     entries = live_entries(session)
     assert [e.kind for e in entries] == ["feeding", "diaper", "note"]
     assert entries[0].fields == {"amount_ml": 120}
@@ -316,10 +317,11 @@ def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat
     assert session.scalar(select(func.count()).select_from(Complaint)) == 1
 
 
-def test_a_second_reading_on_one_line_is_pointed_out_to_the_nurse(chat: Chat, family: Family) -> None:
-    reply = chat.say(NURSE, "宝宝体温36.5 妈妈体温37.8")
-    assert "已记录 1 条" in reply and "单独发一行" in reply
-    assert "单独发一行" not in chat.say(NURSE, "产妇体温 37.8")
+def test_the_babys_and_the_mothers_readings_on_one_line_are_two_entries(chat: Chat, family: Family) -> None:
+    """Issue 10 item 2 (was: only the baby's reading recorded, the nurse asked to resend the mother's)."""
+    reply = chat.say(NURSE, "宝宝体温36.5 妈妈体温38.2")
+    assert "已记录 2 条" in reply and "体温 · 36.5℃" in reply and "产妇体温 · 38.2℃" in reply
+    assert "产妇体温 38.2℃（≥38.0℃）" in reply  # the mother's fever is flagged
 
 
 @pytest.mark.parametrize("typed", ["绑定：{code}", "绑定 {a}—{b}", "绑定{a} {b}", "绑定 {lower}"])

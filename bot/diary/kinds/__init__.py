@@ -150,6 +150,9 @@ class EntryKind:
     keywords: tuple[str, ...] = ()
     parse: Parser | None = None
     priority: int = 1000
+    # Asked (in ``priority`` order) only once every kind's ``parse`` passed the line on: weak evidence,
+    # e.g. a bare "90ml" is a feed unless a kind with a word for it (用药 … 1ml) took the line.
+    fallback: Parser | None = None
     # A time range at the start of the line ("22:00-23:30 睡觉") gives ``duration_min``.
     takes_range: bool = False
     # What the nurse should know about how a line was read (the line's body in, a sentence or None out).
@@ -211,6 +214,11 @@ def in_order() -> tuple[EntryKind, ...]:
 def by_priority() -> tuple[EntryKind, ...]:
     """The kinds a chat line is offered to, in the order they are asked."""
     return tuple(_BY_PRIORITY)
+
+
+def fallbacks() -> tuple[EntryKind, ...]:
+    """The kinds that read a line no kind took, in the order they are asked."""
+    return tuple(k for k in _BY_PRIORITY if k.fallback is not None)
 
 
 def read_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,16 @@ from bot.diary.summary import DaySummary
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
+# DIARY.md flag table. No wet nappy for 8 hours is urgent (新生儿访视技术规范; NHS "fewer wet nappies").
 WET_GAP = dt.timedelta(hours=8)
 WINDOW = dt.timedelta(hours=24)
+# Wet nappies a day at least, by day of life (NHS infant-feeding output tables, ELHT / Parent Club): day 1 one,
+# day 2 two … day 6 on six.
+MIN_WET_BY_DAY = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
 MIN_WET = 6
+# Black stool: meconium still black after day 4 is watch, black after day 5 urgent (DIARY.md; NHS poo colour guide).
+MECONIUM_WATCH_AFTER_DAY = 4
+BLACK_STOOL_URGENT_AFTER_DAY = 5
 
 _STOOL_COLOURS = (
     ("white-grey", ("白", "灰", "陶土", "苍白", "浅色")),
@@ -60,14 +67,20 @@ def _stool_colour(body: str) -> str | None:
     return min(found)[3] if found else None
 
 
+# Words with 尿 that are the nappy, not what is in it.
+_NAPPY = re.compile(r"尿布|尿不湿|尿片|尿裤|尿垫|纸尿")
+_DRY = ("干爽", "干的", "是干", "没湿", "没有湿", "干干")
+
+
 def parse_diaper(line: Said) -> dict[str, Any]:
     said = _without_negated(line.text)
-    stool = has(said.replace("小便", ""), "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便")
-    wet = has(said, "小便", "尿了", "尿湿", "湿", "嘘嘘", "尿尿", "有尿", "都有", "大小便")
+    stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
+                "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着")
+    wet = has(said, "小便", "湿", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said)
     if has(said, "都有", "大小便"):
         stool = True
     if not stool and not wet:
-        wet = True  # a change with nothing said is a wet nappy
+        wet = not has(said, *_DRY)  # a change with nothing said is a wet nappy; 干爽 is a dry one
     fields: dict[str, Any] = {"wet": wet, "stool": stool}
     if stool:
         colour = _stool_colour(said)
@@ -104,16 +117,19 @@ def stool_colour(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     if colour == "red":
         return [alert(entry, "red_stool", URGENT, texts.FLAG_REASONS["red_stool"])]
     day = ctx.day_of_life(entry.occurred_at)
-    if colour == "black" and day is not None and day > 5:
-        return [alert(entry, "black_stool", WATCH, texts.FLAG_REASONS["black_stool"])]
+    if colour == "black" and day is not None and day > BLACK_STOOL_URGENT_AFTER_DAY:
+        return [alert(entry, "black_stool", URGENT, texts.FLAG_REASONS["black_stool"])]
+    if colour == "black" and day is not None and day > MECONIUM_WATCH_AFTER_DAY:
+        return [alert(entry, "meconium", WATCH, texts.FLAG_REASONS["meconium"].format(day=day))]
     return []
 
 
 def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
-    """From day 6 of life: fewer than 6 wet nappies in 24 hours, or more than 8 hours between two."""
+    """Fewer wet nappies in 24 hours than the day of life asks for, or more than 8 hours between two."""
     day = ctx.day_of_life(entry.occurred_at)
-    if day is None or day < 6:
+    if day is None or day < 1:
         return []
+    minimum = MIN_WET_BY_DAY.get(day, MIN_WET)
     found: list[Alert] = []
     around = ctx.timeline("diaper", entry.occurred_at - WINDOW, entry.occurred_at)
     wet = [e for e in around if e.fields.get("wet")]
@@ -121,16 +137,16 @@ def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
         earlier = [e for e in wet if e.occurred_at < entry.occurred_at]
         if earlier and entry.occurred_at - earlier[-1].occurred_at > WET_GAP:
             gap = entry.occurred_at - earlier[-1].occurred_at
-            found.append(Alert(f"no_wet:{earlier[-1].id}:{entry.id}", "no_wet", WATCH,
+            found.append(Alert(f"no_wet:{earlier[-1].id}:{entry.id}", "no_wet", URGENT,
                                texts.FLAG_REASONS["no_wet"].format(hours=hours_text(gap)), entry))
     starts = ctx.diary_starts()
     window_start = entry.occurred_at - WINDOW
     if starts is not None and starts <= window_start:
         count = sum(1 for e in wet if e.occurred_at > window_start)
-        if count < MIN_WET:
+        if count < minimum:
             local_day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
             found.append(Alert(f"few_wet:{local_day}", "few_wet", WATCH,
-                               texts.FLAG_REASONS["few_wet"].format(count=count), entry))
+                               texts.FLAG_REASONS["few_wet"].format(count=count, day=day, minimum=minimum), entry))
     return found
 
 
@@ -143,7 +159,8 @@ register(EntryKind(
         Field("texture", "choice", options=("watery", "curdy", "mucus", "hard", "soft")),
     ),
     keywords=("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
-              "💩", "大小便", "拉屎"),
+              "💩", "大小便", "拉屎", "拉臭", "屎", "白便", "黑便", "绿便", "黄便", "血便", "稀便", "色便", "陶土便", "尿呈",
+              "又尿", "加尿"),
     parse=parse_diaper, priority=140,
     summarise=summarise_nappies, summary_lines=nappy_lines,
     flag_rules=(stool_colour, wet_nappies),

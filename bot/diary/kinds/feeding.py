@@ -8,8 +8,20 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import DURATION, WATCH, Alert, EntryKind, Field, FlagContext, Said, hours_text, register
-from bot.diary.reading import NUM, amount_ml, bare_number, duration_min, has, side
+from bot.diary.kinds import (
+    DURATION,
+    URGENT,
+    WATCH,
+    Alert,
+    EntryKind,
+    Field,
+    FlagContext,
+    Said,
+    alert,
+    hours_text,
+    register,
+)
+from bot.diary.reading import NUM, affirmed, amount_ml, duration_min, has, side
 from bot.diary.summary import DaySummary
 
 if TYPE_CHECKING:
@@ -20,40 +32,88 @@ WINDOW = dt.timedelta(hours=24)
 MIN_FEEDS = 8
 
 
-def parse_feeding(said: Said) -> dict[str, Any]:
+# Words that name a feed for sure; 吃了/喝了 and a bare "ml" only do with a number (吃了90毫升, 90ml).
+_FEED_WORDS = ("喂奶", "吃奶", "喝奶", "母乳", "亲喂", "配方", "奶粉", "瓶喂", "吸奶", "挤奶", "喂乃", "🍼", "混合喂养", "混喂",
+               "喂了", "喂母乳", "直喂", "喂养", "奶")
+_WATER = re.compile(r"(?:喂|喝|饮)了?(?:点|些|一点|几口)?(?:温|白)?开?水|\d+\s*(?:ml|毫升|cc)?\s*(?:的)?(?:温|白)?开?水(?!温|样)"
+                    r"|(?<![血羊流口])水\s*\d+\s*(?:ml|毫升|cc)")
+# Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma.
+_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母")
+# Drinks and food that are the mother's, never the baby's feed.
+_NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?:ml|毫升|cc)?\s*的?(?:汤|粥|茶|酒|羹|果汁)")
+# A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
+_NOT_AMOUNT = r"(?!\s*(?:次|天|日|周|个月|月|岁|号|点|时|分钟|分|小时|斤|克|g|kg|度|℃|滴|粒|片|袋|勺))"
+_DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_AMOUNT}")
+
+
+def parse_feeding(said: Said) -> dict[str, Any] | None:
+    """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …)."""
+    milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
+    water = _WATER.search(said.text) is not None
+    return _feed(said) if milk or water else None
+
+
+def feed_by_amount(said: Said) -> dict[str, Any] | None:
+    """A line no kind took that gives millilitres, or drinking an amount: a feed (吃了90毫升, 90ml)."""
+    if amount_ml(said.text) is None and _DRINK.search(said.text) is None:
+        return None
+    if said.mother or _NOT_MILK.search(said.text):
+        return None  # 生化汤(50ml), 妈妈喝了200ml汤: the mother's food, not a feed
+    return _feed(said)
+
+
+def _feed(said: Said) -> dict[str, Any] | None:
     body = said.text
     fields: dict[str, Any] = {}
+    milk = has(body, *_FEED_WORDS)
+    water = _WATER.search(body) is not None and not has(body, "奶粉", "配方", "母乳", "喂奶", "吃奶", "喝奶")
+    amount = amount_ml(body)
+    drink = _DRINK.search(body)
+    if not milk and not water and amount is None and drink is None:
+        return None  # 吃了/喝了 with no amount and no milk named: something else was eaten
     if has(body, "混合", "混喂"):
         fields["type"] = "mixed"
-    elif has(body, "配方", "奶粉", "配方奶"):
+    elif has(body, "配方", "奶粉"):
         fields["type"] = "formula"
     elif has(body, "吸出", "挤出", "吸奶", "挤奶", "瓶喂母乳", "母乳瓶喂", "储存奶", "冻奶"):
         fields["type"] = "expressed"
-    elif has(body, "喂水", "喝水", "温水"):
+    elif water:
         fields["type"] = "water"
-    elif has(body, "母乳", "亲喂", "直喂", "吃母乳", "乳喂"):
+    elif has(body, "亲喂", "直喂", "乳喂"):
         fields["type"] = "breast"
+    elif has(body, "母乳"):
+        # 母乳 with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at the breast.
+        fields["type"] = "expressed" if amount is not None or drink is not None else "breast"
     which = side(body)
     if which:
         fields["side"] = which
-    amount = amount_ml(body)
     duration = duration_min(body)
-    per_side = [float(m[1]) for m in re.finditer(rf"[左右](?:边|侧)?\s*{NUM}\s*(?:分钟|分|mins?\b|')", body)]
-    if len(per_side) > 1 and 0 < sum(per_side) <= 24 * 60:
-        duration = round(sum(per_side))  # 左10分钟 右15分钟: 25 minutes at the breast
+    per_side = [float(m[1]) for m in re.finditer(rf"[左右](?:边|侧)?\s*{NUM}\s*(?:分钟|分|mins?\b|')?", body)]
+    if len(per_side) > 1 and 0 < sum(per_side) <= 24 * 60 and (duration is not None or fields.get("type") == "breast"):
+        duration = round(sum(per_side))  # 左10分钟 右15分钟 / 左10右15分: 25 minutes at the breast
     if amount is None and duration is None:
-        bare = bare_number(body)
-        if bare is not None and fields.get("type") == "breast" and 1 <= bare <= 60:
-            # "亲喂 20": a baby at the breast is timed, not measured.
-            duration = round(bare)
-        elif bare is not None and 5 <= bare <= 300:
-            # "喂奶 120": a bare number on a bottle feed is millilitres.
-            amount = round(bare)
+        if drink is not None and 1 <= float(drink[1]) <= 300:
+            amount = round(float(drink[1]))  # 吃了70, 喝了110多奶粉: a bottle in ml
+        else:
+            bare = _bare_amount(body)
+            if bare is not None and fields.get("type") == "breast" and 1 <= bare <= 60:
+                duration = round(bare)  # "亲喂 20": a baby at the breast is timed, not measured.
+            elif bare is not None and 5 <= bare <= 300:
+                amount = round(bare)  # "喂奶 120": a bare number on a bottle feed is millilitres.
     if amount is not None:
         fields["amount_ml"] = amount
     if duration is not None:
         fields["duration_min"] = duration
     return fields
+
+
+def _bare_amount(body: str) -> float | None:
+    """A number that can be a feed's amount: not a count, an age, a clock or a room (3-4 digits said first)."""
+    for match in re.finditer(rf"(?<![\d.第])(\d+(?:\.\d+)?){_NOT_AMOUNT}", body):
+        if match.start() == 0 and len(match[1]) >= 3 and body[match.end():match.end() + 1] == " ":
+            continue  # "802 周大宝…": a room number first on the line
+        return float(match[1])
+    return None
 
 
 def summarise_feeds(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
@@ -106,15 +166,30 @@ def feed_rhythm(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return found
 
 
+_BILIOUS = ("黄绿", "绿色", "绿水", "吐绿", "墨绿", "胆汁", "绿绿")
+
+
 def parse_spit_up(said: Said) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if said.has("大量", "很多", "好多", "一大口", "多"):
         fields["amount"] = "much"
     elif said.has("少量", "一点", "一口", "少"):
         fields["amount"] = "little"
-    if said.has("喷射"):
+    if affirmed(said.text, "喷射", "喷出"):
         fields["projectile"] = True
+    if affirmed(said.text, *_BILIOUS):
+        fields["bilious"] = True
     return fields
+
+
+def vomit_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """Green (bilious) vomit and projectile vomiting are urgent (WHO/IMCI danger signs; DIARY.md)."""
+    found = []
+    if entry.fields.get("bilious"):
+        found.append(alert(entry, "bilious_vomit", URGENT, texts.FLAG_REASONS["bilious_vomit"]))
+    if entry.fields.get("projectile"):
+        found.append(alert(entry, "projectile_vomit", URGENT, texts.FLAG_REASONS["projectile_vomit"]))
+    return found
 
 
 register(EntryKind(
@@ -125,9 +200,7 @@ register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=("喂奶", "吃奶", "喝奶", "母乳", "亲喂", "配方奶", "奶粉", "瓶喂", "吸奶", "挤奶", "喂水", "喝水", "喂乃",
-              "🍼", "混合喂养", "喂了", "喂母乳", "直喂", "奶"),
-    parse=parse_feeding, priority=190, takes_range=True,
+    keywords=(*_FEED_WORDS, "水"), parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,),
 ))
@@ -137,6 +210,8 @@ register(EntryKind(
 ))
 register(EntryKind(
     name="spit_up", label="吐奶", order=30,
-    fields=(Field("amount", "choice", options=("little", "much")), Field("projectile", "boolean")),
-    keywords=("吐奶", "溢奶", "漾奶", "呛奶", "吐了"), parse=parse_spit_up, priority=120,
+    fields=(Field("amount", "choice", options=("little", "much")), Field("projectile", "boolean"),
+            Field("bilious", "boolean")),
+    keywords=("吐奶", "溢奶", "漾奶", "呛奶", "吐了", "呕吐", "吐出", "喷射", "吐绿", "吐黄"), parse=parse_spit_up, priority=120,
+    flag_rules=(vomit_signs,),
 ))

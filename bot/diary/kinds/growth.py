@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
+from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
 from bot.diary.reading import NUM
 
 if TYPE_CHECKING:
@@ -40,20 +40,35 @@ def parse_length(said: Said) -> dict[str, Any] | None:
     return {"cm": value} if 30 <= value <= 90 else None
 
 
+# Weight-loss steps (DIARY.md; NICE NG75 / UNICEF Baby Friendly "faltering growth"): ≥ 10 % below birth weight
+# is urgent, ≥ 7 % watch; birth weight not regained by day 14 is watch.
+URGENT_LOSS = 0.10
+WATCH_LOSS = 0.07
+REGAIN_BY_DAY = 14
+
+
 def weight_loss(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
-    """More than 10 % below birth weight (needs the birth weight from the agency)."""
+    """≥ 10 % below birth weight is urgent, ≥ 7 % watch, still below it on day 14 watch (needs the birth weight)."""
     grams, birth = entry.fields.get("grams"), ctx.engagement.birth_weight_g
-    if not birth or not isinstance(grams, int | float) or grams >= birth * 0.9:
+    if not birth or not isinstance(grams, int | float) or grams >= birth:
+        return []
+    loss = (birth - grams) / birth
+    day = ctx.day_of_life(entry.occurred_at)
+    if loss >= WATCH_LOSS:
+        severity, step = (URGENT, "≥10%") if loss >= URGENT_LOSS else (WATCH, "≥7%")
+    elif day is not None and day >= REGAIN_BY_DAY:
+        severity, step = WATCH, f"出生第{day}天仍未恢复到出生体重"
+    else:
         return []
     reason = texts.FLAG_REASONS["weight_loss"].format(
-        grams=round(grams), birth=birth, percent=round((birth - grams) * 100 / birth, 1))
-    return [alert(entry, "weight_loss", WATCH, reason)]
+        grams=round(grams), birth=birth, percent=round(loss * 100, 1), step=step)
+    return [alert(entry, "weight_loss", severity, reason)]
 
 
 register(EntryKind(
     name="weight", label="体重", order=70,
     fields=(Field("grams", "integer", 500, 15000),), required=("grams",),
-    keywords=("体重", "称重", "秤"), parse=parse_weight, priority=100,
+    keywords=("体重", "称重", "秤", "称了"), parse=parse_weight, priority=100,
     flag_rules=(weight_loss,),
 ))
 register(EntryKind(

@@ -32,7 +32,9 @@ _UNIT_OF = {word: unit for unit, words in UNITS.items() for word in words}
 _DOSE = re.compile(
     rf"(\d+(?:\.\d+)?|{CN_NUM}|半)\s*({'|'.join(sorted(_UNIT_OF, key=len, reverse=True))})(?!剂)"
 )
-_GIVING = r"用药|吃药|服药|喂药|上药|给药|吃了|服用|喂了?|给"
+_GIVING = r"用药|吃药|服药|喂药|上药|给药|吃了|喝了|滴了|服用|喂了?|给|营养补剂|补剂|补充"
+# Spoons and scoops are how much, not what: 一勺益生菌 is 益生菌.
+_MEASURE_WORDS = rf"(?:\d+|{CN_NUM}|半)?\s*(?:勺|小勺|量勺|滴管)"
 _KEYWORDS = ("用药", "吃药", "服药", "喂药", "上药", "给药", "退烧药", "维生素", "伊可新", "星鲨", "滴剂", "益生菌",
              "鱼肝油", "布洛芬", "美林", "泰诺林", "对乙酰氨基酚")
 
@@ -60,7 +62,7 @@ def parse_medication(said: Said) -> dict[str, Any]:
         fields["patient"] = "baby"
     for word in (*MOTHER_WORDS, *BABY_WORDS):
         text = text.replace(word, " ")
-    name = re.sub(_GIVING, " ", text)
+    name = re.sub(_MEASURE_WORDS, " ", re.sub(_GIVING, " ", text))
     name = " ".join(re.sub(r"[,，、;；:：.。!！~]+", " ", name).split())
     if name:
         fields["name"] = re.sub(r"[a-z]+", lambda m: m[0].upper(), name)[:MAX_NAME]  # 维生素d → 维生素D

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
+from bot.diary.reading import affirmed
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
@@ -36,6 +37,8 @@ def parse_meal(said: Said) -> dict[str, Any]:
             fields["eaten"] = eaten
             break
     dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", said.text)
+    # Who it was made for and the making are no dish: 给宝妈做早餐.
+    dishes = re.sub(r"给?(?:产妇|妈妈|宝妈|母亲|产母)?(?:做了?|准备了?|煮了?)|^给", " ", dishes)
     dishes = " ".join(dishes.split())
     if dishes:
         fields["dishes"] = dishes[:200]  # the whole line stays in the text
@@ -74,7 +77,7 @@ def blood_pressure_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 def parse_lochia(said: Said) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    if said.has("鲜红", "大红", "血块"):
+    if affirmed(said.text, "鲜红", "大红", "血块"):
         fields["colour"] = "red"
         fields["bright"] = True
     elif said.has("淡红", "粉", "浅红"):
@@ -89,7 +92,7 @@ def parse_lochia(said: Said) -> dict[str, Any]:
         if said.has(*words):
             fields["amount"] = amount
             break
-    if said.has("臭", "异味"):
+    if affirmed(said.text, "臭", "异味", "气味", "味道大", "难闻"):
         fields["smell"] = True
     return fields
 
@@ -105,18 +108,32 @@ def lochia_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return found
 
 
+# A wound red, swollen, hot or oozing pus is urgent (AWHONN POST-BIRTH; DIARY.md); 无红肿 is no sign.
+_WOUND_SIGNS = ("红肿", "渗液", "渗出", "流脓", "化脓", "脓", "裂开", "发热", "发烫", "臭", "鼓包", "流水")
+
+
 def parse_wound(said: Said) -> dict[str, Any]:
     fields: dict[str, Any] = {}
+    text = said.text
     if said.has("侧切", "会阴"):
         fields["site"] = "perineum"
-    elif said.has("刀口", "剖腹", "剖宫"):
+    elif said.has("刀口", "剖腹", "剖宫", "刨宫", "切口"):
         fields["site"] = "caesarean"
-    for condition, words in (("infected_signs", ("红肿", "渗液", "化脓", "臭")), ("painful", ("疼", "痛")),
-                             ("healing", ("愈合", "正常", "干燥", "好"))):
-        if said.has(*words):
-            fields["condition"] = condition
-            break
+    if affirmed(text, *_WOUND_SIGNS):
+        fields["condition"] = "infected_signs"
+    elif affirmed(text, "疼", "痛"):
+        fields["condition"] = "painful"
+    elif affirmed(text, "愈合", "正常", "干燥", "好", "无红肿"):
+        fields["condition"] = "healing"
     return fields
+
+
+def wound_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """A wound red, swollen, oozing or with pus is urgent."""
+    if entry.fields.get("condition") != "infected_signs":
+        return []
+    signs = "、".join(w for w in _WOUND_SIGNS if affirmed(entry.text, w)) or "有感染迹象"
+    return [alert(entry, "wound_infection", URGENT, texts.FLAG_REASONS["wound_infection"].format(signs=signs))]
 
 
 def parse_breast(said: Said) -> dict[str, Any]:
@@ -134,7 +151,7 @@ def parse_mood(said: Said) -> dict[str, Any]:
         fields["epds"] = int(epds[1])
     if said.has("低落", "哭", "不好", "抑郁", "焦虑", "烦躁", "难过", "失眠", "差"):
         fields["mood"] = "low"
-    elif said.has("好", "开心", "不错", "稳定", "正常"):
+    elif said.has("好", "开心", "不错", "稳定", "正常", "佳"):
         fields["mood"] = "good"
     return fields
 
@@ -169,7 +186,8 @@ register(EntryKind(
         Field("dishes", "string", max_len=200),
         Field("eaten", "choice", options=("all", "most", "half", "little")),
     ),
-    keywords=("月子餐", "早餐", "午餐", "晚餐", "早饭", "午饭", "晚饭", "夜宵", "宵夜", "加餐"), parse=parse_meal, priority=70,
+    keywords=("月子餐", "早餐", "午餐", "晚餐", "早饭", "午饭", "晚饭", "夜宵", "宵夜", "加餐", "点心"), parse=parse_meal,
+    priority=70,
 ))
 register(EntryKind(
     name="blood_pressure", label="血压", order=180,
@@ -195,7 +213,8 @@ register(EntryKind(
         Field("site", "choice", options=("perineum", "caesarean")),
         Field("condition", "choice", options=("healing", "painful", "infected_signs")),
     ),
-    keywords=("伤口", "侧切", "刀口", "会阴"), parse=parse_wound, priority=60,
+    keywords=("伤口", "侧切", "刀口", "会阴", "切口"), parse=parse_wound, priority=60,
+    flag_rules=(wound_signs,),
 ))
 register(EntryKind(
     name="breast", label="乳房", order=210,

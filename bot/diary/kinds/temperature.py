@@ -74,16 +74,9 @@ def parse_temperature(said: Said) -> dict[str, Any] | None:
     if not has(body, *_WORDS):
         return None
     if said.mother:
-        # 宝宝体温36.5 妈妈体温37.8: one line is one entry, so the baby's reading is kept as the entry
-        # and the mother's stays in the text (a known limitation: it raises no mother_fever flag).
+        # 宝宝体温36.5 妈妈体温37.8 as one piece: the baby's reading (the line's pieces give the mother's its own entry).
         return _baby_reading(body)
     return _reading(body)
-
-
-def second_reading(body: str) -> str | None:
-    """A baby's and a mother's temperature on one line: only the baby's becomes the entry."""
-    two = has(body, *MOTHER_WORDS) and has(body, *BABY_WORDS) and len(re.findall(r"3\d(?:\.\d)?", body)) >= 2
-    return texts.SECOND_READING if two else None
 
 
 def summarise_temperatures(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
@@ -110,17 +103,38 @@ def mother_temperature_lines(summary: DaySummary) -> list[str]:
     return [texts.SUMMARY_MOTHER_TEMPS.format(temps=_temps(summary.mother_temperatures_celsius))]
 
 
+# DIARY.md, from China's 新生儿访视技术规范 (体温≥37.5℃或≤35.5℃ is a referral) and NICE NG143 (fever under 5;
+# ear and forehead thermometers are not for the first weeks): axillary ≥ 37.5 °C or ≤ 35.5 °C in the first 28 days is
+# urgent, ≥ 38.0 °C after; an ear or forehead reading asks for an axillary re-check and is urgent at ≥ 38.0 °C.
+NEWBORN_DAYS = 28
+FEVER_C = 38.0
+NEWBORN_RAISED_C = 37.5
+LOW_C = 35.5
+COOL_C = 36.0  # below the normal 36.0–37.4 °C: watch and re-check (not in the referral list)
+
+
 def baby_temperature(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
-    """≥ 38.0 °C or below 36.0 °C is urgent; 37.5–37.9 °C is watch."""
+    """Urgent at ≥ 37.5 °C (first 28 days) or ≥ 38.0 °C, and at ≤ 35.5 °C; ear/forehead readings ask for a re-check."""
     value = entry.fields.get("celsius")
     if not isinstance(value, int | float):
         return []
     c = float(value)
-    if c >= 38.0:
+    day = ctx.day_of_life(entry.occurred_at)
+    newborn = day is None or day <= NEWBORN_DAYS  # a confinement diary's baby is a newborn unless told otherwise
+    site = entry.fields.get("site")
+    if c >= FEVER_C:
         return [alert(entry, "fever", URGENT, texts.FLAG_REASONS["fever"].format(celsius=c))]
-    if c < 36.0:
+    if c <= LOW_C:
         return [alert(entry, "low_temperature", URGENT, texts.FLAG_REASONS["low_temperature"].format(celsius=c))]
-    if c >= 37.5:
+    if c < COOL_C:
+        return [alert(entry, "low_temperature", WATCH, texts.FLAG_REASONS["cool_temperature"].format(celsius=c))]
+    if c >= NEWBORN_RAISED_C:
+        if site in texts.SITE_LABELS:
+            reason = texts.FLAG_REASONS["recheck_temperature"].format(site=texts.SITE_LABELS[site], celsius=c)
+            return [alert(entry, "raised_temperature", WATCH, reason)]
+        if newborn:
+            return [alert(entry, "raised_temperature", URGENT,
+                          texts.FLAG_REASONS["raised_temperature_newborn"].format(celsius=c))]
         return [alert(entry, "raised_temperature", WATCH, texts.FLAG_REASONS["raised_temperature"].format(celsius=c))]
     return []
 
@@ -135,7 +149,7 @@ def mother_fever(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 register(EntryKind(
     name="temperature", label="体温", order=60,
     fields=(CELSIUS, Field("site", "choice", options=("axillary", "ear", "forehead"))), required=("celsius",),
-    keywords=_WORDS, parse=parse_temperature, priority=21, hint=second_reading,
+    keywords=_WORDS, parse=parse_temperature, priority=21,
     summarise=summarise_temperatures, summary_lines=temperature_lines,
     flag_rules=(baby_temperature,),
 ))
