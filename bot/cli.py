@@ -163,7 +163,7 @@ def badge_qr_command(code: str) -> None:
     click.echo(WeChatQRCode.get_url(result["ticket"]))
 
 
-STATUS_LABELS = {"sent": "已发送", "pending": "待发送", "sending": "发送中", "failed": "发送失败"}
+STATUS_LABELS = {"sent": "已发送", "pending": "待发送", "sending": "发送中", "failed": "发送失败", "cancelled": "已撤回"}
 CHANNEL_LABELS = {"custom": "客服消息", "template": "模板消息"}
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.diary import texts
 from bot.diary.engagements import parents_of
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert
-from bot.models import DiaryEntry, DiaryFlag, Engagement
+from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
 
@@ -132,13 +132,34 @@ def _raise(session: Session, engagement: Engagement, finding: Alert, now: dt.dat
 def _clear_keys(session: Session, engagement_id: int, keys: list[str], now: dt.datetime) -> None:
     for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement_id, DiaryFlag.key.in_(keys),
                                                         DiaryFlag.cleared_at.is_(None))):
-        flag.cleared_at = now
+        retract(session, flag, now)
 
 
 def clear_for_entry(session: Session, entry_id: int, now: dt.datetime) -> None:
     """The entry behind these flags was withdrawn or changed: they no longer stand."""
     for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == entry_id, DiaryFlag.cleared_at.is_(None))):
-        flag.cleared_at = now
+        retract(session, flag, now)
+
+
+def retract(session: Session, flag: DiaryFlag, now: dt.datetime) -> None:
+    """A flag that no longer holds leaves the day view and the digest, is not sent, and is corrected where it was.
+
+    Its notifications still waiting are cancelled; to whoever it already went (or is going to right now)
+    one correction follows. A flag raised again later is a new message (its key is new).
+    """
+    flag.cleared_at = now
+    notes = session.scalars(select(Notification).where(Notification.key.like(f"flag:{flag.id}:%"),
+                                                       Notification.kind == "flag"))
+    engagement = session.get(Engagement, flag.engagement_id)
+    for note in notes:
+        if note.status == "pending":
+            note.status = "cancelled"
+            continue
+        if note.status in ("sending", "sent") and engagement is not None:
+            enqueue(session, key=f"flag:{flag.id}:{note.openid}:retracted:{now.timestamp():.0f}", openid=note.openid,
+                    kind="correction", text=texts.FLAG_RETRACTED.format(
+                        family=engagement.baby_nickname or engagement.family_name,
+                        time=f" {flag.day:%m-%d}", reason=flag.reason))
 
 
 def flags_of_day(session: Session, engagement_id: int, day: dt.date) -> list[DiaryFlag]:

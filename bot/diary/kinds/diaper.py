@@ -135,6 +135,10 @@ def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     wet = [e for e in around if e.fields.get("wet")]
     if entry.fields.get("wet"):
         earlier = [e for e in wet if e.occurred_at < entry.occurred_at]
+        later = [e for e in ctx.timeline("diaper", entry.occurred_at, entry.occurred_at + WINDOW)
+                 if e.fields.get("wet") and e.occurred_at > entry.occurred_at]
+        if earlier and later:
+            ctx.clear([f"no_wet:{earlier[-1].id}:{later[0].id}"])  # a nappy written late fills the gap
         if earlier and entry.occurred_at - earlier[-1].occurred_at > WET_GAP:
             gap = entry.occurred_at - earlier[-1].occurred_at
             found.append(Alert(f"no_wet:{earlier[-1].id}:{entry.id}", "no_wet", URGENT,
@@ -143,8 +147,10 @@ def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     window_start = entry.occurred_at - WINDOW
     if starts is not None and starts <= window_start:
         count = sum(1 for e in wet if e.occurred_at > window_start)
-        if count < minimum:
-            local_day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
+        local_day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
+        if count >= minimum:
+            ctx.clear([f"few_wet:{local_day}"])
+        else:
             found.append(Alert(f"few_wet:{local_day}", "few_wet", WATCH,
                                texts.FLAG_REASONS["few_wet"].format(count=count, day=day, minimum=minimum), entry))
     return found

@@ -159,10 +159,12 @@ def feed_rhythm(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     window_start = entry.occurred_at - WINDOW
     if starts is not None and starts <= window_start:
         count = sum(1 for e in around if window_start < e.occurred_at <= entry.occurred_at)
+        day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
         if count < MIN_FEEDS:
-            day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
             found.append(Alert(f"few_feeds:{day}", "few_feeds", WATCH,
                                texts.FLAG_REASONS["few_feeds"].format(count=count), entry))
+        else:
+            ctx.clear([f"few_feeds:{day}"])  # a feed written late made the count
     return found
 
 

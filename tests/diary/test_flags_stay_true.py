@@ -1,0 +1,90 @@
+"""Flags stay true: a withdrawn or corrected entry takes its flag back everywhere it was shown or sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from bot import background
+from bot.models import DiaryFlag, Notification
+from bot.notify import delivery
+from tests.diary_support import TZ, Chat, Family, open_family
+from tests.fakes.wechat_api import WeChatApiFake
+
+NURSE, MOM = "o-true-nurse", "o-true-mom"
+
+
+@pytest.fixture
+def chat(client: FlaskClient) -> Chat:
+    return Chat(client)
+
+
+@pytest.fixture
+def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
+    fam = open_family(app, client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
+    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
+    chat.say(MOM, "今天")  # the mother wrote: customer-service messages reach her (48-hour window)
+    return fam
+
+
+def test_a_fever_sent_and_then_withdrawn_is_corrected_once(app: Flask, chat: Chat, family: Family,
+                                                          wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    reply = chat.say(NURSE, "体温 38.5")
+    assert "38.5" in reply
+    background.join_all()
+    [alert] = wechat_fake.messages_to(MOM)
+    assert "38.5" in alert["text"]["content"]
+    assert "已撤销" in chat.say(NURSE, "撤销")  # a typo: it was 36.5
+    background.join_all()
+    delivery(app)()
+    sent = wechat_fake.messages_to(MOM)
+    assert len(sent) == 2
+    assert sent[1]["text"]["content"].startswith("【更正】") and "已撤销" in sent[1]["text"]["content"]
+    assert "38.5" in sent[1]["text"]["content"]
+    session.rollback()
+    assert session.scalars(select(DiaryFlag)).one().cleared_at is not None
+    assert "38.5" not in chat.say(MOM, "今天").split("小结")[-1]  # the day view shows no warning any more
+    delivery(app)()
+    assert len(wechat_fake.messages_to(MOM)) == 2  # the correction went once
+
+
+def test_a_fever_withdrawn_before_it_was_sent_is_never_sent(app: Flask, chat: Chat, family: Family,
+                                                           wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    wechat_fake.fail_next("/cgi-bin/message/custom/send", status=503, times=5)  # WeChat is down for now
+    chat.say(NURSE, "体温 38.6")
+    background.join_all()
+    assert wechat_fake.messages_to(MOM) == []
+    chat.say(NURSE, "撤销")
+    background.join_all()
+    session.rollback()
+    notes = session.scalars(select(Notification).where(Notification.kind.in_(("flag", "correction")))).all()
+    assert {n.status for n in notes if n.kind == "flag"} == {"cancelled"}
+    assert not [n for n in notes if n.kind == "correction"]  # nothing to correct: nobody was told
+    later = dt.datetime.now(TZ) + dt.timedelta(hours=2)
+    from bot.notify import send_pending
+    from bot.wechat.api import get_api
+
+    send_pending(app.extensions["anxin_db"].session_factory, get_api(app), app.config, now=later)
+    assert wechat_fake.messages_to(MOM) == []
+
+
+def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, session) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime.now(TZ)
+    if now.hour < 9:
+        pytest.skip("needs a morning behind it today")  # the lines below are times earlier today
+    first, last = (now - dt.timedelta(hours=7)), (now - dt.timedelta(hours=1))
+    chat.say(NURSE, f"{first:%H:%M} 喂奶 90ml")
+    chat.say(NURSE, f"{last:%H:%M} 喂奶 90ml")
+    session.rollback()
+    gaps = session.scalars(select(DiaryFlag).where(DiaryFlag.rule == "feed_gap")).all()
+    assert [g.cleared_at for g in gaps] == [None]
+    middle = now - dt.timedelta(hours=4)
+    chat.say(NURSE, f"{middle:%H:%M} 喂奶 60ml")  # written late: the feed in between
+    session.rollback()
+    gap = session.scalars(select(DiaryFlag).where(DiaryFlag.rule == "feed_gap")).all()
+    assert all(g.cleared_at is not None for g in gap if g.key == gaps[0].key)
