@@ -19,7 +19,7 @@ from bot.models.registry import (
     WorkerPhoto,
 )
 from bot.models.supervisors import Supervisor, SupervisorCode
-from bot.models.wechat import AccessToken, ChatUser, InboundMessage
+from bot.models.wechat import AccessToken, ChatUser, InboundMessage, SeenPush
 
 __all__ = [
     "LOOKUP_SURFACES",
@@ -45,6 +45,7 @@ __all__ = [
     "Notification",
     "RateCounter",
     "Rating",
+    "SeenPush",
     "Supervisor",
     "SupervisorCode",
     "Verification",
