@@ -14,7 +14,7 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, db, demo, errors, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import admin, cli, db, demo, errors, hardening, health, jobs, logs, migrate, routing, security, startup, web, wechat
     from bot.handlers import load_handlers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    hardening.init_app(app)
     load_handlers()
     wechat.init_app(app)
     health.init_app(app)

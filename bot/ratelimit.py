@@ -10,6 +10,7 @@ count, so a client that keeps hammering stays refused until its window ends.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Mapping
@@ -115,11 +116,17 @@ def hit(store: Counter | Session, key: str, limit: int, window: int, now: float 
     """Count a hit of ``key``; True while it is within ``limit`` hits per ``window`` seconds."""
     if limit < 1 or window < 1:
         raise ValueError("limit and window must be positive")
-    if len(key) > _MAX_KEY:
-        raise ValueError(f"rate-limit key over {_MAX_KEY} characters")
+    key = storable_key(key)
     counter = DatabaseCounter(store) if isinstance(store, Session) else store
     count = counter.increment(key, window, time.time() if now is None else now)
     return count <= limit
+
+
+def storable_key(key: str) -> str:
+    """``key`` itself when it fits the counter column, else its start and a digest of the whole."""
+    if len(key) <= _MAX_KEY and len(key.encode("utf-8")) <= _MAX_KEY * 4:
+        return key
+    return key[:100] + "#" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def purge_counters(session: Session, older_than: float) -> int:

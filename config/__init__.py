@@ -73,7 +73,7 @@ class Config:
     ANXIN_LOOKUP_LIMIT_TOTAL: int = 3000
     # 绑定 attempts per user and in total per window (seconds): binding codes cannot be guessed.
     ANXIN_BIND_LIMIT_USER: int = 10
-    ANXIN_BIND_LIMIT_TOTAL: int = 300
+    ANXIN_BIND_LIMIT_TOTAL: int = 1000
     ANXIN_BIND_WINDOW: int = 3600
 
 

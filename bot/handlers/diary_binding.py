@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 from bot.chat import NURSE, PARENT, ChatContext, Text
 from bot.diary import texts
 from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
+from bot.errors import AnxinError
 from bot.handlers.diary_common import chat_errors
 from bot.handlers.registry import command, role_resolver
 from bot.models import Agency
+from bot.ratelimit import counter_for, hit
 from bot.registry import texts as registry_texts
 from bot.registry.supervisors import bind_supervisor, find_supervisor_code
 
@@ -23,13 +25,36 @@ def diary_roles(session: Session, openid: str) -> set[str]:
     return {binding.role} if binding is not None else set()
 
 
+# Shown when a user (or everyone together) tried too many codes in the window: codes cannot be guessed.
+BIND_TOO_MANY = "绑定尝试过于频繁，请稍后再试。如绑定码无误仍无法绑定，请联系家政公司。"
+
+
+def bind_allowed(ctx: ChatContext) -> bool:
+    """Count one 绑定 attempt for this user and for everyone; False once either is over its limit."""
+    settings = ctx.settings
+    counter = counter_for(settings, ctx.session)
+    window = int(settings["ANXIN_BIND_WINDOW"])
+    mine = hit(counter, f"bind:user:{ctx.message.openid}", int(settings["ANXIN_BIND_LIMIT_USER"]), window)
+    everyone = hit(counter, "bind:total", int(settings["ANXIN_BIND_LIMIT_TOTAL"]), window)
+    return mine and everyone
+
+
 @command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", priority=40,
          help="绑定 绑定码 — 绑定为月嫂、家人或机构主管（绑定码由家政公司提供）")
-@chat_errors
 def bind_(ctx: ChatContext) -> Text:
     code = ctx.match.group(1).strip()
     if not code:
         return Text(texts.BIND_USAGE)
+    if not bind_allowed(ctx):
+        return Text(BIND_TOO_MANY)
+    # Refusals are answered here rather than raised, so that the attempt stays counted.
+    try:
+        return _bind(ctx, code)
+    except AnxinError as error:
+        return Text(error.message)
+
+
+def _bind(ctx: ChatContext, code: str) -> Text:
     supervisor_code = find_supervisor_code(ctx.session, code)
     if supervisor_code is not None:
         supervisor = bind_supervisor(ctx.session, ctx.message.openid, supervisor_code, ctx.now)

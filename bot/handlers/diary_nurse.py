@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 from bot import background
 from bot.chat import NURSE, ChatContext, Text
 from bot.diary import texts
-from bot.diary.entries import record_entries, withdraw_last
+from bot.diary.entries import MAX_LINES, record_entries, withdraw_last
 from bot.diary.flags import flags_of_entries
 from bot.diary.parse import parse_lines
 from bot.diary.photos import fetch_pending, request_photo
@@ -57,7 +57,7 @@ def diary_lines(ctx: ChatContext) -> Text:
     parsed = parse_lines(ctx.message.text, ctx.message.created_at, tz)
     if not parsed:
         return Text(texts.NOTHING_TO_RECORD)
-    entries = record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz)
+    entries = record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz, MAX_LINES)
     flags = flags_of_entries(ctx.session, [e.id for e in entries])
     if flags:
         deliver_after_commit(ctx)
