@@ -46,19 +46,7 @@ def bind_supervisor(session: Session, openid: str, code: SupervisorCode, now: dt
         raise Conflict(texts.SUPERVISOR_CODE_USED, code="code_used")
     if now - code.created_at > CODE_TTL:
         raise Conflict(texts.SUPERVISOR_CODE_EXPIRED.format(days=CODE_TTL.days), code="code_expired")
-    # Spend the code with one conditional UPDATE, so that of concurrent binds exactly one wins.
-    spent = session.execute(
-        update(SupervisorCode)
-        .where(SupervisorCode.id == code.id, SupervisorCode.used_at.is_(None))
-        .values(used_at=now, used_by=openid)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(code)
-    if not getattr(spent, "rowcount", 0):
-        if code.used_by == openid:
-            return session.scalars(select(Supervisor).where(Supervisor.agency_id == code.agency_id,
-                                                            Supervisor.openid == openid)).one()
-        raise Conflict(texts.SUPERVISOR_CODE_USED, code="code_used")
+    code.used_at, code.used_by = now, openid
     supervisor = session.scalar(select(Supervisor).where(Supervisor.agency_id == code.agency_id,
                                                          Supervisor.openid == openid))
     if supervisor is not None:  # already a supervisor by an earlier code: the new one is spent all the same

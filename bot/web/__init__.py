@@ -6,6 +6,8 @@ are rate-limited per client address and logged, like every other surface.
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
 from bot.db import get_session
@@ -39,7 +41,11 @@ _SECURITY_HEADERS = {
 
 
 def _client_address() -> str:
-    return request.remote_addr or "unknown"
+    """The client's IP address; a forwarded value that is not one (a forged header) counts as one shared key."""
+    try:
+        return str(ipaddress.ip_address(request.remote_addr or ""))
+    except ValueError:
+        return "invalid"
 
 
 @bp.get("/b/<code>")
