@@ -14,10 +14,10 @@ import hashlib
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import case
+from sqlalchemy import Table, case
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,6 +31,10 @@ class Counter(Protocol):
     def increment(self, key: str, window: int, now: float) -> int:
         """Count one hit of ``key`` in the current window; return the window's count so far."""
         ...
+
+
+def _table() -> Table:
+    return cast(Table, RateCounter.__table__)
 
 
 def _window_start(window: int, now: float) -> int:
@@ -49,11 +53,11 @@ class DatabaseCounter:
 
     def increment(self, key: str, window: int, now: float) -> int:
         start = _window_start(window, now)
-        table = RateCounter.__table__
+        table = _table()
         dialect = self.session.get_bind().dialect.name
         if dialect == "sqlite":
-            stmt = sqlite_insert(table).values(key=key, window_start=start, count=1)
-            stmt = stmt.on_conflict_do_update(
+            upsert = sqlite_insert(table).values(key=key, window_start=start, count=1)
+            stmt = upsert.on_conflict_do_update(
                 index_elements=["key"],
                 set_={
                     "count": case((table.c.window_start == start, table.c.count + 1), else_=1),
@@ -131,6 +135,6 @@ def storable_key(key: str) -> str:
 
 def purge_counters(session: Session, older_than: float) -> int:
     """Delete database counters whose window began before ``older_than`` (epoch seconds)."""
-    table = RateCounter.__table__
+    table = _table()
     result = session.execute(table.delete().where(table.c.window_start < int(older_than)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

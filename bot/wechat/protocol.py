@@ -48,7 +48,7 @@ def signature(token: str, *parts: str) -> str:
     """WeChat's SHA-1 signature over the sorted token, timestamp, nonce (and Encrypt)."""
     signer = WeChatSigner()
     signer.add_data(token, *parts)
-    return signer.signature
+    return str(signer.signature)
 
 
 def check_signature(token: str, given: str | None, *parts: str | None) -> None:
@@ -158,7 +158,7 @@ class SafeMode:
         return plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
 
     def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
-        return self._crypto.encrypt_message(xml, nonce, timestamp)
+        return str(self._crypto.encrypt_message(xml, nonce, timestamp))
 
 
 def render_reply(reply: Reply, message: ChatMessage, now: int) -> str:

@@ -12,6 +12,7 @@ import time
 
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import inbox
@@ -36,9 +37,16 @@ log = logging.getLogger("anxin.wechat")
 XML = "application/xml; charset=utf-8"
 
 
+def _sessions() -> sessionmaker[Session]:
+    factory = get_db().session_factory
+    assert factory is not None, "Database.init_app was not called"
+    return factory
+
+
 def _refuse(status: int, code: str, message: str, reason: str) -> Response:
     log.warning("wechat.refused", extra={"fields": {"status": status, "reason": reason}})
-    return error_response(status, code, message)
+    response: Response = error_response(status, code, message)
+    return response
 
 
 def _forbidden(reason: str) -> Response:
@@ -104,7 +112,7 @@ def receive() -> ResponseReturnValue:
             check_signature(config["ANXIN_WECHAT_TOKEN"], args.get("signature"), args.get("timestamp"), args.get("nonce"))
         check_fresh(args.get("timestamp"), time.time(), config["ANXIN_WECHAT_REPLAY_WINDOW"])
         message = to_message(parse_xml(plaintext if safe else body))
-        check_replay(get_db().session_factory, config, push_key(args), message.dedup_key)
+        check_replay(_sessions(), config, push_key(args), message.dedup_key)
     except StaleError as exc:
         return _stale(str(exc))
     except SignatureError as exc:
@@ -112,7 +120,7 @@ def receive() -> ResponseReturnValue:
     except ProtocolError as exc:
         return _bad_request(str(exc))
 
-    reply = inbox.receive(get_db().session_factory, message, config)
+    reply = inbox.receive(_sessions(), message, config)
     if reply is None:
         return Response("success", mimetype="text/plain")
     xml = render_reply(reply, message, int(time.time()))

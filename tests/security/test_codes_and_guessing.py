@@ -12,6 +12,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from bot import create_app
@@ -65,7 +66,7 @@ def hold_row(app: Flask, table: str, row_id: int) -> Callable[[], object]:
 
 
 @pytest.fixture(params=["database", "redis"])
-def racing_server(request: pytest.FixtureRequest, app: Flask, app_settings: dict) -> Iterator[str]:
+def racing_server(request: pytest.FixtureRequest, app: Flask, app_settings: dict[str, object]) -> Iterator[str]:
     """The app over real HTTP, its rate-limit counters in the database or in Redis.
 
     With Redis nothing else in a bind serialises the copies: the code itself must hold.
@@ -88,7 +89,7 @@ def racing_server(request: pytest.FixtureRequest, app: Flask, app_settings: dict
 
 
 def test_six_concurrent_binds_of_one_nurse_code_bind_one_nurse(app: Flask, client: FlaskClient, racing_server: str,
-                                                              session) -> None:  # type: ignore[no-untyped-def]
+                                                              session: Session) -> None:
     family = open_family(app, client)
     replies = concurrently(racing_server, [f"o-nurse-race-{i}" for i in range(6)], f"绑定 {family.nurse_code}",
                            hold_row(app, "engagement", family.engagement_id))
@@ -100,7 +101,7 @@ def test_six_concurrent_binds_of_one_nurse_code_bind_one_nurse(app: Flask, clien
 
 
 def test_six_concurrent_binds_of_one_supervisor_code_bind_one_supervisor(
-        app: Flask, client: FlaskClient, racing_server: str, session) -> None:  # type: ignore[no-untyped-def]
+        app: Flask, client: FlaskClient, racing_server: str, session: Session) -> None:
     family = open_family(app, client)
     res = client.post("/admin/v1/supervisor-codes", json={}, headers={"Authorization": f"Bearer {family.key}"})
     assert res.status_code == 201, res.get_json()
@@ -114,7 +115,7 @@ def test_six_concurrent_binds_of_one_supervisor_code_bind_one_supervisor(
 
 
 def test_the_same_nurse_binding_twice_at_once_is_bound_once(app: Flask, client: FlaskClient, live_server: str,
-                                                            session) -> None:  # type: ignore[no-untyped-def]
+                                                            session: Session) -> None:
     family = open_family(app, client)
     replies = concurrently(live_server, ["o-double-tap"] * 2, f"绑定 {family.nurse_code}",
                            hold_row(app, "engagement", family.engagement_id))
@@ -131,7 +132,7 @@ def test_binding_attempts_are_limited_per_user(app: Flask, client: FlaskClient) 
     assert "绑定成功" in chat.say("o-honest", f"绑定 {family.nurse_code}")
 
 
-def test_rotating_openids_does_not_multiply_the_binding_budget(app_settings: dict) -> None:
+def test_rotating_openids_does_not_multiply_the_binding_budget(app_settings: dict[str, object]) -> None:
     app = create_app({**app_settings, "ANXIN_BIND_LIMIT_TOTAL": 5})
     chat = Chat(app.test_client())
     replies = [chat.say(f"o-rot-{n}", "绑定 ZZZZZZZZ") for n in range(6)]
@@ -139,7 +140,7 @@ def test_rotating_openids_does_not_multiply_the_binding_budget(app_settings: dic
     assert replies[5] == BIND_TOO_MANY
 
 
-def test_rotating_openids_does_not_multiply_the_lookup_budget(app_settings: dict) -> None:
+def test_rotating_openids_does_not_multiply_the_lookup_budget(app_settings: dict[str, object]) -> None:
     app = create_app({**app_settings, "ANXIN_LOOKUP_LIMIT_TOTAL": 5})
     chat = Chat(app.test_client())
     replies = [chat.say(f"o-look-{n}", "00000-00001-Y") for n in range(6)]
@@ -150,7 +151,7 @@ def test_rotating_openids_does_not_multiply_the_lookup_budget(app_settings: dict
 
 
 @pytest.mark.parametrize("surface", ["page", "photo"])
-def test_web_lookups_share_the_total(app_settings: dict, surface: str) -> None:
+def test_web_lookups_share_the_total(app_settings: dict[str, object], surface: str) -> None:
     app = create_app({**app_settings, "ANXIN_LOOKUP_LIMIT_TOTAL": 3})
     client = app.test_client()
     path = "/b/00000-00001-Y" + ("/photo" if surface == "photo" else "")

@@ -43,7 +43,7 @@ def test_a_push_signed_outside_the_window_is_refused(app: Flask, client: FlaskCl
     assert count_rows(engine, "inbound_message") == 0 and count_rows(engine, "chat_user") == 0
 
 
-def test_the_window_is_configurable(app_settings: dict, plain: WeChatSender) -> None:
+def test_the_window_is_configurable(app_settings: dict[str, object], plain: WeChatSender) -> None:
     client = create_app({**app_settings, "ANXIN_WECHAT_REPLAY_WINDOW": 60}).test_client()
     assert post(client, signed_at(plain, int(time.time()) - 100), plain.text("o-w", "帮助")).status_code == 403
     assert post(client, signed_at(plain, int(time.time()) - 50), plain.text("o-w", "帮助")).status_code == 200
@@ -85,7 +85,7 @@ def test_the_same_push_again_is_a_retry_answered_with_the_first_reply(app: Flask
     assert count_rows(app.extensions["anxin_db"].engine, "diary_entry") == 1
 
 
-def test_the_replay_cache_is_shared_by_every_worker(app: Flask, app_settings: dict, client: FlaskClient,
+def test_the_replay_cache_is_shared_by_every_worker(app: Flask, app_settings: dict[str, object], client: FlaskClient,
                                                     plain: WeChatSender) -> None:
     """A second app on the same database (another gunicorn worker) knows the query string too."""
     other = create_app(app_settings).test_client()
@@ -94,7 +94,7 @@ def test_the_replay_cache_is_shared_by_every_worker(app: Flask, app_settings: di
     assert post(other, params, plain.text("o-b", "帮助")).status_code == 403
 
 
-def test_the_replay_cache_in_redis(app_settings: dict, plain: WeChatSender) -> None:
+def test_the_replay_cache_in_redis(app_settings: dict[str, object], plain: WeChatSender) -> None:
     import redis
 
     url = "redis://127.0.0.1:6379/15"
@@ -112,11 +112,11 @@ def test_the_replay_cache_in_redis(app_settings: dict, plain: WeChatSender) -> N
 
 # -- the three modes -----------------------------------------------------------------------
 
-def _app(app_settings: dict, mode: str, **extra: object) -> FlaskClient:
+def _app(app_settings: dict[str, object], mode: str, **extra: object) -> FlaskClient:
     return create_app({**app_settings, "ANXIN_WECHAT_MODE": mode, **extra}).test_client()
 
 
-def test_safe_mode_refuses_plaintext_pushes(app: Flask, app_settings: dict) -> None:
+def test_safe_mode_refuses_plaintext_pushes(app: Flask, app_settings: dict[str, object]) -> None:
     client = _app(app_settings, "safe")
     plain, safe = WeChatSender.from_settings(SETTINGS), WeChatSender.from_settings(SETTINGS, safe=True)
     res = post(client, *plain.sign(plain.text("o-s", "帮助")))
@@ -126,20 +126,20 @@ def test_safe_mode_refuses_plaintext_pushes(app: Flask, app_settings: dict) -> N
     assert res.status_code == 200 and "您可以发送" in reply_text(safe.read_reply(res.data))
 
 
-def test_compat_mode_accepts_both(app_settings: dict) -> None:
+def test_compat_mode_accepts_both(app_settings: dict[str, object]) -> None:
     client = _app(app_settings, "compat")
     plain, safe = WeChatSender.from_settings(SETTINGS), WeChatSender.from_settings(SETTINGS, safe=True)
     assert "您可以发送" in reply_text(plain.read_reply(post(client, *plain.sign(plain.text("o-c1", "帮助"))).data))
     assert "您可以发送" in reply_text(safe.read_reply(post(client, *safe.sign(safe.text("o-c2", "帮助"))).data))
 
 
-def test_plain_mode_refuses_encrypted_pushes(app_settings: dict) -> None:
+def test_plain_mode_refuses_encrypted_pushes(app_settings: dict[str, object]) -> None:
     client = _app(app_settings, "plain")
     safe = WeChatSender.from_settings(SETTINGS, safe=True)
     assert post(client, *safe.sign(safe.text("o-p", "帮助"))).status_code == 400
 
 
-def _config(environ: dict[str, str], **overrides: object) -> dict:
+def _config(environ: dict[str, str], **overrides: object) -> dict[str, object]:
     return load_config(overrides, environ=environ, base=TestConfig)
 
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.models import DiaryEntry, DiaryFlag, Notification
 from bot.wechat.protocol import signature
@@ -125,7 +126,7 @@ def _bound_nurse_and_mother(app: Flask, client: FlaskClient) -> Chat:
 
 
 def test_a_1365_line_fever_message_is_refused_politely_and_writes_nothing(app: Flask, client: FlaskClient,
-                                                                         session) -> None:  # type: ignore[no-untyped-def]
+                                                                         session: Session) -> None:
     chat = _bound_nurse_and_mother(app, client)
     reply = chat.say(NURSE, "\n".join(["体温39"] * 1365))  # 6,824 characters: under the field limit
     assert "最多记录50行" in reply and "1365" in reply
@@ -134,7 +135,7 @@ def test_a_1365_line_fever_message_is_refused_politely_and_writes_nothing(app: F
 
 
 def test_fifty_fever_lines_raise_one_notification_per_kind(app: Flask, client: FlaskClient,
-                                                           session) -> None:  # type: ignore[no-untyped-def]
+                                                           session: Session) -> None:
     chat = _bound_nurse_and_mother(app, client)
     reply = chat.say(NURSE, "\n".join(["体温 39.5"] * 50))
     assert "已记录 50 条" in reply
@@ -146,7 +147,7 @@ def test_fifty_fever_lines_raise_one_notification_per_kind(app: Flask, client: F
 
 
 def test_a_day_whose_reply_passes_64_kib_is_cut_and_stored(app: Flask, client: FlaskClient,
-                                                           session) -> None:  # type: ignore[no-untyped-def]
+                                                           session: Session) -> None:
     chat = _bound_nurse_and_mother(app, client)
     long_note = "记" * 1900
     for _ in range(12):  # 12 × 1,900 characters × 3 bytes ≈ 68 KB of diary
@@ -159,7 +160,7 @@ def test_a_day_whose_reply_passes_64_kib_is_cut_and_stored(app: Flask, client: F
     assert stored and all(len(r.encode("utf-8")) < 4096 for r in stored if r)
 
 
-def test_a_hostile_forwarded_address_is_a_counted_lookup_not_a_500(app_settings: dict) -> None:
+def test_a_hostile_forwarded_address_is_a_counted_lookup_not_a_500(app_settings: dict[str, object]) -> None:
     from bot import create_app
 
     client = create_app({**app_settings, "ANXIN_PROXY_HOPS": 1}).test_client()

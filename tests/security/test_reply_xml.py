@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from bot.chat import Article, ChatMessage, News, Text
 from bot.textsafe import MAX_REPLY_BYTES
@@ -32,7 +33,7 @@ def test_a_note_with_cdata_end_does_not_rewrite_the_familys_reply(app: Flask, cl
     assert INJECTION in (root.findtext("Content") or "")
 
 
-def test_an_agency_name_with_cdata_end_does_not_rewrite_a_card(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_an_agency_name_with_cdata_end_does_not_rewrite_a_card(app: Flask, client: FlaskClient, session: Session) -> None:
     key = make_agency(session, "安心]]><MsgType>news</MsgType><Url>http://evil/</Url>")[1]
     code = publish(client, key, add_worker(client, key))
     chat = Chat(client)
