@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from typing import Any
 
@@ -97,6 +98,22 @@ def _content_headers(response: Response) -> Response:
     return response
 
 
+class QueryRedactingFilter(logging.Filter):
+    """The development server logs request lines: keep /wechat's signed query string out of them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/wechat?" in message:
+            record.msg, record.args = _QUERY.sub(r"\1?[redacted]", message), ()
+        return True
+
+
+_QUERY = re.compile(r"(/wechat)\?[^\s\"]*")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_harden_json_body)
     app.after_request(_content_headers)
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, QueryRedactingFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(QueryRedactingFilter())

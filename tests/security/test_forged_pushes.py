@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot import create_app
 from bot.wechat.protocol import signature
 from bot.wechat.simulator import WeChatSender, reply_text
 from config import ConfigError, TestConfig, load_config
@@ -43,8 +43,8 @@ def test_a_push_signed_outside_the_window_is_refused(app: Flask, client: FlaskCl
     assert count_rows(engine, "inbound_message") == 0 and count_rows(engine, "chat_user") == 0
 
 
-def test_the_window_is_configurable(app_settings: dict[str, object], plain: WeChatSender) -> None:
-    client = create_app({**app_settings, "ANXIN_WECHAT_REPLAY_WINDOW": 60}).test_client()
+def test_the_window_is_configurable(make_app: Callable[..., Flask], plain: WeChatSender) -> None:
+    client = make_app(ANXIN_WECHAT_REPLAY_WINDOW=60).test_client()
     assert post(client, signed_at(plain, int(time.time()) - 100), plain.text("o-w", "帮助")).status_code == 403
     assert post(client, signed_at(plain, int(time.time()) - 50), plain.text("o-w", "帮助")).status_code == 200
 
@@ -85,16 +85,16 @@ def test_the_same_push_again_is_a_retry_answered_with_the_first_reply(app: Flask
     assert count_rows(app.extensions["anxin_db"].engine, "diary_entry") == 1
 
 
-def test_the_replay_cache_is_shared_by_every_worker(app: Flask, app_settings: dict[str, object], client: FlaskClient,
+def test_the_replay_cache_is_shared_by_every_worker(make_app: Callable[..., Flask], client: FlaskClient,
                                                     plain: WeChatSender) -> None:
     """A second app on the same database (another gunicorn worker) knows the query string too."""
-    other = create_app(app_settings).test_client()
+    other = make_app().test_client()
     params, body = plain.sign(plain.text("o-a", "帮助"))
     assert post(client, params, body).status_code == 200
     assert post(other, params, plain.text("o-b", "帮助")).status_code == 403
 
 
-def test_the_replay_cache_in_redis(app_settings: dict[str, object], plain: WeChatSender) -> None:
+def test_the_replay_cache_in_redis(make_app: Callable[..., Flask], plain: WeChatSender) -> None:
     import redis
 
     url = "redis://127.0.0.1:6379/15"
@@ -102,8 +102,8 @@ def test_the_replay_cache_in_redis(app_settings: dict[str, object], plain: WeCha
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis not reachable at 127.0.0.1:6379")
-    one = create_app({**app_settings, "ANXIN_REDIS_URL": url}).test_client()
-    two = create_app({**app_settings, "ANXIN_REDIS_URL": url}).test_client()
+    one = make_app(ANXIN_REDIS_URL=url).test_client()
+    two = make_app(ANXIN_REDIS_URL=url).test_client()
     params, body = plain.sign(plain.text("o-r", "帮助"))
     assert post(one, params, body).status_code == 200
     assert post(two, params, body).status_code == 200  # the same message: a retry
@@ -112,12 +112,12 @@ def test_the_replay_cache_in_redis(app_settings: dict[str, object], plain: WeCha
 
 # -- the three modes -----------------------------------------------------------------------
 
-def _app(app_settings: dict[str, object], mode: str, **extra: object) -> FlaskClient:
-    return create_app({**app_settings, "ANXIN_WECHAT_MODE": mode, **extra}).test_client()
+def _app(make_app: Callable[..., Flask], mode: str, **extra: object) -> FlaskClient:
+    return make_app(ANXIN_WECHAT_MODE=mode, **extra).test_client()
 
 
-def test_safe_mode_refuses_plaintext_pushes(app: Flask, app_settings: dict[str, object]) -> None:
-    client = _app(app_settings, "safe")
+def test_safe_mode_refuses_plaintext_pushes(app: Flask, make_app: Callable[..., Flask]) -> None:
+    client = _app(make_app, "safe")
     plain, safe = WeChatSender.from_settings(SETTINGS), WeChatSender.from_settings(SETTINGS, safe=True)
     res = post(client, *plain.sign(plain.text("o-s", "帮助")))
     assert res.status_code == 403 and res.get_json()["error"]["code"] == "plaintext_refused"
@@ -126,15 +126,15 @@ def test_safe_mode_refuses_plaintext_pushes(app: Flask, app_settings: dict[str, 
     assert res.status_code == 200 and "您可以发送" in reply_text(safe.read_reply(res.data))
 
 
-def test_compat_mode_accepts_both(app_settings: dict[str, object]) -> None:
-    client = _app(app_settings, "compat")
+def test_compat_mode_accepts_both(make_app: Callable[..., Flask]) -> None:
+    client = _app(make_app, "compat")
     plain, safe = WeChatSender.from_settings(SETTINGS), WeChatSender.from_settings(SETTINGS, safe=True)
     assert "您可以发送" in reply_text(plain.read_reply(post(client, *plain.sign(plain.text("o-c1", "帮助"))).data))
     assert "您可以发送" in reply_text(safe.read_reply(post(client, *safe.sign(safe.text("o-c2", "帮助"))).data))
 
 
-def test_plain_mode_refuses_encrypted_pushes(app_settings: dict[str, object]) -> None:
-    client = _app(app_settings, "plain")
+def test_plain_mode_refuses_encrypted_pushes(make_app: Callable[..., Flask]) -> None:
+    client = _app(make_app, "plain")
     safe = WeChatSender.from_settings(SETTINGS, safe=True)
     assert post(client, *safe.sign(safe.text("o-p", "帮助"))).status_code == 400
 

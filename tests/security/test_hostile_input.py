@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -160,10 +161,8 @@ def test_a_day_whose_reply_passes_64_kib_is_cut_and_stored(app: Flask, client: F
     assert stored and all(len(r.encode("utf-8")) < 4096 for r in stored if r)
 
 
-def test_a_hostile_forwarded_address_is_a_counted_lookup_not_a_500(app_settings: dict[str, object]) -> None:
-    from bot import create_app
-
-    client = create_app({**app_settings, "ANXIN_PROXY_HOPS": 1}).test_client()
+def test_a_hostile_forwarded_address_is_a_counted_lookup_not_a_500(make_app: Callable[..., Flask]) -> None:
+    client = make_app(ANXIN_PROXY_HOPS=1).test_client()
     res = client.get("/b/00000-00001-Y", headers={"X-Forwarded-For": "x" * 400})
     assert res.status_code == 404
     res = client.get("/b/00000-00001-Y/photo", headers={"X-Forwarded-For": "é" * 400})
