@@ -15,7 +15,24 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import admin, cli, console, db, demo, devwechat, health, jobs, logs, migrate, routing, security, startup, web, wechat
+    from bot import (
+        admin,
+        cli,
+        console,
+        db,
+        demo,
+        devwechat,
+        hardening,
+        health,
+        jobs,
+        logs,
+        migrate,
+        routing,
+        security,
+        startup,
+        web,
+        wechat,
+    )
     from bot.api import errors
     from bot.handlers import load_handlers
 
@@ -32,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    hardening.init_app(app)
     load_handlers()
     wechat.init_app(app)
     health.init_app(app)

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from bot.textsafe import MAX_REPLY_BYTES, REPLY_CUT_MARKER, clean_text, fit_utf8
+
 VISITOR = "visitor"
 NURSE = "nurse"
 PARENT = "parent"
@@ -71,7 +73,8 @@ def reply_to_dict(reply: Reply | None) -> dict[str, Any] | None:
     if reply is None:
         return None
     if isinstance(reply, Text):
-        return {"type": "text", "content": reply.content}
+        # Stored as sent: WeChat shows at most 2,048 bytes, and the reply column holds 64 KiB on MySQL.
+        return {"type": "text", "content": fit_utf8(clean_text(reply.content), MAX_REPLY_BYTES, REPLY_CUT_MARKER)}
     return {"type": "news", "articles": [asdict(a) for a in reply.articles]}
 
 

@@ -91,19 +91,25 @@ def receive(
 
 
 def _touch_user(session: Session, message: ChatMessage) -> None:
-    """Know the sender, and note when they last wrote (the 48-hour window): one upsert, whoever came first."""
+    """Know the sender, when they last wrote (the 48-hour window) and whether they follow: one upsert."""
     opens_window = message.msg_type != "event" or message.event in _WINDOW_EVENTS
-    values = {"openid": message.openid, "first_seen_at": message.created_at, "subscribed": False,
+    follows = {"subscribe": True, "unsubscribe": False}.get(message.event) if message.msg_type == "event" else None
+    values = {"openid": message.openid, "first_seen_at": message.created_at, "subscribed": bool(follows),
               "last_message_at": message.created_at if opens_window else None}
+    changes: dict[str, Any] = {}
     table = cast(Table, ChatUser.__table__)
     if session.get_bind().dialect.name == "sqlite":
         lite = sqlite_insert(table).values(**values)
-        session.execute(lite.on_conflict_do_update(
-            index_elements=["openid"],
-            set_={"last_message_at": lite.excluded.last_message_at} if opens_window else {"openid": lite.excluded.openid},
-        ))
+        if opens_window:
+            changes["last_message_at"] = lite.excluded.last_message_at
+        if follows is not None:
+            changes["subscribed"] = lite.excluded.subscribed
+        session.execute(lite.on_conflict_do_update(index_elements=["openid"],
+                                                   set_=changes or {"openid": lite.excluded.openid}))
         return
     my = mysql_insert(table).values(**values)
-    session.execute(my.on_duplicate_key_update(
-        last_message_at=my.inserted.last_message_at if opens_window else table.c.last_message_at,
-    ))
+    if opens_window:
+        changes["last_message_at"] = my.inserted.last_message_at
+    if follows is not None:
+        changes["subscribed"] = my.inserted.subscribed
+    session.execute(my.on_duplicate_key_update(**(changes or {"openid": table.c.openid})))

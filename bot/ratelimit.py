@@ -10,6 +10,7 @@ count, so a client that keeps hammering stays refused until its window ends.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +33,10 @@ class Counter(Protocol):
         ...
 
 
+def _table() -> Table:
+    return cast(Table, RateCounter.__table__)
+
+
 def _window_start(window: int, now: float) -> int:
     return int(now) - int(now) % window
 
@@ -48,11 +53,11 @@ class DatabaseCounter:
 
     def increment(self, key: str, window: int, now: float) -> int:
         start = _window_start(window, now)
-        table = cast(Table, RateCounter.__table__)
+        table = _table()
         dialect = self.session.get_bind().dialect.name
         if dialect == "sqlite":
-            insert = sqlite_insert(table).values(key=key, window_start=start, count=1)
-            stmt = insert.on_conflict_do_update(
+            upsert = sqlite_insert(table).values(key=key, window_start=start, count=1)
+            stmt = upsert.on_conflict_do_update(
                 index_elements=["key"],
                 set_={
                     "count": case((table.c.window_start == start, table.c.count + 1), else_=1),
@@ -115,15 +120,21 @@ def hit(store: Counter | Session, key: str, limit: int, window: int, now: float 
     """Count a hit of ``key``; True while it is within ``limit`` hits per ``window`` seconds."""
     if limit < 1 or window < 1:
         raise ValueError("limit and window must be positive")
-    if len(key) > _MAX_KEY:
-        raise ValueError(f"rate-limit key over {_MAX_KEY} characters")
+    key = storable_key(key)
     counter = DatabaseCounter(store) if isinstance(store, Session) else store
     count = counter.increment(key, window, time.time() if now is None else now)
     return count <= limit
 
 
+def storable_key(key: str) -> str:
+    """``key`` itself when it fits the counter column, else its start and a digest of the whole."""
+    if len(key) <= _MAX_KEY and len(key.encode("utf-8")) <= _MAX_KEY * 4:
+        return key
+    return key[:100] + "#" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def purge_counters(session: Session, older_than: float) -> int:
     """Delete database counters whose window began before ``older_than`` (epoch seconds)."""
-    table = cast(Table, RateCounter.__table__)
+    table = _table()
     result = cast(CursorResult[Any], session.execute(table.delete().where(table.c.window_start < int(older_than))))
     return int(result.rowcount or 0)

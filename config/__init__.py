@@ -73,6 +73,18 @@ class Config:
     ANXIN_MP_LIMIT_USER: int = 120
     ANXIN_MP_LIMIT_LOGIN: int = 20
     ANXIN_MP_WINDOW: int = 60
+    # Which pushes /wechat accepts: plain (signature only), compat (both, as WeChat's compatible mode
+    # sends them) or safe (AES only). None: compat when ANXIN_WECHAT_AES_KEY is set, else plain.
+    ANXIN_WECHAT_MODE: str | None = None
+    # A push signed more than this many seconds from now is refused, and a (timestamp, nonce,
+    # signature) seen within it is not accepted again for another message.
+    ANXIN_WECHAT_REPLAY_WINDOW: int = 300
+    # Badge lookups in total (every user and address together) per ANXIN_LOOKUP_WINDOW.
+    ANXIN_LOOKUP_LIMIT_TOTAL: int = 3000
+    # 绑定 attempts per user and in total per window (seconds): binding codes cannot be guessed.
+    ANXIN_BIND_LIMIT_USER: int = 10
+    ANXIN_BIND_LIMIT_TOTAL: int = 1000
+    ANXIN_BIND_WINDOW: int = 3600
 
 
 class TestConfig(Config):
@@ -100,8 +112,11 @@ def settings_for_tests(**overrides: Any) -> dict[str, Any]:
 
 
 _FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT"}
-_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW",
-             "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW", "ANXIN_PROXY_HOPS"}
+_LIMIT_KEYS = ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_LIMIT_TOTAL", "ANXIN_LOOKUP_WINDOW",
+               "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW", "ANXIN_BIND_LIMIT_USER",
+               "ANXIN_BIND_LIMIT_TOTAL", "ANXIN_BIND_WINDOW")
+_INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_PROXY_HOPS", "ANXIN_WECHAT_REPLAY_WINDOW", *_LIMIT_KEYS}
+WECHAT_MODES = ("plain", "compat", "safe")
 
 
 def _defaults(base: type[Config]) -> dict[str, Any]:
@@ -130,6 +145,8 @@ def load_config(
         settings.update(overrides)
     resolve_defaults(settings, environ)
     validate(settings)
+    if not settings.get("ANXIN_WECHAT_MODE"):
+        settings["ANXIN_WECHAT_MODE"] = "compat" if settings.get("ANXIN_WECHAT_AES_KEY") else "plain"
     return settings
 
 
@@ -232,10 +249,18 @@ def validate(settings: Mapping[str, Any]) -> None:
         if not str(settings[key]).startswith(("http://", "https://")):
             raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
 
-    for key in ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_WINDOW", "ANXIN_MP_LIMIT_USER",
-                "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW"):
+    for key in _LIMIT_KEYS:
         if int(settings[key]) < 1:
             raise ConfigError(f"{key} must be a positive whole number")
+
+    mode = settings.get("ANXIN_WECHAT_MODE")
+    if mode:
+        if mode not in WECHAT_MODES:
+            raise ConfigError(f"ANXIN_WECHAT_MODE={mode!r} must be one of plain, compat, safe")
+        if mode in ("compat", "safe") and not aes_key:
+            raise ConfigError(f"ANXIN_WECHAT_MODE={mode} needs ANXIN_WECHAT_AES_KEY (the EncodingAESKey)")
+    if not 30 <= int(settings["ANXIN_WECHAT_REPLAY_WINDOW"]) <= 3600:
+        raise ConfigError("ANXIN_WECHAT_REPLAY_WINDOW must be 30 to 3600 seconds")
 
     if not 0 <= int(settings["ANXIN_PROXY_HOPS"]) <= 5:
         raise ConfigError("ANXIN_PROXY_HOPS must be 0 (no proxy) to 5")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -162,9 +162,24 @@ def bind(session: Session, openid: str, code: str, now: dt.datetime, tz: ZoneInf
     if now.astimezone(tz).date() > engagement.ends_on:
         raise Conflict(texts.BIND_EXPIRED.format(ends=engagement.ends_on.isoformat()), code="code_expired")
     if role == NURSE:
-        if engagement.nurse_code_used_at is not None:
+        # Spend the code with one conditional UPDATE: of concurrent binds, exactly one sees a row change
+        # (MySQL re-reads the row after waiting for its lock; SQLite writes one at a time).
+        spent = session.execute(
+            update(Engagement)
+            .where(Engagement.id == engagement.id, Engagement.nurse_code_used_at.is_(None))
+            .values(nurse_code_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(spent, "rowcount", 0):
+            session.refresh(engagement)
+            same_user = session.scalar(
+                select(Binding).where(Binding.engagement_id == engagement.id, Binding.openid == openid)
+            )
+            if same_user is not None:  # the same nurse's double tap, bound by the other copy
+                _set_current(session, openid, engagement.id, now)
+                return same_user
             raise Conflict(texts.BIND_USED, code="code_used")
-        engagement.nurse_code_used_at = now
+        session.refresh(engagement)
     binding = Binding(engagement_id=engagement.id, openid=openid, role=role, bound_at=now)
     try:
         with session.begin_nested():

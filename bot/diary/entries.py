@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from bot.diary.kinds import KINDS as ENTRY_KINDS
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
 from bot.errors import BadRequest, Conflict, Forbidden, NotFound
-from bot.models import DiaryEntry, DiaryRevision, Engagement
+from bot.models import DiaryEntry, DiaryFlag, DiaryRevision, Engagement, Notification
 
 # Every kind of the registry in bot/diary/kinds/ (a live view: a kind registered later is in it too).
 KINDS = ENTRY_KINDS.keys()
@@ -26,6 +26,9 @@ KINDS = ENTRY_KINDS.keys()
 BACKDATE_MARK_AFTER = dt.timedelta(hours=2)
 MAX_FUTURE = dt.timedelta(minutes=10)
 MAX_PAST = dt.timedelta(days=60)
+# One chat message holds at most this many lines (entries); the mini-program's batches have their own limit.
+MAX_LINES = 50
+TOO_MANY_LINES = "一条消息最多记录{limit}行（本条有{count}行），请分成几条发送。这条消息没有记录任何内容。"
 # A phone that was offline may send the last days' entries a little after the engagement ended.
 LATE_SYNC = dt.timedelta(days=3)
 
@@ -81,12 +84,17 @@ def record_entries(
     entries: Sequence[ParsedEntry],
     recorded_at: dt.datetime,
     tz: ZoneInfo = DEFAULT_TZ,
+    max_entries: int | None = None,
 ) -> Recorded:
     """Store entries written by the engagement's nurse, evaluate flags, and return the stored rows.
 
-    Every entry is checked before anything is written. An entry whose ``client_id``
-    is already stored (a resent batch) is not added again: its stored row is returned.
+    Every entry is checked before anything is written; more than ``max_entries`` is refused
+    whole. An entry whose ``client_id`` is already stored (a resent batch) is not added
+    again: its stored row is returned. However many entries raise the same kind of flag,
+    one call notifies the family once per kind.
     """
+    if max_entries is not None and len(entries) > max_entries:
+        raise BadRequest(TOO_MANY_LINES.format(limit=max_entries, count=len(entries)), code="too_many_lines")
     _require_nurse(session, engagement, author_openid)
     for index, entry in enumerate(entries):
         _check(entry, recorded_at, index)
@@ -120,8 +128,17 @@ def record_entries(
         stored.append(row)
         new.append(row)
     if new:
-        flag_rules.evaluate(session, engagement, new, recorded_at, tz)
+        _one_notice_per_kind(session, flag_rules.evaluate(session, engagement, new, recorded_at, tz))
     return Recorded(stored, new)
+
+
+def _one_notice_per_kind(session: Session, raised: Sequence[DiaryFlag]) -> None:
+    """Keep the notifications of the first flag of each kind (rule); later ones stay flags on the day, unsent."""
+    seen: set[str] = set()
+    for flag in raised:
+        if flag.rule in seen:
+            session.execute(delete(Notification).where(Notification.key.startswith(f"flag:{flag.id}:", autoescape=True)))
+        seen.add(flag.rule)
 
 
 def _by_client_id(session: Session, engagement_id: int, client_id: str | None) -> DiaryEntry | None:

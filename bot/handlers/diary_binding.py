@@ -11,6 +11,7 @@ from bot.diary import texts
 from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
 from bot.handlers.registry import command, role_resolver
 from bot.models import Agency
+from bot.ratelimit import counter_for, hit
 from bot.registry import texts as registry_texts
 from bot.registry.supervisors import bind_supervisor, find_supervisor_code
 
@@ -22,12 +23,38 @@ def diary_roles(session: Session, openid: str) -> set[str]:
     return {binding.role} if binding is not None else set()
 
 
-@command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", priority=40,
+# Shown when a user (or everyone together) tried too many codes in the window: codes cannot be guessed.
+BIND_TOO_MANY = "绑定尝试过于频繁，请稍后再试。如绑定码无误仍无法绑定，请联系家政公司。"
+
+
+def bind_allowed(ctx: ChatContext) -> bool:
+    """Count one 绑定 attempt for this user and for everyone; False once either is over its limit."""
+    settings = ctx.settings
+    counter = counter_for(settings, ctx.session)
+    window = int(settings["ANXIN_BIND_WINDOW"])
+    mine = hit(counter, f"bind:user:{ctx.message.openid}", int(settings["ANXIN_BIND_LIMIT_USER"]), window)
+    everyone = hit(counter, "bind:total", int(settings["ANXIN_BIND_LIMIT_TOTAL"]), window)
+    return mine and everyone
+
+
+def bind_throttle(ctx: ChatContext) -> Text | None:
+    """Every code tried counts, refused or not (the guard runs outside the handler's savepoint)."""
+    if not ctx.match.group(1).strip():
+        return None  # asking how to bind is not an attempt
+    return None if bind_allowed(ctx) else Text(BIND_TOO_MANY)
+
+
+@command(r"(?:绑定|綁定|bind)\s*(.*)", name="bind", priority=40, guard=bind_throttle,
          help="绑定 绑定码 — 绑定为月嫂、家人或机构主管（绑定码由家政公司提供）")
 def bind_(ctx: ChatContext) -> Text:
     code = ctx.match.group(1).strip()
     if not code:
         return Text(texts.BIND_USAGE)
+    return bind_code(ctx, code)
+
+
+def bind_code(ctx: ChatContext, code: str) -> Text:
+    """Bind the sender with a supervisor, nurse or family code (a refusal is raised, and answered by dispatch)."""
     supervisor_code = find_supervisor_code(ctx.session, code)
     if supervisor_code is not None:
         supervisor = bind_supervisor(ctx.session, ctx.message.openid, supervisor_code, ctx.now)

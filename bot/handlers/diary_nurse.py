@@ -6,7 +6,7 @@ import re
 
 from bot.chat import NURSE, ChatContext, Reply, Text
 from bot.diary import texts
-from bot.diary.entries import record_entries, withdraw_last
+from bot.diary.entries import MAX_LINES, record_entries, withdraw_last
 from bot.diary.flags import flags_of_entries
 from bot.diary.parse import read_lines
 from bot.diary.photos import request_photo
@@ -75,7 +75,8 @@ def record_text(ctx: ChatContext, text: str, header: str | None = None) -> Text:
     refused = [(line.text, line.refused) for line in lines if line.refused]
     if not parsed and not refused:
         return Text(texts.NOTHING_TO_RECORD)
-    entries = record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz) if parsed else []
+    entries = (record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz, MAX_LINES)
+               if parsed else [])
     flags = flags_of_entries(ctx.session, [e.id for e in entries])
     if flags:
         deliver_after_commit(ctx)

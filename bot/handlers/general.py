@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.chat import VISITOR, ChatContext, Reply, Text
 from bot.handlers import texts
-from bot.handlers.lookup import lookup_reply, scene_code
 from bot.handlers.registry import command, commands_for, event, fallback
-from bot.models import ChatUser
 
 
 @command(r"帮助|help|\?|？|菜单", name="help", help="帮助 — 查看可以使用的功能", priority=10)
@@ -22,16 +18,13 @@ def help_(ctx: ChatContext) -> Text:
 
 @event("subscribe")
 def welcome(ctx: ChatContext) -> Reply:
-    _set_subscribed(ctx, True)
-    code = scene_code(ctx.message.event_key)  # followed by scanning a badge's QR code
-    if code is not None:
-        return lookup_reply(ctx, code)
+    """Following (without a scene: a scene's own handler answers; the inbox records the subscription)."""
     return Text(texts.WELCOME)
 
 
 @event("unsubscribe")
 def goodbye(ctx: ChatContext) -> None:
-    _set_subscribed(ctx, False)
+    """Nothing to say to someone who left; the inbox records that they did."""
 
 
 @fallback
@@ -42,9 +35,3 @@ def hint(ctx: ChatContext) -> Text:
     if len(shown) > 20:
         shown = shown[:20] + "…"
     return Text(texts.FALLBACK_HINT.format(text=shown))
-
-
-def _set_subscribed(ctx: ChatContext, subscribed: bool) -> None:
-    user = ctx.session.scalar(select(ChatUser).where(ChatUser.openid == ctx.message.openid))
-    if user is not None:
-        user.subscribed = subscribed

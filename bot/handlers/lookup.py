@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.chat import Article, ChatContext, News, Reply, Text
-from bot.handlers.registry import command, event
+from bot.handlers.registry import command, scene
 from bot.lookup.codes import CHAT_PATTERN
 from bot.lookup.credit import KIND_LABELS
 from bot.lookup.profile import STATE_TEXT, Limits, Profile, find_profile, local_today
@@ -18,19 +18,10 @@ def badge_code(ctx: ChatContext) -> Reply:
     return lookup_reply(ctx, ctx.message.text)
 
 
-@event("scan")
-def scan(ctx: ChatContext) -> Reply | None:
-    """A subscriber scanned a parametric QR code; scene ``badge_CODE`` is a badge."""
-    key = ctx.message.event_key
-    if key.startswith(BADGE_SCENE):
-        return lookup_reply(ctx, key[len(BADGE_SCENE):])
-    return None
-
-
-def scene_code(event_key: str) -> str | None:
-    """The badge code of a subscribe event's ``qrscene_badge_CODE`` key, if it has one."""
-    scene = event_key.removeprefix("qrscene_")
-    return scene[len(BADGE_SCENE):] if scene.startswith(BADGE_SCENE) else None
+@scene(BADGE_SCENE)
+def badge_scene(ctx: ChatContext, code: str) -> Reply:
+    """The badge's Official Account QR code (scene ``badge_CODE``), scanned, or followed by scanning it."""
+    return lookup_reply(ctx, code)
 
 
 def lookup_reply(ctx: ChatContext, text: str) -> Reply:

@@ -23,6 +23,9 @@ log = logging.getLogger("anxin.chat")
 BUSY = "系统繁忙，请稍后再试。"
 
 Handler = Callable[[ChatContext], Reply | None]
+# Runs before a command's handler, outside its savepoint (what it writes stands even if the handler fails):
+# a reply stops the command there (a throttle that counts attempts, e.g.).
+Guard = Callable[[ChatContext], Reply | None]
 RoleResolver = Callable[[Session, str], set[str]]
 
 ANYONE = frozenset({VISITOR, NURSE, PARENT})
@@ -36,10 +39,16 @@ class Command:
     roles: frozenset[str]
     help: str | None
     priority: int
+    guard: Guard | None = None
 
 
 COMMANDS: list[Command] = []
 EVENT_HANDLERS: dict[str, Handler] = {}
+# Parametric QR scenes by prefix (``badge_``, ``bind_``): the handler gets what follows the prefix.
+SceneHandler = Callable[[ChatContext, str], Reply | None]
+SCENES: dict[str, tuple[SceneHandler, Callable[[ChatContext, str], Reply | None] | None]] = {}
+# The events that carry a scene: SCAN (EventKey = scene) and subscribe (EventKey = qrscene_ + scene).
+SCENE_EVENTS = ("scan", "subscribe")
 MESSAGE_HANDLERS: dict[str, Handler] = {}
 ROLE_RESOLVERS: list[RoleResolver] = []
 FALLBACK: list[Handler] = []
@@ -52,10 +61,12 @@ def command(
     roles: frozenset[str] = ANYONE,
     help: str | None = None,
     priority: int = 100,
+    guard: Guard | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register a text command; ``pattern`` is matched against the normalised text.
 
-    Lower ``priority`` is tried first; ``help`` is the line ``帮助`` shows to ``roles``.
+    Lower ``priority`` is tried first; ``help`` is the line ``帮助`` shows to ``roles``; ``guard`` runs
+    first, outside the handler's savepoint, and may answer instead of it.
     """
 
     def register(handler: Handler) -> Handler:
@@ -67,6 +78,7 @@ def command(
                 roles=frozenset(roles),
                 help=help,
                 priority=priority,
+                guard=guard,
             )
         )
         COMMANDS.sort(key=lambda c: c.priority)
@@ -83,6 +95,26 @@ def event(name: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def scene(prefix: str, *, guard: Callable[[ChatContext, str], Reply | None] | None = None
+          ) -> Callable[[SceneHandler], SceneHandler]:
+    """Register what a scan of a parametric QR code with scene ``PREFIX…`` does (when following, too)."""
+
+    def register(handler: SceneHandler) -> SceneHandler:
+        SCENES[prefix] = (handler, guard)
+        return handler
+
+    return register
+
+
+def scene_of(event_key: str) -> tuple[str, str] | None:
+    """(prefix, value) of a scene key (``badge_ABC`` or ``qrscene_badge_ABC``) a handler is registered for."""
+    key = event_key.removeprefix("qrscene_")
+    for prefix in SCENES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return prefix, key[len(prefix):]
+    return None
 
 
 def message(msg_type: str) -> Callable[[Handler], Handler]:
@@ -125,20 +157,29 @@ def commands_for(roles: frozenset[str]) -> list[Command]:
 
 def dispatch(ctx: ChatContext) -> tuple[str, Reply | None]:
     """Pick the handler for a message and run it; return its name and its reply."""
-    name, handler = _route(ctx)
+    name, handler, guard = _route(ctx)
     if handler is None:
         return name, None
+    if guard is not None:
+        stopped = run_guard(name, guard, ctx)
+        if stopped is not None:
+            return name, stopped
     return name, run_handler(name, handler, ctx)
 
 
-def _route(ctx: ChatContext) -> tuple[str, Handler | None]:
+def _route(ctx: ChatContext) -> tuple[str, Handler | None, Guard | None]:
     msg = ctx.message
+    if msg.msg_type == "event" and msg.event in SCENE_EVENTS and (found := scene_of(msg.event_key)) is not None:
+        prefix, value = found
+        on_scene, scene_guard = SCENES[prefix]
+        guard = (lambda c: scene_guard(c, value)) if scene_guard is not None else None
+        return f"scene:{prefix}", lambda c: on_scene(c, value), guard
     if msg.msg_type == "event":
         handler = EVENT_HANDLERS.get(msg.event)
-        return (f"event:{msg.event}", handler) if handler is not None else ("event:ignored", None)
+        return (f"event:{msg.event}", handler, None) if handler is not None else ("event:ignored", None, None)
     if msg.msg_type != "text":
         handler = MESSAGE_HANDLERS.get(msg.msg_type)
-        return (f"message:{msg.msg_type}", handler) if handler is not None else ("fallback", FALLBACK[0])
+        return (f"message:{msg.msg_type}", handler, None) if handler is not None else ("fallback", FALLBACK[0], None)
     text = normalise_text(msg.text)
     for cmd in COMMANDS:
         if not (cmd.roles & ctx.roles):
@@ -146,8 +187,16 @@ def _route(ctx: ChatContext) -> tuple[str, Handler | None]:
         match = cmd.pattern.fullmatch(text)
         if match:
             ctx.match = match
-            return cmd.name, cmd.handler
-    return "fallback", FALLBACK[0]
+            return cmd.name, cmd.handler, cmd.guard
+    return "fallback", FALLBACK[0], None
+
+
+def run_guard(name: str, guard: Guard, ctx: ChatContext) -> Reply | None:
+    """A command's guard, in the message's own transaction: what it counts stands whatever the handler does."""
+    try:
+        return guard(ctx)
+    except AnxinError as exc:
+        return Text(exc.message)
 
 
 def run_handler(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:

@@ -65,11 +65,12 @@ REFUSAL_TEXT = {
 
 @dataclass(frozen=True)
 class Limits:
-    """How many lookups a user (openid) and an address may make per window (seconds)."""
+    """How many lookups a user (openid), an address and everyone together may make per window (seconds)."""
 
     per_user: int = 30
     per_address: int = 60
     window: int = 3600
+    total: int = 3000
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
@@ -77,6 +78,7 @@ class Limits:
             per_user=int(settings.get("ANXIN_LOOKUP_LIMIT_USER", cls.per_user)),
             per_address=int(settings.get("ANXIN_LOOKUP_LIMIT_ADDRESS", cls.per_address)),
             window=int(settings.get("ANXIN_LOOKUP_WINDOW", cls.window)),
+            total=int(settings.get("ANXIN_LOOKUP_LIMIT_TOTAL", cls.total)),
         )
 
 
@@ -224,14 +226,7 @@ def find_profile(
     if surface not in LOOKUP_SURFACES:
         raise ValueError(f"unknown surface {surface!r}")
     check, code = check_code(text)
-    store = counter if counter is not None else session
-    allowed = True
-    # Every attempt counts, mistyped ones included, so codes cannot be guessed in bulk.
-    if who is not None:
-        allowed = hit(store, f"lookup:user:{who}", limits.per_user, limits.window) and allowed
-    if address is not None:
-        allowed = hit(store, f"lookup:addr:{address}", limits.per_address, limits.window) and allowed
-    if not allowed:
+    if not count_lookup(session, limits, who=who, address=address, counter=counter):
         return _log(session, surface, who, address, code, None, Refusal(RATE_LIMITED, code))
     if check is CodeCheck.MALFORMED:
         return _log(session, surface, who, address, None, None, Refusal(MALFORMED, code))
@@ -255,6 +250,23 @@ def find_profile(
         return _log(session, surface, who, address, code, badge, Refusal(NOT_CONSENTED, code))
     profile = build_profile(session, badge, worker, agency_name, today)
     return _log(session, surface, who, address, code, badge, profile)
+
+
+def count_lookup(
+    session: Session, limits: Limits, *, who: str | None, address: str | None, counter: Counter | None = None
+) -> bool:
+    """Count one lookup for the user, the address and everyone; False once any of them is over its limit.
+
+    Every attempt counts, mistyped ones included, and the total is shared by every user and
+    address, so rotating openids or addresses does not multiply the budget.
+    """
+    store = counter if counter is not None else session
+    allowed = hit(store, "lookup:total", limits.total, limits.window)
+    if who is not None:
+        allowed = hit(store, f"lookup:user:{who}", limits.per_user, limits.window) and allowed
+    if address is not None:
+        allowed = hit(store, f"lookup:addr:{address}", limits.per_address, limits.window) and allowed
+    return allowed
 
 
 def build_profile(session: Session, badge: Badge, worker: Worker, agency_name: str, today: dt.date) -> Profile:
@@ -308,26 +320,38 @@ def _log(
     return result
 
 
-def photo_for(session: Session, text: str, today: dt.date) -> WorkerPhoto | None:
-    """The photo shown with a public profile: only for a valid, current, consented badge."""
+def find_photo(
+    session: Session,
+    text: str,
+    *,
+    address: str | None,
+    today: dt.date,
+    limits: Limits,
+    counter: Counter | None = None,
+) -> WorkerPhoto | Refusal | None:
+    """The photo shown with a public profile, answered as the profile page would be.
+
+    It counts against the same limits as a lookup and is refused for the same reasons
+    (mistyped, unknown, revoked, expired, not consented), so it tells nothing the page
+    would not, on no budget of its own. None: the profile is shown but has no photo.
+    """
     check, code = check_code(text)
-    if check is not CodeCheck.VALID:
-        return None
+    if not count_lookup(session, limits, who=None, address=address, counter=counter):
+        return Refusal(RATE_LIMITED, code)
+    if check is CodeCheck.MALFORMED:
+        return Refusal(MALFORMED, code)
+    if check is CodeCheck.MISTYPED:
+        return Refusal(MISTYPED, code)
     row = session.execute(
-        select(WorkerPhoto)
-        .join(Worker, Worker.id == WorkerPhoto.worker_id)
-        .join(Badge, Badge.worker_id == Worker.id)
-        .where(
-            Badge.code == code,
-            Badge.revoked_at.is_(None),
-            Worker.consent_signed_on.is_not(None),
-        )
-        .add_columns(Badge.expires_on)
+        select(Badge, Worker.consent_signed_on).join(Worker, Worker.id == Badge.worker_id).where(Badge.code == code)
     ).first()
     if row is None:
-        return None
-    photo: WorkerPhoto = row[0]
-    expires_on = row[1]
-    if expires_on is not None and expires_on < today:
-        return None
-    return photo
+        return Refusal(UNKNOWN, code)
+    badge, consent_signed_on = row
+    if badge.revoked_at is not None:
+        return Refusal(REVOKED, code, light=RED)
+    if badge.expires_on is not None and badge.expires_on < today:
+        return Refusal(EXPIRED, code, light=RED, expires_on=badge.expires_on)
+    if consent_signed_on is None:
+        return Refusal(NOT_CONSENTED, code)
+    return session.scalar(select(WorkerPhoto).where(WorkerPhoto.worker_id == badge.worker_id))

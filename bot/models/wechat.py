@@ -64,3 +64,20 @@ class AccessToken(Base):
 
     def __repr__(self) -> str:
         return f"<AccessToken {self.appid} until {self.expires_at}>"
+
+
+class SeenPush(Base):
+    """A signed push query string (timestamp, nonce, signature) we accepted, and the message it carried.
+
+    Kept for the replay window: the same signed query string is accepted again only with
+    the same message (a WeChat retry, answered with the first reply), never for another.
+    """
+
+    __tablename__ = "seen_push"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the signed parameters
+    dedup_key: Mapped[str] = mapped_column(String(191))
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<SeenPush {self.key[:12]} {self.dedup_key}>"

@@ -6,6 +6,8 @@ are rate-limited per client address and logged, like every other surface.
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
 from bot.db import get_session
@@ -18,16 +20,16 @@ from bot.lookup.profile import (
     STATE_TEXT,
     Limits,
     Profile,
+    Refusal,
+    find_photo,
     find_profile,
     local_today,
-    photo_for,
 )
-from bot.ratelimit import counter_for, hit
+from bot.models import WorkerPhoto
+from bot.ratelimit import counter_for
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-# Photos are fetched with each page view (and by WeChat for news cards): a looser limit than lookups.
-PHOTO_LIMIT_FACTOR = 5
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; "
                                "form-action 'none'; frame-ancestors 'none'",
@@ -39,7 +41,11 @@ _SECURITY_HEADERS = {
 
 
 def _client_address() -> str:
-    return request.remote_addr or "unknown"
+    """The client's IP address; a forwarded value that is not one (a forged header) counts as one shared key."""
+    try:
+        return str(ipaddress.ip_address(request.remote_addr or ""))
+    except ValueError:
+        return "invalid"
 
 
 @bp.get("/b/<code>")
@@ -79,21 +85,19 @@ def qr_image(code: str) -> Response:
 
 @bp.get("/b/<code>/photo")
 def photo(code: str) -> Response:
-    """The photo of a valid, current, consented badge's holder; 404 otherwise."""
+    """The photo of a badge's holder, answered as its profile page is (same limits, same refusals)."""
     config = current_app.config
     session = get_session()
-    limits = Limits.from_settings(config)
-    allowed = hit(counter_for(config, session), f"photo:addr:{_client_address()}",
-                  limits.per_address * PHOTO_LIMIT_FACTOR, limits.window)
-    found = photo_for(session, code, local_today(config["ANXIN_TIMEZONE"])) if allowed else None
-    data = (found.data, found.content_type) if found else None
+    found = find_photo(session, code, address=_client_address(), today=local_today(config["ANXIN_TIMEZONE"]),
+                       limits=Limits.from_settings(config), counter=counter_for(config, session))
+    data = (found.data, found.content_type) if isinstance(found, WorkerPhoto) else None
     session.commit()
-    if not allowed:
-        return Response("请求过于频繁，请稍后再试 (too many requests)", status=429, mimetype="text/plain")
+    if isinstance(found, Refusal):
+        error = found.as_error()
+        return Response(found.message, status=error.status, mimetype="text/plain")
     if data is None:
         return _not_found()
-    return Response(data[0], mimetype=data[1], headers={"Cache-Control": "private, max-age=300",
-                                                         "X-Content-Type-Options": "nosniff"})
+    return Response(data[0], mimetype=data[1], headers={"Cache-Control": "private, max-age=300"})
 
 
 def _not_found() -> Response:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
+import struct
 from typing import Any
 from xml.parsers.expat import ExpatError
 
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.replies import ArticlesReply, TextReply
 from wechatpy.utils import WeChatSigner
 
 from bot.chat import ChatMessage, News, Reply, Text
+from bot.textsafe import MAX_REPLY_BYTES, REPLY_CUT_MARKER, cdata, clean_text, fit_utf8
 
 
 class ProtocolError(Exception):
@@ -30,9 +31,17 @@ class SignatureError(Exception):
     """The request is not signed with our token (answered 403)."""
 
 
+class StaleError(SignatureError):
+    """Signed, but outside the replay window or already used for another message (answered 403)."""
+
+
 _FORBIDDEN_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
 _DIGITS = re.compile(r"^\d{1,12}$")
 _MAX_FIELD = 8192
+# CreateTime outside 2000-01-01 .. 2100-01-01 is not a time WeChat sends (and year 33658 overflows datetime).
+_MIN_CREATE_TIME, _MAX_CREATE_TIME = 946_684_800, 4_102_444_800
+_EVENT = re.compile(r"[A-Za-z0-9_]{1,32}")
+_MAX_TITLE, _MAX_DESCRIPTION, _MAX_URL = 64, 512, 1024
 
 
 def signature(token: str, *parts: str) -> str:
@@ -48,6 +57,16 @@ def check_signature(token: str, given: str | None, *parts: str | None) -> None:
     expected = signature(token, *[p for p in parts if p is not None])
     if not hmac.compare_digest(expected, given):
         raise SignatureError("signature mismatch")
+
+
+def check_fresh(timestamp: str | None, now: float, window: int) -> int:
+    """The push's ``timestamp`` as seconds, refused when it is more than ``window`` seconds from ``now``."""
+    if not timestamp or not _DIGITS.match(timestamp):
+        raise SignatureError("missing or malformed timestamp")
+    seconds = int(timestamp)
+    if abs(now - seconds) > window:
+        raise StaleError(f"timestamp {seconds - int(now):+d} s from now, outside the {window} s window")
+    return seconds
 
 
 def parse_xml(body: bytes) -> dict[str, Any]:
@@ -87,8 +106,8 @@ def to_message(root: dict[str, Any]) -> ChatMessage:
     msg_type = _field(root, "MsgType").strip().lower()
     if not openid or len(openid) > 64 or not account:
         raise ProtocolError("bad FromUserName/ToUserName")
-    if not _DIGITS.match(create_time):
-        raise ProtocolError("CreateTime must be seconds since the epoch")
+    if not _DIGITS.match(create_time) or not _MIN_CREATE_TIME <= int(create_time) < _MAX_CREATE_TIME:
+        raise ProtocolError("CreateTime must be seconds since the epoch, between 2000 and 2100")
     if not re.fullmatch(r"[a-z_]{1,32}", msg_type):
         raise ProtocolError("bad MsgType")
     seconds = int(create_time)
@@ -100,21 +119,22 @@ def to_message(root: dict[str, Any]) -> ChatMessage:
         created_at=dt.datetime.fromtimestamp(seconds, dt.UTC),
     )
     if msg_type == "event":
-        event = _field(root, "Event").strip().lower()
-        if not event:
-            raise ProtocolError("missing field Event")
-        return ChatMessage(**common, event=event, event_key=_field(root, "EventKey", False).strip())
+        event = _field(root, "Event").strip()
+        if not _EVENT.fullmatch(event):
+            raise ProtocolError("Event must be 1-32 letters, digits or _")
+        event_key = clean_text(_field(root, "EventKey", False).strip())[:128]
+        return ChatMessage(**common, event=event.lower(), event_key=event_key)
     msg_id = _field(root, "MsgId").strip()
     if not _DIGITS.match(msg_id) and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", msg_id):
         raise ProtocolError("bad MsgId")
     if msg_type == "text":
-        return ChatMessage(**common, msg_id=msg_id, text=_field(root, "Content"))
+        return ChatMessage(**common, msg_id=msg_id, text=clean_text(_field(root, "Content")))
     return ChatMessage(
         **common,
         msg_id=msg_id,
-        media_id=_field(root, "MediaId", False).strip(),
-        pic_url=_field(root, "PicUrl", False).strip(),
-        recognition=_field(root, "Recognition", False).strip(),
+        media_id=clean_text(_field(root, "MediaId", False).strip())[:128],
+        pic_url=clean_text(_field(root, "PicUrl", False).strip())[:1024],
+        recognition=clean_text(_field(root, "Recognition", False).strip())[:2048],
     )
 
 
@@ -134,7 +154,7 @@ class SafeMode:
             raise SignatureError("msg_signature mismatch") from None
         except InvalidAppIdException:
             raise SignatureError("message encrypted for another app id") from None
-        except (ValueError, TypeError, UnicodeDecodeError, IndexError) as exc:
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError, struct.error) as exc:
             raise ProtocolError(f"cannot decrypt: {exc}") from None
         return plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
 
@@ -143,13 +163,32 @@ class SafeMode:
 
 
 def render_reply(reply: Reply, message: ChatMessage, now: int) -> str:
-    """Render a passive reply XML for ``message``."""
-    common = {"source": message.account, "target": message.openid, "time": now}
+    """Render a passive reply XML for ``message``: well formed whatever the text, and within WeChat's limits."""
+    head = (
+        f"<xml><ToUserName>{cdata(message.openid)}</ToUserName>"
+        f"<FromUserName>{cdata(message.account)}</FromUserName>"
+        f"<CreateTime>{int(now)}</CreateTime>"
+    )
     if isinstance(reply, Text):
-        return str(TextReply(content=reply.content, **common).render())
+        content = fit_utf8(clean_text(reply.content), MAX_REPLY_BYTES, REPLY_CUT_MARKER)
+        return head + f"<MsgType>{cdata('text')}</MsgType><Content>{cdata(content)}</Content></xml>"
     assert isinstance(reply, News)
-    articles = [
-        {"title": a.title, "description": a.description, "image": a.image, "url": a.url}
+    items = "".join(
+        "<item>"
+        f"<Title>{cdata(clean_text(a.title)[:_MAX_TITLE])}</Title>"
+        f"<Description>{cdata(fit_utf8(clean_text(a.description), _MAX_DESCRIPTION * 3))}</Description>"
+        f"<PicUrl>{cdata(_link(a.image))}</PicUrl>"
+        f"<Url>{cdata(_link(a.url))}</Url>"
+        "</item>"
         for a in reply.articles[:1]
-    ]
-    return str(ArticlesReply(articles=articles, **common).render())
+    )
+    count = min(len(reply.articles), 1)
+    return head + f"<MsgType>{cdata('news')}</MsgType><ArticleCount>{count}</ArticleCount><Articles>{items}</Articles></xml>"
+
+
+def _link(url: str) -> str:
+    """Only http(s) links without whitespace go into a card; anything else is left out."""
+    url = clean_text(url).strip()
+    if len(url) > _MAX_URL or not re.fullmatch(r"https?://[^\s<>\"]+", url):
+        return ""
+    return url

@@ -78,7 +78,7 @@ class WeChatSender:
         """Return the query parameters and body of a push, as WeChat would POST it."""
         safe = bool(self._crypto) if safe is None else safe
         timestamp = str(int(time.time()))
-        nonce = str(secrets.randbelow(10**9))
+        nonce = str(secrets.randbelow(10**10))
         params = {"signature": signature(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
         if not safe:
             return params, body.encode("utf-8")
@@ -91,7 +91,7 @@ class WeChatSender:
 
     def verify_params(self, echostr: str) -> dict[str, str]:
         timestamp = str(int(time.time()))
-        nonce = str(secrets.randbelow(10**9))
+        nonce = str(secrets.randbelow(10**10))
         return {"signature": signature(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "echostr": echostr}
 
     # -- replies --------------------------------------------------------------

@@ -12,6 +12,8 @@ import time
 
 from flask import Blueprint, Response, current_app, request
 from flask.globals import app_ctx
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import inbox
@@ -21,11 +23,14 @@ from bot.wechat.protocol import (
     ProtocolError,
     SafeMode,
     SignatureError,
+    StaleError,
+    check_fresh,
     check_signature,
     parse_xml,
     render_reply,
     to_message,
 )
+from bot.wechat.replay import check_replay, push_key
 from bot.wechat.services import AppServices
 
 bp = Blueprint("wechat", __name__)
@@ -34,13 +39,24 @@ log = logging.getLogger("anxin.wechat")
 XML = "application/xml; charset=utf-8"
 
 
+def _sessions() -> sessionmaker[Session]:
+    factory = get_db().session_factory
+    assert factory is not None, "Database.init_app was not called"
+    return factory
+
+
 def _refuse(status: int, code: str, message: str, reason: str) -> Response:
     log.warning("wechat.refused", extra={"fields": {"status": status, "reason": reason}})
-    return error_response(status, code, message)
+    response: Response = error_response(status, code, message)
+    return response
 
 
 def _forbidden(reason: str) -> Response:
     return _refuse(403, "bad_signature", "签名校验失败 (signature check failed)", reason)
+
+
+def _stale(reason: str) -> Response:
+    return _refuse(403, "stale_or_replayed", "请求已过期或已被使用 (stale or replayed push)", reason)
 
 
 def _bad_request(reason: str) -> Response:
@@ -48,13 +64,15 @@ def _bad_request(reason: str) -> Response:
 
 
 @bp.get("/wechat")
-def verify() -> Response | str:
-    """Answer WeChat's server-URL check with ``echostr`` when the signature is ours."""
+def verify() -> ResponseReturnValue:
+    """Answer WeChat's server-URL check with ``echostr`` when the signature is ours (and fresh)."""
     args = request.args
+    config = current_app.config
     try:
-        check_signature(
-            current_app.config["ANXIN_WECHAT_TOKEN"], args.get("signature"), args.get("timestamp"), args.get("nonce")
-        )
+        check_signature(config["ANXIN_WECHAT_TOKEN"], args.get("signature"), args.get("timestamp"), args.get("nonce"))
+        check_fresh(args.get("timestamp"), time.time(), config["ANXIN_WECHAT_REPLAY_WINDOW"])
+    except StaleError as exc:
+        return _stale(str(exc))
     except SignatureError as exc:
         return _forbidden(str(exc))
     echostr = args.get("echostr")
@@ -64,8 +82,14 @@ def verify() -> Response | str:
 
 
 @bp.post("/wechat")
-def receive() -> Response:
-    """Take a pushed message or event and answer with a passive reply or ``success``."""
+def receive() -> ResponseReturnValue:
+    """Take a pushed message or event and answer with a passive reply or ``success``.
+
+    ``ANXIN_WECHAT_MODE`` says which pushes are accepted: ``plain`` (signature only),
+    ``safe`` (AES only) or ``compat`` (both). Every push must be signed within
+    ``ANXIN_WECHAT_REPLAY_WINDOW`` seconds of now, and its signed query string must
+    not have carried another message before.
+    """
     config = current_app.config
     request.max_content_length = config["ANXIN_WECHAT_MAX_BODY"]
     try:
@@ -73,32 +97,35 @@ def receive() -> Response:
     except RequestEntityTooLarge:
         return _refuse(413, "payload_too_large", "请求内容过大 (over 64 KiB)", "body too large")
     args = request.args
-    token = config["ANXIN_WECHAT_TOKEN"]
+    mode = config["ANXIN_WECHAT_MODE"]
     safe = args.get("encrypt_type", "raw").lower() == "aes"
     safe_mode: SafeMode | None = current_app.extensions.get("anxin_safe_mode")
+    if safe and (mode == "plain" or safe_mode is None):
+        return _bad_request("safe mode is not configured (ANXIN_WECHAT_MODE=plain or no ANXIN_WECHAT_AES_KEY)")
+    if not safe and mode == "safe":
+        return _refuse(403, "plaintext_refused", "仅接受安全模式（加密）消息 (plaintext pushes are refused in safe mode)",
+                       "plaintext push in safe mode")
     try:
         if safe:
-            if safe_mode is None:
-                return _bad_request("safe mode is not configured (ANXIN_WECHAT_AES_KEY)")
+            assert safe_mode is not None
             outer = parse_xml(body)
             plaintext = safe_mode.decrypt(outer, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"))
-            message = to_message(parse_xml(plaintext))
         else:
-            check_signature(token, args.get("signature"), args.get("timestamp"), args.get("nonce"))
-            message = to_message(parse_xml(body))
+            check_signature(config["ANXIN_WECHAT_TOKEN"], args.get("signature"), args.get("timestamp"), args.get("nonce"))
+        check_fresh(args.get("timestamp"), time.time(), config["ANXIN_WECHAT_REPLAY_WINDOW"])
+        message = to_message(parse_xml(plaintext if safe else body))
+        check_replay(_sessions(), config, push_key(args), message.dedup_key)
+    except StaleError as exc:
+        return _stale(str(exc))
     except SignatureError as exc:
         return _forbidden(str(exc))
     except ProtocolError as exc:
         return _bad_request(str(exc))
 
-    app = app_ctx.app
-    factory = get_db().session_factory
-    assert factory is not None
-    reply = inbox.receive(factory, message, config, AppServices(app))
+    reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app))
     if reply is None:
         return Response("success", mimetype="text/plain")
     xml = render_reply(reply, message, int(time.time()))
     if safe and safe_mode is not None:
-        nonce = args.get("nonce") or secrets.token_hex(8)
-        xml = safe_mode.encrypt(xml, nonce, str(int(time.time())))
+        xml = safe_mode.encrypt(xml, secrets.token_hex(8), str(int(time.time())))
     return Response(xml, mimetype=XML)

@@ -11,7 +11,7 @@ import bot.models.base
 
 
 revision = '0010'
-down_revision = '0008'  # the lead re-chains this after 0009 at merge
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -239,4 +239,4 @@ def test_withdrawn_consent_hides_the_profile_and_photo(client, key: str) -> None
     assert res.status_code == 200 and res.get_json()["consent_signed_on"] is None
     page = client.get(f"/b/{code}")
     assert page.status_code == 403 and "尚未授权公开" in page.get_data(as_text=True)
-    assert client.get(f"/b/{code}/photo").status_code == 404
+    assert client.get(f"/b/{code}/photo").status_code == 403  # answered as its page

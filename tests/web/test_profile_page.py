@@ -90,15 +90,30 @@ def test_qr_png_encodes_the_badge_url(client) -> None:
         assert image.convert("1").tobytes() == expected.make_image().get_image().convert("1").tobytes()
 
 
-def test_photo_only_for_a_public_badge(client, key: str) -> None:
+def test_photo_only_for_a_public_badge_and_answered_as_its_page(client, key: str) -> None:
+    """The photo tells nothing its page would not: same status for every badge, images under a CSP."""
     code = publish(client, key, add_worker(client, key))
     res = client.get(f"/b/{code}/photo")
     assert res.status_code == 200 and res.mimetype == "image/jpeg"
+    assert res.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in res.headers["Content-Security-Policy"]
     unconsented = publish(client, key, add_worker(client, key), consent=False)
-    assert client.get(f"/b/{unconsented}/photo").status_code == 404
-    client.delete(f"/admin/v1/badges/{code}", headers=auth(key))
-    assert client.get(f"/b/{code}/photo").status_code == 404
-    assert client.get("/b/00000-00001-Y/photo").status_code == 404
+    revoked = publish(client, key, add_worker(client, key))
+    client.delete(f"/admin/v1/badges/{revoked}", headers=auth(key))
+    cases = {unconsented: 403, revoked: 404, "00000-00001-Y": 404, "00000-00001-Z": 400, "nonsense": 400}
+    for badge, status in cases.items():
+        page, photo = client.get(f"/b/{badge}"), client.get(f"/b/{badge}/photo")
+        assert (page.status_code, photo.status_code) == (status, status), badge
+        assert photo.mimetype == "text/plain" and "image" not in photo.mimetype
+
+
+def test_photos_share_the_lookup_budget(app: Flask, client, key: str) -> None:
+    """Fetching photos spends the address's lookup budget: no budget of their own to probe badges with."""
+    code = publish(client, key, add_worker(client, key))
+    app.config["ANXIN_LOOKUP_LIMIT_ADDRESS"] = 3
+    assert [client.get(f"/b/{code}/photo").status_code for _ in range(3)] == [200, 200, 200]
+    assert client.get("/b/00000-00001-Y/photo").status_code == 429
+    assert client.get(f"/b/{code}").status_code == 429
 
 
 # -- in a real browser -----------------------------------------------------------------
@@ -144,7 +159,6 @@ def test_the_page_on_a_phone_sized_browser(client, key: str, live_server: str, t
 
 def test_behind_a_proxy_the_client_address_is_logged_and_limited(app_settings: dict, session) -> None:  # type: ignore[no-untyped-def]
     from bot import create_app
-
     app = create_app({**app_settings, "ANXIN_PROXY_HOPS": 1, "ANXIN_LOOKUP_LIMIT_ADDRESS": 1})
     client = app.test_client()
     key = make_agency(session, "宁波甬城家政")[1]
