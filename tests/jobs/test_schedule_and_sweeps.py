@@ -84,11 +84,17 @@ def test_the_photos_sweep_fetches_what_a_failed_fetch_left(app: Flask, client: F
         "stored": 0, "retry": 0, "failed": 0}
 
 
-def test_the_purge_deletes_only_old_rate_counters(app: Flask, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_purge_deletes_only_old_rate_counters_and_pushes(app: Flask, session) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import utcnow
+    from bot.models import SeenPush
+
     now = int(time.time())
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         s.add(RateCounter(key="lookup:user:o-old", window_start=now - 3 * 86_400, count=7))
         s.add(RateCounter(key="lookup:user:o-new", window_start=now - 600, count=2))
-    assert run_job(app, "purge").detail == {"deleted": 1}
+        s.add(SeenPush(key="old-push", dedup_key="msg:1", seen_at=utcnow() - dt.timedelta(hours=1)))
+        s.add(SeenPush(key="new-push", dedup_key="msg:2", seen_at=utcnow()))
+    assert run_job(app, "purge").detail == {"deleted": 1, "seen_pushes": 1}
     session.rollback()
     assert session.scalars(select(RateCounter.key)).all() == ["lookup:user:o-new"]
+    assert session.scalars(select(SeenPush.key)).all() == ["new-push"]
