@@ -70,11 +70,13 @@ def _require_nurse(session: Session, engagement: Engagement, openid: str) -> Non
 
 
 class Recorded(list[DiaryEntry]):
-    """The stored rows of a ``record_entries`` call, in order; ``created`` are the ones this call added."""
+    """The stored rows of a ``record_entries`` call, in order; ``created`` are the ones this call added,
+    ``flags`` the flags their arrival raised (a row stored before, from a resent batch, raises none)."""
 
-    def __init__(self, rows: list[DiaryEntry], created: list[DiaryEntry]) -> None:
+    def __init__(self, rows: list[DiaryEntry], created: list[DiaryEntry], flags: Sequence[DiaryFlag] = ()) -> None:
         super().__init__(rows)
         self.created = created
+        self.flags = list(flags)
 
 
 def record_entries(
@@ -116,6 +118,11 @@ def record_entries(
             author_openid=author_openid,
             client_id=entry.client_id,
         )
+        if entry.client_id is None:  # a chat line: nothing to collide with, no savepoint needed
+            session.add(row)
+            stored.append(row)
+            new.append(row)
+            continue
         try:
             with session.begin_nested():
                 session.add(row)
@@ -127,9 +134,9 @@ def record_entries(
             continue
         stored.append(row)
         new.append(row)
-    if new:
-        _one_notice_per_kind(session, flag_rules.evaluate(session, engagement, new, recorded_at, tz))
-    return Recorded(stored, new)
+    raised = flag_rules.evaluate(session, engagement, new, recorded_at, tz) if new else []
+    _one_notice_per_kind(session, raised)
+    return Recorded(stored, new, raised)
 
 
 def _one_notice_per_kind(session: Session, raised: Sequence[DiaryFlag]) -> None:

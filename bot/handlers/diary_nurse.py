@@ -6,8 +6,7 @@ import re
 
 from bot.chat import NURSE, ChatContext, Reply, Text
 from bot.diary import texts
-from bot.diary.entries import MAX_LINES, record_entries, withdraw_last
-from bot.diary.flags import flags_of_entries
+from bot.diary.entries import MAX_LINES, Recorded, record_entries, withdraw_last
 from bot.diary.parse import read_lines
 from bot.diary.photos import request_photo
 from bot.diary.render import entry_line, recorded_text
@@ -76,8 +75,8 @@ def record_text(ctx: ChatContext, text: str, header: str | None = None) -> Text:
     if not parsed and not refused:
         return Text(texts.NOTHING_TO_RECORD)
     entries = (record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz, MAX_LINES)
-               if parsed else [])
-    flags = flags_of_entries(ctx.session, [e.id for e in entries])
+               if parsed else Recorded([], []))
+    flags = entries.flags  # raised by these lines (chat lines are new entries: no earlier flag is theirs)
     if flags:
         deliver_after_commit(ctx)
     sent_day = ctx.message.created_at.astimezone(tz).date()
