@@ -14,6 +14,10 @@ from pydantic import ValidationError
 
 from bot.errors import BadRequest
 
+# A required text must hold at least one printable character: spaces around it are trimmed and control
+# characters are removed where text comes in (bot.textsafe), so a text of only those is empty.
+PRINTABLE = r"[^\s\x00-\x1f\x7f-\x9f\ufffe\uffff]"
+
 # -- one translator: pydantic's errors as a Chinese 400 that names every bad field ---------------
 
 _CODES = {

@@ -25,6 +25,7 @@ from bot.diary import kinds
 from bot.diary.family import MAX_COMMENT
 from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
 from bot.diary.schemas import POSTABLE, EntryIn, integral
+from bot.validation import PRINTABLE
 
 MAX_BATCH = 200
 Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1), BeforeValidator(integral)]
@@ -44,7 +45,7 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class LoginIn(In):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)] = Field(
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=PRINTABLE)] = Field(
         description="wx.login 得到的 code")
 
 

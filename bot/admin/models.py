@@ -15,11 +15,12 @@ from bot.api.schema import In, Out
 from bot.diary.schemas import integral
 from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES
 from bot.routing import MAX_ID
+from bot.validation import PRINTABLE
 
 # Texts are trimmed; a required one may not be blank.
-Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=PRINTABLE)]
+Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=PRINTABLE)]
+Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000, pattern=PRINTABLE)]
 Note500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 # Integers as JSON means them: 3 or 3.0, never "3" or true.
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(integral)]

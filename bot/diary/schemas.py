@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.diary import kinds
 from bot.errors import BadRequest
-from bot.validation import invalid
+from bot.validation import PRINTABLE, invalid
 
 MAX_TEXT = 2000
 MAX_CLIENT_ID = 64
@@ -47,7 +47,8 @@ def integral(value: Any) -> Any:
 def json_int(**bounds: Any) -> Any:
     """An integer as JSON means it (120 or 120.0, never "120" or true), within ``ge``/``le``."""
     return Annotated[int, Strict(), Field(**bounds), BeforeValidator(integral)]
-ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLIENT_ID)]
+ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLIENT_ID,
+                                                pattern=PRINTABLE)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
@@ -156,7 +157,9 @@ def _entry_model(kind: str) -> type[EntryBase]:
     """What the phone posts for ``kind``: the common fields and the kind's own, one flat object."""
     fields: dict[str, Any] = {"kind": (Literal[kind], Field(description=f"记录类型：{kinds.KINDS[kind].label}"))}
     if kind == "note":  # a note is its text
-        fields["text"] = (Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, pattern=r"\S")],
+        # At least one character that is printable: control characters are removed where text comes in.
+        fields["text"] = (Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT,
+                                                           pattern=PRINTABLE)],
                           Field(description="备注内容"))
     name = "Entry" + "".join(part.capitalize() for part in kind.split("_"))
     bases: tuple[type[BaseModel], ...] = (EntryBase, fields_model(kind))

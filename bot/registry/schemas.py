@@ -29,6 +29,7 @@ from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from bot.diary.schemas import integral
+from bot.validation import PRINTABLE
 
 GENDERS = {"female": "female", "male": "male", "女": "female", "男": "male", "f": "female", "m": "male"}
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -68,7 +69,7 @@ def _gender(value: Any) -> Any:
     return GENDERS.get(value.strip().lower(), value) if isinstance(value, str) else value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=PRINTABLE)]
 
 
 def _phone(value: str) -> str:
@@ -83,9 +84,9 @@ IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True
 Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone),
                   WithJsonSchema({"type": "string", "pattern": r"^1[3-9][0-9]{9}$"})]
 Gender = Annotated[Literal["female", "male"], BeforeValidator(_gender)]
-ServiceType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+ServiceType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=PRINTABLE)]
 Years = Annotated[int, Strict(), Field(ge=0, le=60), BeforeValidator(integral)]
-Hometown = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Hometown = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=PRINTABLE)]
 
 
 class WorkerIn(BaseModel):
