@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import CursorResult, Table, case
+from sqlalchemy import CursorResult, Table, case, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +30,10 @@ _MAX_KEY = 191
 class Counter(Protocol):
     def increment(self, key: str, window: int, now: float) -> int:
         """Count one hit of ``key`` in the current window; return the window's count so far."""
+        ...
+
+    def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
+        """Count one hit of each key at once; return each window's count so far."""
         ...
 
 
@@ -52,30 +56,37 @@ class DatabaseCounter:
         self.session = session
 
     def increment(self, key: str, window: int, now: float) -> int:
+        return self.increment_many([key], window, now)[key]
+
+    def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
+        """Count a hit of each key in one statement (an upsert returning the counts where the database can)."""
         start = _window_start(window, now)
         table = _table()
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "sqlite":
-            upsert = sqlite_insert(table).values(key=key, window_start=start, count=1)
+        rows = [{"key": key, "window_start": start, "count": 1} for key in sorted(set(keys))]  # one lock order
+        dialect = self.session.get_bind().dialect
+        if dialect.name == "sqlite":
+            upsert = sqlite_insert(table).values(rows)
             stmt = upsert.on_conflict_do_update(
                 index_elements=["key"],
                 set_={
                     "count": case((table.c.window_start == start, table.c.count + 1), else_=1),
                     "window_start": start,
                 },
-            ).returning(table.c.count)
-            return int(self.session.execute(stmt).scalar_one())
+            ).returning(table.c.key, table.c.count)
+            return {key: int(count) for key, count in self.session.execute(stmt)}
         # MySQL/MariaDB apply the assignments left to right: count must be set before window_start.
-        my = mysql_insert(table).values(key=key, window_start=start, count=1)
+        my = mysql_insert(table).values(rows)
         my = my.on_duplicate_key_update(
             [
                 ("count", case((table.c.window_start == start, table.c.count + 1), else_=1)),
                 ("window_start", start),
             ]
         )
+        if getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5):
+            return {key: int(count) for key, count in self.session.execute(my.returning(table.c.key, table.c.count))}
         self.session.execute(my)
-        return int(self.session.execute(table.select().with_only_columns(table.c.count).where(table.c.key == key))
-                   .scalar_one())
+        found = self.session.execute(select(table.c.key, table.c.count).where(table.c.key.in_([r["key"] for r in rows])))
+        return {key: int(count) for key, count in found}
 
 
 class RedisCounter:
@@ -85,13 +96,18 @@ class RedisCounter:
         self.client = client
 
     def increment(self, key: str, window: int, now: float) -> int:
+        return self.increment_many([key], window, now)[key]
+
+    def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
         start = _window_start(window, now)
-        name = f"anxin:rl:{key}:{start}"
+        unique = sorted(set(keys))
         pipe = self.client.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        count, _ = pipe.execute()
-        return int(count)
+        for key in unique:
+            name = f"anxin:rl:{key}:{start}"
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+        results = pipe.execute()
+        return {key: int(results[2 * i]) for i, key in enumerate(unique)}
 
 
 _redis_clients: dict[str, redis.Redis] = {}
@@ -114,6 +130,16 @@ def counter_for(settings: Mapping[str, Any], session: Session) -> Counter:
     if url:
         return RedisCounter(redis_client(url))
     return DatabaseCounter(session)
+
+
+def hit_all(store: Counter | Session, limits: Mapping[str, int], window: int, now: float | None = None) -> bool:
+    """Count a hit of every key at once; True while each is within its limit per ``window`` seconds."""
+    if window < 1 or any(limit < 1 for limit in limits.values()):
+        raise ValueError("limit and window must be positive")
+    keys = {storable_key(key): limit for key, limit in limits.items()}
+    counter = DatabaseCounter(store) if isinstance(store, Session) else store
+    counts = counter.increment_many(list(keys), window, time.time() if now is None else now)
+    return all(counts[key] <= limit for key, limit in keys.items())
 
 
 def hit(store: Counter | Session, key: str, limit: int, window: int, now: float | None = None) -> bool:

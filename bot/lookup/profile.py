@@ -30,7 +30,7 @@ from bot.lookup.credit import (
     rating_summary,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
-from bot.ratelimit import Counter, hit
+from bot.ratelimit import Counter, hit_all
 
 CERTIFICATE_KINDS = ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert")
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -261,12 +261,12 @@ def count_lookup(
     address, so rotating openids or addresses does not multiply the budget.
     """
     store = counter if counter is not None else session
-    allowed = hit(store, "lookup:total", limits.total, limits.window)
+    keys = {"lookup:total": limits.total}
     if who is not None:
-        allowed = hit(store, f"lookup:user:{who}", limits.per_user, limits.window) and allowed
+        keys[f"lookup:user:{who}"] = limits.per_user
     if address is not None:
-        allowed = hit(store, f"lookup:addr:{address}", limits.per_address, limits.window) and allowed
-    return allowed
+        keys[f"lookup:addr:{address}"] = limits.per_address
+    return hit_all(store, keys, limits.window)  # every counter in one statement
 
 
 def build_profile(session: Session, badge: Badge, worker: Worker, agency_name: str, today: dt.date) -> Profile:
