@@ -67,6 +67,7 @@ UNIT_SUFFIXES = {"amount_ml": "ml", "duration_min": "分钟", "celsius": "℃", 
 DRY_NAPPY = "干爽"
 NOTHING_TO_RECORD = "没有可以记录的内容。"
 TIME_IMPOSSIBLE = "“{time}”不是有效的时间，这一行没有记录，请改正后重发。"
+WHICH_BABY = "这一行没有说是哪个宝宝，没有记录；请写明是{names}中的哪一个（或“两个宝宝”），例如“大宝 喂奶 90ml”。"
 TIME_FUTURE = "今天 {time} 还没到，这一行没有记录；如果是昨天，请写“昨天 {time}”。"
 WITHDRAWN = "已撤销：{time} {text}\n（撤销记录会保留在修改历史中）"
 NOTHING_TO_WITHDRAW = "没有可以撤销的记录。"

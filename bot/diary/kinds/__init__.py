@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 URGENT = "urgent"
 WATCH = "watch"
+# Whom a kind's entries are about: a baby (twins: each entry names which), the mother, or either (a note).
+BABY = "baby"
+MOTHER = "mother"
+EITHER = "either"
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,8 @@ class EntryKind:
     flag_rules: tuple[FlagRule, ...] = ()
     # False: the kind only arrives by another route (a photo message), never as plain JSON.
     postable: bool = True
+    # BABY, MOTHER or EITHER: in an engagement with several babies a BABY entry must say which baby.
+    about: str = BABY
 
 
 KINDS: dict[str, EntryKind] = {}

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
+from bot.diary.kinds import MOTHER, URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
 from bot.diary.reading import affirmed
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def low_mood(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 
 register(EntryKind(
-    name="meal", label="月子餐", order=160,
+    name="meal", about=MOTHER, label="月子餐", order=160,
     fields=(
         Field("meal", "choice", options=("breakfast", "lunch", "dinner", "night_snack", "snack")),
         Field("dishes", "string", max_len=200),
@@ -190,14 +190,14 @@ register(EntryKind(
     priority=70,
 ))
 register(EntryKind(
-    name="blood_pressure", label="血压", order=180,
+    name="blood_pressure", about=MOTHER, label="血压", order=180,
     fields=(Field("systolic_mmhg", "integer", 50, 260), Field("diastolic_mmhg", "integer", 30, 200)),
     required=("systolic_mmhg", "diastolic_mmhg"), check=check_blood_pressure,
     keywords=("血压",), parse=parse_blood_pressure, priority=10,
     flag_rules=(blood_pressure_signs,),
 ))
 register(EntryKind(
-    name="lochia", label="恶露", order=190,
+    name="lochia", about=MOTHER, label="恶露", order=190,
     fields=(
         Field("colour", "choice", options=("red", "pink", "brown", "white")),
         Field("bright", "boolean"),
@@ -208,7 +208,7 @@ register(EntryKind(
     flag_rules=(lochia_signs,),
 ))
 register(EntryKind(
-    name="wound", label="伤口", order=200,
+    name="wound", about=MOTHER, label="伤口", order=200,
     fields=(
         Field("site", "choice", options=("perineum", "caesarean")),
         Field("condition", "choice", options=("healing", "painful", "infected_signs")),
@@ -217,12 +217,12 @@ register(EntryKind(
     flag_rules=(wound_signs,),
 ))
 register(EntryKind(
-    name="breast", label="乳房", order=210,
+    name="breast", about=MOTHER, label="乳房", order=210,
     fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
     keywords=("乳房", "堵奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
 ))
 register(EntryKind(
-    name="mood", label="情绪", order=220,
+    name="mood", about=MOTHER, label="情绪", order=220,
     fields=(Field("mood", "choice", options=("good", "low")), Field("epds", "integer", 0, 30)),
     keywords=("情绪", "心情", "epds", "抑郁"), parse=parse_mood, priority=40,
     flag_rules=(epds_score, low_mood),

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Said, alert, register
+from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register
 from bot.diary.reading import find_affirmed, is_hypothetical
 
 if TYPE_CHECKING:
@@ -46,9 +46,9 @@ def sign_flags(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 
 NOTE = register(EntryKind(
-    name="note", label="备注", order=150,
+    name="note", about=EITHER, label="备注", order=150,
     keywords=_ALL_SIGN_WORDS, parse=parse_sign, priority=5,
     flag_rules=(sign_flags,),
 ))
 # A photo message makes a photo entry (bot.diary.photos); it is never posted as JSON.
-register(EntryKind(name="photo", label="照片", order=230, postable=False))
+register(EntryKind(name="photo", about=EITHER, label="照片", order=230, postable=False))
