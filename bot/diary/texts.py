@@ -67,6 +67,7 @@ UNIT_SUFFIXES = {"amount_ml": "ml", "duration_min": "分钟", "celsius": "℃", 
 DRY_NAPPY = "干爽"
 NOTHING_TO_RECORD = "没有可以记录的内容。"
 TIME_IMPOSSIBLE = "“{time}”不是有效的时间，这一行没有记录，请改正后重发。"
+BABY_FLAG_REASON = "{baby}：{reason}"
 WHICH_BABY = "这一行没有说是哪个宝宝，没有记录；请写明是{names}中的哪一个（或“两个宝宝”），例如“大宝 喂奶 90ml”。"
 TIME_FUTURE = "今天 {time} 还没到，这一行没有记录；如果是昨天，请写“昨天 {time}”。"
 WITHDRAWN = "已撤销：{time} {text}\n（撤销记录会保留在修改历史中）"
@@ -157,9 +158,12 @@ FLAG_REASONS = {
     "cyanosis": "宝宝嘴唇或面色发青、发紫、发灰，建议立即就医。",
     "wound_infection": "产妇伤口{signs}，建议尽快咨询医生。",
     "blood_pressure_reported": "记录提到产妇血压高（没有读数），建议测量血压并咨询医生。",
-    "high_bilirubin": "胆红素 {value}，已达到出生第{day}天的光疗参考线（{threshold}），建议尽快就医复查。",
+    "high_bilirubin": "胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医复查。",
     "meconium": "出生第{day}天大便仍为黑色，建议留意并咨询医生。",
 }
+HOUR_OF_AGE = "出生第{hours}小时"
+DAY_OF_AGE = "出生第{day}天"
+GESTATION_WEEKS = "胎龄{weeks}周"
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
 CORD_URGENT = {"pus": "有脓", "bleeding": "出血", "spreading": "周围皮肤红肿"}
