@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -11,12 +11,15 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     Strict,
     StringConstraints,
     Tag,
     TypeAdapter,
     WithJsonSchema,
     create_model,
+    model_serializer,
 )
 from pydantic_core import PydanticCustomError
 
@@ -90,10 +93,36 @@ class FlagOut(Out):
     raised_at: dt.datetime
 
 
-class EntryOut(Out):
+class TwinsOnly(Out):
+    """A response whose twin-only fields (``TWIN_FIELDS``) are left out when they are None: an engagement with one
+    baby reads exactly as before babies were told apart."""
+
+    TWIN_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _omit_twin_fields(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in self.TWIN_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+class BabyOut(Out):
+    """One of an engagement's babies (twins)."""
+
+    id: int
+    position: int = Field(ge=1, description="出生顺序，1 为老大")
+    label: str = Field(description="显示名：小名，或 大宝/小宝")
+    nickname: str | None
+    sex: Literal["female", "male"] | None
+
+
+class EntryOut(TwinsOnly):
     """An entry as stored: its kind's fields (``amount_ml``, ``celsius`` …) sit beside these."""
 
     model_config = ConfigDict(extra="allow")
+    TWIN_FIELDS = frozenset({"baby_id"})
 
     id: int
     client_id: str | None
@@ -106,9 +135,32 @@ class EntryOut(Out):
     backdated: bool = Field(description="补记：发生两小时以后才记录")
     version: int = Field(ge=1)
     flags: list[FlagOut]
+    baby_id: int | None = Field(default=None, description="哪个宝宝（仅多胞胎）")
 
 
-class SummaryBase(Out):
+class BabyTotalsOut(Out):
+    """One baby's figures of the day (twins)."""
+
+    baby_id: int
+    label: str
+    date: dt.date
+    entries: int = Field(ge=0)
+    feeds: int = Field(ge=0)
+    feed_ml: int = Field(ge=0)
+    breast_min: int = Field(ge=0)
+    nappies: int = Field(ge=0)
+    wet: int = Field(ge=0)
+    dirty: int = Field(ge=0)
+    sleep_min: int = Field(ge=0)
+    flags: int = Field(ge=0)
+    temperatures_celsius: list[float]
+    mother_temperatures_celsius: list[float]
+    model_config = ConfigDict(extra="allow")  # each kind's own totals, as in the day's summary
+
+
+class SummaryBase(TwinsOnly):
+    TWIN_FIELDS = frozenset({"by_baby"})
+
     date: dt.date
     entries: int = Field(ge=0)
     feeds: int = Field(ge=0)
@@ -122,6 +174,7 @@ class SummaryBase(Out):
     sleep_hours: float = Field(ge=0)
     temperatures_celsius: list[float]
     mother_temperatures_celsius: list[float]
+    by_baby: list[BabyTotalsOut] | None = Field(default=None, description="每个宝宝的小结（仅多胞胎）")
 
 
 def _summary_model() -> type[SummaryBase]:
@@ -145,12 +198,15 @@ class DayRating(Out):
     updated_at: dt.datetime
 
 
-class DayOut(Out):
+class DayOut(TwinsOnly):
+    TWIN_FIELDS = frozenset({"babies"})
+
     date: dt.date
     entries: list[EntryOut]
     summary: SummaryOut
     rating: DayRating | None
     flags: list[FlagOut]
+    babies: list[BabyOut] | None = Field(default=None, description="本户的宝宝（仅多胞胎）")
 
 
 def _one_or_batch(value: Any) -> str:
