@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -11,15 +11,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
     Strict,
     StringConstraints,
     Tag,
     TypeAdapter,
     WithJsonSchema,
     create_model,
-    model_serializer,
 )
 from pydantic_core import PydanticCustomError
 
@@ -93,19 +90,11 @@ class FlagOut(Out):
     raised_at: dt.datetime
 
 
-class TwinsOnly(Out):
-    """A response whose twin-only fields (``TWIN_FIELDS``) are left out when they are None: an engagement with one
-    baby reads exactly as before babies were told apart."""
+def _is_none(value: Any) -> bool:
+    return value is None
 
-    TWIN_FIELDS: ClassVar[frozenset[str]] = frozenset()
 
-    @model_serializer(mode="wrap")
-    def _omit_twin_fields(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        for name in self.TWIN_FIELDS:
-            if data.get(name) is None:
-                data.pop(name, None)
-        return data
+# Twin-only fields (``exclude_if=_is_none``) are left out when None: one baby reads exactly as before twins.
 
 
 class BabyOut(Out):
@@ -118,11 +107,10 @@ class BabyOut(Out):
     sex: Literal["female", "male"] | None
 
 
-class EntryOut(TwinsOnly):
+class EntryOut(Out):
     """An entry as stored: its kind's fields (``amount_ml``, ``celsius`` …) sit beside these."""
 
     model_config = ConfigDict(extra="allow")
-    TWIN_FIELDS = frozenset({"baby_id"})
 
     id: int
     client_id: str | None
@@ -135,7 +123,7 @@ class EntryOut(TwinsOnly):
     backdated: bool = Field(description="补记：发生两小时以后才记录")
     version: int = Field(ge=1)
     flags: list[FlagOut]
-    baby_id: int | None = Field(default=None, description="哪个宝宝（仅多胞胎）")
+    baby_id: int | None = Field(default=None, exclude_if=_is_none, description="哪个宝宝（仅多胞胎）")
 
 
 class BabyTotalsOut(Out):
@@ -158,9 +146,7 @@ class BabyTotalsOut(Out):
     model_config = ConfigDict(extra="allow")  # each kind's own totals, as in the day's summary
 
 
-class SummaryBase(TwinsOnly):
-    TWIN_FIELDS = frozenset({"by_baby"})
-
+class SummaryBase(Out):
     date: dt.date
     entries: int = Field(ge=0)
     feeds: int = Field(ge=0)
@@ -174,7 +160,7 @@ class SummaryBase(TwinsOnly):
     sleep_hours: float = Field(ge=0)
     temperatures_celsius: list[float]
     mother_temperatures_celsius: list[float]
-    by_baby: list[BabyTotalsOut] | None = Field(default=None, description="每个宝宝的小结（仅多胞胎）")
+    by_baby: list[BabyTotalsOut] | None = Field(default=None, exclude_if=_is_none, description="每个宝宝的小结（仅多胞胎）")
 
 
 def _summary_model() -> type[SummaryBase]:
@@ -198,15 +184,13 @@ class DayRating(Out):
     updated_at: dt.datetime
 
 
-class DayOut(TwinsOnly):
-    TWIN_FIELDS = frozenset({"babies"})
-
+class DayOut(Out):
     date: dt.date
     entries: list[EntryOut]
     summary: SummaryOut
     rating: DayRating | None
     flags: list[FlagOut]
-    babies: list[BabyOut] | None = Field(default=None, description="本户的宝宝（仅多胞胎）")
+    babies: list[BabyOut] | None = Field(default=None, exclude_if=_is_none, description="本户的宝宝（仅多胞胎）")
 
 
 def _one_or_batch(value: Any) -> str:
