@@ -33,6 +33,7 @@ from miniprogram_api.auth import current_openid, login_required
 from miniprogram_api.models import (
     ENTRIES_IN,
     ENTRIES_OUT,
+    BabyOut,
     BindIn,
     DayOut,
     DayRating,
@@ -100,7 +101,7 @@ def entry_out(view: EntryView, tz: ZoneInfo, flags: list[FlagOut] | None = None)
         id=view.id, client_id=view.client_id, kind=view.kind, text=view.text,
         occurred_at=local(view.occurred_at, tz), recorded_at=local(view.recorded_at, tz),
         author="me" if view.author == current_openid() else "nurse", revised=view.revised, backdated=view.backdated,
-        version=view.version, flags=flags or [], **view.fields,
+        version=view.version, flags=flags or [], baby_id=view.baby_id, **view.fields,
     )
 
 
@@ -173,14 +174,16 @@ def day_view(engagement_id: int, day: str) -> ApiResult:
             by_entry.setdefault(flag.entry_id, []).append(flag)
     rating = None if view.rating is None else DayRating(
         stars=view.rating.stars, comment=view.rating.comment, updated_at=local(view.rating.updated_at, tz))
+    babies = [BabyOut(id=b.id, position=b.position, label=b.label, nickname=b.nickname, sex=cast(Any, b.sex))
+              for b in view.babies] or None
     return DayOut(date=view.date, entries=[entry_out(e, tz, by_entry.get(e.id)) for e in view.entries],
-                  summary=summary_out(view.summary), rating=rating, flags=flags)
+                  summary=summary_out(view.summary), rating=rating, flags=flags, babies=babies)
 
 
 def parsed_entry(entry: EntryBase, tz: ZoneInfo) -> ParsedEntry:
     kind = str(getattr(entry, "kind"))  # noqa: B009 - the discriminator every entry model declares
     return ParsedEntry(kind=kind, fields=entry.kind_fields(), text=entry.text or "",
-                       occurred_at=aware(entry.occurred_at, tz), client_id=entry.client_id)
+                       occurred_at=aware(entry.occurred_at, tz), client_id=entry.client_id, baby_id=entry.baby_id)
 
 
 @bp.post("/engagements/<id:engagement_id>/entries")

@@ -91,6 +91,23 @@ class FlagOut(Out):
     raised_at: dt.datetime
 
 
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+# Twin-only fields (``exclude_if=_is_none``) are left out when None: one baby reads exactly as before twins.
+
+
+class BabyOut(Out):
+    """One of an engagement's babies (twins)."""
+
+    id: int
+    position: int = Field(ge=1, description="出生顺序，1 为老大")
+    label: str = Field(description="显示名：小名，或 大宝/小宝")
+    nickname: str | None
+    sex: Literal["female", "male"] | None
+
+
 class EntryOut(Out):
     """An entry as stored: its kind's fields (``amount_ml``, ``celsius`` …) sit beside these."""
 
@@ -107,6 +124,27 @@ class EntryOut(Out):
     backdated: bool = Field(description="补记：发生两小时以后才记录")
     version: int = Field(ge=1)
     flags: list[FlagOut]
+    baby_id: int | None = Field(default=None, exclude_if=_is_none, description="哪个宝宝（仅多胞胎）")
+
+
+class BabyTotalsOut(Out):
+    """One baby's figures of the day (twins)."""
+
+    baby_id: int
+    label: str
+    date: dt.date
+    entries: int = Field(ge=0)
+    feeds: int = Field(ge=0)
+    feed_ml: int = Field(ge=0)
+    breast_min: int = Field(ge=0)
+    nappies: int = Field(ge=0)
+    wet: int = Field(ge=0)
+    dirty: int = Field(ge=0)
+    sleep_min: int = Field(ge=0)
+    flags: int = Field(ge=0)
+    temperatures_celsius: list[float]
+    mother_temperatures_celsius: list[float]
+    model_config = ConfigDict(extra="allow")  # each kind's own totals, as in the day's summary
 
 
 class SummaryBase(Out):
@@ -123,6 +161,7 @@ class SummaryBase(Out):
     sleep_hours: float = Field(ge=0)
     temperatures_celsius: list[float]
     mother_temperatures_celsius: list[float]
+    by_baby: list[BabyTotalsOut] | None = Field(default=None, exclude_if=_is_none, description="每个宝宝的小结（仅多胞胎）")
 
 
 def _summary_model() -> type[SummaryBase]:
@@ -152,6 +191,7 @@ class DayOut(Out):
     summary: SummaryOut
     rating: DayRating | None
     flags: list[FlagOut]
+    babies: list[BabyOut] | None = Field(default=None, exclude_if=_is_none, description="本户的宝宝（仅多胞胎）")
 
 
 def _one_or_batch(value: Any) -> str:

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.diary.engagements import MAX_DATE, MIN_DATE
+from bot.diary.babies import BabyName, label_of
+from bot.diary.engagements import MAX_DATE, MIN_DATE, babies_of
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
 from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
-from bot.diary.summary import DaySummary
+from bot.diary.summary import BabyTotals, DaySummary
 from bot.errors import BadRequest
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Rating
 
-__all__ = ["DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "day_bounds", "day_view", "entries_of_day",
-           "entry_view", "summaries"]
+__all__ = ["BabyView", "DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
+           "day_view", "entries_of_day", "entry_view", "summaries"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class EntryView:
     revised: bool
     backdated: bool
     version: int = 1
+    baby_id: int | None = None  # twins: which baby
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,16 @@ class DayView:
     summary: DaySummary
     rating: RatingView | None
     flags: list[FlagView]
+    babies: list[BabyView] = field(default_factory=list)  # twins: the engagement's babies; empty for one baby
+
+
+@dataclass(frozen=True)
+class BabyView:
+    id: int
+    position: int
+    label: str  # the nickname, or 大宝/小宝
+    nickname: str | None
+    sex: str | None
 
 
 def entry_view(entry: DiaryEntry) -> EntryView:
@@ -73,7 +85,7 @@ def entry_view(entry: DiaryEntry) -> EntryView:
         id=entry.id, kind=entry.kind, fields=dict(entry.fields), text=entry.text, body=body_of(entry.text),
         occurred_at=entry.occurred_at, recorded_at=entry.recorded_at, author=entry.author_openid,
         client_id=entry.client_id, revised=entry.revised_at is not None, backdated=is_backdated(entry),
-        version=entry.version,
+        version=entry.version, baby_id=entry.baby_id,
     )
 
 
@@ -96,8 +108,28 @@ def entries_of_day(session: Session, engagement_id: int, day: dt.date, tz: ZoneI
     ))
 
 
-def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) -> DaySummary:
-    """The day's totals: each kind adds up its own entries (``EntryKind.summarise``)."""
+def baby_views(session: Session, engagement_id: int) -> list[BabyView]:
+    """An engagement's babies as readers see them, when it has several (none for one baby: it reads as before)."""
+    babies = babies_of(session, engagement_id)
+    if len(babies) < 2:
+        return []
+    return [BabyView(b.id, b.position, label_of(BabyName(b.id, b.position, b.nickname, b.sex), len(babies)), b.nickname,
+                     b.sex) for b in babies]
+
+
+def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag],
+               babies: list[BabyView] | None = None) -> DaySummary:
+    """The day's totals: each kind adds up its own entries (``EntryKind.summarise``); twins: each baby's too."""
+    summary = _totals(day, entries, flags)
+    for baby in babies or []:
+        own = [e for e in entries if e.baby_id == baby.id]
+        flagged = {e.id for e in own}
+        summary.by_baby.append(BabyTotals(baby.id, baby.label, _totals(
+            day, own, [f for f in flags if f.entry_id in flagged])))
+    return summary
+
+
+def _totals(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) -> DaySummary:
     summary = DaySummary(date=day, entries=len(entries), flags=len(flags))
     by_kind: dict[str, list[DiaryEntry]] = {}
     for entry in entries:
@@ -115,15 +147,17 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
     entries = entries_of_day(session, engagement.id, day, tz)
     flags = flags_of_day(session, engagement.id, day)
     rating = session.scalar(select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day))
+    babies = baby_views(session, engagement.id)
     return DayView(
         date=day,
         entries=[entry_view(e) for e in entries],
-        summary=_summarise(day, entries, flags),
+        summary=_summarise(day, entries, flags, babies),
         rating=RatingView(rating.stars, rating.comment, rating.rated_by, rating.updated_at) if rating else None,
         flags=[
             FlagView(f.id, f.entry_id, f.rule, f.severity, f.reason, f.raised_at, f.acknowledged_at is not None)
             for f in flags
         ],
+        babies=babies,
     )
 
 
@@ -146,4 +180,5 @@ def summaries(session: Session, engagement: Engagement, first: dt.date, last: dt
     ):
         flags_by_day.setdefault(flag.day, []).append(flag)
     days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
-    return [_summarise(day, by_day.get(day, []), flags_by_day.get(day, [])) for day in days]
+    babies = baby_views(session, engagement.id)
+    return [_summarise(day, by_day.get(day, []), flags_by_day.get(day, []), babies) for day in days]

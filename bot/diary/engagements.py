@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from bot.diary import texts
+from bot.diary.babies import BabyName
 from bot.errors import BadRequest, Conflict, NotFound
 from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
 
@@ -136,6 +137,11 @@ def open_engagement(
 def babies_of(session: Session, engagement_id: int) -> list[Baby]:
     """An engagement's babies in birth order."""
     return list(session.scalars(select(Baby).where(Baby.engagement_id == engagement_id).order_by(Baby.position)))
+
+
+def baby_names(session: Session, engagement_id: int) -> list[BabyName]:
+    """What a chat line may call each of an engagement's babies (``bot.diary.babies``), in birth order."""
+    return [BabyName(b.id, b.position, b.nickname, b.sex) for b in babies_of(session, engagement_id)]
 
 
 def bind(session: Session, openid: str, code: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ) -> Binding:

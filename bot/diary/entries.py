@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.diary import flags as flag_rules
 from bot.diary import texts
-from bot.diary.engagements import DEFAULT_TZ, NURSE, role_in
+from bot.diary.engagements import DEFAULT_TZ, NURSE, babies_of, role_in
+from bot.diary.kinds import BABY, MOTHER
 from bot.diary.kinds import KINDS as ENTRY_KINDS
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
@@ -52,6 +53,26 @@ def _check(entry: ParsedEntry, recorded_at: dt.datetime, index: int) -> None:
         raise BadRequest(f"{where}：时间不能在将来 (occurred_at in the future)", code="invalid_field")
     if recorded_at - entry.occurred_at > MAX_PAST:
         raise BadRequest(f"{where}：时间太久以前 (occurred_at over 60 days ago)", code="invalid_field")
+
+
+def _baby_of(entry: ParsedEntry, baby_ids: Sequence[int], index: int) -> int | None:
+    """The baby an entry is stored with: checked against the engagement's babies; None in a one-baby engagement
+    (its only baby is meant, and the diary reads exactly as before twins were told apart)."""
+    where = f"第{index + 1}条" if index else "记录"
+    about = ENTRY_KINDS[entry.kind].about
+    given = entry.baby_id
+    if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given not in baby_ids):
+        raise BadRequest(f"{where}：baby_id 不是本户的宝宝 (baby_id is not a baby of this engagement)",
+                         code="invalid_baby")
+    if len(baby_ids) <= 1:
+        return None
+    if about == MOTHER and given is not None:
+        raise BadRequest(f"{where}：产妇的记录不属于宝宝，不要填写 baby_id (the mother's entries name no baby)",
+                         code="invalid_baby")
+    if about == BABY and given is None:
+        raise BadRequest(f"{where}：本户有{len(baby_ids)}个宝宝，请用 baby_id 写明是哪个宝宝 (baby_id required)",
+                         code="baby_required")
+    return given
 
 
 def _check_in_service(engagement: Engagement, occurred_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> None:
@@ -98,18 +119,22 @@ def record_entries(
     if max_entries is not None and len(entries) > max_entries:
         raise BadRequest(TOO_MANY_LINES.format(limit=max_entries, count=len(entries)), code="too_many_lines")
     _require_nurse(session, engagement, author_openid)
+    baby_ids = [b.id for b in babies_of(session, engagement.id)]
+    babies: list[int | None] = []
     for index, entry in enumerate(entries):
         _check(entry, recorded_at, index)
         _check_in_service(engagement, entry.occurred_at, recorded_at, tz)
+        babies.append(_baby_of(entry, baby_ids, index))
     stored: list[DiaryEntry] = []
     new: list[DiaryEntry] = []
-    for entry in entries:
+    for entry, baby_id in zip(entries, babies, strict=True):
         existing = _by_client_id(session, engagement.id, entry.client_id)
         if existing is not None:
             stored.append(existing)
             continue
         row = DiaryEntry(
             engagement_id=engagement.id,
+            baby_id=baby_id,
             kind=entry.kind,
             fields=dict(entry.fields),
             text=entry.text,
@@ -157,7 +182,11 @@ def _by_client_id(session: Session, engagement_id: int, client_id: str | None) -
 
 
 def _snapshot(entry: DiaryEntry) -> dict[str, Any]:
-    return {"kind": entry.kind, "fields": entry.fields, "text": entry.text, "occurred_at": entry.occurred_at.isoformat()}
+    before: dict[str, Any] = {"kind": entry.kind, "fields": entry.fields, "text": entry.text,
+                              "occurred_at": entry.occurred_at.isoformat()}
+    if entry.baby_id is not None:
+        before["baby_id"] = entry.baby_id
+    return before
 
 
 def _own_entry(session: Session, entry_id: int, openid: str) -> DiaryEntry:
@@ -185,10 +214,12 @@ def revise_entry(
     occurred_at: dt.datetime | None = None,
     tz: ZoneInfo = DEFAULT_TZ,
     expected_version: int | None = None,
+    baby_id: int | None = None,
 ) -> DiaryEntry:
     """Change the author's own entry; what it was before is kept as a revision, and flags are re-evaluated.
 
-    With ``expected_version``, an entry changed since the caller read it is a Conflict (409).
+    With ``expected_version``, an entry changed since the caller read it is a Conflict (409). ``baby_id``: the
+    entry is about another of the engagement's babies (None: the baby it was about).
     """
     entry = _own_entry(session, entry_id, openid)
     _check_version(entry, expected_version)
@@ -197,11 +228,16 @@ def revise_entry(
         fields=fields if fields is not None else entry.fields,
         text=text if text is not None else entry.text,
         occurred_at=occurred_at if occurred_at is not None else entry.occurred_at,
+        baby_id=baby_id if baby_id is not None else entry.baby_id,
     )
     _check(proposed, now, 0)
     _check_in_service(entry.engagement, proposed.occurred_at, now, tz)
+    if ENTRY_KINDS[proposed.kind].about == MOTHER and baby_id is None:
+        proposed.baby_id = None  # a baby's entry edited into the mother's leaves its baby
+    new_baby = _baby_of(proposed, [b.id for b in babies_of(session, entry.engagement_id)], 0)
     session.add(DiaryRevision(entry_id=entry.id, action="edit", before=_snapshot(entry), by_openid=openid, at=now))
     entry.kind, entry.fields, entry.text = proposed.kind, dict(proposed.fields), proposed.text
+    entry.baby_id = new_baby
     entry.occurred_at = proposed.occurred_at
     entry.revised_at = now
     entry.version += 1

@@ -23,9 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.diary import texts
-from bot.diary.engagements import parents_of
+from bot.diary.babies import BabyName, label_of
+from bot.diary.engagements import babies_of, parents_of
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert
-from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
 
@@ -35,23 +36,50 @@ __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_ent
 
 @dataclass(frozen=True)
 class _Diary:
-    """The ``FlagContext`` the kinds' flag rules see: one engagement's recorded timeline."""
+    """The ``FlagContext`` the kinds' flag rules see: one engagement's recorded timeline, and the baby an entry is
+    about (``baby``: its own age, gestation and birth weight; twins: its own timeline, ``separate``)."""
 
     session: Session
     engagement: Engagement
     now: dt.datetime
     tz: ZoneInfo
+    baby: Baby | None = None
+    separate: bool = False
 
     def day_of_life(self, moment: dt.datetime) -> int | None:
-        return day_of_life(self.engagement, moment, self.tz)
+        # One baby: the engagement's own columns, as before twins; twins: each baby's own birth date.
+        born_on = self.baby.born_on if self.baby is not None else None
+        if not self.separate and self.engagement.baby_birth_date is not None:
+            born_on = self.engagement.baby_birth_date
+        if born_on is None:
+            return None
+        return (moment.astimezone(self.tz).date() - born_on).days + 1
+
+    def hour_of_age(self, moment: dt.datetime) -> float | None:
+        if self.baby is None or self.baby.born_at is None:
+            return None
+        return (moment - self.baby.born_at).total_seconds() / 3600
+
+    @property
+    def gestation_weeks(self) -> int | None:
+        return self.baby.gestation_weeks if self.baby is not None else None
+
+    @property
+    def birth_weight_g(self) -> int | None:
+        if not self.separate and self.engagement.birth_weight_g:
+            return self.engagement.birth_weight_g
+        return self.baby.birth_weight_g if self.baby is not None else None
 
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
-        return list(self.session.scalars(
+        query = (
             select(DiaryEntry)
             .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.kind == kind,
                    DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
             .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
-        ))
+        )
+        if self.separate and self.baby is not None:
+            query = query.where(DiaryEntry.baby_id == self.baby.id)  # each twin's feeds and nappies are its own
+        return list(self.session.scalars(query))
 
     def diary_starts(self) -> dt.datetime | None:
         return self.session.scalar(
@@ -61,7 +89,11 @@ class _Diary:
         )
 
     def clear(self, keys: Sequence[str]) -> None:
-        _clear_keys(self.session, self.engagement.id, list(keys), self.now)
+        _clear_keys(self.session, self.engagement.id, [self.own_key(k) for k in keys], self.now)
+
+    def own_key(self, key: str) -> str:
+        """A finding's key, told apart per baby in an engagement with several (few_feeds:DAY for each twin)."""
+        return f"{key}:b{self.baby.id}" if self.separate and self.baby is not None else key
 
 
 def day_of_life(engagement: Engagement, moment: dt.datetime, tz: ZoneInfo) -> int | None:
@@ -76,10 +108,18 @@ def findings(
 ) -> list[Alert]:
     """What the flag rules of the entry's kind find about it (nothing is raised yet)."""
     kind = KINDS.get(entry.kind)
-    if kind is None or entry.withdrawn_at is not None:
+    if kind is None or entry.withdrawn_at is not None or not kind.flag_rules:
         return []
-    diary = _Diary(session, engagement, now, tz)
-    return [found for rule in kind.flag_rules for found in rule(diary, entry)]
+    babies = babies_of(session, engagement.id)
+    separate = len(babies) > 1 and entry.baby_id is not None
+    baby = next((b for b in babies if b.id == entry.baby_id), babies[0] if babies else None)
+    diary = _Diary(session, engagement, now, tz, baby if separate or len(babies) == 1 else None, separate)
+    found = [finding for rule in kind.flag_rules for finding in rule(diary, entry)]
+    if not separate or baby is None:
+        return found
+    label = label_of(BabyName(baby.id, baby.position, baby.nickname, baby.sex), len(babies))
+    return [Alert(diary.own_key(f.key), f.rule, f.severity, texts.BABY_FLAG_REASON.format(baby=label, reason=f.reason),
+                  f.entry) for f in found]
 
 
 def evaluate(

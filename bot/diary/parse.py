@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.diary import texts
-from bot.diary.kinds import KINDS, Said, by_priority, fallbacks
+from bot.diary.babies import BabyName, label_of, mentions, which_babies
+from bot.diary.kinds import BABY, KINDS, MOTHER, Said, by_priority, fallbacks
 from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, cn_to_int, fold_writing, has, is_hypothetical, numbers_with_units
 from bot.diary.reading import CN_NUM as _CN_NUM
 
@@ -40,6 +42,8 @@ class ParsedEntry:
     client_id: str | None = None
     # What the nurse should know about how the line was read (e.g. a second reading left in the text).
     hint: str | None = None
+    # Which baby (an engagement with several); None: the mother's, a note about no one baby, or the only baby.
+    baby_id: int | None = None
 
 
 def normalise(line: str) -> str:
@@ -141,19 +145,22 @@ class ReadLine:
     other_day: dt.date | None = None
 
 
-def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo) -> list[ReadLine]:
-    """Every non-blank line of a message, understood (a line may name several events, or be refused)."""
+def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> list[ReadLine]:
+    """Every non-blank line of a message, understood (a line may name several events, or be refused).
+
+    ``babies``: the engagement's babies; with several, each baby's event names its baby (see ``bot.diary.babies``).
+    """
     lines = []
     for raw in re.split(r"\r\n|\r|\n", text):
         line = raw.strip()
         if line:
-            lines.append(read_line(line, sent_at, tz))
+            lines.append(read_line(line, sent_at, tz, babies))
     return lines
 
 
-def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo) -> list[ParsedEntry]:
+def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> list[ParsedEntry]:
     """The entries of a message, line by line (a refused line gives none: see ``read_lines``)."""
-    return [entry for line in read_lines(text, sent_at, tz) for entry in line.entries]
+    return [entry for line in read_lines(text, sent_at, tz, babies) for entry in line.entries]
 
 
 def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
@@ -164,7 +171,7 @@ def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
     return ParsedEntry(kind="note", fields={}, text=line.strip(), occurred_at=sent_at.astimezone(dt.UTC))
 
 
-def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ReadLine:
+def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> ReadLine:
     """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused."""
     text = line.strip()
     norm = fold_writing(normalise(text))
@@ -184,10 +191,11 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ReadLine:
         local_day = occurred.astimezone(tz).date()
         if local_day != sent_at.astimezone(tz).date():
             other_day = local_day
-    events = understand(body)
+    events = _understand(body)
     entries = []
     span = when.span_min if when is not None else None
-    for kind_name, fields in events:
+    named = mentions(body, babies) if len(babies) > 1 else []
+    for kind_name, fields, start in events:
         kind = KINDS[kind_name]
         if span and kind.takes_range:  # the range is the first event's that can last (11点半睡到12点40)
             if "duration_min" not in fields:
@@ -195,8 +203,17 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ReadLine:
                 fields.pop("state", None)
             span = None
         hint = kind.hint(body) if kind.hint is not None else None
-        entries.append(ParsedEntry(kind=kind_name, fields=fields, text=text, occurred_at=occurred,
-                                   time_given=when is not None, hint=hint))
+        about: list[int | None] = [None]
+        if len(babies) > 1 and kind.about != MOTHER:
+            ids = which_babies(start, named)
+            if kind.about == BABY and not ids:
+                names = "、".join(label_of(b, len(babies)) for b in babies)
+                return ReadLine(text, [], refused=texts.WHICH_BABY.format(names=names))
+            if kind.about == BABY or len(ids) == 1:
+                about = [b.id for b in babies if b.id in ids]  # one entry per baby, in birth order
+        for baby_id in about:
+            entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=occurred,
+                                       time_given=when is not None, hint=hint, baby_id=baby_id))
     return ReadLine(text, entries, other_day=other_day)
 
 
@@ -429,13 +446,18 @@ class _Piece:
 
 def understand(body: str) -> list[tuple[str, dict[str, Any]]]:
     """Every event a line's body names, in order (a line naming none is one note)."""
+    return [(kind, fields) for kind, fields, _start in _understand(body)]
+
+
+def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
+    """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body):
-        return [("note", {})]
+        return [("note", {}, 0)]
     pieces = _pieces(body)
     groups = _group(pieces, body)
     if len(groups) <= 1:
         kind, fields = classify(body)
-        return [(kind, fields)]
+        return [(kind, fields, 0)]
     events = []
     for group in groups:
         text = body[group[0].start:group[-1].end]
@@ -444,7 +466,7 @@ def understand(body: str) -> list[tuple[str, dict[str, Any]]]:
             kind, fields = group[0].kind, group[0].fields
         elif kind == "note":
             kind, fields = group[0].kind, dict(group[0].fields)
-        events.append((kind, fields))
+        events.append((kind, fields, min(p.start for p in group)))
     return events
 
 

@@ -124,11 +124,22 @@ def negated(text: str, start: int, reach: int = 4) -> bool:
     return re.search(NEGATION + r"(?:有|见|发|是|觉得|太|怎么|再)?\S{0,2}$", before) is not None and bool(before)
 
 
+_NEGATIVE_WORD = re.compile(NEGATION)
+
+
 def find_affirmed(text: str, words: tuple[str, ...] | list[str]) -> str | None:
-    """The first of ``words`` said in ``text`` and not negated (``无红肿`` holds no 红肿)."""
+    """The first of ``words`` said in ``text`` and not negated (``无红肿`` holds no 红肿).
+
+    A word that is itself negative (不吃奶, 叫不醒) is undone only by a negation right against it (没有不吃奶):
+    in 嗜睡不醒不吃奶 the 不 of 不醒 belongs to another sign, not to 不吃奶.
+    """
     for word in words:
+        negative = _NEGATIVE_WORD.match(word) is not None
         for match in re.finditer(re.escape(word), text):
-            if not negated(text, match.start()):
+            if negative:
+                if re.search(NEGATION + r"(?:是)?$", text[max(0, match.start() - 4):match.start()]) is None:
+                    return word
+            elif not negated(text, match.start()):
                 return word
     return None
 
@@ -139,7 +150,7 @@ def affirmed(text: str, *words: str) -> bool:
 
 # Advice, conditions and generalities describe no event: 如果…, 可能…, 一般…, 正常的恶露…, 嗜睡的宝宝则….
 _HYPOTHETICAL = re.compile(
-    r"如果|假如|假设|若是|万一|也许|可能是|可能会|可能因为|一般来说|一般会|通常|往往|正常的|的宝宝(?:可|则|会|一般|通常)|"
+    r"如果|假如|假设|若是|万一|也许|可能是|可能会|可能因为|可能变|会变[为成]|一般来说|一般会|通常|往往|正常的|的宝宝(?:可|则|会|一般|通常)|"
     r"应该怎么|要注意|需要注意|注意观察|预防|避免|以防"
 )
 

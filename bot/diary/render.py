@@ -7,10 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import object_session
+
 from bot.diary import texts
+from bot.diary.babies import BabyName, label_of
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
+from bot.diary.engagements import babies_of
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import KINDS, in_order
+from bot.diary.kinds import KINDS, MOTHER, EntryKind, in_order
 from bot.diary.parse import body_of
 from bot.models import DiaryEntry, DiaryFlag, Engagement
 
@@ -19,10 +23,22 @@ def hhmm(moment: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M")
 
 
-def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool) -> str:
+def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool, baby: str | None = None) -> str:
     body = texts.PHOTO_LINE if entry.kind == "photo" else body_of(entry.text)
+    if baby is not None:  # twins: which baby, as the line may name both or neither
+        body = texts.BABY_PREFIX.format(baby=baby, text=body)
     line = texts.RECORDED_LINE.format(time=hhmm(entry.occurred_at, tz), text=body)
     return line + (texts.BACKDATED if backdated else "")
+
+
+def baby_label(entry: DiaryEntry) -> str | None:
+    """The label of the baby a twin's entry is about (None: one baby, or the mother's entry)."""
+    baby = entry.baby
+    if baby is None:
+        return None
+    session = object_session(entry)
+    count = len(babies_of(session, baby.engagement_id)) if session is not None else 2
+    return label_of(BabyName(baby.id, baby.position, baby.nickname, baby.sex), count)
 
 
 def stars(n: int) -> str:
@@ -34,8 +50,18 @@ def rating_line(rating: RatingView) -> str:
 
 
 def summary_lines(summary: DaySummary) -> list[str]:
-    """The day's totals as lines of text, each kind's in its ``order``."""
-    return [line for kind in in_order() if kind.summary_lines is not None for line in kind.summary_lines(summary)]
+    """The day's totals as lines of text, each kind's in its ``order``; twins: one line per baby
+    (``大宝：喂奶 3 次，共 270ml；尿布 2 次…``), then the mother's."""
+    if not summary.by_baby:
+        return _kind_lines(summary, in_order())
+    babies_kinds = [k for k in in_order() if k.about != MOTHER]
+    lines = [texts.BABY_SUMMARY.format(baby=b.label, lines="；".join(_kind_lines(b.summary, babies_kinds)))
+             for b in summary.by_baby if _kind_lines(b.summary, babies_kinds)]
+    return lines + _kind_lines(summary, [k for k in in_order() if k.about == MOTHER])
+
+
+def _kind_lines(summary: DaySummary, kinds: Sequence[EntryKind]) -> list[str]:
+    return [line for kind in kinds if kind.summary_lines is not None for line in kind.summary_lines(summary)]
 
 
 def day_text(view: DayView, engagement: Engagement, tz: ZoneInfo, today: dt.date) -> str:
@@ -43,10 +69,11 @@ def day_text(view: DayView, engagement: Engagement, tz: ZoneInfo, today: dt.date
     lines = [texts.DAY_HEADER.format(family=engagement.baby_nickname or engagement.family_name,
                                      date=view.date.isoformat(), weekday=texts.WEEKDAYS[view.date.weekday()])]
     flagged = {f.entry_id for f in view.flags}
+    babies = {b.id: b.label for b in view.babies}
     if not view.entries:
         lines.append(texts.DAY_EMPTY)
     for entry in view.entries:
-        line = entry_line(entry, tz, entry.backdated)
+        line = entry_line(entry, tz, entry.backdated, babies.get(entry.baby_id or 0))
         lines.append(("⚠️" if entry.id in flagged else "") + line)
     summary = summary_lines(view.summary)
     if summary:
@@ -114,12 +141,14 @@ def when_text(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
 
 def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
     when = when_text(entry, tz, sent_day)
+    baby = baby_label(entry)
+    mark = texts.BABY_PREFIX.format(baby=baby, text="") if baby is not None else ""  # twins: 07:30 【大宝】喂奶
     if entry.kind == "note":
-        line = texts.RECORDED_NOTE.format(time=when, text=body_of(entry.text))
+        line = texts.RECORDED_NOTE.format(time=when, text=mark + body_of(entry.text))
     elif entry.kind == "photo":
-        line = texts.RECORDED_ENTRY.format(time=when, what=texts.PHOTO_LINE)
+        line = texts.RECORDED_ENTRY.format(time=when, what=mark + texts.PHOTO_LINE)
     else:
-        line = texts.RECORDED_ENTRY.format(time=when, what=describe(entry.kind, entry.fields))
+        line = texts.RECORDED_ENTRY.format(time=when, what=mark + describe(entry.kind, entry.fields))
     return line + (texts.BACKDATED if is_backdated(entry) else "")
 
 

@@ -132,6 +132,10 @@ def validated_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return checked.model_dump(include=checked.given())
 
 
+# One of the engagement's babies (``GET …/days/…`` lists them as ``babies`` when there are several).
+BabyId = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1), BeforeValidator(integral)]
+
+
 class EntryBase(BaseModel):
     """What every entry the mini-program sends carries besides its kind's fields."""
 
@@ -140,10 +144,11 @@ class EntryBase(BaseModel):
     client_id: ClientId = Field(description="手机端生成的唯一编号；重发同一编号不会重复记录")
     occurred_at: dt.datetime = Field(description="发生时间，ISO 8601；不带时区时按 ANXIN_TIMEZONE 理解")
     text: Text | None = Field(default=None, description="原文或备注")
+    baby_id: BabyId | None = Field(default=None, description="哪个宝宝（本户有多个宝宝时，宝宝的记录必填；产妇的记录不填）")
 
     def kind_fields(self) -> dict[str, Any]:
         """The kind's own fields that were given."""
-        data = self.model_dump(exclude={"client_id", "occurred_at", "text", "kind"}, exclude_none=True)
+        data = self.model_dump(exclude={"client_id", "occurred_at", "text", "kind", "baby_id"}, exclude_none=True)
         return data
 
     @model_validator(mode="after")

@@ -26,9 +26,23 @@ class DaySummary:
     # Totals of kinds added later, by the names their modules declare (``EntryKind.summary_keys``);
     # ``to_dict`` puts them beside the others.
     more: dict[str, Any] = field(default_factory=dict)
+    # Twins: each baby's own totals (its entries only), in birth order; empty for one baby.
+    by_baby: list[BabyTotals] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["date"] = self.date.isoformat()
         data.update(data.pop("more"))
+        del data["by_baby"]
+        if self.by_baby:
+            data["by_baby"] = [{"baby_id": b.baby_id, "label": b.label, **b.summary.to_dict()} for b in self.by_baby]
         return data
+
+
+@dataclass
+class BabyTotals:
+    """One baby's share of a day (an engagement with several babies)."""
+
+    baby_id: int
+    label: str  # the nickname, or 大宝/小宝
+    summary: DaySummary

@@ -62,11 +62,17 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "unit": {"drop": "滴", "capsule": "粒", "tablet": "片", "sachet": "袋", "ml": "ml", "mg": "mg", "iu": "IU"},
 }
 TRUE_LABELS = {"wet": "小便", "stool": "大便", "projectile": "喷射状", "bilious": "黄绿色", "pus": "有脓", "bleeding": "出血",
-               "spreading": "周围红肿", "resolved": "已消退", "bright": "鲜红", "smell": "有异味"}
-UNIT_SUFFIXES = {"amount_ml": "ml", "duration_min": "分钟", "celsius": "℃", "grams": "g", "cm": "cm", "epds": "分"}
+               "spreading": "周围红肿", "resolved": "已消退", "bright": "鲜红", "smell": "有异味",
+               "urates": "尿酸盐/深色尿"}
+UNIT_SUFFIXES = {"amount_ml": "ml", "duration_min": "分钟", "celsius": "℃", "grams": "g", "cm": "cm", "epds": "分",
+                 "epds_q10": "分（第10题）"}
 DRY_NAPPY = "干爽"
 NOTHING_TO_RECORD = "没有可以记录的内容。"
 TIME_IMPOSSIBLE = "“{time}”不是有效的时间，这一行没有记录，请改正后重发。"
+BABY_FLAG_REASON = "{baby}：{reason}"
+BABY_PREFIX = "【{baby}】{text}"
+BABY_SUMMARY = "{baby}：{lines}"
+WHICH_BABY = "这一行没有说是哪个宝宝，没有记录；请写明是{names}中的哪一个（或“两个宝宝”），例如“大宝 喂奶 90ml”。"
 TIME_FUTURE = "今天 {time} 还没到，这一行没有记录；如果是昨天，请写“昨天 {time}”。"
 WITHDRAWN = "已撤销：{time} {text}\n（撤销记录会保留在修改历史中）"
 NOTHING_TO_WITHDRAW = "没有可以撤销的记录。"
@@ -157,9 +163,22 @@ FLAG_REASONS = {
     "cyanosis": "宝宝嘴唇或面色发青、发紫、发灰，建议立即就医。",
     "wound_infection": "产妇伤口{signs}，建议尽快咨询医生。",
     "blood_pressure_reported": "记录提到产妇血压高（没有读数），建议测量血压并咨询医生。",
-    "high_bilirubin": "胆红素 {value}，已达到出生第{day}天的光疗参考线（{threshold}），建议尽快就医复查。",
+    "high_bilirubin": "胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医复查。",
+    "heart_rate": "宝宝心率 {bpm} 次/分（正常约100–160），建议立即就医。",
+    "chest_pain": "产妇胸痛或胸闷，建议立即就医（产后需排除心肺问题）。",
+    "mother_breathless": "产妇呼吸困难或气短，建议立即就医。",
+    "calf_pain": "产妇小腿肿痛，建议立即就医（产后需排除下肢血栓）。",
+    "mother_seizure": "产妇出现抽搐，建议立即就医。",
+    "harm_thoughts": "记录提到产妇有伤害自己或宝宝的念头，请立即陪伴她并尽快就医，不要让她独处。",
+    "epds_q10": "EPDS 第10题（伤害自己的念头）得分 {q10}，请立即陪伴产妇并尽快就医。",
+    "epds_probable": "EPDS 评分 {score}（≥13，可能抑郁），请告知家属和督导，并尽快咨询医生。",
+    "few_stools": "过去24小时只记录到 {count} 次大便（出生第{day}天起母乳喂养的宝宝应至少2次），建议留意吃奶量，必要时咨询医生。",
+    "urates": "出生第{day}天仍见尿酸盐结晶（砖红色）或深色尿，建议留意宝宝是否吃够，必要时咨询医生。",
     "meconium": "出生第{day}天大便仍为黑色，建议留意并咨询医生。",
 }
+HOUR_OF_AGE = "出生第{hours}小时"
+DAY_OF_AGE = "出生第{day}天"
+GESTATION_WEEKS = "胎龄{weeks}周"
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
 CORD_URGENT = {"pus": "有脓", "bleeding": "出血", "spreading": "周围皮肤红肿"}

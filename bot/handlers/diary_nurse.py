@@ -6,6 +6,7 @@ import re
 
 from bot.chat import NURSE, ChatContext, Reply, Text
 from bot.diary import texts
+from bot.diary.engagements import baby_names
 from bot.diary.entries import MAX_LINES, Recorded, record_entries, withdraw_last
 from bot.diary.parse import read_lines
 from bot.diary.photos import request_photo
@@ -69,7 +70,7 @@ def record_text(ctx: ChatContext, text: str, header: str | None = None) -> Text:
     assert binding is not None
     tz = tz_of(ctx)
     # The message's own time (CreateTime) is when it was sent, whenever a retry reaches us.
-    lines = read_lines(text, ctx.message.created_at, tz)
+    lines = read_lines(text, ctx.message.created_at, tz, baby_names(ctx.session, binding.engagement.id))
     parsed = [entry for line in lines for entry in line.entries]
     refused = [(line.text, line.refused) for line in lines if line.refused]
     if not parsed and not refused:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.clock import utcnow
 from bot.models.base import Base
 from bot.models.registry import Engagement
+from bot.models.staff import Baby
 
 
 class CurrentEngagement(Base):
@@ -39,6 +40,9 @@ class DiaryEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"))
+    # Which baby a baby's entry is about (twins); None for the mother's kinds and notes, and in a one-baby
+    # engagement's chat, where the engagement's only baby is meant.
+    baby_id: Mapped[int | None] = mapped_column(ForeignKey("baby.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     # e.g. {"type": "formula", "amount_ml": 120}; units are part of the names.
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -53,6 +57,7 @@ class DiaryEntry(Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     engagement: Mapped[Engagement] = relationship()
+    baby: Mapped[Baby | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("engagement_id", "client_id"),

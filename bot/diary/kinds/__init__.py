@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 URGENT = "urgent"
 WATCH = "watch"
+# Whom a kind's entries are about: a baby (twins: each entry names which), the mother, or either (a note).
+BABY = "baby"
+MOTHER = "mother"
+EITHER = "either"
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,18 @@ class FlagContext(Protocol):
     def tz(self) -> ZoneInfo: ...
 
     def day_of_life(self, moment: dt.datetime) -> int | None:
-        """Day 1 is the day of birth; None when the agency gave no birth date."""
+        """Day 1 is the day of birth (of the entry's baby); None when the agency gave no birth date."""
+
+    def hour_of_age(self, moment: dt.datetime) -> float | None:
+        """Hours since the entry's baby was born; None unless the agency gave the time of birth."""
+
+    @property
+    def gestation_weeks(self) -> int | None:
+        """The entry's baby's gestational age at birth, in completed weeks (None: not given, term is assumed)."""
+
+    @property
+    def birth_weight_g(self) -> int | None:
+        """The entry's baby's birth weight (None: not given)."""
 
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
         """The engagement's entries of ``kind`` from ``start`` to ``end`` (both included), in time order."""
@@ -165,6 +180,8 @@ class EntryKind:
     flag_rules: tuple[FlagRule, ...] = ()
     # False: the kind only arrives by another route (a photo message), never as plain JSON.
     postable: bool = True
+    # BABY, MOTHER or EITHER: in an engagement with several babies a BABY entry must say which baby.
+    about: str = BABY
 
 
 KINDS: dict[str, EntryKind] = {}

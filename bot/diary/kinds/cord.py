@@ -23,7 +23,7 @@ def parse_cord(said: Said) -> dict[str, Any]:
     # The cord signs DIARY.md calls urgent: pus, bleeding, redness spreading to the skin around it.
     if affirmed(text, "脓"):
         fields["pus"] = True
-    if affirmed(text, "出血", "流血", "血水", "渗血"):
+    if affirmed(text, "出血", "流血", "血水", "渗血", "血丝", "血块", "带血"):
         fields["bleeding"] = True
     if affirmed(text, "红肿", "周围红", "周边红", "周围发红", "周边发红", "蔓延"):
         fields["spreading"] = True

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, hours_text, register
-from bot.diary.reading import has
+from bot.diary.reading import affirmed, has
 from bot.diary.summary import DaySummary
 
 if TYPE_CHECKING:
@@ -25,6 +25,14 @@ MIN_WET = 6
 # Black stool: meconium still black after day 4 is watch, black after day 5 urgent (DIARY.md; NHS poo colour guide).
 MECONIUM_WATCH_AFTER_DAY = 4
 BLACK_STOOL_URGENT_AFTER_DAY = 5
+# From day 3 a breastfed baby passes at least 2 stools in 24 hours (NHS infant-feeding output tables, ELHT / Parent
+# Club; DIARY.md): fewer is watch. A baby fed only formula in that window is not held to it.
+MIN_STOOLS_FROM_DAY = 3
+MIN_STOOLS = 2
+# Urate crystals (brick-red / orange stains) or dark urine after day 4 is watch: the baby may not be getting enough.
+URATES_WATCH_AFTER_DAY = 4
+_URATES = ("尿酸盐", "尿酸结晶", "砖红", "橘红色", "橙红色", "橙色", "尿色深", "尿色很深", "尿很黄", "尿黄", "深黄色尿",
+           "尿液深黄", "尿液发黄", "浓茶色")
 
 _STOOL_COLOURS = (
     ("white-grey", ("白", "灰", "陶土", "苍白", "浅色")),
@@ -82,6 +90,8 @@ def parse_diaper(line: Said) -> dict[str, Any]:
     if not stool and not wet:
         wet = not has(said, *_DRY)  # a change with nothing said is a wet nappy; 干爽 is a dry one
     fields: dict[str, Any] = {"wet": wet, "stool": stool}
+    if affirmed(line.text, *_URATES):
+        fields["urates"] = True
     if stool:
         colour = _stool_colour(said)
         if colour:
@@ -156,6 +166,33 @@ def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return found
 
 
+def urates(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """Urate crystals or dark urine after day 4."""
+    day = ctx.day_of_life(entry.occurred_at)
+    if not entry.fields.get("urates") or day is None or day <= URATES_WATCH_AFTER_DAY:
+        return []
+    return [alert(entry, "urates", WATCH, texts.FLAG_REASONS["urates"].format(day=day))]
+
+
+def few_stools(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """From day 3, fewer than 2 stools in the 24 hours up to this nappy (a breastfed baby; 24 hours of diary needed)."""
+    day = ctx.day_of_life(entry.occurred_at)
+    starts = ctx.diary_starts()
+    window_start = entry.occurred_at - WINDOW
+    if day is None or day < MIN_STOOLS_FROM_DAY or starts is None or starts > window_start:
+        return []
+    feeds = ctx.timeline("feeding", window_start, entry.occurred_at)
+    if feeds and all(f.fields.get("type") == "formula" for f in feeds):
+        return []
+    around = ctx.timeline("diaper", window_start, entry.occurred_at)
+    count = sum(1 for e in around if e.fields.get("stool") and e.occurred_at > window_start)
+    if count >= MIN_STOOLS:
+        return []
+    local_day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
+    return [Alert(f"few_stools:{local_day}", "few_stools", WATCH,
+                  texts.FLAG_REASONS["few_stools"].format(count=count, day=day), entry)]
+
+
 register(EntryKind(
     name="diaper", label="换尿布", order=40,
     fields=(
@@ -163,11 +200,12 @@ register(EntryKind(
         Field("stool", "boolean"),
         Field("colour", "choice", options=("yellow", "green", "brown", "black", "white-grey", "red")),
         Field("texture", "choice", options=("watery", "curdy", "mucus", "hard", "soft")),
+        Field("urates", "boolean"),
     ),
     keywords=("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
               "💩", "大小便", "拉屎", "拉臭", "屎", "白便", "黑便", "绿便", "黄便", "血便", "稀便", "色便", "陶土便", "尿呈",
-              "又尿", "加尿"),
+              "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液"),
     parse=parse_diaper, priority=140,
     summarise=summarise_nappies, summary_lines=nappy_lines,
-    flag_rules=(stool_colour, wet_nappies),
+    flag_rules=(stool_colour, wet_nappies, few_stools, urates),
 ))

@@ -49,7 +49,7 @@ REGAIN_BY_DAY = 14
 
 def weight_loss(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     """≥ 10 % below birth weight is urgent, ≥ 7 % watch, still below it on day 14 watch (needs the birth weight)."""
-    grams, birth = entry.fields.get("grams"), ctx.engagement.birth_weight_g
+    grams, birth = entry.fields.get("grams"), ctx.birth_weight_g
     if not birth or not isinstance(grams, int | float) or grams >= birth:
         return []
     loss = (birth - grams) / birth

@@ -70,18 +70,32 @@ def bilirubin_reading(body: str) -> tuple[float, str] | None:
 MAX_MG_DL = 35.0  # beyond any newborn's bilirubin: a date or a typo, kept in the text
 MIN_UMOL = 50.0
 
-# AAP 2022 hyperbilirubinemia guideline (Kemper et al., Pediatrics 150(3):e2022058859), phototherapy thresholds
-# without neurotoxicity risk factors, 38 weeks' gestation (the lowest term curve: a baby is term unless the
-# agency gives a gestational age), in mg/dL by hour of age; values read from the guideline's supplementary table
-# (as transcribed in github:sirirajnicu/jaundice-assistant-backend resources/photo_no_risk/GA38.csv).
-PHOTOTHERAPY_38W_MG_DL = ((0, 7.9), (12, 10.1), (24, 12.3), (36, 14.2), (48, 16.0), (60, 17.5), (72, 18.8), (84, 19.9),
-                          (96, 20.7), (120, 20.9), (144, 21.0), (168, 21.1), (192, 21.2), (240, 21.4), (336, 21.8))
+# AAP 2022 hyperbilirubinemia guideline (Kemper et al., Pediatrics 150(3):e2022058859, figure 2 and its
+# supplementary table): phototherapy thresholds for infants without neurotoxicity risk factors, in mg/dL by hour of
+# age, one curve per completed week of gestation (the guideline covers ≥ 35 weeks). The values at these hours are
+# taken from the guideline's hour-by-hour table as transcribed in github:sirirajnicu/jaundice-assistant-backend
+# resources/photo_no_risk/GA35.csv … GA40.csv (commits 28275aac, a4d0ba94); between two hours the line is straight.
+_HOURS = (0, 12, 24, 36, 48, 60, 72, 84, 96, 120, 144, 168, 192, 240, 336)
+PHOTOTHERAPY_MG_DL: dict[int, tuple[float, ...]] = {
+    35: (6.4, 8.5, 10.6, 12.5, 14.2, 15.6, 16.8, 17.8, 18.6, 18.7, 18.8, 18.9, 19.0, 19.2, 19.6),
+    36: (6.9, 9.0, 11.2, 13.1, 14.8, 16.2, 17.5, 18.5, 19.3, 19.4, 19.5, 19.6, 19.7, 19.9, 20.4),
+    37: (7.4, 9.6, 11.7, 13.6, 15.4, 16.9, 18.1, 19.2, 20.0, 20.2, 20.3, 20.4, 20.5, 20.7, 21.1),
+    38: (7.9, 10.1, 12.3, 14.2, 16.0, 17.5, 18.8, 19.9, 20.7, 20.9, 21.0, 21.1, 21.2, 21.4, 21.8),
+    39: (8.4, 10.6, 12.8, 14.8, 16.6, 18.1, 19.5, 20.6, 21.5, 21.6, 21.7, 21.8, 21.8, 21.8, 21.8),
+    40: (8.9, 11.1, 13.3, 15.3, 17.0, 18.5, 19.8, 20.9, 21.8, 21.8, 21.8, 21.8, 21.8, 21.8, 21.8),  # ≥ 40 weeks
+}
+AAP_MIN_WEEKS = 35  # younger babies are outside the guideline: judged on its lowest (35-week) curve
+AAP_MAX_WEEKS = 40  # the guideline's last curve is "≥ 40 weeks"
+# A baby is term unless the agency gives a gestational age: the 38-week curve, the lowest of the term ones.
+ASSUMED_WEEKS = 38
+EARLY_JAUNDICE_HOURS = 24  # jaundice in the first 24 hours of life is urgent (DIARY.md; AAP 2022, NICE CG98)
 JAUNDICE_WATCH_FROM_DAY = 14  # jaundice still present at day 14 is watch (DIARY.md; NICE CG98 prolonged jaundice)
 
 
-def phototherapy_threshold(hour_of_age: float) -> float:
-    """The AAP 2022 threshold (mg/dL) at an hour of age, linear between the table's hours."""
-    points = PHOTOTHERAPY_38W_MG_DL
+def phototherapy_threshold(hour_of_age: float, gestation_weeks: int | None = None) -> float:
+    """The AAP 2022 threshold (mg/dL) at an hour of age for a gestational age, linear between the table's hours."""
+    weeks = ASSUMED_WEEKS if gestation_weeks is None else min(max(gestation_weeks, AAP_MIN_WEEKS), AAP_MAX_WEEKS)
+    points = tuple(zip(_HOURS, PHOTOTHERAPY_MG_DL[weeks], strict=True))
     if hour_of_age >= points[-1][0]:
         return points[-1][1]
     for (h0, v0), (h1, v1) in itertools.pairwise(points):
@@ -98,21 +112,33 @@ def jaundice_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
         return []
     found: list[Alert] = []
     day = ctx.day_of_life(entry.occurred_at)
-    if day == 1:
+    hours = ctx.hour_of_age(entry.occurred_at)
+    if hours is not None and hours < 0:
+        hours = None  # a time of birth after the entry is a typo in one of them: go by the day
+    if (hours < EARLY_JAUNDICE_HOURS if hours is not None else day == 1):
         found.append(alert(entry, "early_jaundice", URGENT, texts.FLAG_REASONS["early_jaundice"]))
     if f.get("extent") in ("legs", "soles"):
         extent = texts.JAUNDICE_EXTENTS[f["extent"]]
         found.append(alert(entry, "spreading_jaundice", URGENT, texts.FLAG_REASONS["spreading_jaundice"].format(extent=extent)))
     value, unit = f.get("bilirubin"), f.get("bilirubin_unit")
-    if isinstance(value, int | float) and day is not None and day >= 1:
+    born_day = day is not None and day >= 1
+    if isinstance(value, int | float) and (hours is not None or born_day):
         mg = float(value) / UMOL_PER_MG if unit == "umol/L" else float(value)
-        # Only the birth date is known: judge against the lowest threshold of that day (its first hour).
-        threshold = phototherapy_threshold((day - 1) * 24)
+        if hours is not None:
+            threshold = phototherapy_threshold(hours, ctx.gestation_weeks)
+            age = texts.HOUR_OF_AGE.format(hours=int(hours))
+        else:
+            # Only the birth date is known: judge against the lowest threshold of that day (its first hour).
+            assert day is not None
+            threshold = phototherapy_threshold((day - 1) * 24, ctx.gestation_weeks)
+            age = texts.DAY_OF_AGE.format(day=day)
         if mg >= threshold:
             shown = f"{value:g}{'μmol/L' if unit == 'umol/L' else 'mg/dL'}"
             limit = f"{threshold:g}mg/dL ≈ {round(threshold * UMOL_PER_MG)}μmol/L"
+            if ctx.gestation_weeks is not None:
+                limit = texts.GESTATION_WEEKS.format(weeks=ctx.gestation_weeks) + " " + limit
             found.append(alert(entry, "high_bilirubin", URGENT,
-                               texts.FLAG_REASONS["high_bilirubin"].format(value=shown, day=day, threshold=limit)))
+                               texts.FLAG_REASONS["high_bilirubin"].format(value=shown, age=age, threshold=limit)))
     if day is not None and day >= JAUNDICE_WATCH_FROM_DAY:
         found.append(alert(entry, "lasting_jaundice", WATCH, texts.FLAG_REASONS["lasting_jaundice"].format(day=day)))
     return found

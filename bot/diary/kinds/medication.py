@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.diary.kinds import EntryKind, Field, Said, SummaryKey, invalid, register
+from bot.diary.kinds import EITHER, EntryKind, Field, Said, SummaryKey, invalid, register
 from bot.diary.reading import BABY_WORDS, CN_NUM, MOTHER_WORDS, cn_to_int
 from bot.diary.summary import DaySummary
 
@@ -94,7 +94,7 @@ def medication_lines(summary: DaySummary) -> list[str]:
 
 
 register(EntryKind(
-    name="medication", label=LABEL, order=240,
+    name="medication", about=EITHER, label=LABEL, order=240,
     fields=(
         Field("name", "string", max_len=MAX_NAME),
         Field("dose", "number", 0, 1000),

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
+from bot.diary.kinds import MOTHER, URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
 from bot.diary.reading import affirmed
 
 if TYPE_CHECKING:
@@ -146,7 +146,12 @@ def parse_breast(said: Said) -> dict[str, Any]:
 
 def parse_mood(said: Said) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    epds = re.search(r"epds\s*[:=]?\s*(\d{1,2})", said.text)
+    text = said.text
+    q10 = _EPDS_Q10.search(text)
+    if q10 is not None:
+        fields["epds_q10"] = int(q10[1])
+        text = text[:q10.start()] + " " + text[q10.end():]
+    epds = re.search(r"epds[^\d]{0,6}(\d{1,2})(?!\s*题)", text)
     if epds and int(epds[1]) <= 30:
         fields["epds"] = int(epds[1])
     if said.has("低落", "哭", "不好", "抑郁", "焦虑", "烦躁", "难过", "失眠", "差"):
@@ -156,11 +161,24 @@ def parse_mood(said: Said) -> dict[str, Any]:
     return fields
 
 
+# EPDS guidance (NSW Health, "Using the EPDS"; DIARY.md): any score above 0 on question 10 (thoughts of self-harm) is
+# urgent whatever the total; a total ≥ 13 is probable depression (tell the family and supervisor), ≥ 10 possible.
+EPDS_POSSIBLE = 10
+EPDS_PROBABLE = 13
+_EPDS_Q10 = re.compile(r"(?:第\s*10\s*题|q\s*10|问题\s*10|10题|第十题)\s*[:=：]?\s*(?:得分|评分)?\s*([0-3])\s*分?")
+
+
 def epds_score(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    found = []
+    q10 = entry.fields.get("epds_q10")
+    if isinstance(q10, int) and q10 > 0:
+        found.append(alert(entry, "epds_q10", URGENT, texts.FLAG_REASONS["epds_q10"].format(q10=q10)))
     score = entry.fields.get("epds")
-    if isinstance(score, int) and score >= 10:
-        return [alert(entry, "epds", WATCH, texts.FLAG_REASONS["epds"].format(score=score))]
-    return []
+    if isinstance(score, int) and score >= EPDS_PROBABLE:
+        found.append(alert(entry, "epds", WATCH, texts.FLAG_REASONS["epds_probable"].format(score=score)))
+    elif isinstance(score, int) and score >= EPDS_POSSIBLE:
+        found.append(alert(entry, "epds", WATCH, texts.FLAG_REASONS["epds"].format(score=score)))
+    return found
 
 
 def low_mood(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
@@ -180,7 +198,7 @@ def low_mood(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 
 register(EntryKind(
-    name="meal", label="月子餐", order=160,
+    name="meal", about=MOTHER, label="月子餐", order=160,
     fields=(
         Field("meal", "choice", options=("breakfast", "lunch", "dinner", "night_snack", "snack")),
         Field("dishes", "string", max_len=200),
@@ -190,14 +208,14 @@ register(EntryKind(
     priority=70,
 ))
 register(EntryKind(
-    name="blood_pressure", label="血压", order=180,
+    name="blood_pressure", about=MOTHER, label="血压", order=180,
     fields=(Field("systolic_mmhg", "integer", 50, 260), Field("diastolic_mmhg", "integer", 30, 200)),
     required=("systolic_mmhg", "diastolic_mmhg"), check=check_blood_pressure,
     keywords=("血压",), parse=parse_blood_pressure, priority=10,
     flag_rules=(blood_pressure_signs,),
 ))
 register(EntryKind(
-    name="lochia", label="恶露", order=190,
+    name="lochia", about=MOTHER, label="恶露", order=190,
     fields=(
         Field("colour", "choice", options=("red", "pink", "brown", "white")),
         Field("bright", "boolean"),
@@ -208,7 +226,7 @@ register(EntryKind(
     flag_rules=(lochia_signs,),
 ))
 register(EntryKind(
-    name="wound", label="伤口", order=200,
+    name="wound", about=MOTHER, label="伤口", order=200,
     fields=(
         Field("site", "choice", options=("perineum", "caesarean")),
         Field("condition", "choice", options=("healing", "painful", "infected_signs")),
@@ -217,13 +235,14 @@ register(EntryKind(
     flag_rules=(wound_signs,),
 ))
 register(EntryKind(
-    name="breast", label="乳房", order=210,
+    name="breast", about=MOTHER, label="乳房", order=210,
     fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
     keywords=("乳房", "堵奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
 ))
 register(EntryKind(
-    name="mood", label="情绪", order=220,
-    fields=(Field("mood", "choice", options=("good", "low")), Field("epds", "integer", 0, 30)),
+    name="mood", about=MOTHER, label="情绪", order=220,
+    fields=(Field("mood", "choice", options=("good", "low")), Field("epds", "integer", 0, 30),
+            Field("epds_q10", "integer", 0, 3)),
     keywords=("情绪", "心情", "epds", "抑郁"), parse=parse_mood, priority=40,
     flag_rules=(epds_score, low_mood),
 ))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import CELSIUS, URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
+from bot.diary.kinds import CELSIUS, MOTHER, URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
 from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, has
 from bot.diary.summary import DaySummary
 
@@ -154,7 +154,7 @@ register(EntryKind(
     flag_rules=(baby_temperature,),
 ))
 register(EntryKind(
-    name="mother_temperature", label="产妇体温", order=170,
+    name="mother_temperature", about=MOTHER, label="产妇体温", order=170,
     fields=(CELSIUS,), required=("celsius",),
     keywords=_WORDS, parse=parse_mother_temperature, priority=20,
     summarise=summarise_mother_temperatures, summary_lines=mother_temperature_lines,
