@@ -36,7 +36,7 @@ from reportlab.platypus import Flowable, Image, PageBreak, Paragraph, SimpleDocT
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.diary.days import DaySummary, day_bounds, summaries
+from bot.diary.days import BabyView, DaySummary, baby_views, day_bounds, summaries
 from bot.diary.entries import is_backdated
 from bot.diary.parse import body_of
 from bot.models import DiaryEntry, DiaryFlag, DiaryPhoto, Engagement, Rating, Worker
@@ -220,6 +220,17 @@ def _figures(days: Sequence[DaySummary], ratings: dict[dt.date, Rating], flags: 
     return table
 
 
+def _charted(days: Sequence[DaySummary], twins: Sequence[BabyView]) -> list[tuple[str, list[DaySummary]]]:
+    """The days to chart: the whole family's, or each baby's own when there are several."""
+    if not twins:
+        return [("", list(days))]
+    out = []
+    for baby in twins:
+        own = [next((b.summary for b in d.by_baby if b.baby_id == baby.id), DaySummary(d.date)) for d in days]
+        out.append((baby.label, own))
+    return out
+
+
 def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: dt.date, nurse_name: str) -> bytes:
     """The engagement's diary from its first day to its last (or today), as a PDF."""
     font = keepsake_font()
@@ -246,7 +257,10 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
         select(DiaryPhoto.data).where(DiaryPhoto.engagement_id == engagement.id, DiaryPhoto.status == "stored",
                                       DiaryPhoto.data.is_not(None)).order_by(DiaryPhoto.sent_at.desc()).limit(1))
 
-    baby = drawable(engagement.baby_nickname or "", font) or "宝宝"
+    twins = baby_views(session, engagement.id)  # several babies: each one named on every page
+    labels = {b.id: b.label for b in twins}
+    names = "、".join(drawable(b.label, font) for b in twins if drawable(b.label, font))
+    baby = names or drawable(engagement.baby_nickname or "", font) or "宝宝"
     title = f"{baby}的月子日记"
     width = A4[0] - 36 * mm
     story: list[Flowable] = [_band(width, 10 * mm), Spacer(1, 14 * mm), Paragraph(markup(title, font), styles.title),
@@ -264,11 +278,16 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
         _figures(days, ratings, all_flags, styles),
         PageBreak(),
         Paragraph("每日概览", styles.heading),
-        _bar_chart("每日奶量", "毫升", days, [d.feed_ml for d in days], "#e88aa6", font.name),
-        _bar_chart("每日换尿布", "次", days, [d.nappies for d in days], "#6aa9d8", font.name),
-        _bar_chart("每日睡眠", "小时", days, [round(d.sleep_min / 60, 1) for d in days], "#8cc36f", font.name),
-        PageBreak(),
     ]
+    for label, per_day in _charted(days, twins):
+        prefix = f"{drawable(label, font)} · " if label else ""
+        story += [
+            _bar_chart(f"{prefix}每日奶量", "毫升", per_day, [d.feed_ml for d in per_day], "#e88aa6", font.name),
+            _bar_chart(f"{prefix}每日换尿布", "次", per_day, [d.nappies for d in per_day], "#6aa9d8", font.name),
+            _bar_chart(f"{prefix}每日睡眠", "小时", per_day, [round(d.sleep_min / 60, 1) for d in per_day], "#8cc36f",
+                       font.name),
+        ]
+    story.append(PageBreak())
     for summary in days:
         day = summary.date
         story.append(Paragraph(f"{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}", styles.heading))
@@ -283,14 +302,17 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
         for entry in day_entries:
             mark = "（补记）" if is_backdated(entry) else ""
             text = markup(body_of(entry.text) or entry.kind, font) or escape(entry.kind)
+            if entry.baby_id in labels:  # twins: whose entry it is
+                text = markup(f"【{labels[entry.baby_id]}】", font) + text
             story.append(Paragraph(f"<font color='#b0486a'>{entry.occurred_at.astimezone(tz):%H:%M}</font>"
                                    f"&nbsp;&nbsp;{text}{mark}", styles.entry))
         if not day_entries:
             story.append(Paragraph("这一天没有记录。", styles.small))
-        hours, minutes = divmod(summary.sleep_min, 60)
-        story.append(Paragraph(markup(
-            f"喂奶 {summary.feeds} 次，共 {summary.feed_ml}ml；尿布 {summary.nappies} 次"
-            f"（小便 {summary.wet}，大便 {summary.dirty}）；睡眠 {hours} 小时 {minutes} 分", font), styles.small))
+        for label, totals in [(b.label + "：", b.summary) for b in summary.by_baby] or [("", summary)]:
+            hours, minutes = divmod(totals.sleep_min, 60)
+            story.append(Paragraph(markup(
+                f"{label}喂奶 {totals.feeds} 次，共 {totals.feed_ml}ml；尿布 {totals.nappies} 次"
+                f"（小便 {totals.wet}，大便 {totals.dirty}）；睡眠 {hours} 小时 {minutes} 分", font), styles.small))
 
     footer = drawable(f"{title} · {engagement.family_name}", font)
 

@@ -55,3 +55,31 @@ def test_a_twin_entry_names_its_baby_and_the_day_shows_each(  # type: ignore[no-
     per_baby = {b["label"]: (b["feeds"], b["feed_ml"], b["temperatures_celsius"]) for b in day["summary"]["by_baby"]}
     assert per_baby == {"小豆苗": (1, 60, []), "小豆芽": (1, 50, [38.3])}
     assert (day["summary"]["feeds"], day["summary"]["feed_ml"]) == (2, 110)
+
+
+def test_the_twins_keepsake_names_each_baby_on_its_cover_pages_and_charts(  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, login
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    family = open_twins(app, client)
+    nurse = login("o-mp-twin-keepsake")
+    assert nurse.post("/bind", {"code": family.nurse_code}).status_code == 201
+    path = f"/engagements/{family.engagement_id}"
+    babies = {b["label"]: b["id"] for b in nurse.get(f"{path}/days/{today().isoformat()}").get_json()["babies"]}
+    at = (dt.datetime.now(TZ) - dt.timedelta(minutes=5)).isoformat()
+    assert nurse.post(f"{path}/entries", [
+        {"client_id": "k1", "occurred_at": at, "kind": "feeding", "amount_ml": 130, "baby_id": babies["小豆苗"],
+         "text": "配方奶130ml"},
+        {"client_id": "k2", "occurred_at": at, "kind": "feeding", "amount_ml": 110, "baby_id": babies["小豆芽"],
+         "text": "配方奶110ml"},
+    ]).status_code == 201
+    res = nurse.get(f"{path}/export.pdf")
+    assert res.status_code == 200
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(res.data)).pages)
+    assert "小豆苗、小豆芽的月子日记" in text
+    assert "小豆苗 · 每日奶量" in text and "小豆芽 · 每日奶量" in text  # a chart per baby
+    assert "【小豆苗】配方奶130ml" in text and "【小豆芽】配方奶110ml" in text
+    assert "小豆苗：喂奶 1 次，共 130ml" in text and "小豆芽：喂奶 1 次，共 110ml" in text
