@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import event, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from bot.diary import texts
 from bot.diary.babies import BabyName
@@ -135,7 +136,10 @@ def open_engagement(
 
 
 def babies_of(session: Session, engagement_id: int) -> list[Baby]:
-    """An engagement's babies in birth order."""
+    """An engagement's babies in birth order (those loaded with the engagement when it is at hand)."""
+    engagement = session.identity_map.get(identity_key(Engagement, engagement_id))
+    if isinstance(engagement, Engagement) and "babies" in inspect(engagement).dict:
+        return list(engagement.babies)
     return list(session.scalars(select(Baby).where(Baby.engagement_id == engagement_id).order_by(Baby.position)))
 
 
@@ -238,11 +242,11 @@ def current_binding(session: Session, openid: str) -> Binding | None:
     if found is None:
         chosen = (select(CurrentEngagement.engagement_id).where(CurrentEngagement.openid == openid)
                   .scalar_subquery())
-        found = session.scalar(
+        found = session.scalars(
             select(Binding).where(Binding.openid == openid)
             .order_by((Binding.engagement_id == func.coalesce(chosen, 0)).desc(), Binding.id.desc())
-            .limit(1).options(joinedload(Binding.engagement))
-        ) or _NO_BINDING
+            .limit(1).options(joinedload(Binding.engagement).joinedload(Engagement.babies))
+        ).unique().first() or _NO_BINDING
         memo[openid] = found
         if not event.contains(session, "after_transaction_end", _forget_on_end):
             event.listen(session, "after_transaction_end", _forget_on_end)

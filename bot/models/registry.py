@@ -8,7 +8,7 @@ the server must find duplicates without decrypting.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.dialects.mysql import MEDIUMBLOB
@@ -19,6 +19,10 @@ from bot.models.base import Base
 
 VERIFICATION_KINDS = ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert", "insurance")
 VERIFICATION_STATUSES = ("verified", "pending", "failed")
+
+
+if TYPE_CHECKING:
+    from bot.models.staff import Baby
 
 
 class Agency(Base):
@@ -155,6 +159,8 @@ class Engagement(Base):
 
     worker: Mapped[Worker] = relationship()
     agency: Mapped[Agency] = relationship()
+    # Loaded with the chat user's binding (one query); elsewhere read through bot.diary.engagements.babies_of.
+    babies: Mapped[list[Baby]] = relationship(order_by="Baby.position", viewonly=True, lazy="select")
 
     def __repr__(self) -> str:
         return f"<Engagement {self.id} {self.family_name}>"
