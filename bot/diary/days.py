@@ -10,17 +10,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.diary.engagements import MAX_DATE, MIN_DATE
+from bot.diary import texts
+from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
 from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
 from bot.diary.summary import DaySummary
 from bot.errors import BadRequest
-from bot.models import DiaryEntry, DiaryFlag, Engagement, Rating
+from bot.models import Binding, DiaryEntry, DiaryFlag, Engagement, Rating
 
 __all__ = ["DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "day_bounds", "day_view", "entries_of_day",
-           "entry_view", "summaries"]
+           "entry_view", "ratings_of_day", "summaries"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class RatingView:
     comment: str | None
     rated_by: str
     updated_at: dt.datetime
+    member: str = ""  # how the family sees who rated: 家人1, 家人2 … in the order they bound
 
 
 @dataclass
@@ -63,8 +65,12 @@ class DayView:
     date: dt.date
     entries: list[EntryView]
     summary: DaySummary
-    rating: RatingView | None
+    ratings: list[RatingView]  # every family member's own rating, in the order they bound
     flags: list[FlagView]
+
+    def rating_of(self, openid: str) -> RatingView | None:
+        """This member's own rating of the day, if any."""
+        return next((r for r in self.ratings if r.rated_by == openid), None)
 
 
 def entry_view(entry: DiaryEntry) -> EntryView:
@@ -114,17 +120,29 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
     """One local day: entries in time order, its summary, its rating and its flags."""
     entries = entries_of_day(session, engagement.id, day, tz)
     flags = flags_of_day(session, engagement.id, day)
-    rating = session.scalar(select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day))
     return DayView(
         date=day,
         entries=[entry_view(e) for e in entries],
         summary=_summarise(day, entries, flags),
-        rating=RatingView(rating.stars, rating.comment, rating.rated_by, rating.updated_at) if rating else None,
+        ratings=ratings_of_day(session, engagement.id, day),
         flags=[
             FlagView(f.id, f.entry_id, f.rule, f.severity, f.reason, f.raised_at, f.acknowledged_at is not None)
             for f in flags
         ],
     )
+
+
+def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
+    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound."""
+    order = {openid: n for n, openid in enumerate(session.scalars(
+        select(Binding.openid).where(Binding.engagement_id == engagement_id, Binding.role == PARENT)
+        .order_by(Binding.bound_at, Binding.id)
+    ), start=1)}
+    rows = session.scalars(select(Rating).where(Rating.engagement_id == engagement_id, Rating.day == day))
+    views = [RatingView(r.stars, r.comment, r.rated_by, r.updated_at,
+                        texts.FAMILY_MEMBER.format(n=order[r.rated_by]) if r.rated_by in order else texts.FORMER_MEMBER)
+             for r in rows]
+    return sorted(views, key=lambda v: (order.get(v.rated_by, len(order) + 1), v.updated_at))
 
 
 def summaries(session: Session, engagement: Engagement, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:
