@@ -342,10 +342,10 @@ def _send_mini_program(session_factory: sessionmaker[Session], api: WeChatClient
     if not template_id or mini_program is None:
         raise Stale("not a user of the Official Account, and no mini-program subscription template for "
                     f"{purpose} (ANXIN_MP_TEMPLATE_{purpose.upper()})")
+    sibling = _same_person_elsewhere(session_factory, api, note)
+    if sibling is not None:
+        raise Duplicate(f"same person as {sibling} (same unionid), who gets it through the Official Account")
     with session_factory() as session, session.begin():
-        sibling = _same_person_elsewhere(session, api, note)
-        if sibling is not None:
-            raise Duplicate(f"same person as {sibling} (same unionid), who gets it through the Official Account")
         if not take_grant(session, note.openid, template_id):
             raise Stale("用户未订阅该消息 (no subscription grant left for this template)")
     _, page = _link(card, note.openid, settings)
@@ -355,33 +355,39 @@ def _send_mini_program(session_factory: sessionmaker[Session], api: WeChatClient
     return "subscribe"
 
 
-def _same_person_elsewhere(session: Session, api: WeChatClient, note: Notification) -> str | None:
+def _same_person_elsewhere(session_factory: sessionmaker[Session], api: WeChatClient,
+                           note: Notification) -> str | None:
     """The Official Account openid of the same person (same unionid) who has the same message queued, if any.
 
     The key of a message names its recipient (``flag:12:OPENID``); the same message to another
     openid is the same key with that openid. Official Account followers' unionids are asked of
-    WeChat once (``/cgi-bin/user/info``) and kept.
+    WeChat once (``/cgi-bin/user/info``, with no transaction open) and kept.
     Doc: https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html
     """
     from bot.subscriptions import identity_of, remember_identity
 
-    mine = identity_of(session, note.openid)
-    if mine is None or not mine.unionid or note.openid not in note.key:
-        return None
-    pattern = note.key.replace(note.openid, "%")
-    for key, openid in session.execute(
-        select(Notification.key, Notification.openid).where(Notification.key.like(pattern),
-                                                            Notification.openid != note.openid)
-    ):
-        if key != note.key.replace(note.openid, openid):
-            continue
-        known = identity_of(session, openid)
-        unionid = known.unionid if known is not None else None
-        if known is None and session.scalar(select(ChatUser.id).where(ChatUser.openid == openid)) is not None:
-            info = api.user.get(openid)
-            unionid = info.get("unionid")
-            remember_identity(session, openid, "oa", unionid)
-        if unionid == mine.unionid:
+    with session_factory() as session:
+        mine = identity_of(session, note.openid)
+        if mine is None or not mine.unionid or note.openid not in note.key:
+            return None
+        unionid = mine.unionid
+        candidates: list[tuple[str, str | None, bool]] = []
+        pattern = note.key.replace(note.openid, "%")
+        for key, openid in session.execute(
+            select(Notification.key, Notification.openid).where(Notification.key.like(pattern),
+                                                                Notification.openid != note.openid)
+        ):
+            if key != note.key.replace(note.openid, openid):
+                continue
+            known = identity_of(session, openid)
+            follower = session.scalar(select(ChatUser.id).where(ChatUser.openid == openid)) is not None
+            candidates.append((openid, known.unionid if known else None, known is None and follower))
+    for openid, known_unionid, ask in candidates:
+        if ask:
+            known_unionid = api.user.get(openid).get("unionid")
+            with session_factory() as session, session.begin():
+                remember_identity(session, openid, "oa", known_unionid)
+        if known_unionid == unionid:
             return openid
     return None
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot.diary.entries import withdraw_last
 from bot.diary.family import rate_day
 from bot.jobs import run_job
 from bot.models import Engagement
@@ -21,7 +19,6 @@ from tests.jobs.support import (
     DAY,
     MOM,
     NURSE,
-    TEMPLATE,
     bound_family,
     last_wrote,
     local,
