@@ -15,7 +15,18 @@ extends it with scripted failures. It answers as WeChat does:
   the 48-hour window, 45047 past ``custom_limit`` messages since the user last wrote,
   45002 for text over 2,048 bytes, 44002 for an empty message.
 - template and subscribe messages: 40003 without ``touser``, 40037 without a template
-  id, 43004 / 43101 to someone who unfollowed / refused, 45002 for a field over 200 characters.
+  id, 43004 / 43101 to someone who unfollowed / refused. Fields are checked as WeChat
+  shows them since 2023-05 (47003 "argument invalid"): a field over 20 characters, with a
+  line break or an emoji (shown as "□"); in subscription messages also by type
+  (``phrase`` at most 5 Chinese characters, ``time`` like "2019年10月1日 15:01", ``date``
+  like "2019年10月1日", ``character_string`` at most 32 letters/digits/symbols,
+  ``number`` at most 32 digits) and an empty value. ``first`` and ``remark`` are refused:
+  WeChat no longer shows them, so a message that relies on them says nothing.
+  Mini-program ``subscribe/send`` needs a grant (``grant(openid, template_id)``) per
+  message: without one, 43101, as WeChat does for a one-time subscription used up.
+- ``/cgi-bin/user/info``: the follower's ``unionid`` when one was set with ``set_unionid``.
+Sources: https://kejiweixun.com/note/202303241915 (the 2023 template rules);
+developers.weixin.qq.com community threads on subscribeMessage 47003.
 
 Doc: https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html
 """
@@ -48,7 +59,6 @@ PNG_1X1 = bytes.fromhex(
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5dd2b3a0000000049454e44ae426082"
 )
 TEXT_LIMIT_BYTES = 2048
-FIELD_LIMIT_CHARS = 200
 CUSTOM_LIMIT = 20  # customer-service messages per user between two of the user's own messages
 
 SEND_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
@@ -79,6 +89,8 @@ class StandInState:
     unsubscribed: set[str] = field(default_factory=set)
     refused_subscribe: set[str] = field(default_factory=set)
     custom_sent: dict[str, int] = field(default_factory=dict)  # openid -> sends since the user last wrote
+    grants: dict[tuple[str, str], int] = field(default_factory=dict)  # (openid, template id) -> one-time grants
+    unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid
     token_ttl: int = 7200
     token_delay: float = 0.0
 
@@ -97,6 +109,9 @@ class WeChatStandIn:
     def __init__(self, *, any_code: bool = False, custom_limit: int = CUSTOM_LIMIT) -> None:
         self.state = StandInState()
         self.any_code = any_code
+        # The test fake insists on grants for mini-program subscription messages; the development
+        # stand-in has no mini-program to ask the user, so it takes them as granted.
+        self.strict_grants = not any_code
         self.custom_limit = custom_limit
         self._lock = threading.RLock()
         self._tokens = itertools.count(1)
@@ -125,6 +140,16 @@ class WeChatStandIn:
     def add_media(self, media_id: str, body: bytes = PNG_1X1, content_type: str = "image/png") -> None:
         self.state.media[media_id] = (body, content_type)
 
+    def grant(self, openid: str, template_id: str, times: int = 1) -> None:
+        """The mini-program user accepted ``template_id`` ``times`` times (``wx.requestSubscribeMessage``)."""
+        with self._lock:
+            key = (openid, template_id)
+            self.state.grants[key] = self.state.grants.get(key, 0) + times
+
+    def set_unionid(self, openid: str, unionid: str) -> None:
+        with self._lock:
+            self.state.unionids[openid] = unionid
+
     def user_wrote(self, openid: str) -> None:
         """The user wrote to the Official Account: the 48-hour window opens and the message count restarts."""
         with self._lock:
@@ -150,6 +175,14 @@ class WeChatStandIn:
     def templates_to(self, openid: str) -> list[dict[str, Any]]:
         """Template messages WeChat accepted for ``openid``."""
         return self._accepted("/cgi-bin/message/template/send", openid)
+
+    def subscriptions_to(self, openid: str) -> list[dict[str, Any]]:
+        """Mini-program subscription messages WeChat accepted for ``openid``."""
+        return self._accepted("/cgi-bin/message/subscribe/send", openid)
+
+    def bizsends_to(self, openid: str) -> list[dict[str, Any]]:
+        """Official Account subscription notifications WeChat accepted for ``openid``."""
+        return self._accepted("/cgi-bin/message/subscribe/bizsend", openid)
 
     def delivered(self) -> list[dict[str, Any]]:
         """Every message accepted, in order: ``{"to", "channel", "text", "at"}``."""
@@ -197,6 +230,14 @@ class WeChatStandIn:
             if request.path == "/cgi-bin/message/custom/send":
                 return _error(0, "ok")
             return _json({"errcode": 0, "errmsg": "ok", "msgid": next(self._tickets)})
+        if request.path == "/cgi-bin/user/info":
+            openid = request.args.get("openid", "")
+            if not openid:
+                return _error(40003, "invalid openid")
+            info: dict[str, Any] = {"subscribe": int(openid not in self.state.unsubscribed), "openid": openid}
+            if openid in self.state.unionids:
+                info["unionid"] = self.state.unionids[openid]
+            return _json(info)
         if request.path == "/cgi-bin/qrcode/create":
             ticket = f"gQFAKE{next(self._tickets):06d}"
             return _json({"ticket": ticket, "expire_seconds": (body or {}).get("expire_seconds"),
@@ -231,11 +272,22 @@ class WeChatStandIn:
             return None
         if not body.get("template_id"):
             return _error(40037, "invalid template_id")
-        if path == "/cgi-bin/message/subscribe/send" and openid in self.state.refused_subscribe:
-            return _error(43101, "user refuse to accept the msg")
-        for value in (body.get("data") or {}).values():
-            if isinstance(value, dict) and len(str(value.get("value", ""))) > FIELD_LIMIT_CHARS:
-                return _error(45002, "content size out of limit")
+        data = body.get("data")
+        if not isinstance(data, dict) or not data:
+            return _error(47003, "argument invalid! data is empty")
+        for key, value in data.items():
+            problem = field_problem(path, str(key), value)
+            if problem is not None:
+                return _error(47003, f"argument invalid! data.{key}.value {problem}")
+        if path == "/cgi-bin/message/subscribe/send":
+            if openid in self.state.refused_subscribe:
+                return _error(43101, "user refuse to accept the msg")
+            with self._lock:
+                grant = (openid, str(body["template_id"]))
+                if self.strict_grants and self.state.grants.get(grant, 0) < 1:
+                    return _error(43101, "user refuse to accept the msg")
+                if grant in self.state.grants:
+                    self.state.grants[grant] -= 1
         return None
 
     def _token(self, request: Request) -> Response:
@@ -275,6 +327,50 @@ class WeChatStandIn:
                 return _error(40029, "invalid code")
             self.state.used_codes.add(code)
         return _json(answer)
+
+
+FIELD_MAX_CHARS = 20
+PHRASE_MAX_CHARS = 5
+_TIME = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日 )?\d{1,2}:\d{2}$|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$")
+_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$|^\d{4}-\d{2}-\d{2}$")
+_CHARACTER_STRING = re.compile(r"^[0-9A-Za-z!-/:-@\[-`{-~]{1,32}$")
+_PHRASE = re.compile(r"^[\u4e00-\u9fff]{1,5}$")
+
+
+def _has_emoji(text: str) -> bool:
+    from bot.cards import is_emoji
+
+    return any(is_emoji(ch) for ch in text)
+
+
+def field_problem(path: str, key: str, value: Any) -> str | None:
+    """Why WeChat refuses one field of a template or subscription message (47003), or None."""
+    if key in ("first", "remark"):
+        return "is not shown by WeChat since 2023-05-04 (first/remark)"
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+        return "is missing"
+    text = value["value"]
+    if not text:
+        return "is empty"
+    if "\n" in text or "\r" in text:
+        return "contains a line break"
+    if _has_emoji(text):
+        return "contains emoji (shown as □)"
+    kind = key.rstrip("0123456789")
+    if path != "/cgi-bin/message/template/send" or kind in ("thing", "phrase", "time", "date"):
+        if kind == "phrase" and not _PHRASE.match(text):
+            return f"phrase must be at most {PHRASE_MAX_CHARS} Chinese characters"
+        if kind == "time" and not _TIME.match(text):
+            return "time must be like 2019年10月1日 15:01"
+        if kind == "date" and not _DATE.match(text):
+            return "date must be like 2019年10月1日"
+        if kind == "character_string" and not _CHARACTER_STRING.match(text):
+            return "character_string must be at most 32 letters, digits or symbols"
+        if kind == "number" and not (text.isdigit() and len(text) <= 32):
+            return "number must be at most 32 digits"
+    if len(text) > FIELD_MAX_CHARS:
+        return f"exceeds {FIELD_MAX_CHARS} characters ({len(text)})"
+    return None
 
 
 def _plausible_code(code: str) -> bool:

@@ -45,6 +45,17 @@ class Config:
     ANXIN_WECHAT_AES_KEY: str | None = None
     # Template message for notifications to users outside the 48-hour customer-service window.
     ANXIN_WECHAT_TEMPLATE_ID: str | None = None
+    # One Official Account template per purpose, with the fields of bot/cards.py (thing1, phrase2, time3, thing4).
+    # "sub:ID" names a subscription-notification template instead (sent with /cgi-bin/message/subscribe/bizsend).
+    ANXIN_TEMPLATE_FLAG: str | None = None
+    ANXIN_TEMPLATE_DIGEST: str | None = None
+    ANXIN_TEMPLATE_REMINDER: str | None = None
+    ANXIN_TEMPLATE_EXPIRY: str | None = None
+    # Mini-program subscription templates (same fields), for people who use only the mini-program.
+    ANXIN_MP_TEMPLATE_FLAG: str | None = None
+    ANXIN_MP_TEMPLATE_DIGEST: str | None = None
+    # Minutes an urgent flag may stay unacknowledged by the family before it is sent again and escalated.
+    ANXIN_ESCALATE_MINUTES: float = 15.0
     ANXIN_MP_APPID: str = "wx0000000000dev0m"
     ANXIN_MP_SECRET: str = "anxin-dev-mp-secret"
     # Unset: the real API in production, the stand-in this app serves at STANDIN_PREFIX in development.
@@ -103,6 +114,12 @@ class TestConfig(Config):
     ANXIN_LOG_LEVEL = "WARNING"
     ANXIN_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLW9rISE="
     ANXIN_WECHAT_TEMPLATE_ID = "tmpl-anxin-service-notice"
+    ANXIN_TEMPLATE_FLAG = "tmpl-anxin-flag"
+    ANXIN_TEMPLATE_DIGEST = "tmpl-anxin-digest"
+    ANXIN_TEMPLATE_REMINDER = "tmpl-anxin-reminder"
+    ANXIN_TEMPLATE_EXPIRY = "tmpl-anxin-expiry"
+    ANXIN_MP_TEMPLATE_FLAG = "mp-tmpl-flag"
+    ANXIN_MP_TEMPLATE_DIGEST = "mp-tmpl-digest"
     ANXIN_STARTUP_CHECK = "off"
 
 
@@ -111,7 +128,7 @@ def settings_for_tests(**overrides: Any) -> dict[str, Any]:
     return {**_defaults(TestConfig), **overrides}
 
 
-_FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT"}
+_FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT", "ANXIN_ESCALATE_MINUTES"}
 _LIMIT_KEYS = ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_LIMIT_TOTAL", "ANXIN_LOOKUP_WINDOW",
                "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW", "ANXIN_BIND_LIMIT_USER",
                "ANXIN_BIND_LIMIT_TOTAL", "ANXIN_BIND_WINDOW")
@@ -267,6 +284,9 @@ def validate(settings: Mapping[str, Any]) -> None:
 
     if settings["ANXIN_WECHAT_TIMEOUT"] <= 0:
         raise ConfigError("ANXIN_WECHAT_TIMEOUT must be positive")
+
+    if not 0 < float(settings["ANXIN_ESCALATE_MINUTES"]) <= 24 * 60:
+        raise ConfigError("ANXIN_ESCALATE_MINUTES must be a number of minutes above 0 and at most 1440 (e.g. 15 or 0.5)")
 
     if settings["ANXIN_ENV"] not in ("development", "production"):
         raise ConfigError(f"ANXIN_ENV={settings['ANXIN_ENV']!r} must be 'development' or 'production'")

@@ -19,6 +19,7 @@ from bot.api.schema import ApiResult, operation
 from bot.db import get_session
 from bot.errors import AnxinError, TooManyRequests, Unauthorized, UpstreamError
 from bot.ratelimit import counter_for, hit
+from bot.subscriptions import remember_identity
 from miniprogram_api import bp
 from miniprogram_api.models import LoginIn, LoginOut
 
@@ -126,4 +127,9 @@ def login(body: LoginIn) -> ApiResult:
     _limit(f"mp:login:{request.remote_addr or 'unknown'}", current_app.config["ANXIN_MP_LIMIT_LOGIN"])
     result = code_to_session(body.code)
     openid = result["openid"]
+    # The unionid (when the mini-program is bound to an open-platform account) lets the outbox send
+    # one message, not two, to someone who also follows the Official Account.
+    session = get_session()
+    remember_identity(session, openid, "mp", result.get("unionid") or None)
+    session.commit()
     return LoginOut(token=issue_token(openid), openid=openid, expires_in=int(TOKEN_TTL.total_seconds()))

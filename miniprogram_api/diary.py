@@ -42,6 +42,7 @@ from miniprogram_api.models import (
     EntryOut,
     EntryPatch,
     FlagOut,
+    MemberRating,
     RatingIn,
     RatingOut,
     Role,
@@ -163,7 +164,7 @@ def list_engagements() -> ApiResult:
 @login_required
 @operation(responses={200: DayOut}, errors=(*AUTHED, 404))
 def day_view(engagement_id: int, day: str) -> ApiResult:
-    """某一天的日记：{"date", "entries", "summary", "rating", "flags"}"""
+    """某一天的日记：{"date", "entries", "summary", "rating", "ratings", "flags"}"""
     engagement, _ = _engagement(engagement_id)
     tz = _tz()
     view = days.day_view(get_session(), engagement, read_date(day), tz)
@@ -172,12 +173,16 @@ def day_view(engagement_id: int, day: str) -> ApiResult:
     for flag in flags:
         if flag.entry_id is not None:
             by_entry.setdefault(flag.entry_id, []).append(flag)
-    rating = None if view.rating is None else DayRating(
-        stars=view.rating.stars, comment=view.rating.comment, updated_at=local(view.rating.updated_at, tz))
+    me = current_openid()
+    own = view.rating_of(me)
+    rating = None if own is None else DayRating(stars=own.stars, comment=own.comment,
+                                                updated_at=local(own.updated_at, tz))
+    ratings = [MemberRating(stars=r.stars, comment=r.comment, updated_at=local(r.updated_at, tz), member=r.member,
+                            mine=r.rated_by == me) for r in view.ratings]
     babies = [BabyOut(id=b.id, position=b.position, label=b.label, nickname=b.nickname, sex=cast(Any, b.sex))
               for b in view.babies] or None
     return DayOut(date=view.date, entries=[entry_out(e, tz, by_entry.get(e.id)) for e in view.entries],
-                  summary=summary_out(view.summary), rating=rating, flags=flags, babies=babies)
+                  summary=summary_out(view.summary), rating=rating, ratings=ratings, flags=flags, babies=babies)
 
 
 def parsed_entry(entry: EntryBase, tz: ZoneInfo) -> ParsedEntry:

@@ -185,13 +185,37 @@ class DayRating(Out):
     updated_at: dt.datetime
 
 
+class MemberRating(DayRating):
+    member: str = Field(description="家人1、家人2 …（按绑定先后）")
+    mine: bool = Field(description="是否为当前用户自己的评分")
+
+
 class DayOut(Out):
     date: dt.date
     entries: list[EntryOut]
     summary: SummaryOut
-    rating: DayRating | None
+    rating: DayRating | None = Field(description="当前用户自己的评分")
+    ratings: list[MemberRating] = Field(description="每位家人各自的评分")
     flags: list[FlagOut]
     babies: list[BabyOut] | None = Field(default=None, exclude_if=_is_none, description="本户的宝宝（仅多胞胎）")
+
+
+TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class SubscriptionsIn(In):
+    accepted: list[TemplateId] = Field(min_length=1, max_length=10,
+                                       description="wx.requestSubscribeMessage 中用户选择“允许”的模板 id")
+
+
+class SubscriptionsOut(Out):
+    remaining: dict[str, int] = Field(description="每个模板还可发送的次数（一次性订阅，每次允许计一次）")
+    ignored: list[str] = Field(description="本服务不使用的模板 id（未计入）")
+
+
+class FlagAckOut(Out):
+    id: int
+    acknowledged_at: dt.datetime
 
 
 def _one_or_batch(value: Any) -> str:

@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.globals import app_ctx
+from sqlalchemy import select
 
 from bot import background
 from bot.admin import bp, current_agency
@@ -24,6 +25,8 @@ from bot.admin.models import (
     ComplaintQuery,
     EngagementCreated,
     EngagementIn,
+    FlagEventOut,
+    FlagEvents,
     FlagList,
     FlagOut,
     FlagQuery,
@@ -33,6 +36,7 @@ from bot.admin.models import (
 from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
+from bot.diary.alerts import flag_events, record_event
 from bot.diary.engagements import BabyFields, open_engagement
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
@@ -109,6 +113,9 @@ def respond(complaint_id: int, body: ResponseIn) -> ApiResult:
     return _complaint_out(complaint)
 
 
+EventAction = Literal["sent", "opened", "acknowledged", "escalated"]
+
+
 def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
     raised_at = _local(flag.raised_at)
     assert raised_at is not None
@@ -117,6 +124,7 @@ def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
         entry_id=flag.entry_id, day=flag.day, rule=flag.rule, severity=cast(Severity, flag.severity),
         reason=flag.reason, raised_at=raised_at, cleared_at=_local(flag.cleared_at),
         acknowledged_at=_local(flag.acknowledged_at), acknowledged_note=flag.acknowledged_note,
+        family_acknowledged_at=_local(flag.family_acknowledged_at), escalations=flag.escalations,
     )
 
 
@@ -133,10 +141,31 @@ def flags(query: FlagQuery) -> ApiResult:
 def ack_flag(flag_id: int, body: AckIn) -> ApiResult:
     """确认一条提醒，并记下做了什么 {"note"}"""
     session = get_session()
-    flag = acknowledge_flag(session, current_agency().id, flag_id, body.note or None, utcnow())
+    now = utcnow()
+    flag = acknowledge_flag(session, current_agency().id, flag_id, body.note or None, now)
     if flag is None:
         raise NotFound("提醒不存在 (no such flag)", code="flag_not_found")
+    flag.acknowledged_by = flag.acknowledged_by or "agency"
+    record_event(session, flag.id, "acknowledged", now, actor="agency", role="agency", channel="api",
+                 note=body.note or None)
     engagement = session.get(Engagement, flag.engagement_id)
     assert engagement is not None
     session.commit()
     return _flag_out(flag, engagement)
+
+
+@bp.get("/flags/<id:flag_id>/events")
+@operation(responses={200: FlagEvents}, errors=(404,))
+def flag_trail(flag_id: int) -> ApiResult:
+    """一条提醒的经过：发给了谁、谁打开了、谁确认了、何时升级"""
+    session = get_session()
+    row = session.execute(
+        select(DiaryFlag, Engagement).join(Engagement, Engagement.id == DiaryFlag.engagement_id)
+        .where(DiaryFlag.id == flag_id, Engagement.agency_id == current_agency().id)
+    ).first()
+    if row is None:
+        raise NotFound("提醒不存在 (no such flag)", code="flag_not_found")
+    flag, engagement = row
+    events = [FlagEventOut(action=cast(EventAction, e.action), at=_local(e.at) or e.at, actor=e.actor, role=e.role,
+                           channel=e.channel, note=e.note) for e in flag_events(session, flag.id)]
+    return FlagEvents(flag=_flag_out(flag, engagement), events=events)

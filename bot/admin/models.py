@@ -201,6 +201,22 @@ class FlagOut(Out):
     cleared_at: dt.datetime | None
     acknowledged_at: dt.datetime | None
     acknowledged_note: str | None
+    family_acknowledged_at: dt.datetime | None = Field(description="家属确认（回复收到、打开链接或在小程序查看）的时间")
+    escalations: int = Field(description="无人确认而再次发送并升级给督导的次数")
+
+
+class FlagEventOut(Out):
+    action: Literal["sent", "opened", "acknowledged", "escalated"]
+    at: dt.datetime
+    actor: str | None = Field(description="openid、staff:ID 或 agency；系统动作为空")
+    role: str | None
+    channel: str | None
+    note: str | None
+
+
+class FlagEvents(Out):
+    flag: FlagOut
+    events: list[FlagEventOut]
 
 
 class FlagList(Out):

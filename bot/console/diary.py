@@ -13,6 +13,7 @@ from bot.clock import utcnow
 from bot.console import bp, current_agency, current_staff, needs, tz
 from bot.console.forms import check, values
 from bot.db import get_session
+from bot.diary.alerts import record_event
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import URGENT, acknowledge_flag, agency_flags
 from bot.errors import NotFound
@@ -48,6 +49,10 @@ def ack(flag_id: int) -> ResponseReturnValue:
     if flag is None:
         raise NotFound("提醒不存在", code="flag_not_found")
     already = flag.acknowledged_note != note
+    if not already:
+        flag.acknowledged_by = f"staff:{staff.id}"
+    record_event(db, flag.id, "acknowledged", utcnow(), actor=f"staff:{staff.id}", role="agency", channel="console",
+                 note=note)
     db.commit()
     if already:
         flash(f"这条提醒已在 {flag.acknowledged_at.astimezone(tz()):%m-%d %H:%M} 被确认：{flag.acknowledged_note}"

@@ -10,18 +10,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
-from bot.diary.engagements import MAX_DATE, MIN_DATE, babies_of
+from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT, babies_of
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
 from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
 from bot.diary.summary import BabyTotals, DaySummary
 from bot.errors import BadRequest
-from bot.models import DiaryEntry, DiaryFlag, Engagement, Rating
+from bot.models import Binding, DiaryEntry, DiaryFlag, Engagement, Rating
 
 __all__ = ["BabyView", "DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
-           "day_view", "entries_of_day", "entry_view", "summaries"]
+           "day_view", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class RatingView:
     comment: str | None
     rated_by: str
     updated_at: dt.datetime
+    member: str = ""  # how the family sees who rated: 家人1, 家人2 … in the order they bound
 
 
 @dataclass
@@ -65,9 +67,13 @@ class DayView:
     date: dt.date
     entries: list[EntryView]
     summary: DaySummary
-    rating: RatingView | None
+    ratings: list[RatingView]  # every family member's own rating, in the order they bound
     flags: list[FlagView]
     babies: list[BabyView] = field(default_factory=list)  # twins: the engagement's babies; empty for one baby
+
+    def rating_of(self, openid: str) -> RatingView | None:
+        """This member's own rating of the day, if any."""
+        return next((r for r in self.ratings if r.rated_by == openid), None)
 
 
 @dataclass(frozen=True)
@@ -146,19 +152,31 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
     """One local day: entries in time order, its summary, its rating and its flags."""
     entries = entries_of_day(session, engagement.id, day, tz)
     flags = flags_of_day(session, engagement.id, day)
-    rating = session.scalar(select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day))
     babies = baby_views(session, engagement.id)
     return DayView(
         date=day,
         entries=[entry_view(e) for e in entries],
         summary=_summarise(day, entries, flags, babies),
-        rating=RatingView(rating.stars, rating.comment, rating.rated_by, rating.updated_at) if rating else None,
+        ratings=ratings_of_day(session, engagement.id, day),
         flags=[
             FlagView(f.id, f.entry_id, f.rule, f.severity, f.reason, f.raised_at, f.acknowledged_at is not None)
             for f in flags
         ],
         babies=babies,
     )
+
+
+def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
+    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound."""
+    order = {openid: n for n, openid in enumerate(session.scalars(
+        select(Binding.openid).where(Binding.engagement_id == engagement_id, Binding.role == PARENT)
+        .order_by(Binding.bound_at, Binding.id)
+    ), start=1)}
+    rows = session.scalars(select(Rating).where(Rating.engagement_id == engagement_id, Rating.day == day))
+    views = [RatingView(r.stars, r.comment, r.rated_by, r.updated_at,
+                        texts.FAMILY_MEMBER.format(n=order[r.rated_by]) if r.rated_by in order else texts.FORMER_MEMBER)
+             for r in rows]
+    return sorted(views, key=lambda v: (order.get(v.rated_by, len(order) + 1), v.updated_at))
 
 
 def summaries(session: Session, engagement: Engagement, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:

@@ -2,9 +2,9 @@
 
 Domain code: takes a session and plain values. One notification per parent and
 day (``digest:{engagement_id}:{openid}:{date}``), queued in one transaction, so a
-second run the same day queues nothing and the outbox sends each once. The day's
-rating belongs to the family (one per engagement and day): once someone rated,
-every parent's digest shows the rating instead of asking.
+second run the same day queues nothing and the outbox sends each once. Each family
+member rates for themselves: a parent who rated sees their own rating instead of the
+request. Every digest carries a card (``bot.cards``) whose link opens the day (``/d/TOKEN``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from bot import cards
 from bot.diary import texts
 from bot.diary.days import DayView, day_bounds, day_view
 from bot.diary.engagements import parents_of
@@ -50,31 +51,31 @@ def figure_lines(view: DayView) -> list[str]:
     return lines
 
 
-def rating_request(view: DayView) -> str:
-    if view.rating is None:
+def rating_request(view: DayView, openid: str) -> str:
+    """Thanks for this parent's own rating, or the request to rate (each family member rates for themselves)."""
+    own = view.rating_of(openid)
+    if own is None:
         return texts.DIGEST_RATE
-    comment = f" {view.rating.comment}" if view.rating.comment else ""
-    return texts.DIGEST_RATED.format(stars=stars(view.rating.stars), comment=comment)
+    comment = f" {own.comment}" if own.comment else ""
+    return texts.DIGEST_RATED.format(stars=stars(own.stars), comment=comment)
 
 
-def digest_text(view: DayView, engagement: Engagement) -> str:
+def digest_text(view: DayView, engagement: Engagement, openid: str) -> str:
     """The customer-service message: header, figures, flags, and the request to rate."""
     lines = [texts.DIGEST_HEADER.format(family=_family(engagement), date=view.date.isoformat(),
                                         weekday=texts.WEEKDAYS[view.date.weekday()]),
              texts.DIGEST_ENTRIES.format(count=view.summary.entries)]
     lines += figure_lines(view)
-    lines += [texts.DIGEST_DETAILS, rating_request(view)]
+    lines += [texts.DIGEST_DETAILS, rating_request(view, openid)]
     return "\n".join(lines)
 
 
-def digest_template(view: DayView, engagement: Engagement) -> dict[str, Any]:
-    """The template message's fields, for a parent outside the 48-hour window."""
-    return {
-        "first": texts.DIGEST_TEMPLATE_TITLE.format(family=_family(engagement), date=view.date.isoformat()),
-        "keyword1": texts.DIGEST_TEMPLATE_KEYWORD1.format(count=view.summary.entries),
-        "keyword2": view.date.isoformat(),
-        "remark": "\n".join([*figure_lines(view), rating_request(view)]),
-    }
+def digest_card(view: DayView, engagement: Engagement, now: dt.datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The short fields of the digest for a parent outside the 48-hour window, and its link to the day."""
+    hint = (texts.DIGEST_CARD_HINT_FLAGS.format(count=view.summary.entries, flags=len(view.flags)) if view.flags
+            else texts.DIGEST_CARD_HINT.format(count=view.summary.entries))
+    return cards.card("digest", texts.DIGEST_CARD_SUBJECT.format(family=engagement.baby_nickname or engagement.family_name),
+                      cards.PHRASES["digest"], now.astimezone(tz), hint=hint, day=view.date, engagement_id=engagement.id)
 
 
 def queue_digests(session: Session, day: dt.date, tz: ZoneInfo, now: dt.datetime) -> dict[str, int]:
@@ -86,9 +87,9 @@ def queue_digests(session: Session, day: dt.date, tz: ZoneInfo, now: dt.datetime
             continue
         counts["engagements"] += 1
         view = day_view(session, engagement, day, tz)
-        text, template = digest_text(view, engagement), digest_template(view, engagement)
+        card = digest_card(view, engagement, now, tz)
         for openid in parents:
             note = enqueue(session, key=f"digest:{engagement.id}:{openid}:{day.isoformat()}", openid=openid,
-                           kind="digest", text=text, template=template, now=now)
+                           kind="digest", text=digest_text(view, engagement, openid), template=card, now=now)
             counts["queued"] += note is not None
     return counts

@@ -25,7 +25,10 @@ def rate_day(
     session: Session, engagement: Engagement, openid: str, day: dt.date, stars: int, comment: str | None,
     now: dt.datetime,
 ) -> tuple[Rating, bool]:
-    """A parent rates one day (1–5 stars); rating again replaces it. Return the rating and whether it replaced one."""
+    """A parent rates one day (1–5 stars) for themselves; rating again replaces only their own.
+
+    Return the rating and whether it replaced one.
+    """
     if role_in(session, engagement.id, openid) != PARENT:
         raise Forbidden(texts.RATE_NOT_PARENT, code="not_parent")
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
@@ -37,9 +40,9 @@ def rate_day(
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT:
         raise BadRequest(texts.COMMENT_TOO_LONG.format(max=MAX_COMMENT), code="comment_too_long")
-    rating = session.scalar(
-        select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day).with_for_update()
-    )
+    # Each family member rates for themselves: rating again replaces only one's own stars and comment.
+    mine = (Rating.engagement_id == engagement.id, Rating.day == day, Rating.rated_by == openid)
+    rating = session.scalar(select(Rating).where(*mine).with_for_update())
     if rating is None:
         rating = Rating(engagement_id=engagement.id, day=day, stars=stars, comment=comment, rated_by=openid,
                         created_at=now, updated_at=now)
@@ -47,11 +50,9 @@ def rate_day(
             with session.begin_nested():
                 session.add(rating)
             return rating, False
-        except IntegrityError:  # another parent rated the same day at the same moment
-            rating = session.scalars(
-                select(Rating).where(Rating.engagement_id == engagement.id, Rating.day == day)
-            ).one()
-    rating.stars, rating.comment, rating.rated_by, rating.updated_at = stars, comment, openid, now
+        except IntegrityError:  # the same member rated twice at the same moment (two phones)
+            rating = session.scalars(select(Rating).where(*mine)).one()
+    rating.stars, rating.comment, rating.updated_at = stars, comment, now
     return rating, True
 
 

@@ -197,11 +197,11 @@ def _photo(data: bytes, box: float) -> Image | None:
     return Image(png, width=width * scale, height=height * scale)
 
 
-def _figures(days: Sequence[DaySummary], ratings: dict[dt.date, Rating], flags: Sequence[DiaryFlag],
+def _figures(days: Sequence[DaySummary], ratings: dict[dt.date, list[Rating]], flags: Sequence[DiaryFlag],
              styles: Styles) -> Table:
     recorded = [d for d in days if d.entries]
     sleep_h = sum(d.sleep_min for d in recorded) / 60 / max(len(recorded), 1)
-    stars = [r.stars for r in ratings.values()]
+    stars = [r.stars for day in ratings.values() for r in day]
     urgent = sum(1 for f in flags if f.severity == "urgent")
     cells = [
         (str(len(recorded)), "记录天数"), (str(sum(d.entries for d in days)), "记录条数"),
@@ -247,7 +247,10 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
         .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
     ):
         entries.setdefault(entry.occurred_at.astimezone(tz).date(), []).append(entry)
-    ratings = {r.day: r for r in session.scalars(select(Rating).where(Rating.engagement_id == engagement.id))}
+    # Each family member rates for themselves: every member's rating of a day is kept and shown.
+    ratings: dict[dt.date, list[Rating]] = {}
+    for rating in session.scalars(select(Rating).where(Rating.engagement_id == engagement.id).order_by(Rating.id)):
+        ratings.setdefault(rating.day, []).append(rating)
     all_flags = list(session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id,
                                                              DiaryFlag.cleared_at.is_(None)).order_by(DiaryFlag.id)))
     flags: dict[dt.date, list[DiaryFlag]] = {}
@@ -291,8 +294,7 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
     for summary in days:
         day = summary.date
         story.append(Paragraph(f"{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}", styles.heading))
-        rating = ratings.get(day)
-        if rating:
+        for rating in ratings.get(day, []):
             stars = "★" * rating.stars + "☆" * (5 - rating.stars)
             story.append(Paragraph(markup(f"家人评分 {stars} {rating.comment or ''}", font), styles.body))
         for flag in flags.get(day, []):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import cards
 from bot.diary import texts
 from bot.diary.engagements import NURSE
 from bot.models import Binding, DiaryEntry, Engagement
@@ -100,6 +101,9 @@ def queue_reminders(session: Session, now: dt.datetime, tz: ZoneInfo) -> dict[st
         else:
             text = texts.REMINDER_NOTHING_TODAY.format(family=family)
         counts["quiet"] += 1
-        note = enqueue(session, key=quiet.key, openid=quiet.binding.openid, kind="reminder", text=text, now=now)
+        card = cards.card("reminder", texts.REMINDER_CARD_SUBJECT.format(family=family, last=quiet.since.strftime("%H:%M")),
+                          cards.PHRASES["reminder"], local)
+        note = enqueue(session, key=quiet.key, openid=quiet.binding.openid, kind="reminder", text=text, template=card,
+                       now=now)
         counts["queued"] += note is not None
     return counts

@@ -45,8 +45,11 @@ def stars(n: int) -> str:
     return "★" * n + "☆" * (5 - n)
 
 
-def rating_line(rating: RatingView) -> str:
-    return texts.RATING_LINE.format(stars=stars(rating.stars), comment=f" {rating.comment}" if rating.comment else "")
+def rating_line(ratings: list[RatingView]) -> str:
+    """Every member's own rating on one line: 评分：★★★★★ 家人1 很细心 / ★★★★☆ 家人2."""
+    return texts.RATING_LINE.format(ratings=" / ".join(
+        f"{stars(r.stars)} {r.member}" + (f" {r.comment}" if r.comment else "") for r in ratings
+    ))
 
 
 def summary_lines(summary: DaySummary) -> list[str]:
@@ -82,8 +85,8 @@ def day_text(view: DayView, engagement: Engagement, tz: ZoneInfo, today: dt.date
     if view.flags:
         lines.append(texts.SUMMARY_FLAGS.format(count=len(view.flags)))
         lines += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in view.flags]
-    if view.rating is not None:
-        lines.append(rating_line(view.rating))
+    if view.ratings:
+        lines.append(rating_line(view.ratings))
     elif view.date == today:
         lines.append(texts.NO_RATING)
     return "\n".join(lines)

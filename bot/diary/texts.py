@@ -94,7 +94,9 @@ SUMMARY_SLEEP = "睡眠约 {hours}"
 SUMMARY_TEMPS = "体温 {temps}"
 SUMMARY_MOTHER_TEMPS = "产妇体温 {temps}"
 SUMMARY_FLAGS = "⚠️ 需留意 {count} 项："
-RATING_LINE = "评分：{stars}{comment}"
+RATING_LINE = "评分：{ratings}"
+FAMILY_MEMBER = "家人{n}"
+FORMER_MEMBER = "家人"
 NO_RATING = "今天还没有评分，发送“评分 5 辛苦了”为今天评分（1–5 星）。"
 DATE_BAD = "日期看不懂，请发送例如“日记 11-20”或“日记 2026-11-20”。"
 DATE_FUTURE = "{date} 还没有到哦。"
@@ -213,3 +215,28 @@ def __getattr__(name: str) -> Any:
 
         return {kind.name: kind.label for kind in in_order()}
     raise AttributeError(name)
+
+# -- alerts: cards, acknowledgement, escalation, the day link (issue 11) ----------------------------
+FLAG_CARD_DEFAULT = "健康提醒"
+FLAG_CARD_HINT = "点击查看详情，回复收到确认"
+FLAG_CARD_ESCALATED = "仍未确认，请尽快查看"
+DIGEST_CARD_SUBJECT = "{family}今日月子日记"
+DIGEST_CARD_HINT = "记录{count}条，点击查看并评分"
+DIGEST_CARD_HINT_FLAGS = "记录{count}条，需留意{flags}项"
+ESCALATION_FAMILY = (
+    "【安心提醒·再次提醒】{family} {time}：{reason}\n已过去 {minutes} 分钟仍无人确认，请尽快查看宝宝情况，"
+    "看到后回复“收到”。已同时通知机构督导。\n（提醒仅供参考，不是诊断。）"
+)
+ESCALATION_AGENCY = (
+    "【安心提醒·升级】{family}（服务员 {worker}）{time}：{reason}\n家属 {minutes} 分钟内未确认，请联系家属或服务员跟进，"
+    "处理后回复“收到 处理情况”，例如：收到 已电话联系家属去医院。"
+)
+ESCALATION_EVENT = "第{round}次升级：{minutes}分钟无人确认，已再次发送给{people}人"
+ACK_PARENT_OK = "已确认收到 {count} 条紧急提醒：\n{lines}\n机构不会再为此催促。如有需要请尽快就医。"
+ACK_SUPERVISOR_OK = "已记录处理 {count} 条紧急提醒：\n{lines}\n处理说明：{note}"
+ACK_NO_NOTE = "（未填写，可发送“收到 处理情况”补充）"
+ACK_NOTHING = "目前没有需要确认的紧急提醒。"
+ACK_NOT_ALLOWED = "“收到”用于家属或机构督导确认紧急提醒；请先发送“绑定 家属码”或督导绑定码。"
+MORE_LINK = "…… 全文较长，点此查看：{url}"
+DAY_LINK = "查看详情：{url}"
+REMINDER_CARD_SUBJECT = "{family}自{last}起无新记录"

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Text
+from bot.daylinks import day_url
 from bot.diary import texts
 from bot.diary.days import day_view
 from bot.diary.family import file_complaint, rate_day
@@ -16,6 +17,7 @@ from bot.handlers.diary_common import binding_of, tz_of
 from bot.handlers.registry import command
 
 _READERS = frozenset({NURSE, PARENT})
+TEXT_LIMIT_BYTES = 2048  # a text reply WeChat shows (45002 / cut beyond)
 _PARENT = frozenset({PARENT})
 
 
@@ -27,7 +29,18 @@ def _show(ctx: ChatContext, day: dt.date) -> Text:
     today = ctx.now.astimezone(tz).date()
     if day > today:
         return Text(texts.DATE_FUTURE.format(date=day.isoformat()))
-    return Text(day_text(day_view(ctx.session, binding.engagement, day, tz), binding.engagement, tz, today))
+    text = day_text(day_view(ctx.session, binding.engagement, day, tz), binding.engagement, tz, today)
+    return Text(fit_with_link(text, day_url(ctx.settings, binding.engagement.id, day, ctx.message.openid)))
+
+
+def fit_with_link(text: str, url: str) -> str:
+    """A day longer than WeChat's 2,048-byte text limit ends with a link to its full page (``/d/TOKEN``)."""
+    if len(text.encode("utf-8")) <= TEXT_LIMIT_BYTES:
+        return text
+    tail = "\n" + texts.MORE_LINK.format(url=url)
+    budget = TEXT_LIMIT_BYTES - len(tail.encode("utf-8"))
+    kept = text.encode("utf-8")[:budget].decode("utf-8", "ignore")
+    return kept.rsplit("\n", 1)[0] + tail
 
 
 @command(r"今天|今日|日记|日記", name="today", roles=_READERS, help="今天 / 日记 — 查看今天的月子日记", priority=30)

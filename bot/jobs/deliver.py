@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.jobs import JobContext, job
-from bot.notify import send_pending
+from bot.notify import SEND_WORKERS, send_pending
 
 
 @job("deliver", every_minutes=1, lease=dt.timedelta(minutes=3))
 def deliver(ctx: JobContext) -> Mapping[str, Any]:
     """Send pending notifications that are due."""
-    return send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now)
+    return send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now, workers=SEND_WORKERS, drain=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.diary.digest import queue_digests
 from bot.jobs import JobContext, job
-from bot.notify import send_pending
+from bot.notify import SEND_WORKERS, send_pending
 
 CATCH_UP_BEFORE_HOUR = 6
 
@@ -22,5 +22,5 @@ def digest(ctx: JobContext) -> Mapping[str, Any]:
     with ctx.session_factory() as session, session.begin():
         queued = queue_digests(session, day, ctx.tz, ctx.now)
     # Everything due at the job's clock goes out, including digests a refused send left for this re-run.
-    sent = send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now)
+    sent = send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now, workers=SEND_WORKERS, drain=True)
     return {"day": day.isoformat(), **queued, **sent}

@@ -1,10 +1,10 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.models.base import Base
-from bot.models.diary import CurrentEngagement, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision
+from bot.models.diary import CurrentEngagement, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision, FlagEvent
 from bot.models.jobs import JobLock, JobRun
 from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter
-from bot.models.outbox import Notification
+from bot.models.outbox import Notification, SubscriptionGrant, WeChatIdentity
 from bot.models.registry import (
     VERIFICATION_KINDS,
     VERIFICATION_STATUSES,
@@ -41,6 +41,7 @@ __all__ = [
     "DiaryPhoto",
     "DiaryRevision",
     "Engagement",
+    "FlagEvent",
     "InboundMessage",
     "JobLock",
     "JobRun",
@@ -50,9 +51,11 @@ __all__ = [
     "Rating",
     "SeenPush",
     "Staff",
+    "SubscriptionGrant",
     "Supervisor",
     "SupervisorCode",
     "Verification",
+    "WeChatIdentity",
     "Worker",
     "WorkerPhoto",
 ]

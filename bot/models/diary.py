@@ -135,11 +135,43 @@ class DiaryFlag(Base):
     cleared_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]
     acknowledged_note: Mapped[str | None] = mapped_column(Text)
+    # Who acknowledged it (an openid, or "staff:ID" / "agency" for the back office) and how.
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    # A parent said 收到, opened its link or tapped it in the mini-program: an urgent flag stops escalating.
+    family_acknowledged_at: Mapped[dt.datetime | None]
+    # Urgent flags nobody acknowledged: how many times they were sent again (and to the supervisors), when last.
+    escalations: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         UniqueConstraint("engagement_id", "key"),
         Index("ix_diary_flag_engagement_id_day", "engagement_id", "day"),
+        Index("ix_diary_flag_severity_escalated", "severity", "family_acknowledged_at", "acknowledged_at"),
     )
 
     def __repr__(self) -> str:
         return f"<DiaryFlag {self.key} {self.severity}>"
+
+
+class FlagEvent(Base):
+    """Who saw or did what about a flag, and when: sent, opened, acknowledged, escalated.
+
+    Kept for the agency (``GET /admin/v1/flags/ID/events``): the trail of an urgent flag from
+    the nurse's line to the person who acted on it.
+    """
+
+    __tablename__ = "flag_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("diary_flag.id"))
+    action: Mapped[str] = mapped_column(String(16))  # sent | opened | acknowledged | escalated
+    actor: Mapped[str | None] = mapped_column(String(64))  # openid, "staff:ID", "agency", None for the system
+    role: Mapped[str | None] = mapped_column(String(16))  # parent | supervisor | agency
+    channel: Mapped[str | None] = mapped_column(String(16))  # chat | link | miniprogram | api | console | custom | ...
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_flag_event_flag_id_at", "flag_id", "at"),)
+
+    def __repr__(self) -> str:
+        return f"<FlagEvent {self.action} of {self.flag_id} by {self.actor}>"

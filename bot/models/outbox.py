@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import utcnow
@@ -42,3 +42,43 @@ class Notification(Base):
 
     def __repr__(self) -> str:
         return f"<Notification {self.key} {self.status}>"
+
+
+class SubscriptionGrant(Base):
+    """What a mini-program user accepted in ``wx.requestSubscribeMessage``: one message per grant.
+
+    WeChat counts one-time subscriptions per template: each acceptance allows one
+    ``subscribe/send``; ``remaining`` is that count, taken when a message is sent.
+    Doc: https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/subscribe-message.html
+    """
+
+    __tablename__ = "subscription_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    template_id: Mapped[str] = mapped_column(String(64))
+    remaining: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("openid", "template_id"),)
+
+    def __repr__(self) -> str:
+        return f"<SubscriptionGrant {self.openid} {self.template_id} x{self.remaining}>"
+
+
+class WeChatIdentity(Base):
+    """An openid of one of our two apps and the person's unionid, when WeChat gave one.
+
+    A person who uses both the Official Account and the mini-program has two openids and one
+    unionid; the outbox sends such a person one message, not two.
+    """
+
+    __tablename__ = "wechat_identity"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app: Mapped[str] = mapped_column(String(8))  # oa | mp
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<WeChatIdentity {self.app} {self.openid}>"

@@ -189,7 +189,7 @@ class Binding(Base):
 
 
 class Rating(Base):
-    """The family's rating of one day of an engagement; rating again replaces it."""
+    """One family member's rating of one day of an engagement; rating again replaces only one's own."""
 
     __tablename__ = "rating"
 
@@ -202,7 +202,7 @@ class Rating(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (UniqueConstraint("engagement_id", "day"),)
+    __table_args__ = (UniqueConstraint("engagement_id", "day", "rated_by"),)
 
     def __repr__(self) -> str:
         return f"<Rating {self.stars} for {self.engagement_id} on {self.day}>"

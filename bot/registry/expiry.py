@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot import cards
 from bot.models import Notification, Verification, Worker
 from bot.outbox import enqueue
 from bot.registry import texts
@@ -97,12 +98,11 @@ def queue_expiry_warnings(session: Session, today: dt.date, now: dt.datetime) ->
             counts["no_supervisor"] += 1
             continue
         text = warning_text(item, today)
-        template = {
-            "first": texts.EXPIRY_TEMPLATE_TITLE,
-            "keyword1": f"{item.worker.name} · {texts.EXPIRY_KIND_LABELS.get(v.kind, v.kind)}",
-            "keyword2": v.expires_on.isoformat(),
-            "remark": text,
-        }
+        # The card's time is the morning run (08:00 local) of ``today``; the date it runs out is in its hint.
+        template = cards.card(
+            "expiry", f"{item.worker.name} {texts.EXPIRY_KIND_LABELS.get(v.kind, v.kind)}", cards.PHRASES["expiry"],
+            dt.datetime.combine(today, dt.time(8)), hint=texts.EXPIRY_CARD_HINT.format(date=v.expires_on.isoformat()),
+        )
         for openid in openids:
             note = enqueue(session, key=f"expiry:{v.id}:{threshold}:{openid}", openid=openid, kind="expiry",
                            text=text, template=template, now=now)

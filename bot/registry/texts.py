@@ -39,3 +39,4 @@ EXPIRY_TODAY = (
 )
 EXPIRED = "【证件已过期】服务员 {worker} 的{label}已于 {date} 到期，{effect}请尽快办理并在系统中更新。"
 EXPIRY_TEMPLATE_TITLE = "服务员证件到期提醒"
+EXPIRY_CARD_HINT = "{date}到期，请复检或续保"

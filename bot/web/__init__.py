@@ -1,4 +1,4 @@
-"""The public web pages: ``/b/CODE`` (a badge's verified profile), its QR code and photo.
+"""The public web pages: ``/b/CODE`` (a badge's verified profile), its QR code and photo; ``/d/TOKEN`` (bot/web/day.py).
 
 No login: the employer at the door scans the badge with any phone camera. Lookups
 are rate-limited per client address and logged, like every other surface.
@@ -105,4 +105,6 @@ def _not_found() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    from bot.web import day  # noqa: F401  (adds /d/TOKEN to the blueprint)
+
     app.register_blueprint(bp)

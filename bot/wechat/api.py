@@ -91,6 +91,8 @@ class WeChatApi(WeChatClient):
         self._store = store
         self._lock = threading.Lock()
         self._cached: tuple[str, float] | None = None  # token, expiry (epoch seconds)
+        # The mini-program's own client (its own token): subscription messages to its users go through it.
+        self.mini_program: WeChatApi | None = None
 
     @property
     def access_token(self) -> str:
@@ -140,9 +142,9 @@ def make_api(app: Flask, appid: str, secret: str) -> WeChatApi:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["anxin_wechat"] = make_api(
-        app, app.config["ANXIN_WECHAT_APPID"], app.config["ANXIN_WECHAT_SECRET"]
-    )
+    api = make_api(app, app.config["ANXIN_WECHAT_APPID"], app.config["ANXIN_WECHAT_SECRET"])
+    api.mini_program = make_api(app, app.config["ANXIN_MP_APPID"], app.config["ANXIN_MP_SECRET"])
+    app.extensions["anxin_wechat"] = api
 
 
 def get_api(app: Flask | None = None) -> WeChatApi:

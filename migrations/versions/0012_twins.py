@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0010'  # another engineer adds 0011; the lead re-chains this after it at merge
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

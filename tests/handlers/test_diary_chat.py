@@ -172,7 +172,7 @@ def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, sess
     session.rollback()
     rating = session.scalars(select(Rating)).one()
     assert (rating.stars, rating.comment, rating.day, rating.rated_by) == (5, "非常专业，辛苦了", today(), MOM)
-    assert "评分：★★★★★ 非常专业，辛苦了" in chat.say(MOM, "今天")
+    assert "评分：★★★★★ 家人1 非常专业，辛苦了" in chat.say(MOM, "今天")
     assert "只有家人可以评分" in chat.say(NURSE, "评分 5 我自己打")
     assert "绑定" in chat.say(STRANGER, "评分 1")
     session.rollback()
@@ -330,3 +330,17 @@ def test_binding_codes_are_read_however_they_are_typed(app: Flask, client: Flask
     code = fam.family_code
     text = typed.format(code=code, a=code[:4], b=code[4:], lower=code.lower())
     assert "绑定成功" in chat.say(MOM, text)
+
+
+def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+    """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5)."""
+    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
+    assert "感谢评分" in chat.say(MOM, "评分 5 很细心")
+    dad = chat.say(DAD, "评分 4")
+    assert "感谢评分" in dad and "已替换" not in dad  # Dad's first rating replaces nothing, not even Mom's
+    assert "评分：★★★★★ 家人1 很细心 / ★★★★☆ 家人2" in chat.say(DAD, "今天")
+    assert "已替换" in chat.say(DAD, "评分 3 夜里有点吵")
+    assert "评分：★★★★★ 家人1 很细心 / ★★★☆☆ 家人2 夜里有点吵" in chat.say(MOM, "今天")
+    session.rollback()
+    stored = {(r.rated_by, r.stars, r.comment) for r in session.scalars(select(Rating))}
+    assert stored == {(MOM, 5, "很细心"), (DAD, 3, "夜里有点吵")}

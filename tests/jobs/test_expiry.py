@@ -75,10 +75,10 @@ def test_a_health_certificate_expiring_in_20_days_warns_the_supervisor_once(
     assert texts_to(wechat_fake, BOSS, "证件已过期") == []
     [template] = wechat_fake.templates_to(BOSS)
     data = {k: v["value"] for k, v in template["data"].items()}
-    assert data["first"] == "服务员证件到期提醒"
-    assert (data["keyword1"], data["keyword2"]) == ("伍秀芳 · 健康证", expires)
-    assert data["remark"] == (f"【证件已过期】服务员 伍秀芳 的健康证已于 {expires} 到期，"
-                              "其安心码已变为黄码。请尽快办理并在系统中更新。")
+    assert template["template_id"] == app.config["ANXIN_TEMPLATE_EXPIRY"]
+    # The fields WeChat still shows (since 2023-05): short, one line each; no first/remark.
+    assert data["thing1"] == "伍秀芳 健康证" and data["phrase2"] == "证件到期"
+    assert data["thing4"] == f"{expires}到期，请复检或续保" and "first" not in data and "remark" not in data
     [vid] = {n.key.split(":")[1] for n in notifications(session, "expiry")}
     assert sorted(n.key for n in notifications(session, "expiry")) == [f"expiry:{vid}:30:{BOSS}",
                                                                         f"expiry:{vid}:expired:{BOSS}"]

@@ -73,15 +73,16 @@ def test_outside_the_48_hour_window_a_template_message_is_sent(app: Flask, wecha
     assert deliver(app)["sent"] == 1
     assert wechat_fake.messages_to("o-quiet") == []
     [sent] = wechat_fake.templates_to("o-quiet")
-    assert sent["template_id"] == app.config["ANXIN_WECHAT_TEMPLATE_ID"]
-    assert sent["data"]["first"]["value"] == "宝宝今日小结"
-    assert "720ml" in sent["data"]["remark"]["value"]
+    assert sent["template_id"] == app.config["ANXIN_TEMPLATE_DIGEST"]
+    # A row queued without a card still shows something in the fields WeChat displays (never first/remark).
+    assert {k: v["value"] for k, v in sent["data"].items() if k != "time3"} == {
+        "thing1": "宝宝今日小结", "phrase2": "今日小结", "thing4": "今日月子日记"}
 
 
 def test_without_a_template_a_quiet_user_waits_and_nothing_is_lost(app_settings: dict, wechat_fake: WeChatApiFake) -> None:
     from bot import create_app
 
-    app = create_app({**app_settings, "ANXIN_WECHAT_TEMPLATE_ID": None})
+    app = create_app({**app_settings, "ANXIN_WECHAT_TEMPLATE_ID": None, "ANXIN_TEMPLATE_FLAG": None})
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         s.add(ChatUser(openid="o-quiet", last_message_at=utcnow() - dt.timedelta(days=3)))
         enqueue(s, key="flag:1:o-quiet", openid="o-quiet", kind="flag", text="体温偏高，建议留意")
@@ -158,7 +159,7 @@ def test_template_messages_carry_the_local_date(app: Flask, wechat_fake: WeChatA
         enqueue(s, key="flag:7:o-quiet", openid="o-quiet", kind="flag", text="体温偏高\n建议留意", now=late_evening_utc)
     assert deliver(app, now=late_evening_utc)["sent"] == 1
     [sent] = wechat_fake.templates_to("o-quiet")
-    assert sent["data"]["keyword2"]["value"] == "2026-11-23"
+    assert sent["data"]["time3"]["value"] == "2026年11月23日 01:30"
 
 
 def test_a_user_of_the_mini_program_only_is_not_sent_through_the_official_account(app: Flask,
@@ -168,7 +169,8 @@ def test_a_user_of_the_mini_program_only_is_not_sent_through_the_official_accoun
         enqueue(s, key="flag:3:o-mp-only", openid="o-mp-only", kind="flag", text="体温偏高")
     assert deliver(app) == {"sent": 0, "retry": 0, "failed": 1}  # at once, not after eight refusals
     assert wechat_fake.calls_to("/cgi-bin/message/custom/send") == []
-    assert "mini-program" in session.scalars(select(Notification)).one().last_error
+    assert wechat_fake.calls_to("/cgi-bin/message/subscribe/send") == []  # no grant: not even tried
+    assert "未订阅" in session.scalars(select(Notification)).one().last_error
 
 
 def test_deliver_holds_a_short_lease(app: Flask) -> None:

@@ -23,7 +23,7 @@ from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
 def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
     tz = ZoneInfo(app.config["ANXIN_TIMEZONE"])
     jobs = {j.id: j for j in build_scheduler(app, background=True).get_jobs()}
-    assert set(jobs) == set(JOBS) == {"deliver", "digest", "reminders", "expiry", "credit", "photos", "purge"}
+    assert set(jobs) == set(JOBS) == {"deliver", "digest", "reminders", "expiry", "credit", "photos", "purge", "escalate"}
     noon = dt.datetime(2026, 11, 20, 12, 0, tzinfo=tz)
 
     def next_fire(name: str) -> dt.datetime:

@@ -59,7 +59,7 @@ def test_a_nurse_posts_one_entry_and_the_family_reads_the_day(nurse: MpUser, par
     assert entry["occurred_at"] == when.isoformat() and entry["occurred_at"].endswith("+08:00")
     assert entry["author"] == "me" and entry["revised"] is False and entry["flags"] == [] and entry["version"] == 1
     day = parent.get(f"/engagements/{family.engagement_id}/days/{when.date().isoformat()}").get_json()
-    assert set(day) == {"date", "entries", "summary", "rating", "flags"}
+    assert set(day) == {"date", "entries", "summary", "rating", "ratings", "flags"}
     assert [e["text"] for e in day["entries"]] == ["喂奶 120ml 😋"]
     assert day["entries"][0]["author"] == "nurse"
     assert day["summary"]["feeds"] == 1 and day["summary"]["feed_ml"] == 120
@@ -237,6 +237,7 @@ def test_the_family_rates_a_day_and_rating_again_replaces_it(nurse: MpUser, pare
         res = parent.put(path, bad)
         assert res.status_code == 400, bad
     assert nurse.put(path, {"stars": 5}).status_code == 403  # the nurse cannot rate herself
+    assert [(r.stars, r.comment) for r in session.scalars(select(Rating))] == [(5, None)]  # refusals wrote nothing
     future = f"/engagements/{family.engagement_id}/days/{today() + dt.timedelta(days=1)}/rating"
     assert parent.put(future, {"stars": 5}).status_code == 400
     assert parent.put(f"/engagements/{family.engagement_id}/days/20261120/rating", {"stars": 5}).status_code == 400
@@ -374,3 +375,20 @@ def test_withdrawing_a_feed_that_closed_a_gap_raises_the_gap(nurse: MpUser, pare
     view = parent.get(f"/engagements/{family.engagement_id}/days/{day}").get_json()
     assert [f["rule"] for f in view["flags"]] == ["feed_gap"]  # 8:00 to 14:00 is now six hours
     assert view["flags"][0]["entry_id"] == created[2]["id"]
+
+
+def test_a_second_parent_keeps_the_first_ones_comment(parent: MpUser, login, family: Family,  # type: ignore[no-untyped-def]
+                                                      session) -> None:
+    """Each member's stars and comment are kept; ``rating`` is the caller's own, ``ratings`` everyone's (issue 11.5)."""
+    dad = login("o-mp-dad")
+    assert dad.post("/bind", {"code": family.family_code}).status_code == 201
+    path = f"/engagements/{family.engagement_id}/days/{today()}/rating"
+    assert parent.put(path, {"stars": 5, "comment": "很细心"}).status_code == 201
+    assert dad.put(path, {"stars": 3}).get_json()["replaced"] is False
+    day_path = f"/engagements/{family.engagement_id}/days/{today()}"
+    mom_view, dad_view = parent.get(day_path).get_json(), dad.get(day_path).get_json()
+    assert (mom_view["rating"]["stars"], mom_view["rating"]["comment"]) == (5, "很细心")
+    assert (dad_view["rating"]["stars"], dad_view["rating"]["comment"]) == (3, None)
+    assert [(r["member"], r["stars"], r["comment"], r["mine"]) for r in mom_view["ratings"]] == [
+        ("家人1", 5, "很细心", True), ("家人2", 3, None, False)]
+    assert [r["mine"] for r in dad_view["ratings"]] == [False, True]

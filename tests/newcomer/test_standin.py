@@ -87,9 +87,12 @@ def test_messages_are_refused_as_wechat_refuses_them(standin: WeChatStandIn) -> 
     assert [_send(client, token, _text("o-1", f"m{i}")) for i in range(CUSTOM_LIMIT)][:4] == [0, 0, 0, 45047]
     standin.user_wrote("o-1")  # the user writes again: the count starts over
     assert _send(client, token, _text("o-1", "again")) == 0
-    template = {"touser": "o-1", "data": {"first": {"value": "x" * 201}}}
+    template = {"touser": "o-1", "data": {"thing1": {"value": "x" * 21}}}
     assert _send(client, token, template, "/cgi-bin/message/template/send") == 40037
-    assert _send(client, token, {**template, "template_id": "t"}, "/cgi-bin/message/template/send") == 45002
+    # Since 2023-05 WeChat shows keyword fields of at most 20 characters, and no first/remark (issue 11).
+    assert _send(client, token, {**template, "template_id": "t"}, "/cgi-bin/message/template/send") == 47003
+    first = {"touser": "o-1", "template_id": "t", "data": {"first": {"value": "标题"}}}
+    assert _send(client, token, first, "/cgi-bin/message/template/send") == 47003
     assert [m["text"] for m in standin.delivered()] == ["m0", "m1", "m2", "again"]  # only what WeChat took
 
 

@@ -1,0 +1,183 @@
+"""Urgent flags that reach the family and escalate until someone acts. Domain code: no Flask.
+
+A flag is raised (and first queued to the family and the supervisors) in
+``bot.diary.flags``; this module takes flags by id from there:
+
+- ``flag_card``: the short fields a template or subscription message shows of a flag.
+- acknowledgement: a parent acknowledges an urgent flag by replying ``收到``, opening its
+  link or tapping it in the mini-program (``acknowledge_by_family``); a supervisor by
+  ``收到`` in chat, the agency API or the console, with a note of what was done
+  (``acknowledge_by_agency``).
+- ``escalate``: an urgent flag no parent acknowledged within ``ANXIN_ESCALATE_MINUTES``
+  is sent again to the family and handed to the agency's supervisors, and again every
+  interval after, at most ``MAX_ROUNDS`` times, until someone acknowledges it.
+- the trail (``FlagEvent``): who was sent, opened and acknowledged what, and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import cards
+from bot.diary import texts
+from bot.diary.engagements import PARENT, parents_of, role_in
+from bot.models import Binding, DiaryFlag, Engagement, FlagEvent, Supervisor
+from bot.outbox import enqueue
+from bot.registry.supervisors import supervisors_of
+
+URGENT = "urgent"
+MAX_ROUNDS = 3
+# How far back 收到 looks for the flag(s) it answers.
+ACK_LOOKBACK = dt.timedelta(hours=24)
+_FIRST_CLAUSE = re.compile(r"[（(，,。；;]")
+
+
+def flag_subject(flag: DiaryFlag, engagement: Engagement) -> str:
+    """What happened, for a 20-character field: 宝宝体温38.5℃."""
+    reason = _FIRST_CLAUSE.split(cards.plain(flag.reason), maxsplit=1)[0].replace(" ", "")
+    return reason or texts.FLAG_CARD_DEFAULT
+
+
+def flag_card(session: Session, flag_id: int, tz: ZoneInfo, escalation: int = 0) -> dict[str, Any] | None:
+    """The card of a flag message (``escalation``: which reminder this is); None if the flag is gone."""
+    flag = session.get(DiaryFlag, flag_id)
+    if flag is None:
+        return None
+    engagement = session.get(Engagement, flag.engagement_id)
+    assert engagement is not None
+    moment = flag.raised_at.astimezone(tz)
+    hint = texts.FLAG_CARD_ESCALATED if escalation else texts.FLAG_CARD_HINT
+    return cards.card("flag", flag_subject(flag, engagement), cards.PHRASES.get(flag.severity, ""), moment,
+                      hint=hint, day=flag.day, engagement_id=engagement.id, flag_id=flag.id)
+
+
+def record_event(session: Session, flag_id: int, action: str, now: dt.datetime, *, actor: str | None = None,
+                 role: str | None = None, channel: str | None = None, note: str | None = None) -> None:
+    session.add(FlagEvent(flag_id=flag_id, action=action, actor=actor, role=role, channel=channel, note=note, at=now))
+
+
+def _open_urgent(session: Session, engagement_ids: Sequence[int], since: dt.datetime) -> list[DiaryFlag]:
+    if not engagement_ids:
+        return []
+    return list(session.scalars(
+        select(DiaryFlag).where(
+            DiaryFlag.engagement_id.in_(list(engagement_ids)), DiaryFlag.severity == URGENT,
+            DiaryFlag.cleared_at.is_(None), DiaryFlag.acknowledged_at.is_(None), DiaryFlag.raised_at >= since,
+        ).order_by(DiaryFlag.raised_at.desc(), DiaryFlag.id.desc()).with_for_update()
+    ))
+
+
+def acknowledge_by_family(session: Session, flag: DiaryFlag, openid: str, channel: str, now: dt.datetime) -> bool:
+    """A parent saw the flag (``收到``, its link, the mini-program); True when this was the family's first word."""
+    first = flag.family_acknowledged_at is None
+    if first:
+        flag.family_acknowledged_at = now
+    record_event(session, flag.id, "acknowledged" if channel != "link" else "opened", now, actor=openid, role=PARENT,
+                 channel=channel)
+    return first
+
+
+def acknowledge_by_agency(session: Session, flag: DiaryFlag, actor: str, channel: str, note: str | None,
+                          now: dt.datetime) -> bool:
+    """A supervisor (or the back office) acted on the flag; True unless it was acknowledged before."""
+    first = flag.acknowledged_at is None
+    if first:
+        flag.acknowledged_at, flag.acknowledged_note, flag.acknowledged_by = now, note, actor
+    record_event(session, flag.id, "acknowledged", now, actor=actor, role="supervisor" if channel == "chat" else "agency",
+                 channel=channel, note=note)
+    return first
+
+
+@dataclass(frozen=True)
+class ChatAck:
+    """What ``收到`` did: the flags it acknowledged, as whom."""
+
+    flags: list[DiaryFlag]
+    role: str  # parent | supervisor
+
+
+def acknowledge_latest(session: Session, openid: str, note: str | None, now: dt.datetime) -> ChatAck:
+    """``收到`` in chat: acknowledge the latest open urgent flag(s) of this parent's families or supervisor's agency.
+
+    A parent acknowledges every urgent flag of their engagements not yet acknowledged by
+    the family in the last 24 hours; a supervisor those of the agency not yet acknowledged
+    by the agency (the note is what they wrote after 收到).
+    """
+    since = now - ACK_LOOKBACK
+    parent_of = list(session.scalars(select(Binding.engagement_id).where(Binding.openid == openid,
+                                                                          Binding.role == PARENT)))
+    if parent_of:
+        flags = [f for f in _open_urgent(session, parent_of, since) if f.family_acknowledged_at is None]
+        for flag in flags:
+            acknowledge_by_family(session, flag, openid, "chat", now)
+        return ChatAck(flags, PARENT)
+    agency_ids = list(session.scalars(select(Supervisor.agency_id).where(Supervisor.openid == openid)))
+    if agency_ids:
+        engagement_ids = list(session.scalars(select(Engagement.id).where(Engagement.agency_id.in_(agency_ids))))
+        flags = _open_urgent(session, engagement_ids, since)
+        for flag in flags:
+            acknowledge_by_agency(session, flag, openid, "chat", note, now)
+        return ChatAck(flags, "supervisor")
+    return ChatAck([], "")
+
+
+def opened_link(session: Session, flag_id: int, engagement_id: int, openid: str | None, now: dt.datetime) -> None:
+    """A flag message's link was opened by the parent it was sent to: the family saw it."""
+    flag = session.get(DiaryFlag, flag_id, with_for_update=True)
+    if flag is None or flag.engagement_id != engagement_id or openid is None:
+        return
+    if role_in(session, engagement_id, openid) == PARENT:
+        acknowledge_by_family(session, flag, openid, "link", now)
+
+
+def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneInfo) -> dict[str, int]:
+    """Send again, and to the supervisors, every urgent flag nobody acknowledged for ``after``."""
+    counts = {"escalated": 0, "queued": 0}
+    due = session.scalars(
+        select(DiaryFlag).where(
+            DiaryFlag.severity == URGENT, DiaryFlag.cleared_at.is_(None), DiaryFlag.acknowledged_at.is_(None),
+            DiaryFlag.family_acknowledged_at.is_(None), DiaryFlag.escalations < MAX_ROUNDS,
+            DiaryFlag.raised_at <= now - after,
+        ).order_by(DiaryFlag.id).with_for_update()
+    ).all()
+    for flag in due:
+        last = flag.escalated_at or flag.raised_at
+        if now - last < after:
+            continue
+        flag.escalations += 1
+        flag.escalated_at = now
+        counts["escalated"] += 1
+        engagement = session.get(Engagement, flag.engagement_id)
+        assert engagement is not None
+        card = flag_card(session, flag.id, tz, escalation=flag.escalations)
+        local = flag.raised_at.astimezone(tz)
+        minutes = max(int((now - flag.raised_at).total_seconds() // 60), 1)
+        family_text = texts.ESCALATION_FAMILY.format(
+            family=engagement.baby_nickname or engagement.family_name, time=local.strftime("%m-%d %H:%M"),
+            reason=flag.reason, minutes=minutes)
+        agency_text = texts.ESCALATION_AGENCY.format(
+            family=engagement.family_name, worker=engagement.worker.name, time=local.strftime("%m-%d %H:%M"),
+            reason=flag.reason, minutes=minutes)
+        recipients = [(o, family_text) for o in parents_of(session, engagement.id)]
+        recipients += [(o, agency_text) for o in supervisors_of(session, engagement.agency_id)]
+        for openid, text in recipients:
+            note = enqueue(session, key=f"escalate:{flag.id}:{flag.escalations}:{openid}", openid=openid,
+                           kind="flag", text=text, template=card, now=now)
+            counts["queued"] += note is not None
+        record_event(session, flag.id, "escalated", now, note=texts.ESCALATION_EVENT.format(
+            round=flag.escalations, minutes=minutes, people=len(recipients)))
+    return counts
+
+
+def flag_events(session: Session, flag_id: int) -> list[FlagEvent]:
+    """The trail of one flag, oldest first."""
+    return list(session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.at,
+                                                                                              FlagEvent.id)))

@@ -1,0 +1,23 @@
+"""``escalate`` (every minute): urgent flags no parent acknowledged are sent again and to the supervisors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from bot.diary.alerts import escalate as escalate_flags
+from bot.jobs import JobContext, job
+from bot.notify import SEND_WORKERS, send_pending
+
+
+@job("escalate", every_minutes=1, lease=dt.timedelta(minutes=3))
+def escalate(ctx: JobContext) -> Mapping[str, Any]:
+    """Send again, and to the supervisors, urgent flags unacknowledged for ANXIN_ESCALATE_MINUTES."""
+    after = dt.timedelta(minutes=float(ctx.settings["ANXIN_ESCALATE_MINUTES"]))
+    with ctx.session_factory() as session, session.begin():
+        counts = escalate_flags(session, ctx.now, after, ctx.tz)
+    if counts["queued"]:
+        counts.update(send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now, workers=SEND_WORKERS,
+                                   drain=True))
+    return counts

@@ -1,0 +1,185 @@
+"""Issue 11: flag messages WeChat shows in full, links to the day, and escalation until someone acts.
+
+Everything goes through the loopback WeChat fake, which refuses (47003) a field over 20
+characters, with a line break or an emoji, and first/remark, as WeChat shows them since 2023-05.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from bot import background
+from bot.clock import utcnow
+from bot.jobs import run_job
+from bot.models import DiaryFlag, Notification
+from tests.diary_support import Chat, Family
+from tests.fakes.wechat_api import WeChatApiFake
+from tests.jobs.support import CUSTOM, DAD, MOM, bound_family, last_wrote, texts_to, write
+from tests.jobs.test_supervisors import supervisor_code
+from tests.registry_helpers import auth
+
+BOSS = "o-boss-alerts"
+T0 = utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _background_work_finishes() -> Iterator[None]:
+    yield
+    background.join_all()
+
+
+@pytest.fixture
+def family(app: Flask, client: FlaskClient) -> Family:
+    family = bound_family(app, client)
+    assert "绑定成功" in Chat(client).say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
+    last_wrote(app, DAD, T0 - dt.timedelta(days=3))  # Dad is outside WeChat's 48-hour window
+    return family
+
+
+def fever(app: Flask, family: Family) -> int:
+    write(app, family, "体温 38.5", T0)
+    with app.extensions["anxin_db"].new_session() as s:
+        return s.scalars(select(DiaryFlag.id).where(DiaryFlag.severity == "urgent")).one()
+
+
+def test_a_fever_reaches_both_parents_in_full_with_a_link(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
+    flag_id = fever(app, family)
+    assert run_job(app, "deliver").detail == {"sent": 3, "retry": 0, "failed": 0}
+    # Inside the window: the full text, ending with the link to the day.
+    [mom] = texts_to(wechat_fake, MOM, "38.5")
+    assert "宝宝体温 38.5℃" in mom and "\n查看详情：http://127.0.0.1:5000/d/" in mom
+    # Outside it: the flag template, every field one short line WeChat shows, and the same kind of link.
+    assert wechat_fake.messages_to(DAD) == []
+    [dad] = wechat_fake.templates_to(DAD)
+    assert dad["template_id"] == app.config["ANXIN_TEMPLATE_FLAG"]
+    data = {k: v["value"] for k, v in dad["data"].items()}
+    assert data["thing1"] == "宝宝体温38.5℃" and data["phrase2"] == "紧急"
+    local = T0.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert data["time3"] == f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    assert data["thing4"] == "点击查看详情，回复收到确认"
+    assert all(len(v) <= 20 and "\n" not in v for v in data.values())
+    assert urlsplit(dad["url"]).path.startswith("/d/")
+    # The links are personal: Mom's and Dad's differ, and both name the flag.
+    mom_url = mom.rsplit("查看详情：", 1)[1]
+    assert mom_url != dad["url"]
+    assert flag_id  # raised once
+
+
+def test_unacknowledged_urgent_flag_is_sent_again_and_to_the_supervisors(
+    app: Flask, client: FlaskClient, family: Family, wechat_fake: WeChatApiFake
+) -> None:
+    flag_id = fever(app, family)
+    run_job(app, "deliver")
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=14)).detail == {"escalated": 0, "queued": 0}
+    late = run_job(app, "escalate", now=T0 + dt.timedelta(minutes=15, seconds=5)).detail
+    assert late is not None and (late["escalated"], late["queued"], late["sent"]) == (1, 3, 3)
+    [again] = texts_to(wechat_fake, MOM, "再次提醒")
+    assert "15 分钟仍无人确认" in again and "回复“收到”" in again and "/d/" in again
+    [boss] = texts_to(wechat_fake, BOSS, "升级")
+    assert "家属 15 分钟内未确认" in boss
+    [_, dad_again] = wechat_fake.templates_to(DAD)
+    assert dad_again["data"]["thing4"]["value"] == "仍未确认，请尽快查看"
+    # The same minute again: nothing twice.
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=16)).detail == {"escalated": 0, "queued": 0}
+
+    # The supervisor acts, and says what was done.
+    reply = Chat(client).say(BOSS, "收到 已电话联系家属去医院")
+    assert reply.startswith("已记录处理 1 条紧急提醒") and "处理说明：已电话联系家属去医院" in reply
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=40)).detail == {"escalated": 0, "queued": 0}
+
+    # Who saw what, when: kept for the agency.
+    trail = client.get(f"/admin/v1/flags/{flag_id}/events", headers=auth(family.key)).get_json()
+    assert trail["flag"]["escalations"] == 1 and trail["flag"]["acknowledged_note"] == "已电话联系家属去医院"
+    actions = [(e["action"], e["actor"], e["channel"]) for e in trail["events"]]
+    assert {("sent", MOM, "custom"), ("sent", DAD, "template"), ("sent", BOSS, "custom")} <= set(actions)
+    assert ("escalated", None, None) in actions and ("acknowledged", BOSS, "chat") in actions
+    assert client.get(f"/admin/v1/flags/{flag_id}/events", headers=auth(supervisor_other_agency(app))).status_code == 404
+
+
+def supervisor_other_agency(app: Flask) -> str:
+    from tests.jobs.test_supervisors import new_agency
+
+    return new_agency(app, "别家家政")[1]
+
+
+def test_a_parent_saying_shou_dao_stops_the_escalation(app: Flask, client: FlaskClient, family: Family,
+                                                      wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    flag_id = fever(app, family)
+    run_job(app, "deliver")
+    reply = Chat(client).say(DAD, "收到")
+    assert reply.startswith("已确认收到 1 条紧急提醒") and "宝宝体温 38.5℃" in reply
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0}
+    assert texts_to(wechat_fake, BOSS, "升级") == []
+    flag = session.get(DiaryFlag, flag_id)
+    assert flag.family_acknowledged_at is not None and flag.acknowledged_at is None  # the agency still sees it open
+    assert Chat(client).say(DAD, "收到") == "目前没有需要确认的紧急提醒。"
+    assert "绑定" in Chat(client).say("o-stranger", "收到")
+
+
+def test_opening_the_link_acknowledges_for_the_family(app: Flask, client: FlaskClient, family: Family,
+                                                     wechat_fake: WeChatApiFake) -> None:
+    fever(app, family)
+    run_job(app, "deliver")
+    [dad] = wechat_fake.templates_to(DAD)
+    page = client.get(urlsplit(dad["url"]).path)
+    assert page.status_code == 200 and "宝宝体温 38.5℃" in page.get_data(as_text=True)
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0}
+
+
+def test_escalation_minutes_are_configurable(app_settings: dict, client: FlaskClient, wechat_fake: WeChatApiFake) -> None:
+    from bot import create_app
+
+    app = create_app({**app_settings, "ANXIN_ESCALATE_MINUTES": 0.5})
+    family = bound_family(app, app.test_client())
+    write(app, family, "体温 38.5", T0)
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(seconds=20)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(seconds=31)).detail["escalated"] == 1
+    background.join_all()
+    app.extensions["anxin_db"].engine.dispose()
+
+
+def test_the_fake_refuses_what_wechat_would_not_show(app: Flask, wechat_fake: WeChatApiFake) -> None:
+    """A test that sends an over-long or multi-line field fails, as it would against WeChat."""
+    token = requests.get(f"{wechat_fake.url}/cgi-bin/token", params={
+        "grant_type": "client_credential", "appid": app.config["ANXIN_WECHAT_APPID"],
+        "secret": app.config["ANXIN_WECHAT_SECRET"]}, timeout=5).json()["access_token"]
+
+    def send(path: str, data: dict[str, str], touser: str = "o-x") -> int:
+        body = {"touser": touser, "template_id": "t", "data": {k: {"value": v} for k, v in data.items()}}
+        res = requests.post(f"{wechat_fake.url}/cgi-bin/message/{path}", params={"access_token": token}, json=body,
+                            timeout=5)
+        return int(res.json()["errcode"])
+
+    assert send("template/send", {"thing1": "宝宝体温38.5℃"}) == 0
+    assert send("template/send", {"thing1": "宝" * 21}) == 47003
+    assert send("template/send", {"thing1": "第一行\n第二行"}) == 47003
+    assert send("template/send", {"thing1": "🔴 发烧"}) == 47003
+    assert send("template/send", {"first": "标题", "thing1": "发烧"}) == 47003
+    assert send("subscribe/bizsend", {"phrase2": "非常非常紧急"}) == 47003
+    assert send("subscribe/bizsend", {"time3": "11-20 14:05"}) == 47003
+    assert send("subscribe/bizsend", {"time3": "2026年11月20日 14:05", "phrase2": "紧急"}) == 0
+    assert send("subscribe/send", {"thing1": "发烧"}, touser="o-mp") == 43101  # no grant
+    wechat_fake.grant("o-mp", "t")
+    assert send("subscribe/send", {"thing1": "发烧"}, touser="o-mp") == 0
+    assert send("subscribe/send", {"thing1": "发烧"}, touser="o-mp") == 43101  # one-time: used up
+
+
+def test_a_refused_field_is_not_retried_eight_times(app: Flask, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    from bot.models import ChatUser
+    from bot.outbox import enqueue
+
+    with app.extensions["anxin_db"].new_session() as s, s.begin():
+        s.add(ChatUser(openid="o-q", last_message_at=utcnow() - dt.timedelta(days=3)))
+        enqueue(s, key="digest:1:o-q:x", openid="o-q", kind="digest", text="x",
+                template={"purpose": "digest", "fields": {"thing1": "太长" * 11}, "link": None})
+    assert run_job(app, "deliver").detail == {"sent": 0, "retry": 0, "failed": 1}
+    assert "47003" in session.scalars(select(Notification)).one().last_error
+    assert wechat_fake.calls_to(CUSTOM) == []
