@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import cards
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
 from bot.diary.engagements import babies_of, parents_of
@@ -187,19 +188,29 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime) -> None:
     Its notifications still waiting are cancelled; to whoever it already went (or is going to right now)
     one correction follows. A flag raised again later is a new message (its key is new).
     """
+    from bot.diary.alerts import record_event  # the flag's trail (alerts builds on this module)
+
     flag.cleared_at = now
-    notes = session.scalars(select(Notification).where(Notification.key.like(f"flag:{flag.id}:%"),
-                                                       Notification.kind == "flag"))
+    record_event(session, flag.id, "retracted", now)
+    notes = session.scalars(select(Notification).where(
+        or_(Notification.key.like(f"flag:{flag.id}:%"), Notification.key.like(f"escalate:{flag.id}:%")),
+        Notification.kind == "flag"))
     engagement = session.get(Engagement, flag.engagement_id)
+    told: set[str] = set()
     for note in notes:
         if note.status == "pending":
             note.status = "cancelled"
-            continue
-        if note.status in ("sending", "sent") and engagement is not None:
-            enqueue(session, key=f"flag:{flag.id}:{note.openid}:retracted:{now.timestamp():.0f}", openid=note.openid,
-                    kind="correction", text=texts.FLAG_RETRACTED.format(
-                        family=engagement.baby_nickname or engagement.family_name,
-                        time=f" {flag.day:%m-%d}", reason=flag.reason))
+        elif note.status in ("sending", "sent"):
+            told.add(note.openid)
+    if engagement is None:
+        return
+    text = texts.FLAG_RETRACTED.format(family=engagement.baby_nickname or engagement.family_name,
+                                       time=f" {flag.day:%m-%d}", reason=flag.reason)
+    correction = cards.card("flag", f"更正：{flag.reason}", "已撤销", now, hint=texts.FLAG_RETRACTED_HINT,
+                            day=flag.day, engagement_id=flag.engagement_id)
+    for openid in sorted(told):
+        enqueue(session, key=f"retract:{flag.id}:{openid}:{now.timestamp():.0f}", openid=openid, kind="correction",
+                text=text, template=correction)
 
 
 def flags_of_day(session: Session, engagement_id: int, day: dt.date) -> list[DiaryFlag]:

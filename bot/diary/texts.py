@@ -125,6 +125,7 @@ READ_NOT_ALLOWED = "只有绑定了这户家庭的家人或月嫂可以查看日
 
 # -- flags: advice to look, never a diagnosis --------------------------------------------------
 FLAG_NOTICE = "【安心提醒】{family}{time}：{reason}\n（提醒仅供参考，不是诊断。）"
+FLAG_RETRACTED_HINT = "记录已撤回或改正，点击查看当天日记"
 FLAG_RETRACTED = "【更正】{family}{time} 的提醒“{reason}”已撤销：这条记录已被月嫂撤回或改正，请以最新日记为准。"
 FLAG_NOTICE_AGENCY = (
     "【安心提醒·机构】{family}（服务员 {worker}）{time}：{reason}\n（提醒仅供参考，不是诊断。可在机构后台确认已处理。）"

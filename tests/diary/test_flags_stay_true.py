@@ -88,3 +88,27 @@ def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, 
     session.rollback()
     gap = session.scalars(select(DiaryFlag).where(DiaryFlag.rule == "feed_gap")).all()
     assert all(g.cleared_at is not None for g in gap if g.key == gaps[0].key)
+
+
+def test_outside_the_48_hours_the_correction_is_a_card_wechat_shows(app: Flask, chat: Chat, family: Family,
+                                                                   wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from bot.models import ChatUser
+
+    app.config["ANXIN_TEMPLATE_FLAG"] = "tpl-flag"
+    with app.extensions["anxin_db"].new_session() as s, s.begin():  # the mother last wrote three days ago
+        s.execute(update(ChatUser).where(ChatUser.openid == MOM)
+                  .values(last_message_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
+    chat.say(NURSE, "体温 38.5")
+    background.join_all()
+    [alert] = wechat_fake.templates_to(MOM)
+    assert "38.5" in alert["data"]["thing1"]["value"]
+    chat.say(NURSE, "撤销")
+    background.join_all()
+    delivery(app)()
+    alert, correction = wechat_fake.templates_to(MOM)
+    fields = {key: value["value"] for key, value in correction["data"].items()}
+    assert fields["thing1"].startswith("更正") and fields["phrase2"] == "已撤销"
+    assert all(len(v) <= 20 and "\n" not in v for v in fields.values())  # what WeChat shows in full
+    assert "/d/" in correction["url"]  # the day page, where the warning is gone
