@@ -242,8 +242,7 @@ def revise_entry(
     entry.revised_at = now
     entry.version += 1
     session.flush()
-    flag_rules.clear_for_entry(session, entry.id, now)
-    flag_rules.evaluate(session, entry.engagement, [entry], now, tz)
+    flag_rules.reevaluate(session, entry.engagement, entry, now, tz)
     return entry
 
 

@@ -32,7 +32,7 @@ from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
 
 __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_entry", "day_of_life", "evaluate",
-           "findings", "flags_of_day", "flags_of_entries"]
+           "findings", "flags_of_day", "flags_of_entries", "reevaluate", "retract"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,17 @@ def _clear_keys(session: Session, engagement_id: int, keys: list[str], now: dt.d
     for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement_id, DiaryFlag.key.in_(keys),
                                                         DiaryFlag.cleared_at.is_(None))):
         retract(session, flag, now)
+
+
+def reevaluate(session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo) -> list[DiaryFlag]:
+    """An entry was changed: its flags that no longer hold are retracted, those that still hold stay as they
+    were (not sent again), and what the change newly finds is raised. Returns the newly raised flags."""
+    session.flush()
+    still = {finding.key for finding in findings(session, engagement, entry, now, tz)}
+    for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == entry.id, DiaryFlag.cleared_at.is_(None))):
+        if flag.key not in still:
+            retract(session, flag, now)
+    return evaluate(session, engagement, [entry], now, tz)
 
 
 def clear_for_entry(session: Session, entry_id: int, now: dt.datetime) -> None:

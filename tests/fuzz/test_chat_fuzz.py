@@ -13,7 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.diary.entries import KINDS, MAX_TEXT
-from bot.diary.parse import parse_lines
+from bot.diary.parse import parse_lines, read_lines
+from bot.diary.schemas import check_fields
 from bot.textsafe import MAX_REPLY_BYTES
 from tests.diary_support import Chat, open_family
 from tests.fuzz.conftest import budget
@@ -30,12 +31,18 @@ SENT = dt.datetime(2026, 11, 20, 4, 30, tzinfo=dt.UTC)
 @example(text="37度8")
 @example(text="\x00\x0b 喂奶 99999999999999999999ml")
 def test_the_parser_takes_any_text(text: str) -> None:
-    entries = parse_lines(text, SENT, TZ)
+    """Every line is understood (one entry or several, issue 10) or refused with a reason; nothing is lost."""
+    read = read_lines(text, SENT, TZ)
     lines = [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
-    assert len(entries) == len(lines)
-    for entry in entries:
-        assert entry.kind in KINDS and entry.text and entry.occurred_at.tzinfo is not None
-        assert isinstance(entry.fields, dict)
+    assert len(read) == len(lines)
+    for line in read:
+        assert line.entries or line.refused, line.text
+        assert not (line.entries and line.refused)
+        for entry in line.entries:
+            assert entry.kind in KINDS and entry.text and entry.occurred_at.tzinfo is not None
+            assert isinstance(entry.fields, dict)
+            check_fields(entry.kind, entry.fields)  # storable: what the parser makes, the entry models accept
+    assert len(parse_lines(text, SENT, TZ)) == sum(len(line.entries) for line in read)
 
 
 @pytest.fixture

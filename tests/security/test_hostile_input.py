@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 
@@ -155,7 +156,9 @@ def test_a_day_whose_reply_passes_64_kib_is_cut_and_stored(app: Flask, client: F
         assert "已记录" in chat.say(NURSE, long_note)
     body = chat.post(chat.sender.text(MOM, "今天"))
     content = chat.sender.read_reply(body)["Content"]  # type: ignore[index]
-    assert len(content.encode("utf-8")) <= 2048 and content.endswith("完整内容请在小程序中查看）")
+    # Cut to WeChat's 2,048 bytes, ending with the link to the whole day (/d/TOKEN, issue 11).
+    assert len(content.encode("utf-8")) <= 2048 and "全文较长" in content
+    assert re.search(r"/d/[\w.-]+$", content), content[-200:]
     from bot.models import InboundMessage
     stored = session.scalars(select(InboundMessage.reply).where(InboundMessage.openid == MOM)).all()
     assert stored and all(len(r.encode("utf-8")) < 4096 for r in stored if r)
