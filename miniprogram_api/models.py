@@ -127,40 +127,34 @@ class EntryOut(Out):
     baby_id: int | None = Field(default=None, exclude_if=_is_none, description="哪个宝宝（仅多胞胎）")
 
 
-class BabyTotalsOut(Out):
+class DayFigures(Out):
+    """The figures of a day (the family's, or one baby's)."""
+
+    date: dt.date
+    entries: int = Field(ge=0)
+    feeds: int = Field(ge=0)
+    feed_ml: int = Field(ge=0)
+    breast_min: int = Field(ge=0)
+    nappies: int = Field(ge=0)
+    wet: int = Field(ge=0)
+    dirty: int = Field(ge=0)
+    sleep_min: int = Field(ge=0)
+    flags: int = Field(ge=0)
+    temperatures_celsius: list[float]
+    mother_temperatures_celsius: list[float]
+
+
+class BabyTotalsOut(DayFigures):
     """One baby's figures of the day (twins)."""
+
+    model_config = ConfigDict(extra="allow")  # each kind's own totals, as in the day's summary
 
     baby_id: int
     label: str
-    date: dt.date
-    entries: int = Field(ge=0)
-    feeds: int = Field(ge=0)
-    feed_ml: int = Field(ge=0)
-    breast_min: int = Field(ge=0)
-    nappies: int = Field(ge=0)
-    wet: int = Field(ge=0)
-    dirty: int = Field(ge=0)
-    sleep_min: int = Field(ge=0)
-    flags: int = Field(ge=0)
-    temperatures_celsius: list[float]
-    mother_temperatures_celsius: list[float]
-    model_config = ConfigDict(extra="allow")  # each kind's own totals, as in the day's summary
 
 
-class SummaryBase(Out):
-    date: dt.date
-    entries: int = Field(ge=0)
-    feeds: int = Field(ge=0)
-    feed_ml: int = Field(ge=0)
-    breast_min: int = Field(ge=0)
-    nappies: int = Field(ge=0)
-    wet: int = Field(ge=0)
-    dirty: int = Field(ge=0)
-    sleep_min: int = Field(ge=0)
-    flags: int = Field(ge=0)
+class SummaryBase(DayFigures):
     sleep_hours: float = Field(ge=0)
-    temperatures_celsius: list[float]
-    mother_temperatures_celsius: list[float]
     by_baby: list[BabyTotalsOut] | None = Field(default=None, exclude_if=_is_none, description="每个宝宝的小结（仅多胞胎）")
 
 

@@ -96,3 +96,12 @@ def open_twins(app: Flask, client: FlaskClient, *, born: dt.datetime | None = No
     assert res.status_code == 201, res.get_json()
     data = res.get_json()
     return Family(agency_id, key, worker_id, data["id"], data["nurse_code"], data["family_code"])
+
+
+def bound_family(app: Flask, client: FlaskClient, chat: Chat, nurse: str, *parents: str) -> Family:
+    """A family whose nurse and parents have bound in chat (``绑定 CODE``), as they do on day one."""
+    fam = open_family(app, client)
+    assert "绑定成功" in chat.say(nurse, f"绑定 {fam.nurse_code}")
+    for parent in parents:
+        assert "绑定成功" in chat.say(parent, f"绑定 {fam.family_code}")
+    return fam

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot import background
 from bot.models import DiaryFlag, Notification
 from bot.notify import delivery
-from tests.diary_support import TZ, Chat, Family, open_family
+from tests.diary_support import TZ, Chat, Family, bound_family
 from tests.fakes.wechat_api import WeChatApiFake
 
 NURSE, MOM = "o-true-nurse", "o-true-mom"
@@ -25,9 +25,7 @@ def chat(client: FlaskClient) -> Chat:
 
 @pytest.fixture
 def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = open_family(app, client)
-    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
-    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
+    fam = bound_family(app, client, chat, NURSE, MOM)
     chat.say(MOM, "今天")  # the mother wrote: customer-service messages reach her (48-hour window)
     return fam
 

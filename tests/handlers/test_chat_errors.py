@@ -19,7 +19,7 @@ from bot.chat import ChatContext, Text
 from bot.handlers import registry
 from bot.handlers.registry import BUSY, command
 from bot.models import Agency, Complaint, DiaryEntry, InboundMessage, Rating
-from tests.diary_support import Chat, Family, open_family
+from tests.diary_support import Chat, Family, bound_family
 from tests.jobs.test_supervisors import supervisor_code
 
 NURSE, MOM, VISITOR, BOSS = "o-err-nurse", "o-err-mom", "o-err-visitor", "o-err-boss"
@@ -70,9 +70,7 @@ def chat(client: FlaskClient) -> Chat:
 
 @pytest.fixture
 def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = open_family(app, client)
-    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
-    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
+    fam = bound_family(app, client, chat, NURSE, MOM)
     assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, fam.key)}")
     return fam
 
