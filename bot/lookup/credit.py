@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker
+from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker, WorkerPhoto
 
 BASE_POINTS = 40
 POINTS_PER_CHECK = 6  # each of the six checks currently valid
@@ -105,6 +105,25 @@ def complaint_summary(session: Session, worker_id: int) -> ComplaintSummary:
         select(func.count(Complaint.id), func.count(Complaint.responded_at)).where(Complaint.worker_id == worker_id)
     ).one()
     return ComplaintSummary(int(total), int(answered))
+
+
+def worker_record(session: Session, worker_id: int, today: dt.date) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
+    """Ratings, engagements served, complaints and whether a photo is on file: one query of four counts."""
+    rated = select(Rating.stars).join(Engagement, Engagement.id == Rating.engagement_id).where(
+        Engagement.worker_id == worker_id).subquery()
+    complaints = select(Complaint.id, Complaint.responded_at).where(Complaint.worker_id == worker_id).subquery()
+    row = session.execute(select(
+        select(func.avg(rated.c.stars)).scalar_subquery(),
+        select(func.count()).select_from(rated).scalar_subquery(),
+        select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id, Engagement.starts_on <= today)
+        .scalar_subquery(),
+        select(func.count()).select_from(complaints).scalar_subquery(),
+        select(func.count(complaints.c.responded_at)).scalar_subquery(),
+        exists().where(WorkerPhoto.worker_id == worker_id),
+    )).one()
+    average, count, served, total, answered, photo = row
+    ratings = RatingSummary(round(float(average), 1) if average is not None else None, int(count or 0))
+    return ratings, int(served or 0), ComplaintSummary(int(total or 0), int(answered or 0)), bool(photo)
 
 
 def grade_for(

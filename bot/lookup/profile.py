@@ -24,10 +24,8 @@ from bot.lookup.credit import (
     Credit,
     RatingSummary,
     check_states,
-    complaint_summary,
-    engagements_served,
     grade_for,
-    rating_summary,
+    worker_record,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
 from bot.ratelimit import Counter, hit_all
@@ -272,10 +270,7 @@ def count_lookup(
 def build_profile(session: Session, badge: Badge, worker: Worker, agency_name: str, today: dt.date) -> Profile:
     """Assemble the public profile of a badge holder (no rate limit, no log: use find_profile)."""
     checks = check_states(session, worker.id, today)
-    ratings = rating_summary(session, worker.id)
-    served = engagements_served(session, worker.id, today)
-    complaints = complaint_summary(session, worker.id)
-    has_photo = session.scalar(select(WorkerPhoto.worker_id).where(WorkerPhoto.worker_id == worker.id)) is not None
+    ratings, served, complaints, has_photo = worker_record(session, worker.id, today)
     return Profile(
         code=badge.code,
         light=status_light(checks),
