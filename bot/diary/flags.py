@@ -180,10 +180,14 @@ def reevaluate(session: Session, engagement: Engagement, entry: DiaryEntry, now:
     """An entry was changed: its flags that no longer hold are retracted, those that still hold stay as they
     were (not sent again), and what the change newly finds is raised. Returns the newly raised flags."""
     session.flush()
-    still = {finding.key for finding in findings(session, engagement, entry, now, tz)}
+    found = findings(session, engagement, entry, now, tz)
+    keys, rules = {f.key for f in found}, {f.rule for f in found}
     for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == entry.id, DiaryFlag.cleared_at.is_(None))):
-        if flag.key not in still:
-            retract(session, flag, now)
+        if flag.key in keys:
+            continue  # still holds: shown as it was, not sent again
+        # A new reading of the same sign (38.5 corrected to 39.2) is a new alert that replaces this one;
+        # a sign that is gone is corrected where it was told.
+        retract(session, flag, now, correct=flag.rule not in rules)
     return evaluate(session, engagement, [entry], now, tz)
 
 
@@ -193,11 +197,11 @@ def clear_for_entry(session: Session, entry_id: int, now: dt.datetime) -> None:
         retract(session, flag, now)
 
 
-def retract(session: Session, flag: DiaryFlag, now: dt.datetime) -> None:
+def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: bool = True) -> None:
     """A flag that no longer holds leaves the day view and the digest, is not sent, and is corrected where it was.
 
     Its notifications still waiting are cancelled; to whoever it already went (or is going to right now)
-    one correction follows. A flag raised again later is a new message (its key is new).
+    one correction follows, unless ``correct`` is False (a new alert of the same sign replaces it).
     """
     from bot.diary.alerts import record_event  # the flag's trail (alerts builds on this module)
 
@@ -213,7 +217,7 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime) -> None:
             note.status = "cancelled"
         elif note.status in ("sending", "sent"):
             told.add(note.openid)
-    if engagement is None:
+    if engagement is None or not correct:
         return
     text = texts.FLAG_RETRACTED.format(family=engagement.baby_nickname or engagement.family_name,
                                        time=f" {flag.day:%m-%d}", reason=flag.reason)
