@@ -434,3 +434,10 @@ def delivery(app: Flask) -> Callable[[], dict[str, int]]:
         return send_pending(factory, get_api(app), app.config)
 
     return work
+
+
+def deliver_soon(app: Flask) -> None:
+    """Send what the outbox holds now, in a background thread (the scheduled sweep covers a crash)."""
+    from bot import background
+
+    background.start("deliver", delivery(app))

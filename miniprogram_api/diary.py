@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app
 from flask.globals import app_ctx
 
-from bot import background
 from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
@@ -27,7 +26,7 @@ from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import EntryBase
 from bot.errors import BadRequest, NotFound
 from bot.models import Binding, DiaryEntry, Engagement
-from bot.notify import delivery
+from bot.notify import deliver_soon
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
 from miniprogram_api.models import (
@@ -74,7 +73,7 @@ def aware(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 def _deliver_flags() -> None:
     """Flags reach the family the moment they are committed, from this surface as from chat."""
-    background.start("deliver", delivery(app_ctx.app))
+    deliver_soon(app_ctx.app)
 
 
 def read_date(value: str) -> dt.date:

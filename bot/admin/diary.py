@@ -16,7 +16,6 @@ from flask import current_app
 from flask.globals import app_ctx
 from sqlalchemy import select
 
-from bot import background
 from bot.admin import bp, current_agency
 from bot.admin.models import (
     AckIn,
@@ -42,6 +41,7 @@ from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
 from bot.errors import NotFound
 from bot.models import Complaint, DiaryFlag, Engagement
+from bot.notify import deliver_soon
 
 
 def _tz() -> ZoneInfo:
@@ -96,9 +96,7 @@ def complaints(query: ComplaintQuery) -> ApiResult:
 
 
 def _deliver_later() -> None:
-    from bot.notify import delivery
-
-    background.start("deliver", delivery(app_ctx.app))
+    deliver_soon(app_ctx.app)
 
 
 @bp.post("/complaints/<id:complaint_id>/response")

@@ -7,7 +7,6 @@ from flask.globals import app_ctx
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from bot import background
 from bot.admin.models import AckIn, ResponseIn
 from bot.clock import utcnow
 from bot.console import bp, current_agency, current_staff, needs, tz
@@ -18,6 +17,7 @@ from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import URGENT, acknowledge_flag, agency_flags
 from bot.errors import NotFound
 from bot.models import Complaint, Worker
+from bot.notify import deliver_soon
 from bot.validation import Problem
 
 
@@ -93,8 +93,6 @@ def respond(complaint_id: int) -> ResponseReturnValue:
                                problems={complaint_id: found}, drafts={complaint_id: request.form.get("text", "")}), 400
     answer_complaint(db, current_agency(), complaint_id, body.text, utcnow(), tz())
     db.commit()
-    from bot.notify import delivery
-
-    background.start("deliver", delivery(app_ctx.app))
+    deliver_soon(app_ctx.app)
     flash("已答复，答复已通过公众号发送给投诉的家人")
     return redirect(url_for("console.complaints"))
