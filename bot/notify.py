@@ -17,7 +17,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -25,7 +25,8 @@ from wechatpy.exceptions import WeChatClientException
 from bot import cards, daylinks
 from bot.clock import utcnow
 from bot.diary import texts
-from bot.models import ChatUser, DiaryFlag, Notification
+from bot.models import ChatUser, DiaryFlag, InboundMessage, Notification
+from bot.models.wechat import EVENT_PREFIX
 from bot.outbox import backoff
 
 log = logging.getLogger("anxin.notify")
@@ -187,6 +188,22 @@ def _release(session_factory: sessionmaker[Session], claimed: list[tuple[int, in
                             .values(status="pending", attempts=Notification.attempts - 1))
 
 
+def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
+    """Whether ``openid`` follows the Official Account, and when WeChat's 48-hour window last opened.
+
+    One query. The window opens with every message (its ``inbound_message`` row) and with the events
+    that count (``chat_user.last_message_at``, which the inbox keeps for events only).
+    """
+    by_event = select(ChatUser.last_message_at).where(ChatUser.openid == openid).scalar_subquery()
+    by_message = (select(InboundMessage.received_at)
+                  .where(InboundMessage.openid == openid, InboundMessage.msg_type.not_like(f"{EVENT_PREFIX}%"))
+                  .order_by(InboundMessage.received_at.desc()).limit(1).scalar_subquery())
+    row = session.execute(select(exists().where(ChatUser.openid == openid), by_event, by_message)).one()
+    follows, opened, wrote = bool(row[0]) or row[2] is not None, row[1], row[2]
+    last = max((t for t in (opened, wrote) if t is not None), default=None)
+    return follows, last
+
+
 def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, settings: Mapping[str, Any],
                  note_id: int, attempts: int, now: dt.datetime, moment: dt.datetime,
                  throttled: threading.Event) -> str | None:
@@ -197,17 +214,14 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
     with session_factory() as session:
         note = session.get(Notification, note_id)
         assert note is not None
-        follower = session.execute(
-            select(ChatUser.id, ChatUser.last_message_at).where(ChatUser.openid == note.openid)
-        ).first()
-        last_message_at = follower.last_message_at if follower else None
+        follower, last_message_at = window_of(session, note.openid)
         card = _card_of(session, note, settings)
         session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
     in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
     try:
         if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
             raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
-        if follower is None:
+        if not follower:
             channel = _send_mini_program(session_factory, api, note, card, settings)
         else:
             channel = _send(api, note, card, in_window, settings)
@@ -380,7 +394,7 @@ def _same_person_elsewhere(session_factory: sessionmaker[Session], api: WeChatCl
             if key != note.key.replace(note.openid, openid):
                 continue
             known = identity_of(session, openid)
-            follower = session.scalar(select(ChatUser.id).where(ChatUser.openid == openid)) is not None
+            follower, _ = window_of(session, openid)
             candidates.append((openid, known.unionid if known else None, known is None and follower))
     for openid, known_unionid, ask in candidates:
         if ask:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from bot.handlers.registry import dispatch, roles_of
+from bot.handlers.registry import HandlerFailed, Route, dispatch, roles_of, route, run
 
 _LOADED = False
 
@@ -21,4 +21,4 @@ def load_handlers() -> None:
     _LOADED = True
 
 
-__all__ = ["dispatch", "load_handlers", "roles_of"]
+__all__ = ["HandlerFailed", "Route", "dispatch", "load_handlers", "roles_of", "route", "run"]

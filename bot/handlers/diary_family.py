@@ -43,18 +43,19 @@ def fit_with_link(text: str, url: str) -> str:
     return kept.rsplit("\n", 1)[0] + tail
 
 
-@command(r"今天|今日|日记|日記", name="today", roles=_READERS, help="今天 / 日记 — 查看今天的月子日记", priority=30)
+@command(r"今天|今日|日记|日記", name="today", roles=_READERS, help="今天 / 日记 — 查看今天的月子日记", priority=30,
+         readonly=True)
 def today(ctx: ChatContext) -> Text:
     return _show(ctx, ctx.now.astimezone(tz_of(ctx)).date())
 
 
-@command(r"昨天|昨日", name="yesterday", roles=_READERS, help="昨天 — 查看昨天的日记", priority=30)
+@command(r"昨天|昨日", name="yesterday", roles=_READERS, help="昨天 — 查看昨天的日记", priority=30, readonly=True)
 def yesterday(ctx: ChatContext) -> Text:
     return _show(ctx, ctx.now.astimezone(tz_of(ctx)).date() - dt.timedelta(days=1))
 
 
 @command(r"(?:日记|日記)\s*(?:(\d{4})\s*[-/.年])?\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", name="diary_day", roles=_READERS,
-         help="日记 11-20 或 日记 2026-11-20 — 查看某一天的日记", priority=30)
+         help="日记 11-20 或 日记 2026-11-20 — 查看某一天的日记", priority=30, readonly=True)
 def diary_day(ctx: ChatContext) -> Text:
     year, month, day = ctx.match.group(1), int(ctx.match.group(2)), int(ctx.match.group(3))
     today_ = ctx.now.astimezone(tz_of(ctx)).date()
@@ -71,12 +72,13 @@ def diary_day(ctx: ChatContext) -> Text:
     return _show(ctx, wanted)
 
 
-@command(r"(?:今天|日记|日記|昨天)\s*\S.*", name="diary_day_bad", roles=_PARENT, priority=31)
+@command(r"(?:今天|日记|日記|昨天)\s*\S.*", name="diary_day_bad", roles=_PARENT, priority=31, readonly=True)
 def diary_day_bad(ctx: ChatContext) -> Text:
     return Text(texts.DATE_BAD)
 
 
-@command(r"(?:今天|今日|日记|日記|昨天|昨日)", name="diary_not_bound", roles=frozenset({VISITOR}), priority=150)
+@command(r"(?:今天|今日|日记|日記|昨天|昨日)", name="diary_not_bound", roles=frozenset({VISITOR}), priority=150,
+         readonly=True)
 def diary_not_bound(ctx: ChatContext) -> Text:
     return Text(texts.NOT_BOUND)
 
@@ -115,7 +117,8 @@ def rate(ctx: ChatContext) -> Text:
     return Text(reply + (texts.RATE_REPLACED if replaced else ""))
 
 
-@command(r"(?:评分|評分|打分).*", name="rate_refused", roles=frozenset({VISITOR, NURSE}), priority=31)
+@command(r"(?:评分|評分|打分).*", name="rate_refused", roles=frozenset({VISITOR, NURSE}), priority=31,
+         readonly=True)
 def rate_refused(ctx: ChatContext) -> Text:
     return Text(texts.RATE_NOT_PARENT if NURSE in ctx.roles else texts.NOT_BOUND)
 
@@ -131,6 +134,7 @@ def complain(ctx: ChatContext) -> Text:
     return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency.name, id=complaint.id))
 
 
-@command(r"(?:投诉|投訴).*", name="complain_refused", roles=frozenset({VISITOR, NURSE}), priority=31)
+@command(r"(?:投诉|投訴).*", name="complain_refused", roles=frozenset({VISITOR, NURSE}), priority=31,
+         readonly=True)
 def complain_refused(ctx: ChatContext) -> Text:
     return Text(texts.COMPLAINT_NOT_PARENT if NURSE in ctx.roles else texts.NOT_BOUND)

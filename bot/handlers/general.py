@@ -7,7 +7,8 @@ from bot.handlers import texts
 from bot.handlers.registry import command, commands_for, event, fallback
 
 
-@command(r"帮助|help|\?|？|菜单", name="help", help="帮助 — 查看可以使用的功能", priority=10)
+@command(r"帮助|help|\?|？|菜单", name="help", help="帮助 — 查看可以使用的功能", priority=10,
+         readonly=True)
 def help_(ctx: ChatContext) -> Text:
     roles = sorted(ctx.roles - {VISITOR}) or [VISITOR]
     lines = [texts.HELP_ROLE.format(roles="、".join(texts.ROLE_NAMES[r] for r in roles)), texts.HELP_HEADER]

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Reply, Text
@@ -40,6 +41,17 @@ class Command:
     help: str | None
     priority: int
     guard: Guard | None = None
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a message is for: the handler's name, the handler, its guard, and whether it only reads."""
+
+    name: str
+    handler: Handler | None
+    guard: Guard | None = None
+    readonly: bool = False
 
 
 COMMANDS: list[Command] = []
@@ -62,11 +74,13 @@ def command(
     help: str | None = None,
     priority: int = 100,
     guard: Guard | None = None,
+    readonly: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a text command; ``pattern`` is matched against the normalised text.
 
     Lower ``priority`` is tried first; ``help`` is the line ``帮助`` shows to ``roles``; ``guard`` runs
-    first, outside the handler's savepoint, and may answer instead of it.
+    first, outside the handler's savepoint, and may answer instead of it. A ``readonly`` handler writes
+    nothing: it runs without a savepoint and its reply is not stored (a repeat of the message runs it again).
     """
 
     def register(handler: Handler) -> Handler:
@@ -79,6 +93,7 @@ def command(
                 help=help,
                 priority=priority,
                 guard=guard,
+                readonly=readonly,
             )
         )
         COMMANDS.sort(key=lambda c: c.priority)
@@ -157,29 +172,67 @@ def commands_for(roles: frozenset[str]) -> list[Command]:
 
 def dispatch(ctx: ChatContext) -> tuple[str, Reply | None]:
     """Pick the handler for a message and run it; return its name and its reply."""
-    name, handler, guard = _route(ctx)
-    if handler is None:
-        return name, None
-    if guard is not None:
-        stopped = run_guard(name, guard, ctx)
+    found = route(ctx)
+    return found.name, run(found, ctx)
+
+
+class HandlerFailed(Exception):
+    """A handler run without a savepoint failed; ``reply`` is what the user is told. The caller rolls the whole
+    transaction back and records the message with that reply."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+def run(found: Route, ctx: ChatContext, *, savepoint: bool = True) -> Reply | None:
+    """Run a routed message: its guard, then its handler.
+
+    Read-only handlers run as they are. Others run in a savepoint (``run_handler``), or, with
+    ``savepoint=False`` and no guard, straight in the message's transaction, raising ``HandlerFailed``
+    for the caller to roll everything back (``run_whole``): two statements fewer on every message.
+    """
+    if found.handler is None:
+        return None
+    if found.guard is not None:
+        stopped = run_guard(found.name, found.guard, ctx)
         if stopped is not None:
-            return name, stopped
-    return name, run_handler(name, handler, ctx)
+            return stopped
+    if found.readonly:
+        return run_reader(found.name, found.handler, ctx)
+    if savepoint or found.guard is not None:
+        return run_handler(found.name, found.handler, ctx)
+    return run_whole(found.name, found.handler, ctx)
 
 
-def _route(ctx: ChatContext) -> tuple[str, Handler | None, Guard | None]:
+def run_whole(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
+    """Run ``handler`` in the message's own transaction, its writes flushed; a failure raises ``HandlerFailed``
+    with the same answers ``run_handler`` gives (the error's message, or BUSY logged with the request id)."""
+    try:
+        reply = handler(ctx)
+        ctx.session.flush()  # its constraint errors are its own, raised here
+        return reply
+    except AnxinError as exc:
+        raise HandlerFailed(Text(exc.message)) from exc
+    except Exception as exc:
+        log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
+        raise HandlerFailed(Text(BUSY)) from exc
+
+
+def route(ctx: ChatContext) -> Route:
+    """The handler a message goes to (a text command's match is left in ``ctx.match``)."""
     msg = ctx.message
     if msg.msg_type == "event" and msg.event in SCENE_EVENTS and (found := scene_of(msg.event_key)) is not None:
         prefix, value = found
         on_scene, scene_guard = SCENES[prefix]
         guard = (lambda c: scene_guard(c, value)) if scene_guard is not None else None
-        return f"scene:{prefix}", lambda c: on_scene(c, value), guard
+        return Route(f"scene:{prefix}", lambda c: on_scene(c, value), guard)
     if msg.msg_type == "event":
         handler = EVENT_HANDLERS.get(msg.event)
-        return (f"event:{msg.event}", handler, None) if handler is not None else ("event:ignored", None, None)
+        return Route(f"event:{msg.event}", handler) if handler is not None else Route("event:ignored", None)
     if msg.msg_type != "text":
         handler = MESSAGE_HANDLERS.get(msg.msg_type)
-        return (f"message:{msg.msg_type}", handler, None) if handler is not None else ("fallback", FALLBACK[0], None)
+        return Route(f"message:{msg.msg_type}", handler) if handler is not None else Route("fallback", FALLBACK[0])
     text = normalise_text(msg.text)
     for cmd in COMMANDS:
         if not (cmd.roles & ctx.roles):
@@ -187,8 +240,8 @@ def _route(ctx: ChatContext) -> tuple[str, Handler | None, Guard | None]:
         match = cmd.pattern.fullmatch(text)
         if match:
             ctx.match = match
-            return cmd.name, cmd.handler, cmd.guard
-    return "fallback", FALLBACK[0], None
+            return Route(cmd.name, cmd.handler, cmd.guard, cmd.readonly)
+    return Route("fallback", FALLBACK[0])
 
 
 def run_guard(name: str, guard: Guard, ctx: ChatContext) -> Reply | None:
@@ -222,5 +275,21 @@ def run_handler(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         # If the savepoint cannot even be rolled back the connection is gone: let the request fail so WeChat retries.
         savepoint.rollback()
         del ctx.post_commit[pending:]
+        log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
+        return Text(BUSY)
+
+
+def run_reader(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
+    """Run a handler that only reads: no savepoint to open or release, the same answers as ``run_handler``.
+
+    A database error is not answered: nothing was written, the request fails and WeChat retries.
+    """
+    try:
+        return handler(ctx)
+    except AnxinError as exc:
+        return Text(exc.message)
+    except DBAPIError:
+        raise
+    except Exception:
         log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
         return Text(BUSY)

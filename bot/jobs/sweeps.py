@@ -9,7 +9,7 @@ from typing import Any
 from bot.jobs import JobContext, job
 from bot.ratelimit import purge_counters
 from bot.wechat.media import fetch_photos
-from bot.wechat.replay import purge_seen_pushes
+from bot.wechat.replay import forget_push_keys
 
 # Keep counters at least a day, and at least two lookup windows.
 MIN_COUNTER_AGE_S = 86_400
@@ -25,10 +25,10 @@ def photos(ctx: JobContext) -> Mapping[str, Any]:
 
 @job("purge", cron="10 4 * * *")
 def purge(ctx: JobContext) -> Mapping[str, Any]:
-    """Delete rate-limit counters whose window ended long ago, and signed pushes too old to be replayed."""
+    """Delete rate-limit counters whose window ended long ago; forget signed pushes too old to be replayed."""
     keep = max(MIN_COUNTER_AGE_S, 2 * int(ctx.settings.get("ANXIN_LOOKUP_WINDOW", 3600)))
     replay_window = dt.timedelta(seconds=2 * int(ctx.settings.get("ANXIN_WECHAT_REPLAY_WINDOW", 300)))
     with ctx.session_factory() as session, session.begin():
         deleted = purge_counters(session, ctx.now.timestamp() - keep)
-        pushes = purge_seen_pushes(session, ctx.now - replay_window)
-    return {"deleted": deleted, "seen_pushes": pushes}
+        pushes = forget_push_keys(session, ctx.now - replay_window)
+    return {"deleted": deleted, "push_keys": pushes}

@@ -20,7 +20,7 @@ from bot.models.registry import (
 )
 from bot.models.staff import STAFF_ROLES, Baby, Staff
 from bot.models.supervisors import Supervisor, SupervisorCode
-from bot.models.wechat import AccessToken, ChatUser, InboundMessage, SeenPush
+from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
 __all__ = [
     "LOOKUP_SURFACES",
@@ -49,7 +49,6 @@ __all__ = [
     "Notification",
     "RateCounter",
     "Rating",
-    "SeenPush",
     "Staff",
     "SubscriptionGrant",
     "Supervisor",

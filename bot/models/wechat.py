@@ -10,16 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.clock import utcnow
 from bot.models.base import Base
 
+# What ``inbound_message.msg_type`` says of an event (``event:subscribe``): a LOCATION event is not a location message.
+EVENT_PREFIX = "event:"
+
 
 class ChatUser(Base):
-    """A WeChat user of the Official Account, known by the openid WeChat gives us."""
+    """A WeChat user of the Official Account, as its events tell us (follow, unfollow, scan, menu).
+
+    Ordinary messages are not written here: each is an ``inbound_message`` row already, and the
+    48-hour customer-service window is the later of ``last_message_at`` and the newest of those
+    (``bot.notify.window_of``). A chat message costs no write to a row every message would lock.
+    """
 
     __tablename__ = "chat_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), unique=True)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    # WeChat allows customer-service messages only within 48 hours of this.
+    # The last event that opened WeChat's 48-hour customer-service window (messages: inbound_message).
     last_message_at: Mapped[dt.datetime | None]
     subscribed: Mapped[bool] = mapped_column(default=False)
 
@@ -40,11 +48,15 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(191), unique=True)
     openid: Mapped[str] = mapped_column(String(64))
-    msg_type: Mapped[str] = mapped_column(String(32))
+    msg_type: Mapped[str] = mapped_column(String(32))  # text, image, … or event:NAME
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     handler: Mapped[str | None] = mapped_column(String(64))
-    # The reply we gave, as JSON (bot.chat.reply_to_dict); NULL means we answered "success".
+    # The reply we gave, as JSON (bot.chat.reply_to_dict); NULL means we answered "success", or that the
+    # handler only reads (``@command(readonly=True)``): a repeat is answered by running it again.
     reply: Mapped[str | None] = mapped_column(Text)
+    # The signed query string that carried it (bot.wechat.replay.push_key), kept for the replay window:
+    # the same string is accepted again only with the same message (a retry), never for another one.
+    push_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_inbound_message_openid_received_at", "openid", "received_at"),)
 
@@ -64,20 +76,3 @@ class AccessToken(Base):
 
     def __repr__(self) -> str:
         return f"<AccessToken {self.appid} until {self.expires_at}>"
-
-
-class SeenPush(Base):
-    """A signed push query string (timestamp, nonce, signature) we accepted, and the message it carried.
-
-    Kept for the replay window: the same signed query string is accepted again only with
-    the same message (a WeChat retry, answered with the first reply), never for another.
-    """
-
-    __tablename__ = "seen_push"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the signed parameters
-    dedup_key: Mapped[str] = mapped_column(String(191))
-    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-
-    def __repr__(self) -> str:
-        return f"<SeenPush {self.key[:12]} {self.dedup_key}>"

@@ -30,7 +30,7 @@ from bot.wechat.protocol import (
     render_reply,
     to_message,
 )
-from bot.wechat.replay import check_replay, push_key
+from bot.wechat.replay import push_key
 from bot.wechat.services import AppServices
 
 bp = Blueprint("wechat", __name__)
@@ -88,7 +88,7 @@ def receive() -> ResponseReturnValue:
     ``ANXIN_WECHAT_MODE`` says which pushes are accepted: ``plain`` (signature only),
     ``safe`` (AES only) or ``compat`` (both). Every push must be signed within
     ``ANXIN_WECHAT_REPLAY_WINDOW`` seconds of now, and its signed query string must
-    not have carried another message before.
+    not have carried another message before (the inbox keeps it on the message's row).
     """
     config = current_app.config
     request.max_content_length = config["ANXIN_WECHAT_MAX_BODY"]
@@ -114,7 +114,6 @@ def receive() -> ResponseReturnValue:
             check_signature(config["ANXIN_WECHAT_TOKEN"], args.get("signature"), args.get("timestamp"), args.get("nonce"))
         check_fresh(args.get("timestamp"), time.time(), config["ANXIN_WECHAT_REPLAY_WINDOW"])
         message = to_message(parse_xml(plaintext if safe else body))
-        check_replay(_sessions(), config, push_key(args), message.dedup_key)
     except StaleError as exc:
         return _stale(str(exc))
     except SignatureError as exc:
@@ -122,7 +121,10 @@ def receive() -> ResponseReturnValue:
     except ProtocolError as exc:
         return _bad_request(str(exc))
 
-    reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app))
+    try:
+        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=push_key(args))
+    except inbox.ReplayedPush:
+        return _stale("this signed query string was already used for another message")
     if reply is None:
         return Response("success", mimetype="text/plain")
     xml = render_reply(reply, message, int(time.time()))

@@ -92,12 +92,13 @@ def test_outside_the_48_hours_the_correction_is_a_card_wechat_shows(app: Flask, 
                                                                    wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
 
-    from bot.models import ChatUser
+    from bot.models import ChatUser, InboundMessage
 
     app.config["ANXIN_TEMPLATE_FLAG"] = "tpl-flag"
+    three_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     with app.extensions["anxin_db"].new_session() as s, s.begin():  # the mother last wrote three days ago
-        s.execute(update(ChatUser).where(ChatUser.openid == MOM)
-                  .values(last_message_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
+        s.execute(update(ChatUser).where(ChatUser.openid == MOM).values(last_message_at=three_days_ago))
+        s.execute(update(InboundMessage).where(InboundMessage.openid == MOM).values(received_at=three_days_ago))
     chat.say(NURSE, "体温 38.5")
     background.join_all()
     [alert] = wechat_fake.templates_to(MOM)

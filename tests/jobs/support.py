@@ -6,11 +6,11 @@ import datetime as dt
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
-from bot.models import ChatUser, Engagement, Notification
+from bot.models import ChatUser, Engagement, InboundMessage, Notification
 from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import WeChatApiFake
 
@@ -47,8 +47,9 @@ def write(app: Flask, family: Family, text: str, sent_at: dt.datetime, nurse: st
 def last_wrote(app: Flask, openid: str, at: dt.datetime) -> None:
     """The user's last message to the Official Account was at ``at`` (the 48-hour window)."""
     with app.extensions["anxin_db"].new_session() as session, session.begin():
-        user = session.scalars(select(ChatUser).where(ChatUser.openid == openid)).one()
-        user.last_message_at = at
+        session.execute(update(ChatUser).where(ChatUser.openid == openid).values(last_message_at=at))
+        session.execute(update(InboundMessage).where(InboundMessage.openid == openid, InboundMessage.received_at > at)
+                        .values(received_at=at))
 
 
 def texts_to(fake: WeChatApiFake, openid: str, containing: str = "") -> list[str]:

@@ -86,15 +86,18 @@ def test_the_photos_sweep_fetches_what_a_failed_fetch_left(app: Flask, client: F
 
 def test_the_purge_deletes_only_old_rate_counters_and_pushes(app: Flask, session) -> None:  # type: ignore[no-untyped-def]
     from bot.clock import utcnow
-    from bot.models import SeenPush
+    from bot.models import InboundMessage
 
     now = int(time.time())
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         s.add(RateCounter(key="lookup:user:o-old", window_start=now - 3 * 86_400, count=7))
         s.add(RateCounter(key="lookup:user:o-new", window_start=now - 600, count=2))
-        s.add(SeenPush(key="old-push", dedup_key="msg:1", seen_at=utcnow() - dt.timedelta(hours=1)))
-        s.add(SeenPush(key="new-push", dedup_key="msg:2", seen_at=utcnow()))
-    assert run_job(app, "purge").detail == {"deleted": 1, "seen_pushes": 1}
+        for n, age in ((1, dt.timedelta(hours=1)), (2, dt.timedelta(0))):
+            s.add(InboundMessage(dedup_key=f"msg:{n}", openid="o-x", msg_type="text", handler="help",
+                                 received_at=utcnow() - age, push_key=f"push-{n}"))
+    assert run_job(app, "purge").detail == {"deleted": 1, "push_keys": 1}
     session.rollback()
     assert session.scalars(select(RateCounter.key)).all() == ["lookup:user:o-new"]
-    assert session.scalars(select(SeenPush.key)).all() == ["new-push"]
+    # The old message stays (a retry is still answered); only its query string is forgotten.
+    assert session.execute(select(InboundMessage.dedup_key, InboundMessage.push_key)
+                           .order_by(InboundMessage.dedup_key)).all() == [("msg:1", None), ("msg:2", "push-2")]

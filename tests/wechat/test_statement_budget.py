@@ -1,0 +1,53 @@
+"""The chat hot paths stay within their statement budgets (issue 13): a nurse's line ≤ 8, a parent's 今天 ≤ 5.
+
+What each may issue, at most: the binding (with engagement and babies, once), the message's own row
+(de-duplication and replay record in one INSERT), and the work itself. A regression that re-reads the
+binding, writes the chat user on every message or adds a savepoint shows here with the statements listed.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.diary_support import Chat, bound_family
+from tests.sql_budget import count
+
+NURSE, MOM = "o-budget-nurse", "o-budget-mom"
+
+
+def test_a_nurse_line_costs_at_most_eight_statements(app: Flask, client: FlaskClient) -> None:
+    chat = Chat(client)
+    bound_family(app, client, chat, NURSE, MOM)
+    chat.say(NURSE, "7:30 喂奶 90ml")  # warm: the first message of a process may load more
+    seen = count(app, lambda: chat.say(NURSE, "8:10 换尿布 小便"))
+    assert len(seen) <= 8, "\n".join(seen)
+    assert sum("insert into diary_entry" in s.lower() for s in seen) == 1
+    assert not any("chat_user" in s.lower() for s in seen), "an ordinary message writes no chat_user row"
+
+
+def test_a_parents_today_costs_at_most_five_statements(app: Flask, client: FlaskClient) -> None:
+    chat = Chat(client)
+    bound_family(app, client, chat, NURSE, MOM)
+    for line in ("7:30 喂奶 90ml", "8:10 换尿布 小便", "9:00 体温 36.8"):
+        chat.say(NURSE, line)
+    replies: list[str] = []
+    seen = count(app, lambda: replies.append(chat.say(MOM, "今天")))
+    assert "喂奶" in replies[0] and "36.8" in replies[0]
+    assert len(seen) <= 5, "\n".join(seen)
+    assert not any(s.lower().startswith(("savepoint", "update")) for s in seen), "\n".join(seen)
+
+
+def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from bot.models import InboundMessage
+
+    chat = Chat(client)
+    bound_family(app, client, chat, NURSE, MOM)
+    chat.say(NURSE, "7:30 喂奶 90ml", msg_id=880001)
+    chat.say(MOM, "今天", msg_id=880002)
+    rows = dict(session.execute(select(InboundMessage.dedup_key, InboundMessage.handler)).all())
+    stored = dict(session.execute(select(InboundMessage.handler, InboundMessage.reply)).all())
+    assert rows["msg:880001"] == "diary_lines" and "已记录" in stored["diary_lines"]
+    assert rows["msg:880002"] == "today" and stored["today"] is None
