@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
@@ -19,10 +20,10 @@ from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
 from bot.diary.summary import BabyTotals, DaySummary
 from bot.errors import BadRequest
-from bot.models import Binding, DiaryEntry, DiaryFlag, Engagement, Rating
+from bot.models import Baby, Binding, DiaryEntry, DiaryFlag, Engagement, Rating
 
 __all__ = ["BabyView", "DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
-           "day_view", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
+           "day_view", "day_views", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,10 @@ def entries_of_day(session: Session, engagement_id: int, day: dt.date, tz: ZoneI
 
 def baby_views(session: Session, engagement_id: int) -> list[BabyView]:
     """An engagement's babies as readers see them, when it has several (none for one baby: it reads as before)."""
-    babies = babies_of(session, engagement_id)
+    return _baby_views(babies_of(session, engagement_id))
+
+
+def _baby_views(babies: Sequence[Baby]) -> list[BabyView]:
     if len(babies) < 2:
         return []
     return [BabyView(b.id, b.position, label_of(BabyName(b.id, b.position, b.nickname, b.sex), len(babies)), b.nickname,
@@ -152,12 +156,51 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
     """One local day: entries in time order, its summary, its rating and its flags."""
     entries = entries_of_day(session, engagement.id, day, tz)
     flags = flags_of_day(session, engagement.id, day)
-    babies = baby_views(session, engagement.id)
+    return _view(day, entries, flags, ratings_of_day(session, engagement.id, day), baby_views(session, engagement.id))
+
+
+def day_views(session: Session, engagement_ids: Sequence[int], day: dt.date, tz: ZoneInfo) -> dict[int, DayView]:
+    """The same day of many engagements (the evening digest): five queries, however many there are."""
+    if not engagement_ids:
+        return {}
+    start, end = day_bounds(day, tz)
+    entries: dict[int, list[DiaryEntry]] = {e: [] for e in engagement_ids}
+    for entry in session.scalars(
+        select(DiaryEntry)
+        .where(DiaryEntry.engagement_id.in_(engagement_ids), DiaryEntry.occurred_at >= start,
+               DiaryEntry.occurred_at < end, DiaryEntry.withdrawn_at.is_(None))
+        .order_by(DiaryEntry.engagement_id, DiaryEntry.occurred_at, DiaryEntry.id)
+    ):
+        entries[entry.engagement_id].append(entry)
+    flags: dict[int, list[DiaryFlag]] = {e: [] for e in engagement_ids}
+    for flag in session.scalars(
+        select(DiaryFlag).where(DiaryFlag.engagement_id.in_(engagement_ids), DiaryFlag.day == day,
+                                DiaryFlag.cleared_at.is_(None)).order_by(DiaryFlag.id)
+    ):
+        flags[flag.engagement_id].append(flag)
+    babies: dict[int, list[Baby]] = {e: [] for e in engagement_ids}
+    for baby in session.scalars(select(Baby).where(Baby.engagement_id.in_(engagement_ids)).order_by(Baby.position)):
+        babies[baby.engagement_id].append(baby)
+    places: dict[int, dict[str, int]] = {e: {} for e in engagement_ids}
+    for engagement_id, openid in session.execute(
+        select(Binding.engagement_id, Binding.openid)
+        .where(Binding.engagement_id.in_(engagement_ids), Binding.role == PARENT).order_by(Binding.bound_at, Binding.id)
+    ):
+        places[engagement_id][openid] = len(places[engagement_id]) + 1
+    ratings: dict[int, list[tuple[Rating, int | None]]] = {e: [] for e in engagement_ids}
+    for rating in session.scalars(select(Rating).where(Rating.engagement_id.in_(engagement_ids), Rating.day == day)):
+        ratings[rating.engagement_id].append((rating, places[rating.engagement_id].get(rating.rated_by)))
+    return {e: _view(day, entries[e], flags[e], _rating_views(ratings[e]), _baby_views(babies[e]))
+            for e in engagement_ids}
+
+
+def _view(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag], ratings: list[RatingView],
+          babies: list[BabyView]) -> DayView:
     return DayView(
         date=day,
         entries=[entry_view(e) for e in entries],
         summary=_summarise(day, entries, flags, babies),
-        ratings=ratings_of_day(session, engagement.id, day),
+        ratings=ratings,
         flags=[
             FlagView(f.id, f.entry_id, f.rule, f.severity, f.reason, f.raised_at, f.acknowledged_at is not None)
             for f in flags
@@ -167,16 +210,35 @@ def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInf
 
 
 def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
-    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound."""
-    order = {openid: n for n, openid in enumerate(session.scalars(
-        select(Binding.openid).where(Binding.engagement_id == engagement_id, Binding.role == PARENT)
-        .order_by(Binding.bound_at, Binding.id)
-    ), start=1)}
-    rows = session.scalars(select(Rating).where(Rating.engagement_id == engagement_id, Rating.day == day))
-    views = [RatingView(r.stars, r.comment, r.rated_by, r.updated_at,
-                        texts.FAMILY_MEMBER.format(n=order[r.rated_by]) if r.rated_by in order else texts.FORMER_MEMBER)
-             for r in rows]
-    return sorted(views, key=lambda v: (order.get(v.rated_by, len(order) + 1), v.updated_at))
+    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound.
+
+    One query: each rating with its rater's place among the engagement's parents (NULL for one who left).
+    """
+    rater = aliased(Binding)
+    earlier = aliased(Binding)
+    place = (
+        select(func.count(earlier.id))
+        .where(earlier.engagement_id == engagement_id, earlier.role == PARENT,
+               or_(earlier.bound_at < rater.bound_at, and_(earlier.bound_at == rater.bound_at, earlier.id <= rater.id)))
+        .correlate(rater)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Rating, place)
+        .outerjoin(rater, and_(rater.engagement_id == Rating.engagement_id, rater.openid == Rating.rated_by,
+                               rater.role == PARENT))
+        .where(Rating.engagement_id == engagement_id, Rating.day == day)
+    ).all()
+    return _rating_views([(r, n or None) for r, n in rows])
+
+
+def _rating_views(rows: Sequence[tuple[Rating, int | None]]) -> list[RatingView]:
+    """Ratings with their rater's place among the parents (None: no longer bound), in that order."""
+    gone = 1 << 30  # who no longer holds a parent binding comes last
+    placed = sorted(((n or gone, r) for r, n in rows), key=lambda pair: (pair[0], pair[1].updated_at))
+    return [RatingView(r.stars, r.comment, r.rated_by, r.updated_at,
+                       texts.FORMER_MEMBER if n == gone else texts.FAMILY_MEMBER.format(n=n))
+            for n, r in placed]
 
 
 def summaries(session: Session, engagement: Engagement, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:

@@ -13,15 +13,16 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import cards
 from bot.diary import texts
-from bot.diary.days import DayView, day_bounds, day_view
-from bot.diary.engagements import parents_of
+from bot.diary.days import DayView, day_bounds, day_views
+from bot.diary.engagements import PARENT
 from bot.diary.render import stars, summary_lines
-from bot.models import DiaryEntry, Engagement
+from bot.models import Binding, DiaryEntry, Engagement, Notification
 from bot.outbox import enqueue
 
 
@@ -78,18 +79,54 @@ def digest_card(view: DayView, engagement: Engagement, now: dt.datetime, tz: Zon
                       cards.PHRASES["digest"], now.astimezone(tz), hint=hint, day=view.date, engagement_id=engagement.id)
 
 
+# Engagements whose digests are built and inserted together: five reads and one multi-row INSERT a chunk.
+CHUNK = 500
+
+
 def queue_digests(session: Session, day: dt.date, tz: ZoneInfo, now: dt.datetime) -> dict[str, int]:
-    """Queue the digest of ``day`` to every bound parent of every engagement with entries that day."""
+    """Queue the digest of ``day`` to every bound parent of every engagement with entries that day.
+
+    Set-based: the day of ``CHUNK`` engagements at a time (``day_views``), the keys already queued in one
+    query, the new notifications in one INSERT. A run that races another (two schedulers) falls back to
+    ``enqueue`` row by row for that chunk, so each parent still gets one digest.
+    """
     counts = {"engagements": 0, "queued": 0}
-    for engagement in engagements_with_entries(session, day, tz):
-        parents = parents_of(session, engagement.id)
-        if not parents:
-            continue
-        counts["engagements"] += 1
-        view = day_view(session, engagement, day, tz)
-        card = digest_card(view, engagement, now, tz)
-        for openid in parents:
-            note = enqueue(session, key=f"digest:{engagement.id}:{openid}:{day.isoformat()}", openid=openid,
-                           kind="digest", text=digest_text(view, engagement, openid), template=card, now=now)
-            counts["queued"] += note is not None
+    engagements = engagements_with_entries(session, day, tz)
+    for first in range(0, len(engagements), CHUNK):
+        chunk = engagements[first:first + CHUNK]
+        parents: dict[int, list[str]] = {}
+        for engagement_id, openid in session.execute(
+            select(Binding.engagement_id, Binding.openid)
+            .where(Binding.engagement_id.in_([e.id for e in chunk]), Binding.role == PARENT).order_by(Binding.id)
+        ):
+            parents.setdefault(engagement_id, []).append(openid)
+        chunk = [e for e in chunk if e.id in parents]
+        counts["engagements"] += len(chunk)
+        views = day_views(session, [e.id for e in chunk], day, tz)
+        rows = []
+        for engagement in chunk:
+            view = views[engagement.id]
+            card = digest_card(view, engagement, now, tz)
+            for openid in parents[engagement.id]:
+                rows.append({"key": f"digest:{engagement.id}:{openid}:{day.isoformat()}"[:191], "openid": openid,
+                             "kind": "digest", "text": digest_text(view, engagement, openid), "template": card,
+                             "created_at": now, "next_attempt_at": now})
+        counts["queued"] += _insert_new(session, rows)
     return counts
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the notifications whose keys are not queued yet; return how many were."""
+    if not rows:
+        return 0
+    queued = set(session.scalars(select(Notification.key).where(Notification.key.in_([r["key"] for r in rows]))))
+    rows = [r for r in rows if r["key"] not in queued]
+    if not rows:
+        return 0
+    try:
+        with session.begin_nested():
+            session.execute(insert(Notification), rows)
+        return len(rows)
+    except IntegrityError:  # another run queued some of them meanwhile: one at a time, each once
+        return sum(enqueue(session, key=r["key"], openid=r["openid"], kind=r["kind"], text=r["text"],
+                           template=r["template"], now=r["created_at"]) is not None for r in rows)
