@@ -87,11 +87,10 @@ def read_date(value: str) -> dt.date:
 def _engagement(engagement_id: int) -> tuple[Engagement, str]:
     """The engagement and the caller's role in it; 404 when the caller is not bound to it."""
     session = get_session()
-    role = engagements.role_in(session, engagement_id, current_openid())
-    engagement = session.get(Engagement, engagement_id) if role else None
-    if engagement is None or role is None:
+    binding = engagements.binding_in(session, engagement_id, current_openid())
+    if binding is None:
         raise NotFound("没有这户的日记，或您未绑定 (no such engagement)", code="engagement_not_found")
-    return engagement, role
+    return binding.engagement, binding.role
 
 
 # -- rendering ---------------------------------------------------------------------------------

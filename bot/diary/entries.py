@@ -125,14 +125,11 @@ def record_entries(
         _check(entry, recorded_at, index)
         _check_in_service(engagement, entry.occurred_at, recorded_at, tz)
         babies.append(_baby_of(entry, baby_ids, index))
-    stored: list[DiaryEntry] = []
-    new: list[DiaryEntry] = []
+    known = _by_client_ids(session, engagement.id, [e.client_id for e in entries if e.client_id is not None])
+    rows: list[DiaryEntry] = []
     for entry, baby_id in zip(entries, babies, strict=True):
-        existing = _by_client_id(session, engagement.id, entry.client_id)
-        if existing is not None:
-            stored.append(existing)
-            continue
-        row = DiaryEntry(
+        existing = known.get(entry.client_id) if entry.client_id is not None else None
+        rows.append(existing or DiaryEntry(
             engagement_id=engagement.id,
             baby_id=baby_id,
             kind=entry.kind,
@@ -142,23 +139,13 @@ def record_entries(
             recorded_at=recorded_at,
             author_openid=author_openid,
             client_id=entry.client_id,
-        )
-        if entry.client_id is None:  # a chat line: nothing to collide with, no savepoint needed
-            session.add(row)
-            stored.append(row)
-            new.append(row)
-            continue
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:  # the same client_id stored concurrently
-            existing = _by_client_id(session, engagement.id, entry.client_id)
-            if existing is None:
-                raise
-            stored.append(existing)
-            continue
-        stored.append(row)
-        new.append(row)
+        ))
+    fresh = [row for row in rows if row.id is None]
+    if all(row.client_id is None for row in fresh):  # chat lines: nothing to collide with, no savepoint needed
+        session.add_all(fresh)
+        stored, new = rows, fresh
+    else:
+        stored, new = _insert_batch(session, engagement.id, rows, fresh)
     raised = flag_rules.evaluate(session, engagement, new, recorded_at, tz) if new else []
     _one_notice_per_kind(session, raised)
     return Recorded(stored, new, raised)
@@ -171,6 +158,50 @@ def _one_notice_per_kind(session: Session, raised: Sequence[DiaryFlag]) -> None:
         if flag.rule in seen:
             session.execute(delete(Notification).where(Notification.key.startswith(f"flag:{flag.id}:", autoescape=True)))
         seen.add(flag.rule)
+
+
+def _insert_batch(session: Session, engagement_id: int, rows: list[DiaryEntry], fresh: list[DiaryEntry]
+                  ) -> tuple[list[DiaryEntry], list[DiaryEntry]]:
+    """Insert a phone's batch in one savepoint; if another request stored one of its client_ids meanwhile,
+    insert them one at a time, each keeping the row stored first."""
+    try:
+        with session.begin_nested():
+            session.add_all(fresh)
+        return rows, fresh
+    except IntegrityError:
+        pass
+    stored: list[DiaryEntry] = []
+    new: list[DiaryEntry] = []
+    for row in rows:
+        if row not in fresh:
+            stored.append(row)
+            continue
+        fresh_row = DiaryEntry(**{c: getattr(row, c) for c in _COPIED})  # the first attempt's object is spent
+        try:
+            with session.begin_nested():
+                session.add(fresh_row)
+        except IntegrityError:  # the same client_id stored concurrently
+            existing = _by_client_id(session, engagement_id, row.client_id)
+            if existing is None:
+                raise
+            stored.append(existing)
+            continue
+        stored.append(fresh_row)
+        new.append(fresh_row)
+    return stored, new
+
+
+_COPIED = ("engagement_id", "baby_id", "kind", "fields", "text", "occurred_at", "recorded_at", "author_openid",
+           "client_id")
+
+
+def _by_client_ids(session: Session, engagement_id: int, client_ids: list[str]) -> dict[str, DiaryEntry]:
+    """The rows already stored under these client ids (a resent batch), in one query."""
+    if not client_ids:
+        return {}
+    return {row.client_id: row for row in session.scalars(
+        select(DiaryEntry).where(DiaryEntry.engagement_id == engagement_id, DiaryEntry.client_id.in_(client_ids))
+    ) if row.client_id is not None}
 
 
 def _by_client_id(session: Session, engagement_id: int, client_id: str | None) -> DiaryEntry | None:

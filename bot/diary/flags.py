@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -35,6 +36,10 @@ __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_ent
            "findings", "flags_of_day", "flags_of_entries", "reevaluate", "retract"]
 
 
+# How much more of a kind's timeline the first rule's question reads, for the next rules' (see _Diary.timeline).
+TIMELINE_MARGIN = dt.timedelta(hours=24)
+
+
 @dataclass(frozen=True)
 class _Diary:
     """The ``FlagContext`` the kinds' flag rules see: one engagement's recorded timeline, and the baby an entry is
@@ -46,6 +51,7 @@ class _Diary:
     tz: ZoneInfo
     baby: Baby | None = None
     separate: bool = False
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)  # shared by the entries of one evaluation
 
     def day_of_life(self, moment: dt.datetime) -> int | None:
         # One baby: the engagement's own columns, as before twins; twins: each baby's own birth date.
@@ -72,22 +78,35 @@ class _Diary:
         return self.baby.birth_weight_g if self.baby is not None else None
 
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
-        query = (
-            select(DiaryEntry)
-            .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.kind == kind,
-                   DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
-            .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
-        )
-        if self.separate and self.baby is not None:
-            query = query.where(DiaryEntry.baby_id == self.baby.id)  # each twin's feeds and nappies are its own
-        return list(self.session.scalars(query))
+        """The kind's entries from ``start`` to ``end``. Rules ask for overlapping windows around the same entries:
+        the first asks the database for a day more on each side, later ones within that are answered from it."""
+        key = f"timeline:{kind}:{self.baby.id if self.separate and self.baby is not None else ''}"
+        held: tuple[dt.datetime, dt.datetime, list[DiaryEntry]] | None = self.memo.get(key)
+        if held is None or not (held[0] <= start and end <= held[1]):
+            low, high = start - TIMELINE_MARGIN, end + TIMELINE_MARGIN
+            if held is not None:
+                low, high = min(low, held[0]), max(high, held[1])
+            query = (
+                select(DiaryEntry)
+                .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.kind == kind,
+                       DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= low, DiaryEntry.occurred_at <= high)
+                .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+            )
+            if self.separate and self.baby is not None:
+                query = query.where(DiaryEntry.baby_id == self.baby.id)  # each twin's feeds and nappies are its own
+            held = (low, high, list(self.session.scalars(query)))
+            self.memo[key] = held
+        return [e for e in held[2] if start <= e.occurred_at <= end]
 
     def diary_starts(self) -> dt.datetime | None:
-        return self.session.scalar(
-            select(DiaryEntry.occurred_at)
-            .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.withdrawn_at.is_(None))
-            .order_by(DiaryEntry.occurred_at).limit(1)
-        )
+        if "starts" not in self.memo:  # asked by several rules and entries of one evaluation: one query
+            self.memo["starts"] = self.session.scalar(
+                select(DiaryEntry.occurred_at)
+                .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.withdrawn_at.is_(None))
+                .order_by(DiaryEntry.occurred_at).limit(1)
+            )
+        starts: dt.datetime | None = self.memo["starts"]
+        return starts
 
     def clear(self, keys: Sequence[str]) -> None:
         _clear_keys(self.session, self.engagement.id, [self.own_key(k) for k in keys], self.now)
@@ -105,7 +124,8 @@ def day_of_life(engagement: Engagement, moment: dt.datetime, tz: ZoneInfo) -> in
 
 
 def findings(
-    session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo
+    session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo,
+    memo: dict[str, Any] | None = None,
 ) -> list[Alert]:
     """What the flag rules of the entry's kind find about it (nothing is raised yet)."""
     kind = KINDS.get(entry.kind)
@@ -114,7 +134,8 @@ def findings(
     babies = babies_of(session, engagement.id)
     separate = len(babies) > 1 and entry.baby_id is not None
     baby = next((b for b in babies if b.id == entry.baby_id), babies[0] if babies else None)
-    diary = _Diary(session, engagement, now, tz, baby if separate or len(babies) == 1 else None, separate)
+    diary = _Diary(session, engagement, now, tz, baby if separate or len(babies) == 1 else None, separate,
+                   {} if memo is None else memo)
     found = [finding for rule in kind.flag_rules for finding in rule(diary, entry)]
     if not separate or baby is None:
         return found
@@ -128,7 +149,8 @@ def evaluate(
 ) -> list[DiaryFlag]:
     """Raise the flags these (just recorded) entries call for; return the newly raised ones."""
     session.flush()
-    found = [finding for entry in entries for finding in findings(session, engagement, entry, now, tz)]
+    memo: dict[str, Any] = {}
+    found = [finding for entry in entries for finding in findings(session, engagement, entry, now, tz, memo)]
     raised = []
     for finding in found:
         flag = _raise(session, engagement, finding, now, tz)

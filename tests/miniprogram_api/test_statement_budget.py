@@ -1,0 +1,47 @@
+"""The mini-program's hot paths stay within their statement budgets (issue 13).
+
+A batch of entries reads the caller's binding once (with the engagement and babies), looks its
+client_ids up in one query and inserts in one savepoint; the day view is the binding and the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+
+from tests.diary_support import TZ
+from tests.sql_budget import count
+
+
+def _ago(minutes: int) -> str:
+    return (dt.datetime.now(TZ) - dt.timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
+
+
+def test_a_batch_of_three_costs_at_most_thirteen_statements(app: Flask, nurse, family) -> None:  # type: ignore[no-untyped-def]
+    path = f"/engagements/{family.engagement_id}/entries"
+    assert nurse.post(path, {"kind": "note", "text": "接班", "occurred_at": _ago(50), "client_id": "warm-1"}).status_code == 201
+    batch = [{"kind": "feeding", "amount_ml": 90, "occurred_at": _ago(40), "client_id": "b-1"},
+             {"kind": "diaper", "wet": True, "occurred_at": _ago(30), "client_id": "b-2"},
+             {"kind": "sleep", "duration_min": 20, "occurred_at": _ago(20), "client_id": "b-3"}]
+    answers: list = []
+    seen = count(app, lambda: answers.append(nurse.post(path, batch)))
+    assert answers[0].status_code == 201, answers[0].get_json()
+    assert len(seen) <= 13, "\n".join(seen)  # MariaDB inserts the three in one statement: 11
+    assert sum(s.lower().startswith("savepoint") for s in seen) <= 1, "\n".join(seen)
+    resent: list = []
+    count(app, lambda: resent.append(nurse.post(path, batch)))  # offline resend: the same rows, nothing new
+    assert resent[0].status_code == 200
+    assert [e["id"] for e in resent[0].get_json()] == [e["id"] for e in answers[0].get_json()]
+
+
+def test_the_day_view_costs_at_most_five_statements(app: Flask, nurse, parent, family) -> None:  # type: ignore[no-untyped-def]
+    path = f"/engagements/{family.engagement_id}/entries"
+    when = _ago(1)
+    assert nurse.post(path, {"kind": "feeding", "amount_ml": 60, "occurred_at": when,
+                             "client_id": "d-1"}).status_code == 201
+    day = when[:10]
+    answers: list = []
+    seen = count(app, lambda: answers.append(parent.get(f"/engagements/{family.engagement_id}/days/{day}")))
+    assert answers[0].status_code == 200 and answers[0].get_json()["entries"][0]["amount_ml"] == 60
+    assert len(seen) <= 5, "\n".join(seen)
