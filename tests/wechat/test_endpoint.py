@@ -316,3 +316,32 @@ def test_only_what_the_user_did_opens_the_48_hour_window(client, plain: WeChatSe
     client.post("/wechat", query_string=plain.sign(plain.event("o-w", event))[0], data=plain.event("o-w", event).encode())
     user = session.scalar(select(ChatUser).where(ChatUser.openid == "o-w"))
     assert (user is not None and user.last_message_at is not None) is opens
+
+
+def test_the_window_is_read_from_the_messages_themselves(app: Flask, client, plain: WeChatSender, session) -> None:  # type: ignore[no-untyped-def]
+    """A text opens WeChat's 48-hour window without a chat_user row; a LOCATION event opens none; moving the
+    text back 49 hours closes it."""
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from bot.models import ChatUser, InboundMessage
+    from bot.notify import CUSTOMER_SERVICE_WINDOW, window_of
+
+    def post(xml: str) -> None:
+        assert client.post("/wechat", query_string=plain.sign(xml)[0], data=xml.encode()).status_code == 200
+
+    post(plain.text("o-text", "你好"))
+    post(plain.event("o-loc", "LOCATION"))
+    session.rollback()
+    assert session.scalar(select(ChatUser).where(ChatUser.openid == "o-text")) is None
+    follows, last = window_of(session, "o-text")
+    now = dt.datetime.now(dt.UTC)
+    assert follows and last is not None and now - last < CUSTOMER_SERVICE_WINDOW
+    assert window_of(session, "o-loc") == (True, None)  # known from its event row; no window opened
+    assert window_of(session, "o-nobody") == (False, None)
+    session.execute(update(InboundMessage).where(InboundMessage.openid == "o-text")
+                    .values(received_at=now - dt.timedelta(hours=49)))
+    follows, last = window_of(session, "o-text")
+    assert follows and last is not None and now - last > CUSTOMER_SERVICE_WINDOW
+    session.rollback()
