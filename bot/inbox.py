@@ -18,7 +18,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -69,9 +69,11 @@ def receive(
                 ctx = _context(session, message, settings, services)
                 found = route(ctx)
                 if found.guard is not None:
-                    record = _record(session, message, found.name, None, push_key)
+                    _record(session, message, found.name, None, push_key)
                     reply = run(found, ctx)
-                    record.reply = _stored(found, reply)
+                    stored = _stored(found, reply)
+                    if stored is not None:
+                        session.execute(_SET_REPLY, {"key": message.dedup_key, "reply": stored})
                 else:
                     reply = run(found, ctx, savepoint=False)
                     _record(session, message, found.name, _stored(found, reply), push_key)
@@ -96,23 +98,25 @@ def receive(
     return reply
 
 
-def _record(session: Session, message: ChatMessage, handler: str, reply: str | None,
-            push_key: str | None) -> InboundMessage:
+def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None) -> None:
     """Insert the message's row (a copy already recorded fails here, on the unique key) and, for an event,
-    what it tells of the sender."""
-    record = InboundMessage(
-        dedup_key=message.dedup_key,
-        openid=message.openid,
-        msg_type=(EVENT_PREFIX + message.event)[:32] if message.msg_type == "event" else message.msg_type,
-        handler=handler,
-        reply=reply,
-        push_key=push_key,
-    )
-    session.add(record)
-    session.flush()
+    what it tells of the sender. One Core INSERT, built once: no unit of work for a row nothing reads back."""
+    session.execute(_INSERT, {
+        "dedup_key": message.dedup_key,
+        "openid": message.openid,
+        "msg_type": (EVENT_PREFIX + message.event)[:32] if message.msg_type == "event" else message.msg_type,
+        "received_at": utcnow(),
+        "handler": handler,
+        "reply": reply,
+        "push_key": push_key,
+    })
     if message.msg_type == "event":
         _touch_user(session, message)
-    return record
+
+
+_INSERT = insert(InboundMessage)
+_SET_REPLY = (update(InboundMessage).where(InboundMessage.dedup_key == bindparam("key"))
+              .values(reply=bindparam("reply")).execution_options(synchronize_session=False))
 
 
 def _stored(found: Route, reply: Reply | None) -> str | None:

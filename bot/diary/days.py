@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.diary import texts
@@ -105,14 +105,19 @@ def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+# The hot reads are built once (their SQL compiled once, their cache key kept): building a statement in
+# Python costs more than running it. Parameters: bindparam names.
+_ENTRIES_OF_DAY = (
+    select(DiaryEntry)
+    .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.occurred_at >= bindparam("start"),
+           DiaryEntry.occurred_at < bindparam("end"), DiaryEntry.withdrawn_at.is_(None))
+    .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+)
+
+
 def entries_of_day(session: Session, engagement_id: int, day: dt.date, tz: ZoneInfo) -> list[DiaryEntry]:
     start, end = day_bounds(day, tz)
-    return list(session.scalars(
-        select(DiaryEntry)
-        .where(DiaryEntry.engagement_id == engagement_id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end,
-               DiaryEntry.withdrawn_at.is_(None))
-        .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
-    ))
+    return list(session.scalars(_ENTRIES_OF_DAY, {"engagement_id": engagement_id, "start": start, "end": end}))
 
 
 def baby_views(session: Session, engagement_id: int) -> list[BabyView]:
@@ -209,26 +214,31 @@ def _view(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag], ratin
     )
 
 
-def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
-    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound.
-
-    One query: each rating with its rater's place among the engagement's parents (NULL for one who left).
-    """
+def _ratings_of_day() -> Select[Rating, int]:
+    """Each rating of a day with its rater's place among the engagement's parents (0 for one who left)."""
     rater = aliased(Binding)
     earlier = aliased(Binding)
     place = (
         select(func.count(earlier.id))
-        .where(earlier.engagement_id == engagement_id, earlier.role == PARENT,
+        .where(earlier.engagement_id == bindparam("engagement_id"), earlier.role == PARENT,
                or_(earlier.bound_at < rater.bound_at, and_(earlier.bound_at == rater.bound_at, earlier.id <= rater.id)))
         .correlate(rater)
         .scalar_subquery()
     )
-    rows = session.execute(
+    return (
         select(Rating, place)
         .outerjoin(rater, and_(rater.engagement_id == Rating.engagement_id, rater.openid == Rating.rated_by,
                                rater.role == PARENT))
-        .where(Rating.engagement_id == engagement_id, Rating.day == day)
-    ).all()
+        .where(Rating.engagement_id == bindparam("engagement_id"), Rating.day == bindparam("day"))
+    )
+
+
+_RATINGS_OF_DAY = _ratings_of_day()
+
+
+def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
+    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound: one query."""
+    rows = session.execute(_RATINGS_OF_DAY, {"engagement_id": engagement_id, "day": day}).all()
     return _rating_views([(r, n or None) for r, n in rows])
 
 

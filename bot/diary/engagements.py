@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, inspect, or_, select, update
+from sqlalchemy import Select, bindparam, event, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 from sqlalchemy.orm.util import identity_key
@@ -230,6 +230,20 @@ def _forget(session: Session) -> None:
     session.info.pop(_MEMO, None)
 
 
+def _current_binding() -> Select[Binding]:
+    chosen = (select(CurrentEngagement.engagement_id).where(CurrentEngagement.openid == bindparam("openid"))
+              .scalar_subquery())
+    return (
+        select(Binding).where(Binding.openid == bindparam("openid"))
+        .order_by((Binding.engagement_id == func.coalesce(chosen, 0)).desc(), Binding.id.desc())
+        .limit(1).options(joinedload(Binding.engagement).joinedload(Engagement.babies))
+    )
+
+
+# Built once: every chat message asks for it, and building it costs more than running it.
+_CURRENT_BINDING = _current_binding()
+
+
 def current_binding(session: Session, openid: str) -> Binding | None:
     """The binding of the engagement the user works on now (the one chosen, else the newest).
 
@@ -240,13 +254,7 @@ def current_binding(session: Session, openid: str) -> Binding | None:
     memo: dict[object, Binding | object] = session.info.setdefault(_MEMO, {})
     found = memo.get(openid)
     if found is None:
-        chosen = (select(CurrentEngagement.engagement_id).where(CurrentEngagement.openid == openid)
-                  .scalar_subquery())
-        found = session.scalars(
-            select(Binding).where(Binding.openid == openid)
-            .order_by((Binding.engagement_id == func.coalesce(chosen, 0)).desc(), Binding.id.desc())
-            .limit(1).options(joinedload(Binding.engagement).joinedload(Engagement.babies))
-        ).unique().first() or _NO_BINDING
+        found = session.scalars(_CURRENT_BINDING, {"openid": openid}).unique().first() or _NO_BINDING
         memo[openid] = found
         if not event.contains(session, "after_transaction_end", _forget_on_end):
             event.listen(session, "after_transaction_end", _forget_on_end)

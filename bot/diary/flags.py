@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -250,11 +250,16 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: boo
                 text=text, template=correction)
 
 
+_FLAGS_OF_DAY = (
+    select(DiaryFlag)
+    .where(DiaryFlag.engagement_id == bindparam("engagement_id"), DiaryFlag.day == bindparam("day"),
+           DiaryFlag.cleared_at.is_(None))
+    .order_by(DiaryFlag.id)
+)
+
+
 def flags_of_day(session: Session, engagement_id: int, day: dt.date) -> list[DiaryFlag]:
-    return list(session.scalars(
-        select(DiaryFlag).where(DiaryFlag.engagement_id == engagement_id, DiaryFlag.day == day, DiaryFlag.cleared_at.is_(None))
-        .order_by(DiaryFlag.id)
-    ))
+    return list(session.scalars(_FLAGS_OF_DAY, {"engagement_id": engagement_id, "day": day}))
 
 
 def flags_of_entries(session: Session, entry_ids: Sequence[int]) -> list[DiaryFlag]:
