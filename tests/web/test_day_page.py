@@ -17,12 +17,20 @@ from tests.diary_support import Chat, open_family
 from tests.jobs.support import DAD, MOM, bound_family, write
 from tests.web.test_profile_page import _chromium, _run_chromium
 
-NOW = utcnow().replace(microsecond=0) - dt.timedelta(minutes=30)
+_CST = dt.timezone(dt.timedelta(hours=8))
+_LOCAL = utcnow().replace(microsecond=0).astimezone(_CST)
+# Half an hour ago, but today (local) whatever the hour the suite runs at: the rating sent below is today's.
+NOW = max(_LOCAL - dt.timedelta(minutes=30), _LOCAL.replace(hour=0, minute=0, second=0)).astimezone(dt.UTC)
 
 
-def link(app: Flask, engagement_id: int, openid: str | None, flag_id: int | None = None) -> str:
-    today = NOW.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-    return "/d/" + daylinks.sign(app.config["ANXIN_SECRET_KEY"], engagement_id, today, openid, flag_id)
+# Yesterday noon (local): a whole morning of clock times ("7:30 喂奶") behind it, whenever the suite runs.
+NOON_YESTERDAY = (_LOCAL.replace(hour=12, minute=0, second=0) - dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
+def link(app: Flask, engagement_id: int, openid: str | None, flag_id: int | None = None,
+         at: dt.datetime = NOW) -> str:
+    day = at.astimezone(_CST).date()
+    return "/d/" + daylinks.sign(app.config["ANXIN_SECRET_KEY"], engagement_id, day, openid, flag_id)
 
 
 def test_the_day_page_shows_one_familys_day_and_nothing_else(app: Flask, client: FlaskClient) -> None:
@@ -70,8 +78,8 @@ def test_the_day_page_on_a_phone_sized_browser(app: Flask, client: FlaskClient, 
                                                tmp_path: Path) -> None:
     binary = _chromium()
     family = bound_family(app, client)
-    write(app, family, "7:30 喂奶 120ml\n9:00 换尿布 大便 黄色\n10:00 体温 38.5\n11:00 配方奶 90ml", NOW)
-    url = live_server + link(app, family.engagement_id, MOM)
+    write(app, family, "7:30 喂奶 120ml\n9:00 换尿布 大便 黄色\n10:00 体温 38.5\n11:00 配方奶 90ml", NOON_YESTERDAY)
+    url = live_server + link(app, family.engagement_id, MOM, at=NOON_YESTERDAY)
     dom = _run_chromium(binary, tmp_path, "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "宝宝体温 38.5℃" in dom.stdout and "配方奶 90ml" in dom.stdout
