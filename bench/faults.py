@@ -331,7 +331,7 @@ def wechat_down(db: OwnMariaDB, fake: WeChatApiFake, tmp: Path, families: int = 
     while minutes < 180:
         minutes += 1
         if minutes == refused_minutes:
-            fake.state.failures.clear()  # WeChat accepts again
+            fake.failures.clear()  # WeChat accepts again
         result = run_job(app, "deliver", now=now + dt.timedelta(minutes=minutes))
         runs.append(result)
         if minutes > refused_minutes:
