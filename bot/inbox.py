@@ -162,8 +162,8 @@ def _touch_user(session: Session, message: ChatMessage) -> None:
 
     Ordinary messages need no write here: their ``inbound_message`` row says when they came.
     """
-    opens_window = message.msg_type != "event" or message.event in _WINDOW_EVENTS
-    follows = {"subscribe": True, "unsubscribe": False}.get(message.event) if message.msg_type == "event" else None
+    opens_window = message.event in _WINDOW_EVENTS
+    follows = {"subscribe": True, "unsubscribe": False}.get(message.event)
     values = {"openid": message.openid, "first_seen_at": message.created_at, "subscribed": bool(follows),
               "last_message_at": message.created_at if opens_window else None}
     changes: dict[str, Any] = {}

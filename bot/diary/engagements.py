@@ -255,10 +255,15 @@ def current_binding(session: Session, openid: str) -> Binding | None:
     found = memo.get(openid)
     if found is None:
         found = session.scalars(_CURRENT_BINDING, {"openid": openid}).unique().first() or _NO_BINDING
-        memo[openid] = found
-        if not event.contains(session, "after_transaction_end", _forget_on_end):
-            event.listen(session, "after_transaction_end", _forget_on_end)
+        _remember(session, openid, found)
     return found if isinstance(found, Binding) else None
+
+
+def _remember(session: Session, key: object, found: Binding | object) -> None:
+    """Keep a binding read for the rest of the transaction (forgotten when it, or a savepoint, ends)."""
+    session.info.setdefault(_MEMO, {})[key] = found
+    if not event.contains(session, "after_transaction_end", _forget_on_end):
+        event.listen(session, "after_transaction_end", _forget_on_end)
 
 
 def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
@@ -304,9 +309,7 @@ def binding_in(session: Session, engagement_id: int, openid: str) -> Binding | N
         .options(joinedload(Binding.engagement).joinedload(Engagement.babies))
     ).unique().first()
     if found is not None:
-        session.info.setdefault(_MEMO, {})[(engagement_id, openid)] = found
-        if not event.contains(session, "after_transaction_end", _forget_on_end):
-            event.listen(session, "after_transaction_end", _forget_on_end)
+        _remember(session, (engagement_id, openid), found)
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from bot.handlers.registry import HandlerFailed, Route, dispatch, roles_of, route, run
+from bot.handlers.registry import HandlerFailed, Route, roles_of, route, run
 
 _LOADED = False
 
@@ -21,4 +21,4 @@ def load_handlers() -> None:
     _LOADED = True
 
 
-__all__ = ["HandlerFailed", "Route", "dispatch", "load_handlers", "roles_of", "route", "run"]
+__all__ = ["HandlerFailed", "Route", "load_handlers", "roles_of", "route", "run"]

@@ -54,7 +54,7 @@ def bind_(ctx: ChatContext) -> Text:
 
 
 def bind_code(ctx: ChatContext, code: str) -> Text:
-    """Bind the sender with a supervisor, nurse or family code (a refusal is raised, and answered by dispatch)."""
+    """Bind the sender with a supervisor, nurse or family code (a refusal is raised, and answered by the registry)."""
     supervisor_code = find_supervisor_code(ctx.session, code)
     if supervisor_code is not None:
         supervisor = bind_supervisor(ctx.session, ctx.message.openid, supervisor_code, ctx.now)

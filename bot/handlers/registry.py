@@ -1,4 +1,4 @@
-"""The chat handler registry: decorators fill the tables, ``dispatch`` reads them.
+"""The chat handler registry: decorators fill the tables, ``route`` and ``run`` read them.
 
 A command module registers itself with ``@command``; ``bot.handlers`` imports every
 module in the package, so adding a command is adding one file.
@@ -170,12 +170,6 @@ def commands_for(roles: frozenset[str]) -> list[Command]:
     return [c for c in COMMANDS if c.roles & roles]
 
 
-def dispatch(ctx: ChatContext) -> tuple[str, Reply | None]:
-    """Pick the handler for a message and run it; return its name and its reply."""
-    found = route(ctx)
-    return found.name, run(found, ctx)
-
-
 class HandlerFailed(Exception):
     """A handler run without a savepoint failed; ``reply`` is what the user is told. The caller rolls the whole
     transaction back and records the message with that reply."""
@@ -212,11 +206,8 @@ def run_whole(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         reply = handler(ctx)
         ctx.session.flush()  # its constraint errors are its own, raised here
         return reply
-    except AnxinError as exc:
-        raise HandlerFailed(Text(exc.message)) from exc
     except Exception as exc:
-        log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
-        raise HandlerFailed(Text(BUSY)) from exc
+        raise HandlerFailed(failure_reply(name, exc, ctx)) from exc
 
 
 def route(ctx: ChatContext) -> Route:
@@ -267,16 +258,11 @@ def run_handler(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         reply = handler(ctx)
         savepoint.commit()
         return reply
-    except AnxinError as exc:
-        savepoint.rollback()
-        del ctx.post_commit[pending:]
-        return Text(exc.message)
-    except Exception:
+    except Exception as exc:
         # If the savepoint cannot even be rolled back the connection is gone: let the request fail so WeChat retries.
         savepoint.rollback()
         del ctx.post_commit[pending:]
-        log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
-        return Text(BUSY)
+        return failure_reply(name, exc, ctx)
 
 
 def run_reader(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
@@ -286,10 +272,17 @@ def run_reader(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
     """
     try:
         return handler(ctx)
-    except AnxinError as exc:
-        return Text(exc.message)
     except DBAPIError:
         raise
-    except Exception:
-        log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}})
-        return Text(BUSY)
+    except Exception as exc:
+        return failure_reply(name, exc, ctx)
+
+
+def failure_reply(name: str, exc: Exception, ctx: ChatContext) -> Text:
+    """What the user is told when a handler raised: a domain error's own message, or, for anything else (a bug),
+    BUSY, logged with the request id. The one translation every way of running a handler uses."""
+    if isinstance(exc, AnxinError):
+        return Text(exc.message)
+    log.exception("chat.handler_failed", extra={"fields": {"handler": name, "openid": ctx.message.openid}},
+                  exc_info=exc)
+    return Text(BUSY)
