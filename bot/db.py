@@ -10,19 +10,29 @@ are set up here so that concurrent writers behave the same way on each:
   ``reader_session`` opts out (``BEGIN DEFERRED``) for work that only reads.
 * MySQL runs at READ COMMITTED with utf8mb4, so a transaction that waited on a
   unique key sees the row the other one committed.
+
+A request to a server database costs only its own round trips: a pooled connection is
+pinged only when it has sat idle for ``PING_AFTER_IDLE`` seconds (a dead one is replaced
+before use), and it is not rolled back on its way back to the pool when its transaction
+already ended (a COMMIT leaves nothing to undo). A connection that died while in use —
+the server restarted within those seconds — fails that one request, which the app
+answers so that the sender retries, and SQLAlchemy then replaces every older connection
+of the pool on its next checkout.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolResetState
 
 from bot.clock import utcnow
 from bot.models.base import Base, UTCDateTime
@@ -48,12 +58,49 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_recycle=3600,
+        pool_reset_on_return=None,  # _configure_server_pool resets what needs it
         isolation_level="READ COMMITTED",
         **kwargs,
     )
+    _configure_server_pool(engine)
     return engine
+
+
+# A pooled connection idle for longer than this is pinged before use; a busy one is not.
+PING_AFTER_IDLE = 10.0
+_SERVER_STATUS_IN_TRANS = 1  # MySQL protocol: the server has a transaction open on this connection
+
+
+def _configure_server_pool(engine: Engine) -> None:
+    """Ping only connections that sat idle, and skip the rollback a committed connection does not need."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["anxin_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("anxin_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as err:
+            if engine.dialect.is_disconnect(err, dbapi_connection, None):
+                raise exc.DisconnectionError(str(err)) from err  # the pool replaces it and tries again
+            raise
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # transaction_was_reset: SQLAlchemy's Connection rolled its transaction back as it closed.
+        # Otherwise the transaction ended by COMMIT or ROLLBACK, unless the connection was used raw
+        # and left one open: the server's status flag says so, and that one is rolled back.
+        if state.terminate_only or state.transaction_was_reset:
+            return
+        status = getattr(dbapi_connection, "server_status", None)
+        if status is None or status & _SERVER_STATUS_IN_TRANS:
+            dbapi_connection.rollback()
 
 
 def _configure_sqlite(engine: Engine) -> None:

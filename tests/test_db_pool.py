@@ -1,0 +1,92 @@
+"""bot.db on MariaDB: a request pays only for its own round trips, and a dead connection is still replaced.
+
+The server's own per-connection counters (``SHOW SESSION STATUS``) say what a pooled
+connection was sent, so these tests see what MariaDB saw, not what our code meant to send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, exc, text
+from sqlalchemy.orm import Session
+
+import bot.db
+from bot.db import make_engine
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    if database_url.startswith("sqlite"):
+        pytest.skip("the server pool's pings and resets are MariaDB's")
+    made = make_engine(database_url, pool_size=1, max_overflow=0)
+    yield made
+    made.dispose()
+
+
+def _status(engine: Engine, name: str) -> int:
+    """A counter of the pool's one connection, read (and committed) on that connection."""
+    with engine.connect() as conn:
+        value = conn.execute(text("SHOW SESSION STATUS LIKE :name"), {"name": name}).one()[1]
+        conn.commit()
+    return int(value)
+
+
+def _server_thread(engine: Engine) -> int:
+    with engine.connect() as conn:
+        found = int(conn.execute(text("SELECT CONNECTION_ID()")).scalar_one())
+        conn.commit()
+    return found
+
+
+def test_a_committed_request_is_not_rolled_back_again_nor_pinged(engine: Engine) -> None:
+    before_rollbacks, before_pings = _status(engine, "Com_rollback"), _status(engine, "Com_admin_commands")
+    for _ in range(5):  # five requests that write and commit
+        with Session(engine) as session:
+            session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS scratch (n INT)"))
+            session.execute(text("INSERT INTO scratch VALUES (1)"))
+            session.commit()
+    assert _status(engine, "Com_rollback") == before_rollbacks
+    assert _status(engine, "Com_admin_commands") == before_pings  # COM_PING counts here
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM scratch")).scalar_one() == 5  # all committed
+
+
+def test_a_request_that_ends_without_commit_is_rolled_back(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS scratch (n INT) ENGINE=InnoDB"))
+        conn.commit()
+    with Session(engine) as session:  # a failed request: it wrote, then closed without commit
+        session.execute(text("INSERT INTO scratch VALUES (1)"))
+    raw = engine.raw_connection()  # raw use that leaves a write transaction open
+    try:
+        cursor = raw.cursor()
+        cursor.execute("INSERT INTO scratch VALUES (2)")
+        cursor.close()
+    finally:
+        raw.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM scratch")).scalar_one() == 0
+
+
+def test_a_connection_killed_while_idle_is_replaced_before_use(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = _server_thread(engine)
+    with make_engine(str(engine.url.render_as_string(hide_password=False))).connect() as killer:
+        killer.exec_driver_sql(f"KILL {dead}")
+    monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.0)  # as if it had sat idle longer than that
+    with Session(engine) as session:  # the checkout pings, finds it dead and connects afresh
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+    assert _server_thread(engine) != dead
+
+
+def test_a_connection_killed_while_busy_fails_one_request_then_the_pool_recovers(engine: Engine) -> None:
+    dead = _server_thread(engine)  # just used: not pinged at its next checkout
+    with make_engine(str(engine.url.render_as_string(hide_password=False))).connect() as killer:
+        killer.exec_driver_sql(f"KILL {dead}")
+    with pytest.raises(exc.OperationalError) as failed, Session(engine) as session:
+        session.execute(text("SELECT 1"))
+    assert failed.value.connection_invalidated  # SQLAlchemy saw a disconnect and dropped the connection
+    with Session(engine) as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+    assert _server_thread(engine) != dead
