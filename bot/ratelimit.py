@@ -2,8 +2,7 @@
 
 ``hit(store, key, limit, window)`` counts one hit of ``key`` and says whether it is
 still within ``limit`` hits per ``window`` seconds. The store is a SQLAlchemy
-session (counters in the ``rate_counter`` table, counted in the caller's
-transaction) or a :class:`RedisCounter`; ``counter_for(settings, session)`` picks
+session (counters in the ``rate_counter`` table) or a :class:`RedisCounter`; ``counter_for(settings, session)`` picks
 the one the settings ask for (``ANXIN_REDIS_URL``). Hits over the limit still
 count, so a client that keeps hammering stays refused until its window ends.
 """
@@ -17,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import CursorResult, Table, case, select
+from sqlalchemy import Connection, CursorResult, Engine, Table, case, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,8 +47,13 @@ def _window_start(window: int, now: float) -> int:
 class DatabaseCounter:
     """Counters in the ``rate_counter`` table: one row per key, reset when its window has passed.
 
-    One upsert per hit; the row stays locked until the caller's transaction ends, so
-    concurrent hits of one key from several processes are counted one after the other.
+    One upsert per hit. On MySQL/MariaDB the upsert runs in a transaction of its own,
+    committed at once: a hit counts whatever becomes of the request, and the row is
+    locked only for the upsert. Counted in the request's transaction instead, a row
+    every request shares (the total of badge look-ups) would stay locked until the
+    request ended and queue every look-up of every process behind it. On SQLite, which
+    has one writer at a time anyway, the hit is counted in the caller's transaction.
+    Concurrent hits of one key are counted one after the other either way.
     """
 
     def __init__(self, session: Session) -> None:
@@ -62,7 +66,8 @@ class DatabaseCounter:
         """Count a hit of each key in one statement (an upsert returning the counts where the database can)."""
         start = _window_start(window, now)
         table = _table()
-        rows = [{"key": key, "window_start": start, "count": 1} for key in sorted(set(keys))]  # one lock order
+        unique = sorted(set(keys))  # one lock order
+        rows = [{"key": key, "window_start": start, "count": 1} for key in unique]
         dialect = self.session.get_bind().dialect
         if dialect.name == "sqlite":
             upsert = sqlite_insert(table).values(rows)
@@ -82,11 +87,21 @@ class DatabaseCounter:
                 ("window_start", start),
             ]
         )
-        if getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5):
-            return {key: int(count) for key, count in self.session.execute(my.returning(table.c.key, table.c.count))}
-        self.session.execute(my)
-        found = self.session.execute(select(table.c.key, table.c.count).where(table.c.key.in_([r["key"] for r in rows])))
-        return {key: int(count) for key, count in found}
+        returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
+        bind = self.session.get_bind()
+        if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
+            return _upsert(self.session, my, returning, unique)
+        with bind.begin() as own:
+            return _upsert(own, my, returning, unique)
+
+
+def _upsert(executor: Session | Connection, upsert: Any, returning: bool, keys: list[str]) -> dict[str, int]:
+    table = _table()
+    if returning:
+        return {key: int(count) for key, count in executor.execute(upsert.returning(table.c.key, table.c.count))}
+    executor.execute(upsert)
+    found = executor.execute(select(table.c.key, table.c.count).where(table.c.key.in_(keys)))
+    return {key: int(count) for key, count in found}
 
 
 class RedisCounter:

@@ -100,3 +100,28 @@ def test_database_counts_are_shared_across_processes(app, database_url: str) -> 
     assert sum(allowed) == 25, allowed  # 60 hits from four processes, exactly the limit let through
     with app.extensions["anxin_db"].new_session() as session:
         assert session.scalar(select(RateCounter.count).where(RateCounter.key == key)) == 60
+
+
+def test_a_look_up_does_not_hold_the_shared_total_locked(app) -> None:  # type: ignore[no-untyped-def]
+    """A look-up counts against ``lookup:total``, which every look-up of every process shares.
+
+    While one request is still busy (its transaction open), another process's look-up must be
+    counted at once, not wait for the first request to end: on MariaDB the count commits on its own.
+    """
+    from bot.lookup.profile import Limits, count_lookup
+
+    db = app.extensions["anxin_db"]
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: the count is part of the request's transaction")
+    limits = Limits.from_settings(app.config)
+    with db.new_session() as first:
+        assert count_lookup(first, limits, who="o-first", address=None)  # the first request, still running
+        with db.engine.connect() as other:
+            other.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 1")
+            with Session(bind=other) as second:  # another process would wait here for the first to end
+                assert count_lookup(second, limits, who="o-second", address=None)
+            other.commit()
+        first.rollback()  # the first request fails: its look-up still counted
+    with db.new_session() as session:
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:user:o-first")) == 1
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:total")) == 2
