@@ -35,10 +35,10 @@ def worker_class() -> str:
     return "sync"
 
 
-def gunicorn_args(workers: int, port: int) -> list[str]:
+def gunicorn_args(workers: int, port: int, worker_class_: str | None = None, threads: int = 1) -> list[str]:
     """The one set of gunicorn settings every benchmarked server runs with."""
-    return ["-w", str(workers), "-k", worker_class(), "-b", f"127.0.0.1:{port}", "--backlog", "2048",
-            "--timeout", "60", "--graceful-timeout", "5"]
+    return ["-w", str(workers), "-k", worker_class_ or worker_class(), "--threads", str(threads),
+            "-b", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "60", "--graceful-timeout", "5"]
 
 
 def free_port() -> int:
@@ -66,6 +66,8 @@ class Server:
     cwd: Path
     log: Path
     port: int = field(default_factory=free_port)
+    worker_class: str | None = None  # None: deploy/gunicorn.conf.py's
+    threads: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -76,7 +78,8 @@ class Server:
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", *gunicorn_args(self.workers, self.port), self.app],
+                [sys.executable, "-m", "gunicorn",
+                 *gunicorn_args(self.workers, self.port, self.worker_class, self.threads), self.app],
                 env=env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -124,6 +127,24 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def database_cpu(names: tuple[str, ...] = ("mariadbd", "mysqld")) -> float | None:
+    """utime + stime of the local MariaDB server (its threads included), or None when it cannot be read.
+
+    The benchmark's database shares the machine with the servers and wrk; its CPU per request shows
+    how much of the machine each path costs beyond the app's own.
+    """
+    total = None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() in names:
+                total = (total or 0.0) + _proc_cpu(int(entry.name))[0]
+        except OSError:
+            continue
+    return total
 
 
 def cpu_used(before: Mapping[int, float], after: Mapping[int, float]) -> float:

@@ -1,6 +1,7 @@
 """Anxin's hot paths against its peers, in one run, over real HTTP.
 
-Starts, with identical gunicorn settings (``bench.harness.gunicorn_args``), four servers:
+Starts, with identical gunicorn settings (``bench.harness.gunicorn_args``: sync workers unless
+``--worker-class`` says otherwise), four servers:
 
 * ``echo``           a bare Flask + wechatpy echo (``bench/servers/echo.py``): the floor;
 * ``werobot``        WeRoBot with its default SQLite session store (``bench/servers/werobot_echo.py``);
@@ -43,7 +44,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.anxin import PATHS, Seeded, environ, replay_in_process, seed, settings, start_fake
-from bench.harness import Server, cpu_used, run_wrk, worker_class, write_requests, wrk_available
+from bench.harness import Server, cpu_used, database_cpu, run_wrk, worker_class, write_requests, wrk_available
 from bench.mariadb import scratch_database
 from bench.pushes import text_pushes
 from bot import create_app
@@ -68,6 +69,7 @@ class Row:
     cpu_ms: float
     sql: float | None
     load: float  # the machine's 1-minute load average when the run started (others share it)
+    db_cpu_ms: float | None = None  # the database server's CPU per request (MariaDB runs only)
 
 
 @dataclass
@@ -149,7 +151,8 @@ def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: a
                paths: list[tuple[str, str, Any]], sql: dict[str, SqlCount], rows: list[Row]) -> None:
     """Start ``name`` with each worker count and replay every path at each connection count."""
     for workers in args.workers:
-        server = Server(name, app_spec, workers, env, tmp, tmp / f"{name}-{workers}.log")
+        server = Server(name, app_spec, workers, env, tmp, tmp / f"{name}-{workers}.log",
+                        worker_class=args.worker_class, threads=args.threads)
         server.start(ready_path="/healthz" if name.startswith("anxin") else "/")
         try:
             for connections in args.connections:
@@ -157,12 +160,17 @@ def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: a
                     file = tmp / "requests.txt"
                     write_requests(file, make(pool_size(name, args.duration)))
                     load = os.getloadavg()[0]
+                    db_before = database_cpu() if name == "anxin-mariadb" else None
                     before = server.cpu_seconds()
                     figures = run_wrk(server.url, file, connections=connections, duration=args.duration, expect=expect)
                     after = server.cpu_seconds()
-                    cpu_ms = 1000 * cpu_used(before, after) / max(figures["requests"], 1)
+                    db_after = database_cpu() if db_before is not None else None
+                    done = max(figures["requests"], 1)
+                    cpu_ms = 1000 * cpu_used(before, after) / done
+                    db_ms = 1000 * (db_after - db_before) / done if db_before is not None and db_after is not None else None
                     count = sql.get(path)
-                    row = Row(name, workers, connections, path, figures, cpu_ms, count.per_request if count else None, load)
+                    row = Row(name, workers, connections, path, figures, cpu_ms, count.per_request if count else None, load,
+                              db_ms)
                     rows.append(row)
                     print(format_row(row), flush=True)
                     time.sleep(1)
@@ -183,14 +191,15 @@ def format_errors(figures: dict[str, Any]) -> str:
 
 
 HEADER = (f"{'server':<14} {'w':>2} {'c':>3} {'path':<14} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'CPU ms/req':>10} {'SQL/req':>7} {'load':>5}  errors")
+          f"{'CPU ms/req':>10} {'DB CPU':>6} {'SQL/req':>7} {'load':>5}  errors")
 
 
 def format_row(row: Row) -> str:
     f = row.figures
     sql = f"{row.sql:7.1f}" if row.sql is not None else f"{'-':>7}"
+    db = f"{row.db_cpu_ms:6.2f}" if row.db_cpu_ms is not None else f"{'-':>6}"
     return (f"{row.server:<14} {row.workers:>2} {row.connections:>3} {row.path:<14} {f['rps']:7.0f} {f['p50']:8.1f} "
-            f"{f['p99']:8.1f} {row.cpu_ms:10.2f} {sql} {row.load:5.1f}  {format_errors(f)}")
+            f"{f['p99']:8.1f} {row.cpu_ms:10.2f} {db} {sql} {row.load:5.1f}  {format_errors(f)}")
 
 
 def ratios(rows: list[Row]) -> str:
@@ -218,6 +227,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--workers", default="2,4", help="gunicorn worker counts (default 2,4)")
     parser.add_argument("--connections", default="8,32", help="wrk connection counts (default 8,32)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
+    parser.add_argument("--worker-class", default="sync",
+                        help="gunicorn worker class of every server (default sync; deploy/gunicorn.conf.py runs gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread; default 1)")
     parser.add_argument("--show-sql", action="store_true", help="print the statements one request of each path issues")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile N diary writes and N parent 今天 in process (pyinstrument)")
@@ -237,9 +249,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     if not args.only_sql and not wrk_available():
         parser.error("wrk is not installed (apt-get install -y wrk)")
 
-    print(f"gunicorn worker class: {worker_class()} (deploy/gunicorn.conf.py "
-          f"{'found' if (Path(__file__).resolve().parents[1] / 'deploy' / 'gunicorn.conf.py').exists() else 'absent'});"
-          f" workers {args.workers}, connections {args.connections}, {args.duration:g} s a run", flush=True)
+    print(f"gunicorn worker class: {args.worker_class}, {args.threads} thread(s) a worker (deploy/gunicorn.conf.py "
+          f"runs {worker_class()}); workers {args.workers}, connections {args.connections}, {args.duration:g} s a run",
+          flush=True)
     rows: list[Row] = []
     sender = WeChatSender(token=Config.ANXIN_WECHAT_TOKEN, appid=Config.ANXIN_WECHAT_APPID)
     echo_env = {"BENCH_WECHAT_TOKEN": Config.ANXIN_WECHAT_TOKEN}
