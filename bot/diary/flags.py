@@ -40,6 +40,22 @@ __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_ent
 TIMELINE_MARGIN = dt.timedelta(hours=24)
 
 
+# Built once, as the other hot reads (bot/diary/days.py): every recorded feed or nappy asks them.
+_TIMELINE = (
+    select(DiaryEntry)
+    .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.kind == bindparam("kind"),
+           DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= bindparam("low"),
+           DiaryEntry.occurred_at <= bindparam("high"))
+    .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+)
+_BABY_TIMELINE = _TIMELINE.where(DiaryEntry.baby_id == bindparam("baby_id"))
+_DIARY_STARTS = (
+    select(DiaryEntry.occurred_at)
+    .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.withdrawn_at.is_(None))
+    .order_by(DiaryEntry.occurred_at).limit(1)
+)
+
+
 @dataclass(frozen=True)
 class _Diary:
     """The ``FlagContext`` the kinds' flag rules see: one engagement's recorded timeline, and the baby an entry is
@@ -86,25 +102,17 @@ class _Diary:
             low, high = start - TIMELINE_MARGIN, end + TIMELINE_MARGIN
             if held is not None:
                 low, high = min(low, held[0]), max(high, held[1])
-            query = (
-                select(DiaryEntry)
-                .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.kind == kind,
-                       DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= low, DiaryEntry.occurred_at <= high)
-                .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
-            )
-            if self.separate and self.baby is not None:
-                query = query.where(DiaryEntry.baby_id == self.baby.id)  # each twin's feeds and nappies are its own
-            held = (low, high, list(self.session.scalars(query)))
+            params: dict[str, Any] = {"engagement_id": self.engagement.id, "kind": kind, "low": low, "high": high}
+            if self.separate and self.baby is not None:  # each twin's feeds and nappies are its own
+                held = (low, high, list(self.session.scalars(_BABY_TIMELINE, {**params, "baby_id": self.baby.id})))
+            else:
+                held = (low, high, list(self.session.scalars(_TIMELINE, params)))
             self.memo[key] = held
         return [e for e in held[2] if start <= e.occurred_at <= end]
 
     def diary_starts(self) -> dt.datetime | None:
         if "starts" not in self.memo:  # asked by several rules and entries of one evaluation: one query
-            self.memo["starts"] = self.session.scalar(
-                select(DiaryEntry.occurred_at)
-                .where(DiaryEntry.engagement_id == self.engagement.id, DiaryEntry.withdrawn_at.is_(None))
-                .order_by(DiaryEntry.occurred_at).limit(1)
-            )
+            self.memo["starts"] = self.session.scalar(_DIARY_STARTS, {"engagement_id": self.engagement.id})
         starts: dt.datetime | None = self.memo["starts"]
         return starts
 
