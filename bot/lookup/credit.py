@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -68,7 +69,7 @@ class Credit:
 def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, CheckState]:
     """The check in force of each kind (the newest row), as the employer may see it."""
     newest: dict[str, Verification] = {}
-    rows = session.scalars(select(Verification).where(Verification.worker_id == worker_id).order_by(Verification.id))
+    rows = session.scalars(_CHECKS_OF, {"worker_id": worker_id})
     for row in rows:
         newest[row.kind] = row
     states = {}
@@ -107,20 +108,30 @@ def complaint_summary(session: Session, worker_id: int) -> ComplaintSummary:
     return ComplaintSummary(int(total), int(answered))
 
 
-def worker_record(session: Session, worker_id: int, today: dt.date) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
-    """Ratings, engagements served, complaints and whether a photo is on file: one query of four counts."""
+def _worker_record() -> Select[Any]:
+    worker_id: BindParameter[int] = bindparam("worker_id")
     rated = select(Rating.stars).join(Engagement, Engagement.id == Rating.engagement_id).where(
         Engagement.worker_id == worker_id).subquery()
     complaints = select(Complaint.id, Complaint.responded_at).where(Complaint.worker_id == worker_id).subquery()
-    row = session.execute(select(
+    return select(
         select(func.avg(rated.c.stars)).scalar_subquery(),
         select(func.count()).select_from(rated).scalar_subquery(),
-        select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id, Engagement.starts_on <= today)
-        .scalar_subquery(),
+        select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id,
+                                                Engagement.starts_on <= bindparam("today")).scalar_subquery(),
         select(func.count()).select_from(complaints).scalar_subquery(),
         select(func.count(complaints.c.responded_at)).scalar_subquery(),
         exists().where(WorkerPhoto.worker_id == worker_id),
-    )).one()
+    )
+
+
+# Built once: every badge look-up asks them, and building them costs more than running them.
+_WORKER_RECORD = _worker_record()
+_CHECKS_OF = select(Verification).where(Verification.worker_id == bindparam("worker_id")).order_by(Verification.id)
+
+
+def worker_record(session: Session, worker_id: int, today: dt.date) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
+    """Ratings, engagements served, complaints and whether a photo is on file: one query of four counts."""
+    row = session.execute(_WORKER_RECORD, {"worker_id": worker_id, "today": today}).one()
     average, count, served, total, answered, photo = row
     ratings = RatingSummary(round(float(average), 1) if average is not None else None, int(count or 0))
     return ratings, int(served or 0), ComplaintSummary(int(total or 0), int(answered or 0)), bool(photo)

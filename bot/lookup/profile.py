@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import AnxinError, BadRequest, Forbidden, NotFound, TooManyRequests
@@ -205,6 +205,15 @@ def status_light(checks: dict[str, CheckState]) -> str:
     return YELLOW
 
 
+# Built once (every look-up asks it): the badge, its holder and her agency's name.
+_BADGE_HOLDER = (
+    select(Badge, Worker, Agency.name)
+    .join(Worker, Worker.id == Badge.worker_id)
+    .join(Agency, Agency.id == Worker.agency_id)
+    .where(Badge.code == bindparam("code"))
+)
+
+
 def find_profile(
     session: Session,
     text: str,
@@ -230,12 +239,7 @@ def find_profile(
         return _log(session, surface, who, address, None, None, Refusal(MALFORMED, code))
     if check is CodeCheck.MISTYPED:  # decided before the database is asked anything
         return _log(session, surface, who, address, code, None, Refusal(MISTYPED, code))
-    row = session.execute(
-        select(Badge, Worker, Agency.name)
-        .join(Worker, Worker.id == Badge.worker_id)
-        .join(Agency, Agency.id == Worker.agency_id)
-        .where(Badge.code == code)
-    ).first()
+    row = session.execute(_BADGE_HOLDER, {"code": code}).first()
     if row is None:
         return _log(session, surface, who, address, code, None, Refusal(UNKNOWN, code))
     badge, worker, agency_name = row
