@@ -8,7 +8,7 @@ On MariaDB (a scratch database ``anxin_scale``, dropped at the end unless ``--ke
 2. bulk inserts (multi-row INSERTs through the driver's ``executemany``) of N workers, M engagements
    that started D-1 days ago, a nurse and a parent bound to each (chat users in the 48-hour window), and
    today's entries (E an engagement, spread from midnight to now);
-3. the day view measured over HTTP (gunicorn, 4 workers; wrk) at 1 and 32 connections: the parent's
+3. the day view measured over HTTP (gunicorn, 4 sync workers as in ``bench.load``; wrk) at 1 and 32 connections: the parent's
    ``今天`` through /wechat and ``GET /mp/v1/engagements/ID/days/TODAY`` — the small-data figures;
 4. the other D-1 days of entries (M × (D-1) × E rows), then the same measurements — the big-data figures;
 5. queuing today's digest for the M engagements (``bot.diary.digest.queue_digests``, the function the
@@ -166,7 +166,8 @@ def measure_day_views(url: str, values: dict[str, Any], tmp: Path, parents: list
     sender = WeChatSender.from_settings(sender_settings)
     today = dt.datetime.now(ZoneInfo(values.get("ANXIN_TIMEZONE", Config.ANXIN_TIMEZONE))).date().isoformat()
     figures: dict[str, dict[str, Any]] = {}
-    server = Server("anxin-scale", "bot:create_app()", workers, environ(values), tmp, tmp / "scale-server.log")
+    server = Server("anxin-scale", "bot:create_app()", workers, environ(values), tmp, tmp / "scale-server.log",
+                    worker_class="sync")  # as bench.load: one queue, so a slow request does not hold others back
     server.start(ready_path="/healthz")
     try:
         for connections in (1, 32):
