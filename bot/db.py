@@ -95,7 +95,8 @@ def _configure_server_pool(engine: Engine) -> None:
     def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
         # transaction_was_reset: SQLAlchemy's Connection rolled its transaction back as it closed.
         # Otherwise the transaction ended by COMMIT or ROLLBACK, unless the connection was used raw
-        # and left one open: the server's status flag says so, and that one is rolled back.
+        # (``engine.raw_connection()``, which the app does not do) and left one open: a write sets the
+        # server's status flag, and that one is rolled back. A raw read-only transaction sets no flag.
         if state.terminate_only or state.transaction_was_reset:
             return
         status = getattr(dbapi_connection, "server_status", None)
