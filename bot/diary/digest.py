@@ -102,7 +102,7 @@ def queue_digests(session: Session, day: dt.date, tz: ZoneInfo, now: dt.datetime
             parents.setdefault(engagement_id, []).append(openid)
         chunk = [e for e in chunk if e.id in parents]
         counts["engagements"] += len(chunk)
-        views = day_views(session, [e.id for e in chunk], day, tz, with_entries=False)
+        views = day_views(session, [e.id for e in chunk], day, tz)
         rows = []
         for engagement in chunk:
             view = views[engagement.id]
