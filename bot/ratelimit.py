@@ -68,7 +68,8 @@ class DatabaseCounter:
         table = _table()
         unique = sorted(set(keys))  # one lock order
         rows = [{"key": key, "window_start": start, "count": 1} for key in unique]
-        dialect = self.session.get_bind().dialect
+        bind = self.session.get_bind()
+        dialect = bind.dialect
         if dialect.name == "sqlite":
             upsert = sqlite_insert(table).values(rows)
             stmt = upsert.on_conflict_do_update(
@@ -88,7 +89,6 @@ class DatabaseCounter:
             ]
         )
         returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
-        bind = self.session.get_bind()
         if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
             return _upsert(self.session, my, returning, unique)
         with bind.begin() as own:
