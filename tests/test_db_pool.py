@@ -40,6 +40,14 @@ def _server_thread(engine: Engine) -> int:
     return found
 
 
+def _kill(engine: Engine, thread: int) -> None:
+    """End a server connection from another one, as a MariaDB restart would."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    with other.connect() as killer:
+        killer.exec_driver_sql(f"KILL {thread}")
+    other.dispose()
+
+
 def test_a_committed_request_is_not_rolled_back_again_nor_pinged(engine: Engine) -> None:
     before_rollbacks, before_pings = _status(engine, "Com_rollback"), _status(engine, "Com_admin_commands")
     for _ in range(5):  # five requests that write and commit
@@ -72,8 +80,7 @@ def test_a_request_that_ends_without_commit_is_rolled_back(engine: Engine) -> No
 
 def test_a_connection_killed_while_idle_is_replaced_before_use(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     dead = _server_thread(engine)
-    with make_engine(str(engine.url.render_as_string(hide_password=False))).connect() as killer:
-        killer.exec_driver_sql(f"KILL {dead}")
+    _kill(engine, dead)
     monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.0)  # as if it had sat idle longer than that
     with Session(engine) as session:  # the checkout pings, finds it dead and connects afresh
         assert session.execute(text("SELECT 1")).scalar_one() == 1
@@ -82,8 +89,7 @@ def test_a_connection_killed_while_idle_is_replaced_before_use(engine: Engine, m
 
 def test_a_connection_killed_while_busy_fails_one_request_then_the_pool_recovers(engine: Engine) -> None:
     dead = _server_thread(engine)  # just used: not pinged at its next checkout
-    with make_engine(str(engine.url.render_as_string(hide_password=False))).connect() as killer:
-        killer.exec_driver_sql(f"KILL {dead}")
+    _kill(engine, dead)
     with pytest.raises(exc.OperationalError) as failed, Session(engine) as session:
         session.execute(text("SELECT 1"))
     assert failed.value.connection_invalidated  # SQLAlchemy saw a disconnect and dropped the connection
