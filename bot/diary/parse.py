@@ -152,10 +152,38 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
     """
     lines = []
     for raw in re.split(r"\r\n|\r|\n", text):
-        line = raw.strip()
-        if line:
+        for line in _timed_clauses(raw.strip()):
             lines.append(read_line(line, sent_at, tz, babies))
     return lines
+
+
+_CLAUSE_CUT = re.compile(r"[，,；;。]+")
+
+
+def _timed_clauses(line: str) -> list[str]:
+    """A line that tells several events each at its own time (7点半喂奶120ml，8点换尿布) read as that many lines.
+
+    The line is cut before every clause that starts with a clock time, when the line itself starts with one;
+    otherwise it stays whole (喂奶120ml，8点换尿布: the time is the line's, as before).
+    """
+    if not line or _leading_clock(line) is None:
+        return [line] if line else []
+    parts, start = [], 0
+    for cut in _CLAUSE_CUT.finditer(line):
+        if _leading_clock(line[cut.end():]) is not None:
+            parts.append(line[start:cut.start()].strip())
+            start = cut.end()
+    parts.append(line[start:].strip())
+    return [part for part in parts if part]
+
+
+def _leading_clock(text: str) -> re.Match[str] | None:
+    """The clock time a clause starts with (after its day and period words), if it does."""
+    norm = fold_writing(normalise(text))
+    m = _START_RE.match(norm.lstrip())
+    if m is None or not m["shour"] or not _is_clock(m, norm.lstrip()) or _hour_minute(m, "s") is None:
+        return None
+    return m
 
 
 def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> list[ParsedEntry]:

@@ -268,3 +268,21 @@ def test_a_message_of_many_lines_keeps_every_line(lines: list[str]) -> None:
     read = read_lines("\n".join(lines), SENT, TZ)
     assert [r.text for r in read] == [line.strip() for line in lines if line.strip()]
     assert all(e.text == r.text for r in read for e in r.entries)
+
+
+@pytest.mark.parametrize("message, expected", [
+    # One line, each event at its own time: as many entries at as many times (found trying the README's demo).
+    ("7点半 喂奶 120ml，8点 换尿布 尿了一次",
+     [("feeding", "07:30", "7点半 喂奶 120ml"), ("diaper", "08:00", "8点 换尿布 尿了一次")]),
+    ("7点半喂奶120ml，8点换尿布，9点半 洗澡",
+     [("feeding", "07:30", "7点半喂奶120ml"), ("diaper", "08:00", "8点换尿布"), ("bath", "09:30", "9点半 洗澡")]),
+    ("7:30 喂奶 90ml; 8:10 大便 黄色", [("feeding", "07:30", "7:30 喂奶 90ml"), ("diaper", "08:10", "8:10 大便 黄色")]),
+    ("早上7点喂奶，上午9点洗澡", [("feeding", "07:00", "早上7点喂奶"), ("bath", "09:00", "上午9点洗澡")]),
+    # The line does not start with a time, or only one clause has one: the line's one time, as before.
+    ("喂奶120ml，8点换尿布", [("feeding", "08:00", "喂奶120ml，8点换尿布"), ("diaper", "08:00", "喂奶120ml，8点换尿布")]),
+    ("7点喂奶 90ml，吃完拍嗝", [("feeding", "07:00", "7点喂奶 90ml，吃完拍嗝"), ("burp", "07:00", "7点喂奶 90ml，吃完拍嗝")]),
+    ("7点喂奶，喂了20分钟", [("feeding", "07:00", "7点喂奶，喂了20分钟")]),
+])
+def test_a_line_of_events_each_at_its_own_time(message: str, expected: list[tuple[str, str, str]]) -> None:
+    entries = parse_lines(message, SENT, TZ)
+    assert [(e.kind, e.occurred_at.astimezone(TZ).strftime("%H:%M"), e.text) for e in entries] == expected
