@@ -16,9 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import Connection, CursorResult, Engine, Table, case, select
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, CursorResult, Engine, Table, TextClause, select, text
 from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
@@ -64,44 +62,61 @@ class DatabaseCounter:
 
     def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
         """Count a hit of each key in one statement (an upsert returning the counts where the database can)."""
-        start = _window_start(window, now)
-        table = _table()
         unique = sorted(set(keys))  # one lock order
-        rows = [{"key": key, "window_start": start, "count": 1} for key in unique]
+        params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(unique)}
+        params["start"] = _window_start(window, now)
         bind = self.session.get_bind()
         dialect = bind.dialect
         if dialect.name == "sqlite":
-            upsert = sqlite_insert(table).values(rows)
-            stmt = upsert.on_conflict_do_update(
-                index_elements=["key"],
-                set_={
-                    "count": case((table.c.window_start == start, table.c.count + 1), else_=1),
-                    "window_start": start,
-                },
-            ).returning(table.c.key, table.c.count)
-            return {key: int(count) for key, count in self.session.execute(stmt)}
-        # MySQL/MariaDB apply the assignments left to right: count must be set before window_start.
-        my = mysql_insert(table).values(rows)
-        my = my.on_duplicate_key_update(
-            [
-                ("count", case((table.c.window_start == start, table.c.count + 1), else_=1)),
-                ("window_start", start),
-            ]
-        )
+            return _counts(self.session.execute(_upsert_statement("sqlite", len(unique), True), params))
         returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
         if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
-            return _upsert(self.session, my, returning, unique)
+            return _upsert(self.session, returning, unique, params)
         with bind.begin() as own:
-            return _upsert(own, my, returning, unique)
+            return _upsert(own, returning, unique, params)
 
 
-def _upsert(executor: Session | Connection, upsert: Any, returning: bool, keys: list[str]) -> dict[str, int]:
-    table = _table()
+def _counts(rows: Any) -> dict[str, int]:
+    return {key: int(count) for key, count in rows}
+
+
+_UPSERTS: dict[tuple[str, int, bool], TextClause] = {}
+
+
+def _upsert_statement(dialect: str, n: int, returning: bool) -> TextClause:
+    """The upsert of ``n`` keys (``:k0``… and ``:start``), written once per shape.
+
+    Hand-written because SQLAlchemy does not cache ON DUPLICATE KEY / ON CONFLICT
+    constructs: built with them, every hit compiled its statement afresh, the
+    largest single cost of a badge look-up. MySQL/MariaDB apply the assignments left
+    to right, so ``count`` is set before ``window_start``.
+    """
+    shape = (dialect, n, returning)
+    statement = _UPSERTS.get(shape)
+    if statement is None:
+        values = ", ".join(f"(:k{i}, :start, 1)" for i in range(n))
+        if dialect == "sqlite":
+            sql = (f'INSERT INTO rate_counter ("key", window_start, count) VALUES {values} '
+                   'ON CONFLICT ("key") DO UPDATE SET '
+                   "count = CASE WHEN rate_counter.window_start = :start THEN rate_counter.count + 1 ELSE 1 END, "
+                   "window_start = :start")
+        else:
+            sql = (f"INSERT INTO rate_counter (`key`, window_start, `count`) VALUES {values} "
+                   "ON DUPLICATE KEY UPDATE "
+                   "`count` = CASE WHEN window_start = :start THEN `count` + 1 ELSE 1 END, window_start = :start")
+        if returning:
+            sql += ' RETURNING "key", count' if dialect == "sqlite" else " RETURNING `key`, `count`"
+        statement = _UPSERTS.setdefault(shape, text(sql))
+    return statement
+
+
+def _upsert(executor: Session | Connection, returning: bool, keys: list[str], params: dict[str, Any]) -> dict[str, int]:
+    upsert = _upsert_statement("mysql", len(keys), returning)
     if returning:
-        return {key: int(count) for key, count in executor.execute(upsert.returning(table.c.key, table.c.count))}
-    executor.execute(upsert)
-    found = executor.execute(select(table.c.key, table.c.count).where(table.c.key.in_(keys)))
-    return {key: int(count) for key, count in found}
+        return _counts(executor.execute(upsert, params))
+    executor.execute(upsert, params)
+    table = _table()
+    return _counts(executor.execute(select(table.c.key, table.c.count).where(table.c.key.in_(keys))))
 
 
 class RedisCounter:

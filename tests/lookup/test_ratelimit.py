@@ -125,3 +125,26 @@ def test_a_look_up_does_not_hold_the_shared_total_locked(app) -> None:  # type: 
     with db.new_session() as session:
         assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:user:o-first")) == 1
         assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:total")) == 2
+
+
+def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> None:  # type: ignore[no-untyped-def]
+    """``increment_many`` counts each key once however often it is named; MySQL (no RETURNING) reads them back."""
+    from bot.ratelimit import _upsert
+
+    db = app.extensions["anxin_db"]
+    tag = uuid.uuid4().hex
+    keys = [f"test:many:{tag}:{i}" for i in range(3)]
+    with db.new_session() as session:
+        counts = DatabaseCounter(session).increment_many([keys[2], keys[0], keys[2], keys[1]], 100, 1_800_000_000.0)
+        assert counts == {keys[0]: 1, keys[1]: 1, keys[2]: 1}
+        counts = DatabaseCounter(session).increment_many(keys[:2], 100, 1_800_000_050.0)
+        assert counts == {keys[0]: 2, keys[1]: 2}
+        session.commit()
+    if db.engine.dialect.name == "sqlite":
+        return
+    params = {"k0": keys[0], "k1": keys[2], "start": 1_800_000_000}
+    with db.engine.begin() as conn:  # the statement MySQL runs, where RETURNING is not there
+        assert _upsert(conn, False, [keys[0], keys[2]], params) == {keys[0]: 3, keys[2]: 2}
+    params["start"] = 1_800_000_100  # the next window starts afresh
+    with db.engine.begin() as conn:
+        assert _upsert(conn, True, [keys[0], keys[2]], params) == {keys[0]: 1, keys[2]: 1}
