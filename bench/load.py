@@ -37,11 +37,12 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine.default import CacheStats
 
 from bench.anxin import PATHS, Seeded, environ, replay_in_process, seed, settings, start_fake
 from bench.harness import Server, cpu_used, database_cpu, run_wrk, worker_class, write_requests, wrk_available
@@ -77,6 +78,8 @@ class SqlCount:
     per_request: float
     commits_per_request: float
     sample: list[str]
+    compiled_per_request: float = 0.0  # compiled afresh each time: a construct SQLAlchemy cannot cache
+    uncached: list[str] = field(default_factory=list)
 
 
 def shorten(statement: str) -> str:
@@ -89,8 +92,12 @@ def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: i
     statements: list[str] = []
     commits = [0]
 
-    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    compiled: list[str] = []  # statements SQLAlchemy compiled afresh, not taken from its cache
+
+    def on_execute(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         statements.append(statement)
+        if context is not None and context.compiled is not None and context.cache_hit != CacheStats.CACHE_HIT:
+            compiled.append(statement)
 
     def on_commit(conn: Any) -> None:
         commits[0] += 1
@@ -104,6 +111,7 @@ def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: i
     try:
         per: list[int] = []
         last: list[str] = []
+        compiled.clear()
         for req in made[warmup:]:
             before = len(statements)
             status, body = replay_in_process(client, req)
@@ -114,7 +122,8 @@ def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: i
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine, "commit", on_commit)
-    return SqlCount(statistics.mean(per), commits[0] / requests, [shorten(s) for s in last])
+    return SqlCount(statistics.mean(per), commits[0] / requests, [shorten(s) for s in last],
+                    len(compiled) / requests, sorted({shorten(s) for s in compiled}))
 
 
 def profile(app: Any, seeded: Seeded, path: str, requests: int) -> str:
@@ -131,7 +140,46 @@ def profile(app: Any, seeded: Seeded, path: str, requests: int) -> str:
         replay_in_process(client, req)
     profiler.stop()
     text: str = profiler.output_text(unicode=True, color=False, show_all=False)
-    return text
+    root = profiler.last_session.root_frame() if profiler.last_session else None
+    return text + ("\n" + flat_profile(root, requests) if root else "")
+
+
+def _package(path: str) -> str:
+    """``sqlalchemy``, ``pymysql``, ``bot.diary.parse``…: where a frame's code lives."""
+    parts = Path(path).with_suffix("").parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1]
+    for top in ("bot", "miniprogram_api", "bench"):
+        if top in parts:
+            return ".".join(parts[parts.index(top):])
+    return "python" if "lib" in parts else Path(path).name
+
+
+def flat_profile(root: Any, requests: int, top: int = 12) -> str:
+    """Self time per package and per function, in ms a request: where the CPU goes, not who called it."""
+    by_package: Counter[str] = Counter()
+    by_function: Counter[str] = Counter()
+    stack = [root]
+    while stack:
+        frame = stack.pop()
+        if frame.is_synthetic:  # pyinstrument's "[self]" leaf: counted with its parent below
+            continue
+        stack.extend(frame.children)
+        own = frame.time - sum(child.time for child in frame.children if not child.is_synthetic)
+        if own <= 0:
+            continue
+        path = frame.file_path or "?"
+        package = _package(path)
+        by_package[package.split(".")[0] if not package.startswith("bot") else package] += own
+        by_function[f"{frame.function} ({frame.file_path_short}:{frame.line_no})"] += own
+    total = sum(by_package.values()) or 1.0
+    lines = [f"self time, ms a request (of {total * 1000 / requests:.2f}):"]
+    for name, seconds in by_package.most_common(top):
+        lines.append(f"  {seconds * 1000 / requests:6.3f}  {100 * seconds / total:4.1f} %  {name}")
+    lines.append("functions:")
+    for name, seconds in by_function.most_common(2 * top):
+        lines.append(f"  {seconds * 1000 / requests:6.3f}  {100 * seconds / total:4.1f} %  {name}")
+    return "\n".join(lines)
 
 
 @contextlib.contextmanager
@@ -232,7 +280,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread; default 1)")
     parser.add_argument("--show-sql", action="store_true", help="print the statements one request of each path issues")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="profile N diary writes and N parent 今天 in process (pyinstrument)")
+                        help="profile N requests of each path in process (pyinstrument)")
     parser.add_argument("--only-sql", action="store_true", help="no HTTP runs: seed, count statements (and profile)")
     parser.add_argument("--small", action="store_true", help="seed a small data set (a quick check of the bench)")
     args = parser.parse_args(argv)
@@ -301,12 +349,15 @@ def run_anxin(name: str, tmp: Path, args: argparse.Namespace, paths: list[str]) 
             for path in paths:
                 sql[path] = count_sql(app, seeded, path)
                 print(f"{name}: {path}: {sql[path].per_request:.1f} SQL statements a request "
-                      f"(+{sql[path].commits_per_request:.1f} commits)", flush=True)
+                      f"(+{sql[path].commits_per_request:.1f} commits, "
+                      f"{sql[path].compiled_per_request:.1f} compiled afresh)", flush=True)
+                for statement in sql[path].uncached:
+                    print(f"    not cached: {statement}", flush=True)
                 if args.show_sql:
                     for statement, n in Counter(sql[path].sample).items():
                         print(f"    {n}× {statement}", flush=True)
             if args.profile:
-                for path in ("diary_write", "parent_today"):
+                for path in paths:
                     print(f"\n{name}: profile of {args.profile} × {path} (pyinstrument, in process)\n", flush=True)
                     print(profile(app, seeded, path, args.profile), flush=True)
             app.extensions["anxin_db"].engine.dispose()
