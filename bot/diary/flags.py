@@ -27,7 +27,7 @@ from bot import cards
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
 from bot.diary.engagements import babies_of, parents_of
-from bot.diary.kinds import KINDS, URGENT, WATCH, Alert
+from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
@@ -36,19 +36,27 @@ __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_ent
            "findings", "flags_of_day", "flags_of_entries", "reevaluate", "retract"]
 
 
-# How much more of a kind's timeline the first rule's question reads, for the next rules' (see _Diary.timeline).
+# How much more of a kind's timeline the first rule's question reads, for the next rules' (see _Diary.timeline),
+# when the entries being evaluated are not known to it (a lone ``findings``).
 TIMELINE_MARGIN = dt.timedelta(hours=24)
 
 
+# The memo's key for how far apart in time the entries of one evaluation are (see _Diary.timeline).
+SPREAD = "spread"
+
+
 # Built once, as the other hot reads (bot/diary/days.py): every recorded feed or nappy asks them.
+_ENTRY = DiaryEntry.__table__.c
+# Plain rows of the three columns the rules read, on the session's connection: a recorded feed or nappy reads
+# its day and the days around it, and ORM objects for each of those cost more than the query.
 _TIMELINE = (
-    select(DiaryEntry)
-    .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.kind == bindparam("kind"),
-           DiaryEntry.withdrawn_at.is_(None), DiaryEntry.occurred_at >= bindparam("low"),
-           DiaryEntry.occurred_at <= bindparam("high"))
-    .order_by(DiaryEntry.occurred_at, DiaryEntry.id)
+    select(_ENTRY.id, _ENTRY.occurred_at, _ENTRY.fields)
+    .where(_ENTRY.engagement_id == bindparam("engagement_id"), _ENTRY.kind == bindparam("kind"),
+           _ENTRY.withdrawn_at.is_(None), _ENTRY.occurred_at >= bindparam("low"),
+           _ENTRY.occurred_at <= bindparam("high"))
+    .order_by(_ENTRY.occurred_at, _ENTRY.id)
 )
-_BABY_TIMELINE = _TIMELINE.where(DiaryEntry.baby_id == bindparam("baby_id"))
+_BABY_TIMELINE = _TIMELINE.where(_ENTRY.baby_id == bindparam("baby_id"))
 _DIARY_STARTS = (
     select(DiaryEntry.occurred_at)
     .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.withdrawn_at.is_(None))
@@ -93,20 +101,23 @@ class _Diary:
             return self.engagement.birth_weight_g
         return self.baby.birth_weight_g if self.baby is not None else None
 
-    def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
-        """The kind's entries from ``start`` to ``end``. Rules ask for overlapping windows around the same entries:
-        the first asks the database for a day more on each side, later ones within that are answered from it."""
+    def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[TimelineEntry]:
+        """The kind's entries from ``start`` to ``end``. Every entry of one evaluation asks its rules' windows
+        around its own time: the first question reads as much more on each side as the evaluated entries
+        spread over (``SPREAD``; nothing for a line of chat), so the others are answered from it."""
         key = f"timeline:{kind}:{self.baby.id if self.separate and self.baby is not None else ''}"
-        held: tuple[dt.datetime, dt.datetime, list[DiaryEntry]] | None = self.memo.get(key)
+        held: tuple[dt.datetime, dt.datetime, list[TimelineEntry]] | None = self.memo.get(key)
         if held is None or not (held[0] <= start and end <= held[1]):
-            low, high = start - TIMELINE_MARGIN, end + TIMELINE_MARGIN
+            margin: dt.timedelta = self.memo.get(SPREAD, TIMELINE_MARGIN)
+            low, high = start - margin, end + margin
             if held is not None:
                 low, high = min(low, held[0]), max(high, held[1])
             params: dict[str, Any] = {"engagement_id": self.engagement.id, "kind": kind, "low": low, "high": high}
+            statement = _TIMELINE
             if self.separate and self.baby is not None:  # each twin's feeds and nappies are its own
-                held = (low, high, list(self.session.scalars(_BABY_TIMELINE, {**params, "baby_id": self.baby.id})))
-            else:
-                held = (low, high, list(self.session.scalars(_TIMELINE, params)))
+                statement, params["baby_id"] = _BABY_TIMELINE, self.baby.id
+            self.session.flush()  # read on the connection: what the session holds must be there
+            held = (low, high, [TimelineEntry(*row) for row in self.session.connection().execute(statement, params)])
             self.memo[key] = held
         return [e for e in held[2] if start <= e.occurred_at <= end]
 
@@ -158,6 +169,9 @@ def evaluate(
     """Raise the flags these (just recorded) entries call for; return the newly raised ones."""
     session.flush()
     memo: dict[str, Any] = {}
+    if entries:
+        times = [entry.occurred_at for entry in entries]
+        memo[SPREAD] = max(times) - min(times)
     found = [finding for entry in entries for finding in findings(session, engagement, entry, now, tz, memo)]
     raised = []
     for finding in found:

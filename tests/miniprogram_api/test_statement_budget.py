@@ -45,3 +45,34 @@ def test_the_day_view_costs_at_most_five_statements(app: Flask, nurse, parent, f
     seen = count(app, lambda: answers.append(parent.get(f"/engagements/{family.engagement_id}/days/{day}")))
     assert answers[0].status_code == 200 and answers[0].get_json()["entries"][0]["amount_ml"] == 60
     assert len(seen) <= 5, "\n".join(seen)
+
+
+def _timeline_reads(seen: list[str]) -> list[str]:
+    return [s for s in seen if "from diary_entry" in s.lower() and "diary_entry.kind =" in s.lower()]
+
+
+def test_an_offline_batch_over_hours_reads_each_kinds_timeline_once(app: Flask, nurse, family) -> None:  # type: ignore[no-untyped-def]
+    """A phone back online sends the night at once: its rules ask windows around each entry's own time,
+    and one read per kind (as wide as the batch spreads) answers all of them."""
+    path = f"/engagements/{family.engagement_id}/entries"
+    assert nurse.post(path, {"kind": "note", "text": "接班", "occurred_at": _ago(700), "client_id": "n-0"}).status_code == 201
+    batch = []
+    for i, minutes in enumerate(range(600, 0, -100)):  # every 100 minutes over ten hours: a feed and a nappy
+        batch.append({"kind": "feeding", "amount_ml": 60, "occurred_at": _ago(minutes), "client_id": f"n-f{i}"})
+        batch.append({"kind": "diaper", "wet": True, "occurred_at": _ago(minutes - 5), "client_id": f"n-d{i}"})
+    answers: list = []
+    seen = count(app, lambda: answers.append(nurse.post(path, batch)))
+    assert answers[0].status_code == 201, answers[0].get_json()
+    assert len(answers[0].get_json()) == 12
+    reads = _timeline_reads(seen)
+    assert len(reads) == 2, "\n".join(seen)  # feeds and nappies, once each, not once per entry
+
+
+def test_a_nappy_in_chat_reads_its_timeline_once(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.diary_support import Chat, bound_family
+
+    chat = Chat(client)
+    bound_family(app, client, chat, "o-tl-nurse", "o-tl-mom")
+    chat.say("o-tl-nurse", "换尿布 小便")
+    seen = count(app, lambda: chat.say("o-tl-nurse", "换尿布 尿了"))
+    assert len(_timeline_reads(seen)) == 1, "\n".join(seen)  # the nappies before it and after it: one read

@@ -20,7 +20,7 @@ import json
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.diary.summary import DaySummary
@@ -67,6 +67,27 @@ class Said:
         return any(w in self.text for w in words)
 
 
+class Recorded(Protocol):
+    """What a flag rule reads of a recorded entry: the entry itself (a ``DiaryEntry``) or a row of its timeline."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def occurred_at(self) -> dt.datetime: ...
+
+    @property
+    def fields(self) -> dict[str, Any]: ...
+
+
+class TimelineEntry(NamedTuple):
+    """One entry of a kind's timeline, as the flag rules read it: plain values, no ORM object."""
+
+    id: int
+    occurred_at: dt.datetime
+    fields: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Alert:
     """What a flag rule found: ``key`` is unique per engagement, so a finding is raised once."""
@@ -75,7 +96,7 @@ class Alert:
     rule: str
     severity: str  # URGENT | WATCH
     reason: str
-    entry: DiaryEntry
+    entry: Recorded
 
 
 class FlagContext(Protocol):
@@ -104,7 +125,7 @@ class FlagContext(Protocol):
     def birth_weight_g(self) -> int | None:
         """The entry's baby's birth weight (None: not given)."""
 
-    def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[DiaryEntry]:
+    def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[TimelineEntry]:
         """The engagement's entries of ``kind`` from ``start`` to ``end`` (both included), in time order."""
 
     def diary_starts(self) -> dt.datetime | None:

@@ -141,12 +141,12 @@ def wet_nappies(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
         return []
     minimum = MIN_WET_BY_DAY.get(day, MIN_WET)
     found: list[Alert] = []
-    around = ctx.timeline("diaper", entry.occurred_at - WINDOW, entry.occurred_at)
-    wet = [e for e in around if e.fields.get("wet")]
+    # One question of the day on each side: the nappies before this one, and those written later that follow it.
+    both_sides = ctx.timeline("diaper", entry.occurred_at - WINDOW, entry.occurred_at + WINDOW)
+    wet = [e for e in both_sides if e.fields.get("wet") and e.occurred_at <= entry.occurred_at]
     if entry.fields.get("wet"):
         earlier = [e for e in wet if e.occurred_at < entry.occurred_at]
-        later = [e for e in ctx.timeline("diaper", entry.occurred_at, entry.occurred_at + WINDOW)
-                 if e.fields.get("wet") and e.occurred_at > entry.occurred_at]
+        later = [e for e in both_sides if e.fields.get("wet") and e.occurred_at > entry.occurred_at]
         if earlier and later:
             ctx.clear([f"no_wet:{earlier[-1].id}:{later[0].id}"])  # a nappy written late fills the gap
         if earlier and entry.occurred_at - earlier[-1].occurred_at > WET_GAP:

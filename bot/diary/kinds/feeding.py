@@ -144,9 +144,10 @@ def feed_rhythm(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     found: list[Alert] = []
     around = ctx.timeline("feeding", entry.occurred_at - WINDOW, entry.occurred_at + WINDOW)
     around = [e for e in around if e.fields.get("type") != "water"]
-    if entry not in around:
+    ids = [e.id for e in around]
+    if entry.id not in ids:
         return found
-    i = around.index(entry)
+    i = ids.index(entry.id)
     prev = around[i - 1] if i > 0 else None
     nxt = around[i + 1] if i + 1 < len(around) else None
     for a, b in ((prev, entry), (entry, nxt)):
