@@ -8,11 +8,12 @@ is written down in docs/lookup.md; keep the two in step.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.clock import utcnow
 from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker, WorkerPhoto
@@ -68,10 +69,8 @@ class Credit:
 
 def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, CheckState]:
     """The check in force of each kind (the newest row), as the employer may see it."""
-    newest: dict[str, Verification] = {}
-    rows = session.scalars(_CHECKS_OF, {"worker_id": worker_id})
-    for row in rows:
-        newest[row.kind] = row
+    session.flush()  # plain rows, read without the ORM's autoflush: a check changed in this session counts
+    newest = {row.kind: row for row in session.execute(_CHECKS_OF, {"worker_id": worker_id})}
     states = {}
     for kind in VERIFICATION_KINDS:
         found = newest.get(kind)
@@ -108,33 +107,43 @@ def complaint_summary(session: Session, worker_id: int) -> ComplaintSummary:
     return ComplaintSummary(int(total), int(answered))
 
 
-def _worker_record() -> Select[Any]:
-    worker_id: BindParameter[int] = bindparam("worker_id")
-    rated = select(Rating.stars).join(Engagement, Engagement.id == Rating.engagement_id).where(
-        Engagement.worker_id == worker_id).subquery()
-    complaints = select(Complaint.id, Complaint.responded_at).where(Complaint.worker_id == worker_id).subquery()
-    return select(
-        select(func.avg(rated.c.stars)).scalar_subquery(),
-        select(func.count()).select_from(rated).scalar_subquery(),
+def record_columns(worker_id: ColumnElement[int] | QueryableAttribute[int]) -> list[ColumnElement[Any]]:
+    """Ratings (average, count), engagements served by ``:today``, complaints (total, answered) and whether a
+    photo is on file, as six scalar subqueries of ``worker_id``: a bind parameter, or the column of a worker
+    the enclosing query reads (the badge look-up asks them with the badge, in one round trip)."""
+    def of_ratings(aggregate: ColumnElement[Any]) -> ColumnElement[Any]:
+        return (select(aggregate).join(Engagement, Engagement.id == Rating.engagement_id)
+                .where(Engagement.worker_id == worker_id).scalar_subquery())
+
+    return [
+        of_ratings(func.avg(Rating.stars)),
+        of_ratings(func.count(Rating.id)),
         select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id,
                                                 Engagement.starts_on <= bindparam("today")).scalar_subquery(),
-        select(func.count()).select_from(complaints).scalar_subquery(),
-        select(func.count(complaints.c.responded_at)).scalar_subquery(),
+        select(func.count(Complaint.id)).where(Complaint.worker_id == worker_id).scalar_subquery(),
+        select(func.count(Complaint.responded_at)).where(Complaint.worker_id == worker_id).scalar_subquery(),
         exists().where(WorkerPhoto.worker_id == worker_id),
-    )
+    ]
 
 
+def read_record(values: Sequence[Any]) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
+    """The six values of ``record_columns`` as ratings, engagements served, complaints and photo."""
+    average, count, served, total, answered, photo = values
+    ratings = RatingSummary(round(float(average), 1) if average is not None else None, int(count or 0))
+    return ratings, int(served or 0), ComplaintSummary(int(total or 0), int(answered or 0)), bool(photo)
+
+
+_CHECK = Verification.__table__.c
 # Built once: every badge look-up asks them, and building them costs more than running them.
-_WORKER_RECORD = _worker_record()
-_CHECKS_OF = select(Verification).where(Verification.worker_id == bindparam("worker_id")).order_by(Verification.id)
+_WORKER_RECORD = select(*record_columns(bindparam("worker_id")))
+# Plain rows of what the employer may see of each check: no ORM objects of the encrypted document columns.
+_CHECKS_OF = (select(_CHECK.kind, _CHECK.status, _CHECK.checked_on, _CHECK.expires_on)
+              .where(_CHECK.worker_id == bindparam("worker_id")).order_by(_CHECK.id))
 
 
 def worker_record(session: Session, worker_id: int, today: dt.date) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
     """Ratings, engagements served, complaints and whether a photo is on file: one query of four counts."""
-    row = session.execute(_WORKER_RECORD, {"worker_id": worker_id, "today": today}).one()
-    average, count, served, total, answered, photo = row
-    ratings = RatingSummary(round(float(average), 1) if average is not None else None, int(count or 0))
-    return ratings, int(served or 0), ComplaintSummary(int(total or 0), int(answered or 0)), bool(photo)
+    return read_record(session.execute(_WORKER_RECORD, {"worker_id": worker_id, "today": today}).one())
 
 
 def grade_for(

@@ -8,13 +8,15 @@ refusals included. Domain code: no Flask.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.errors import AnxinError, BadRequest, Forbidden, NotFound, TooManyRequests
 from bot.lookup.codes import CodeCheck, check_code, format_code
 from bot.lookup.credit import (
@@ -25,6 +27,8 @@ from bot.lookup.credit import (
     RatingSummary,
     check_states,
     grade_for,
+    read_record,
+    record_columns,
     worker_record,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
@@ -207,7 +211,7 @@ def status_light(checks: dict[str, CheckState]) -> str:
 
 # Built once (every look-up asks it): the badge, its holder and her agency's name.
 _BADGE_HOLDER = (
-    select(Badge, Worker, Agency.name)
+    select(Badge, Worker, Agency.name, *record_columns(Worker.id))  # and her record: one round trip
     .join(Worker, Worker.id == Badge.worker_id)
     .join(Agency, Agency.id == Worker.agency_id)
     .where(Badge.code == bindparam("code"))
@@ -239,10 +243,10 @@ def find_profile(
         return _log(session, surface, who, address, None, None, Refusal(MALFORMED, code))
     if check is CodeCheck.MISTYPED:  # decided before the database is asked anything
         return _log(session, surface, who, address, code, None, Refusal(MISTYPED, code))
-    row = session.execute(_BADGE_HOLDER, {"code": code}).first()
+    row = session.execute(_BADGE_HOLDER, {"code": code, "today": today}).first()
     if row is None:
         return _log(session, surface, who, address, code, None, Refusal(UNKNOWN, code))
-    badge, worker, agency_name = row
+    badge, worker, agency_name, *record = row
     if badge.revoked_at is not None:
         return _log(session, surface, who, address, code, badge, Refusal(REVOKED, code, light=RED))
     if badge.expires_on is not None and badge.expires_on < today:
@@ -250,7 +254,7 @@ def find_profile(
                     Refusal(EXPIRED, code, light=RED, expires_on=badge.expires_on))
     if worker.consent_signed_on is None:
         return _log(session, surface, who, address, code, badge, Refusal(NOT_CONSENTED, code))
-    profile = build_profile(session, badge, worker, agency_name, today)
+    profile = build_profile(session, badge, worker, agency_name, today, record)
     return _log(session, surface, who, address, code, badge, profile)
 
 
@@ -271,10 +275,15 @@ def count_lookup(
     return hit_all(store, keys, limits.window)  # every counter in one statement
 
 
-def build_profile(session: Session, badge: Badge, worker: Worker, agency_name: str, today: dt.date) -> Profile:
-    """Assemble the public profile of a badge holder (no rate limit, no log: use find_profile)."""
+def build_profile(session: Session, badge: Badge, worker: Worker, agency_name: str, today: dt.date,
+                  record: Sequence[Any] | None = None) -> Profile:
+    """Assemble the public profile of a badge holder (no rate limit, no log: use find_profile). ``record`` is
+    what ``record_columns`` read with the badge; without it, it is read here."""
     checks = check_states(session, worker.id, today)
-    ratings, served, complaints, has_photo = worker_record(session, worker.id, today)
+    if record is None:
+        ratings, served, complaints, has_photo = worker_record(session, worker.id, today)
+    else:
+        ratings, served, complaints, has_photo = read_record(record)
     return Profile(
         code=badge.code,
         light=status_light(checks),
@@ -305,18 +314,20 @@ def _log(
     result: Profile | Refusal,
 ) -> Profile | Refusal:
     outcome = SHOWN if isinstance(result, Profile) else result.reason
-    session.add(
-        LookupLog(
-            surface=surface,
-            openid=who,
-            address=address,
-            code=code if code and len(code) == 11 else None,
-            badge_id=badge.id if badge else None,
-            worker_id=badge.worker_id if badge else None,
-            outcome=outcome,
-        )
-    )
+    session.execute(_LOG, {  # a Core INSERT: nothing reads the row back in the request
+        "at": utcnow(),
+        "surface": surface,
+        "openid": who,
+        "address": address,
+        "code": code if code and len(code) == 11 else None,
+        "badge_id": badge.id if badge else None,
+        "worker_id": badge.worker_id if badge else None,
+        "outcome": outcome,
+    })
     return result
+
+
+_LOG = insert(LookupLog)
 
 
 def find_photo(

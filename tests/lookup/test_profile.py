@@ -204,3 +204,44 @@ def test_compute_credit_reads_ratings_and_complaints_and_stores(app, client, ses
     stored = session.get(Worker, worker_id)
     assert stored.credit_grade == 5 and stored.credit_reasons == credit.reasons
     assert stored.credit_computed_at is not None
+
+
+def test_a_shown_profile_reads_the_record_with_the_badge_in_four_statements(app, client, key: str) -> None:
+    """The counter, the badge with its holder and her record, the checks, the log row: nothing more, and the
+    record read with the badge (ratings, families served, complaints) is the one the credit formula reads."""
+    worker_id = add_worker(client, key)
+    code = publish(client, key, worker_id)
+    for kind in VERIFICATION_KINDS:
+        verify(client, key, worker_id, kind)
+    db = app.extensions["anxin_db"]
+    with db.new_session() as s:
+        worker = s.get(Worker, worker_id)
+        for n, begun in enumerate((TODAY - dt.timedelta(days=60), TODAY + dt.timedelta(days=30))):  # one yet to start
+            engagement = Engagement(agency_id=worker.agency_id, worker_id=worker_id, family_name="张", starts_on=begun,
+                                    ends_on=begun + dt.timedelta(days=26), nurse_code=f"N{n}", family_code=f"F{n}")
+            s.add(engagement)
+            s.flush()
+        for day, stars in enumerate((5, 4, 4)):
+            s.add(Rating(engagement_id=engagement.id, day=TODAY - dt.timedelta(days=day), stars=stars, rated_by="o-p"))
+        s.add(Complaint(agency_id=worker.agency_id, worker_id=worker_id, engagement_id=engagement.id, openid="o-p",
+                        text="迟到", responded_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC), response_text="已道歉"))
+        s.commit()
+        expected = compute_credit(s, s.get(Worker, worker_id), TODAY)
+    statements: list[str] = []
+    engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split())[:120])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with db.new_session() as session:
+            profile = lookup(session, code)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert isinstance(profile, Profile), profile
+    assert profile.ratings == RatingSummary(4.3, 3) and profile.engagements_served == 1
+    assert profile.complaints == ComplaintSummary(1, 1) and profile.light == "green"
+    assert profile.credit == expected
+    work = [s for s in statements if not s.lower().startswith(("begin", "commit", "rollback"))]
+    assert len(work) <= 4, "\n".join(work)
