@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,16 +25,30 @@ from bot.diary.render import stars, summary_lines
 from bot.models import Binding, DiaryEntry, Engagement, Notification
 from bot.outbox import enqueue
 
+# Engagements probed for entries at a time: an IN list of up to 500 ids is read as ranges of
+# ix_diary_entry_engagement_id_occurred_at, the day of each engagement and nothing else. Past 1,000 (MariaDB's
+# in_predicate_conversion_threshold) it becomes a join that reads every entry of each engagement, and so did
+# the EXISTS this replaced: 25 s for 10,000 engagements with 40 days of diary, against 1 s.
+PROBE = 500
 
-def engagements_with_entries(session: Session, day: dt.date, tz: ZoneInfo) -> list[Engagement]:
-    """Engagements with at least one (not withdrawn) entry on the local ``day``."""
+
+def engagements_with_entries(session: Session, day: dt.date, tz: ZoneInfo, probe: int = PROBE) -> list[Engagement]:
+    """Engagements with at least one (not withdrawn) entry on the local ``day``, in id order (``probe`` at a time)."""
     start, end = day_bounds(day, tz)
-    # One probe of ix_diary_entry_engagement_id_occurred_at per engagement, never a scan of the diary.
-    has_entries = exists().where(
-        DiaryEntry.engagement_id == Engagement.id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end,
-        DiaryEntry.withdrawn_at.is_(None),
-    )
-    return list(session.scalars(select(Engagement).where(has_entries).order_by(Engagement.id)))
+    ids = list(session.scalars(select(Engagement.id).order_by(Engagement.id)))
+    found: list[int] = []
+    for first in range(0, len(ids), probe):
+        found += session.scalars(
+            select(DiaryEntry.engagement_id).distinct()
+            .where(DiaryEntry.engagement_id.in_(ids[first:first + probe]), DiaryEntry.occurred_at >= start,
+                   DiaryEntry.occurred_at < end, DiaryEntry.withdrawn_at.is_(None))
+        )
+    found.sort()
+    engagements: list[Engagement] = []
+    for first in range(0, len(found), probe):
+        engagements += session.scalars(
+            select(Engagement).where(Engagement.id.in_(found[first:first + probe])).order_by(Engagement.id))
+    return engagements
 
 
 def _family(engagement: Engagement) -> str:

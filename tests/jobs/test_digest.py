@@ -129,3 +129,33 @@ def test_a_rated_day_is_not_asked_for_again(app: Flask, family: Family, wechat_f
     assert "今天已评分：★★★★★ 很细心" in mom and "回复“评分" not in mom
     [dad] = digests(wechat_fake, DAD)  # …and Dad is still asked for his
     assert "回复“评分 5 很细心”为今天评分" in dad and "今天已评分" not in dad
+
+
+def test_the_engagements_with_entries_that_day_are_found_however_they_are_chunked(session) -> None:  # type: ignore[no-untyped-def]
+    """The digest's candidates: an entry that local day, not withdrawn; the day's edges in local time."""
+    from zoneinfo import ZoneInfo
+
+    from bot.diary.digest import engagements_with_entries
+    from bot.models import DiaryEntry
+    from tests.factories import make_agency, make_worker
+
+    tz = ZoneInfo("Asia/Shanghai")
+    day = dt.date(2026, 3, 10)
+    agency, _ = make_agency(session, "宁波小结家政")
+    worker = make_worker(session, agency)
+    ours = [Engagement(agency_id=agency.id, worker_id=worker.id, family_name=f"家{i}", starts_on=day - dt.timedelta(days=5),
+                       ends_on=day + dt.timedelta(days=20), nurse_code=f"NP{i}", family_code=f"FP{i}") for i in range(7)]
+    session.add_all(ours)
+    session.flush()
+    at = {0: dt.datetime(2026, 3, 10, 12, 0), 2: dt.datetime(2026, 3, 10, 9, 0), 3: dt.datetime(2026, 3, 9, 23, 59),
+          4: dt.datetime(2026, 3, 10, 0, 0), 5: dt.datetime(2026, 3, 11, 0, 0), 6: dt.datetime(2026, 3, 10, 23, 59)}
+    for i, when in at.items():  # 1 wrote nothing; 2 only withdrew; 3 and 5 wrote the days either side
+        when = when.replace(tzinfo=tz)
+        session.add(DiaryEntry(engagement_id=ours[i].id, kind="feeding", fields={"amount_ml": 60}, text="喂奶 60ml",
+                               occurred_at=when, recorded_at=when, author_openid="o-n",
+                               withdrawn_at=when + dt.timedelta(minutes=5) if i == 2 else None))
+    session.commit()
+    mine = {e.id for e in ours}
+    for probe in (1, 2, 3, 500):
+        found = [e.id for e in engagements_with_entries(session, day, tz, probe=probe) if e.id in mine]
+        assert found == [ours[0].id, ours[4].id, ours[6].id], probe
