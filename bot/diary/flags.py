@@ -43,25 +43,29 @@ TIMELINE_MARGIN = dt.timedelta(hours=24)
 
 # The memo's key for how far apart in time the entries of one evaluation are (see _Diary.timeline).
 SPREAD = "spread"
+STARTS = "starts"  # and for when the diary begins
 
 
 # Built once, as the other hot reads (bot/diary/days.py): every recorded feed or nappy asks them.
 _ENTRY = DiaryEntry.__table__.c
+_FIRST = DiaryEntry.__table__.alias("first_entry").c
+# When the engagement's diary begins (its first entry not withdrawn): rules over 24 hours say nothing before it.
+_DIARY_STARTS = (
+    select(_FIRST.occurred_at)
+    .where(_FIRST.engagement_id == bindparam("engagement_id"), _FIRST.withdrawn_at.is_(None))
+    .order_by(_FIRST.occurred_at).limit(1)
+)
 # Plain rows of the three columns the rules read, on the session's connection: a recorded feed or nappy reads
-# its day and the days around it, and ORM objects for each of those cost more than the query.
+# its day and the days around it, and ORM objects for each of those cost more than the query. Each row also
+# carries when the diary begins, which the same rules ask next: one round trip for both.
 _TIMELINE = (
-    select(_ENTRY.id, _ENTRY.occurred_at, _ENTRY.fields)
+    select(_ENTRY.id, _ENTRY.occurred_at, _ENTRY.fields, _DIARY_STARTS.scalar_subquery().label("starts"))
     .where(_ENTRY.engagement_id == bindparam("engagement_id"), _ENTRY.kind == bindparam("kind"),
            _ENTRY.withdrawn_at.is_(None), _ENTRY.occurred_at >= bindparam("low"),
            _ENTRY.occurred_at <= bindparam("high"))
     .order_by(_ENTRY.occurred_at, _ENTRY.id)
 )
 _BABY_TIMELINE = _TIMELINE.where(_ENTRY.baby_id == bindparam("baby_id"))
-_DIARY_STARTS = (
-    select(DiaryEntry.occurred_at)
-    .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.withdrawn_at.is_(None))
-    .order_by(DiaryEntry.occurred_at).limit(1)
-)
 
 
 @dataclass(frozen=True)
@@ -117,14 +121,18 @@ class _Diary:
             if self.separate and self.baby is not None:  # each twin's feeds and nappies are its own
                 statement, params["baby_id"] = _BABY_TIMELINE, self.baby.id
             self.session.flush()  # read on the connection: what the session holds must be there
-            held = (low, high, [TimelineEntry(*row) for row in self.session.connection().execute(statement, params)])
+            rows = self.session.connection().execute(statement, params).all()
+            held = (low, high, [TimelineEntry(row[0], row[1], row[2]) for row in rows])
             self.memo[key] = held
+            if rows:
+                self.memo.setdefault(STARTS, rows[0].starts)
         return [e for e in held[2] if start <= e.occurred_at <= end]
 
     def diary_starts(self) -> dt.datetime | None:
-        if "starts" not in self.memo:  # asked by several rules and entries of one evaluation: one query
-            self.memo["starts"] = self.session.scalar(_DIARY_STARTS, {"engagement_id": self.engagement.id})
-        starts: dt.datetime | None = self.memo["starts"]
+        if STARTS not in self.memo:  # asked by several rules and entries of one evaluation: read once, with a timeline
+            self.session.flush()
+            self.memo[STARTS] = self.session.connection().scalar(_DIARY_STARTS, {"engagement_id": self.engagement.id})
+        starts: dt.datetime | None = self.memo[STARTS]
         return starts
 
     def clear(self, keys: Sequence[str]) -> None:
