@@ -262,10 +262,10 @@ def current_binding(session: Session, openid: str) -> Binding | None:
 def _remember(session: Session, key: object, found: Binding | object) -> None:
     """Keep a binding read for the rest of the transaction (forgotten when it, or a savepoint, ends)."""
     session.info.setdefault(_MEMO, {})[key] = found
-    if not event.contains(session, "after_transaction_end", _forget_on_end):
-        event.listen(session, "after_transaction_end", _forget_on_end)
 
 
+# Listening on the class, once: listening on each request's session cost more than the rest of the memo.
+@event.listens_for(Session, "after_transaction_end")
 def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
     # A flush's own sub-transaction changes no binding; a savepoint's or the transaction's end may have.
     if transaction.nested or transaction.parent is None:
