@@ -85,28 +85,6 @@ def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, 
     return states
 
 
-def rating_summary(session: Session, worker_id: int) -> RatingSummary:
-    average, count = session.execute(
-        select(func.avg(Rating.stars), func.count(Rating.id))
-        .join(Engagement, Engagement.id == Rating.engagement_id)
-        .where(Engagement.worker_id == worker_id)
-    ).one()
-    return RatingSummary(round(float(average), 1) if average is not None else None, int(count))
-
-
-def engagements_served(session: Session, worker_id: int, today: dt.date) -> int:
-    return int(session.scalar(
-        select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id, Engagement.starts_on <= today)
-    ) or 0)
-
-
-def complaint_summary(session: Session, worker_id: int) -> ComplaintSummary:
-    total, answered = session.execute(
-        select(func.count(Complaint.id), func.count(Complaint.responded_at)).where(Complaint.worker_id == worker_id)
-    ).one()
-    return ComplaintSummary(int(total), int(answered))
-
-
 def record_columns(worker_id: ColumnElement[int] | QueryableAttribute[int]) -> list[ColumnElement[Any]]:
     """Ratings (average, count), engagements served by ``:today``, complaints (total, answered) and whether a
     photo is on file, as six scalar subqueries of ``worker_id``: a bind parameter, or the column of a worker
@@ -134,7 +112,8 @@ def read_record(values: Sequence[Any]) -> tuple[RatingSummary, int, ComplaintSum
 
 
 _CHECK = Verification.__table__.c
-# Built once: every badge look-up asks them, and building them costs more than running them.
+# Built once: building them costs more than running them. A badge look-up reads the record with the badge
+# (``bot.lookup.profile``); the credit computation reads it here.
 _WORKER_RECORD = select(*record_columns(bindparam("worker_id")))
 # Plain rows of what the employer may see of each check: no ORM objects of the encrypted document columns.
 _CHECKS_OF = (select(_CHECK.kind, _CHECK.status, _CHECK.checked_on, _CHECK.expires_on)
@@ -142,7 +121,7 @@ _CHECKS_OF = (select(_CHECK.kind, _CHECK.status, _CHECK.checked_on, _CHECK.expir
 
 
 def worker_record(session: Session, worker_id: int, today: dt.date) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
-    """Ratings, engagements served, complaints and whether a photo is on file: one query of four counts."""
+    """Ratings, engagements served, complaints and whether a photo is on file: one query of ``record_columns``."""
     return read_record(session.execute(_WORKER_RECORD, {"worker_id": worker_id, "today": today}).one())
 
 
@@ -191,12 +170,8 @@ def grade_for(
 
 def compute_credit(session: Session, worker: Worker, today: dt.date, *, store: bool = False) -> Credit:
     """The worker's credit grade and its reasons as of ``today``; with ``store``, saved on the worker."""
-    credit = grade_for(
-        check_states(session, worker.id, today),
-        rating_summary(session, worker.id),
-        engagements_served(session, worker.id, today),
-        complaint_summary(session, worker.id),
-    )
+    ratings, served, complaints, _photo = worker_record(session, worker.id, today)
+    credit = grade_for(check_states(session, worker.id, today), ratings, served, complaints)
     if store:
         worker.credit_grade = credit.grade
         worker.credit_reasons = credit.reasons

@@ -29,7 +29,6 @@ from bot.lookup.credit import (
     grade_for,
     read_record,
     record_columns,
-    worker_record,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
 from bot.ratelimit import Counter, hit_all
@@ -276,14 +275,11 @@ def count_lookup(
 
 
 def build_profile(session: Session, badge: Badge, worker: Worker, agency_name: str, today: dt.date,
-                  record: Sequence[Any] | None = None) -> Profile:
+                  record: Sequence[Any]) -> Profile:
     """Assemble the public profile of a badge holder (no rate limit, no log: use find_profile). ``record`` is
-    what ``record_columns`` read with the badge; without it, it is read here."""
+    what ``record_columns`` read with the badge."""
     checks = check_states(session, worker.id, today)
-    if record is None:
-        ratings, served, complaints, has_photo = worker_record(session, worker.id, today)
-    else:
-        ratings, served, complaints, has_photo = read_record(record)
+    ratings, served, complaints, has_photo = read_record(record)
     return Profile(
         code=badge.code,
         light=status_light(checks),
