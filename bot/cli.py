@@ -32,11 +32,13 @@ from bot.wechat.simulator import WeChatSender, reply_text
 @click.option("--event", "event", default=None, help="Send an event instead of text: subscribe, SCAN, ...")
 @click.option("--key", "event_key", default="", help="The event's EventKey (e.g. qrscene_badge_CODE).")
 @click.option("--safe", is_flag=True, help="Encrypt the push as in safe mode (needs ANXIN_WECHAT_AES_KEY).")
-@click.argument("text", required=False, default="")
+@click.argument("words", metavar="TEXT", nargs=-1)
 @with_appcontext
-def chat_command(openid: str, url: str | None, event: str | None, event_key: str, safe: bool, text: str) -> None:
-    """Send a correctly signed WeChat message and print the reply."""
+def chat_command(openid: str, url: str | None, event: str | None, event_key: str, safe: bool,
+                 words: tuple[str, ...]) -> None:
+    """Send a correctly signed WeChat message and print the reply (its words as typed: 绑定 DEMFAM26 needs no quotes)."""
     settings = current_app.config
+    text = " ".join(words)
     if safe and not settings.get("ANXIN_WECHAT_AES_KEY"):
         raise click.UsageError("--safe needs ANXIN_WECHAT_AES_KEY to be set")
     if not event and not text:

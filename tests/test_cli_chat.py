@@ -50,3 +50,10 @@ def test_chat_reports_an_unreachable_server(runner) -> None:  # type: ignore[no-
     result = runner.invoke(args=["chat", "--as", "o-1", "--url", "http://127.0.0.1:9", "帮助"])
     assert result.exit_code == 1
     assert "cannot reach" in result.output
+
+
+def test_chat_takes_the_words_as_typed_without_quotes(runner) -> None:  # type: ignore[no-untyped-def]
+    """The README's ``flask --app bot chat --as grandma 绑定 DEMFAM26``: two words, one message."""
+    result = runner.invoke(args=["chat", "--as", "o-sim-5", "绑定", "ABCDEFGH"])
+    assert result.exit_code == 0, result.output
+    assert "绑定码不存在" in result.output  # read as 绑定 with its code, not refused by the command line
