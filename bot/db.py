@@ -22,6 +22,7 @@ of the pool on its next checkout.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from pymysql import converters as pymysql_converters
+from pymysql.constants import FIELD_TYPE
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,6 +61,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = create_engine(
         url,
+        connect_args={"conv": _CONVERSIONS} if parsed.get_driver_name() == "pymysql" else {},
         pool_recycle=3600,
         pool_reset_on_return=None,  # _configure_server_pool resets what needs it
         isolation_level="READ COMMITTED",
@@ -65,6 +69,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
     _configure_server_pool(engine)
     return engine
+
+
+def _datetime(value: str) -> dt.datetime | dt.date | str:
+    """A DATETIME as the server sends it ('2026-11-23 10:00:00.123456'), parsed in C; what that refuses
+    (a zero date, an impossible day) goes to PyMySQL's own converter, which returns it as the string."""
+    if value[10:11] == " ":  # the server's own form; nothing else is read in C
+        try:
+            return _FROM_ISO(value)
+        except ValueError:
+            pass
+    result: dt.datetime | dt.date | str = pymysql_converters.convert_datetime(value)
+    return result
+
+
+def _date(value: str) -> dt.date | str:
+    if len(value) == 10:
+        try:
+            return _DATE_FROM_ISO(value)
+        except ValueError:
+            pass
+    result: dt.date | str = pymysql_converters.convert_date(value)
+    return result
+
+
+_FROM_ISO = dt.datetime.fromisoformat
+_DATE_FROM_ISO = dt.date.fromisoformat
+# PyMySQL parses every DATETIME with a regular expression and int() of each part: 1.7 µs against 0.07 µs for
+# fromisoformat, and a day view reads about a hundred of them.
+_CONVERSIONS = {**pymysql_converters.conversions, FIELD_TYPE.DATETIME: _datetime, FIELD_TYPE.TIMESTAMP: _datetime,
+                FIELD_TYPE.DATE: _date}
 
 
 # A pooled connection idle for longer than this is pinged before use; a busy one is not.

@@ -96,3 +96,35 @@ def test_a_connection_killed_while_busy_fails_one_request_then_the_pool_recovers
     with Session(engine) as session:
         assert session.execute(text("SELECT 1")).scalar_one() == 1
     assert _server_thread(engine) != dead
+
+
+@pytest.mark.parametrize("literal", [
+    "CAST('2026-11-23 10:00:00.123456' AS DATETIME(6))",  # the app's columns (UTCDateTime is DATETIME(6))
+    "CAST('2026-11-23 10:00:00' AS DATETIME(6))",
+    "CAST('2026-11-23 10:00:00.5' AS DATETIME(1))",
+    "CAST('2026-11-23 10:00:00' AS DATETIME)",
+    "TIMESTAMP('2026-02-28 23:59:59.999999')",
+    "CAST('9999-12-31 23:59:59.999999' AS DATETIME(6))",
+    "CAST('0000-00-00 00:00:00' AS DATETIME)",  # what PyMySQL cannot make a datetime of stays a string
+    "CAST('2026-11-23' AS DATE)",
+    "CAST('0000-00-00' AS DATE)",
+    "CAST(NULL AS DATETIME)",
+])
+def test_dates_and_times_read_as_pymysql_reads_them(engine: Engine, literal: str) -> None:
+    """The C parser the engine reads DATETIME and DATE with gives what PyMySQL's own converters give."""
+    import pymysql
+    from pymysql.constants import FIELD_TYPE
+
+    with engine.connect() as conn:
+        assert conn.connection.dbapi_connection.decoders[FIELD_TYPE.DATETIME] is bot.db._datetime  # type: ignore[union-attr]
+        ours = conn.exec_driver_sql(f"SELECT {literal}").scalar()
+    url = engine.url
+    plain = pymysql.connect(host=url.host, port=url.port or 3306, user=url.username, password=url.password or "",
+                            database=url.database)
+    try:
+        with plain.cursor() as cursor:
+            cursor.execute(f"SELECT {literal}")
+            (theirs,) = cursor.fetchone()
+    finally:
+        plain.close()
+    assert ours == theirs and type(ours) is type(theirs)
