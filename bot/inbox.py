@@ -101,7 +101,7 @@ def receive(
 def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None) -> None:
     """Insert the message's row (a copy already recorded fails here, on the unique key) and, for an event,
     what it tells of the sender. One Core INSERT, built once: no unit of work for a row nothing reads back."""
-    session.execute(_INSERT, {
+    session.connection().execute(_INSERT, {
         "dedup_key": message.dedup_key,
         "openid": message.openid,
         "msg_type": (EVENT_PREFIX + message.event)[:32] if message.msg_type == "event" else message.msg_type,
@@ -114,7 +114,8 @@ def _record(session: Session, message: ChatMessage, handler: str, reply: str | N
         _touch_user(session, message)
 
 
-_INSERT = insert(InboundMessage)
+# On the table, not the mapped class: an ORM-enabled INSERT goes through the bulk-persistence layer first.
+_INSERT = insert(cast(Table, InboundMessage.__table__))
 _SET_REPLY = (update(InboundMessage).where(InboundMessage.dedup_key == bindparam("key"))
               .values(reply=bindparam("reply")).execution_options(synchronize_session=False))
 

@@ -54,6 +54,32 @@ def test_a_resent_batch_adds_nothing_twice(db: tuple[Session, Engagement]) -> No
     assert len(session.scalars(select(DiaryEntry)).all()) == 2
 
 
+@pytest.mark.parametrize("client_ids", [False, True], ids=["chat lines", "a phone's batch"])
+def test_each_recorded_entry_carries_its_own_row_and_flag(db: tuple[Session, Engagement], client_ids: bool) -> None:
+    """Entries go in as one INSERT whose ids come back with it: each object must be its own row, in order, and
+    a live one of the session (revised in place, flags pointing at it)."""
+    session, engagement = db
+    at = [START + dt.timedelta(hours=h) for h in (1, 2, 3, 4)]
+    lines = [ParsedEntry("feeding", {"amount_ml": 60}, "喂奶 60ml", at[0]),
+             ParsedEntry("temperature", {"celsius": 38.4}, "体温 38.4", at[1]),
+             ParsedEntry("diaper", {"wet": True, "stool": False}, "换尿布 小便", at[2]),
+             ParsedEntry("temperature", {"celsius": 36.5}, "体温 36.5", at[3])]
+    if client_ids:
+        lines = [ParsedEntry(e.kind, e.fields, e.text, e.occurred_at, client_id=f"p-{n}") for n, e in enumerate(lines)]
+    recorded = record_entries(session, engagement, NURSE, lines, at[3], TZ)
+    session.commit()
+    assert len({e.id for e in recorded}) == 4 and all(e.version == 1 for e in recorded)
+    stored = {row.id: row.text for row in session.execute(select(DiaryEntry.id, DiaryEntry.text))}
+    assert [stored[e.id] for e in recorded] == ["喂奶 60ml", "体温 38.4", "换尿布 小便", "体温 36.5"]
+    [flag] = recorded.flags
+    assert flag.rule == "fever" and flag.entry_id == recorded[1].id
+    revised = revise_entry(session, recorded[1].id, NURSE, at[3], fields={"celsius": 36.9}, text="体温 36.9", tz=TZ)
+    assert revised is recorded[1] and revised.version == 2
+    session.commit()
+    assert session.scalar(select(DiaryEntry.text).where(DiaryEntry.id == recorded[1].id)) == "体温 36.9"
+    assert rules(session) == []
+
+
 def test_only_the_nurse_records_and_bad_entries_write_nothing(db: tuple[Session, Engagement]) -> None:
     session, engagement = db
     with pytest.raises(Forbidden):
