@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, event, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, event, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction, joinedload
+from sqlalchemy.orm import Session, SessionTransaction, contains_eager, load_only
 from sqlalchemy.orm.util import identity_key
 
 from bot.diary import texts
@@ -230,14 +230,31 @@ def _forget(session: Session) -> None:
     session.info.pop(_MEMO, None)
 
 
+def _with_engagement(where: ColumnElement[bool]) -> Select[Binding]:
+    """The binding ``where`` picks, with its engagement and the engagement's babies, in one plain join.
+
+    Only the columns handling a message reads: PyMySQL parses every column's description on every query,
+    and the codes and the rows' own timestamps are loaded if something asks for them.
+    """
+    return (
+        select(Binding).join(Binding.engagement).outerjoin(Engagement.babies).where(where).order_by(Baby.position)
+        .options(load_only(Binding.engagement_id, Binding.openid, Binding.role),
+                 contains_eager(Binding.engagement).options(
+                     load_only(Engagement.agency_id, Engagement.worker_id, Engagement.family_name,
+                               Engagement.baby_nickname, Engagement.starts_on, Engagement.ends_on,
+                               Engagement.baby_birth_date, Engagement.birth_weight_g),
+                     contains_eager(Engagement.babies)))
+    )
+
+
 def _current_binding() -> Select[Binding]:
     chosen = (select(CurrentEngagement.engagement_id).where(CurrentEngagement.openid == bindparam("openid"))
               .scalar_subquery())
-    return (
-        select(Binding).where(Binding.openid == bindparam("openid"))
-        .order_by((Binding.engagement_id == func.coalesce(chosen, 0)).desc(), Binding.id.desc())
-        .limit(1).options(joinedload(Binding.engagement).joinedload(Engagement.babies))
-    )
+    # Picked by id in a subquery: a joined eager load of a LIMIT 1 query would wrap it in a derived table.
+    best = (select(Binding.id).where(Binding.openid == bindparam("openid"))
+            .order_by((Binding.engagement_id == func.coalesce(chosen, 0)).desc(), Binding.id.desc())
+            .limit(1).scalar_subquery())
+    return _with_engagement(Binding.id == best)
 
 
 # Built once: every chat message asks for it, and building it costs more than running it.
@@ -254,7 +271,7 @@ def current_binding(session: Session, openid: str) -> Binding | None:
     memo: dict[object, Binding | object] = session.info.setdefault(_MEMO, {})
     found = memo.get(openid)
     if found is None:
-        found = session.scalars(_CURRENT_BINDING, {"openid": openid}).unique().first() or _NO_BINDING
+        found = session.scalars(_CURRENT_BINDING, {"openid": openid}).unique().one_or_none() or _NO_BINDING
         _remember(session, openid, found)
     return found if isinstance(found, Binding) else None
 
@@ -301,13 +318,14 @@ def role_in(session: Session, engagement_id: int, openid: str) -> str | None:
     return session.scalar(select(Binding.role).where(Binding.engagement_id == engagement_id, Binding.openid == openid))
 
 
+_BINDING_IN = _with_engagement(
+    (Binding.engagement_id == bindparam("engagement_id")) & (Binding.openid == bindparam("openid")))
+
+
 def binding_in(session: Session, engagement_id: int, openid: str) -> Binding | None:
     """``openid``'s binding to one engagement, with the engagement and its babies: one query, kept for the
     transaction like ``current_binding`` (``role_in`` then asks nothing more)."""
-    found = session.scalars(
-        select(Binding).where(Binding.engagement_id == engagement_id, Binding.openid == openid)
-        .options(joinedload(Binding.engagement).joinedload(Engagement.babies))
-    ).unique().first()
+    found = session.scalars(_BINDING_IN, {"engagement_id": engagement_id, "openid": openid}).unique().one_or_none()
     if found is not None:
         _remember(session, (engagement_id, openid), found)
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.diary_support import Chat, bound_family
+from tests.diary_support import Chat, bound_family, open_twins
 from tests.sql_budget import count
 
 NURSE, MOM = "o-budget-nurse", "o-budget-mom"
@@ -24,6 +24,23 @@ def test_a_nurse_line_costs_at_most_eight_statements(app: Flask, client: FlaskCl
     assert len(seen) <= 8, "\n".join(seen)
     assert sum("insert into diary_entry" in s.lower() for s in seen) == 1
     assert not any("chat_user" in s.lower() for s in seen), "an ordinary message writes no chat_user row"
+
+
+def test_a_twin_familys_lines_read_the_binding_and_both_babies_in_one_statement(app: Flask, client: FlaskClient) -> None:
+    chat = Chat(client)
+    fam = open_twins(app, client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
+    chat.say(NURSE, "大宝 喂奶 90ml")  # warm
+    replies: list[str] = []
+    seen = count(app, lambda: replies.append(chat.say(NURSE, "小豆苗 体温 36.8\n小豆芽 体温 36.9\n妈妈 体温 36.6")))
+    # Both babies came with the binding, in birth order: each line went to its own baby, with no read of its own.
+    assert "【小豆苗】体温 · 36.8℃" in replies[0] and "【小豆芽】体温 · 36.9℃" in replies[0], replies[0]
+    # Temperatures read no timeline: the binding (with the engagement and babies), the three lines, the message's
+    # row. On MariaDB the lines are one INSERT whose ids come back with it; SQLite's RETURNING keeps no order, so
+    # SQLAlchemy inserts its rows one at a time (in process: no round trips).
+    lines = 1 if app.extensions["anxin_db"].engine.dialect.name != "sqlite" else 3
+    assert [s.split()[0].lower() for s in seen] == ["select"] + ["insert"] * (lines + 1), "\n".join(seen)
+    assert all("insert into diary_entry" in s.lower() for s in seen[1:-1]), "\n".join(seen)
 
 
 def test_a_parents_today_costs_at_most_five_statements(app: Flask, client: FlaskClient) -> None:
