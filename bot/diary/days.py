@@ -227,7 +227,7 @@ def _view(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag], ratin
     )
 
 
-def _ratings_of_day() -> Select[Rating, int]:
+def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int]]:
     """Each rating of a day with its rater's place among the engagement's parents (0 for one who left)."""
     rater = aliased(Binding)
     earlier = aliased(Binding)
@@ -239,7 +239,7 @@ def _ratings_of_day() -> Select[Rating, int]:
         .scalar_subquery()
     )
     return (
-        select(Rating, place)
+        select(Rating.stars, Rating.comment, Rating.rated_by, Rating.updated_at, place.label("place"))
         .outerjoin(rater, and_(rater.engagement_id == Rating.engagement_id, rater.openid == Rating.rated_by,
                                rater.role == PARENT))
         .where(Rating.engagement_id == bindparam("engagement_id"), Rating.day == bindparam("day"))
@@ -250,9 +250,11 @@ _RATINGS_OF_DAY = _ratings_of_day()
 
 
 def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
-    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound: one query."""
-    rows = session.execute(_RATINGS_OF_DAY, {"engagement_id": engagement_id, "day": day}).all()
-    return _rating_views([(r, n or None) for r, n in rows])
+    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound: one query, of
+    plain rows of what a reader sees (a row stands in for the rating)."""
+    session.flush()  # a rating this transaction gave is part of its day
+    rows = session.connection().execute(_RATINGS_OF_DAY, {"engagement_id": engagement_id, "day": day}).all()
+    return _rating_views([(cast(Rating, row), row.place or None) for row in rows])
 
 
 def _rating_views(rows: Sequence[tuple[Rating, int | None]]) -> list[RatingView]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, or_, select
@@ -280,8 +280,11 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: boo
                 text=text, template=correction)
 
 
+# The day view's flags as plain rows of the columns it shows, on the session's connection: a 今天 reads them on
+# every ask, and ORM objects of all sixteen columns cost more than the query.
 _FLAGS_OF_DAY = (
-    select(DiaryFlag)
+    select(DiaryFlag.id, DiaryFlag.entry_id, DiaryFlag.rule, DiaryFlag.severity, DiaryFlag.reason, DiaryFlag.raised_at,
+           DiaryFlag.acknowledged_at)
     .where(DiaryFlag.engagement_id == bindparam("engagement_id"), DiaryFlag.day == bindparam("day"),
            DiaryFlag.cleared_at.is_(None))
     .order_by(DiaryFlag.id)
@@ -289,7 +292,11 @@ _FLAGS_OF_DAY = (
 
 
 def flags_of_day(session: Session, engagement_id: int, day: dt.date) -> list[DiaryFlag]:
-    return list(session.scalars(_FLAGS_OF_DAY, {"engagement_id": engagement_id, "day": day}))
+    """The day's standing flags, for reading only: rows (id, entry_id, rule, severity, reason, raised_at,
+    acknowledged_at), not objects of the session."""
+    session.flush()  # a flag this transaction raised is part of its day
+    rows = session.connection().execute(_FLAGS_OF_DAY, {"engagement_id": engagement_id, "day": day})
+    return cast(list[DiaryFlag], rows.all())
 
 
 def flags_of_entries(session: Session, entry_ids: Sequence[int]) -> list[DiaryFlag]:

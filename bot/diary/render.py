@@ -24,7 +24,13 @@ def hhmm(moment: dt.datetime, tz: ZoneInfo) -> str:
 
 
 def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool, baby: str | None = None) -> str:
-    body = texts.PHOTO_LINE if entry.kind == "photo" else body_of(entry.text)
+    # A view already holds its body: a day of thirty entries need not read each line's time again.
+    if entry.kind == "photo":
+        body = texts.PHOTO_LINE
+    elif isinstance(entry, EntryView):
+        body = entry.body
+    else:
+        body = body_of(entry.text)
     if baby is not None:  # twins: which baby, as the line may name both or neither
         body = texts.BABY_PREFIX.format(baby=baby, text=body)
     line = texts.RECORDED_LINE.format(time=hhmm(entry.occurred_at, tz), text=body)
