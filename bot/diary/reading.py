@@ -47,7 +47,11 @@ def numbers_with_units(body: str) -> str:
 
 
 def has(body: str, *words: str) -> bool:
-    return any(w in body for w in words)
+    # A plain loop: any() over a generator costs twice as much, and every line asks ~80 times.
+    for word in words:  # noqa: SIM110
+        if word in body:
+            return True
+    return False
 
 
 def duration_min(body: str) -> int | None:

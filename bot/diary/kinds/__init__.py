@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.diary.reading import has
 from bot.diary.summary import DaySummary
 from bot.errors import BadRequest
 
@@ -64,7 +65,7 @@ class Said:
     mother: bool  # the line speaks of the mother (产妇, 妈妈, ...)
 
     def has(self, *words: str) -> bool:
-        return any(w in self.text for w in words)
+        return has(self.text, *words)
 
 
 class Recorded(Protocol):
