@@ -213,7 +213,8 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         return None
     with session_factory() as session:
         note = session.get(Notification, note_id)
-        assert note is not None
+        if note is None:  # deleted since the claim was renewed: nothing left to send
+            return None
         follower, last_message_at = window_of(session, note.openid)
         card = _card_of(session, note, settings)
         session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, make_url, text
 from werkzeug.serving import make_server
 
-from bot import create_app
+from bot import background, create_app
 from bot.db import make_engine
 from bot.migrate import upgrade
 from bot.models.base import Base
@@ -115,6 +115,8 @@ def app(app_settings: dict[str, object], wechat_fake: WeChatApiFake) -> Iterator
     engine = app.extensions["anxin_db"].engine
     _clear(engine)
     yield app
+    # A delivery the test's last request started must not outlive its data (nor log into the next test).
+    background.join_all()
     _clear(engine)
     engine.dispose()
 
