@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Table, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ from bot.diary.babies import BabyName, label_of
 from bot.diary.engagements import babies_of, parents_of
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.models.base import use_index
+from bot.models.diary import BY_DAY, BY_KIND_AND_DAY
 from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
 
@@ -47,24 +49,24 @@ STARTS = "starts"  # and for when the diary begins
 
 
 # Built once, as the other hot reads (bot/diary/days.py): every recorded feed or nappy asks them.
-_ENTRY = DiaryEntry.__table__.c
-_FIRST = DiaryEntry.__table__.alias("first_entry").c
+_ENTRIES = cast(Table, DiaryEntry.__table__)
+_ENTRY = _ENTRIES.c
+_FIRST_ENTRY = _ENTRIES.alias("first_entry")
+_FIRST = _FIRST_ENTRY.c
 # When the engagement's diary begins (its first entry not withdrawn): rules over 24 hours say nothing before it.
-_DIARY_STARTS = (
+_DIARY_STARTS = use_index(
     select(_FIRST.occurred_at)
     .where(_FIRST.engagement_id == bindparam("engagement_id"), _FIRST.withdrawn_at.is_(None))
-    .order_by(_FIRST.occurred_at).limit(1)
-)
+    .order_by(_FIRST.occurred_at).limit(1), _FIRST_ENTRY, BY_DAY)
 # Plain rows of the three columns the rules read, on the session's connection: a recorded feed or nappy reads
 # its day and the days around it, and ORM objects for each of those cost more than the query. Each row also
 # carries when the diary begins, which the same rules ask next: one round trip for both.
-_TIMELINE = (
+_TIMELINE = use_index(
     select(_ENTRY.id, _ENTRY.occurred_at, _ENTRY.fields, _DIARY_STARTS.scalar_subquery().label("starts"))
     .where(_ENTRY.engagement_id == bindparam("engagement_id"), _ENTRY.kind == bindparam("kind"),
            _ENTRY.withdrawn_at.is_(None), _ENTRY.occurred_at >= bindparam("low"),
            _ENTRY.occurred_at <= bindparam("high"))
-    .order_by(_ENTRY.occurred_at, _ENTRY.id)
-)
+    .order_by(_ENTRY.occurred_at, _ENTRY.id), _ENTRIES, BY_KIND_AND_DAY)
 _BABY_TIMELINE = _TIMELINE.where(_ENTRY.baby_id == bindparam("baby_id"))
 
 

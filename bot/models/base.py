@@ -6,9 +6,9 @@ Knows no Flask and no engine: ``bot.db`` wires engines and sessions to the app.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, FromClause, MetaData, Select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -19,6 +19,22 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def use_index(statement: _S, table: FromClause, index: str) -> _S:
+    """``statement`` reading ``table`` by ``index`` on MariaDB/MySQL (``USE INDEX``); other databases ignore it.
+
+    Before it picks an index, MariaDB's range optimizer estimates the rows of every index whose first column the
+    WHERE names by diving into it at both ends of the range. ``diary_entry`` has five that start with
+    ``engagement_id``: on a big diary whose pages are not all in memory, each dive is a read from disk, and a
+    cold day view made 23 to 31 page reads for its 40 rows where the one index it uses needs 1 to 3.
+    For hot reads whose index is never in doubt.
+    """
+    hint = f"USE INDEX ({index})"
+    return statement.with_hint(table, hint, "mysql").with_hint(table, hint, "mariadb")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -33,6 +33,11 @@ class CurrentEngagement(Base):
         return f"<CurrentEngagement {self.openid} -> {self.engagement_id}>"
 
 
+# The indexes the hot reads name (``bot.models.base.use_index``): an engagement's entries in time, and of one kind.
+BY_DAY = "ix_diary_entry_engagement_id_occurred_at"
+BY_KIND_AND_DAY = "ix_diary_entry_engagement_id_kind_occurred_at"
+
+
 class DiaryEntry(Base):
     """One event of the day: ``kind`` plus its fields (named with their units) and the original text."""
 
@@ -61,9 +66,9 @@ class DiaryEntry(Base):
 
     __table_args__ = (
         UniqueConstraint("engagement_id", "client_id"),
-        Index("ix_diary_entry_engagement_id_occurred_at", "engagement_id", "occurred_at"),
+        Index(BY_DAY, "engagement_id", "occurred_at"),
         Index("ix_diary_entry_engagement_id_author_openid_recorded_at", "engagement_id", "author_openid", "recorded_at"),
-        Index("ix_diary_entry_engagement_id_kind_occurred_at", "engagement_id", "kind", "occurred_at"),
+        Index(BY_KIND_AND_DAY, "engagement_id", "kind", "occurred_at"),
     )
 
     def __repr__(self) -> str:
