@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 
 from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Text
 from bot.daylinks import day_url
@@ -30,14 +31,17 @@ def _show(ctx: ChatContext, day: dt.date) -> Text:
     if day > today:
         return Text(texts.DATE_FUTURE.format(date=day.isoformat()))
     text = day_text(day_view(ctx.session, binding.engagement, day, tz), binding.engagement, tz, today)
-    return Text(fit_with_link(text, day_url(ctx.settings, binding.engagement.id, day, ctx.message.openid)))
+    engagement_id, openid = binding.engagement.id, ctx.message.openid
+    return Text(fit_with_link(text, lambda: day_url(ctx.settings, engagement_id, day, openid)))
 
 
-def fit_with_link(text: str, url: str) -> str:
-    """A day longer than WeChat's 2,048-byte text limit ends with a link to its full page (``/d/TOKEN``)."""
+def fit_with_link(text: str, url: Callable[[], str]) -> str:
+    """A day longer than WeChat's 2,048-byte text limit ends with a link to its full page (``/d/TOKEN``).
+
+    ``url`` makes the link: signing it is only worth it for a day that does not fit."""
     if len(text.encode("utf-8")) <= TEXT_LIMIT_BYTES:
         return text
-    tail = "\n" + texts.MORE_LINK.format(url=url)
+    tail = "\n" + texts.MORE_LINK.format(url=url())
     budget = TEXT_LIMIT_BYTES - len(tail.encode("utf-8"))
     kept = text.encode("utf-8")[:budget].decode("utf-8", "ignore")
     return kept.rsplit("\n", 1)[0] + tail
