@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.diary import texts
@@ -22,7 +22,7 @@ from bot.diary.summary import BabyTotals, DaySummary
 from bot.errors import BadRequest
 from bot.models import Baby, Binding, DiaryEntry, DiaryFlag, Engagement, Rating
 from bot.models.base import use_index
-from bot.models.diary import BY_DAY
+from bot.models.diary import BY_DAY, DIARY_ENTRIES
 
 __all__ = ["BabyView", "DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
            "day_view", "day_views", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
@@ -110,12 +110,11 @@ def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
 # The hot reads are built once (their SQL compiled once, their cache key kept): building a statement in
 # Python costs more than running it. Parameters: bindparam names. The day's entries come back as plain rows
 # of every column: a row answers each attribute a reader asks of an entry, without an object of the session.
-_ENTRIES = cast(Table, DiaryEntry.__table__)
 _ENTRY_ROWS_OF_DAY = use_index(
-    select(_ENTRIES)
+    select(DIARY_ENTRIES)
     .where(DiaryEntry.engagement_id == bindparam("engagement_id"), DiaryEntry.occurred_at >= bindparam("start"),
            DiaryEntry.occurred_at < bindparam("end"), DiaryEntry.withdrawn_at.is_(None))
-    .order_by(DiaryEntry.occurred_at, DiaryEntry.id), _ENTRIES, BY_DAY)
+    .order_by(DiaryEntry.occurred_at, DiaryEntry.id), DIARY_ENTRIES, BY_DAY)
 
 
 def entries_of_day(session: Session, engagement_id: int, day: dt.date, tz: ZoneInfo) -> list[DiaryEntry]:
@@ -185,7 +184,7 @@ def day_views(session: Session, engagement_ids: Sequence[int], day: dt.date, tz:
         select(*_SUMMED)
         .where(DiaryEntry.engagement_id.in_(engagement_ids), DiaryEntry.occurred_at >= start,
                DiaryEntry.occurred_at < end, DiaryEntry.withdrawn_at.is_(None))
-        .order_by(DiaryEntry.engagement_id, DiaryEntry.occurred_at, DiaryEntry.id), _ENTRIES, BY_DAY)
+        .order_by(DiaryEntry.engagement_id, DiaryEntry.occurred_at, DiaryEntry.id), DIARY_ENTRIES, BY_DAY)
     ):
         entries[row.engagement_id].append(cast(DiaryEntry, row))
     flags: dict[int, list[DiaryFlag]] = {e: [] for e in engagement_ids}

@@ -10,10 +10,10 @@ request. Every digest carries a card (``bot.cards``) whose link opens the day (`
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from bot.diary.engagements import PARENT
 from bot.diary.render import stars, summary_lines
 from bot.models import Binding, DiaryEntry, Engagement, Notification
 from bot.models.base import use_index
-from bot.models.diary import BY_DAY
+from bot.models.diary import BY_DAY, DIARY_ENTRIES
 from bot.outbox import enqueue
 
 # Engagements probed for entries at a time: an IN list of up to 500 ids is read as ranges of
@@ -32,7 +32,6 @@ from bot.outbox import enqueue
 # in_predicate_conversion_threshold) on, it becomes a join that reads every entry of each engagement, and so did
 # the EXISTS this replaced: 25 s for 10,000 engagements with 40 days of diary, against 1.6 s.
 PROBE = 500
-_ENTRIES = cast(Table, DiaryEntry.__table__)
 
 
 def engagements_with_entries(session: Session, day: dt.date, tz: ZoneInfo, probe: int = PROBE) -> list[Engagement]:
@@ -44,7 +43,7 @@ def engagements_with_entries(session: Session, day: dt.date, tz: ZoneInfo, probe
         found += session.scalars(use_index(
             select(DiaryEntry.engagement_id).distinct()
             .where(DiaryEntry.engagement_id.in_(ids[first:first + probe]), DiaryEntry.occurred_at >= start,
-                   DiaryEntry.occurred_at < end, DiaryEntry.withdrawn_at.is_(None)), _ENTRIES, BY_DAY)
+                   DiaryEntry.occurred_at < end, DiaryEntry.withdrawn_at.is_(None)), DIARY_ENTRIES, BY_DAY)
         )
     found.sort()
     engagements: list[Engagement] = []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -20,6 +20,7 @@ from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
 from bot.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.models import DiaryEntry, DiaryFlag, DiaryRevision, Engagement, Notification
+from bot.models.diary import DIARY_ENTRIES
 
 # Every kind of the registry in bot/diary/kinds/ (a live view: a kind registered later is in it too).
 KINDS = ENTRY_KINDS.keys()
@@ -193,9 +194,8 @@ def _insert_batch(session: Session, engagement_id: int, rows: list[DiaryEntry], 
 # The columns a new entry is given; the rest are its defaults.
 _GIVEN = ("engagement_id", "baby_id", "kind", "fields", "text", "occurred_at", "recorded_at", "author_openid",
           "client_id")
-_ENTRIES = cast(Table, DiaryEntry.__table__)
-_INSERT_ONE = insert(_ENTRIES)
-_INSERT_MANY = insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_order=True)
+_INSERT_ONE = insert(DIARY_ENTRIES)
+_INSERT_MANY = insert(DIARY_ENTRIES).returning(DIARY_ENTRIES.c.id, sort_by_parameter_order=True)
 
 
 def _store(session: Session, rows: list[DiaryEntry]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from bot.diary.engagements import babies_of, parents_of
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
-from bot.models.diary import BY_DAY, BY_KIND_AND_DAY
+from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import enqueue
 from bot.registry.supervisors import supervisors_of
 
@@ -49,9 +49,8 @@ STARTS = "starts"  # and for when the diary begins
 
 
 # Built once, as the other hot reads (bot/diary/days.py): every recorded feed or nappy asks them.
-_ENTRIES = cast(Table, DiaryEntry.__table__)
-_ENTRY = _ENTRIES.c
-_FIRST_ENTRY = _ENTRIES.alias("first_entry")
+_ENTRY = DIARY_ENTRIES.c
+_FIRST_ENTRY = DIARY_ENTRIES.alias("first_entry")
 _FIRST = _FIRST_ENTRY.c
 # When the engagement's diary begins (its first entry not withdrawn): rules over 24 hours say nothing before it.
 _DIARY_STARTS = use_index(
@@ -66,7 +65,7 @@ _TIMELINE = use_index(
     .where(_ENTRY.engagement_id == bindparam("engagement_id"), _ENTRY.kind == bindparam("kind"),
            _ENTRY.withdrawn_at.is_(None), _ENTRY.occurred_at >= bindparam("low"),
            _ENTRY.occurred_at <= bindparam("high"))
-    .order_by(_ENTRY.occurred_at, _ENTRY.id), _ENTRIES, BY_KIND_AND_DAY)
+    .order_by(_ENTRY.occurred_at, _ENTRY.id), DIARY_ENTRIES, BY_KIND_AND_DAY)
 _BABY_TIMELINE = _TIMELINE.where(_ENTRY.baby_id == bindparam("baby_id"))
 
 

@@ -8,9 +8,9 @@ entry was before, so the family can trust what they read.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.dialects.mysql import MEDIUMBLOB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +73,10 @@ class DiaryEntry(Base):
 
     def __repr__(self) -> str:
         return f"<DiaryEntry {self.id} {self.kind} at {self.occurred_at}>"
+
+
+# The table itself, for the Core reads and inserts of the hot paths (plain rows, no unit of work).
+DIARY_ENTRIES = cast(Table, DiaryEntry.__table__)
 
 
 class DiaryRevision(Base):
