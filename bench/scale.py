@@ -167,20 +167,14 @@ EXPECT = {"chat 今天": "月子日记", "mp day view": '"entries"'}
 class DayViews:
     """The parent's ``今天`` through /wechat and ``GET /mp/v1/engagements/ID/days/TODAY``, as pre-signed requests."""
 
-    def __init__(self, values: dict[str, Any], parents: list[str], mp: list[tuple[int, str]]) -> None:
-        from bot.wechat.simulator import WeChatSender
-        from config import Config
-
-        self.sender = WeChatSender.from_settings({"ANXIN_WECHAT_TOKEN": Config.ANXIN_WECHAT_TOKEN,
-                                                  "ANXIN_WECHAT_APPID": Config.ANXIN_WECHAT_APPID,
-                                                  "ANXIN_WECHAT_AES_KEY": None})
-        self.tz = values.get("ANXIN_TIMEZONE", Config.ANXIN_TIMEZONE)
+    def __init__(self, seeder: Seeder, parents: list[str], mp: list[tuple[int, str]]) -> None:
+        self.sender, self.tz = seeder.sender, seeder.tz  # signed as the seeding pushes were, for the same app
         self.parents, self.mp = parents, mp
 
     def requests(self, name: str, count: int, rng: random.Random) -> Iterator[HttpRequest]:
         if name == "chat 今天":
             return text_pushes(self.sender, rng.sample(self.parents, len(self.parents)), ["今天"], count)
-        today = dt.datetime.now(ZoneInfo(self.tz)).date().isoformat()
+        today = dt.datetime.now(self.tz).date().isoformat()
         order = rng.sample(self.mp, len(self.mp))
         return (HttpRequest("GET", f"/mp/v1/engagements/{e}/days/{today}", {"Authorization": f"Bearer {t}"})
                 for e, t in (order[i % len(order)] for i in range(count)))
@@ -197,7 +191,7 @@ def measure_day_views(servers: dict[str, Server], views: DayViews, engine: Engin
     """Each day view at 1 and 32 connections on each database, the databases taking turns (small, big; then big,
     small; ...) so that a machine whose speed moves within minutes moves both alike.
 
-    Before a database's turn, one pass over every sampled parent and mini-program engagement at 32 connections
+    Before a database's turn, one pass over every sampled parent and mini-program engagement (``warm_up``)
     loads what its requests read, as far as the buffer pool holds it: each turn starts as a server that has been
     answering these families would be, and what big data costs is what the pool cannot hold.
     """
@@ -364,7 +358,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             try:
                 for server in servers.values():
                     server.start(ready_path="/healthz")
-                figures = measure_day_views(servers, DayViews(values, parents, mp), engine, tmp, args.duration,
+                figures = measure_day_views(servers, DayViews(seeder, parents, mp), engine, tmp, args.duration,
                                             args.rounds)
             finally:
                 for server in servers.values():
