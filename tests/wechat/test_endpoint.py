@@ -140,6 +140,10 @@ BAD_BODIES = {
     "external entity": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
     b"<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>7</MsgId></xml>",
+    # A DTD between comments that read like CDATA: the parser, not a pattern, says what is markup.
+    "doctype between comments": b'<!-- <![CDATA[ --><!DOCTYPE x [<!ENTITY e "x">]><!-- ]]> -->'
+    b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
+    b"<MsgType>text</MsgType><Content>&e;</Content><MsgId>7</MsgId></xml>",
 }
 
 
@@ -207,6 +211,15 @@ def test_unknown_text_gets_a_hint_never_silence(client, plain: WeChatSender) -> 
     assert reply is not None
     assert "没有看懂" in reply["Content"] and "今天天气怎么样😊" in reply["Content"]
     assert "帮助" in reply["Content"]
+
+
+def test_text_that_reads_like_a_doctype_is_text(client, plain: WeChatSender) -> None:
+    # Someone pasting HTML into the chat: WeChat sends it in CDATA, and it gets a reply like any text.
+    params, body = plain.sign(plain.text("o-2", "<!DOCTYPE html> 这是什么"))
+    res = client.post("/wechat", query_string=params, data=body)
+    assert res.status_code == 200, res.get_data(as_text=True)
+    reply = plain.read_reply(res.get_data())
+    assert reply is not None and "没有看懂" in reply["Content"] and "<!DOCTYPE html>" in reply["Content"]
 
 
 def test_full_width_help_is_understood(client, plain: WeChatSender) -> None:
