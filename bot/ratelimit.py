@@ -55,6 +55,12 @@ def count_in_autocommit(engine: Engine, companion: Callable[[], Engine]) -> None
     _AUTOCOMMIT[engine] = companion
 
 
+def engines_counting_for(engine: Engine) -> list[Engine]:
+    """``engine`` and the engine its hits are counted on, if another: where a request's statements run."""
+    companion = _AUTOCOMMIT.get(engine)
+    return [engine] if companion is None else [engine, companion()]
+
+
 class DatabaseCounter:
     """Counters in the ``rate_counter`` table: one row per key, reset when its window has passed.
 
