@@ -51,7 +51,6 @@ from bench.pushes import text_pushes
 from bot import create_app
 from bot.db import make_engine
 from bot.migrate import upgrade
-from bot.ratelimit import engines_counting_for
 from bot.wechat.simulator import WeChatSender
 from config import Config
 
@@ -88,9 +87,8 @@ def shorten(statement: str) -> str:
 
 
 def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: int = 5) -> SqlCount:
-    """Statements (and commits) per request of ``path``, in process; the statements of the last request.
-    The rate counters' engine is counted with the app's (on MariaDB they upsert in autocommit on their own)."""
-    engines = engines_counting_for(app.extensions["anxin_db"].engine)
+    """Statements (and commits) per request of ``path``, in process; the statements of the last request."""
+    engine = app.extensions["anxin_db"].engine
     statements: list[str] = []
     commits = [0]
 
@@ -108,9 +106,8 @@ def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: i
     made = list(PATHS[path].make(seeded, warmup + requests))
     for req in made[:warmup]:
         replay_in_process(client, req)
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", on_execute)
-        event.listen(engine, "commit", on_commit)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
     try:
         per: list[int] = []
         last: list[str] = []
@@ -123,9 +120,8 @@ def count_sql(app: Any, seeded: Seeded, path: str, requests: int = 20, warmup: i
             per.append(len(statements) - before)
             last = statements[before:]
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", on_execute)
-            event.remove(engine, "commit", on_commit)
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
     return SqlCount(statistics.mean(per), commits[0] / requests, [shorten(s) for s in last],
                     len(compiled) / requests, sorted({shorten(s) for s in compiled}))
 

@@ -23,9 +23,8 @@ of the pool on its next checkout.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,6 @@ from sqlalchemy.pool import PoolResetState
 from bot import dbwire
 from bot.clock import utcnow
 from bot.models.base import Base, UTCDateTime
-from bot.ratelimit import count_in_autocommit
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -62,17 +60,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    connect_args = {"conv": _CONVERSIONS} if parsed.get_driver_name() == "pymysql" else {}
     engine = create_engine(
         url,
-        connect_args=connect_args,
+        connect_args={"conv": _CONVERSIONS} if parsed.get_driver_name() == "pymysql" else {},
         pool_recycle=3600,
         pool_reset_on_return=None,  # _configure_server_pool resets what needs it
         isolation_level="READ COMMITTED",
         **kwargs,
     )
     _configure_server_pool(engine)
-    count_in_autocommit(engine, _Companion(engine, lambda: _autocommit_engine(url, connect_args)))
     return engine
 
 
@@ -84,45 +80,6 @@ def _use_dbwire(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         return dbwire.Connection(*cargs, **cparams)
-
-
-def _autocommit_engine(url: str, connect_args: dict[str, Any]) -> Engine:
-    """An engine of the same database whose connections stay in autocommit (rate counters' upserts)."""
-    engine = create_engine(
-        url,
-        connect_args=connect_args,
-        pool_recycle=3600,
-        pool_reset_on_return=None,
-        isolation_level="AUTOCOMMIT",
-        skip_autocommit_rollback=True,  # closing a connection sends no ROLLBACK: there is nothing to undo
-    )
-    _configure_server_pool(engine)
-    return engine
-
-
-class _Companion:
-    """An engine made on first use and disposed with the engine it accompanies."""
-
-    def __init__(self, owner: Engine, make: Callable[[], Engine]) -> None:
-        self._make = make
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-        event.listen(owner, "engine_disposed", self._dispose)
-
-    def __call__(self) -> Engine:
-        engine = self._engine
-        if engine is None:
-            with self._lock:
-                if self._engine is None:
-                    self._engine = self._make()
-                engine = self._engine
-        return engine
-
-    def _dispose(self, _owner: Engine) -> None:
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose()
 
 
 def _datetime(value: str) -> dt.datetime | dt.date | str:

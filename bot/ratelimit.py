@@ -12,8 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 import redis
@@ -43,35 +42,16 @@ def _window_start(window: int, now: float) -> int:
     return int(now) - int(now) % window
 
 
-# Server engines whose hits are counted on a connection in autocommit: the upsert is its own transaction
-# in one round trip, without a COMMIT after it. ``bot.db`` registers, for each engine it makes, how to get
-# that engine's autocommit companion (opened on first use); an engine not registered counts in a
-# transaction of its own (upsert, then COMMIT).
-_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Callable[[], Engine]] = weakref.WeakKeyDictionary()
-
-
-def count_in_autocommit(engine: Engine, companion: Callable[[], Engine]) -> None:
-    """Count ``engine``'s hits on ``companion()``, an engine of the same database in autocommit."""
-    _AUTOCOMMIT[engine] = companion
-
-
-def engines_counting_for(engine: Engine) -> list[Engine]:
-    """``engine`` and the engine its hits are counted on, if another: where a request's statements run."""
-    companion = _AUTOCOMMIT.get(engine)
-    return [engine] if companion is None else [engine, companion()]
-
-
 class DatabaseCounter:
     """Counters in the ``rate_counter`` table: one row per key, reset when its window has passed.
 
     One upsert per hit. On MySQL/MariaDB the upsert runs in a transaction of its own,
-    committed at once (in autocommit where ``bot.db`` made the engine: one round trip):
-    a hit counts whatever becomes of the request, and the row is locked only for the
-    upsert. Counted in the request's transaction instead, a row every request shares
-    (the total of badge look-ups) would stay locked until the request ended and queue
-    every look-up of every process behind it. On SQLite, which has one writer at a time
-    anyway, the hit is counted in the caller's transaction. Concurrent hits of one key
-    are counted one after the other either way.
+    committed at once: a hit counts whatever becomes of the request, and the row is
+    locked only for the upsert. Counted in the request's transaction instead, a row
+    every request shares (the total of badge look-ups) would stay locked until the
+    request ended and queue every look-up of every process behind it. On SQLite, which
+    has one writer at a time anyway, the hit is counted in the caller's transaction.
+    Concurrent hits of one key are counted one after the other either way.
     """
 
     def __init__(self, session: Session) -> None:
@@ -92,10 +72,6 @@ class DatabaseCounter:
         returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
         if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
             return _upsert(self.session, returning, unique, params)
-        companion = _AUTOCOMMIT.get(bind)
-        if companion is not None:
-            with companion().connect() as autocommit:
-                return _upsert(autocommit, returning, unique, params)
         with bind.begin() as own:
             return _upsert(own, returning, unique, params)
 

@@ -13,29 +13,24 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from bot.ratelimit import engines_counting_for
-
 _TRANSACTION = ("begin", "commit", "rollback")
 
 
 @contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
-    """The statements the app's engines run inside the block, in order (rate counters' upserts included:
-    on MariaDB they run on an autocommit engine of their own)."""
+    """The statements the app's engine runs inside the block, in order."""
     seen: list[str] = []
-    engines = engines_counting_for(app.extensions["anxin_db"].engine)
+    engine = app.extensions["anxin_db"].engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if not statement.strip().lower().startswith(_TRANSACTION):
             seen.append(" ".join(statement.split())[:160])
 
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def count(app: Flask, request: Callable[[], object]) -> list[str]:

@@ -10,7 +10,6 @@ from sqlalchemy import event, select
 from bot.lookup.credit import CheckState, ComplaintSummary, RatingSummary, compute_credit, grade_for
 from bot.lookup.profile import Limits, Profile, Refusal, age_on, find_profile, mask_name
 from bot.models import VERIFICATION_KINDS, Complaint, Engagement, LookupLog, Rating, Worker
-from bot.ratelimit import engines_counting_for
 from tests.factories import make_agency
 from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
 
@@ -126,15 +125,12 @@ def test_a_mistyped_code_is_refused_before_the_badge_table_is_read(app, client, 
     def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
         statements.append(statement.lower())
 
-    engines = engines_counting_for(engine)  # the rate counters' own engine included
-    for each in engines:
-        event.listen(each, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", record)
     try:
         with app.extensions["anxin_db"].new_session() as session:
             result = lookup(session, typo)
     finally:
-        for each in engines:
-            event.remove(each, "before_cursor_execute", record)
+        event.remove(engine, "before_cursor_execute", record)
     assert isinstance(result, Refusal) and result.reason == "mistyped"
     assert statements and not any("from badge" in s for s in statements), statements
 
@@ -237,15 +233,12 @@ def test_a_shown_profile_reads_the_record_with_the_badge_in_four_statements(app,
     def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
         statements.append(" ".join(statement.split())[:120])
 
-    engines = engines_counting_for(engine)  # the rate counters' own engine included
-    for each in engines:
-        event.listen(each, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", record)
     try:
         with db.new_session() as session:
             profile = lookup(session, code)
     finally:
-        for each in engines:
-            event.remove(each, "before_cursor_execute", record)
+        event.remove(engine, "before_cursor_execute", record)
     assert isinstance(profile, Profile), profile
     assert profile.ratings == RatingSummary(4.3, 3) and profile.engagements_served == 1
     assert profile.complaints == ComplaintSummary(1, 1) and profile.light == "green"
