@@ -31,7 +31,7 @@ from typing import Any
 
 from flask import Flask, g
 from pymysql import converters as pymysql_converters
-from pymysql.constants import FIELD_TYPE
+from pymysql.constants import CLIENT, FIELD_TYPE
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,13 +73,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _use_dbwire(engine: Engine) -> None:
-    """Open PyMySQL connections as ``bot.dbwire.Connection`` (results read with less Python)."""
+    """Open PyMySQL connections as ``bot.dbwire.Connection`` (results read with less Python; a statement
+    executed with ``dbwire.COMMIT_WITH`` carries its transaction's COMMIT)."""
     if engine.dialect.driver != "pymysql":
         return
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        cparams["client_flag"] = cparams.get("client_flag", 0) | CLIENT.MULTI_STATEMENTS
         return dbwire.Connection(*cargs, **cparams)
+
+    @event.listens_for(engine, "do_execute")
+    def _execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        if not context.execution_options.get(dbwire.COMMIT_WITH):
+            return False
+        cursor.connection.execute_and_commit(cursor, statement, parameters)
+        return True
 
 
 def _datetime(value: str) -> dt.datetime | dt.date | str:

@@ -14,6 +14,14 @@ request's CPU. Two parts of it repeat the same work on every query:
 Everything else (sending, packet framing and sequence numbers, errors, OK and EOF packets, several
 result sets, unbuffered reads) is PyMySQL's own; what a query returns is the same, value for value
 (``tests/test_dbwire.py`` compares both on every column type the schema uses).
+
+It also saves a transaction's COMMIT its own round trip. A statement executed with the execution option
+``COMMIT_WITH`` (a chat message's own row, the last statement of its transaction) goes to the server
+as one packet with the COMMIT after it (connections are opened with ``CLIENT.MULTI_STATEMENTS``); when
+the server has answered both, the transaction's ``commit()`` has nothing left to send and sends nothing.
+Any other command on the connection in between (a statement, a rollback, a ping) cancels that, so a
+``commit()`` after more work commits it. If the statement fails, the server never runs the COMMIT; if the
+COMMIT fails, the statement's execution raises its error, as ``commit()`` would have.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from pymysql import converters as pymysql_converters
 from pymysql.connections import TEXT_TYPES, MySQLResult
 from pymysql.connections import Connection as PyMySQLConnection
 from pymysql.constants import FIELD_TYPE
+from pymysql.cursors import Cursor
 from pymysql.err import InternalError
 from pymysql.protocol import FieldDescriptorPacket
 
@@ -31,6 +40,9 @@ _BINARY = 63  # the charset number of binary columns (BLOB, VARBINARY): no decod
 # A connection remembers this many distinct column descriptions (the app's queries use a few hundred);
 # past it, it starts again, so a stream of ad-hoc queries cannot grow it without bound.
 DESCRIPTIONS_KEPT = 4096
+
+# The execution option that sends a statement with its transaction's COMMIT (see the module's docstring).
+COMMIT_WITH = "anxin_commit_with"
 
 _Described = tuple[FieldDescriptorPacket, tuple[Any, ...], tuple[str | None, Any]]
 
@@ -40,7 +52,29 @@ class Connection(PyMySQLConnection):  # type: ignore[misc]  # PyMySQL ships no t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.described: dict[bytes, _Described] = {}
+        # The last command sent carried the transaction's COMMIT, and the server has committed it.
+        self.committed = False
         super().__init__(*args, **kwargs)
+
+    def _execute_command(self, command: int, sql: Any) -> None:
+        self.committed = False  # whatever this is, a commit() after it has it to commit
+        super()._execute_command(command, sql)
+
+    def commit(self) -> None:
+        if self.committed:  # the statement before was sent with this transaction's COMMIT
+            self.committed = False
+            return
+        super().commit()
+
+    def execute_and_commit(self, cursor: Cursor, statement: str, parameters: Any) -> None:
+        """Execute ``statement`` and COMMIT in one packet; ``cursor`` holds the statement's result, as after
+        ``cursor.execute``. Raises the statement's error (nothing committed) or the COMMIT's."""
+        cursor.execute(statement + ";COMMIT", parameters)
+        rowcount, lastrowid = cursor.rowcount, cursor.lastrowid
+        if not cursor.nextset():
+            raise InternalError("the COMMIT sent after the statement gave no result")
+        cursor.rowcount, cursor.lastrowid = rowcount, lastrowid
+        self.committed = True
 
     def _read_query_result(self, unbuffered: bool = False) -> int:
         # PyMySQL's own, with the result class changed.

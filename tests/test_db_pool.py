@@ -13,6 +13,7 @@ from sqlalchemy import Engine, exc, text
 from sqlalchemy.orm import Session
 
 import bot.db
+from bot import dbwire
 from bot.db import make_engine
 
 
@@ -128,3 +129,105 @@ def test_dates_and_times_read_as_pymysql_reads_them(engine: Engine, literal: str
     finally:
         plain.close()
     assert ours == theirs and type(ours) is type(theirs)
+
+
+# -- a transaction's last statement carries its COMMIT (bot.dbwire.COMMIT_WITH) ----------------------------
+
+@pytest.fixture
+def table(engine: Engine) -> Iterator[str]:
+    """A real table (other connections see only what was committed), emptied and dropped around the test."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS carried (id INT PRIMARY KEY AUTO_INCREMENT, n INT) ENGINE=InnoDB")
+        conn.exec_driver_sql("DELETE FROM carried")
+        conn.commit()
+    yield "carried"
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP TABLE carried")
+
+
+def _committed(engine: Engine) -> list[int]:
+    """What another connection sees."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with other.connect() as conn:
+            return [n for (n,) in conn.execute(text("SELECT n FROM carried ORDER BY id"))]
+    finally:
+        other.dispose()
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every command the app's connections send from here on (PyMySQL's own sending, passed through)."""
+    seen: list[str] = []
+    send = dbwire.Connection._execute_command
+
+    def counted(self: dbwire.Connection, command: int, sql: object) -> None:
+        seen.append(sql.decode() if isinstance(sql, bytes) else str(sql))
+        send(self, command, sql)
+
+    monkeypatch.setattr(dbwire.Connection, "_execute_command", counted)
+    return seen
+
+
+_CARRY = {dbwire.COMMIT_WITH: True}
+_INSERT = text("INSERT INTO carried (n) VALUES (:n)")
+
+
+def test_the_last_statement_carries_the_commit(engine: Engine, table: str, sent: list[str]) -> None:
+    commits = _status(engine, "Com_commit")
+    sent.clear()
+    with Session(engine) as session:
+        session.execute(_INSERT, {"n": 1})
+        session.execute(_INSERT.execution_options(**_CARRY), {"n": 2})
+        session.commit()
+    assert [s.split()[0] for s in sent] == ["INSERT", "INSERT"], sent  # no COMMIT of its own
+    assert sent[-1].endswith(";COMMIT")
+    assert _committed(engine) == [1, 2]
+    assert _status(engine, "Com_commit") == commits + 2  # ours, once, and the first count's own
+
+
+def test_work_after_the_carried_commit_is_committed_by_the_commit(engine: Engine, table: str, sent: list[str]) -> None:
+    with Session(engine) as session:
+        session.execute(_INSERT.execution_options(**_CARRY), {"n": 1})
+        session.execute(_INSERT, {"n": 2})  # a new transaction on the server
+        session.commit()
+    assert sent[-1] == "COMMIT"
+    assert _committed(engine) == [1, 2]
+
+
+def test_a_carried_statement_that_fails_commits_nothing(engine: Engine, table: str) -> None:
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO carried (id, n) VALUES (7, 1)"))
+        with pytest.raises(exc.IntegrityError):
+            session.execute(text("INSERT INTO carried (id, n) VALUES (7, 2)").execution_options(**_CARRY))
+        session.rollback()
+    assert _committed(engine) == []
+    with Session(engine) as session:  # the connection is in step again
+        session.execute(_INSERT.execution_options(**_CARRY), {"n": 3})
+        session.commit()
+    assert _committed(engine) == [3]
+
+
+def test_a_commit_that_fails_is_raised_by_the_statement(engine: Engine, table: str) -> None:
+    # An XA transaction refuses a plain COMMIT (1399): the statement succeeds, its COMMIT does not.
+    with Session(engine) as session:
+        session.execute(text("XA START 'anxin-test'"))
+        with pytest.raises(exc.OperationalError, match="1399"):
+            session.execute(_INSERT.execution_options(**_CARRY), {"n": 1})
+        session.connection().exec_driver_sql("XA END 'anxin-test'")
+        session.connection().exec_driver_sql("XA ROLLBACK 'anxin-test'")
+        session.rollback()
+    assert _committed(engine) == []
+
+
+def test_a_carried_statement_reports_its_own_rows(engine: Engine, table: str) -> None:
+    with Session(engine) as session:
+        first = session.execute(_INSERT.execution_options(**_CARRY), {"n": 1})
+        assert first.lastrowid > 0 and first.rowcount == 1
+        session.commit()
+    with Session(engine) as session:
+        session.execute(_INSERT, {"n": 1})
+        changed = session.execute(text("UPDATE carried SET n = 5 WHERE n = 1").execution_options(**_CARRY))
+        assert changed.rowcount == 2
+        session.commit()
+    assert _committed(engine) == [5, 5]

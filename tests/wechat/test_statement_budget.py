@@ -7,9 +7,11 @@ binding, writes the chat user on every message or adds a savepoint shows here wi
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bot import dbwire
 from tests.diary_support import Chat, bound_family, open_twins
 from tests.sql_budget import count
 
@@ -68,3 +70,34 @@ def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client
     stored = dict(session.execute(select(InboundMessage.handler, InboundMessage.reply)).all())
     assert rows["msg:880001"] == "diary_lines" and "已记录" in stored["diary_lines"]
     assert rows["msg:880002"] == "today" and stored["today"] is None
+
+
+
+def test_on_mariadb_a_messages_commit_travels_with_its_row(app: Flask, client: FlaskClient,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message's row is the transaction's last statement: it goes to the server with the COMMIT, so a
+    nurse's line and a parent's 今天 take one round trip a statement and none for the COMMIT."""
+    if app.extensions["anxin_db"].engine.dialect.name == "sqlite":
+        pytest.skip("round trips are MariaDB's (SQLite runs in process)")
+    sent: list[str] = []
+    send = dbwire.Connection._execute_command
+
+    def counted(self: dbwire.Connection, command: int, sql: object) -> None:  # PyMySQL's sending, passed through
+        sent.append((sql.decode() if isinstance(sql, bytes) else str(sql))[:60])
+        send(self, command, sql)
+
+    monkeypatch.setattr(dbwire.Connection, "_execute_command", counted)
+    chat = Chat(client)
+    bound_family(app, client, chat, NURSE, MOM)
+    chat.say(NURSE, "喂奶 90ml")
+    for who, line, answer in ((NURSE, "换尿布 小便", "已记录"), (MOM, "今天", "换尿布")):
+        sent.clear()
+        replies: list[str] = []
+        seen = count(app, lambda: replies.append(chat.say(who, line)))  # noqa: B023 (called at once)
+        assert answer in replies[0], replies
+        assert len(sent) == len(seen), sent  # no COMMIT of its own
+        assert sent[-1].startswith("INSERT INTO inbound_message"), sent
+    # Committed: WeChat's retry of the same message gets the stored reply, and the line is in the day once.
+    first, again = chat.say(NURSE, "换尿布 大便", msg_id=880010), chat.say(NURSE, "换尿布 大便", msg_id=880010)
+    assert "已记录" in first and again == first
+    assert chat.say(MOM, "今天").count("换尿布 大便") == 1
