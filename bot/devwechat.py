@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import click
 from flask import Flask, current_app
@@ -399,7 +399,12 @@ def init_app(app: Flask) -> None:
     register_apps(standin, app.config)
     app.extensions["anxin_standin"] = standin
 
-    app.wsgi_app = DispatcherMiddleware(UserWrote(app.wsgi_app, standin), {STANDIN_PREFIX: standin})  # type: ignore[method-assign]  # Flask's documented way to wrap
+    # The stand-in learns who wrote only when it is the WeChat this app talks to: with another
+    # (``flask --app bot fake-wechat``, the tests' and benchmarks' loopback fake) the pushes pass untouched.
+    wrapped = app.wsgi_app
+    if urlsplit(app.config["ANXIN_WECHAT_API_BASE"]).path.rstrip("/").endswith(STANDIN_PREFIX):
+        wrapped = UserWrote(wrapped, standin)
+    app.wsgi_app = DispatcherMiddleware(wrapped, {STANDIN_PREFIX: standin})  # type: ignore[method-assign]  # Flask's documented way to wrap
 
 
 class UserWrote:

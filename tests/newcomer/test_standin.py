@@ -197,3 +197,15 @@ def test_flask_fake_wechat_serves_the_stand_in(tmp_path: Path) -> None:
         proc.terminate()
         output = proc.communicate(timeout=10)[0]
     assert f"ANXIN_WECHAT_API_BASE=http://127.0.0.1:{port}" in output
+
+
+def test_the_stand_in_hears_of_pushes_only_when_it_is_the_wechat_in_use(app: Flask) -> None:
+    """With another WeChat (the tests' loopback fake), a push passes to the app untouched: the stand-in this
+    app mounts keeps its own counts."""
+    standin = app.extensions.get("anxin_standin")
+    if standin is None:
+        pytest.skip("the test settings mount no stand-in")
+    assert not app.config["ANXIN_WECHAT_API_BASE"].rstrip("/").endswith("/_dev/wechat")
+    standin.state.custom_sent["o-elsewhere"] = 3
+    assert Chat(app.test_client()).say("o-elsewhere", "你好")  # answered, as ever
+    assert standin.state.custom_sent["o-elsewhere"] == 3
