@@ -21,7 +21,9 @@ from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Request
 
 from bot.db import get_session
 from bot.errors import AnxinError, Forbidden
@@ -155,7 +157,20 @@ def _secure_cookie(app: Flask) -> bool:
     return not (app.debug or app.testing or on_loopback)
 
 
+class ConsoleSession(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened only where its cookie is sent (``SESSION_COOKIE_PATH``,
+    the console): a chat push, a mini-program call or a badge page has no use for one, and every request
+    paid for opening it (a signer built, the cookie looked for) and for deciding not to save it."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        path = self.get_cookie_path(app).rstrip("/")
+        if request.path != path and not request.path.startswith(path + "/"):
+            return None  # Flask gives the request a NullSession: reads see nothing, a write raises
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = ConsoleSession()
     app.config.update(
         SESSION_COOKIE_NAME="anxin_console", SESSION_COOKIE_PATH="/console", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=_secure_cookie(app),
