@@ -402,9 +402,15 @@ def init_app(app: Flask) -> None:
     # The stand-in learns who wrote only when it is the WeChat this app talks to: with another
     # (``flask --app bot fake-wechat``, the tests' and benchmarks' loopback fake) the pushes pass untouched.
     wrapped = app.wsgi_app
-    if urlsplit(app.config["ANXIN_WECHAT_API_BASE"]).path.rstrip("/").endswith(STANDIN_PREFIX):
+    if standin_in_use(app):
         wrapped = UserWrote(wrapped, standin)
     app.wsgi_app = DispatcherMiddleware(wrapped, {STANDIN_PREFIX: standin})  # type: ignore[method-assign]  # Flask's documented way to wrap
+
+
+def standin_in_use(app: Flask) -> bool:
+    """True when the app mounts the stand-in and its WeChat API calls go to it (``ANXIN_WECHAT_API_BASE``)."""
+    return ("anxin_standin" in app.extensions
+            and urlsplit(app.config["ANXIN_WECHAT_API_BASE"]).path.rstrip("/").endswith(STANDIN_PREFIX))
 
 
 class UserWrote:

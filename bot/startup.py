@@ -7,7 +7,8 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from config import DEV_SECRET_KEY, STANDIN_PREFIX, ConfigError, notice
+from bot.devwechat import standin_in_use
+from config import DEV_SECRET_KEY, ConfigError, notice
 
 
 def serving() -> bool:
@@ -43,6 +44,6 @@ def announce(app: Flask) -> None:
         return
     if app.config["ANXIN_SECRET_KEY"] == DEV_SECRET_KEY:
         notice("开发模式 development: ANXIN_SECRET_KEY not set, using the development key (production refuses it)")
-    if "anxin_standin" in app.extensions and app.config["ANXIN_WECHAT_API_BASE"].rstrip("/").endswith(STANDIN_PREFIX):
+    if standin_in_use(app):
         notice(f"WeChat API calls go to the local stand-in {app.config['ANXIN_WECHAT_API_BASE']} "
                "(`flask --app bot outbox` lists what each person would have received)")

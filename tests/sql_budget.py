@@ -10,8 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import event
+
+from bot import dbwire
 
 _TRANSACTION = ("begin", "commit", "rollback")
 
@@ -36,4 +39,18 @@ def statements(app: Flask) -> Iterator[list[str]]:
 def count(app: Flask, request: Callable[[], object]) -> list[str]:
     with statements(app) as seen:
         request()
+    return seen
+
+
+def commands_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every command MariaDB connections send from here on, one per round trip (PyMySQL's own sending,
+    passed through): a statement, a COMMIT, a ping."""
+    seen: list[str] = []
+    send = dbwire.Connection._execute_command
+
+    def counted(self: dbwire.Connection, command: int, sql: object) -> None:
+        seen.append(sql.decode() if isinstance(sql, bytes) else str(sql))
+        send(self, command, sql)
+
+    monkeypatch.setattr(dbwire.Connection, "_execute_command", counted)
     return seen

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 import bot.db
 from bot import dbwire
 from bot.db import make_engine
+from tests.sql_budget import commands_sent
 
 
 @pytest.fixture
@@ -157,16 +158,7 @@ def _committed(engine: Engine) -> list[int]:
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every command the app's connections send from here on (PyMySQL's own sending, passed through)."""
-    seen: list[str] = []
-    send = dbwire.Connection._execute_command
-
-    def counted(self: dbwire.Connection, command: int, sql: object) -> None:
-        seen.append(sql.decode() if isinstance(sql, bytes) else str(sql))
-        send(self, command, sql)
-
-    monkeypatch.setattr(dbwire.Connection, "_execute_command", counted)
-    return seen
+    return commands_sent(monkeypatch)
 
 
 _CARRY = {dbwire.COMMIT_WITH: True}

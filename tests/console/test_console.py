@@ -45,7 +45,6 @@ def test_pages_need_a_sign_in_and_carry_the_security_headers(client: FlaskClient
     assert "anxin_console=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/console" in cookie
 
 
-
 def test_only_the_console_opens_a_session(app: Flask, admin: Console) -> None:
     """The signed cookie is the console's (its path is /console): a chat push or a badge page opens no session."""
     cookie = admin.client.get_cookie("anxin_console", path="/console")
@@ -56,6 +55,7 @@ def test_only_the_console_opens_a_session(app: Flask, admin: Console) -> None:
             made = app.session_interface.open_session(app, flask_request)
             assert (made is not None and bool(made.get("staff_id"))) == opened, path
     assert admin.get("/console/workers").status_code == 200  # and the console still knows who is signed in
+
 
 def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(app: Flask, admin: Console, session) -> None:  # type: ignore[no-untyped-def]
     res = admin.client.post("/console/staff", data={"username": "intruder", "role": "admin"})

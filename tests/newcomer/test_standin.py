@@ -22,7 +22,7 @@ from werkzeug.test import Client, TestResponse
 
 from bot import background, create_app
 from bot.demo import NURSE_OPENID, PARENT_OPENID
-from bot.devwechat import CUSTOM_LIMIT, WeChatStandIn
+from bot.devwechat import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
 from tests.conftest import _clear
 from tests.diary_support import Chat
 
@@ -205,7 +205,7 @@ def test_the_stand_in_hears_of_pushes_only_when_it_is_the_wechat_in_use(app: Fla
     standin = app.extensions.get("anxin_standin")
     if standin is None:
         pytest.skip("the test settings mount no stand-in")
-    assert not app.config["ANXIN_WECHAT_API_BASE"].rstrip("/").endswith("/_dev/wechat")
+    assert not standin_in_use(app)
     standin.state.custom_sent["o-elsewhere"] = 3
     assert Chat(app.test_client()).say("o-elsewhere", "你好")  # answered, as ever
     assert standin.state.custom_sent["o-elsewhere"] == 3

@@ -11,9 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot import dbwire
 from tests.diary_support import Chat, bound_family, open_twins
-from tests.sql_budget import count
+from tests.sql_budget import commands_sent, count
 
 NURSE, MOM = "o-budget-nurse", "o-budget-mom"
 
@@ -72,21 +71,13 @@ def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client
     assert rows["msg:880002"] == "today" and stored["today"] is None
 
 
-
 def test_on_mariadb_a_messages_commit_travels_with_its_row(app: Flask, client: FlaskClient,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The message's row is the transaction's last statement: it goes to the server with the COMMIT, so a
     nurse's line and a parent's 今天 take one round trip a statement and none for the COMMIT."""
     if app.extensions["anxin_db"].engine.dialect.name == "sqlite":
         pytest.skip("round trips are MariaDB's (SQLite runs in process)")
-    sent: list[str] = []
-    send = dbwire.Connection._execute_command
-
-    def counted(self: dbwire.Connection, command: int, sql: object) -> None:  # PyMySQL's sending, passed through
-        sent.append((sql.decode() if isinstance(sql, bytes) else str(sql))[:60])
-        send(self, command, sql)
-
-    monkeypatch.setattr(dbwire.Connection, "_execute_command", counted)
+    sent = commands_sent(monkeypatch)
     chat = Chat(client)
     bound_family(app, client, chat, NURSE, MOM)
     chat.say(NURSE, "喂奶 90ml")
