@@ -19,6 +19,7 @@ from bot.clock import utcnow
 from bot.db import get_session
 from bot.diary import days, engagements, entries, family
 from bot.diary.days import DaySummary, EntryView
+from bot.diary.engagements import EngagementFacts
 from bot.diary.flags import flags_of_entries
 from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
@@ -84,7 +85,7 @@ def read_date(value: str) -> dt.date:
     return day  # the range a diary can hold is checked where days are turned into times (days.day_bounds)
 
 
-def _engagement(engagement_id: int) -> tuple[Engagement, str]:
+def _engagement(engagement_id: int) -> tuple[EngagementFacts, str]:
     """The engagement and the caller's role in it; 404 when the caller is not bound to it."""
     session = get_session()
     binding = engagements.binding_in(session, engagement_id, current_openid())
@@ -305,9 +306,11 @@ def export_pdf(engagement_id: int) -> ApiResult:
     """整个月子期的日记（PDF 纪念册）"""
     from bot.diary.keepsake import keepsake_pdf
 
-    engagement, _ = _engagement(engagement_id)
+    found, _ = _engagement(engagement_id)
     tz = _tz()
     session = get_session()
+    engagement = session.get(Engagement, found.id)  # the keepsake names the agency: the whole row
+    assert engagement is not None
     pdf = keepsake_pdf(session, engagement, tz, utcnow().astimezone(tz).date(), nurse_display_name(session, engagement))
     filename = f"yuezi-diary-{engagement.id}.pdf"
     return Response(pdf, mimetype="application/pdf",

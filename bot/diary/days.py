@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
-from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT, babies_of
+from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT, BabyLike, EngagementLike, babies_of
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
 from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
 from bot.diary.summary import BabyTotals, DaySummary
 from bot.errors import BadRequest
-from bot.models import Baby, Binding, DiaryEntry, DiaryFlag, Engagement, Rating
+from bot.models import Baby, Binding, DiaryEntry, DiaryFlag, Rating
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES
 
@@ -130,7 +130,7 @@ def baby_views(session: Session, engagement_id: int) -> list[BabyView]:
     return _baby_views(babies_of(session, engagement_id))
 
 
-def _baby_views(babies: Sequence[Baby]) -> list[BabyView]:
+def _baby_views(babies: Sequence[BabyLike]) -> list[BabyView]:
     if len(babies) < 2:
         return []
     return [BabyView(b.id, b.position, label_of(BabyName(b.id, b.position, b.nickname, b.sex), len(babies)), b.nickname,
@@ -162,7 +162,7 @@ def _totals(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) -> 
     return summary
 
 
-def day_view(session: Session, engagement: Engagement, day: dt.date, tz: ZoneInfo) -> DayView:
+def day_view(session: Session, engagement: EngagementLike, day: dt.date, tz: ZoneInfo) -> DayView:
     """One local day: entries in time order, its summary, its rating and its flags."""
     entries = entries_of_day(session, engagement.id, day, tz)
     flags = flags_of_day(session, engagement.id, day)
@@ -267,7 +267,7 @@ def _rating_views(rows: Sequence[tuple[Rating, int | None]]) -> list[RatingView]
             for n, r in placed]
 
 
-def summaries(session: Session, engagement: Engagement, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:
+def summaries(session: Session, engagement: EngagementLike, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:
     """The totals of every local day from ``first`` to ``last``: two queries, whatever the span."""
     start, _ = day_bounds(first, tz)
     _, end = day_bounds(last, tz)

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.diary import flags as flag_rules
 from bot.diary import texts
-from bot.diary.engagements import DEFAULT_TZ, NURSE, babies_of, role_in
+from bot.diary.engagements import DEFAULT_TZ, NURSE, EngagementLike, babies_of, engagement_of, role_in
 from bot.diary.kinds import BABY, MOTHER
 from bot.diary.kinds import KINDS as ENTRY_KINDS
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
 from bot.errors import BadRequest, Conflict, Forbidden, NotFound
-from bot.models import DiaryEntry, DiaryFlag, DiaryRevision, Engagement, Notification
+from bot.models import DiaryEntry, DiaryFlag, DiaryRevision, Notification
 from bot.models.diary import DIARY_ENTRIES
 
 # Every kind of the registry in bot/diary/kinds/ (a live view: a kind registered later is in it too).
@@ -76,7 +76,7 @@ def _baby_of(entry: ParsedEntry, baby_ids: Sequence[int], index: int) -> int | N
     return given
 
 
-def _check_in_service(engagement: Engagement, occurred_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> None:
+def _check_in_service(engagement: EngagementLike, occurred_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> None:
     """An entry belongs to a day of the engagement, and is recorded while it runs (or just after)."""
     if now.astimezone(tz).date() > engagement.ends_on + LATE_SYNC:
         raise Conflict(texts.ENGAGEMENT_ENDED.format(ends=engagement.ends_on.isoformat()), code="engagement_ended")
@@ -86,7 +86,7 @@ def _check_in_service(engagement: Engagement, occurred_at: dt.datetime, now: dt.
                          code="outside_engagement")
 
 
-def _require_nurse(session: Session, engagement: Engagement, openid: str) -> None:
+def _require_nurse(session: Session, engagement: EngagementLike, openid: str) -> None:
     if role_in(session, engagement.id, openid) != NURSE:
         raise Forbidden("只有本户的月嫂可以记录日记 (only the engagement's nurse writes the diary)", code="not_nurse")
 
@@ -103,7 +103,7 @@ class Recorded(list[DiaryEntry]):
 
 def record_entries(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementLike,
     author_openid: str,
     entries: Sequence[ParsedEntry],
     recorded_at: dt.datetime,
@@ -288,7 +288,8 @@ def revise_entry(
         baby_id=baby_id if baby_id is not None else entry.baby_id,
     )
     _check(proposed, now, 0)
-    _check_in_service(entry.engagement, proposed.occurred_at, now, tz)
+    engagement = _engagement(session, entry)
+    _check_in_service(engagement, proposed.occurred_at, now, tz)
     if ENTRY_KINDS[proposed.kind].about == MOTHER and baby_id is None:
         proposed.baby_id = None  # a baby's entry edited into the mother's leaves its baby
     new_baby = _baby_of(proposed, [b.id for b in babies_of(session, entry.engagement_id)], 0)
@@ -299,7 +300,7 @@ def revise_entry(
     entry.revised_at = now
     entry.version += 1
     session.flush()
-    flag_rules.reevaluate(session, entry.engagement, entry, now, tz)
+    flag_rules.reevaluate(session, engagement, entry, now, tz)
     return entry
 
 
@@ -319,6 +320,13 @@ def withdraw_entry(
     return entry
 
 
+def _engagement(session: Session, entry: DiaryEntry) -> EngagementLike:
+    """The entry's engagement, as the caller's binding brought it along when it did (no second read)."""
+    engagement = engagement_of(session, entry.engagement_id)
+    assert engagement is not None  # a foreign key
+    return engagement
+
+
 def _recheck_next_feed(session: Session, withdrawn: DiaryEntry, now: dt.datetime, tz: ZoneInfo) -> None:
     """A withdrawn feed may leave a gap between its neighbours: look at the next feed again."""
     session.flush()
@@ -330,11 +338,11 @@ def _recheck_next_feed(session: Session, withdrawn: DiaryEntry, now: dt.datetime
         .limit(1)
     )
     if following is not None:
-        flag_rules.evaluate(session, withdrawn.engagement, [following], now, tz)
+        flag_rules.evaluate(session, _engagement(session, withdrawn), [following], now, tz)
 
 
 def withdraw_last(
-    session: Session, engagement: Engagement, openid: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
+    session: Session, engagement: EngagementLike, openid: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
 ) -> DiaryEntry | None:
     """Withdraw the last entry ``openid`` recorded in this engagement; None if there is none."""
     last_id = session.scalar(

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.diary import texts
-from bot.diary.engagements import DEFAULT_TZ, PARENT, role_in
+from bot.diary.engagements import DEFAULT_TZ, PARENT, EngagementLike, agency_name, role_in
 from bot.errors import BadRequest, Conflict, Forbidden, NotFound
-from bot.models import Agency, Complaint, Engagement, Rating
+from bot.models import Agency, Complaint, Rating
 from bot.outbox import enqueue
 
 MAX_COMMENT = 200
@@ -22,7 +22,7 @@ COMPLAINT_GRACE = dt.timedelta(days=30)
 
 
 def rate_day(
-    session: Session, engagement: Engagement, openid: str, day: dt.date, stars: int, comment: str | None,
+    session: Session, engagement: EngagementLike, openid: str, day: dt.date, stars: int, comment: str | None,
     now: dt.datetime,
 ) -> tuple[Rating, bool]:
     """A parent rates one day (1–5 stars) for themselves; rating again replaces only their own.
@@ -57,7 +57,7 @@ def rate_day(
 
 
 def file_complaint(
-    session: Session, engagement: Engagement, openid: str, text: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
+    session: Session, engagement: EngagementLike, openid: str, text: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
 ) -> Complaint:
     """A parent's complaint (投诉) to the engagement's agency."""
     if role_in(session, engagement.id, openid) != PARENT:
@@ -76,7 +76,7 @@ def file_complaint(
                                    Complaint.responded_at.is_(None)).with_for_update()
     )
     if pending is not None:
-        raise Conflict(texts.COMPLAINT_PENDING.format(id=pending, agency=engagement.agency.name),
+        raise Conflict(texts.COMPLAINT_PENDING.format(id=pending, agency=agency_name(session, engagement)),
                        code="complaint_pending")
     complaint = Complaint(agency_id=engagement.agency_id, worker_id=engagement.worker_id, engagement_id=engagement.id,
                           openid=openid, text=text, created_at=now)

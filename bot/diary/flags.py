@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from bot import cards
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
-from bot.diary.engagements import babies_of, parents_of
+from bot.diary.engagements import BabyLike, EngagementLike, babies_of, engagement_of, parents_of, worker_name
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
-from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import enqueue
@@ -75,10 +75,10 @@ class _Diary:
     about (``baby``: its own age, gestation and birth weight; twins: its own timeline, ``separate``)."""
 
     session: Session
-    engagement: Engagement
+    engagement: EngagementLike
     now: dt.datetime
     tz: ZoneInfo
-    baby: Baby | None = None
+    baby: BabyLike | None = None
     separate: bool = False
     memo: dict[str, Any] = field(default_factory=dict, compare=False)  # shared by the entries of one evaluation
 
@@ -144,7 +144,7 @@ class _Diary:
         return f"{key}:b{self.baby.id}" if self.separate and self.baby is not None else key
 
 
-def day_of_life(engagement: Engagement, moment: dt.datetime, tz: ZoneInfo) -> int | None:
+def day_of_life(engagement: EngagementLike, moment: dt.datetime, tz: ZoneInfo) -> int | None:
     """Day 1 is the day of birth; None when the agency gave no birth date."""
     if engagement.baby_birth_date is None:
         return None
@@ -152,7 +152,7 @@ def day_of_life(engagement: Engagement, moment: dt.datetime, tz: ZoneInfo) -> in
 
 
 def findings(
-    session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo,
+    session: Session, engagement: EngagementLike, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo,
     memo: dict[str, Any] | None = None,
 ) -> list[Alert]:
     """What the flag rules of the entry's kind find about it (nothing is raised yet)."""
@@ -173,7 +173,7 @@ def findings(
 
 
 def evaluate(
-    session: Session, engagement: Engagement, entries: Sequence[DiaryEntry], now: dt.datetime, tz: ZoneInfo
+    session: Session, engagement: EngagementLike, entries: Sequence[DiaryEntry], now: dt.datetime, tz: ZoneInfo
 ) -> list[DiaryFlag]:
     """Raise the flags these (just recorded) entries call for; return the newly raised ones."""
     session.flush()
@@ -190,7 +190,7 @@ def evaluate(
     return raised
 
 
-def _raise(session: Session, engagement: Engagement, finding: Alert, now: dt.datetime, tz: ZoneInfo) -> DiaryFlag | None:
+def _raise(session: Session, engagement: EngagementLike, finding: Alert, now: dt.datetime, tz: ZoneInfo) -> DiaryFlag | None:
     exists = session.scalar(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.key == finding.key))
     if exists is not None:
         # The same finding again (an edit that kept the reading): shown again, not sent again.
@@ -215,7 +215,7 @@ def _raise(session: Session, engagement: Engagement, finding: Alert, now: dt.dat
     supervisors = supervisors_of(session, engagement.agency_id)
     if supervisors:
         agency_notice = texts.FLAG_NOTICE_AGENCY.format(
-            family=engagement.family_name, worker=engagement.worker.name, time=local.strftime(" %m-%d %H:%M"),
+            family=engagement.family_name, worker=worker_name(session, engagement), time=local.strftime(" %m-%d %H:%M"),
             reason=texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason,
         )
         for openid in supervisors:
@@ -229,7 +229,9 @@ def _clear_keys(session: Session, engagement_id: int, keys: list[str], now: dt.d
         retract(session, flag, now)
 
 
-def reevaluate(session: Session, engagement: Engagement, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo) -> list[DiaryFlag]:
+def reevaluate(
+    session: Session, engagement: EngagementLike, entry: DiaryEntry, now: dt.datetime, tz: ZoneInfo
+) -> list[DiaryFlag]:
     """An entry was changed: its flags that no longer hold are retracted, those that still hold stay as they
     were (not sent again), and what the change newly finds is raised. Returns the newly raised flags."""
     session.flush()
@@ -263,7 +265,7 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: boo
     notes = session.scalars(select(Notification).where(
         or_(Notification.key.like(f"flag:{flag.id}:%"), Notification.key.like(f"escalate:{flag.id}:%")),
         Notification.kind == "flag"))
-    engagement = session.get(Engagement, flag.engagement_id)
+    engagement = engagement_of(session, flag.engagement_id)
     told: set[str] = set()
     for note in notes:
         if note.status == "pending":

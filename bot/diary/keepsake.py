@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.diary.days import BabyView, DaySummary, baby_views, day_bounds, summaries
+from bot.diary.engagements import EngagementLike
 from bot.diary.entries import is_backdated
 from bot.diary.parse import body_of
 from bot.models import DiaryEntry, DiaryFlag, DiaryPhoto, Engagement, Rating, Worker
@@ -333,7 +334,7 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
     return buffer.getvalue()
 
 
-def nurse_display_name(session: Session, engagement: Engagement) -> str:
+def nurse_display_name(session: Session, engagement: EngagementLike) -> str:
     from bot.lookup.profile import mask_name
 
     worker = session.get(Worker, engagement.worker_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
 from bot.diary import texts
+from bot.diary.engagements import EngagementLike
 from bot.diary.entries import record_entries
 from bot.diary.parse import ParsedEntry
 from bot.errors import AnxinError
@@ -42,7 +43,7 @@ Download = Callable[[str], tuple[bytes, str]]
 
 
 def request_photo(
-    session: Session, engagement: Engagement, author_openid: str, media_id: str, source_key: str, sent_at: dt.datetime
+    session: Session, engagement: EngagementLike, author_openid: str, media_id: str, source_key: str, sent_at: dt.datetime
 ) -> DiaryPhoto:
     """Write down that a photo is to be fetched (in the caller's transaction)."""
     photo = DiaryPhoto(source_key=source_key[:191], engagement_id=engagement.id, author_openid=author_openid,

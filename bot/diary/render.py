@@ -12,11 +12,11 @@ from sqlalchemy.orm import object_session
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
-from bot.diary.engagements import babies_of
+from bot.diary.engagements import EngagementLike, babies_of
 from bot.diary.entries import is_backdated
 from bot.diary.kinds import KINDS, MOTHER, EntryKind, in_order
 from bot.diary.parse import body_of
-from bot.models import DiaryEntry, DiaryFlag, Engagement
+from bot.models import DiaryEntry, DiaryFlag
 
 
 def hhmm(moment: dt.datetime, tz: ZoneInfo) -> str:
@@ -39,12 +39,14 @@ def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool, bab
 
 def baby_label(entry: DiaryEntry) -> str | None:
     """The label of the baby a twin's entry is about (None: one baby, or the mother's entry)."""
-    baby = entry.baby
-    if baby is None:
+    if entry.baby_id is None:
         return None
     session = object_session(entry)
-    count = len(babies_of(session, baby.engagement_id)) if session is not None else 2
-    return label_of(BabyName(baby.id, baby.position, baby.nickname, baby.sex), count)
+    babies = babies_of(session, entry.engagement_id) if session is not None else []
+    baby = next((b for b in babies if b.id == entry.baby_id), None) or entry.baby
+    if baby is None:
+        return None
+    return label_of(BabyName(baby.id, baby.position, baby.nickname, baby.sex), len(babies) if session is not None else 2)
 
 
 def stars(n: int) -> str:
@@ -73,7 +75,7 @@ def _kind_lines(summary: DaySummary, kinds: Sequence[EntryKind]) -> list[str]:
     return [line for kind in kinds if kind.summary_lines is not None for line in kind.summary_lines(summary)]
 
 
-def day_text(view: DayView, engagement: Engagement, tz: ZoneInfo, today: dt.date) -> str:
+def day_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo, today: dt.date) -> str:
     """The day as the family reads it in chat: entries with HH:MM, then summary, flags and rating."""
     lines = [texts.DAY_HEADER.format(family=engagement.baby_nickname or engagement.family_name,
                                      date=view.date.isoformat(), weekday=texts.WEEKDAYS[view.date.weekday()])]

@@ -78,7 +78,8 @@ def switch(ctx: ChatContext) -> Text:
         return Text(texts.SWITCH_OK.format(family=binding.engagement.family_name, role=texts.ROLE_LABELS[binding.role]))
     bindings = bindings_of(ctx.session, openid)
     current = current_binding(ctx.session, openid)
-    lines = [texts.SWITCH_LIST_HEADER.format(current=bindings.index(current) + 1 if current in bindings else "—")]
+    number = next((n for n, b in enumerate(bindings, 1) if current is not None and b.id == current.id), None)
+    lines = [texts.SWITCH_LIST_HEADER.format(current=number or "—")]
     for n, b in enumerate(bindings, 1):
         e = b.engagement
         lines.append(texts.SWITCH_LIST_LINE.format(n=n, family=e.family_name, role=texts.ROLE_LABELS[b.role],

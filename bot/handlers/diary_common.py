@@ -5,15 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.chat import ChatContext
-from bot.diary.engagements import current_binding
-from bot.models import Binding
+from bot.diary.engagements import BindingFacts, current_binding
 
 
 def tz_of(ctx: ChatContext) -> ZoneInfo:
     return ZoneInfo(ctx.settings["ANXIN_TIMEZONE"])
 
 
-def binding_of(ctx: ChatContext) -> Binding | None:
+def binding_of(ctx: ChatContext) -> BindingFacts | None:
     return current_binding(ctx.session, ctx.message.openid)
 
 

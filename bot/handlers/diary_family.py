@@ -11,6 +11,7 @@ from bot.chat import NURSE, PARENT, VISITOR, ChatContext, Text
 from bot.daylinks import day_url
 from bot.diary import texts
 from bot.diary.days import day_view
+from bot.diary.engagements import agency_name
 from bot.diary.family import file_complaint, rate_day
 from bot.diary.parse import cn_to_int
 from bot.diary.render import day_text, stars
@@ -135,7 +136,7 @@ def complain(ctx: ChatContext) -> Text:
     binding = binding_of(ctx)
     assert binding is not None
     complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now, tz_of(ctx))
-    return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency.name, id=complaint.id))
+    return Text(texts.COMPLAINT_OK.format(agency=agency_name(ctx.session, binding.engagement), id=complaint.id))
 
 
 @command(r"(?:投诉|投訴).*", name="complain_refused", roles=frozenset({VISITOR, NURSE}), priority=31,

@@ -44,6 +44,25 @@ def test_a_twin_familys_lines_read_the_binding_and_both_babies_in_one_statement(
     assert all("insert into diary_entry" in s.lower() for s in seen[1:-1]), "\n".join(seen)
 
 
+def test_a_flag_raised_mid_message_reads_the_babies_and_the_engagement_no_second_time(app: Flask,
+                                                                                      client: FlaskClient) -> None:
+    """The binding comes as plain values with its engagement and babies; they stay for the whole message, though
+    raising a flag ends a savepoint (which forgets the binding itself: a savepoint may undo a 绑定)."""
+    chat = Chat(client)
+    fam = open_twins(app, client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
+    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
+    chat.say(NURSE, "大宝 喂奶 90ml")  # warm
+    replies: list[str] = []
+    seen = count(app, lambda: replies.append(chat.say(NURSE, "小豆苗 体温 38.5\n小豆芽 体温 36.9")))
+    assert "【小豆苗】体温 · 38.5℃" in replies[0] and "【小豆芽】体温 · 36.9℃" in replies[0], replies[0]
+    assert "已告知家人" in replies[0], replies[0]
+    assert any(s.lower().startswith("insert into diary_flag") for s in seen), "\n".join(seen)
+    rereads = [s for s in seen[1:] if " from baby" in s.lower() or " from engagement" in s.lower()]
+    assert not rereads, "\n".join(seen)
+    assert "38.5" in chat.say(MOM, "今天")
+
+
 def test_a_parents_today_costs_at_most_five_statements(app: Flask, client: FlaskClient) -> None:
     chat = Chat(client)
     bound_family(app, client, chat, NURSE, MOM)

@@ -28,7 +28,8 @@ from bot.diary.summary import DaySummary
 from bot.errors import BadRequest
 
 if TYPE_CHECKING:
-    from bot.models import DiaryEntry, Engagement
+    from bot.diary.engagements import EngagementLike
+    from bot.models import DiaryEntry
 
 URGENT = "urgent"
 WATCH = "watch"
@@ -104,7 +105,7 @@ class FlagContext(Protocol):
     """What a flag rule may look at besides its entry: the engagement, the clock and the recorded timeline."""
 
     @property
-    def engagement(self) -> Engagement: ...
+    def engagement(self) -> EngagementLike: ...
 
     @property
     def now(self) -> dt.datetime: ...
