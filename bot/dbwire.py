@@ -68,12 +68,15 @@ class Connection(PyMySQLConnection):  # type: ignore[misc]  # PyMySQL ships no t
 
     def execute_and_commit(self, cursor: Cursor, statement: str, parameters: Any) -> None:
         """Execute ``statement`` and COMMIT in one packet; ``cursor`` holds the statement's result, as after
-        ``cursor.execute``. Raises the statement's error (nothing committed) or the COMMIT's."""
+        ``cursor.execute`` (its rows too: an ``INSERT … RETURNING``). Raises the statement's error (nothing
+        committed) or the COMMIT's."""
         cursor.execute(statement + ";COMMIT", parameters)
-        rowcount, lastrowid = cursor.rowcount, cursor.lastrowid
+        # A buffered cursor has read the statement's whole result; the COMMIT's OK then replaces it.
+        kept = cursor._result, cursor.description, cursor._rows, cursor.rowcount, cursor.lastrowid
         if not cursor.nextset():
             raise InternalError("the COMMIT sent after the statement gave no result")
-        cursor.rowcount, cursor.lastrowid = rowcount, lastrowid
+        cursor._result, cursor.description, cursor._rows, cursor.rowcount, cursor.lastrowid = kept
+        cursor.rownumber = 0
         self.committed = True
 
     def _read_query_result(self, unbuffered: bool = False) -> int:

@@ -19,6 +19,7 @@ import redis
 from sqlalchemy import Connection, CursorResult, Engine, Table, TextClause, select, text
 from sqlalchemy.orm import Session
 
+from bot.dbwire import COMMIT_WITH
 from bot.models import RateCounter
 
 _MAX_KEY = 191
@@ -46,12 +47,12 @@ class DatabaseCounter:
     """Counters in the ``rate_counter`` table: one row per key, reset when its window has passed.
 
     One upsert per hit. On MySQL/MariaDB the upsert runs in a transaction of its own,
-    committed at once: a hit counts whatever becomes of the request, and the row is
-    locked only for the upsert. Counted in the request's transaction instead, a row
-    every request shares (the total of badge look-ups) would stay locked until the
-    request ended and queue every look-up of every process behind it. On SQLite, which
-    has one writer at a time anyway, the hit is counted in the caller's transaction.
-    Concurrent hits of one key are counted one after the other either way.
+    committed at once (on MariaDB 10.5+ the COMMIT goes to the server in the upsert's packet): a hit
+    counts whatever becomes of the request, and the row is locked only for the upsert. Counted in the
+    request's transaction instead, a row every request shares (the total of badge look-ups) would stay
+    locked until the request ended and queue every look-up of every process behind it. On SQLite, which
+    has one writer at a time anyway, the hit is counted in the caller's transaction. Concurrent hits of
+    one key are counted one after the other either way.
     """
 
     def __init__(self, session: Session) -> None:
@@ -72,8 +73,8 @@ class DatabaseCounter:
         returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
         if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
             return _upsert(self.session, returning, unique, params)
-        with bind.begin() as own:
-            return _upsert(own, returning, unique, params)
+        with bind.begin() as own:  # its COMMIT goes with the upsert (bot.dbwire.COMMIT_WITH): one round trip
+            return _upsert(own, returning, unique, params, carry_commit=True)
 
 
 def _counts(rows: Any) -> dict[str, int]:
@@ -81,6 +82,14 @@ def _counts(rows: Any) -> dict[str, int]:
 
 
 _UPSERTS: dict[tuple[str, int, bool], TextClause] = {}
+_CARRIED: dict[int, TextClause] = {}  # MariaDB's upsert of n keys with RETURNING, sent with its transaction's COMMIT
+
+
+def _carried(upsert: TextClause, n: int) -> TextClause:
+    statement = _CARRIED.get(n)
+    if statement is None:
+        statement = _CARRIED.setdefault(n, upsert.execution_options(**{COMMIT_WITH: True}))
+    return statement
 
 
 def _upsert_statement(dialect: str, n: int, returning: bool) -> TextClause:
@@ -110,9 +119,12 @@ def _upsert_statement(dialect: str, n: int, returning: bool) -> TextClause:
     return statement
 
 
-def _upsert(executor: Session | Connection, returning: bool, keys: list[str], params: dict[str, Any]) -> dict[str, int]:
+def _upsert(executor: Session | Connection, returning: bool, keys: list[str], params: dict[str, Any],
+            carry_commit: bool = False) -> dict[str, int]:
     upsert = _upsert_statement("mysql", len(keys), returning)
     if returning:
+        if carry_commit:
+            upsert = _carried(upsert, len(keys))
         return _counts(executor.execute(upsert, params))
     executor.execute(upsert, params)
     table = _table()

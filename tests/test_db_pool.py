@@ -223,3 +223,16 @@ def test_a_carried_statement_reports_its_own_rows(engine: Engine, table: str) ->
         assert changed.rowcount == 2
         session.commit()
     assert _committed(engine) == [5, 5]
+
+
+def test_a_carried_statement_returns_its_rows(engine: Engine, table: str, sent: list[str]) -> None:
+    """An ``INSERT … RETURNING`` (the rate counters' upsert) keeps its rows though the COMMIT's answer came after."""
+    with engine.begin() as conn:
+        conn.execute(_INSERT, {"n": 1})
+    sent.clear()
+    with engine.begin() as conn:
+        upsert = text("INSERT INTO carried (id, n) VALUES (1, 0), (2, 7) ON DUPLICATE KEY UPDATE n = n + 1 RETURNING id, n")
+        rows = conn.execute(upsert.execution_options(**_CARRY)).all()
+    assert [tuple(r) for r in rows] == [(1, 2), (2, 7)]
+    assert len(sent) == 1 and sent[0].endswith(";COMMIT"), sent
+    assert _committed(engine) == [2, 7]

@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.diary_support import Chat, bound_family, open_twins
+from tests.factories import make_agency
+from tests.registry_helpers import add_worker, publish
 from tests.sql_budget import commands_sent, count
 
 NURSE, MOM = "o-budget-nurse", "o-budget-mom"
@@ -111,3 +113,29 @@ def test_on_mariadb_a_messages_commit_travels_with_its_row(app: Flask, client: F
     first, again = chat.say(NURSE, "换尿布 大便", msg_id=880010), chat.say(NURSE, "换尿布 大便", msg_id=880010)
     assert "已记录" in first and again == first
     assert chat.say(MOM, "今天").count("换尿布 大便") == 1
+
+
+def test_on_mariadb_a_badge_code_commits_its_count_and_its_row_with_no_round_trip_of_their_own(
+        app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look-up's counters commit on their own (a shared row must not stay locked), and their COMMIT goes with
+    the upsert; the message's row carries the request's COMMIT: a round trip a statement, nothing more."""
+    if app.extensions["anxin_db"].engine.dialect.name == "sqlite":
+        pytest.skip("round trips are MariaDB's (SQLite runs in process)")
+    with app.extensions["anxin_db"].new_session() as session:
+        key = make_agency(session, "宁波甬城家政")[1]
+    code = publish(client, key, add_worker(client, key))
+    chat = Chat(client)
+    assert "绿码" in chat.say("o-budget-visitor", code)  # warm
+    sent = commands_sent(monkeypatch)
+    replies: list[str] = []
+    seen = count(app, lambda: replies.append(chat.say("o-budget-visitor", code)))
+    assert "绿码" in replies[0] and "伍*芳" in replies[0], replies[0]
+    assert len(seen) <= 6, "\n".join(seen)
+    assert len(sent) == len(seen), sent
+    assert [s.split()[0] for s in sent if s.endswith(";COMMIT")] == ["INSERT", "INSERT"], sent
+    from sqlalchemy import select
+
+    from bot.models import RateCounter
+
+    with app.extensions["anxin_db"].new_session() as session:  # committed: another connection sees both hits
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:user:o-budget-visitor")) == 2
