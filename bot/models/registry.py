@@ -159,7 +159,7 @@ class Engagement(Base):
 
     worker: Mapped[Worker] = relationship()
     agency: Mapped[Agency] = relationship()
-    # Loaded with the chat user's binding (one query); elsewhere read through bot.diary.engagements.babies_of.
+    # Read through bot.diary.engagements.babies_of (a chat message's binding brings its babies as plain values).
     babies: Mapped[list[Baby]] = relationship(order_by="Baby.position", viewonly=True, lazy="select")
 
     def __repr__(self) -> str:
