@@ -81,26 +81,19 @@ def _counts(rows: Any) -> dict[str, int]:
     return {key: int(count) for key, count in rows}
 
 
-_UPSERTS: dict[tuple[str, int, bool], TextClause] = {}
-_CARRIED: dict[int, TextClause] = {}  # MariaDB's upsert of n keys with RETURNING, sent with its transaction's COMMIT
+_UPSERTS: dict[tuple[str, int, bool, bool], TextClause] = {}
 
 
-def _carried(upsert: TextClause, n: int) -> TextClause:
-    statement = _CARRIED.get(n)
-    if statement is None:
-        statement = _CARRIED.setdefault(n, upsert.execution_options(**{COMMIT_WITH: True}))
-    return statement
-
-
-def _upsert_statement(dialect: str, n: int, returning: bool) -> TextClause:
+def _upsert_statement(dialect: str, n: int, returning: bool, carry_commit: bool = False) -> TextClause:
     """The upsert of ``n`` keys (``:k0``… and ``:start``), written once per shape.
 
     Hand-written because SQLAlchemy does not cache ON DUPLICATE KEY / ON CONFLICT
     constructs: built with them, every hit compiled its statement afresh, the
     largest single cost of a badge look-up. MySQL/MariaDB apply the assignments left
-    to right, so ``count`` is set before ``window_start``.
+    to right, so ``count`` is set before ``window_start``. ``carry_commit``: sent with its transaction's
+    COMMIT (``bot.dbwire.COMMIT_WITH``), for a transaction of its own that returns the counts.
     """
-    shape = (dialect, n, returning)
+    shape = (dialect, n, returning, carry_commit)
     statement = _UPSERTS.get(shape)
     if statement is None:
         values = ", ".join(f"(:k{i}, :start, 1)" for i in range(n))
@@ -115,18 +108,16 @@ def _upsert_statement(dialect: str, n: int, returning: bool) -> TextClause:
                    "`count` = CASE WHEN window_start = :start THEN `count` + 1 ELSE 1 END, window_start = :start")
         if returning:
             sql += ' RETURNING "key", count' if dialect == "sqlite" else " RETURNING `key`, `count`"
-        statement = _UPSERTS.setdefault(shape, text(sql))
+        made = text(sql)
+        statement = _UPSERTS.setdefault(shape, made.execution_options(**{COMMIT_WITH: True}) if carry_commit else made)
     return statement
 
 
 def _upsert(executor: Session | Connection, returning: bool, keys: list[str], params: dict[str, Any],
             carry_commit: bool = False) -> dict[str, int]:
-    upsert = _upsert_statement("mysql", len(keys), returning)
     if returning:
-        if carry_commit:
-            upsert = _carried(upsert, len(keys))
-        return _counts(executor.execute(upsert, params))
-    executor.execute(upsert, params)
+        return _counts(executor.execute(_upsert_statement("mysql", len(keys), True, carry_commit), params))
+    executor.execute(_upsert_statement("mysql", len(keys), False), params)
     table = _table()
     return _counts(executor.execute(select(table.c.key, table.c.count).where(table.c.key.in_(keys))))
 
