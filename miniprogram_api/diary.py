@@ -26,7 +26,7 @@ from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import EntryBase
 from bot.errors import BadRequest, NotFound
-from bot.models import Binding, DiaryEntry, Engagement
+from bot.models import Binding, DiaryEntry
 from bot.notify import deliver_soon
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
@@ -306,11 +306,9 @@ def export_pdf(engagement_id: int) -> ApiResult:
     """整个月子期的日记（PDF 纪念册）"""
     from bot.diary.keepsake import keepsake_pdf
 
-    found, _ = _engagement(engagement_id)
+    engagement, _ = _engagement(engagement_id)
     tz = _tz()
     session = get_session()
-    engagement = session.get(Engagement, found.id)  # the keepsake names the agency: the whole row
-    assert engagement is not None
     pdf = keepsake_pdf(session, engagement, tz, utcnow().astimezone(tz).date(), nurse_display_name(session, engagement))
     filename = f"yuezi-diary-{engagement.id}.pdf"
     return Response(pdf, mimetype="application/pdf",

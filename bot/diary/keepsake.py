@@ -37,10 +37,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.diary.days import BabyView, DaySummary, baby_views, day_bounds, summaries
-from bot.diary.engagements import EngagementLike
+from bot.diary.engagements import EngagementLike, agency_name
 from bot.diary.entries import is_backdated
 from bot.diary.parse import body_of
-from bot.models import DiaryEntry, DiaryFlag, DiaryPhoto, Engagement, Rating, Worker
+from bot.models import DiaryEntry, DiaryFlag, DiaryPhoto, Rating, Worker
 
 log = logging.getLogger("anxin.diary.keepsake")
 
@@ -232,7 +232,7 @@ def _charted(days: Sequence[DaySummary], twins: Sequence[BabyView]) -> list[tupl
     return out
 
 
-def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: dt.date, nurse_name: str) -> bytes:
+def keepsake_pdf(session: Session, engagement: EngagementLike, tz: ZoneInfo, today: dt.date, nurse_name: str) -> bytes:
     """The engagement's diary from its first day to its last (or today), as a PDF."""
     font = keepsake_font()
     styles = _styles(font.name)
@@ -277,7 +277,7 @@ def keepsake_pdf(session: Session, engagement: Engagement, tz: ZoneInfo, today: 
     story += [
         Paragraph(markup(f"{engagement.family_name} · {first:%Y年%m月%d日} 至 {last:%Y年%m月%d日}（共 {len(days)} 天）",
                          font), styles.subtitle),
-        Paragraph(markup(f"月嫂 {nurse_name} · {engagement.agency.name}", font), styles.subtitle),
+        Paragraph(markup(f"月嫂 {nurse_name} · {agency_name(session, engagement)}", font), styles.subtitle),
         Spacer(1, 10 * mm),
         _figures(days, ratings, all_flags, styles),
         PageBreak(),
