@@ -75,7 +75,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str = "/", timeout: float = 60.0) -> Server:
-        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        # The checkout first; a directory the caller adds (bench.load --gc: a sitecustomize) after it.
+        env = {**os.environ, **self.env, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), self.env.get("PYTHONPATH")]))}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn",

@@ -24,6 +24,11 @@ the chat paths).
     .venv/bin/python -m bench.load                                   # the full run: 2 and 4 workers, 8 and 32 connections
     .venv/bin/python -m bench.load --workers 4 --connections 32 --duration 5 --servers echo,anxin-sqlite
     .venv/bin/python -m bench.load --only-sql --show-sql --profile --servers anxin-mariadb  # no HTTP: statements, profile
+    .venv/bin/python -m bench.load --gc --workers 4 --connections 32 --servers anxin-mariadb  # and the GC's pauses
+
+``--gc`` prints, under each run's row, the servers' garbage-collector pauses during it (every full collection
+and every pause of 1 ms or more, from a ``gc.callbacks`` hook that a ``sitecustomize`` on the servers'
+``PYTHONPATH`` installs).
 """
 
 from __future__ import annotations
@@ -195,9 +200,65 @@ def pool_size(server: str, duration: float) -> int:
     return int(CEILING["anxin" if server.startswith("anxin") else server] * duration * 1.5) + 200
 
 
+# The servers' sitecustomize with --gc: each process appends "unix time, generation, ms" of every full collection
+# and of every pause of 1 ms or more to BENCH_GC_LOG/PID.log.
+GC_PROBE = """import gc, os, time
+
+_started = [0.0]
+
+
+def _log():
+    return os.path.join(os.environ["BENCH_GC_LOG"], f"{os.getpid()}.log")
+
+
+def _begin():  # every process has a log, pauses or not: gunicorn's workers are forked from the master
+    open(_log(), "a").close()
+
+
+def _note(phase, info):
+    if phase == "start":
+        _started[0] = time.perf_counter()
+        return
+    took = time.perf_counter() - _started[0]
+    if info["generation"] == 2 or took >= 0.001:
+        with open(_log(), "a") as out:
+            out.write(f"{time.time():.6f} {info['generation']} {took * 1000:.3f}\\n")
+
+
+_begin()
+os.register_at_fork(after_in_child=_begin)
+gc.callbacks.append(_note)
+"""
+
+
+def gc_probe(tmp: Path) -> dict[str, str]:
+    """The environment that makes a server's processes log their collector's pauses (``--gc``)."""
+    where = tmp / "gc"
+    (where / "probe").mkdir(parents=True, exist_ok=True)
+    (where / "probe" / "sitecustomize.py").write_text(GC_PROBE)
+    return {"PYTHONPATH": str(where / "probe"), "BENCH_GC_LOG": str(where)}
+
+
+def gc_pauses(env: dict[str, str], since: float, until: float) -> str:
+    """What the servers' collectors did between ``since`` and ``until`` (unix times), as one line."""
+    full: list[float] = []
+    other: list[float] = []
+    logs = list(Path(env["BENCH_GC_LOG"]).glob("*.log"))
+    for log in logs:
+        for line in log.read_text().splitlines():
+            at, generation, ms = line.split()
+            if since <= float(at) <= until:
+                (full if generation == "2" else other).append(float(ms))
+    longest = max(full + other, default=0.0)
+    return (f"    gc: {len(full)} full collections ({sum(full):.0f} ms in all), {len(other)} younger ones of 1 ms "
+            f"or more; the longest pause {longest:.1f} ms (the server's {len(logs)} processes so far)")
+
+
 def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: argparse.Namespace,
                paths: list[tuple[str, str, Any]], sql: dict[str, SqlCount], rows: list[Row]) -> None:
     """Start ``name`` with each worker count and replay every path at each connection count."""
+    if args.gc:
+        env = {**env, **gc_probe(tmp)}
     for workers in args.workers:
         server = Server(name, app_spec, workers, env, tmp, tmp / f"{name}-{workers}.log",
                         worker_class=args.worker_class, threads=args.threads)
@@ -210,7 +271,9 @@ def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: a
                     load = os.getloadavg()[0]
                     db_before = database_cpu() if name == "anxin-mariadb" else None
                     before = server.cpu_seconds()
+                    since = time.time()
                     figures = run_wrk(server.url, file, connections=connections, duration=args.duration, expect=expect)
+                    until = time.time()
                     after = server.cpu_seconds()
                     db_after = database_cpu() if db_before is not None else None
                     done = max(figures["requests"], 1)
@@ -221,6 +284,8 @@ def run_server(name: str, app_spec: str, env: dict[str, str], tmp: Path, args: a
                               db_ms)
                     rows.append(row)
                     print(format_row(row), flush=True)
+                    if args.gc:
+                        print(gc_pauses(env, since, until), flush=True)
                     time.sleep(1)
         finally:
             server.stop()
@@ -283,6 +348,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
                         help="profile N requests of each path in process (pyinstrument)")
     parser.add_argument("--only-sql", action="store_true", help="no HTTP runs: seed, count statements (and profile)")
     parser.add_argument("--small", action="store_true", help="seed a small data set (a quick check of the bench)")
+    parser.add_argument("--gc", action="store_true", help="print the servers' garbage-collector pauses of each run")
     args = parser.parse_args(argv)
     args.workers = [int(w) for w in args.workers.split(",")]
     args.connections = [int(c) for c in args.connections.split(",")]

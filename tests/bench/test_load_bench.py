@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 
 import pytest
@@ -31,3 +32,12 @@ def test_the_load_bench_replays_every_path_and_prints_the_ratios(capsys: pytest.
         assert row.cpu_ms > 0
     assert all(by_path[("anxin-sqlite", p)].sql for p in ("diary_write", "parent_today", "badge_chat"))
     assert out.splitlines()[-1].startswith("ratios diary_write/echo=n/a diary_write/werobot_session=n/a")
+
+
+def test_the_load_bench_reports_the_servers_collector_pauses(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--servers", "echo", "--workers", "2", "--connections", "4", "--duration", "1", "--gc"])
+    lines = capsys.readouterr().out.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("echo ") and " 4 echo" in line)
+    # The probe loaded in the master and both workers; the run's pauses are counted under its row.
+    assert re.fullmatch(r"    gc: \d+ full collections \(\d+ ms in all\), \d+ younger ones of 1 ms or more; "
+                        r"the longest pause \d+\.\d ms \(the server's 3 processes so far\)", lines[row + 1])
