@@ -63,6 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     devwechat.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
+    if app.config["ANXIN_ENV"] == "production" and startup.serving():
+        startup.check_no_demo(app)
     jobs.init_app(app)
     if startup.serving():
         startup.announce(app)

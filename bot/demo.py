@@ -20,7 +20,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -31,6 +31,7 @@ from bot.diary.family import rate_day
 from bot.diary.parse import parse_lines
 from bot.lookup.codes import check_symbol, format_code
 from bot.models import Agency, Badge, ChatUser, Engagement, Staff, Worker
+from bot.models.base import Base
 from bot.registry.agencies import create_agency
 from bot.registry.badges import issue_badge
 from bot.registry.staff import check_password, create_staff, new_password, set_password
@@ -284,5 +285,60 @@ def seed_demo_command(rotate_key: bool, rotate_password: bool) -> None:
         click.echo(seeded.key)
 
 
+def demo_accounts(session: Session) -> list[str]:
+    """What of the demo is in this database: its agency (whose API key anyone can derive from a development
+    secret key) and its console account. Production refuses to serve while either exists."""
+    found = []
+    if session.scalar(select(Agency.id).where(Agency.name == DEMO_AGENCY)) is not None:
+        found.append(f"the demo agency {DEMO_AGENCY}")
+    if session.scalar(select(Staff.id).where(Staff.username == DEMO_STAFF)) is not None:
+        found.append(f"the demo console account {DEMO_STAFF}")
+    return found
+
+
+def remove_demo(session: Session) -> int:
+    """Delete the demo agency with every row that belongs to it, and the demo console account; return the rows.
+
+    Walks the foreign keys from the agency down (the tables in dependency order), so a table added later is
+    covered without naming it here."""
+    clauses: dict[Table, list[ColumnElement[bool]]] = {}
+    ids: dict[Table, set[int]] = {}
+    agency = Agency.__table__
+    staff = Staff.__table__
+    assert isinstance(agency, Table) and isinstance(staff, Table)
+    ids[agency] = set(session.scalars(select(Agency.id).where(Agency.name == DEMO_AGENCY)))
+    clauses[agency] = [agency.c.id.in_(ids[agency])]
+    clauses[staff] = [staff.c.username == DEMO_STAFF]
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            parent_ids = ids.get(fk.column.table)
+            if parent_ids and fk.column.name == "id":
+                clauses.setdefault(table, []).append(fk.parent.in_(parent_ids))
+        if table in clauses and "id" in table.c and table is not agency:
+            ids[table] = set(session.scalars(select(table.c.id).where(or_(*clauses[table]))))
+    removed = 0
+    for table in reversed(Base.metadata.sorted_tables):
+        if table in clauses:
+            removed += session.execute(delete(table).where(or_(*clauses[table]))).rowcount
+    return removed
+
+
+@click.command("remove-demo")
+@click.option("--yes", is_flag=True, help="Do it without asking.")
+@with_appcontext
+def remove_demo_command(yes: bool) -> None:
+    """Delete the demo agency, all its data and the demo console account (before serving production)."""
+    with get_db().new_session() as session, session.begin():
+        found = demo_accounts(session)
+        if not found:
+            click.echo("没有演示数据 (no demo data in this database)")
+            return
+        if not yes:
+            click.confirm(f"删除 remove {', '.join(found)} and all their data?", abort=True)
+        removed = remove_demo(session)
+    click.echo(f"演示数据已删除 (demo data removed: {removed} rows)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(remove_demo_command)

@@ -38,6 +38,24 @@ def check_database(app: Flask) -> None:
         )
 
 
+def check_no_demo(app: Flask) -> None:
+    """Refuse to serve production while the demo's agency or console account exists: their key and
+    password derive from a development secret anyone can read."""
+    from bot.db import get_db
+    from bot.demo import demo_accounts
+
+    try:
+        with get_db(app).new_session() as session:
+            found = demo_accounts(session)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
+        raise ConfigError(f"production checks the database for demo accounts before serving and could not: {reason}"
+                          ) from None
+    if found:
+        raise ConfigError(f"this production database holds {' and '.join(found)}, whose credentials are public: "
+                          "run `flask --app bot remove-demo` first")
+
+
 def announce(app: Flask) -> None:
     """Say once, in one line each, what a development server stands in for."""
     if app.config["ANXIN_ENV"] != "development":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -294,11 +295,75 @@ def validate(settings: Mapping[str, Any]) -> None:
         validate_production(settings)
 
 
+# How a production secret is made (the refusals name these commands).
+MAKE_SECRET_KEY = "python -c 'import secrets;print(secrets.token_urlsafe(32))'"
+MAKE_DATA_KEY = "python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())'"
+MAKE_TOKEN = "python -c 'import secrets;print(secrets.token_hex(16))'"
+# A secret must carry 32 bytes (256 bits) of randomness: token_urlsafe(32) (43 characters of 6 bits) and
+# token_hex(32) (64 of 4 bits) both do; a word, a date or a repeated character does not.
+SECRET_BITS = 256
+# WeChat's console takes a Token of 3 to 32 letters and digits; production wants one nobody can guess: at
+# least 16 characters, 64 bits or more (token_hex(16) is 32 characters, 128 bits).
+TOKEN_MIN_LENGTH = 16
+TOKEN_BITS = 64
+# Every value this repository ships is public: production refuses each of them.
+_PUBLIC_VALUES = {
+    key: {str(value) for value in (getattr(Config, key), getattr(TestConfig, key)) if value}
+    for key in ("ANXIN_SECRET_KEY", "ANXIN_WECHAT_TOKEN", "ANXIN_DATA_KEY", "ANXIN_WECHAT_AES_KEY")
+}
+
+
+def estimated_bits(value: str) -> float:
+    """A cautious estimate of the randomness in ``value``: its length times the bits a character of the
+    smallest alphabet it is written in carries (hex 4, base64 or url-safe 6, anything else 6.5). A value of
+    few distinct characters ("aaaa…", "abab…") is counted by those alone: random text of this length has many."""
+    if not value:
+        return 0.0
+    if all(c in "0123456789abcdef" for c in value) or all(c in "0123456789ABCDEF" for c in value):
+        per_char = 4.0
+    elif all(c.isascii() and (c.isalnum() or c in "-_+/=") for c in value):
+        per_char = 6.0
+    else:
+        per_char = 6.5
+    distinct = len(set(value))
+    if distinct < min(8, len(value) // 2):
+        return len(value) * math.log2(distinct) if distinct > 1 else 0.0
+    return len(value) * per_char
+
+
 def validate_production(settings: Mapping[str, Any]) -> None:
-    """Production runs on its own keys and the real WeChat API, never on development stand-ins."""
-    if settings["ANXIN_SECRET_KEY"] == DEV_SECRET_KEY:
-        raise ConfigError("ANXIN_SECRET_KEY is not set: production refuses the development key "
-                          "(python -c 'import secrets;print(secrets.token_urlsafe(32))')")
+    """Production runs on its own keys and the real WeChat API, never on development stand-ins.
+
+    A setting left empty falls back to its development default, which is public; so every secret is checked
+    here against the values this repository ships and for enough randomness."""
+    secret = str(settings["ANXIN_SECRET_KEY"] or "")
+    if secret in _PUBLIC_VALUES["ANXIN_SECRET_KEY"] or not secret:
+        raise ConfigError(f"ANXIN_SECRET_KEY is not set: production refuses the development key ({MAKE_SECRET_KEY})")
+    if estimated_bits(secret) < SECRET_BITS:
+        raise ConfigError(f"ANXIN_SECRET_KEY is too short or too regular for production: it needs 32 bytes of "
+                          f"randomness ({MAKE_SECRET_KEY})")
+    token = str(settings["ANXIN_WECHAT_TOKEN"] or "")
+    if token in _PUBLIC_VALUES["ANXIN_WECHAT_TOKEN"] or not token:
+        raise ConfigError("ANXIN_WECHAT_TOKEN is not set: production refuses the public development token, with "
+                          "which anyone could sign a push as any user. Set the Token of the Official Account "
+                          f"console (设置与开发 → 基本配置 → 服务器配置) to a new random one ({MAKE_TOKEN})")
+    if not (token.isascii() and token.isalnum() and len(token) <= 32):
+        raise ConfigError("ANXIN_WECHAT_TOKEN must be 3 to 32 letters and digits, as the Official Account console "
+                          f"takes it ({MAKE_TOKEN})")
+    if len(token) < TOKEN_MIN_LENGTH or estimated_bits(token) < TOKEN_BITS:
+        raise ConfigError(f"ANXIN_WECHAT_TOKEN is too short or too regular for production: use at least "
+                          f"{TOKEN_MIN_LENGTH} random letters and digits, the same in the Official Account console "
+                          f"({MAKE_TOKEN})")
+    data_key = settings.get("ANXIN_DATA_KEY")
+    if not data_key:
+        raise ConfigError("ANXIN_DATA_KEY is not set: production encrypts ID and phone numbers with a key of its "
+                          f"own, kept apart from ANXIN_SECRET_KEY ({MAKE_DATA_KEY}; keep it: it decrypts them)")
+    if data_key in _PUBLIC_VALUES["ANXIN_DATA_KEY"] or len(set(base64.b64decode(data_key))) < 16:
+        raise ConfigError(f"ANXIN_DATA_KEY is a development value or not random: production needs 32 random "
+                          f"bytes ({MAKE_DATA_KEY})")
+    if settings.get("ANXIN_WECHAT_AES_KEY") in _PUBLIC_VALUES["ANXIN_WECHAT_AES_KEY"]:
+        raise ConfigError("ANXIN_WECHAT_AES_KEY is the test suite's key: production needs the EncodingAESKey of "
+                          "the Official Account console")
     for key in CREDENTIAL_KEYS:
         if settings[key] == getattr(Config, key):
             raise ConfigError(f"{key} is the development value: production needs the real one "

@@ -14,6 +14,19 @@ from bot.security import FieldCipher
 from config import settings_for_tests
 
 CIPHER = FieldCipher.from_settings(settings_for_tests())
+
+# Settings a real production start would have: its own credentials, secrets of full strength, the real API.
+# Made up here (not secret: no WeChat account has them); tests add them over app_settings to start production.
+PRODUCTION = {
+    "ANXIN_ENV": "production",
+    "ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_WECHAT_SECRET": "9f0c2d7e41b8a3665d1e0f2a7c4b9e13",
+    "ANXIN_MP_APPID": "wxfedcba0987654321", "ANXIN_MP_SECRET": "3b7e1a9c05d4f2e8a6c0b1d9e7f3a524",
+    "ANXIN_WECHAT_API_BASE": "https://api.weixin.qq.com",
+    "ANXIN_SECRET_KEY": "Q2m8v-R1xLk0fT7wZp4NcY9sHe3jUa6bVdG5rKi2oPq",
+    "ANXIN_WECHAT_TOKEN": "7c1f9a3e5b2d8046e1a9c7f3b5d20e84",
+    "ANXIN_DATA_KEY": "kZ7yq1Jm9vR3xT0bN5wC8eH2uL6aF4sD1gP9oK3iM7Q=",
+    "ANXIN_WECHAT_AES_KEY": "Xb3nQ7vR1mK9tZ5wL2cY8dH4jF6gA0sE3uP7oN1iB5k",
+}
 _serial = itertools.count(1)
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot import create_app
-from config import ConfigError, load_config, settings_for_tests
+from config import Config, ConfigError, load_config, settings_for_tests
+from tests.factories import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,8 +25,8 @@ def test_defaults_need_no_environment(tmp_path: Path) -> None:
     assert settings["ANXIN_DATABASE_URL"] is None
 
 
-REAL = {"ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_WECHAT_SECRET": "s1", "ANXIN_MP_APPID": "wxfedcba0987654321",
-        "ANXIN_MP_SECRET": "s2", "ANXIN_SECRET_KEY": "a-real-secret"}
+# What an operator fills in: real credentials, nothing about the environment or the API base.
+REAL = {k: v for k, v in PRODUCTION.items() if k not in ("ANXIN_ENV", "ANXIN_WECHAT_API_BASE")}
 
 
 def test_real_credentials_mean_production_and_the_real_api() -> None:
@@ -56,6 +57,54 @@ def test_links_and_the_stand_in_follow_the_port_the_server_runs_on() -> None:
 def test_production_refuses_development_stand_ins(env: dict[str, str], says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         load_config(environ={**REAL, **env})
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        # Left empty, as deploy/env.example ships it: the public development token would sign pushes.
+        ({"ANXIN_WECHAT_TOKEN": ""}, "ANXIN_WECHAT_TOKEN is not set: production refuses the public development token"),
+        ({"ANXIN_WECHAT_TOKEN": Config.ANXIN_WECHAT_TOKEN}, "ANXIN_WECHAT_TOKEN is not set"),
+        ({"ANXIN_WECHAT_TOKEN": "anxin-test-token"}, "ANXIN_WECHAT_TOKEN is not set"),
+        ({"ANXIN_WECHAT_TOKEN": "abc123"}, "ANXIN_WECHAT_TOKEN is too short or too regular"),
+        ({"ANXIN_WECHAT_TOKEN": "aaaaaaaaaaaaaaaaaaaa"}, "ANXIN_WECHAT_TOKEN is too short or too regular"),
+        ({"ANXIN_WECHAT_TOKEN": "token-with-dashes-1234"}, "ANXIN_WECHAT_TOKEN must be 3 to 32 letters and digits"),
+        ({"ANXIN_SECRET_KEY": "a"}, "ANXIN_SECRET_KEY is too short or too regular for production"),
+        ({"ANXIN_SECRET_KEY": "anxin-test-key"}, "ANXIN_SECRET_KEY is not set"),
+        ({"ANXIN_SECRET_KEY": "s" * 64}, "ANXIN_SECRET_KEY is too short or too regular"),
+        ({"ANXIN_SECRET_KEY": "0123456789abcdef" * 2}, "ANXIN_SECRET_KEY is too short or too regular"),  # 16 bytes
+        ({"ANXIN_DATA_KEY": ""}, "ANXIN_DATA_KEY is not set"),
+        ({"ANXIN_DATA_KEY": settings_for_tests()["ANXIN_DATA_KEY"]}, "ANXIN_DATA_KEY is a development value"),
+        ({"ANXIN_DATA_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "ANXIN_DATA_KEY is a development value or not"),
+        ({"ANXIN_WECHAT_AES_KEY": settings_for_tests()["ANXIN_WECHAT_AES_KEY"]}, "ANXIN_WECHAT_AES_KEY is the test"),
+    ],
+)
+def test_production_refuses_public_or_weak_secrets_naming_the_setting_and_the_fix(env: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError, match=says) as refused:
+        load_config(environ={**REAL, **env})
+    assert "python -c" in str(refused.value) or "console" in str(refused.value)
+
+
+@pytest.mark.parametrize("command", ["secrets.token_urlsafe(32)", "secrets.token_hex(32)"])
+def test_the_secret_key_the_refusal_suggests_is_accepted(command: str) -> None:
+    import secrets
+
+    for _ in range(200):  # whatever the draw
+        load_config(environ={**REAL, "ANXIN_SECRET_KEY": eval(command, {"secrets": secrets}),
+                             "ANXIN_WECHAT_TOKEN": secrets.token_hex(16)})
+
+
+def test_development_keeps_accepting_short_keys() -> None:
+    assert load_config(environ={"ANXIN_SECRET_KEY": "a"})["ANXIN_ENV"] == "development"
+
+
+def test_production_refuses_to_start_with_the_development_token() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update(REAL, ANXIN_WECHAT_TOKEN="")
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "bot", "run", "--port", "1"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "ANXIN_WECHAT_TOKEN is not set" in result.stderr
 
 
 def test_production_refuses_to_start_with_the_stand_in() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -12,6 +13,7 @@ from bot import create_app
 from bot.demo import demo_key
 from config import DEV_SECRET_KEY, load_config
 from tests.diary_support import Chat
+from tests.factories import PRODUCTION
 
 
 def test_seed_demo_gives_codes_that_work_and_can_run_again(app: Flask, runner, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +70,8 @@ def test_the_readme_examples_are_the_demo_codes(app: Flask, runner: FlaskCliRunn
     assert "绿码" in chat.say("demo-visitor", "anx1n dem01 4")
 
 
-def test_links_use_the_port_the_server_runs_on(app_settings: dict[str, object]) -> None:
+def test_links_use_the_port_the_server_runs_on(app: Flask, app_settings: dict[str, object]) -> None:
+    # ``app``: the database is emptied after this test too, so no demo outlives it
     env = {"PORT": "5077"}
     settings = load_config({**app_settings, "ANXIN_PUBLIC_URL": ""}, environ=env)
     demo_app = create_app(settings)
@@ -80,10 +83,8 @@ def test_links_use_the_port_the_server_runs_on(app_settings: dict[str, object]) 
     assert "--url http://127.0.0.1:5077" in output
 
 
-def test_seed_demo_refuses_production(app_settings: dict[str, object]) -> None:
-    real = {"ANXIN_ENV": "production", "ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_MP_APPID": "wx1234567890abcdee",
-            "ANXIN_WECHAT_SECRET": "s", "ANXIN_MP_SECRET": "s", "ANXIN_WECHAT_API_BASE": "https://api.weixin.qq.com"}
-    prod = create_app({**app_settings, **real})
+def test_seed_demo_refuses_production(app: Flask, app_settings: dict[str, object]) -> None:
+    prod = create_app({**app_settings, **PRODUCTION})
     try:
         result = prod.test_cli_runner().invoke(args=["seed-demo"])
     finally:
@@ -114,3 +115,40 @@ def test_the_demo_console_account_signs_in_and_keeps_its_password(app: Flask, ru
     with app.extensions["anxin_db"].new_session() as session:
         assert authenticate(session, "demo-admin", rotated, utcnow()).staff is not None
         assert authenticate(session, "demo-admin", first, utcnow()).staff is None
+
+
+def test_production_refuses_a_database_seeded_in_development_until_the_demo_is_removed(
+        app: Flask, app_settings: dict[str, object], runner: FlaskCliRunner) -> None:
+    from sqlalchemy import func, select
+
+    from bot.models import Agency, Engagement, Staff, Worker
+    from config import ConfigError
+
+    seeded = runner.invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    demo_api_key = seeded.output.strip().splitlines()[-1]
+    assert app.test_client().get("/admin/v1/workers", headers={"Authorization": f"Bearer {demo_api_key}"}).status_code == 200
+    with app.extensions["anxin_db"].new_session() as session, session.begin():
+        other = Agency(name="宁波真实家政", api_key_hash="x" * 64)
+        session.add(other)
+
+    settings = {**app_settings, **PRODUCTION}
+    with pytest.raises(ConfigError, match=r"安心示范家政服务中心 and the demo console account demo-admin, whose "
+                                          r"credentials are public: run `flask --app bot remove-demo` first"):
+        create_app(settings)
+
+    removed = runner.invoke(args=["remove-demo", "--yes"])
+    assert removed.exit_code == 0 and "演示数据已删除" in removed.output, removed.output
+    prod = create_app(settings)  # serves now
+    try:
+        client = prod.test_client()
+        refused = client.get("/admin/v1/workers", headers={"Authorization": f"Bearer {demo_api_key}"})
+        assert refused.status_code == 401
+        with prod.extensions["anxin_db"].new_session() as session:
+            assert session.scalar(select(func.count()).select_from(Staff).where(Staff.username == "demo-admin")) == 0
+            assert session.scalar(select(func.count()).select_from(Engagement)) == 0
+            assert session.scalar(select(func.count()).select_from(Worker)) == 0
+            assert session.scalars(select(Agency.name)).all() == ["宁波真实家政"]  # nothing else touched
+    finally:
+        prod.extensions["anxin_db"].engine.dispose()
+    assert "没有演示数据" in runner.invoke(args=["remove-demo", "--yes"]).output

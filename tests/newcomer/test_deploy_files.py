@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from config import Config, ConfigError, load_config
+from tests.factories import PRODUCTION
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -31,9 +32,8 @@ def test_env_example_filled_in_is_a_valid_production_configuration() -> None:
     filled = {k: v for k, v in _example().items() if v}
     with pytest.raises(ConfigError, match="ANXIN_SECRET_KEY is not set"):
         load_config(environ=filled)  # as shipped: the secrets are still to be filled in
-    filled.update(ANXIN_SECRET_KEY="s" * 43, ANXIN_DATA_KEY="dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLW9rISE=",
-                  ANXIN_WECHAT_APPID="wx1234567890abcdef", ANXIN_WECHAT_SECRET="x", ANXIN_WECHAT_TOKEN="t",
-                  ANXIN_MP_APPID="wxfedcba0987654321", ANXIN_MP_SECRET="y")
+    filled.update({k: v for k, v in PRODUCTION.items() if k.startswith(("ANXIN_WECHAT", "ANXIN_MP", "ANXIN_SECRET",
+                                                                       "ANXIN_DATA"))})
     settings = load_config(environ=filled)
     assert settings["ANXIN_ENV"] == "production" and settings["ANXIN_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
 

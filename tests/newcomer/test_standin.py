@@ -23,6 +23,7 @@ from werkzeug.test import Client, TestResponse
 from bot import background, create_app
 from bot.demo import NURSE_OPENID, PARENT_OPENID
 from bot.devwechat import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
+from tests.factories import PRODUCTION
 from tests.conftest import _clear
 from tests.diary_support import Chat
 
@@ -165,8 +166,7 @@ def test_on_a_laptop_the_mini_program_and_notifications_work(laptop: tuple[Flask
 
 
 def test_production_mounts_no_stand_in_and_fake_wechat_refuses(app_settings: dict[str, object]) -> None:
-    real = {"ANXIN_ENV": "production", "ANXIN_WECHAT_APPID": "wx1234567890abcdef", "ANXIN_MP_APPID": "wx1234567890abcdee",
-            "ANXIN_WECHAT_SECRET": "s", "ANXIN_MP_SECRET": "s", "ANXIN_WECHAT_API_BASE": "https://api.weixin.qq.com"}
+    real = PRODUCTION
     app = create_app({**app_settings, **real})
     try:
         assert app.test_client().get("/_dev/wechat/cgi-bin/token").status_code == 404
