@@ -23,9 +23,9 @@ from werkzeug.test import Client, TestResponse
 from bot import background, create_app
 from bot.demo import NURSE_OPENID, PARENT_OPENID
 from bot.devwechat import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
-from tests.factories import PRODUCTION
 from tests.conftest import _clear
 from tests.diary_support import Chat
+from tests.factories import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[2]
 OA = ("wx-oa", "oa-secret")
