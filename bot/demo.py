@@ -14,13 +14,14 @@ import hashlib
 import hmac
 import io
 from dataclasses import dataclass
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
-from sqlalchemy import ColumnElement, Table, delete, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Table, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -319,7 +320,8 @@ def remove_demo(session: Session) -> int:
     removed = 0
     for table in reversed(Base.metadata.sorted_tables):
         if table in clauses:
-            removed += session.execute(delete(table).where(or_(*clauses[table]))).rowcount
+            result = cast(CursorResult[Any], session.execute(delete(table).where(or_(*clauses[table]))))
+            removed += int(result.rowcount or 0)
     return removed
 
 
