@@ -47,6 +47,9 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+# The cookie names the account and the epoch it was issued under (bot.registry.staff.revoke_sessions).
+SESSION_STAFF = "staff_id"
+SESSION_EPOCH = "epoch"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,9 +75,9 @@ def _load_staff() -> ResponseReturnValue | None:
     if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_ok():
         return error_page(400, "页面已过期，请刷新后重试（CSRF 校验失败）")
     g.staff = None
-    staff_id = session.get("staff_id")
+    staff_id = session.get(SESSION_STAFF)
     if isinstance(staff_id, int):
-        g.staff = active_staff(get_session(), staff_id)
+        g.staff = active_staff(get_session(), staff_id, session.get(SESSION_EPOCH))
         if g.staff is None:
             session.clear()
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
@@ -97,6 +100,14 @@ def _anxin_error(error: AnxinError) -> ResponseReturnValue:
 
 def error_page(status: int, message: str) -> ResponseReturnValue:
     return render_template("console/error.html", status=status, message=message), status
+
+
+def sign_in(staff: Staff) -> None:
+    """Start a fresh session (and CSRF token) for ``staff`` under the account's current epoch."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_STAFF] = staff.id
+    session[SESSION_EPOCH] = staff.session_epoch
 
 
 def current_staff() -> Staff:

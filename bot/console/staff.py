@@ -1,4 +1,5 @@
-"""The agency's staff accounts (管理员 only): add one (its password shown once), switch one off or on."""
+"""The agency's staff accounts (管理员 only): add one (its password shown once), change its role, switch it
+off or on. A role change or switching off ends the account's sessions on every device."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.console import bp, cipher, current_agency, current_staff, needs
 from bot.db import get_session
 from bot.errors import AnxinError
 from bot.models import STAFF_ROLES
-from bot.registry.staff import agency_staff, colleague, create_staff, set_active
+from bot.registry.staff import ROLE_LABELS, agency_staff, colleague, create_staff, set_active, set_role
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -43,4 +44,15 @@ def staff_active(staff_id: int) -> ResponseReturnValue:
     set_active(db, current_staff(), account, request.form.get("active") == "1")
     db.commit()
     flash(f"账号 {account.username} 已{'启用' if account.active else '停用'}")
+    return redirect(url_for("console.staff"))
+
+
+@bp.post("/staff/<id:staff_id>/role")
+@needs("staff")
+def staff_role(staff_id: int) -> ResponseReturnValue:
+    db = get_session()
+    account = colleague(db, current_agency().id, staff_id)
+    set_role(current_staff(), account, request.form.get("role", ""))
+    db.commit()
+    flash(f"账号 {account.username} 的角色已改为{ROLE_LABELS[account.role]}，该账号需重新登录")
     return redirect(url_for("console.staff"))

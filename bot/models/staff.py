@@ -27,9 +27,12 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))  # one of STAFF_ROLES
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Counted in the database (failed_logins = failed_logins + 1), never read-modified-written in Python.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
+    # A console cookie carries the epoch it was issued under; bumping it signs the account out everywhere.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -17,7 +17,8 @@ PASSWORD = "correct-horse-battery"
 
 def make_staff(app: Flask, agency_id: int, username: str, role: str = "admin", password: str = PASSWORD) -> str:
     with app.extensions["anxin_db"].new_session() as session, session.begin():
-        create_staff(session, agency_id, username, role, password=password, display_name=username)
+        create_staff(session, agency_id, username, role, password=password, display_name=username,
+                     cipher=app.extensions["anxin_cipher"])
     return password
 
 
