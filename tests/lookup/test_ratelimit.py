@@ -147,12 +147,16 @@ def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> N
         assert counts == {keys[0]: 1, keys[1]: 1, keys[2]: 1}
         counts = DatabaseCounter(session).increment_many(keys[:2], 100, 1_800_000_050.0)
         assert counts == {keys[0]: 2, keys[1]: 2}
+        # An amount of 0 reads a count in the same statement (a look-up reads its failed counts so).
+        counts = DatabaseCounter(session).increment_many(keys[:2], 100, 1_800_000_060.0, {keys[0]: 0})
+        assert counts == {keys[0]: 2, keys[1]: 3}
         session.commit()
     if db.engine.dialect.name == "sqlite":
         return
-    params = {"k0": keys[0], "k1": keys[2], "start": 1_800_000_000}
+    params = {"k0": keys[0], "k1": keys[2], "n0": 1, "n1": 1, "start": 1_800_000_000}
     with db.engine.begin() as conn:  # the statement MySQL runs, where RETURNING is not there
         assert _upsert(conn, False, [keys[0], keys[2]], params) == {keys[0]: 3, keys[2]: 2}
+        assert _upsert(conn, False, [keys[0], keys[2]], {**params, "n0": 0, "n1": 0}) == {keys[0]: 3, keys[2]: 2}
     params["start"] = 1_800_000_100  # the next window starts afresh
     with db.engine.begin() as conn:
         assert _upsert(conn, True, [keys[0], keys[2]], params) == {keys[0]: 1, keys[2]: 1}
