@@ -45,6 +45,7 @@ def settings(database_url: str, api_base: str) -> dict[str, Any]:
         "ANXIN_WECHAT_API_BASE": api_base, "ANXIN_WECHAT_TIMEOUT": 2.0,
         # The limits stay on the code path (every request counts), just out of reach of the load.
         "ANXIN_LOOKUP_LIMIT_USER": UNLIMITED, "ANXIN_LOOKUP_LIMIT_ADDRESS": UNLIMITED, "ANXIN_LOOKUP_LIMIT_TOTAL": UNLIMITED,
+        "ANXIN_LOOKUP_FAILED_USER": UNLIMITED, "ANXIN_LOOKUP_FAILED_ADDRESS": UNLIMITED, "ANXIN_LOOKUP_ALERT_VIEWS": UNLIMITED,
         "ANXIN_MP_LIMIT_USER": UNLIMITED, "ANXIN_MP_LIMIT_LOGIN": UNLIMITED,
     }
 

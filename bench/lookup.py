@@ -157,6 +157,7 @@ def run(url: str, workers: int, requests: int, label: str, http_clients: int = 0
         http_workers: int = 4) -> dict[str, dict[str, float]]:
     settings = settings_for_tests(
         ANXIN_DATABASE_URL=url, ANXIN_LOOKUP_LIMIT_USER=10**9, ANXIN_LOOKUP_LIMIT_ADDRESS=10**9, ANXIN_LOOKUP_LIMIT_TOTAL=10**9,
+        ANXIN_LOOKUP_FAILED_USER=10**9, ANXIN_LOOKUP_FAILED_ADDRESS=10**9, ANXIN_LOOKUP_ALERT_VIEWS=10**9,
         ANXIN_MP_LIMIT_USER=10**9,  # measure the lookup, not the per-user API limit
     )
     engine = make_engine(url)

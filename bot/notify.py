@@ -414,9 +414,10 @@ KIND_LABELS = {
     "expiry": "证件到期提醒",
     "followup": "消息回复",
     "complaint": "投诉回复",
+    "lookup": "工牌查询提醒",
 }
 KIND_PHRASES = {"digest": "今日小结", "flag": "提醒", "reminder": "记录提醒", "expiry": "证件到期",
-                "followup": "回复", "complaint": "投诉回复"}
+                "followup": "回复", "complaint": "投诉回复", "lookup": "查询异常"}
 
 
 def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int, error: str, now: dt.datetime,

@@ -30,8 +30,9 @@ class Counter(Protocol):
         """Count one hit of ``key`` in the current window; return the window's count so far."""
         ...
 
-    def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
-        """Count one hit of each key at once; return each window's count so far."""
+    def increment_many(self, keys: Sequence[str], window: int, now: float,
+                       amounts: Mapping[str, int] | None = None) -> dict[str, int]:
+        """Count one hit of each key at once (or ``amounts[key]``: 0 reads a count); return each window's count."""
         ...
 
 
@@ -61,10 +62,12 @@ class DatabaseCounter:
     def increment(self, key: str, window: int, now: float) -> int:
         return self.increment_many([key], window, now)[key]
 
-    def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
+    def increment_many(self, keys: Sequence[str], window: int, now: float,
+                       amounts: Mapping[str, int] | None = None) -> dict[str, int]:
         """Count a hit of each key in one statement (an upsert returning the counts where the database can)."""
         unique = sorted(set(keys))  # one lock order
         params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(unique)}
+        params.update({f"n{i}": (amounts or {}).get(key, 1) for i, key in enumerate(unique)})
         params["start"] = _window_start(window, now)
         bind = self.session.get_bind()
         dialect = bind.dialect
@@ -90,22 +93,25 @@ def _upsert_statement(dialect: str, n: int, returning: bool, carry_commit: bool 
     Hand-written because SQLAlchemy does not cache ON DUPLICATE KEY / ON CONFLICT
     constructs: built with them, every hit compiled its statement afresh, the
     largest single cost of a badge look-up. MySQL/MariaDB apply the assignments left
-    to right, so ``count`` is set before ``window_start``. ``carry_commit``: sent with its transaction's
+    to right, so ``count`` is set before ``window_start``. Each key adds its own amount (``:n0``…, usually 1;
+    0 reads the count in the same statement). ``carry_commit``: sent with its transaction's
     COMMIT (``bot.dbwire.COMMIT_WITH``), for a transaction of its own that returns the counts.
     """
     shape = (dialect, n, returning, carry_commit)
     statement = _UPSERTS.get(shape)
     if statement is None:
-        values = ", ".join(f"(:k{i}, :start, 1)" for i in range(n))
+        values = ", ".join(f"(:k{i}, :start, :n{i})" for i in range(n))
         if dialect == "sqlite":
             sql = (f'INSERT INTO rate_counter ("key", window_start, count) VALUES {values} '
                    'ON CONFLICT ("key") DO UPDATE SET '
-                   "count = CASE WHEN rate_counter.window_start = :start THEN rate_counter.count + 1 ELSE 1 END, "
+                   "count = CASE WHEN rate_counter.window_start = :start THEN rate_counter.count + excluded.count "
+                   "ELSE excluded.count END, "
                    "window_start = :start")
         else:
             sql = (f"INSERT INTO rate_counter (`key`, window_start, `count`) VALUES {values} "
                    "ON DUPLICATE KEY UPDATE "
-                   "`count` = CASE WHEN window_start = :start THEN `count` + 1 ELSE 1 END, window_start = :start")
+                   "`count` = CASE WHEN window_start = :start THEN `count` + VALUES(`count`) ELSE VALUES(`count`) END, "
+                   "window_start = :start")
         if returning:
             sql += ' RETURNING "key", count' if dialect == "sqlite" else " RETURNING `key`, `count`"
         made = text(sql)
@@ -131,13 +137,14 @@ class RedisCounter:
     def increment(self, key: str, window: int, now: float) -> int:
         return self.increment_many([key], window, now)[key]
 
-    def increment_many(self, keys: Sequence[str], window: int, now: float) -> dict[str, int]:
+    def increment_many(self, keys: Sequence[str], window: int, now: float,
+                       amounts: Mapping[str, int] | None = None) -> dict[str, int]:
         start = _window_start(window, now)
         unique = sorted(set(keys))
         pipe = self.client.pipeline()
         for key in unique:
             name = f"anxin:rl:{key}:{start}"
-            pipe.incr(name)
+            pipe.incrby(name, (amounts or {}).get(key, 1))
             pipe.expire(name, window + 1)
         results = pipe.execute()
         return {key: int(results[2 * i]) for i, key in enumerate(unique)}
@@ -163,6 +170,22 @@ def counter_for(settings: Mapping[str, Any], session: Session) -> Counter:
     if url:
         return RedisCounter(redis_client(url))
     return DatabaseCounter(session)
+
+
+def count_all(store: Counter | Session, amounts: Mapping[str, int], window: int, now: float) -> dict[str, int]:
+    """Add ``amounts[key]`` to each key's count (0: only read it) in one statement; return the counts by key."""
+    if window < 1 or any(amount < 0 for amount in amounts.values()):
+        raise ValueError("window must be positive and amounts not negative")
+    stored = {key: storable_key(key) for key in amounts}
+    counter = DatabaseCounter(store) if isinstance(store, Session) else store
+    counts = counter.increment_many(list(stored.values()), window, now,
+                                    {stored[key]: amount for key, amount in amounts.items()})
+    return {key: counts[stored[key]] for key in amounts}
+
+
+def window_start(window: int, now: float) -> int:
+    """The start (epoch seconds) of the fixed window ``now`` falls in: what a count of that window is keyed by."""
+    return _window_start(window, now)
 
 
 def hit_all(store: Counter | Session, limits: Mapping[str, int], window: int, now: float | None = None) -> bool:

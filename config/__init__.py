@@ -91,8 +91,15 @@ class Config:
     # A push signed more than this many seconds from now is refused, and a (timestamp, nonce,
     # signature) seen within it is not accepted again for another message.
     ANXIN_WECHAT_REPLAY_WINDOW: int = 300
-    # Badge lookups in total (every user and address together) per ANXIN_LOOKUP_WINDOW.
+    # FAILED badge lookups (unknown or mistyped codes) of every user and address together per
+    # ANXIN_LOOKUP_WINDOW: once spent, unknown codes are answered 稍后再试 while real badges are still
+    # shown (a budget on every lookup let whoever spent it lock out every employer).
     ANXIN_LOOKUP_LIMIT_TOTAL: int = 3000
+    # Failed lookups one user (openid) / one address may make per window; past it, all its lookups wait.
+    ANXIN_LOOKUP_FAILED_USER: int = 10
+    ANXIN_LOOKUP_FAILED_ADDRESS: int = 20
+    # More lookups of one badge than this in a window is far more than usual: its agency's supervisors hear of it.
+    ANXIN_LOOKUP_ALERT_VIEWS: int = 50
     # 绑定 attempts per user and in total per window (seconds): binding codes cannot be guessed.
     ANXIN_BIND_LIMIT_USER: int = 10
     ANXIN_BIND_LIMIT_TOTAL: int = 1000
@@ -131,6 +138,7 @@ def settings_for_tests(**overrides: Any) -> dict[str, Any]:
 
 _FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT", "ANXIN_ESCALATE_MINUTES"}
 _LIMIT_KEYS = ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_LIMIT_TOTAL", "ANXIN_LOOKUP_WINDOW",
+               "ANXIN_LOOKUP_FAILED_USER", "ANXIN_LOOKUP_FAILED_ADDRESS", "ANXIN_LOOKUP_ALERT_VIEWS",
                "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW", "ANXIN_BIND_LIMIT_USER",
                "ANXIN_BIND_LIMIT_TOTAL", "ANXIN_BIND_WINDOW")
 _INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_PROXY_HOPS", "ANXIN_WECHAT_REPLAY_WINDOW", *_LIMIT_KEYS}

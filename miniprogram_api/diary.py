@@ -17,7 +17,8 @@ from flask.globals import app_ctx
 from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
 from bot.db import get_session
-from bot.diary import days, engagements, entries, family
+from bot.diary import days, engagements, entries, family, texts
+from bot.diary.bind_attempts import BindLimits, count_bind_attempt
 from bot.diary.days import DaySummary, EntryView
 from bot.diary.engagements import EngagementFacts
 from bot.diary.flags import flags_of_entries
@@ -25,9 +26,10 @@ from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import EntryBase
-from bot.errors import BadRequest, NotFound
+from bot.errors import BadRequest, NotFound, TooManyRequests
 from bot.models import Binding, DiaryEntry
 from bot.notify import deliver_soon
+from bot.ratelimit import counter_for
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
 from miniprogram_api.models import (
@@ -142,6 +144,11 @@ def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> En
 def bind(body: BindIn) -> ApiResult:
     """用月嫂码或家属码绑定"""
     session = get_session()
+    allowed = count_bind_attempt(counter_for(current_app.config, session), current_openid(),
+                                 BindLimits.from_settings(current_app.config))
+    session.commit()  # the attempt counts even when the code is refused (a refusal rolls the request back)
+    if not allowed:
+        raise TooManyRequests(texts.BIND_TOO_MANY, code="too_many_bind_attempts")
     binding = engagements.bind(session, current_openid(), body.code, utcnow(), _tz())
     session.commit()
     return engagement_out(binding, binding.engagement_id, _tz()), 201

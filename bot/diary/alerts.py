@@ -4,8 +4,9 @@ A flag is raised (and first queued to the family and the supervisors) in
 ``bot.diary.flags``; this module takes flags by id from there:
 
 - ``flag_card``: the short fields a template or subscription message shows of a flag.
-- acknowledgement: a parent acknowledges an urgent flag by replying ``收到``, opening its
-  link or tapping it in the mini-program (``acknowledge_by_family``); a supervisor by
+- acknowledgement: a parent acknowledges an urgent flag by replying ``收到``, pressing 已收到
+  on its link's page (a POST: opening the link acknowledges nothing, since link-preview
+  fetchers open links too) or tapping it in the mini-program (``acknowledge_by_family``); a supervisor by
   ``收到`` in chat, the agency API or the console, with a note of what was done
   (``acknowledge_by_agency``).
 - ``escalate``: an urgent flag no parent acknowledged within ``ANXIN_ESCALATE_MINUTES``
@@ -76,12 +77,11 @@ def _open_urgent(session: Session, engagement_ids: Sequence[int], since: dt.date
 
 
 def acknowledge_by_family(session: Session, flag: DiaryFlag, openid: str, channel: str, now: dt.datetime) -> bool:
-    """A parent saw the flag (``收到``, its link, the mini-program); True when this was the family's first word."""
+    """A parent saw the flag (``收到``, its page's button, the mini-program); True when this was the family's first word."""
     first = flag.family_acknowledged_at is None
     if first:
         flag.family_acknowledged_at = now
-    record_event(session, flag.id, "acknowledged" if channel != "link" else "opened", now, actor=openid, role=PARENT,
-                 channel=channel)
+    record_event(session, flag.id, "acknowledged", now, actor=openid, role=PARENT, channel=channel)
     return first
 
 
@@ -129,13 +129,39 @@ def acknowledge_latest(session: Session, openid: str, note: str | None, now: dt.
     return ChatAck([], "")
 
 
-def opened_link(session: Session, flag_id: int, engagement_id: int, openid: str | None, now: dt.datetime) -> None:
-    """A flag message's link was opened by the parent it was sent to: the family saw it."""
+def link_acknowledgement(session: Session, flag_id: int, engagement_id: int, openid: str | None) -> str | None:
+    """What the day page of a flag's link offers its reader: ``due`` (a button), ``done``, or None (nothing).
+
+    Only a parent of the family the flag belongs to acknowledges it from the link; reading only.
+    """
+    flag = session.get(DiaryFlag, flag_id)
+    if flag is None or flag.engagement_id != engagement_id or openid is None:
+        return None
+    if role_in(session, engagement_id, openid) != PARENT:
+        return None
+    return "done" if _acknowledged_by(session, flag.id, openid) else "due"
+
+
+def acknowledge_from_link(session: Session, flag_id: int, engagement_id: int, openid: str | None,
+                          now: dt.datetime) -> bool:
+    """The parent a flag's link was sent to pressed 已收到 on its page; False when the link cannot acknowledge.
+
+    Once per person: pressing again (or a resent form) writes nothing more.
+    """
     flag = session.get(DiaryFlag, flag_id, with_for_update=True)
     if flag is None or flag.engagement_id != engagement_id or openid is None:
-        return
-    if role_in(session, engagement_id, openid) == PARENT:
+        return False
+    if role_in(session, engagement_id, openid) != PARENT:
+        return False
+    if not _acknowledged_by(session, flag.id, openid):
         acknowledge_by_family(session, flag, openid, "link", now)
+    return True
+
+
+def _acknowledged_by(session: Session, flag_id: int, openid: str) -> bool:
+    return session.scalar(select(FlagEvent.id).where(
+        FlagEvent.flag_id == flag_id, FlagEvent.actor == openid, FlagEvent.action == "acknowledged",
+        FlagEvent.role == PARENT).limit(1)) is not None
 
 
 def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneInfo) -> dict[str, int]:

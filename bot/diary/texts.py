@@ -10,6 +10,8 @@ ROLE_LABELS = {"nurse": "月嫂", "parent": "家人"}
 
 # -- binding and engagements ------------------------------------------------------------------
 BIND_USAGE = "请发送“绑定 绑定码”，例如：绑定 N7K2M9QH。绑定码由家政公司提供。"
+# Shown when a user (or everyone together) tried too many codes in the window: codes cannot be guessed.
+BIND_TOO_MANY = "绑定尝试过于频繁，请稍后再试。如绑定码无误仍无法绑定，请联系家政公司。"
 BIND_OK = "绑定成功 ✅\n身份：{role}\n家庭：{family}（宝宝：{baby}）\n服务期：{starts}至{ends}\n发送“帮助”查看可以使用的功能。"
 BIND_UNKNOWN = "绑定码不存在，请核对后重新发送（绑定码由家政公司提供）。"
 BIND_USED = "该月嫂绑定码已被使用，每个月嫂绑定码只能使用一次。如需更换手机，请联系家政公司。"

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from bot.chat import NURSE, PARENT, ChatContext, Text
 from bot.diary import texts
+from bot.diary.bind_attempts import BindLimits, count_bind_attempt
 from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
 from bot.handlers.registry import command, role_resolver
 from bot.models import Agency
-from bot.ratelimit import counter_for, hit
+from bot.ratelimit import counter_for
 from bot.registry import texts as registry_texts
 from bot.registry.supervisors import bind_supervisor, find_supervisor_code
 
@@ -23,18 +24,13 @@ def diary_roles(session: Session, openid: str) -> set[str]:
     return {binding.role} if binding is not None else set()
 
 
-# Shown when a user (or everyone together) tried too many codes in the window: codes cannot be guessed.
-BIND_TOO_MANY = "绑定尝试过于频繁，请稍后再试。如绑定码无误仍无法绑定，请联系家政公司。"
+BIND_TOO_MANY = texts.BIND_TOO_MANY
 
 
 def bind_allowed(ctx: ChatContext) -> bool:
-    """Count one 绑定 attempt for this user and for everyone; False once either is over its limit."""
-    settings = ctx.settings
-    counter = counter_for(settings, ctx.session)
-    window = int(settings["ANXIN_BIND_WINDOW"])
-    mine = hit(counter, f"bind:user:{ctx.message.openid}", int(settings["ANXIN_BIND_LIMIT_USER"]), window)
-    everyone = hit(counter, "bind:total", int(settings["ANXIN_BIND_LIMIT_TOTAL"]), window)
-    return mine and everyone
+    """Count one 绑定 attempt in the budget the QR scene and the mini-program share; False once it is spent."""
+    return count_bind_attempt(counter_for(ctx.settings, ctx.session), ctx.message.openid,
+                              BindLimits.from_settings(ctx.settings))
 
 
 def bind_throttle(ctx: ChatContext) -> Text | None:

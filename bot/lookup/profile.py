@@ -3,11 +3,21 @@
 It returns a :class:`Profile` with only what CONTRACT.md allows an employer to see,
 or a :class:`Refusal` saying why not. Every call is rate-limited and logged,
 refusals included. Domain code: no Flask.
+
+Budgets (fixed windows of ``ANXIN_LOOKUP_WINDOW`` seconds): every look-up counts per user and
+per address. Look-ups that fail (an unknown or mistyped code: what a guesser mostly gets) count
+again, per user, per address and platform-wide. A user or address past its failed budget is
+refused every look-up for the rest of the window; past the platform-wide failed budget only
+unknown and mistyped codes are answered 稍后再试 while real badges are still shown, so whoever
+spends that budget slows guessers, not the employers at the door (badge codes carry 50 random
+bits: guessing is hopeless anyway). A badge looked up more than ``alert_views`` times in a window
+is reported to its agency's supervisors, once per window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -31,8 +41,10 @@ from bot.lookup.credit import (
     record_columns,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
+from bot.outbox import enqueue
 from bot.prepared import Prepared
-from bot.ratelimit import Counter, hit_all
+from bot.ratelimit import Counter, count_all, window_start
+from bot.registry.supervisors import supervisors_of
 
 CERTIFICATE_KINDS = ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert")
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -52,6 +64,7 @@ REVOKED = "revoked"
 EXPIRED = "expired"
 NOT_CONSENTED = "not_consented"
 RATE_LIMITED = "rate_limited"
+PAUSED = "paused"  # the platform-wide budget of failed look-ups is spent: unknown codes wait
 SHOWN = "shown"
 
 REFUSAL_TEXT = {
@@ -62,17 +75,25 @@ REFUSAL_TEXT = {
     EXPIRED: "⚠️ 红码：工牌 {code} 已于 {expires_on} 过期，不能作为上户凭证。请联系家政公司核实。",
     NOT_CONSENTED: "工牌 {code} 的服务员尚未授权公开其信息（个人信息保护法第二十五条），暂不能查看。",
     RATE_LIMITED: "查询过于频繁，请稍后再试。为保护服务员的个人信息，每位用户每小时可查询的次数有限。",
+    PAUSED: "暂时无法核实工牌编号 {code}，请稍后再试。请先对照工牌逐位核对编号。",
 }
+# To an agency's supervisors when one of its badges is looked up far more than usual.
+HOT_BADGE_TEXT = ("【安心】工牌 {code}（服务员 {name}）在最近 {minutes} 分钟内被查询了 {views} 次以上，远多于平常。"
+                  "如不是您安排的核验，可能有人在冒用或批量查询这张工牌，请联系服务员核实；必要时可在后台注销工牌。")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How many lookups a user (openid), an address and everyone together may make per window (seconds)."""
+    """Look-ups a user (openid) and an address may make per window (seconds); failed look-ups a user, an address
+    and everyone together may make; and how many look-ups of one badge are far more than usual."""
 
     per_user: int = 30
     per_address: int = 60
     window: int = 3600
-    total: int = 3000
+    failed_user: int = 10
+    failed_address: int = 20
+    failed_total: int = 3000
+    alert_views: int = 50
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
@@ -80,7 +101,10 @@ class Limits:
             per_user=int(settings.get("ANXIN_LOOKUP_LIMIT_USER", cls.per_user)),
             per_address=int(settings.get("ANXIN_LOOKUP_LIMIT_ADDRESS", cls.per_address)),
             window=int(settings.get("ANXIN_LOOKUP_WINDOW", cls.window)),
-            total=int(settings.get("ANXIN_LOOKUP_LIMIT_TOTAL", cls.total)),
+            failed_user=int(settings.get("ANXIN_LOOKUP_FAILED_USER", cls.failed_user)),
+            failed_address=int(settings.get("ANXIN_LOOKUP_FAILED_ADDRESS", cls.failed_address)),
+            failed_total=int(settings.get("ANXIN_LOOKUP_LIMIT_TOTAL", cls.failed_total)),
+            alert_views=int(settings.get("ANXIN_LOOKUP_ALERT_VIEWS", cls.alert_views)),
         )
 
 
@@ -110,6 +134,7 @@ _REFUSAL_ERRORS: dict[str, tuple[type[AnxinError], str]] = {
     EXPIRED: (NotFound, "badge_expired"),
     NOT_CONSENTED: (Forbidden, "not_consented"),
     RATE_LIMITED: (TooManyRequests, "too_many_lookups"),
+    PAUSED: (TooManyRequests, "lookups_paused"),
 }
 
 
@@ -265,19 +290,25 @@ def find_profile(
     if surface not in LOOKUP_SURFACES:
         raise ValueError(f"unknown surface {surface!r}")
     check, code = check_code(text)
-    if not count_lookup(session, limits, who=who, address=address, counter=counter):
+    store = counter if counter is not None else session
+    gate = _count(store, limits, who=who, address=address, code=code if check is CodeCheck.VALID else None)
+    if not gate.allowed:
         return _log(session, surface, who, address, code, None, Refusal(RATE_LIMITED, code))
-    if check is CodeCheck.MALFORMED:
+    if check is CodeCheck.MALFORMED:  # not a guess at a code: nothing to learn from it
         return _log(session, surface, who, address, None, None, Refusal(MALFORMED, code))
     if check is CodeCheck.MISTYPED:  # decided before the database is asked anything
-        return _log(session, surface, who, address, code, None, Refusal(MISTYPED, code))
+        return _log(session, surface, who, address, code, None, _failed(store, limits, who, address, gate,
+                                                                        Refusal(MISTYPED, code)))
     rows = _BADGE_HOLDER.rows(session, {"code": code, "today": today})  # flushed first, as the ORM would
     row = rows[0] if rows else None
     if row is None:
-        return _log(session, surface, who, address, code, None, Refusal(UNKNOWN, code))
+        return _log(session, surface, who, address, code, None, _failed(store, limits, who, address, gate,
+                                                                        Refusal(UNKNOWN, code)))
     badge = BadgeFacts(row[0], row[1], row[2], row[3], row[4])
     worker = HolderFacts(row[5], row[6], row[7], row[8], row[9], row[10], row[11])
     agency_name, record = row[12], row[13:]
+    if gate.views == limits.alert_views + 1:  # the one look-up that crossed the line (counts are atomic)
+        _report_hot_badge(session, badge, worker, limits, gate)
     if badge.revoked_at is not None:
         return _log(session, surface, who, address, code, badge, Refusal(REVOKED, code, light=RED))
     if badge.expires_on is not None and badge.expires_on < today:
@@ -289,21 +320,80 @@ def find_profile(
     return _log(session, surface, who, address, code, badge, profile)
 
 
+@dataclass(frozen=True)
+class Gate:
+    """What counting one look-up found: whether it may go ahead, and how often this code was asked for."""
+
+    allowed: bool
+    views: int  # look-ups of this code in the window, this one included (0: no well-formed code)
+    now: float
+
+
+def _count(store: Counter | Session, limits: Limits, *, who: str | None, address: str | None,
+           code: str | None) -> Gate:
+    """Count one look-up for the user, the address and the code, and read their failed counts: one statement.
+
+    Refused once the user or the address is over its limit of look-ups, or over its budget of failed ones.
+    """
+    amounts: dict[str, int] = {}
+    ceilings: dict[str, int] = {}  # the highest count each key may show for this look-up to go ahead
+    if who is not None:
+        amounts[f"lookup:user:{who}"], ceilings[f"lookup:user:{who}"] = 1, limits.per_user
+        # Read, not counted: a budget of N failures is spent once N have failed.
+        amounts[f"lookup:failed:user:{who}"], ceilings[f"lookup:failed:user:{who}"] = 0, limits.failed_user - 1
+    if address is not None:
+        amounts[f"lookup:addr:{address}"], ceilings[f"lookup:addr:{address}"] = 1, limits.per_address
+        amounts[f"lookup:failed:addr:{address}"], ceilings[f"lookup:failed:addr:{address}"] = (
+            0, limits.failed_address - 1)
+    if code is not None:
+        amounts[f"lookup:badge:{code}"] = 1
+    now = time.time()
+    if not amounts:
+        return Gate(True, 0, now)
+    counts = count_all(store, amounts, limits.window, now)
+    allowed = all(counts[key] <= ceiling for key, ceiling in ceilings.items())
+    return Gate(allowed, counts.get(f"lookup:badge:{code}", 0), now)
+
+
 def count_lookup(
     session: Session, limits: Limits, *, who: str | None, address: str | None, counter: Counter | None = None
 ) -> bool:
-    """Count one lookup for the user, the address and everyone; False once any of them is over its limit.
+    """Count one lookup for the user and the address; False once either is over its limit or its failed budget.
 
-    Every attempt counts, mistyped ones included, and the total is shared by every user and
-    address, so rotating openids or addresses does not multiply the budget.
+    Every attempt counts, mistyped ones included. No count is shared by everyone: a shared total
+    let whoever spent it lock out every employer (the failed budget, ``_failed``, is the shared one).
     """
-    store = counter if counter is not None else session
-    keys = {"lookup:total": limits.total}
+    return _count(counter if counter is not None else session, limits, who=who, address=address, code=None).allowed
+
+
+def _failed(store: Counter | Session, limits: Limits, who: str | None, address: str | None, gate: Gate,
+            refusal: Refusal) -> Refusal:
+    """Count a failed look-up (unknown or mistyped code); the refusal to give, or 稍后再试 once a budget is spent."""
+    amounts = {"lookup:failed:total": 1}
     if who is not None:
-        keys[f"lookup:user:{who}"] = limits.per_user
+        amounts[f"lookup:failed:user:{who}"] = 1
     if address is not None:
-        keys[f"lookup:addr:{address}"] = limits.per_address
-    return hit_all(store, keys, limits.window)  # every counter in one statement
+        amounts[f"lookup:failed:addr:{address}"] = 1
+    counts = count_all(store, amounts, limits.window, gate.now)
+    if (who is not None and counts[f"lookup:failed:user:{who}"] > limits.failed_user) or (
+            address is not None and counts[f"lookup:failed:addr:{address}"] > limits.failed_address):
+        return Refusal(RATE_LIMITED, refusal.code)
+    if counts["lookup:failed:total"] > limits.failed_total:
+        return Refusal(PAUSED, refusal.code)
+    return refusal
+
+
+def _report_hot_badge(session: Session, badge: BadgeFacts, worker: HolderFacts, limits: Limits, gate: Gate) -> None:
+    """Tell the badge's agency (its supervisors, through the outbox) that the badge is looked up far more than
+    usual: someone may be passing it off, or harvesting it. Keyed by badge and window: once, never twice."""
+    agency_id = session.scalar(select(Worker.agency_id).where(Worker.id == worker.id))
+    if agency_id is None:
+        return
+    text = HOT_BADGE_TEXT.format(code=format_code(badge.code), name=mask_name(worker.name),
+                                 minutes=max(limits.window // 60, 1), views=limits.alert_views)
+    window = window_start(limits.window, gate.now)
+    for openid in supervisors_of(session, agency_id):
+        enqueue(session, key=f"lookup:{badge.id}:{window}:{openid}", openid=openid, kind="lookup", text=text)
 
 
 def build_profile(session: Session, badge: BadgeFacts, worker: HolderFacts, agency_name: str, today: dt.date,
@@ -374,17 +464,19 @@ def find_photo(
     would not, on no budget of its own. None: the profile is shown but has no photo.
     """
     check, code = check_code(text)
-    if not count_lookup(session, limits, who=None, address=address, counter=counter):
+    store = counter if counter is not None else session
+    gate = _count(store, limits, who=None, address=address, code=None)  # the page's photo: not a view of its own
+    if not gate.allowed:
         return Refusal(RATE_LIMITED, code)
     if check is CodeCheck.MALFORMED:
         return Refusal(MALFORMED, code)
     if check is CodeCheck.MISTYPED:
-        return Refusal(MISTYPED, code)
+        return _failed(store, limits, None, address, gate, Refusal(MISTYPED, code))
     row = session.execute(
         select(Badge, Worker.consent_signed_on).join(Worker, Worker.id == Badge.worker_id).where(Badge.code == code)
     ).first()
     if row is None:
-        return Refusal(UNKNOWN, code)
+        return _failed(store, limits, None, address, gate, Refusal(UNKNOWN, code))
     badge, consent_signed_on = row
     if badge.revoked_at is not None:
         return Refusal(REVOKED, code, light=RED)

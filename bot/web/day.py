@@ -4,22 +4,28 @@ No login: the signed token (``bot.daylinks``) is the permission, for one engagem
 and one day, sent to one family member, valid for a week. The page shows that day
 only (entries, flags with their level and advice, every member's rating, the last
 days' millilitres as a small chart) with the security headers of ``/b/CODE``.
-Opening the link of a flag message acknowledges that flag for the family.
+
+``GET`` only reads: chat apps fetch links for their previews, so opening a flag message's
+link must not stop its escalation. The page of such a link has a 已收到 button, a form
+that posts to ``/d/TOKEN/ack``; the token is its permission (the page sends no Referer, so
+the token does not leak to other sites), and a POST another site's page made is refused by
+the browser's own Sec-Fetch-Site / Origin headers, the way a cookie-less form can be.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from bot import daylinks
 from bot.clock import utcnow
 from bot.db import get_session
 from bot.diary import texts
-from bot.diary.alerts import opened_link
+from bot.diary.alerts import acknowledge_from_link, link_acknowledgement
 from bot.diary.days import day_view, summaries
 from bot.diary.engagements import role_in
 from bot.diary.keepsake import nurse_display_name
@@ -30,11 +36,19 @@ from bot.web import _SECURITY_HEADERS, bp
 CHART_DAYS = 7
 CHART_HEIGHT = 90
 LEVELS = {"urgent": "紧急", "watch": "留意"}
+# The profile page's headers, but the page may post its one form (已收到) to itself.
+_DAY_HEADERS = {**_SECURITY_HEADERS, "Content-Security-Policy": _SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "form-action 'none'", "form-action 'self'")}
+EXPIRED_TEXT = "链接已过期（有效期7天）。请在公众号发送“日记 月-日”查看这一天。"
+INVALID_TEXT = "链接无效，请从公众号或小程序的消息重新打开。"
+NOT_MEMBER_TEXT = "您已不是这个家庭的成员，无法查看。"
+CANNOT_ACK_TEXT = "这个链接不能确认提醒。紧急提醒可在公众号回复“收到”确认。"
+CROSS_SITE_TEXT = "请在本页面点击“已收到”按钮确认。"
 
 
 def _page(html: str, status: int = 200) -> Response:
     response = Response(html, status=status, mimetype="text/html")
-    response.headers.update(_SECURITY_HEADERS)
+    response.headers.update(_DAY_HEADERS)
     return response
 
 
@@ -43,28 +57,40 @@ def _refused(message: str, status: int) -> Response:
                                  light_text={}), status)
 
 
-@bp.get("/d/<token>")
-def day_page(token: str) -> ResponseReturnValue:
-    """The family's day page (Simplified Chinese, a phone's width)."""
-    config = current_app.config
+def _read(token: str) -> daylinks.DayLink | Response:
     try:
-        link = daylinks.read(config["ANXIN_SECRET_KEY"], token)
+        return daylinks.read(current_app.config["ANXIN_SECRET_KEY"], token)
     except daylinks.LinkError as exc:
-        if exc.expired:
-            return _refused("链接已过期（有效期7天）。请在公众号发送“日记 月-日”查看这一天。", 410)
-        return _refused("链接无效，请从公众号或小程序的消息重新打开。", 404)
-    if request.method == "HEAD":  # link previews: nothing read, nothing acknowledged
-        return Response(status=200, mimetype="text/html", headers={"Cache-Control": "no-store"})
+        return _refused(EXPIRED_TEXT, 410) if exc.expired else _refused(INVALID_TEXT, 404)
+
+
+def _engagement(link: daylinks.DayLink) -> Engagement | None:
+    """The link's engagement while the person it was sent to still belongs to the family (a forwarded old link
+    shows nothing)."""
     session = get_session()
     engagement = session.get(Engagement, link.engagement_id)
-    # The person it was sent to must still belong to the family; a forwarded old link shows nothing.
     if engagement is None or (link.openid is not None and role_in(session, engagement.id, link.openid) is None):
-        return _refused("您已不是这个家庭的成员，无法查看。", 403)
-    tz = ZoneInfo(config["ANXIN_TIMEZONE"])
-    if link.flag_id is not None:
-        opened_link(session, link.flag_id, engagement.id, link.openid, utcnow())
-        session.commit()
+        return None
+    return engagement
+
+
+@bp.get("/d/<token>")
+def day_page(token: str) -> ResponseReturnValue:
+    """The family's day page (Simplified Chinese, a phone's width). Reads only."""
+    link = _read(token)
+    if isinstance(link, Response):
+        return link
+    if request.method == "HEAD":  # link previews: nothing read
+        return Response(status=200, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    engagement = _engagement(link)
+    if engagement is None:
+        return _refused(NOT_MEMBER_TEXT, 403)
+    session = get_session()
+    tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     view = day_view(session, engagement, link.day, tz)
+    ack = None
+    if link.flag_id is not None and any(f.id == link.flag_id for f in view.flags):
+        ack = link_acknowledgement(session, link.flag_id, engagement.id, link.openid)
     first = max(link.day - dt.timedelta(days=CHART_DAYS - 1), engagement.starts_on)
     days = summaries(session, engagement, first, link.day, tz) if first <= link.day else []
     top = max([d.feed_ml for d in days] + [1])
@@ -78,6 +104,41 @@ def day_page(token: str) -> ResponseReturnValue:
         times={e.id: e.occurred_at.astimezone(tz).strftime("%H:%M") for e in view.entries},
         bodies={e.id: texts.PHOTO_LINE if e.kind == "photo" else e.body for e in view.entries},
         sleep=f"{hours}时{minutes}分" if hours else f"{minutes}分", chart=chart if len(chart) > 1 else [],
-        valid_days=daylinks.LINK_TTL.days,
+        valid_days=daylinks.LINK_TTL.days, ack_flag=link.flag_id, ack=ack,
+        ack_action=url_for("web.acknowledge", token=token),
     )
     return _page(html)
+
+
+def _cross_site() -> bool:
+    """A POST another site's page made (the browser says so); a request with neither header is let through, the
+    token being the permission."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":  # "null": our own page, which sends no Referer (and so no origin)
+        return False
+    ours = {request.host, urlsplit(str(current_app.config["ANXIN_PUBLIC_URL"])).netloc}
+    return urlsplit(origin).netloc not in ours
+
+
+@bp.post("/d/<token>/ack")
+def acknowledge(token: str) -> ResponseReturnValue:
+    """已收到 on the page of a flag's link: the parent it was sent to acknowledges that flag, then sees the page."""
+    link = _read(token)
+    if isinstance(link, Response):
+        return link
+    if _cross_site():
+        return _refused(CROSS_SITE_TEXT, 403)
+    engagement = _engagement(link)
+    if engagement is None:
+        return _refused(NOT_MEMBER_TEXT, 403)
+    if link.flag_id is None:
+        return _refused(CANNOT_ACK_TEXT, 400)
+    session = get_session()
+    if not acknowledge_from_link(session, link.flag_id, engagement.id, link.openid, utcnow()):
+        session.rollback()
+        return _refused(CANNOT_ACK_TEXT, 400)
+    session.commit()
+    # Post/Redirect/Get: the page, now showing 已确认; reloading it does not post again.
+    return redirect(url_for("web.day_page", token=token, _anchor="flags"), code=303)

@@ -16,13 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bot import background
+from bot import background, daylinks
 from bot.clock import utcnow
 from bot.jobs import run_job
-from bot.models import DiaryFlag, Notification
+from bot.models import DiaryFlag, FlagEvent, Notification
 from tests.diary_support import Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import CUSTOM, DAD, MOM, bound_family, last_wrote, texts_to, write
+from tests.jobs.support import CUSTOM, DAD, MOM, NURSE, bound_family, last_wrote, texts_to, write
 from tests.jobs.test_supervisors import supervisor_code
 from tests.registry_helpers import auth
 
@@ -124,14 +124,70 @@ def test_a_parent_saying_shou_dao_stops_the_escalation(app: Flask, client: Flask
     assert "绑定" in Chat(client).say("o-stranger", "收到")
 
 
-def test_opening_the_link_acknowledges_for_the_family(app: Flask, client: FlaskClient, family: Family,
-                                                     wechat_fake: WeChatApiFake) -> None:
-    fever(app, family)
+def test_opening_the_link_acknowledges_nothing(app: Flask, client: FlaskClient, family: Family,
+                                              wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    """Issue 36.1: a GET (a chat app's link preview, too) used to acknowledge the flag and stop the escalation."""
+    flag_id = fever(app, family)
     run_job(app, "deliver")
     [dad] = wechat_fake.templates_to(DAD)
-    page = client.get(urlsplit(dad["url"]).path)
-    assert page.status_code == 200 and "宝宝体温 38.5℃" in page.get_data(as_text=True)
+    path = urlsplit(dad["url"]).path
+    for _ in range(2):
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "宝宝体温 38.5℃" in html and "已收到" in html and "已确认" not in html
+    assert client.head(path).status_code == 200
+    session.rollback()
+    assert session.get(DiaryFlag, flag_id).family_acknowledged_at is None
+    assert session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id,
+                                                   FlagEvent.action != "sent")).all() == []
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail["escalated"] == 1
+
+
+def test_the_pages_button_acknowledges_for_that_parent_once(app: Flask, client: FlaskClient, family: Family,
+                                                            wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    flag_id = fever(app, family)
+    run_job(app, "deliver")
+    [dad] = wechat_fake.templates_to(DAD)
+    path = urlsplit(dad["url"]).path
+    pressed = client.post(f"{path}/ack", headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert pressed.status_code == 303 and urlsplit(pressed.headers["Location"]).path == path
+    page = client.get(path).get_data(as_text=True)
+    assert "已确认" in page and "<form" not in page
+    assert client.post(f"{path}/ack").status_code == 303  # pressed again, or the form resent: nothing more
+    session.rollback()
+    assert session.get(DiaryFlag, flag_id).family_acknowledged_at is not None
+    events = session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id, FlagEvent.action != "sent")).all()
+    assert [(e.action, e.actor, e.channel) for e in events] == [("acknowledged", DAD, "link")]
     assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0}
+
+
+def test_a_bad_expired_or_cross_site_acknowledgement_writes_nothing(app: Flask, client: FlaskClient, family: Family,
+                                                                  wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+    flag_id = fever(app, family)
+    run_job(app, "deliver")
+    [dad] = wechat_fake.templates_to(DAD)
+    path = urlsplit(dad["url"]).path
+    token = path.removeprefix("/d/")
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    assert client.post(f"/d/{tampered}/ack").status_code == 404
+    expired = daylinks.sign(app.config["ANXIN_SECRET_KEY"], family.engagement_id, T0.date(), DAD, flag_id,
+                            issued_at=utcnow() - dt.timedelta(days=8))
+    answer = client.post(f"/d/{expired}/ack")
+    assert answer.status_code == 410 and "已过期" in answer.get_data(as_text=True)
+    # Another site's page posting the form (the browser names it): refused.
+    assert client.post(f"{path}/ack", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post(f"{path}/ack", headers={"Origin": "https://evil.example"}).status_code == 403
+    # A link of the day without a flag, or the nurse's: nothing to acknowledge.
+    plain = daylinks.sign(app.config["ANXIN_SECRET_KEY"], family.engagement_id, T0.date(), DAD)
+    assert client.post(f"/d/{plain}/ack").status_code == 400
+    nurse = daylinks.sign(app.config["ANXIN_SECRET_KEY"], family.engagement_id, T0.date(), NURSE, flag_id)
+    assert client.post(f"/d/{nurse}/ack").status_code == 400
+    assert client.get(f"{path}/ack").status_code == 405
+    session.rollback()
+    assert session.get(DiaryFlag, flag_id).family_acknowledged_at is None
+    assert session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id,
+                                                   FlagEvent.action != "sent")).all() == []
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail["escalated"] == 1
 
 
 def test_escalation_minutes_are_configurable(app_settings: dict, client: FlaskClient, wechat_fake: WeChatApiFake) -> None:

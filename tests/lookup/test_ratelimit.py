@@ -102,29 +102,37 @@ def test_database_counts_are_shared_across_processes(app, database_url: str) -> 
         assert session.scalar(select(RateCounter.count).where(RateCounter.key == key)) == 60
 
 
-def test_a_look_up_does_not_hold_the_shared_total_locked(app) -> None:  # type: ignore[no-untyped-def]
-    """A look-up counts against ``lookup:total``, which every look-up of every process shares.
+def test_a_failed_look_up_does_not_hold_the_shared_failed_total_locked(app) -> None:  # type: ignore[no-untyped-def]
+    """A failed look-up counts against ``lookup:failed:total``, which every look-up of every process shares.
 
     While one request is still busy (its transaction open), another process's look-up must be
     counted at once, not wait for the first request to end: on MariaDB the count commits on its own.
     """
-    from bot.lookup.profile import Limits, count_lookup
+    import datetime as dt
+
+    from bot.lookup.codes import generate_code
+    from bot.lookup.profile import UNKNOWN, Limits, find_profile
 
     db = app.extensions["anxin_db"]
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite has one writer at a time: the count is part of the request's transaction")
     limits = Limits.from_settings(app.config)
+
+    def look(session: Session, who: str) -> object:
+        return find_profile(session, generate_code(), "chat", who=who, address=None, today=dt.date.today(),
+                            limits=limits)
+
     with db.new_session() as first:
-        assert count_lookup(first, limits, who="o-first", address=None)  # the first request, still running
+        assert [getattr(look(first, "o-first"), "reason", None) for _ in range(2)] == [UNKNOWN, UNKNOWN]
         with db.engine.connect() as other:
             other.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 1")
             with Session(bind=other) as second:  # another process would wait here for the first to end
-                assert count_lookup(second, limits, who="o-second", address=None)
+                assert getattr(look(second, "o-second"), "reason", None) == UNKNOWN
             other.commit()
-        first.rollback()  # the first request fails: its look-up still counted
+        first.rollback()  # the first request fails: its look-ups still counted
     with db.new_session() as session:
-        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:user:o-first")) == 1
-        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:total")) == 2
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:user:o-first")) == 2
+        assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:failed:total")) == 3
 
 
 def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> None:  # type: ignore[no-untyped-def]
@@ -139,12 +147,16 @@ def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> N
         assert counts == {keys[0]: 1, keys[1]: 1, keys[2]: 1}
         counts = DatabaseCounter(session).increment_many(keys[:2], 100, 1_800_000_050.0)
         assert counts == {keys[0]: 2, keys[1]: 2}
+        # An amount of 0 reads a count in the same statement (a look-up reads its failed counts so).
+        counts = DatabaseCounter(session).increment_many(keys[:2], 100, 1_800_000_060.0, {keys[0]: 0})
+        assert counts == {keys[0]: 2, keys[1]: 3}
         session.commit()
     if db.engine.dialect.name == "sqlite":
         return
-    params = {"k0": keys[0], "k1": keys[2], "start": 1_800_000_000}
+    params = {"k0": keys[0], "k1": keys[2], "n0": 1, "n1": 1, "start": 1_800_000_000}
     with db.engine.begin() as conn:  # the statement MySQL runs, where RETURNING is not there
         assert _upsert(conn, False, [keys[0], keys[2]], params) == {keys[0]: 3, keys[2]: 2}
+        assert _upsert(conn, False, [keys[0], keys[2]], {**params, "n0": 0, "n1": 0}) == {keys[0]: 3, keys[2]: 2}
     params["start"] = 1_800_000_100  # the next window starts afresh
     with db.engine.begin() as conn:
         assert _upsert(conn, True, [keys[0], keys[2]], params) == {keys[0]: 1, keys[2]: 1}

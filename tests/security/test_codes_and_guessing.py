@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.handlers.diary_binding import BIND_TOO_MANY
-from bot.lookup.profile import RATE_LIMITED, REFUSAL_TEXT
+from bot.lookup.profile import PAUSED, REFUSAL_TEXT
 from bot.models import Binding, Supervisor, SupervisorCode
 from bot.wechat.simulator import WeChatSender, reply_text
 from tests.conftest import SETTINGS
@@ -152,18 +152,18 @@ def test_rotating_openids_does_not_multiply_the_binding_budget(make_app: Callabl
     assert replies[5] == BIND_TOO_MANY
 
 
-def test_rotating_openids_does_not_multiply_the_lookup_budget(make_app: Callable[..., Flask]) -> None:
+def test_rotating_openids_does_not_multiply_the_failed_lookup_budget(make_app: Callable[..., Flask]) -> None:
     app = make_app(ANXIN_LOOKUP_LIMIT_TOTAL=5)
     chat = Chat(app.test_client())
     replies = [chat.say(f"o-look-{n}", "00000-00001-Y") for n in range(6)]
     assert all("不存在" in r for r in replies[:5])
-    assert replies[5] == REFUSAL_TEXT[RATE_LIMITED]
+    assert replies[5] == REFUSAL_TEXT[PAUSED].format(code="00000-00001-Y")  # 稍后再试, for unknown codes only
     web = app.test_client().get("/b/00000-00001-Y", environ_base={"REMOTE_ADDR": "198.51.100.7"})
     assert web.status_code == 429
 
 
 @pytest.mark.parametrize("surface", ["page", "photo"])
-def test_web_lookups_share_the_total(make_app: Callable[..., Flask], surface: str) -> None:
+def test_failed_web_lookups_share_the_failed_total(make_app: Callable[..., Flask], surface: str) -> None:
     app = make_app(ANXIN_LOOKUP_LIMIT_TOTAL=3)
     client = app.test_client()
     path = "/b/00000-00001-Y" + ("/photo" if surface == "photo" else "")

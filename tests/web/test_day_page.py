@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
 from bot import daylinks
@@ -48,8 +49,12 @@ def test_the_day_page_shows_one_familys_day_and_nothing_else(app: Flask, client:
     assert "紧急" in html and "不是诊断" in html and "★★★★★" in html and "很细心" in html
     assert "<svg" not in html or 'id="chart"' in html
     assert "77ml" not in html and "李家" not in html
-    for header in ("Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options", "X-Robots-Tag"):
-        assert page.headers[header] == client.get("/b/00000-00001-Y").headers[header]
+    profile = client.get("/b/00000-00001-Y")
+    for header in ("Referrer-Policy", "X-Content-Type-Options", "X-Robots-Tag"):
+        assert page.headers[header] == profile.headers[header]
+    # The profile's policy, but its one form (已收到) may post to the page itself.
+    assert page.headers["Content-Security-Policy"] == profile.headers["Content-Security-Policy"].replace(
+        "form-action 'none'", "form-action 'self'")
     assert page.headers["Cache-Control"] == "no-store"
 
 
@@ -60,15 +65,14 @@ def test_bad_expired_and_foreign_links_show_nothing(app: Flask, client: FlaskCli
     assert client.get(good[:-2] + "xx").status_code == 404  # altered
     assert client.get("/d/not-a-token").status_code == 404
 
-    class LastWeek(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int((utcnow() - dt.timedelta(days=8)).timestamp())
-
-    old = URLSafeTimedSerializer(app.config["ANXIN_SECRET_KEY"], salt="anxin-day", signer=LastWeek).dumps(
-        {"e": family.engagement_id, "d": NOW.date().isoformat(), "o": MOM})
+    old = daylinks.sign(app.config["ANXIN_SECRET_KEY"], family.engagement_id, NOW.date(), MOM,
+                        issued_at=utcnow() - dt.timedelta(days=8))
     expired = client.get(f"/d/{old}")
     assert expired.status_code == 410 and "已过期" in expired.get_data(as_text=True)
     assert "120ml" not in expired.get_data(as_text=True)
+    # Sealed with another key (another deployment's, or forged): invalid.
+    foreign = daylinks.sign("another-secret-key", family.engagement_id, NOW.date(), MOM)
+    assert client.get(f"/d/{foreign}").status_code == 404
     # Someone who is not (or no longer) in the family: nothing.
     stranger = client.get(link(app, family.engagement_id, "o-stranger"))
     assert stranger.status_code == 403 and "120ml" not in stranger.get_data(as_text=True)
@@ -92,3 +96,30 @@ def test_the_day_page_on_a_phone_sized_browser(app: Flask, client: FlaskClient, 
         # The urgent flag's red border (#dc2626) is on the first screen.
         assert any(abs(r - 0xDC) < 14 and abs(g - 0x26) < 14 and abs(b - 0x26) < 14
                    for _, (r, g, b) in rgb.getcolors(1 << 20) or [])
+
+
+def test_a_link_carries_no_readable_openid(app: Flask, client: FlaskClient) -> None:
+    """Issue 36.2: the token was base64 JSON with the parent's openid in it; now it is sealed (AES-GCM)."""
+    family = bound_family(app, client)
+    write(app, family, "喂奶 120ml", NOW)
+    path = link(app, family.engagement_id, MOM, flag_id=1)
+    token = path.removeprefix("/d/")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    for readable in (raw, token.encode(), raw.decode("latin-1").encode("utf-8")):
+        assert MOM.encode() not in readable
+    assert b'"e"' not in raw and b"engagement" not in raw and str(family.engagement_id).encode() + b',' not in raw
+    # Two links of the same day for the same person differ (a fresh nonce): one reveals nothing about another.
+    assert link(app, family.engagement_id, MOM, flag_id=1) != path
+    page = client.get(path)
+    assert page.status_code == 200 and "喂奶 120ml" in page.get_data(as_text=True)
+
+
+def test_an_old_readable_link_gets_the_expired_page_not_an_error(app: Flask, client: FlaskClient) -> None:
+    """Links of the earlier format (signed JSON, openid readable) may sit in chat histories: a clear page, no 500."""
+    family = bound_family(app, client)
+    write(app, family, "喂奶 120ml", NOW)
+    old = URLSafeTimedSerializer(app.config["ANXIN_SECRET_KEY"], salt="anxin-day").dumps(
+        {"e": family.engagement_id, "d": NOW.date().isoformat(), "o": MOM, "f": 1})
+    for answer in (client.get(f"/d/{old}"), client.post(f"/d/{old}/ack")):
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 410 and "已过期" in html and "120ml" not in html
