@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import miniprogram_api
     from bot import (
         admin,
+        bodylimits,
         cli,
         console,
         db,
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    bodylimits.init_app(app)
     hardening.init_app(app)
     load_handlers()
     wechat.init_app(app)

@@ -104,6 +104,10 @@ class Config:
     ANXIN_BIND_LIMIT_USER: int = 10
     ANXIN_BIND_LIMIT_TOTAL: int = 1000
     ANXIN_BIND_WINDOW: int = 3600
+    # Keepsake PDF exports per reader (openid) per window (seconds): a copy is cached, but each one is a
+    # few MiB to send and, after any new entry, seconds of a worker to build.
+    ANXIN_KEEPSAKE_LIMIT: int = 10
+    ANXIN_KEEPSAKE_WINDOW: int = 3600
 
 
 class TestConfig(Config):
@@ -140,7 +144,7 @@ _FLOAT_KEYS = {"ANXIN_WECHAT_TIMEOUT", "ANXIN_ESCALATE_MINUTES"}
 _LIMIT_KEYS = ("ANXIN_LOOKUP_LIMIT_USER", "ANXIN_LOOKUP_LIMIT_ADDRESS", "ANXIN_LOOKUP_LIMIT_TOTAL", "ANXIN_LOOKUP_WINDOW",
                "ANXIN_LOOKUP_FAILED_USER", "ANXIN_LOOKUP_FAILED_ADDRESS", "ANXIN_LOOKUP_ALERT_VIEWS",
                "ANXIN_MP_LIMIT_USER", "ANXIN_MP_LIMIT_LOGIN", "ANXIN_MP_WINDOW", "ANXIN_BIND_LIMIT_USER",
-               "ANXIN_BIND_LIMIT_TOTAL", "ANXIN_BIND_WINDOW")
+               "ANXIN_BIND_LIMIT_TOTAL", "ANXIN_BIND_WINDOW", "ANXIN_KEEPSAKE_LIMIT", "ANXIN_KEEPSAKE_WINDOW")
 _INT_KEYS = {"ANXIN_WECHAT_MAX_BODY", "ANXIN_PROXY_HOPS", "ANXIN_WECHAT_REPLAY_WINDOW", *_LIMIT_KEYS}
 WECHAT_MODES = ("plain", "compat", "safe")
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
 from flask.globals import app_ctx
+from sqlalchemy.exc import IntegrityError
 
 from bot.api.schema import ApiResult, operation
 from bot.clock import utcnow
@@ -29,7 +30,7 @@ from bot.diary.schemas import EntryBase
 from bot.errors import BadRequest, NotFound, TooManyRequests
 from bot.models import Binding, DiaryEntry
 from bot.notify import deliver_soon
-from bot.ratelimit import counter_for
+from bot.ratelimit import counter_for, hit
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
 from miniprogram_api.models import (
@@ -311,12 +312,23 @@ def summary(engagement_id: int, query: SummaryQuery) -> ApiResult:
 @operation(responses={200: "application/pdf"}, errors=(*AUTHED, 404))
 def export_pdf(engagement_id: int) -> ApiResult:
     """整个月子期的日记（PDF 纪念册）"""
-    from bot.diary.keepsake import keepsake_pdf
+    from bot.diary.keepsake import cached_keepsake
 
     engagement, _ = _engagement(engagement_id)
-    tz = _tz()
+    config = current_app.config
     session = get_session()
-    pdf = keepsake_pdf(session, engagement, tz, utcnow().astimezone(tz).date(), nurse_display_name(session, engagement))
+    # Per reader, cached copy or not: each answer is megabytes, and a build after a new entry takes seconds.
+    allowed = hit(counter_for(config, session), f"keepsake:{current_openid()}", config["ANXIN_KEEPSAKE_LIMIT"],
+                  config["ANXIN_KEEPSAKE_WINDOW"])
+    session.commit()  # the count stands whatever the export does next
+    if not allowed:
+        raise TooManyRequests("导出纪念册过于频繁，请稍后再试 (too many keepsake exports)", code="too_many_requests")
+    tz = _tz()
+    pdf = cached_keepsake(session, engagement, tz, utcnow().astimezone(tz).date(), nurse_display_name(session, engagement))
+    try:
+        session.commit()
+    except IntegrityError:  # another server stored the same diary's keepsake a moment ago: either copy will do
+        session.rollback()
     filename = f"yuezi-diary-{engagement.id}.pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

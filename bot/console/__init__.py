@@ -24,7 +24,9 @@ from flask import Blueprint, Flask, Response, current_app, g, redirect, render_t
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot.bodylimits import too_large_message
 from bot.db import get_session
 from bot.errors import AnxinError, Forbidden
 from bot.lookup.profile import local_today
@@ -96,6 +98,12 @@ def _headers(response: Response) -> Response:
 def _anxin_error(error: AnxinError) -> ResponseReturnValue:
     get_session().rollback()
     return error_page(error.status, error.message)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
+    # Raised where the body is first read (the CSRF check reads the form), before anything is parsed in full.
+    return error_page(413, too_large_message())
 
 
 def error_page(status: int, message: str) -> ResponseReturnValue:

@@ -10,11 +10,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.console import bp, current_agency, needs
 from bot.db import get_session
-from bot.errors import BadRequest
+from bot.diary.keepsake import keepsake_font
+from bot.errors import BadRequest, Forbidden
 from bot.lookup.images import CARD_SIZE, badge_card_png, badge_url
 from bot.lookup.profile import mask_name
 from bot.models import Badge, Worker, WorkerPhoto
@@ -22,6 +23,14 @@ from bot.registry.badges import agency_badge
 
 MAX_CARDS = 200
 CARD_WIDTH = 85 * mm
+NO_CONSENT = "该服务员尚未授权公开，不能打印工牌 (no consent to publication on record)"
+
+
+def _consented(badge: Badge) -> Badge:
+    """The badge, if its worker consented to publication (PIPL art. 25); a card is shown to strangers."""
+    if badge.worker.consent_signed_on is None:
+        raise Forbidden(NO_CONSENT, code="consent_missing")
+    return badge
 
 
 def _card(badge: Badge) -> bytes:
@@ -36,14 +45,18 @@ def _card(badge: Badge) -> bytes:
 @bp.get("/badges/<code>/card.png")
 @needs("workers.read")
 def card(code: str) -> ResponseReturnValue:
-    badge = agency_badge(get_session(), current_agency(), code)
+    badge = _consented(agency_badge(get_session(), current_agency(), code))
     return Response(_card(badge), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 @bp.get("/badges.pdf")
 @needs("workers.read")
 def sheet() -> ResponseReturnValue:
-    """Every current badge of the agency (or of ``?worker=ID&worker=ID``) on A4, four cards a page."""
+    """Every current badge of the agency (or of ``?worker=ID&worker=ID``) on A4, four cards a page.
+
+    Only workers who consented to publication are printed, as for a single card; the sheet says how many
+    were left out (in its first line and in the ``X-Anxin-Left-Out`` header) so the agency can follow up.
+    """
     ids = request.args.getlist("worker")
     if any(not i.isdigit() or len(i) > 10 for i in ids):
         raise BadRequest("worker 应为服务员编号", code="invalid_field")
@@ -51,7 +64,9 @@ def sheet() -> ResponseReturnValue:
              .where(Worker.agency_id == current_agency().id, Badge.revoked_at.is_(None)).order_by(Badge.id))
     if ids:
         query = query.where(Worker.id.in_([int(i) for i in ids]))
-    badges = get_session().scalars(query.limit(MAX_CARDS + 1)).all()
+    db = get_session()
+    left_out = db.scalar(query.with_only_columns(func.count()).where(Worker.consent_signed_on.is_(None)).order_by(None))
+    badges = db.scalars(query.where(Worker.consent_signed_on.is_not(None)).limit(MAX_CARDS + 1)).all()
     if len(badges) > MAX_CARDS:
         raise BadRequest(f"一次最多打印{MAX_CARDS}张，请选择服务员", code="too_many")
     out = io.BytesIO()
@@ -60,9 +75,12 @@ def sheet() -> ResponseReturnValue:
     page_w, page_h = A4
     card_h = CARD_WIDTH * CARD_SIZE[1] / CARD_SIZE[0]
     gap_x, gap_y = (page_w - 2 * CARD_WIDTH) / 3, (page_h - 2 * card_h) / 3
-    if not badges:
-        pdf.setFont("Helvetica", 14)
-        pdf.drawString(20 * mm, page_h - 30 * mm, "No current badges.")
+    notes = [f"{left_out} 名服务员尚未授权公开，未打印其工牌。"] if left_out else []
+    notes += [] if badges else ["没有可打印的工牌。"]
+    if notes:
+        pdf.setFont(keepsake_font().name, 10)
+        for n, note in enumerate(notes):  # in the top margin, above the first row of cards
+            pdf.drawString(gap_x, page_h - 8 * mm - n * 5 * mm, note)
     for i, badge in enumerate(badges):
         if i and i % 4 == 0:
             pdf.showPage()
@@ -77,4 +95,5 @@ def sheet() -> ResponseReturnValue:
     pdf.showPage()
     pdf.save()
     return Response(out.getvalue(), mimetype="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="badges.pdf"', "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": 'inline; filename="badges.pdf"', "Cache-Control": "private, no-store",
+                             "X-Anxin-Left-Out": str(left_out or 0)})

@@ -4,8 +4,6 @@ lookups, credit), and the bulk import of a spreadsheet."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -17,13 +15,13 @@ from bot.console import bp, cipher, current_agency, needs, today, tz
 from bot.console.charts import bar_chart
 from bot.console.forms import check, values
 from bot.db import get_session
-from bot.errors import AnxinError, BadRequest
+from bot.errors import AnxinError
 from bot.lookup.codes import format_code
 from bot.lookup.credit import KIND_LABELS, check_states, compute_credit
 from bot.lookup.profile import GENDER_TEXT, LIGHT_TEXT, STATE_TEXT, status_light
 from bot.models import VERIFICATION_KINDS, Badge, LookupLog, Verification, WorkerPhoto
 from bot.registry.badges import agency_badge, issue_badge, revoke_badge
-from bot.registry.imports import ImportFailed, import_workers, read_rows
+from bot.registry.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload
 from bot.registry.listing import LIGHTS, find_workers
 from bot.registry.workers import (
     MAX_PHOTO_BYTES,
@@ -42,7 +40,6 @@ WORKER_FORM = ("name", "id_number", "phone", "gender", "birth_date", "service_ty
                "consent_signed_on")
 STATUS_TEXT = {"verified": "已核验", "pending": "核验中", "failed": "未通过"}
 CHART_DAYS = 30
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
 def _page_arg() -> int:
@@ -249,16 +246,10 @@ def import_page() -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template("console/import.html", errors=[], message="请选择要导入的文件", imported=None), 400
-    suffix = Path(upload.filename).suffix.lower()
-    data = upload.stream.read(MAX_IMPORT_BYTES + 1)
+    data = upload.stream.read(MAX_FILE_BYTES + 1)
     db = get_session()
     try:
-        if len(data) > MAX_IMPORT_BYTES:
-            raise BadRequest("文件不能超过10 MiB", code="too_large")
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"upload{suffix}"
-            path.write_bytes(data)
-            rows = read_rows(path)
+        rows = read_upload(data, upload.filename)
         count = import_workers(db, current_agency(), rows, cipher(), today())
     except ImportFailed as failed:
         db.rollback()

@@ -1,7 +1,15 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
 from bot.models.base import Base
-from bot.models.diary import CurrentEngagement, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision, FlagEvent
+from bot.models.diary import (
+    CurrentEngagement,
+    DiaryEntry,
+    DiaryFlag,
+    DiaryPhoto,
+    DiaryRevision,
+    FlagEvent,
+    KeepsakeCache,
+)
 from bot.models.jobs import JobLock, JobRun
 from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter
 from bot.models.outbox import Notification, SubscriptionGrant, WeChatIdentity
@@ -45,6 +53,7 @@ __all__ = [
     "InboundMessage",
     "JobLock",
     "JobRun",
+    "KeepsakeCache",
     "LookupLog",
     "Notification",
     "RateCounter",

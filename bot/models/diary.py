@@ -122,6 +122,26 @@ class DiaryPhoto(Base):
         return f"<DiaryPhoto {self.id} {self.status}>"
 
 
+class KeepsakeCache(Base):
+    """The keepsake PDF as last built for an engagement, and the version of the diary it was built from.
+
+    In the database so that every app server shares one copy: a reader asking again on any server,
+    while nothing in the diary changed, gets these bytes instead of a new build. A new version
+    (an entry added, edited or withdrawn, a rating, a flag, a new day) replaces the row.
+    """
+
+    __tablename__ = "keepsake_cache"
+
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int]
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary().with_variant(MEDIUMBLOB(), "mysql", "mariadb"))
+
+    def __repr__(self) -> str:
+        return f"<KeepsakeCache {self.engagement_id} {self.version[:8]} {self.pages} pages>"
+
+
 class DiaryFlag(Base):
     """Something in the diary worth a look (DIARY.md thresholds); advice, never a diagnosis.
 

@@ -1,8 +1,16 @@
 """Bulk import of workers from a spreadsheet (CSV in UTF-8 or GBK, or .xlsx). Domain code: no Flask.
 
-``read_rows`` turns a file into rows of fields; ``import_workers`` registers them
-all or, if any row is bad, none: it returns every row's errors so the agency can
-fix the file in one go. The caller owns the transaction and rolls back on errors.
+``read_upload`` (bytes and the name they came with) and ``read_rows`` (a file) turn a
+spreadsheet into rows of fields; ``import_workers`` registers them all or, if any row is
+bad, none: it returns every row's errors so the agency can fix the file in one go. The
+caller owns the transaction and rolls back on errors.
+
+A spreadsheet is an untrusted program for a parser: an .xlsx is a zip of XML, and a few
+hundred KiB can hold millions of shared strings or rows. So before openpyxl opens one,
+its zip directory is checked (members, uncompressed size in all and of each member) and
+its shared strings are counted as they stream past; every row counts against
+``MAX_ROWS``, blank ones too; and reading stops after ``MAX_READ_SECONDS``. Each refusal
+is a ``BadRequest`` (or ``PayloadTooLarge``) with a Chinese message, before anything is written.
 """
 
 from __future__ import annotations
@@ -10,17 +18,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import IO, Any
+from xml.parsers import expat
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
-from bot.errors import AnxinError, BadRequest
+from bot.errors import AnxinError, BadRequest, PayloadTooLarge
 from bot.models import Agency
 from bot.registry.workers import WORKER_FIELDS, InvalidField, parse_worker, register_worker
 from bot.security import FieldCipher
@@ -33,7 +43,17 @@ HEADER_ALIASES = {
     "授权签署日期": "consent_signed_on",
 }
 REQUIRED_COLUMNS = ("name", "id_number", "phone", "gender", "birth_date", "service_types", "experience_years")
-MAX_ROWS = 20000
+MAX_ROWS = 20000  # rows under the header, blank ones included: each one costs reading
+MAX_COLUMNS = 32  # cells read of each row; a cell in column XFD must not make every row 16,384 wide
+MAX_FILE_BYTES = 10 * 1024 * 1024  # bot.bodylimits.IMPORT_BODY_LIMIT lets an upload of this size through
+# A real workbook of MAX_ROWS workers: a dozen zip members, a sheet of about 10 MiB, one shared string a cell at most.
+MAX_XLSX_MEMBERS = 64
+MAX_XLSX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_XLSX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_SHARED_STRINGS = MAX_ROWS * 12
+MAX_READ_SECONDS = 20.0
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,13 +109,30 @@ def _decode(raw: bytes) -> str:
                          code="bad_encoding") from None
 
 
-def _rows(header: list[str], records: Iterator[tuple[int, list[Any]]]) -> list[Row]:
+class Deadline:
+    """When reading must have finished: a file that takes longer is refused, whatever made it slow."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise BadRequest(f"文件读取超过 {self.seconds:g} 秒，已停止，未导入任何数据 (reading took too long)",
+                             code="too_slow")
+
+
+def _rows(header: list[str], records: Iterator[tuple[int, list[Any]]], deadline: Deadline) -> list[Row]:
     rows: list[Row] = []
-    for number, cells in records:
+    for count, (number, cells) in enumerate(records, start=1):
+        # Blank rows count too: skipped for free, a million of them took a worker 42 s.
+        if count > MAX_ROWS:
+            raise BadRequest(f"每个文件最多 {MAX_ROWS} 行（空行也计算在内），未导入任何数据 (too many rows)",
+                             code="too_many_rows")
+        if count % 256 == 0:
+            deadline.check()
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue  # blank lines
-        if len(rows) >= MAX_ROWS:
-            raise BadRequest(f"每个文件最多 {MAX_ROWS} 行 (too many rows)", code="too_many_rows")
         extra = [c for c in cells[len(header):] if c is not None and str(c).strip()]
         if extra:
             raise BadRequest(f"第 {number} 行比表头多出 {len(extra)} 列（可能是未加引号的逗号）(row {number}: extra cells)",
@@ -105,35 +142,118 @@ def _rows(header: list[str], records: Iterator[tuple[int, list[Any]]]) -> list[R
     return rows
 
 
-def read_rows(path: Path) -> list[Row]:
+def read_rows(path: Path, *, seconds: float = MAX_READ_SECONDS) -> list[Row]:
     """Read a .csv (UTF-8 with or without BOM, or GBK) or .xlsx file of workers."""
-    suffix = path.suffix.lower()
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise _too_large()
+    return read_upload(path.read_bytes(), path.name, seconds=seconds)
+
+
+def read_upload(data: bytes, filename: str, *, seconds: float = MAX_READ_SECONDS) -> list[Row]:
+    """Read an uploaded spreadsheet: ``data`` as sent, ``filename`` as the browser named it (its suffix says which kind)."""
+    if "\x00" in filename:
+        raise BadRequest("文件名含有无效字符 (NUL in file name)", code="bad_filename")
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large()
+    deadline = Deadline(seconds)
+    suffix = PurePath(filename).suffix.lower()
     if suffix == ".csv":
-        text = _decode(path.read_bytes())
-        reader = csv.reader(io.StringIO(text, newline=""))
+        return _read_csv(data, deadline)
+    if suffix == ".xlsx":
+        return _read_xlsx(data, deadline)
+    raise BadRequest("只支持 .csv 和 .xlsx 文件 (CSV or XLSX only)", code="bad_file")
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"文件不能超过 {MAX_FILE_BYTES // (1024 * 1024)} MiB (file too large)", code="too_large")
+
+
+def _read_csv(data: bytes, deadline: Deadline) -> list[Row]:
+    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    try:
+        header = _header(next(reader))
+        return _rows(header, ((reader.line_num, row) for row in reader), deadline)
+    except StopIteration:
+        raise BadRequest("文件是空的 (empty file)", code="empty_file") from None
+    except csv.Error as exc:
+        raise BadRequest(f"第 {reader.line_num} 行无法读取 (row {reader.line_num}: {exc})", code="bad_file") from None
+
+
+def _read_xlsx(data: bytes, deadline: Deadline) -> list[Row]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_archive(archive, deadline)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, InvalidFileException, expat.ExpatError) as exc:
+        raise BadRequest(f"无法读取 Excel 文件 (cannot read .xlsx): {str(exc)[:200]}", code="bad_file") from None
+    try:
+        deadline.check()
+        sheet = book.worksheets[0]
+        records = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         try:
-            header = _header(next(reader))
-            return _rows(header, ((reader.line_num, row) for row in reader))
+            header = _header(next(records))
         except StopIteration:
             raise BadRequest("文件是空的 (empty file)", code="empty_file") from None
-        except csv.Error as exc:
-            raise BadRequest(f"第 {reader.line_num} 行无法读取 (row {reader.line_num}: {exc})", code="bad_file") from None
-    if suffix == ".xlsx":
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
-            raise BadRequest(f"无法读取 Excel 文件 (cannot read .xlsx): {exc}", code="bad_file") from None
-        try:
-            sheet = book.worksheets[0]
-            records = sheet.iter_rows(values_only=True)
-            try:
-                header = _header(next(records))
-            except StopIteration:
-                raise BadRequest("文件是空的 (empty file)", code="empty_file") from None
-            return _rows(header, ((i, list(r)) for i, r in enumerate(records, start=2)))
-        finally:
-            book.close()
-    raise BadRequest("只支持 .csv 和 .xlsx 文件 (CSV or XLSX only)", code="bad_file")
+        return _rows(header, ((i, list(r)) for i, r in enumerate(records, start=2)), deadline)
+    except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # a part the directory promised is broken
+        raise BadRequest(f"无法读取 Excel 文件 (cannot read .xlsx): {str(exc)[:200]}", code="bad_file") from None
+    finally:
+        book.close()
+
+
+def _check_archive(archive: zipfile.ZipFile, deadline: Deadline) -> None:
+    """Refuse a workbook whose zip directory or shared strings are beyond what a real one holds.
+
+    The directory's sizes bind: zipfile stops a member at its stated size (and fails its CRC if
+    the data goes on), so a member cannot inflate past what was checked here.
+    """
+    members = archive.infolist()
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise BadRequest(f"Excel 文件内部的部件过多（{len(members)} 个，最多 {MAX_XLSX_MEMBERS} 个），未导入任何数据 "
+                         "(too many parts in the .xlsx)", code="xlsx_too_complex")
+    biggest = max((m.file_size for m in members), default=0)
+    total = sum(m.file_size for m in members)
+    if biggest > MAX_XLSX_MEMBER_BYTES or total > MAX_XLSX_TOTAL_BYTES:
+        raise BadRequest(f"Excel 文件解压后过大（{total // (1024 * 1024)} MiB），未导入任何数据 "
+                         "(.xlsx too large uncompressed)", code="xlsx_too_large")
+    for part in _shared_string_parts(archive):
+        with archive.open(part) as stream:
+            _count_shared_strings(stream, deadline)
+
+
+def _shared_string_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The members the package's manifest names as shared strings, as openpyxl finds them."""
+    parts: list[str] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(" ")[2] == "Override" and attrs.get("ContentType") == SHARED_STRINGS_TYPE:
+            parts.append(attrs.get("PartName", "").lstrip("/"))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    with archive.open("[Content_Types].xml") as manifest:
+        parser.ParseFile(manifest)
+    return [p for p in parts if p in archive.NameToInfo]
+
+
+def _count_shared_strings(stream: IO[bytes], deadline: Deadline) -> None:
+    """Stream the shared strings past a counter; stop at the first one over MAX_SHARED_STRINGS."""
+    count = 0
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        nonlocal count
+        if name.rpartition(" ")[2] == "si":
+            count += 1
+            if count > MAX_SHARED_STRINGS:
+                raise BadRequest(f"Excel 文件的共享字符串超过 {MAX_SHARED_STRINGS} 个，未导入任何数据 "
+                                 "(too many shared strings)", code="xlsx_too_complex")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    while chunk := stream.read(_CHUNK):
+        parser.Parse(chunk, False)
+        deadline.check()
+    parser.Parse(b"", True)
 
 
 def import_workers(

@@ -305,3 +305,21 @@ def test_create_staff_prints_the_password_last(app: Flask, agency: tuple[int, st
     assert console.login("boss2", password).status_code == 302
     bad = app.test_cli_runner().invoke(args=["create-staff", "x", "--agency", "999", "--role", "admin"])
     assert bad.exit_code != 0 and "不存在" in bad.output
+
+
+def test_the_badge_sheet_leaves_out_workers_who_have_not_consented_and_says_so(admin: Console,
+                                                                               agency: tuple[int, str]) -> None:
+    consented = add_worker(admin.client, agency[1], name="伍秀芳")
+    publish(admin.client, agency[1], consented)
+    unconsented = add_worker(admin.client, agency[1], name="陈美玲")
+    hidden = publish(admin.client, agency[1], unconsented, consent=False)
+    single = admin.get(f"/console/badges/{hidden}/card.png")
+    assert single.status_code == 403 and "尚未授权公开" in text(single)
+    sheet = admin.get("/console/badges.pdf")
+    assert sheet.status_code == 200 and sheet.headers["X-Anxin-Left-Out"] == "1"
+    pages = PdfReader(io.BytesIO(sheet.data)).pages
+    assert len(pages) == 1 and len(pages[0].images) == 1  # her colleague's card only
+    assert "1 名服务员尚未授权公开" in pages[0].extract_text()
+    only_her = admin.get(f"/console/badges.pdf?worker={unconsented}")
+    page = PdfReader(io.BytesIO(only_her.data)).pages[0]
+    assert len(page.images) == 0 and "没有可打印的工牌" in page.extract_text()
