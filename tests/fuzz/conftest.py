@@ -48,9 +48,9 @@ def examples(base: int) -> int:
     return max(1, int(base * SCALE))
 
 
-def budget(base: int) -> Callable[[F], F]:
+def budget(base: int, **overrides: Any) -> Callable[[F], F]:
     """The profile with ``base`` (scaled) examples, and the run's seed when one is set."""
-    configured = settings(PROFILE, max_examples=examples(base))
+    configured = settings(PROFILE, max_examples=examples(base), **overrides)
 
     def apply(test: F) -> F:
         test = configured(test)

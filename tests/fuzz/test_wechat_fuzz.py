@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot import create_app
 from bot.textsafe import MAX_REPLY_BYTES
 from bot.wechat.simulator import WeChatSender
 from tests.conftest import SETTINGS
 from tests.fuzz.conftest import budget
-from bot import create_app
 from tests.fuzz.strategies import legal_pushes, push_bodies, to_xml
 
 PLAIN = WeChatSender.from_settings(SETTINGS)
