@@ -6,7 +6,7 @@ Two settings make a nightly-size run out of the everyday one:
   under a minute on SQLite; e.g. 20 for a nightly run, 100 for a weekend).
 - ``ANXIN_FUZZ_SEED``: unset, the seeds are fixed (``derandomize``), so CI is stable; an integer replays that
   seed; ``random`` draws a fresh one, printed in pytest's header as ``ANXIN_FUZZ_SEED=N`` so a nightly failure
-  can be replayed exactly.
+  can be replayed exactly (the header is left out under `-q`; hypothesis also prints `@reproduce_failure`).
 
     ANXIN_FUZZ_EXAMPLES=20 ANXIN_FUZZ_SEED=random ANXIN_TEST_BACKENDS=sqlite pytest -q tests/fuzz
 

@@ -117,8 +117,9 @@ def engagement_forms(draw: st.DrawFn, worker_id: int) -> dict[str, str]:
         "ends_on": (starts + dt.timedelta(days=draw(st.integers(1, 120)))).isoformat(),
         "family_name": draw(st.sampled_from(["陈家", "王先生家", "Smith 家"])),
     }
+    ends = dt.date.fromisoformat(form["ends_on"])
     for i in range(draw(st.integers(0, 4))):
-        born = TODAY - dt.timedelta(days=draw(st.integers(0, 60)))
+        born = min(TODAY - dt.timedelta(days=draw(st.integers(0, 60))), ends)  # born by the end of the service
         form |= {
             f"babies-{i}-nickname": draw(st.sampled_from(["大宝", "二宝", "小米", ""])),
             f"babies-{i}-sex": draw(st.sampled_from(["female", "male", ""])),

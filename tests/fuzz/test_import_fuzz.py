@@ -58,7 +58,8 @@ def _upload(app: Flask, desk: Console, filename: str, data: bytes) -> tuple[int,
     before = row_counts(engine)
     res = desk.post(PAGE, {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
     after = row_counts(engine)
-    gc.collect()  # a file the import left open is reported (ResourceWarning) in this test, not a later one
+    if res.status_code != 200:  # a file a refused import left open is reported here (ResourceWarning), not later
+        gc.collect()
     assert res.status_code < 500, (res.status_code, text(res)[:800])
     if currently_in_test_context():
         event(f"{filename.rsplit('.', 1)[-1]}: {res.status_code}")
@@ -151,7 +152,7 @@ def csv_bytes(header: list[str], rows: list[list[Any]], encoding: str) -> bytes:
     return out.getvalue().encode(encoding, errors="replace")
 
 
-@budget(50)
+@budget(40)
 @given(sheet=sheets(), fmt=st.sampled_from(["xlsx", "xlsx", "utf-8", "utf-8-sig", "gbk"]))
 def test_generated_sheets(app: Flask, desk: Console, sheet: tuple[list[str], list[list[Any]], bool], fmt: str) -> None:
     header, rows, valid = sheet
