@@ -118,8 +118,9 @@ _bind_codes = st.from_regex(r"[A-Z0-9]{6,12}", fullmatch=True)
 _scene_keys = st.one_of(_badge_codes.map(lambda c: "badge_" + c), _bind_codes.map(lambda c: "bind_" + c))
 _media_ids = st.from_regex(r"[A-Za-z0-9_-]{20,64}", fullmatch=True)
 _urls = st.from_regex(r"https?://[a-z0-9.]{1,30}/[A-Za-z0-9_/?=&.-]{0,60}", fullmatch=True)
-# A message a person can type: legal XML, not only blanks (WeChat sends no empty text message).
-typed_text = legal_chat_text.filter(lambda t: bool(t.strip()))
+# A message a person can type: legal XML, not only blanks (WeChat sends no empty text message), and within
+# what a WeChat message carries (the server reads fields of up to 8,192 characters, bodies up to 64 KiB).
+typed_text = legal_chat_text.filter(lambda t: bool(t.strip()) and len(t) <= 8000 and len(t.encode()) < 60_000)
 _coordinates = st.floats(-90, 90, allow_nan=False).map(lambda f: f"{f:.6f}")
 
 
