@@ -15,13 +15,14 @@ from typing import Any
 
 import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from bot.lookup.codes import ALPHABET, check_symbol
+from tests.fuzz.conftest import budget
 
 Pin = Callable[[Any], None]
 
@@ -51,8 +52,7 @@ def unique_client_ids(body: Any) -> None:
 def _run(operation: Any, mode: GenerationMode, headers: dict[str, str], pin: Pin, max_examples: int) -> int:
     sent = 0
 
-    @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-              derandomize=True)
+    @budget(max_examples, suppress_health_check=list(HealthCheck))  # ANXIN_FUZZ_EXAMPLES / _SEED apply here too
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case: Any) -> None:
         nonlocal sent

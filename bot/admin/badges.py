@@ -51,7 +51,7 @@ def badge_stats(code: str) -> ApiResult:
 
 
 @bp.get("/badges/<code>/card.png")
-@operation(responses={200: "image/png"}, errors=(404,))
+@operation(responses={200: "image/png"}, errors=(403, 404))
 def badge_card(code: str) -> ApiResult:
     """可打印的工牌卡片（PNG）"""
     session = get_session()

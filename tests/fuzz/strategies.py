@@ -109,3 +109,61 @@ def push_bodies(draw: st.DrawFn) -> str:
     if mutation == "nested":
         return "<xml>" * draw(st.integers(1, 3000)) + "</xml>"
     return xml
+
+
+# -- legal pushes: exactly what WeChat's servers send, each with what its sender must get back ---------
+
+_badge_codes = st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=11, max_size=11)
+_bind_codes = st.from_regex(r"[A-Z0-9]{6,12}", fullmatch=True)
+_scene_keys = st.one_of(_badge_codes.map(lambda c: "badge_" + c), _bind_codes.map(lambda c: "bind_" + c))
+_media_ids = st.from_regex(r"[A-Za-z0-9_-]{20,64}", fullmatch=True)
+_urls = st.from_regex(r"https?://[a-z0-9.]{1,30}/[A-Za-z0-9_/?=&.-]{0,60}", fullmatch=True)
+# A message a person can type: legal XML, not only blanks (WeChat sends no empty text message), and within
+# what a WeChat message carries (the server reads fields of up to 8,192 characters, bodies up to 64 KiB).
+typed_text = legal_chat_text.filter(lambda t: bool(t.strip()) and len(t) <= 8000 and len(t.encode()) < 60_000)
+_coordinates = st.floats(-90, 90, allow_nan=False).map(lambda f: f"{f:.6f}")
+
+
+@st.composite
+def legal_pushes(draw: st.DrawFn) -> tuple[dict[str, str], bool]:
+    """One push as WeChat sends it (MsgId left to the caller), and whether its sender must get words back.
+
+    Every message (text, photo, voice, video, location, link), following, and scanning one of our QR codes
+    is answered with words; the other events (unfollowing, menu clicks and views, location reports,
+    template receipts) may be answered with ``success`` alone.
+    """
+    fields = {"ToUserName": "gh_anxin0000001", "FromUserName": draw(good_openids), "CreateTime": draw(good_times)}
+    kind = draw(st.sampled_from(["text"] * 6 + ["image", "voice", "video", "shortvideo", "location", "link",
+                                                "subscribe", "scene", "quiet_event"]))
+    if kind == "text":
+        return {**fields, "MsgType": "text", "Content": draw(typed_text)}, True
+    if kind == "image":
+        return {**fields, "MsgType": "image", "PicUrl": draw(_urls), "MediaId": draw(_media_ids)}, True
+    if kind == "voice":
+        voice = {**fields, "MsgType": "voice", "MediaId": draw(_media_ids), "Format": "amr"}
+        if draw(st.booleans()):
+            voice["Recognition"] = draw(typed_text)
+        return voice, True
+    if kind in ("video", "shortvideo"):
+        return {**fields, "MsgType": kind, "MediaId": draw(_media_ids), "ThumbMediaId": draw(_media_ids)}, True
+    if kind == "location":
+        return {**fields, "MsgType": "location", "Location_X": draw(_coordinates), "Location_Y": draw(_coordinates),
+                "Scale": str(draw(st.integers(1, 20))), "Label": draw(xml_text)}, True
+    if kind == "link":
+        return {**fields, "MsgType": "link", "Title": draw(xml_text), "Description": draw(xml_text),
+                "Url": draw(_urls)}, True
+    if kind == "subscribe":
+        key = draw(st.one_of(st.just(""), _scene_keys.map(lambda k: "qrscene_" + k)))
+        return {**fields, "MsgType": "event", "Event": "subscribe", "EventKey": key}, True
+    if kind == "scene":
+        return {**fields, "MsgType": "event", "Event": "SCAN", "EventKey": draw(_scene_keys),
+                "Ticket": draw(_media_ids)}, True
+    event = draw(st.sampled_from(["unsubscribe", "CLICK", "VIEW", "LOCATION", "TEMPLATESENDJOBFINISH"]))
+    quiet = {**fields, "MsgType": "event", "Event": event}
+    if event in ("CLICK", "VIEW"):
+        quiet["EventKey"] = draw(st.one_of(st.from_regex(r"[A-Za-z0-9_]{1,20}", fullmatch=True), _urls))
+    if event == "LOCATION":
+        quiet.update(Latitude=draw(_coordinates), Longitude=draw(_coordinates), Precision="30.000000")
+    if event == "TEMPLATESENDJOBFINISH":
+        quiet.update(MsgID=str(draw(st.integers(1, 2**63))), Status="success")
+    return quiet, False
