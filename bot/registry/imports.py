@@ -20,10 +20,12 @@ import datetime as dt
 import io
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO, Any
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from openpyxl import load_workbook
@@ -179,15 +181,24 @@ def _read_csv(data: bytes, deadline: Deadline) -> list[Row]:
         raise BadRequest(f"第 {reader.line_num} 行无法读取 (row {reader.line_num}: {exc})", code="bad_file") from None
 
 
+# What reading a damaged or hand-made .xlsx raises from zipfile, zlib, expat and openpyxl: a broken part
+# (ParseError), a flipped byte in deflated data (zlib.error, EOFError), a flipped compression method or
+# version (NotImplementedError), a missing part (KeyError), a workbook of no sheets (IndexError).
+_UNREADABLE = (OSError, KeyError, IndexError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile,
+               zlib.error, InvalidFileException, expat.ExpatError, ElementTree.ParseError)
+
+
 def _read_xlsx(data: bytes, deadline: Deadline) -> list[Row]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_archive(archive, deadline)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, InvalidFileException, expat.ExpatError) as exc:
+    except _UNREADABLE as exc:
         raise BadRequest(f"无法读取 Excel 文件 (cannot read .xlsx): {str(exc)[:200]}", code="bad_file") from None
     try:
         deadline.check()
+        if not book.worksheets:
+            raise BadRequest("Excel 文件里没有工作表 (no worksheet)", code="bad_file")
         sheet = book.worksheets[0]
         records = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         try:
@@ -195,7 +206,7 @@ def _read_xlsx(data: bytes, deadline: Deadline) -> list[Row]:
         except StopIteration:
             raise BadRequest("文件是空的 (empty file)", code="empty_file") from None
         return _rows(header, ((i, list(r)) for i, r in enumerate(records, start=2)), deadline)
-    except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # a part the directory promised is broken
+    except _UNREADABLE as exc:  # a part the directory promised is broken
         raise BadRequest(f"无法读取 Excel 文件 (cannot read .xlsx): {str(exc)[:200]}", code="bad_file") from None
     finally:
         book.close()

@@ -23,8 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bot.console.workers import MAX_IMPORT_BYTES
-from bot.registry.workers import MAX_PHOTO_BYTES
+from bot.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, PHOTO_BODY_LIMIT, WECHAT_BODY_LIMIT
 from config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,21 +130,25 @@ def _servers(site: Directive) -> tuple[Directive, Directive]:
 # -- what the file says -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("uri", "limit"), [
-    ("/wechat", Config.ANXIN_WECHAT_MAX_BODY),
-    ("/console/workers/import", MAX_IMPORT_BYTES),
-    ("/admin/v1/workers/import", MAX_IMPORT_BYTES),
-    ("/console/workers/17/photo", MAX_PHOTO_BYTES),
-    ("/admin/v1/workers/17/photo", MAX_PHOTO_BYTES),
-    ("/console/workers/new", 1024**2),
-    ("/console/engagements/new", 1024**2),
-    ("/mp/v1/engagements/3/entries", 1024**2),
-    ("/admin/v1/workers", 1024**2),
-    ("/console/workers/import/x", 1024**2),  # only the import route itself takes spreadsheets
-    ("/wechat/x", 1024**2),
+    ("/wechat", WECHAT_BODY_LIMIT),
+    ("/console/workers/import", IMPORT_BODY_LIMIT),
+    ("/admin/v1/workers/import", IMPORT_BODY_LIMIT),
+    ("/console/workers/17/photo", PHOTO_BODY_LIMIT),
+    ("/admin/v1/workers/17/photo", PHOTO_BODY_LIMIT),
+    ("/console/workers/new", BODY_LIMIT),
+    ("/console/engagements/new", BODY_LIMIT),
+    ("/mp/v1/engagements/3/entries", BODY_LIMIT),
+    ("/admin/v1/workers", BODY_LIMIT),
+    ("/console/workers/import/x", BODY_LIMIT),  # only the import route itself takes spreadsheets
+    ("/wechat/x", BODY_LIMIT),
 ])
 def test_body_limits_match_the_app_route_by_route(site: Directive, uri: str, limit: int) -> None:
     _, tls = _servers(site)
     assert size(effective(tls, uri, "client_max_body_size")[0]) == limit
+
+
+def test_the_app_and_the_proxy_agree_on_wechats_default(site: Directive) -> None:
+    assert Config.ANXIN_WECHAT_MAX_BODY == WECHAT_BODY_LIMIT
 
 
 def test_exports_outlast_the_keepsake_bound_and_the_rest_keep_30_s(site: Directive) -> None:
