@@ -1,4 +1,5 @@
 # The two commands a new user needs:  `make run`  and  `make test`.  `make help` lists every target.
+# `make check` is everything (what CI runs through .ci/run): `make test`'s tests, the slow ones, lint and types.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ PORT   ?= 5000
 export PORT
 export FLASK_RUN_PORT := $(PORT)
 
-.PHONY: help install run test lint bench outbox fake-wechat clean
+.PHONY: help install run test check lint bench outbox fake-wechat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -26,7 +27,14 @@ run: install  ## database to the current schema, demo data, server on http://HOS
 	$(BIN)/flask --app bot seed-demo
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
 
-test: install  ## the whole suite: SQLite, and MariaDB when it answers (PYTEST_ARGS=... to narrow)
+test: install  ## the fast loop: every test but the slow ones (benchmarks, deployments), SQLite and MariaDB
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+check: install  ## everything: lint, types, import rules and every test, the slow ones included (CI runs this)
+	$(BIN)/ruff check bot config miniprogram_api tests bench
+	$(BIN)/python -m mypy --strict bot miniprogram_api config
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install  ## ruff over the code

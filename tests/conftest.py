@@ -12,6 +12,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pymysql
 import pytest
@@ -29,6 +30,9 @@ from tests.fakes.wechat_api import WeChatApiFake
 
 MYSQL_SERVER_URL = os.environ.get("ANXIN_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4")
 REQUIRE_MYSQL = os.environ.get("ANXIN_TEST_REQUIRE_MYSQL") == "1"
+# CI requires Redis as it requires MariaDB: the shared-cache tests fail rather than skip without it.
+REQUIRE_REDIS = os.environ.get("ANXIN_TEST_REQUIRE_REDIS") == "1"
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"  # database 15 is the tests' own
 BACKENDS = [b for b in os.environ.get("ANXIN_TEST_BACKENDS", "sqlite,mysql").split(",") if b]
 
 SETTINGS = settings_for_tests()
@@ -55,6 +59,31 @@ def _mysql_or_skip() -> pymysql.Connection:
         if REQUIRE_MYSQL:
             pytest.fail(reason + " (ANXIN_TEST_REQUIRE_MYSQL=1)")
         pytest.skip("MySQL skipped — " + reason)
+
+
+def redis_or_skip(url: str = TEST_REDIS_URL) -> str:
+    """``url`` when Redis answers there; otherwise skip the test, or fail it under ANXIN_TEST_REQUIRE_REDIS=1."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not reachable at {url}: {exc}"
+        if REQUIRE_REDIS:
+            pytest.fail(reason + " (ANXIN_TEST_REQUIRE_REDIS=1)")
+        pytest.skip(reason)
+    return url
+
+
+# The full check's tests (`make check`): benchmarks and whole deployments, minutes each. `make test` leaves them out.
+SLOW_FOLDERS = ("bench", "deploy")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(root) and item.path.relative_to(root).parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
 
 
 def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object]:

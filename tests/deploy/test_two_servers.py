@@ -34,7 +34,7 @@ from bot.diary.texts import DIGEST_HEADER
 from bot.locks import RedisLeases
 from bot.lookup.codes import format_code
 from bot.wechat.simulator import WeChatSender, reply_text
-from tests.conftest import REQUIRE_MYSQL, SETTINGS, _clear
+from tests.conftest import REQUIRE_REDIS, SETTINGS, _clear
 from tests.fakes.wechat_api import WeChatApiFake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,8 +67,8 @@ def shared_redis() -> Iterator[str]:
             pytest.skip("no empty Redis database to use (set ANXIN_TEST_REDIS_URL)")
     except redis.RedisError as exc:
         reason = f"Redis not reachable at {candidates[0]}: {exc}"
-        if REQUIRE_MYSQL:
-            pytest.fail(reason + " (ANXIN_TEST_REQUIRE_MYSQL=1)")
+        if REQUIRE_REDIS:
+            pytest.fail(reason + " (ANXIN_TEST_REQUIRE_REDIS=1)")
         pytest.skip(reason)
     yield url
     client.flushdb()

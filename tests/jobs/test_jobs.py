@@ -12,6 +12,7 @@ from bot.clock import utcnow
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import ChatUser, JobRun
 from bot.outbox import enqueue
+from tests.conftest import redis_or_skip
 from tests.fakes.wechat_api import WeChatApiFake
 
 
@@ -94,16 +95,9 @@ def test_off_by_default(app: Flask) -> None:
 def test_redis_leases_when_redis_is_configured() -> None:
     import uuid
 
-    import pytest
-    import redis
-
     from bot.locks import RedisLeases
 
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    url = redis_or_skip()
     leases = RedisLeases(url)
     name = f"test-{uuid.uuid4().hex}"
     assert leases.acquire(name, "a", dt.timedelta(seconds=30))

@@ -8,23 +8,19 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
 from bot.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client, storable_key
+from tests.conftest import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
 def redis_counter() -> Iterator[RedisCounter]:
-    client = redis_client(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    client = redis_client(redis_or_skip(REDIS_URL))
     client.flushdb()  # database 15 is the tests' own
     yield RedisCounter(client)
 

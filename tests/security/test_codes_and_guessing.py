@@ -20,7 +20,7 @@ from bot.handlers.diary_binding import BIND_TOO_MANY
 from bot.lookup.profile import PAUSED, REFUSAL_TEXT
 from bot.models import Binding, Supervisor, SupervisorCode
 from bot.wechat.simulator import WeChatSender, reply_text
-from tests.conftest import SETTINGS
+from tests.conftest import SETTINGS, redis_or_skip
 from tests.diary_support import Chat, open_family
 
 
@@ -81,11 +81,7 @@ def racing_server(request: pytest.FixtureRequest, app: Flask, app_settings: dict
     """
     settings = dict(app_settings)
     if request.param == "redis":
-        url = "redis://127.0.0.1:6379/15"
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-        except redis.exceptions.ConnectionError:
-            pytest.skip("Redis not reachable at 127.0.0.1:6379")
+        url = redis_or_skip()
         settings["ANXIN_REDIS_URL"] = url
         client = redis.Redis.from_url(url)
         for key in client.scan_iter("anxin:rl:bind:*"):  # counters of earlier runs in this window
