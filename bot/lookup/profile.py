@@ -31,7 +31,6 @@ from bot.lookup.credit import (
     record_columns,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
-from bot.prepared import Prepared
 from bot.ratelimit import Counter, hit_all
 
 CERTIFICATE_KINDS = ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert")
@@ -236,7 +235,7 @@ class HolderFacts:
 # Built once (every look-up asks it): the badge, its holder and her agency's name, with only the columns a
 # profile shows (not her encrypted ID and phone, nor the stored grade and its reasons), as plain rows: mapped
 # objects for the badge and the worker cost more than the query.
-_BADGE_HOLDER = Prepared(
+_BADGE_HOLDER = (
     select(Badge.id, Badge.code, Badge.worker_id, Badge.expires_on, Badge.revoked_at,
            Worker.id, Worker.name, Worker.gender, Worker.birth_date, Worker.service_types, Worker.experience_years,
            Worker.consent_signed_on, Agency.name, *record_columns(Worker.id))  # and her record: one round trip
@@ -271,8 +270,8 @@ def find_profile(
         return _log(session, surface, who, address, None, None, Refusal(MALFORMED, code))
     if check is CodeCheck.MISTYPED:  # decided before the database is asked anything
         return _log(session, surface, who, address, code, None, Refusal(MISTYPED, code))
-    rows = _BADGE_HOLDER.rows(session, {"code": code, "today": today})  # flushed first, as the ORM would
-    row = rows[0] if rows else None
+    session.flush()  # read on the connection: what the session holds must be there
+    row = session.connection().execute(_BADGE_HOLDER, {"code": code, "today": today}).first()
     if row is None:
         return _log(session, surface, who, address, code, None, Refusal(UNKNOWN, code))
     badge = BadgeFacts(row[0], row[1], row[2], row[3], row[4])
