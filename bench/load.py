@@ -46,18 +46,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine.default import CacheStats
 
 from bench.anxin import PATHS, Seeded, environ, replay_in_process, seed, settings, start_fake
 from bench.harness import Server, cpu_used, database_cpu, run_wrk, worker_class, write_requests, wrk_available
-from bench.mariadb import scratch_database
+from bench.mariadb import SERVER_URL, scratch_database
 from bench.pushes import text_pushes
 from bot import create_app
 from bot.db import make_engine
 from bot.migrate import upgrade
 from bot.wechat.simulator import WeChatSender
-from config import Config
+from config import MYSQL_DRIVERS, Config
 
 SERVERS = ("echo", "werobot", "anxin-sqlite", "anxin-mariadb")
 # Rough ceilings of req/s on a 2-core machine: enough requests are generated for the whole run.
@@ -188,11 +188,14 @@ def flat_profile(root: Any, requests: int, top: int = 12) -> str:
 
 
 @contextlib.contextmanager
-def database(kind: str, tmp: Path) -> Iterator[str]:
+def database(kind: str, tmp: Path, mysql_driver: str | None = None) -> Iterator[str]:
     if kind == "anxin-sqlite":
         yield f"sqlite:///{tmp / 'anxin-bench.db'}"
     else:
-        with scratch_database() as url:
+        server = make_url(SERVER_URL)
+        if mysql_driver is not None:
+            server = server.set(drivername=f"{server.get_backend_name()}+{mysql_driver}")
+        with scratch_database(server_url=server.render_as_string(hide_password=False)) as url:
             yield url
 
 
@@ -349,6 +352,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--only-sql", action="store_true", help="no HTTP runs: seed, count statements (and profile)")
     parser.add_argument("--small", action="store_true", help="seed a small data set (a quick check of the bench)")
     parser.add_argument("--gc", action="store_true", help="print the servers' garbage-collector pauses of each run")
+    parser.add_argument("--mysql-driver", choices=MYSQL_DRIVERS, default=None,
+                        help="anxin-mariadb's driver (default: ANXIN_TEST_MYSQL_URL's, else pymysql; mysqldb is "
+                             "mysqlclient, requirements-mysqlclient.txt)")
     args = parser.parse_args(argv)
     args.workers = [int(w) for w in args.workers.split(",")]
     args.connections = [int(c) for c in args.connections.split(",")]
@@ -400,14 +406,15 @@ def run_anxin(name: str, tmp: Path, args: argparse.Namespace, paths: list[str]) 
     fake = start_fake()
     rows: list[Row] = []
     try:
-        with database(name, tmp) as url:
+        with database(name, tmp, args.mysql_driver) as url:
             values = settings(url, fake.url)
             engine = make_engine(url)
             upgrade(engine)
             engine.dispose()
             app = create_app({**values, "ANXIN_LOG_LEVEL": "WARNING"})
             started = time.perf_counter()
-            print(f"{name}: seeding through the app's own entry points", file=sys.stderr, flush=True)
+            print(f"{name}: {make_url(url).drivername}; seeding through the app's own entry points", file=sys.stderr,
+                  flush=True)
             sizes = dict(chat_writers=20, readers=5, mp_writers=10, badges=5) if args.small else {}
             seeded = seed(app, fake, log=lambda m: print(m, file=sys.stderr, flush=True), **sizes)
             print(f"{name}: seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)

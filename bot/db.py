@@ -9,7 +9,10 @@ are set up here so that concurrent writers behave the same way on each:
   and a read-then-write (check, then refresh a token) is atomic across processes.
   ``reader_session`` opts out (``BEGIN DEFERRED``) for work that only reads.
 * MySQL runs at READ COMMITTED with utf8mb4, so a transaction that waited on a
-  unique key sees the row the other one committed.
+  unique key sees the row the other one committed. The driver is the URL's:
+  ``mysql+pymysql://`` (PyMySQL, pure Python, the default) or ``mysql+mysqldb://``
+  (mysqlclient, in C: ``requirements-mysqlclient.txt``). Either way a connection
+  never allows several statements in one query (no stacked queries).
 
 A request to a server database costs only its own round trips: a pooled connection is
 pinged only when it has sat idle for ``PING_AFTER_IDLE`` seconds (a dead one is replaced
@@ -24,22 +27,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
-from pymysql import converters as pymysql_converters
-from pymysql.constants import CLIENT, FIELD_TYPE
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolResetState
 
-from bot import dbwire
 from bot.clock import utcnow
 from bot.models.base import Base, UTCDateTime
+from config import MYSQL_DRIVERS
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -60,9 +61,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
+    driver = parsed.get_driver_name()
+    if driver not in MYSQL_DRIVERS:
+        raise ValueError(f"{url!r}: Anxin runs MySQL/MariaDB on {' or '.join(MYSQL_DRIVERS)}, not {driver!r}")
     engine = create_engine(
         url,
-        connect_args={"conv": _CONVERSIONS} if parsed.get_driver_name() == "pymysql" else {},
+        connect_args=_pymysql_arguments() if driver == "pymysql" else _mysqldb_arguments(),
         pool_recycle=3600,
         pool_reset_on_return=None,  # _configure_server_pool resets what needs it
         isolation_level="READ COMMITTED",
@@ -72,63 +76,85 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _use_dbwire(engine: Engine) -> None:
-    """Open PyMySQL connections as ``bot.dbwire.Connection`` (results read with less Python; a statement
-    executed with ``dbwire.COMMIT_WITH`` carries its transaction's COMMIT)."""
-    if engine.dialect.driver != "pymysql":
-        return
+# MySQL protocol: the client may send several statements in one query. Never asked for: an injection that
+# slipped in would otherwise run as stacked queries. PyMySQL asks for it only when told to; mysqlclient asks
+# for it unless told not to (``multi_statements=False``).
+CLIENT_MULTI_STATEMENTS = 1 << 16
+
+
+def _pymysql_arguments() -> dict[str, Any]:
+    from pymysql import converters
+
+    return {"conv": {**converters.conversions, FIELD_TYPE_DATETIME: _datetime(converters.convert_datetime),
+                     FIELD_TYPE_TIMESTAMP: _datetime(converters.convert_datetime),
+                     FIELD_TYPE_DATE: _date(converters.convert_date)}}
+
+
+def _mysqldb_arguments() -> dict[str, Any]:
+    from MySQLdb import converters, times  # mysqlclient: optional (requirements-mysqlclient.txt)
+
+    return {"multi_statements": False,
+            "conv": {**converters.conversions, FIELD_TYPE_DATETIME: _datetime(times.DateTime_or_None),
+                     FIELD_TYPE_TIMESTAMP: _datetime(times.DateTime_or_None),
+                     FIELD_TYPE_DATE: _date(times.Date_or_None)}}
+
+
+def _without_multi_statements(engine: Engine) -> None:
+    """Take the multi-statement flag off whatever the URL's query asked for (``?client_flag=…``)."""
 
     @event.listens_for(engine, "do_connect")
-    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-        cparams["client_flag"] = cparams.get("client_flag", 0) | CLIENT.MULTI_STATEMENTS
-        return dbwire.Connection(*cargs, **cparams)
-
-    @event.listens_for(engine, "do_execute")
-    def _execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-        if not context.execution_options.get(dbwire.COMMIT_WITH):
-            return False
-        cursor.connection.execute_and_commit(cursor, statement, parameters)
-        return True
+    def _connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        if "client_flag" in cparams:
+            cparams["client_flag"] &= ~CLIENT_MULTI_STATEMENTS
 
 
-def _datetime(value: str) -> dt.datetime | dt.date | str:
-    """A DATETIME as the server sends it ('2026-11-23 10:00:00.123456'), parsed in C; what that refuses
-    (a zero date, an impossible day) goes to PyMySQL's own converter, which returns it as the string."""
-    if value[10:11] == " ":  # the server's own form; nothing else is read in C
-        try:
-            return _FROM_ISO(value)
-        except ValueError:
-            pass
-    result: dt.datetime | dt.date | str = pymysql_converters.convert_datetime(value)
-    return result
-
-
-def _date(value: str) -> dt.date | str:
-    if len(value) == 10:
-        try:
-            return _DATE_FROM_ISO(value)
-        except ValueError:
-            pass
-    result: dt.date | str = pymysql_converters.convert_date(value)
-    return result
-
+# MySQL protocol field types, the same numbers in both drivers' FIELD_TYPE constants.
+FIELD_TYPE_DATE, FIELD_TYPE_TIMESTAMP, FIELD_TYPE_DATETIME = 10, 7, 12
 
 _FROM_ISO = dt.datetime.fromisoformat
 _DATE_FROM_ISO = dt.date.fromisoformat
-# PyMySQL parses every DATETIME with a regular expression and int() of each part: 1.7 µs against 0.07 µs for
-# fromisoformat, and a day view reads about a hundred of them.
-_CONVERSIONS = {**pymysql_converters.conversions, FIELD_TYPE.DATETIME: _datetime, FIELD_TYPE.TIMESTAMP: _datetime,
-                FIELD_TYPE.DATE: _date}
+
+
+def _datetime(driver_converter: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A DATETIME as the server sends it ('2026-11-23 10:00:00.123456'), parsed in C; what that refuses
+    (a zero date, an impossible day) goes to the driver's own converter, which says what it makes of it.
+
+    PyMySQL parses every DATETIME with a regular expression and int() of each part, mysqlclient with int() of
+    each part: 1.7 µs and about 1 µs against 0.07 µs for fromisoformat, and a day view reads about a hundred."""
+
+    def convert(value: str) -> Any:
+        if value[10:11] == " ":  # the server's own form; nothing else is read in C
+            try:
+                return _FROM_ISO(value)
+            except ValueError:
+                pass
+        return driver_converter(value)
+
+    return convert
+
+
+def _date(driver_converter: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(value: str) -> Any:
+        if len(value) == 10:
+            try:
+                return _DATE_FROM_ISO(value)
+            except ValueError:
+                pass
+        return driver_converter(value)
+
+    return convert
 
 
 # A pooled connection idle for longer than this is pinged before use; a busy one is not.
 PING_AFTER_IDLE = 10.0
-_SERVER_STATUS_IN_TRANS = 1  # MySQL protocol: the server has a transaction open on this connection
+# Set on a connection's pool record while it is checked out raw (``engine.raw_connection()``), not by a
+# SQLAlchemy ``Connection``.
+_RAW = "anxin_raw"
 
 
 def _configure_server_pool(engine: Engine) -> None:
     """Ping only connections that sat idle, and skip the rollback a committed connection does not need."""
-    _use_dbwire(engine)
+    _without_multi_statements(engine)
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -136,6 +162,7 @@ def _configure_server_pool(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        record.info[_RAW] = True  # until a SQLAlchemy Connection says it holds it (engine_connect, below)
         since = record.info.get("anxin_idle_since")
         if since is None or time.monotonic() - since < PING_AFTER_IDLE:
             return
@@ -146,16 +173,18 @@ def _configure_server_pool(engine: Engine) -> None:
                 raise exc.DisconnectionError(str(err)) from err  # the pool replaces it and tries again
             raise
 
+    @event.listens_for(engine, "engine_connect")
+    def _on_engine_connect(connection: Connection) -> None:
+        connection.connection.info[_RAW] = False
+
     @event.listens_for(engine, "reset")
-    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
-        # transaction_was_reset: SQLAlchemy's Connection rolled its transaction back as it closed.
-        # Otherwise the transaction ended by COMMIT or ROLLBACK, unless the connection was used raw
-        # (``engine.raw_connection()``, which the app does not do) and left one open: a write sets the
-        # server's status flag, and that one is rolled back. A raw read-only transaction sets no flag.
+    def _on_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        # transaction_was_reset: SQLAlchemy's Connection rolled its transaction back as it closed. Otherwise a
+        # Connection ended its transaction by COMMIT or ROLLBACK: nothing is left to undo. Only a connection
+        # used raw (``engine.raw_connection()``, which the app does not do) may have left one open.
         if state.terminate_only or state.transaction_was_reset:
             return
-        status = getattr(dbapi_connection, "server_status", None)
-        if status is None or status & _SERVER_STATUS_IN_TRANS:
+        if record.info.get(_RAW, True):
             dbapi_connection.rollback()
 
 

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import background
 from bot.chat import ChatContext, ChatMessage, ChatServices, NoServices, Reply, reply_from_dict, reply_to_dict
 from bot.clock import utcnow
-from bot.dbwire import COMMIT_WITH
 from bot.handlers import HandlerFailed, Route, roles_of, route, run
 from bot.models import ChatUser, InboundMessage
 from bot.models.wechat import EVENT_PREFIX
@@ -77,12 +76,12 @@ def receive(
                         session.execute(_SET_REPLY, {"key": message.dedup_key, "reply": stored})
                 else:
                     reply = run(found, ctx, savepoint=False)
-                    _record(session, message, found.name, _stored(found, reply), push_key, last=True)
+                    _record(session, message, found.name, _stored(found, reply), push_key)
         except HandlerFailed as failed:  # everything it did is rolled back: record the message with its answer
             session.rollback()
             try:
                 with session.begin():
-                    _record(session, message, found.name, _stored(found, failed.reply), push_key, last=True)
+                    _record(session, message, found.name, _stored(found, failed.reply), push_key)
             except IntegrityError as error:
                 session.rollback()
                 return _repeat(session, message, settings, services, push_key, error)
@@ -99,19 +98,15 @@ def receive(
     return reply
 
 
-def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None,
-            *, last: bool = False) -> None:
+def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None) -> None:
     """Insert the message's row (a copy already recorded fails here, on the unique key) and, for an event,
     what it tells of the sender. One Core INSERT, built once: no unit of work for a row nothing reads back.
-
-    ``last``: nothing else is written before the transaction commits, so the row goes to the server with
-    the COMMIT (``bot.dbwire.COMMIT_WITH``; what the session still holds unflushed is flushed first).
+    What the session holds is flushed first, so that after a handler the row is its transaction's last write.
     """
     if message.msg_type == "event":
         _touch_user(session, message)
-    if last:
-        session.flush()
-    session.connection().execute(_COMMIT_WITH if last else _INSERT, {
+    session.flush()
+    session.connection().execute(_INSERT, {
         "dedup_key": message.dedup_key,
         "openid": message.openid,
         "msg_type": (EVENT_PREFIX + message.event)[:32] if message.msg_type == "event" else message.msg_type,
@@ -124,7 +119,6 @@ def _record(session: Session, message: ChatMessage, handler: str, reply: str | N
 
 # On the table, not the mapped class: an ORM-enabled INSERT goes through the bulk-persistence layer first.
 _INSERT = insert(cast(Table, InboundMessage.__table__))
-_COMMIT_WITH = _INSERT.execution_options(**{COMMIT_WITH: True})
 _SET_REPLY = (update(InboundMessage).where(InboundMessage.dedup_key == bindparam("key"))
               .values(reply=bindparam("reply")).execution_options(synchronize_session=False))
 

@@ -19,7 +19,6 @@ import redis
 from sqlalchemy import Connection, CursorResult, Engine, Table, TextClause, select, text
 from sqlalchemy.orm import Session
 
-from bot.dbwire import COMMIT_WITH
 from bot.models import RateCounter
 
 _MAX_KEY = 191
@@ -48,7 +47,7 @@ class DatabaseCounter:
     """Counters in the ``rate_counter`` table: one row per key, reset when its window has passed.
 
     One upsert per hit. On MySQL/MariaDB the upsert runs in a transaction of its own,
-    committed at once (on MariaDB 10.5+ the COMMIT goes to the server in the upsert's packet): a hit
+    committed at once: a hit
     counts whatever becomes of the request, and the row is locked only for the upsert. Counted in the
     request's transaction instead, a row every request shares (the total of badge look-ups) would stay
     locked until the request ended and queue every look-up of every process behind it. On SQLite, which
@@ -76,28 +75,27 @@ class DatabaseCounter:
         returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
         if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
             return _upsert(self.session, returning, unique, params)
-        with bind.begin() as own:  # its COMMIT goes with the upsert (bot.dbwire.COMMIT_WITH): one round trip
-            return _upsert(own, returning, unique, params, carry_commit=True)
+        with bind.begin() as own:
+            return _upsert(own, returning, unique, params)
 
 
 def _counts(rows: Any) -> dict[str, int]:
     return {key: int(count) for key, count in rows}
 
 
-_UPSERTS: dict[tuple[str, int, bool, bool], TextClause] = {}
+_UPSERTS: dict[tuple[str, int, bool], TextClause] = {}
 
 
-def _upsert_statement(dialect: str, n: int, returning: bool, carry_commit: bool = False) -> TextClause:
+def _upsert_statement(dialect: str, n: int, returning: bool) -> TextClause:
     """The upsert of ``n`` keys (``:k0``… and ``:start``), written once per shape.
 
     Hand-written because SQLAlchemy does not cache ON DUPLICATE KEY / ON CONFLICT
     constructs: built with them, every hit compiled its statement afresh, the
     largest single cost of a badge look-up. MySQL/MariaDB apply the assignments left
     to right, so ``count`` is set before ``window_start``. Each key adds its own amount (``:n0``…, usually 1;
-    0 reads the count in the same statement). ``carry_commit``: sent with its transaction's
-    COMMIT (``bot.dbwire.COMMIT_WITH``), for a transaction of its own that returns the counts.
+    0 reads the count in the same statement).
     """
-    shape = (dialect, n, returning, carry_commit)
+    shape = (dialect, n, returning)
     statement = _UPSERTS.get(shape)
     if statement is None:
         values = ", ".join(f"(:k{i}, :start, :n{i})" for i in range(n))
@@ -114,15 +112,13 @@ def _upsert_statement(dialect: str, n: int, returning: bool, carry_commit: bool 
                    "window_start = :start")
         if returning:
             sql += ' RETURNING "key", count' if dialect == "sqlite" else " RETURNING `key`, `count`"
-        made = text(sql)
-        statement = _UPSERTS.setdefault(shape, made.execution_options(**{COMMIT_WITH: True}) if carry_commit else made)
+        statement = _UPSERTS.setdefault(shape, text(sql))
     return statement
 
 
-def _upsert(executor: Session | Connection, returning: bool, keys: list[str], params: dict[str, Any],
-            carry_commit: bool = False) -> dict[str, int]:
+def _upsert(executor: Session | Connection, returning: bool, keys: list[str], params: dict[str, Any]) -> dict[str, int]:
     if returning:
-        return _counts(executor.execute(_upsert_statement("mysql", len(keys), True, carry_commit), params))
+        return _counts(executor.execute(_upsert_statement("mysql", len(keys), True), params))
     executor.execute(_upsert_statement("mysql", len(keys), False), params)
     table = _table()
     return _counts(executor.execute(select(table.c.key, table.c.count).where(table.c.key.in_(keys))))

@@ -26,6 +26,8 @@ DEV_SECRET_KEY = "anxin-development-key-change-me"
 STANDIN_PREFIX = "/_dev/wechat"
 REAL_WECHAT_API = "https://api.weixin.qq.com"
 # Settings that hold real WeChat credentials: any of them set to its own value means production.
+# The MySQL/MariaDB drivers a database URL may name: PyMySQL (pure Python, the default) and mysqlclient (in C).
+MYSQL_DRIVERS = ("pymysql", "mysqldb")
 CREDENTIAL_KEYS = ("ANXIN_WECHAT_APPID", "ANXIN_WECHAT_SECRET", "ANXIN_MP_APPID", "ANXIN_MP_SECRET")
 
 
@@ -231,6 +233,11 @@ def validate(settings: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"ANXIN_DATABASE_URL uses {parsed.get_backend_name()!r}; "
                 "Anxin supports SQLite and MySQL/MariaDB"
+            )
+        if parsed.get_backend_name() in ("mysql", "mariadb") and parsed.get_driver_name() not in MYSQL_DRIVERS:
+            raise ConfigError(
+                f"ANXIN_DATABASE_URL uses the driver {parsed.get_driver_name()!r}; Anxin runs MySQL/MariaDB on "
+                "mysql+pymysql:// (the default) or mysql+mysqldb:// (mysqlclient, requirements-mysqlclient.txt)"
             )
         if parsed.get_backend_name() in ("mysql", "mariadb") and (
             parsed.query.get("charset", "utf8mb4") != "utf8mb4"

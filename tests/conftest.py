@@ -2,8 +2,9 @@
 
 Every test that touches the database runs once per backend: ``[sqlite]`` and
 ``[mysql]``. MariaDB comes from ``ANXIN_TEST_MYSQL_URL`` (default: root on
-127.0.0.1:3306); when it cannot be reached the MySQL half is skipped with the
-reason, unless ``ANXIN_TEST_REQUIRE_MYSQL=1`` (CI), which makes that a failure.
+127.0.0.1:3306 through PyMySQL; ``mysql+mysqldb://…`` runs it on mysqlclient);
+when it cannot be reached the MySQL half is skipped with the reason, unless
+``ANXIN_TEST_REQUIRE_MYSQL=1`` (CI), which makes that a failure.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pymysql
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from bot import background, create_app
@@ -38,24 +40,18 @@ BACKENDS = [b for b in os.environ.get("ANXIN_TEST_BACKENDS", "sqlite,mysql").spl
 SETTINGS = settings_for_tests()
 
 
-def mysql_server_connection() -> pymysql.Connection:
-    url = make_url(MYSQL_SERVER_URL)
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        charset="utf8mb4",
-        connect_timeout=3,
-        autocommit=True,
-    )
+def mysql_server_connection() -> Connection:
+    """An AUTOCOMMIT connection to the server (no database), through the URL's own driver."""
+    server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool,
+                           connect_args={"connect_timeout": 3})
+    return server.connect()
 
 
-def _mysql_or_skip() -> pymysql.Connection:
+def _mysql_or_skip() -> Connection:
     try:
         return mysql_server_connection()
-    except pymysql.err.OperationalError as exc:
-        reason = f"MySQL/MariaDB not reachable at {make_url(MYSQL_SERVER_URL).render_as_string()}: {exc.args[-1]}"
+    except OperationalError as exc:
+        reason = f"MySQL/MariaDB not reachable at {make_url(MYSQL_SERVER_URL).render_as_string()}: {exc.orig}"
         if REQUIRE_MYSQL:
             pytest.fail(reason + " (ANXIN_TEST_REQUIRE_MYSQL=1)")
         pytest.skip("MySQL skipped — " + reason)
@@ -93,14 +89,12 @@ def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
         return f"sqlite:///{path}", lambda: None
     conn = _mysql_or_skip()
     name = f"anxin_test_{uuid.uuid4().hex[:12]}"
-    with conn.cursor() as cur:
-        # latin1 on purpose: the migrations must make the schema utf8mb4 themselves.
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET latin1")
+    # latin1 on purpose: the migrations must make the schema utf8mb4 themselves.
+    conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET latin1")
     url = make_url(MYSQL_SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
         conn.close()
 
     return url, drop

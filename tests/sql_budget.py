@@ -10,11 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import event
-
-from bot import dbwire
 
 _TRANSACTION = ("begin", "commit", "rollback")
 
@@ -42,15 +39,27 @@ def count(app: Flask, request: Callable[[], object]) -> list[str]:
     return seen
 
 
-def commands_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every command MariaDB connections send from here on, one per round trip (PyMySQL's own sending,
-    passed through): a statement, a COMMIT, a ping."""
+@contextmanager
+def round_trips(app: Flask) -> Iterator[list[str]]:
+    """What the app's engine sends the server inside the block, one entry a round trip: each statement, and each
+    transaction's COMMIT or ROLLBACK (the connections run one statement a query: no COMMIT can ride along)."""
     seen: list[str] = []
-    send = dbwire.Connection._execute_command
+    engine = app.extensions["anxin_db"].engine
 
-    def counted(self: dbwire.Connection, command: int, sql: object) -> None:
-        seen.append(sql.decode() if isinstance(sql, bytes) else str(sql))
-        send(self, command, sql)
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split())[:160])
 
-    monkeypatch.setattr(dbwire.Connection, "_execute_command", counted)
-    return seen
+    def commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
+    def rollback(_conn: Any) -> None:
+        seen.append("ROLLBACK")
+
+    listeners = (("before_cursor_execute", record), ("commit", commit), ("rollback", rollback))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield seen
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)

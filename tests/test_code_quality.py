@@ -29,3 +29,40 @@ def test_mypy_strict_passes() -> None:
 def test_ruff_is_clean() -> None:
     result = run(str(BIN / "ruff"), "check", "bot", "config", "miniprogram_api", "tests", "bench")
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+_DRIVERS = ("pymysql", "MySQLdb")
+# The drivers' modules the app may use: their documented converters, handed to the driver's public ``conv=``.
+_DRIVER_MODULES = {"pymysql.converters", "MySQLdb.converters", "MySQLdb.times"}
+
+
+def _imports(path: Path) -> list[tuple[str, str]]:
+    """Every (module, name) a file imports; the name is "" for ``import module``."""
+    import ast
+
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [(node.module, alias.name) for alias in node.names]
+    return found
+
+
+def test_the_app_uses_only_public_apis_of_sqlalchemy_and_the_drivers() -> None:
+    """No private module or name of SQLAlchemy or a driver is imported, and a driver only by ``bot/db.py``,
+    for its converters: the app talks to the database through SQLAlchemy's public API alone."""
+    wrong = []
+    for package in ("bot", "miniprogram_api", "config"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for module, name in _imports(path):
+                top = module.split(".")[0]
+                if top not in ("sqlalchemy", *_DRIVERS):
+                    continue
+                full = f"{module}.{name}" if name else module
+                if any(part.startswith("_") for part in full.split(".")):
+                    wrong.append(f"{path.relative_to(ROOT)}: {full} is private")
+                allowed = module in _DRIVER_MODULES or full in _DRIVER_MODULES
+                if top in _DRIVERS and (path.relative_to(ROOT).as_posix() != "bot/db.py" or not allowed):
+                    wrong.append(f"{path.relative_to(ROOT)}: {full}: drivers are SQLAlchemy's business")
+    assert not wrong, "\n".join(wrong)

@@ -129,6 +129,7 @@ def test_environment_overrides_defaults() -> None:
         ("ANXIN_DATABASE_URL", "not a url at all", "is not a database URL"),
         ("ANXIN_DATABASE_URL", "postgresql://localhost/anxin", "supports SQLite and MySQL/MariaDB"),
         ("ANXIN_DATABASE_URL", "mysql+pymysql://root@localhost/anxin?charset=latin1", "charset=utf8mb4"),
+        ("ANXIN_DATABASE_URL", "mysql+mysqlconnector://root@localhost/anxin?charset=utf8mb4", "mysql\\+mysqldb://"),
         ("ANXIN_WECHAT_AES_KEY", "tooshort", "43-character EncodingAESKey"),
         ("ANXIN_WECHAT_AES_KEY", "!" * 43, "not a valid EncodingAESKey"),
         ("ANXIN_TIMEZONE", "Mars/Olympus", "is not a time zone"),
@@ -140,6 +141,14 @@ def test_environment_overrides_defaults() -> None:
 def test_bad_settings_are_refused_with_the_variable_named(key: str, value: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         load_config(environ={key: value, "ANXIN_SECRET_KEY": "k"})
+
+
+@pytest.mark.parametrize("url", ["mysql+pymysql://anxin@db/anxin?charset=utf8mb4",
+                                 "mysql+mysqldb://anxin@db/anxin?charset=utf8mb4",
+                                 "mariadb+mysqldb://anxin@db/anxin?charset=utf8mb4",
+                                 "mysql://anxin@db/anxin?charset=utf8mb4"])  # SQLAlchemy's default: mysqldb
+def test_either_mysql_driver_is_accepted(url: str) -> None:
+    assert load_config(environ={"ANXIN_DATABASE_URL": url, "ANXIN_SECRET_KEY": "k"})["ANXIN_DATABASE_URL"] == url
 
 
 def test_create_app_refuses_a_bad_aes_key() -> None:

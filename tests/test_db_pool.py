@@ -13,9 +13,7 @@ from sqlalchemy import Engine, exc, text
 from sqlalchemy.orm import Session
 
 import bot.db
-from bot import dbwire
 from bot.db import make_engine
-from tests.sql_budget import commands_sent
 
 
 @pytest.fixture
@@ -112,127 +110,45 @@ def test_a_connection_killed_while_busy_fails_one_request_then_the_pool_recovers
     "CAST('0000-00-00' AS DATE)",
     "CAST(NULL AS DATETIME)",
 ])
-def test_dates_and_times_read_as_pymysql_reads_them(engine: Engine, literal: str) -> None:
-    """The C parser the engine reads DATETIME and DATE with gives what PyMySQL's own converters give."""
-    import pymysql
-    from pymysql.constants import FIELD_TYPE
-
+def test_dates_and_times_read_as_the_driver_reads_them(engine: Engine, literal: str) -> None:
+    """The C parser the engine reads DATETIME and DATE with gives what the driver's own converters give."""
     with engine.connect() as conn:
-        assert conn.connection.dbapi_connection.decoders[FIELD_TYPE.DATETIME] is bot.db._datetime  # type: ignore[union-attr]
         ours = conn.exec_driver_sql(f"SELECT {literal}").scalar()
-    url = engine.url
-    plain = pymysql.connect(host=url.host, port=url.port or 3306, user=url.username, password=url.password or "",
-                            database=url.database)
+    dialect = engine.dialect
+    cargs, cparams = dialect.create_connect_args(engine.url)  # the URL's arguments, without the engine's conv
+    plain = dialect.loaded_dbapi.connect(*cargs, **cparams)
     try:
-        with plain.cursor() as cursor:
-            cursor.execute(f"SELECT {literal}")
-            (theirs,) = cursor.fetchone()
+        cursor = plain.cursor()
+        cursor.execute(f"SELECT {literal}")
+        (theirs,) = cursor.fetchone()
+        cursor.close()
     finally:
         plain.close()
     assert ours == theirs and type(ours) is type(theirs)
 
 
-# -- a transaction's last statement carries its COMMIT (bot.dbwire.COMMIT_WITH) ----------------------------
+# -- one statement a query: no stacked queries ------------------------------------------------------------
 
-@pytest.fixture
-def table(engine: Engine) -> Iterator[str]:
-    """A real table (other connections see only what was committed), emptied and dropped around the test."""
+def test_connections_do_not_allow_several_statements_in_one_query(engine: Engine) -> None:
+    """Neither driver's connections ask for CLIENT_MULTI_STATEMENTS, so an injection that slipped in could not
+    stack a query of its own: the server refuses the second statement."""
     with engine.connect() as conn:
-        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS carried (id INT PRIMARY KEY AUTO_INCREMENT, n INT) ENGINE=InnoDB")
-        conn.exec_driver_sql("DELETE FROM carried")
-        conn.commit()
-    yield "carried"
-    with engine.connect() as conn:
-        conn.exec_driver_sql("DROP TABLE carried")
+        client_flag = conn.connection.dbapi_connection.client_flag  # type: ignore[union-attr]
+        assert client_flag & bot.db.CLIENT_MULTI_STATEMENTS == 0, engine.dialect.driver
+        with pytest.raises(exc.ProgrammingError, match="1064"):  # a syntax error at "SELECT 2"
+            conn.exec_driver_sql("SELECT 1; SELECT 2")
+        conn.rollback()
+        assert conn.exec_driver_sql("SELECT 3").scalar() == 3  # the connection is fine afterwards
 
 
-def _committed(engine: Engine) -> list[int]:
-    """What another connection sees."""
-    other = make_engine(engine.url.render_as_string(hide_password=False))
+def test_a_url_asking_for_several_statements_a_query_is_not_given_them(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("MariaDB's protocol")
+    asking = make_engine(f"{database_url}&client_flag={bot.db.CLIENT_MULTI_STATEMENTS}", pool_size=1)
     try:
-        with other.connect() as conn:
-            return [n for (n,) in conn.execute(text("SELECT n FROM carried ORDER BY id"))]
+        with asking.connect() as conn:
+            assert conn.connection.dbapi_connection.client_flag & bot.db.CLIENT_MULTI_STATEMENTS == 0  # type: ignore[union-attr]
+            with pytest.raises(exc.ProgrammingError, match="1064"):
+                conn.exec_driver_sql("SELECT 1; SELECT 2")
     finally:
-        other.dispose()
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return commands_sent(monkeypatch)
-
-
-_CARRY = {dbwire.COMMIT_WITH: True}
-_INSERT = text("INSERT INTO carried (n) VALUES (:n)")
-
-
-def test_the_last_statement_carries_the_commit(engine: Engine, table: str, sent: list[str]) -> None:
-    commits = _status(engine, "Com_commit")
-    sent.clear()
-    with Session(engine) as session:
-        session.execute(_INSERT, {"n": 1})
-        session.execute(_INSERT.execution_options(**_CARRY), {"n": 2})
-        session.commit()
-    assert [s.split()[0] for s in sent] == ["INSERT", "INSERT"], sent  # no COMMIT of its own
-    assert sent[-1].endswith(";COMMIT")
-    assert _committed(engine) == [1, 2]
-    assert _status(engine, "Com_commit") == commits + 2  # ours, once, and the first count's own
-
-
-def test_work_after_the_carried_commit_is_committed_by_the_commit(engine: Engine, table: str, sent: list[str]) -> None:
-    with Session(engine) as session:
-        session.execute(_INSERT.execution_options(**_CARRY), {"n": 1})
-        session.execute(_INSERT, {"n": 2})  # a new transaction on the server
-        session.commit()
-    assert sent[-1] == "COMMIT"
-    assert _committed(engine) == [1, 2]
-
-
-def test_a_carried_statement_that_fails_commits_nothing(engine: Engine, table: str) -> None:
-    with Session(engine) as session:
-        session.execute(text("INSERT INTO carried (id, n) VALUES (7, 1)"))
-        with pytest.raises(exc.IntegrityError):
-            session.execute(text("INSERT INTO carried (id, n) VALUES (7, 2)").execution_options(**_CARRY))
-        session.rollback()
-    assert _committed(engine) == []
-    with Session(engine) as session:  # the connection is in step again
-        session.execute(_INSERT.execution_options(**_CARRY), {"n": 3})
-        session.commit()
-    assert _committed(engine) == [3]
-
-
-def test_a_commit_that_fails_is_raised_by_the_statement(engine: Engine, table: str) -> None:
-    # An XA transaction refuses a plain COMMIT (1399): the statement succeeds, its COMMIT does not.
-    with Session(engine) as session:
-        session.execute(text("XA START 'anxin-test'"))
-        with pytest.raises(exc.OperationalError, match="1399"):
-            session.execute(_INSERT.execution_options(**_CARRY), {"n": 1})
-        session.connection().exec_driver_sql("XA END 'anxin-test'")
-        session.connection().exec_driver_sql("XA ROLLBACK 'anxin-test'")
-        session.rollback()
-    assert _committed(engine) == []
-
-
-def test_a_carried_statement_reports_its_own_rows(engine: Engine, table: str) -> None:
-    with Session(engine) as session:
-        first = session.execute(_INSERT.execution_options(**_CARRY), {"n": 1})
-        assert first.lastrowid > 0 and first.rowcount == 1
-        session.commit()
-    with Session(engine) as session:
-        session.execute(_INSERT, {"n": 1})
-        changed = session.execute(text("UPDATE carried SET n = 5 WHERE n = 1").execution_options(**_CARRY))
-        assert changed.rowcount == 2
-        session.commit()
-    assert _committed(engine) == [5, 5]
-
-
-def test_a_carried_statement_returns_its_rows(engine: Engine, table: str, sent: list[str]) -> None:
-    """An ``INSERT … RETURNING`` (the rate counters' upsert) keeps its rows though the COMMIT's answer came after."""
-    with engine.begin() as conn:
-        conn.execute(_INSERT, {"n": 1})
-    sent.clear()
-    with engine.begin() as conn:
-        upsert = text("INSERT INTO carried (id, n) VALUES (1, 0), (2, 7) ON DUPLICATE KEY UPDATE n = n + 1 RETURNING id, n")
-        rows = conn.execute(upsert.execution_options(**_CARRY)).all()
-    assert [tuple(r) for r in rows] == [(1, 2), (2, 7)]
-    assert len(sent) == 1 and sent[0].endswith(";COMMIT"), sent
-    assert _committed(engine) == [2, 7]
+        asking.dispose()

@@ -20,7 +20,6 @@ from bot.diary import texts
 from bot.diary.babies import BabyName
 from bot.errors import BadRequest, Conflict, NotFound
 from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
-from bot.prepared import Prepared
 
 NURSE = "nurse"
 PARENT = "parent"
@@ -356,8 +355,9 @@ def _facts(rows: Sequence[Any]) -> BindingFacts | None:
     return BindingFacts(first[0], first[1], first[2], first[3], engagement)
 
 
-def _read_binding(session: Session, statement: Prepared, params: dict[str, Any]) -> BindingFacts | None:
-    found = _facts(statement.rows(session, params))
+def _read_binding(session: Session, statement: Select[*tuple[Any, ...]], params: dict[str, Any]) -> BindingFacts | None:
+    session.flush()  # read on the connection: what the session holds must be there
+    found = _facts(session.connection().execute(statement, params).all())
     if found is not None:
         facts = session.info.setdefault(_FACTS, {})
         facts[(_BABIES, found.engagement_id)] = found.engagement.babies
@@ -384,7 +384,7 @@ def _current_binding() -> Select[*tuple[Any, ...]]:
 
 
 # Built once: every chat message asks for it, and building it costs more than running it.
-_CURRENT_BINDING = Prepared(_current_binding())
+_CURRENT_BINDING = _current_binding()
 
 
 def current_binding(session: Session, openid: str) -> BindingFacts | None:
@@ -446,8 +446,8 @@ def role_in(session: Session, engagement_id: int, openid: str) -> str | None:
     return session.scalar(select(Binding.role).where(Binding.engagement_id == engagement_id, Binding.openid == openid))
 
 
-_BINDING_IN = Prepared(_with_engagement(
-    (Binding.engagement_id == bindparam("engagement_id")) & (Binding.openid == bindparam("openid"))))
+_BINDING_IN = _with_engagement(
+    (Binding.engagement_id == bindparam("engagement_id")) & (Binding.openid == bindparam("openid")))
 
 
 def binding_in(session: Session, engagement_id: int, openid: str) -> BindingFacts | None:

@@ -32,7 +32,6 @@ from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import enqueue
-from bot.prepared import Prepared
 from bot.registry.supervisors import supervisors_of
 
 __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_entry", "day_of_life", "evaluate",
@@ -61,14 +60,13 @@ _DIARY_STARTS = use_index(
 # Plain rows of the three columns the rules read, on the session's connection: a recorded feed or nappy reads
 # its day and the days around it, and ORM objects for each of those cost more than the query. Each row also
 # carries when the diary begins, which the same rules ask next: one round trip for both.
-_TIMELINE_SELECT = use_index(
+_TIMELINE = use_index(
     select(_ENTRY.id, _ENTRY.occurred_at, _ENTRY.fields, _DIARY_STARTS.scalar_subquery().label("starts"))
     .where(_ENTRY.engagement_id == bindparam("engagement_id"), _ENTRY.kind == bindparam("kind"),
            _ENTRY.withdrawn_at.is_(None), _ENTRY.occurred_at >= bindparam("low"),
            _ENTRY.occurred_at <= bindparam("high"))
     .order_by(_ENTRY.occurred_at, _ENTRY.id), DIARY_ENTRIES, BY_KIND_AND_DAY)
-_TIMELINE = Prepared(_TIMELINE_SELECT)
-_BABY_TIMELINE = Prepared(_TIMELINE_SELECT.where(_ENTRY.baby_id == bindparam("baby_id")))
+_BABY_TIMELINE = _TIMELINE.where(_ENTRY.baby_id == bindparam("baby_id"))
 
 
 @dataclass(frozen=True)
@@ -123,11 +121,12 @@ class _Diary:
             statement = _TIMELINE
             if self.separate and self.baby is not None:  # each twin's feeds and nappies are its own
                 statement, params["baby_id"] = _BABY_TIMELINE, self.baby.id
-            rows = statement.rows(self.session, params)  # flushed first: what the session holds is read too
+            self.session.flush()  # read on the connection: what the session holds must be there
+            rows = self.session.connection().execute(statement, params).all()
             held = (low, high, [TimelineEntry(row[0], row[1], row[2]) for row in rows])
             self.memo[key] = held
             if rows:
-                self.memo.setdefault(STARTS, rows[0][3])
+                self.memo.setdefault(STARTS, rows[0].starts)
         return [e for e in held[2] if start <= e.occurred_at <= end]
 
     def diary_starts(self) -> dt.datetime | None:

@@ -17,7 +17,6 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.clock import utcnow
 from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker, WorkerPhoto
-from bot.prepared import Prepared
 
 BASE_POINTS = 40
 POINTS_PER_CHECK = 6  # each of the six checks currently valid
@@ -70,8 +69,9 @@ class Credit:
 
 def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, CheckState]:
     """The check in force of each kind (the newest row), as the employer may see it."""
-    # Plain rows (flushed first: a check changed in this session counts), the newest of each kind last.
-    newest = {row[0]: row for row in _CHECKS_OF.rows(session, {"worker_id": worker_id})}
+    session.flush()  # plain rows, read on the connection: a check changed in this session counts
+    # The newest of each kind last.
+    newest = {row.kind: row for row in session.connection().execute(_CHECKS_OF, {"worker_id": worker_id})}
     states = {}
     for kind in VERIFICATION_KINDS:
         found = newest.get(kind)
@@ -118,8 +118,8 @@ _CHECK = Verification.__table__.c
 # (``bot.lookup.profile``); the credit computation reads it here.
 _WORKER_RECORD = select(*record_columns(bindparam("worker_id")))
 # Plain rows of what the employer may see of each check: no ORM objects of the encrypted document columns.
-_CHECKS_OF = Prepared(select(_CHECK.kind, _CHECK.status, _CHECK.checked_on, _CHECK.expires_on)
-                      .where(_CHECK.worker_id == bindparam("worker_id")).order_by(_CHECK.id))
+_CHECKS_OF = (select(_CHECK.kind, _CHECK.status, _CHECK.checked_on, _CHECK.expires_on)
+              .where(_CHECK.worker_id == bindparam("worker_id")).order_by(_CHECK.id))
 
 
 def worker_record(session: Session, worker_id: int, today: dt.date) -> tuple[RatingSummary, int, ComplaintSummary, bool]:

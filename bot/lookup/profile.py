@@ -42,7 +42,6 @@ from bot.lookup.credit import (
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
 from bot.outbox import enqueue
-from bot.prepared import Prepared
 from bot.ratelimit import Counter, count_all, window_start
 from bot.registry.supervisors import supervisors_of
 
@@ -261,7 +260,7 @@ class HolderFacts:
 # Built once (every look-up asks it): the badge, its holder and her agency's name, with only the columns a
 # profile shows (not her encrypted ID and phone, nor the stored grade and its reasons), as plain rows: mapped
 # objects for the badge and the worker cost more than the query.
-_BADGE_HOLDER = Prepared(
+_BADGE_HOLDER = (
     select(Badge.id, Badge.code, Badge.worker_id, Badge.expires_on, Badge.revoked_at,
            Worker.id, Worker.name, Worker.gender, Worker.birth_date, Worker.service_types, Worker.experience_years,
            Worker.consent_signed_on, Agency.name, *record_columns(Worker.id))  # and her record: one round trip
@@ -299,8 +298,8 @@ def find_profile(
     if check is CodeCheck.MISTYPED:  # decided before the database is asked anything
         return _log(session, surface, who, address, code, None, _failed(store, limits, who, address, gate,
                                                                         Refusal(MISTYPED, code)))
-    rows = _BADGE_HOLDER.rows(session, {"code": code, "today": today})  # flushed first, as the ORM would
-    row = rows[0] if rows else None
+    session.flush()  # read on the connection: what the session holds must be there
+    row = session.connection().execute(_BADGE_HOLDER, {"code": code, "today": today}).first()
     if row is None:
         return _log(session, surface, who, address, code, None, _failed(store, limits, who, address, gate,
                                                                         Refusal(UNKNOWN, code)))

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from tests.diary_support import Chat, bound_family, open_twins
 from tests.factories import make_agency
 from tests.registry_helpers import add_worker, publish
-from tests.sql_budget import commands_sent, count
+from tests.sql_budget import count, round_trips
 
 NURSE, MOM = "o-budget-nurse", "o-budget-mom"
 
@@ -92,33 +92,31 @@ def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client
     assert rows["msg:880002"] == "today" and stored["today"] is None
 
 
-def test_on_mariadb_a_messages_commit_travels_with_its_row(app: Flask, client: FlaskClient,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """The message's row is the transaction's last statement: it goes to the server with the COMMIT, so a
-    nurse's line and a parent's 今天 take one round trip a statement and none for the COMMIT."""
+def test_on_mariadb_a_message_costs_a_round_trip_a_statement_and_one_commit(app: Flask, client: FlaskClient) -> None:
+    """The message's row is its transaction's last statement, and the COMMIT follows it as a query of its own
+    (connections run one statement a query): a nurse's line and a parent's 今天 each take one round trip a
+    statement and one for the COMMIT, nothing more."""
     if app.extensions["anxin_db"].engine.dialect.name == "sqlite":
         pytest.skip("round trips are MariaDB's (SQLite runs in process)")
-    sent = commands_sent(monkeypatch)
     chat = Chat(client)
     bound_family(app, client, chat, NURSE, MOM)
     chat.say(NURSE, "喂奶 90ml")
     for who, line, answer in ((NURSE, "换尿布 小便", "已记录"), (MOM, "今天", "换尿布")):
-        sent.clear()
         replies: list[str] = []
-        seen = count(app, lambda: replies.append(chat.say(who, line)))  # noqa: B023 (called at once)
+        with round_trips(app) as sent:
+            seen = count(app, lambda: replies.append(chat.say(who, line)))  # noqa: B023 (called at once)
         assert answer in replies[0], replies
-        assert len(sent) == len(seen), sent  # no COMMIT of its own
-        assert sent[-1].startswith("INSERT INTO inbound_message"), sent
+        assert sent == [*seen, "COMMIT"], sent
+        assert sent[-2].startswith("INSERT INTO inbound_message"), sent
     # Committed: WeChat's retry of the same message gets the stored reply, and the line is in the day once.
     first, again = chat.say(NURSE, "换尿布 大便", msg_id=880010), chat.say(NURSE, "换尿布 大便", msg_id=880010)
     assert "已记录" in first and again == first
     assert chat.say(MOM, "今天").count("换尿布 大便") == 1
 
 
-def test_on_mariadb_a_badge_code_commits_its_count_and_its_row_with_no_round_trip_of_their_own(
-        app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The look-up's counters commit on their own (a shared row must not stay locked), and their COMMIT goes with
-    the upsert; the message's row carries the request's COMMIT: a round trip a statement, nothing more."""
+def test_on_mariadb_a_badge_code_commits_its_count_and_its_row_once_each(app: Flask, client: FlaskClient) -> None:
+    """The look-up's counters commit on their own (a shared row must not stay locked), the message's row with the
+    request: a round trip a statement and two COMMITs, nothing more."""
     if app.extensions["anxin_db"].engine.dialect.name == "sqlite":
         pytest.skip("round trips are MariaDB's (SQLite runs in process)")
     with app.extensions["anxin_db"].new_session() as session:
@@ -126,13 +124,15 @@ def test_on_mariadb_a_badge_code_commits_its_count_and_its_row_with_no_round_tri
     code = publish(client, key, add_worker(client, key))
     chat = Chat(client)
     assert "绿码" in chat.say("o-budget-visitor", code)  # warm
-    sent = commands_sent(monkeypatch)
     replies: list[str] = []
-    seen = count(app, lambda: replies.append(chat.say("o-budget-visitor", code)))
+    with round_trips(app) as sent:
+        seen = count(app, lambda: replies.append(chat.say("o-budget-visitor", code)))
     assert "绿码" in replies[0] and "伍*芳" in replies[0], replies[0]
     assert len(seen) <= 6, "\n".join(seen)
-    assert len(sent) == len(seen), sent
-    assert [s.split()[0] for s in sent if s.endswith(";COMMIT")] == ["INSERT", "INSERT"], sent
+    assert [s for s in sent if s != "COMMIT"] == seen, sent
+    commits = [i for i, s in enumerate(sent) if s == "COMMIT"]
+    assert [sent[i - 1].split()[:3] for i in commits] == [["INSERT", "INTO", "rate_counter"],
+                                                          ["INSERT", "INTO", "inbound_message"]], sent
     from sqlalchemy import select
 
     from bot.models import RateCounter
