@@ -23,9 +23,9 @@ from flask.testing import FlaskClient
 
 from bench.harness import HttpRequest
 from bench.pushes import signed_push, text_pushes
+from bot.agency.schemas import id_check_symbol
 from bot.lookup.codes import format_code
 from bot.models import VERIFICATION_KINDS
-from bot.registry.schemas import id_check_symbol
 from bot.wechat.simulator import WeChatSender, reply_text
 from tests.fakes.wechat_api import WeChatApiFake
 

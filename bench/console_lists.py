@@ -12,10 +12,10 @@ import uuid
 
 from sqlalchemy import insert, text
 
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.agency.listing import find_workers
 from bot.models import Agency, Verification, Worker
-from bot.registry.listing import find_workers
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 
 TODAY = dt.date(2026, 11, 20)
 

@@ -7,7 +7,7 @@ Seeds N engagements with one parent each (half inside the 48-hour window, so hal
 the digests are customer-service texts and half template messages), one diary entry
 each today, then runs the ``digest`` job once, as the scheduler would at 21:30, and
 checks that every parent got exactly one message. The WeChat stand-in answers on
-loopback over real HTTP; sends are paced at ``bot.notify.MAX_SENDS_PER_SECOND``.
+loopback over real HTTP; sends are paced at ``bot.delivery.notify.MAX_SENDS_PER_SECOND``.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from bot import create_app
-from bot.db import make_engine
 from bot.jobs import run_job
-from bot.migrate import upgrade
 from bot.models import Agency, Binding, ChatUser, DiaryEntry, Engagement, Worker
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from config import settings_for_tests
 from tests.fakes.wechat_api import WeChatApiFake
 

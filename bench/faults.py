@@ -46,10 +46,10 @@ from bench.anxin import Seeder, environ, settings, start_fake
 from bench.harness import Server
 from bench.pushes import signed_push
 from bot import create_app
-from bot.clock import utcnow
-from bot.db import make_engine
+from bot.core.clock import utcnow
 from bot.jobs import run_job
-from bot.migrate import upgrade
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from bot.wechat.simulator import WeChatSender, reply_text
 from tests.fakes.wechat_api import WeChatApiFake
 

@@ -99,8 +99,8 @@ def make(folder: Path) -> None:
 
 
 def read(path: Path) -> None:
-    from bot.errors import AnxinError
-    from bot.registry.imports import read_rows
+    from bot.agency.imports import read_rows
+    from bot.core.errors import AnxinError
 
     started = time.perf_counter()
     try:

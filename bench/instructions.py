@@ -36,8 +36,8 @@ def child(root: str, paths: list[str], requests: int, signals: Path) -> None:
     from bench.load import PATHS as MAKERS
     from bench.mariadb import scratch_database
     from bot import create_app
-    from bot.db import make_engine
-    from bot.migrate import upgrade
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
 
     def wait_for(name: str) -> None:
         while not (signals / name).exists():

@@ -30,10 +30,10 @@ def _app(db: Path) -> Flask:
 
 
 def prepare(db: Path, count: int) -> None:
-    from bot.db import utcnow
-    from bot.demo import NURSE_OPENID, demo_key, seed
-    from bot.migrate import upgrade
     from bot.models import DiaryEntry
+    from bot.ops.demo import NURSE_OPENID, demo_key, seed
+    from bot.store.db import utcnow
+    from bot.store.migrate import upgrade
 
     app = _app(db)
     upgrade(app.extensions["anxin_db"].engine)
@@ -57,9 +57,9 @@ def prepare(db: Path, count: int) -> None:
 def build(db: Path) -> None:
     from pypdf import PdfReader
 
-    from bot.db import utcnow
     from bot.diary.keepsake import keepsake_pdf, nurse_display_name
     from bot.models import Engagement
+    from bot.store.db import utcnow
 
     app = _app(db)
     baseline_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

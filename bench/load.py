@@ -54,8 +54,8 @@ from bench.harness import Server, cpu_used, database_cpu, run_wrk, worker_class,
 from bench.mariadb import SERVER_URL, scratch_database
 from bench.pushes import text_pushes
 from bot import create_app
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from bot.wechat.simulator import WeChatSender
 from config import MYSQL_DRIVERS, Config
 

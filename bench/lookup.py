@@ -33,13 +33,13 @@ import pymysql
 from sqlalchemy import Engine, insert
 
 from bot import create_app
-from bot.clock import utcnow
-from bot.db import make_engine
+from bot.core.clock import utcnow
+from bot.core.security import FieldCipher, hash_api_key
 from bot.lookup.codes import generate_code
 from bot.lookup.profile import Limits, Profile, find_profile
-from bot.migrate import upgrade
 from bot.models import VERIFICATION_KINDS, Agency, Badge, Complaint, Engagement, Rating, Verification, Worker
-from bot.security import FieldCipher, hash_api_key
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from config import settings_for_tests
 
 SURNAMES = (

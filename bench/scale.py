@@ -49,13 +49,13 @@ from bench.harness import HttpRequest, Server, run_wrk, write_requests
 from bench.mariadb import scratch_database
 from bench.pushes import text_pushes
 from bot import create_app
-from bot.clock import utcnow
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.core.clock import utcnow
+from bot.core.security import FieldCipher
 from bot.models import Binding, DiaryEntry, Engagement, Notification, Worker
 from bot.models.diary import CurrentEngagement
 from bot.models.wechat import ChatUser
-from bot.security import FieldCipher
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 
 BATCH = 10_000
 ENTRY_COLUMNS = ("engagement_id", "kind", "fields", "text", "occurred_at", "recorded_at", "author_openid", "version")

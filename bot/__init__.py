@@ -15,27 +15,14 @@ from config import ConfigError, load_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
-    from bot import (
-        admin,
-        bodylimits,
-        cli,
-        console,
-        db,
-        demo,
-        devwechat,
-        hardening,
-        health,
-        jobs,
-        logs,
-        migrate,
-        routing,
-        security,
-        startup,
-        web,
-        wechat,
-    )
+    from bot import admin, console, jobs, web, wechat
     from bot.api import errors
-    from bot.handlers import load_handlers
+    from bot.chat.handlers import load_handlers
+    from bot.core import security
+    from bot.edge import bodylimits, hardening, health, logs, routing
+    from bot.ops import cli, demo, startup
+    from bot.store import db, migrate
+    from bot.wechat import standin
 
     app = Flask(__name__, instance_relative_config=True)
     settings = load_config(config)
@@ -62,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app)
     cli.init_app(app)
     demo.init_app(app)
-    devwechat.init_app(app)
+    standin.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     if app.config["ANXIN_ENV"] == "production" and startup.serving():

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the connection bot.migrate hands it."""
+"""Alembic environment: runs against the connection bot.store.migrate hands it."""
 
 from alembic import context
 

@@ -16,10 +16,10 @@ from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from bot.api.schema import ApiResult, operation
-from bot.db import get_session
-from bot.errors import AnxinError, TooManyRequests, Unauthorized, UpstreamError
-from bot.ratelimit import counter_for, hit
-from bot.subscriptions import remember_identity
+from bot.core.errors import AnxinError, TooManyRequests, Unauthorized, UpstreamError
+from bot.delivery.subscriptions import remember_identity
+from bot.store.db import get_session
+from bot.store.ratelimit import counter_for, hit
 from miniprogram_api import bp
 from miniprogram_api.models import LoginIn, LoginOut
 

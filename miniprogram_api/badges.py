@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, request
 
 from bot.api.schema import ApiResult, operation
-from bot.db import get_session
 from bot.lookup.profile import Limits, Profile, find_profile, local_today
-from bot.ratelimit import counter_for
+from bot.store.db import get_session
+from bot.store.ratelimit import counter_for
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
 from miniprogram_api.models import ProfileOut

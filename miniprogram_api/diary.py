@@ -16,8 +16,9 @@ from flask.globals import app_ctx
 from sqlalchemy.exc import IntegrityError
 
 from bot.api.schema import ApiResult, operation
-from bot.clock import utcnow
-from bot.db import get_session
+from bot.core.clock import utcnow
+from bot.core.errors import BadRequest, NotFound, TooManyRequests
+from bot.delivery.notify import deliver_soon
 from bot.diary import days, engagements, entries, family, texts
 from bot.diary.bind_attempts import BindLimits, count_bind_attempt
 from bot.diary.days import DaySummary, EntryView
@@ -27,10 +28,9 @@ from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import EntryBase
-from bot.errors import BadRequest, NotFound, TooManyRequests
 from bot.models import Binding, DiaryEntry
-from bot.notify import deliver_soon
-from bot.ratelimit import counter_for, hit
+from bot.store.db import get_session
+from bot.store.ratelimit import counter_for, hit
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required
 from miniprogram_api.models import (

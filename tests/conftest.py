@@ -23,10 +23,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
-from bot import background, create_app
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot import create_app
 from bot.models.base import Base
+from bot.store import background
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from config import settings_for_tests
 from tests.fakes.wechat_api import WeChatApiFake
 

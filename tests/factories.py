@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.agency.agencies import create_agency
+from bot.core.security import FieldCipher
 from bot.models import Agency, Worker
-from bot.registry.agencies import create_agency
-from bot.security import FieldCipher
 from config import settings_for_tests
 
 CIPHER = FieldCipher.from_settings(settings_for_tests())

@@ -50,7 +50,7 @@ def _imports(path: Path) -> list[tuple[str, str]]:
 
 
 def test_the_app_uses_only_public_apis_of_sqlalchemy_and_the_drivers() -> None:
-    """No private module or name of SQLAlchemy or a driver is imported, and a driver only by ``bot/db.py``,
+    """No private module or name of SQLAlchemy or a driver is imported, and a driver only by ``bot/store/db.py``,
     for its converters: the app talks to the database through SQLAlchemy's public API alone."""
     wrong = []
     for package in ("bot", "miniprogram_api", "config"):
@@ -63,6 +63,6 @@ def test_the_app_uses_only_public_apis_of_sqlalchemy_and_the_drivers() -> None:
                 if any(part.startswith("_") for part in full.split(".")):
                     wrong.append(f"{path.relative_to(ROOT)}: {full} is private")
                 allowed = module in _DRIVER_MODULES or full in _DRIVER_MODULES
-                if top in _DRIVERS and (path.relative_to(ROOT).as_posix() != "bot/db.py" or not allowed):
+                if top in _DRIVERS and (path.relative_to(ROOT).as_posix() != "bot/store/db.py" or not allowed):
                     wrong.append(f"{path.relative_to(ROOT)}: {full}: drivers are SQLAlchemy's business")
     assert not wrong, "\n".join(wrong)

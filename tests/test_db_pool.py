@@ -1,4 +1,4 @@
-"""bot.db on MariaDB: a request pays only for its own round trips, and a dead connection is still replaced.
+"""bot.store.db on MariaDB: a request pays only for its own round trips, and a dead connection is still replaced.
 
 The server's own per-connection counters (``SHOW SESSION STATUS``) say what a pooled
 connection was sent, so these tests see what MariaDB saw, not what our code meant to send.
@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, exc, text
 from sqlalchemy.orm import Session
 
-import bot.db
-from bot.db import make_engine
+import bot.store.db
+from bot.store.db import make_engine
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_a_request_that_ends_without_commit_is_rolled_back(engine: Engine) -> No
 def test_a_connection_killed_while_idle_is_replaced_before_use(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     dead = _server_thread(engine)
     _kill(engine, dead)
-    monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.0)  # as if it had sat idle longer than that
+    monkeypatch.setattr(bot.store.db, "PING_AFTER_IDLE", 0.0)  # as if it had sat idle longer than that
     with Session(engine) as session:  # the checkout pings, finds it dead and connects afresh
         assert session.execute(text("SELECT 1")).scalar_one() == 1
     assert _server_thread(engine) != dead
@@ -134,7 +134,7 @@ def test_connections_do_not_allow_several_statements_in_one_query(engine: Engine
     stack a query of its own: the server refuses the second statement."""
     with engine.connect() as conn:
         client_flag = conn.connection.dbapi_connection.client_flag  # type: ignore[union-attr]
-        assert client_flag & bot.db.CLIENT_MULTI_STATEMENTS == 0, engine.dialect.driver
+        assert client_flag & bot.store.db.CLIENT_MULTI_STATEMENTS == 0, engine.dialect.driver
         with pytest.raises(exc.ProgrammingError, match="1064"):  # a syntax error at "SELECT 2"
             conn.exec_driver_sql("SELECT 1; SELECT 2")
         conn.rollback()
@@ -144,10 +144,10 @@ def test_connections_do_not_allow_several_statements_in_one_query(engine: Engine
 def test_a_url_asking_for_several_statements_a_query_is_not_given_them(database_url: str) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("MariaDB's protocol")
-    asking = make_engine(f"{database_url}&client_flag={bot.db.CLIENT_MULTI_STATEMENTS}", pool_size=1)
+    asking = make_engine(f"{database_url}&client_flag={bot.store.db.CLIENT_MULTI_STATEMENTS}", pool_size=1)
     try:
         with asking.connect() as conn:
-            assert conn.connection.dbapi_connection.client_flag & bot.db.CLIENT_MULTI_STATEMENTS == 0  # type: ignore[union-attr]
+            assert conn.connection.dbapi_connection.client_flag & bot.store.db.CLIENT_MULTI_STATEMENTS == 0  # type: ignore[union-attr]
             with pytest.raises(exc.ProgrammingError, match="1064"):
                 conn.exec_driver_sql("SELECT 1; SELECT 2")
     finally:

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from bot import create_app
-from bot.demo import demo_key
+from bot.ops.demo import demo_key
 from config import DEV_SECRET_KEY, load_config
 from tests.diary_support import Chat
 from tests.factories import PRODUCTION
@@ -95,8 +95,8 @@ def test_seed_demo_refuses_production(app: Flask, app_settings: dict[str, object
 def test_the_demo_console_account_signs_in_and_keeps_its_password(app: Flask, runner: FlaskCliRunner) -> None:
     import re
 
-    from bot.clock import utcnow
-    from bot.registry.staff import authenticate
+    from bot.agency.staff import authenticate
+    from bot.core.clock import utcnow
 
     def printed_password(output: str) -> str | None:
         match = re.search(r"用户名 demo-admin\s+密码 (\S+)", output)

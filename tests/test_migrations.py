@@ -9,9 +9,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from bot import create_app
-from bot.db import make_engine
-from bot.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
 from bot.models.base import Base
+from bot.store.db import make_engine
+from bot.store.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
 from tests.conftest import SETTINGS, new_database_url
 
 

@@ -12,10 +12,10 @@ import pkgutil
 
 from flask import Blueprint, Flask, g, request
 
-from bot.db import get_session
-from bot.errors import Unauthorized
+from bot.agency.agencies import agency_for_key
+from bot.core.errors import Unauthorized
 from bot.models import Agency
-from bot.registry.agencies import agency_for_key
+from bot.store.db import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/v1")
 

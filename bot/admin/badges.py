@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 
 from bot.admin import bp, current_agency
 from bot.admin.models import BadgeStats, RevokedOut
+from bot.agency.badges import agency_badge, revoke_badge
 from bot.api.schema import ApiResult, operation
-from bot.db import get_session
-from bot.errors import Forbidden
+from bot.core.errors import Forbidden
 from bot.lookup.codes import format_code
 from bot.lookup.images import badge_card_png, badge_url
 from bot.lookup.profile import mask_name
 from bot.models import LookupLog, WorkerPhoto
-from bot.registry.badges import agency_badge, revoke_badge
+from bot.store.db import get_session
 
 
 @bp.delete("/badges/<code>")

@@ -33,15 +33,15 @@ from bot.admin.models import (
     Severity,
 )
 from bot.api.schema import ApiResult, operation
-from bot.clock import utcnow
-from bot.db import get_session
+from bot.core.clock import utcnow
+from bot.core.errors import NotFound
+from bot.delivery.notify import deliver_soon
 from bot.diary.alerts import flag_events, record_event
 from bot.diary.engagements import BabyFields, open_engagement
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
-from bot.errors import NotFound
 from bot.models import Complaint, DiaryFlag, Engagement
-from bot.notify import deliver_soon
+from bot.store.db import get_session
 
 
 def _tz() -> ZoneInfo:

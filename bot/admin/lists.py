@@ -19,13 +19,13 @@ from bot.admin.models import (
     WorkerListItem,
     WorkerListQuery,
 )
+from bot.agency.listing import find_workers
 from bot.api.schema import ApiResult, operation
-from bot.db import get_session
 from bot.diary.roster import EngagementRow, find_engagements
 from bot.lookup.codes import format_code
 from bot.lookup.profile import local_today
 from bot.models import Baby
-from bot.registry.listing import find_workers
+from bot.store.db import get_session
 
 
 def _today() -> dt.date:

@@ -12,10 +12,10 @@ from typing import Annotated, Literal, get_args
 from pydantic import BeforeValidator, Field, Strict, StringConstraints
 
 from bot.api.schema import In, Out
+from bot.core.validation import PRINTABLE
 from bot.diary.schemas import integral
+from bot.edge.routing import MAX_ID
 from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES
-from bot.routing import MAX_ID
-from bot.validation import PRINTABLE
 
 # Texts are trimmed; a required one may not be blank.
 Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=PRINTABLE)]

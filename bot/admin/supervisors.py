@@ -22,13 +22,13 @@ from bot.admin.models import (
     SupervisorList,
     SupervisorOut,
 )
+from bot.agency import texts
+from bot.agency.expiry import expiring, warnings_queued
+from bot.agency.supervisors import issue_supervisor_code, list_supervisors, mask_openid, remove_supervisor
 from bot.api.schema import ApiResult, operation
-from bot.clock import utcnow
-from bot.db import get_session
+from bot.core.clock import utcnow
 from bot.lookup.profile import local_today
-from bot.registry import texts
-from bot.registry.expiry import expiring, warnings_queued
-from bot.registry.supervisors import issue_supervisor_code, list_supervisors, mask_openid, remove_supervisor
+from bot.store.db import get_session
 
 
 @bp.post("/supervisor-codes")

@@ -22,17 +22,9 @@ from bot.admin.models import (
     WorkerBadge,
     WorkerOut,
 )
-from bot.api.schema import ApiResult, operation
-from bot.db import get_session
-from bot.errors import PayloadTooLarge
-from bot.lookup.codes import format_code
-from bot.lookup.credit import check_states
-from bot.lookup.images import badge_url
-from bot.lookup.profile import local_today
-from bot.models import Badge, LookupLog, WorkerPhoto
-from bot.registry.badges import issue_badge
-from bot.registry.schemas import WorkerIn
-from bot.registry.workers import (
+from bot.agency.badges import issue_badge
+from bot.agency.schemas import WorkerIn
+from bot.agency.workers import (
     MAX_PHOTO_BYTES,
     InvalidField,
     agency_worker,
@@ -43,7 +35,15 @@ from bot.registry.workers import (
     withdraw_consent,
     worker_fields,
 )
-from bot.security import FieldCipher
+from bot.api.schema import ApiResult, operation
+from bot.core.errors import PayloadTooLarge
+from bot.core.security import FieldCipher
+from bot.lookup.codes import format_code
+from bot.lookup.credit import check_states
+from bot.lookup.images import badge_url
+from bot.lookup.profile import local_today
+from bot.models import Badge, LookupLog, WorkerPhoto
+from bot.store.db import get_session
 
 
 def _cipher() -> FieldCipher:

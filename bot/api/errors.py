@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from bot.errors import AnxinError
+from bot.core.errors import AnxinError
 
 
 def error_response(status: int, code: str, message: str) -> Response:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from bot.api.schema import Operation, Schema, operation_of
-from bot.routing import MAX_ID
+from bot.edge.routing import MAX_ID
 
 REF = "#/components/schemas/{model}"
 ERROR_SCHEMA = {

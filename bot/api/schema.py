@@ -19,9 +19,9 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.core.errors import BadRequest, PayloadTooLarge
+from bot.core.validation import invalid
 from bot.diary.schemas import ENTRY_TAGS
-from bot.errors import BadRequest, PayloadTooLarge
-from bot.validation import invalid
 
 MAX_BODY = 256 * 1024
 Schema = type[BaseModel] | TypeAdapter[Any]

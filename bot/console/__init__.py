@@ -1,6 +1,6 @@
 """The agency's back office on the web, ``/console``: server-rendered pages over the domain functions.
 
-Staff sign in with their own account (``bot.registry.staff``); the session is Flask's signed cookie
+Staff sign in with their own account (``bot.agency.staff``); the session is Flask's signed cookie
 (HttpOnly, SameSite=Lax, Secure outside development), every form carries a CSRF token, and every page
 names the permission it needs. A page reads and writes only the signed-in agency's records, through the
 same domain functions as the agency API (``bot.admin``), so no rule is written twice.
@@ -26,13 +26,13 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.bodylimits import too_large_message
-from bot.db import get_session
-from bot.errors import AnxinError, Forbidden
+from bot.agency.staff import ROLE_LABELS, active_staff, allowed, require
+from bot.core.errors import AnxinError, Forbidden
+from bot.core.security import FieldCipher
+from bot.edge.bodylimits import too_large_message
 from bot.lookup.profile import local_today
 from bot.models import Agency, Staff
-from bot.registry.staff import ROLE_LABELS, active_staff, allowed, require
-from bot.security import FieldCipher
+from bot.store.db import get_session
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -49,7 +49,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 PUBLIC_ENDPOINTS = {"console.login", "console.static"}
-# The cookie names the account and the epoch it was issued under (bot.registry.staff.revoke_sessions).
+# The cookie names the account and the epoch it was issued under (bot.agency.staff.revoke_sessions).
 SESSION_STAFF = "staff_id"
 SESSION_EPOCH = "epoch"
 
@@ -130,7 +130,7 @@ def current_agency() -> Agency:
 
 
 def needs(permission: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """The view needs ``permission`` (bot.registry.staff.PERMISSIONS); others get a 403 page."""
+    """The view needs ``permission`` (bot.agency.staff.PERMISSIONS); others get a 403 page."""
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)

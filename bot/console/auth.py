@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from bot.clock import utcnow
+from bot.agency.staff import change_own_password, revoke_sessions
 from bot.console import bp, cipher, current_staff, sign_in
-from bot.db import get_session
-from bot.errors import AnxinError
-from bot.ratelimit import counter_for, hit
-from bot.registry.staff import change_own_password, revoke_sessions
+from bot.core.clock import utcnow
+from bot.core.errors import AnxinError
+from bot.store.db import get_session
+from bot.store.ratelimit import counter_for, hit
 
 # Sign-in attempts per client address per window, on top of each account's own lockout.
 ADDRESS_LIMIT = 20
@@ -31,7 +31,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """The sign-in page; a wrong password is counted, five in a row lock the account for 15 minutes."""
-    from bot.registry.staff import authenticate
+    from bot.agency.staff import authenticate
 
     if request.method == "GET":
         return render_template("console/login.html", error=None, login="", next=request.args.get("next", ""))

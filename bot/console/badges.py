@@ -12,14 +12,14 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
+from bot.agency.badges import agency_badge
 from bot.console import bp, current_agency, needs
-from bot.db import get_session
+from bot.core.errors import BadRequest, Forbidden
 from bot.diary.keepsake import keepsake_font
-from bot.errors import BadRequest, Forbidden
 from bot.lookup.images import CARD_SIZE, badge_card_png, badge_url
 from bot.lookup.profile import mask_name
 from bot.models import Badge, Worker, WorkerPhoto
-from bot.registry.badges import agency_badge
+from bot.store.db import get_session
 
 MAX_CARDS = 200
 CARD_WIDTH = 85 * mm

@@ -7,15 +7,15 @@ import datetime as dt
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from bot.clock import utcnow
+from bot.agency.expiry import WARN_DAYS, expiring
+from bot.agency.staff import allowed
 from bot.console import bp, current_agency, current_staff, today, tz
-from bot.db import get_session
+from bot.core.clock import utcnow
 from bot.diary.family import list_complaints
 from bot.diary.flags import URGENT, agency_flags
 from bot.diary.reminders import quiet_nurses
 from bot.lookup.credit import KIND_LABELS
-from bot.registry.expiry import WARN_DAYS, expiring
-from bot.registry.staff import allowed
+from bot.store.db import get_session
 
 
 @bp.get("/")

@@ -8,17 +8,17 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot.admin.models import AckIn, ResponseIn
-from bot.clock import utcnow
 from bot.console import bp, current_agency, current_staff, needs, tz
 from bot.console.forms import check, values
-from bot.db import get_session
+from bot.core.clock import utcnow
+from bot.core.errors import NotFound
+from bot.core.validation import Problem
+from bot.delivery.notify import deliver_soon
 from bot.diary.alerts import record_event
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import URGENT, acknowledge_flag, agency_flags
-from bot.errors import NotFound
 from bot.models import Complaint, Worker
-from bot.notify import deliver_soon
-from bot.validation import Problem
+from bot.store.db import get_session
 
 
 @bp.get("/flags")

@@ -17,15 +17,15 @@ from wechatpy.exceptions import WeChatClientException
 from bot.admin.models import EngagementIn
 from bot.console import bp, current_agency, needs, today, tz
 from bot.console.forms import check, values
-from bot.db import get_session
+from bot.core.errors import AnxinError, NotFound
+from bot.core.validation import Problem
+from bot.delivery.wechat_api import get_api
 from bot.diary.engagements import NURSE, BabyFields, babies_of, open_engagement
 from bot.diary.flags import flags_of_day
 from bot.diary.roster import STATES, find_engagements, state_of
-from bot.errors import AnxinError, NotFound
 from bot.lookup.images import qr_png
 from bot.models import Binding, DiaryFlag, Engagement, Worker
-from bot.validation import Problem
-from bot.wechat.api import get_api
+from bot.store.db import get_session
 
 ENGAGEMENT_FORM = ("worker_id", "starts_on", "ends_on", "family_name")
 BABY_FORM = ("nickname", "sex", "born_at", "gestation_weeks", "birth_weight_g")

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.validation import Problem, problems
+from bot.core.validation import Problem, problems
 
 M = TypeVar("M", bound=BaseModel)
 _INTEGER = re.compile(r"[+-]?\d{1,9}")

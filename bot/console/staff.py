@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from bot.agency.staff import ROLE_LABELS, agency_staff, colleague, create_staff, set_active, set_role
 from bot.console import bp, cipher, current_agency, current_staff, needs
-from bot.db import get_session
-from bot.errors import AnxinError
+from bot.core.errors import AnxinError
 from bot.models import STAFF_ROLES
-from bot.registry.staff import ROLE_LABELS, agency_staff, colleague, create_staff, set_active, set_role
+from bot.store.db import get_session
 
 
 @bp.route("/staff", methods=["GET", "POST"])

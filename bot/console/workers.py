@@ -11,19 +11,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from bot.admin.models import BadgeIn, ConsentIn, VerificationIn
-from bot.console import bp, cipher, current_agency, needs, today, tz
-from bot.console.charts import bar_chart
-from bot.console.forms import check, values
-from bot.db import get_session
-from bot.errors import AnxinError
-from bot.lookup.codes import format_code
-from bot.lookup.credit import KIND_LABELS, check_states, compute_credit
-from bot.lookup.profile import GENDER_TEXT, LIGHT_TEXT, STATE_TEXT, status_light
-from bot.models import VERIFICATION_KINDS, Badge, LookupLog, Verification, WorkerPhoto
-from bot.registry.badges import agency_badge, issue_badge, revoke_badge
-from bot.registry.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload
-from bot.registry.listing import LIGHTS, find_workers
-from bot.registry.workers import (
+from bot.agency.badges import agency_badge, issue_badge, revoke_badge
+from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload
+from bot.agency.listing import LIGHTS, find_workers
+from bot.agency.workers import (
     MAX_PHOTO_BYTES,
     InvalidField,
     agency_worker,
@@ -34,7 +25,16 @@ from bot.registry.workers import (
     set_photo,
     withdraw_consent,
 )
-from bot.validation import Problem
+from bot.console import bp, cipher, current_agency, needs, today, tz
+from bot.console.charts import bar_chart
+from bot.console.forms import check, values
+from bot.core.errors import AnxinError
+from bot.core.validation import Problem
+from bot.lookup.codes import format_code
+from bot.lookup.credit import KIND_LABELS, check_states, compute_credit
+from bot.lookup.profile import GENDER_TEXT, LIGHT_TEXT, STATE_TEXT, status_light
+from bot.models import VERIFICATION_KINDS, Badge, LookupLog, Verification, WorkerPhoto
+from bot.store.db import get_session
 
 WORKER_FORM = ("name", "id_number", "phone", "gender", "birth_date", "service_types", "experience_years", "hometown",
                "consent_signed_on")

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.ratelimit import Counter, hit_all
+from bot.store.ratelimit import Counter, hit_all
 
 
 @dataclass(frozen=True)

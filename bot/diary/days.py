@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.core.errors import BadRequest
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
 from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT, BabyLike, EngagementLike, babies_of
@@ -19,7 +20,6 @@ from bot.diary.flags import flags_of_day
 from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
 from bot.diary.summary import BabyTotals, DaySummary
-from bot.errors import BadRequest
 from bot.models import Baby, Binding, DiaryEntry, DiaryFlag, Rating
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
+from bot.core.errors import BadRequest, Conflict, NotFound
 from bot.diary import texts
 from bot.diary.babies import BabyName
-from bot.errors import BadRequest, Conflict, NotFound
 from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
 
 NURSE = "nurse"

@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from bot.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.diary import flags as flag_rules
 from bot.diary import texts
 from bot.diary.engagements import DEFAULT_TZ, NURSE, EngagementLike, babies_of, engagement_of, role_in
@@ -18,7 +19,6 @@ from bot.diary.kinds import BABY, MOTHER
 from bot.diary.kinds import KINDS as ENTRY_KINDS
 from bot.diary.parse import ParsedEntry
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
-from bot.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.models import DiaryEntry, DiaryFlag, DiaryRevision, Notification
 from bot.models.diary import DIARY_ENTRIES
 

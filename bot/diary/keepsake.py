@@ -42,7 +42,7 @@ from reportlab.platypus import Flowable, Image, PageBreak, Paragraph, SimpleDocT
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from bot.diary.days import BabyView, DaySummary, baby_views, day_bounds, summaries
 from bot.diary.engagements import EngagementLike, agency_name
 from bot.diary.entries import is_backdated

@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
+from bot.core.errors import AnxinError
+from bot.delivery.outbox import backoff, enqueue
 from bot.diary import texts
 from bot.diary.engagements import EngagementLike
 from bot.diary.entries import record_entries
 from bot.diary.parse import ParsedEntry
-from bot.errors import AnxinError
 from bot.models import DiaryPhoto, Engagement
-from bot.outbox import backoff, enqueue
 
 log = logging.getLogger("anxin.diary.photos")
 

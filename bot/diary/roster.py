@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.agency.listing import MAX_PER_PAGE, Page
 from bot.diary.engagements import NURSE, PARENT
 from bot.models import Baby, Binding, DiaryFlag, Engagement, Worker
-from bot.registry.listing import MAX_PER_PAGE, Page
 
 STATES = ("active", "upcoming", "ended")
 

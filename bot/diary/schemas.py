@@ -29,9 +29,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.core.errors import BadRequest
+from bot.core.validation import PRINTABLE, invalid
 from bot.diary import kinds
-from bot.errors import BadRequest
-from bot.validation import PRINTABLE, invalid
 
 MAX_TEXT = 2000
 MAX_CLIENT_ID = 64

@@ -27,11 +27,11 @@ from flask.globals import app_ctx
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 
-from bot.clock import utcnow
-from bot.db import get_db
-from bot.locks import DatabaseLeases, Leases, RedisLeases, owner_id
+from bot.core.clock import utcnow
 from bot.models import JobRun
-from bot.startup import serving
+from bot.ops.startup import serving
+from bot.store.db import get_db
+from bot.store.locks import DatabaseLeases, Leases, RedisLeases, owner_id
 
 log = logging.getLogger("anxin.jobs")
 
@@ -106,7 +106,7 @@ class RunResult:
 
 def run_job(app: Flask, name: str, now: dt.datetime | None = None, owner: str | None = None) -> RunResult:
     """Run job ``name`` once now if no other process holds it; record the run."""
-    from bot.wechat.api import get_api
+    from bot.delivery.wechat_api import get_api
 
     if name not in JOBS:
         raise KeyError(name)

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from bot.delivery.notify import SEND_WORKERS, send_pending
 from bot.jobs import JobContext, job
-from bot.notify import SEND_WORKERS, send_pending
 
 
 @job("deliver", every_minutes=1, lease=dt.timedelta(minutes=3))

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from bot.delivery.notify import SEND_WORKERS, send_pending
 from bot.diary.digest import queue_digests
 from bot.jobs import JobContext, job
-from bot.notify import SEND_WORKERS, send_pending
 
 CATCH_UP_BEFORE_HOUR = 6
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.agency.expiry import queue_expiry_warnings
+from bot.delivery.notify import send_pending
 from bot.jobs import JobContext, job
-from bot.notify import send_pending
-from bot.registry.expiry import queue_expiry_warnings
 
 
 @job("expiry", cron="0 8 * * *")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.delivery.notify import send_pending
 from bot.diary.reminders import queue_reminders
 from bot.jobs import JobContext, job
-from bot.notify import send_pending
 
 
 @job("reminders", every_minutes=30)

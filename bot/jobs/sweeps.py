@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.jobs import JobContext, job
-from bot.ratelimit import purge_counters
+from bot.store.ratelimit import purge_counters
 from bot.wechat.media import fetch_photos
 from bot.wechat.replay import forget_push_keys
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from bot.models import VERIFICATION_KINDS, Complaint, Engagement, Rating, Verification, Worker, WorkerPhoto
 
 BASE_POINTS = 40

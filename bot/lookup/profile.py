@@ -26,8 +26,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from bot.clock import utcnow
-from bot.errors import AnxinError, BadRequest, Forbidden, NotFound, TooManyRequests
+from bot.agency.supervisors import supervisors_of
+from bot.core.clock import utcnow
+from bot.core.errors import AnxinError, BadRequest, Forbidden, NotFound, TooManyRequests
+from bot.delivery.outbox import enqueue
 from bot.lookup.codes import CodeCheck, check_code, format_code
 from bot.lookup.credit import (
     KIND_LABELS,
@@ -41,9 +43,7 @@ from bot.lookup.credit import (
     record_columns,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
-from bot.outbox import enqueue
-from bot.ratelimit import Counter, count_all, window_start
-from bot.registry.supervisors import supervisors_of
+from bot.store.ratelimit import Counter, count_all, window_start
 
 CERTIFICATE_KINDS = ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert")
 GREEN, YELLOW, RED = "green", "yellow", "red"

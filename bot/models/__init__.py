@@ -1,5 +1,18 @@
 """Typed SQLAlchemy 2.x models, one module per concern; importing this registers them all."""
 
+from bot.models.agency import (
+    VERIFICATION_KINDS,
+    VERIFICATION_STATUSES,
+    Agency,
+    Badge,
+    Binding,
+    Complaint,
+    Engagement,
+    Rating,
+    Verification,
+    Worker,
+    WorkerPhoto,
+)
 from bot.models.base import Base
 from bot.models.diary import (
     CurrentEngagement,
@@ -13,19 +26,6 @@ from bot.models.diary import (
 from bot.models.jobs import JobLock, JobRun
 from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter
 from bot.models.outbox import Notification, SubscriptionGrant, WeChatIdentity
-from bot.models.registry import (
-    VERIFICATION_KINDS,
-    VERIFICATION_STATUSES,
-    Agency,
-    Badge,
-    Binding,
-    Complaint,
-    Engagement,
-    Rating,
-    Verification,
-    Worker,
-    WorkerPhoto,
-)
 from bot.models.staff import STAFF_ROLES, Baby, Staff
 from bot.models.supervisors import Supervisor, SupervisorCode
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage

@@ -1,6 +1,6 @@
 """The declarative base every model derives from, and the UTC timestamp type they share.
 
-Knows no Flask and no engine: ``bot.db`` wires engines and sessions to the app.
+Knows no Flask and no engine: ``bot.store.db`` wires engines and sessions to the app.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Table
 from sqlalchemy.dialects.mysql import MEDIUMBLOB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
+from bot.models.agency import Engagement
 from bot.models.base import Base
-from bot.models.registry import Engagement
 from bot.models.staff import Baby
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from bot.models.base import Base
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from bot.models.base import Base
 
 STAFF_ROLES = ("admin", "supervisor", "clerk")

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from bot.models.base import Base
 
 # What ``inbound_message.msg_type`` says of an event (``event:subscribe``): a LOCATION event is not a location message.
@@ -19,7 +19,7 @@ class ChatUser(Base):
 
     Ordinary messages are not written here: each is an ``inbound_message`` row already, and the
     48-hour customer-service window is the later of ``last_message_at`` and the newest of those
-    (``bot.notify.window_of``). A chat message costs no write to a row every message would lock.
+    (``bot.delivery.notify.window_of``). A chat message costs no write to a row every message would lock.
     """
 
     __tablename__ = "chat_user"
@@ -51,7 +51,7 @@ class InboundMessage(Base):
     msg_type: Mapped[str] = mapped_column(String(32))  # text, image, … or event:NAME
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     handler: Mapped[str | None] = mapped_column(String(64))
-    # The reply we gave, as JSON (bot.chat.reply_to_dict); NULL means we answered "success", or that the
+    # The reply we gave, as JSON (bot.chat.context.reply_to_dict); NULL means we answered "success", or that the
     # handler only reads (``@command(readonly=True)``): a repeat is answered by running it again.
     reply: Mapped[str | None] = mapped_column(Text)
     # The signed query string that carried it (bot.wechat.replay.push_key), kept for the replay window:

@@ -10,7 +10,6 @@ import ipaddress
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
-from bot.db import get_session
 from bot.lookup.codes import CodeCheck, check_code
 from bot.lookup.credit import KIND_LABELS
 from bot.lookup.images import badge_url, qr_png
@@ -26,7 +25,8 @@ from bot.lookup.profile import (
     local_today,
 )
 from bot.models import WorkerPhoto
-from bot.ratelimit import counter_for
+from bot.store.db import get_session
+from bot.store.ratelimit import counter_for
 
 bp = Blueprint("web", __name__, template_folder="templates")
 

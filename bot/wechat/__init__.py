@@ -8,7 +8,7 @@ from bot.wechat.protocol import SafeMode
 
 
 def init_app(app: Flask) -> None:
-    from bot.wechat import api
+    from bot.delivery import wechat_api
     from bot.wechat.views import bp
 
     aes_key = app.config.get("ANXIN_WECHAT_AES_KEY")
@@ -16,5 +16,5 @@ def init_app(app: Flask) -> None:
         app.extensions["anxin_safe_mode"] = SafeMode(
             app.config["ANXIN_WECHAT_TOKEN"], aes_key, app.config["ANXIN_WECHAT_APPID"]
         )
-    api.init_app(app)
+    wechat_api.init_app(app)
     app.register_blueprint(bp)

@@ -15,10 +15,10 @@ from flask import Flask
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bot.db import get_db
+from bot.delivery.notify import send_pending
+from bot.delivery.wechat_api import get_api
 from bot.diary.photos import MAX_BYTES, PhotoUnavailable, fetch_pending
-from bot.notify import send_pending
-from bot.wechat.api import get_api
+from bot.store.db import get_db
 
 
 def download_image(api: WeChatClient, media_id: str) -> tuple[bytes, str]:

@@ -20,8 +20,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import WeChatSigner
 
-from bot.chat import ChatMessage, News, Reply, Text
-from bot.textsafe import MAX_REPLY_BYTES, REPLY_CUT_MARKER, cdata, clean_text, fit_utf8
+from bot.chat.context import ChatMessage, News, Reply, Text
+from bot.core.textsafe import MAX_REPLY_BYTES, REPLY_CUT_MARKER, cdata, clean_text, fit_utf8
 
 
 class ProtocolError(Exception):

@@ -6,7 +6,7 @@ Every accepted query string is remembered for the replay window on the
 ``inbound_message`` row of the message it carried (``push_key``, unique), written by
 the inbox's one INSERT, so every worker sees it. The same string with the same
 message is a retry (answered with the first reply); with another message the INSERT
-fails on the key and the push is refused (``bot.inbox.ReplayedPush``).
+fails on the key and the push is refused (``bot.chat.inbox.ReplayedPush``).
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.notify import delivery
+from bot.delivery.notify import delivery
 
 
 class AppServices:
-    """``bot.chat.ChatServices`` for a message received by this app."""
+    """``bot.chat.context.ChatServices`` for a message received by this app."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app

@@ -16,9 +16,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot import inbox
 from bot.api.errors import error_response
-from bot.db import get_db
+from bot.chat import inbox
+from bot.store.db import get_db
 from bot.wechat.protocol import (
     ProtocolError,
     SafeMode,

@@ -7,7 +7,7 @@ Create Date: 2026-11-23
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db
+import bot.store.db
 
 
 revision = '0009'
@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table('seen_push',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('dedup_key', sa.String(length=191), nullable=False),
-    sa.Column('seen_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('seen_at', bot.store.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_seen_push'))
     )
     with op.batch_alter_table('seen_push', schema=None) as batch_op:

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-import bot.db
+import bot.store.db
 
 
 revision = '0015'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('engagement_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.String(length=64), nullable=False),
     sa.Column('pages', sa.Integer(), nullable=False),
-    sa.Column('built_at', bot.db.UTCDateTime(), nullable=False),
+    sa.Column('built_at', bot.store.db.UTCDateTime(), nullable=False),
     sa.Column('pdf', sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), 'mariadb').with_variant(mysql.MEDIUMBLOB(), 'mysql'), nullable=False),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_keepsake_cache_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('engagement_id', name=op.f('pk_keepsake_cache'))

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from bot import background
+from bot.store import background
 
 
 @pytest.fixture(autouse=True)

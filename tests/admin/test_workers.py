@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from bot.core.security import FieldCipher
 from bot.models import Badge, Verification, Worker, WorkerPhoto
-from bot.security import FieldCipher
 from tests.conftest import SETTINGS, count_rows
 from tests.factories import make_agency
 from tests.registry_helpers import TODAY, add_worker, auth, id_number, photo_bytes, publish, worker_json

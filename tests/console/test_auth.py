@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from bot.clock import utcnow
+from bot.agency.staff import MAX_FAILURES
+from bot.core.clock import utcnow
 from bot.models import Staff
-from bot.registry.staff import MAX_FAILURES
 from tests.console.support import PASSWORD, Console, make_staff, text
 from tests.factories import make_agency
 

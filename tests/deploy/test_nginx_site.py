@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bot.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, PHOTO_BODY_LIMIT, WECHAT_BODY_LIMIT
+from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, PHOTO_BODY_LIMIT, WECHAT_BODY_LIMIT
 from config import Config
 
 ROOT = Path(__file__).resolve().parents[2]

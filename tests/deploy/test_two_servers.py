@@ -28,11 +28,11 @@ import requests
 from sqlalchemy import text
 
 from bot import create_app
-from bot.db import utcnow
-from bot.demo import NURSE_OPENID, PARENT_OPENID, demo_key, seed
 from bot.diary.texts import DIGEST_HEADER
-from bot.locks import RedisLeases
 from bot.lookup.codes import format_code
+from bot.ops.demo import NURSE_OPENID, PARENT_OPENID, demo_key, seed
+from bot.store.db import utcnow
+from bot.store.locks import RedisLeases
 from bot.wechat.simulator import WeChatSender, reply_text
 from tests.conftest import REQUIRE_REDIS, SETTINGS, _clear
 from tests.fakes.wechat_api import WeChatApiFake

@@ -33,12 +33,12 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from bot.core.errors import BadRequest
 from bot.diary.entries import record_entries
 from bot.diary.flags import flags_of_entries
 from bot.diary.kinds import KIND_FIELDS
 from bot.diary.parse import ParsedEntry, parse_lines
 from bot.diary.schemas import fields_model
-from bot.errors import BadRequest
 from bot.models import Engagement
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
@@ -353,10 +353,11 @@ def read_baseline(path: Path = BASELINE) -> dict[str, Any]:
 
 def run_on_temporary_database() -> Report:
     """Score the corpus with the app on a throw-away SQLite database (what ``python -m`` prints)."""
-    from bot import background, create_app
-    from bot.db import make_engine
+    from bot import create_app
     from bot.diary.engagements import bind
-    from bot.migrate import upgrade
+    from bot.store import background
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
     from tests.conftest import SETTINGS
     from tests.diary_support import TZ, open_family, today
 

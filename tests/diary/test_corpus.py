@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot import background
 from bot.diary.engagements import bind
 from bot.diary.parse import parse_lines
 from bot.models import Engagement
+from bot.store import background
 from tests.diary import corpus_score
 from tests.diary.corpus_score import (
     BABY_DAY_OF_LIFE,

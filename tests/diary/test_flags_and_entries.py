@@ -11,13 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import background
+from bot.core.errors import BadRequest, Forbidden, NotFound
 from bot.diary.days import day_view
 from bot.diary.engagements import bind
 from bot.diary.entries import record_entries, revise_entry, revisions_of
 from bot.diary.parse import ParsedEntry
-from bot.errors import BadRequest, Forbidden, NotFound
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.store import background
 from tests.diary_support import TZ, open_family
 
 NURSE, MOM = "o-nurse", "o-mom"

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bot import background
+from bot.delivery.notify import delivery
 from bot.models import DiaryFlag, Notification
-from bot.notify import delivery
+from bot.store import background
 from tests.diary_support import TZ, Chat, Family, bound_family
 from tests.fakes.wechat_api import WeChatApiFake
 
@@ -64,8 +64,8 @@ def test_a_fever_withdrawn_before_it_was_sent_is_never_sent(app: Flask, chat: Ch
     assert {n.status for n in notes if n.kind == "flag"} == {"cancelled"}
     assert not [n for n in notes if n.kind == "correction"]  # nothing to correct: nobody was told
     later = dt.datetime.now(TZ) + dt.timedelta(hours=2)
-    from bot.notify import send_pending
-    from bot.wechat.api import get_api
+    from bot.delivery.notify import send_pending
+    from bot.delivery.wechat_api import get_api
 
     send_pending(app.extensions["anxin_db"].session_factory, get_api(app), app.config, now=later)
     assert wechat_fake.messages_to(MOM) == []

@@ -16,13 +16,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import background
 from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.kinds.jaundice import phototherapy_threshold
 from bot.diary.parse import ParsedEntry, parse_lines, read_lines
 from bot.diary.render import WECHAT_TEXT_BYTES, recorded_text
 from bot.models import DiaryFlag, Engagement
+from bot.store import background
 from tests.diary_support import TZ, open_family
 
 SENT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=TZ)  # a Friday afternoon

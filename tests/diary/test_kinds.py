@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from bot import background
+from bot.core.errors import BadRequest
 from bot.diary import texts
 from bot.diary.days import day_view
 from bot.diary.engagements import bind
@@ -37,8 +37,8 @@ from bot.diary.kinds import (
 from bot.diary.parse import parse_line
 from bot.diary.render import day_text
 from bot.diary.summary import DaySummary
-from bot.errors import BadRequest
 from bot.models import Engagement
+from bot.store import background
 from tests.diary_support import TZ, open_family
 
 if TYPE_CHECKING:

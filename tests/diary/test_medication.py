@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import background
+from bot.core.errors import BadRequest
 from bot.diary.kinds import KIND_FIELDS, read_fields
 from bot.diary.parse import parse_line
-from bot.errors import BadRequest
 from bot.models import DiaryEntry
+from bot.store import background
 from tests.diary_support import TZ, Chat, Family, open_family
 from tests.fakes.wechat_api import WeChatApiFake
 

@@ -17,11 +17,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.errors import BadRequest
 from bot.diary.babies import BabyName, mentions, which_babies
 from bot.diary.entries import record_entries
 from bot.diary.kinds.jaundice import phototherapy_threshold
 from bot.diary.parse import ParsedEntry, read_lines
-from bot.errors import BadRequest
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement
 from tests.diary_support import TZ, Chat, Family, open_family, open_twins, today
 

@@ -1,4 +1,4 @@
-"""The loopback WeChat API for tests: the product's stand-in (``bot.devwechat``) served over real HTTP.
+"""The loopback WeChat API for tests: the product's stand-in (``bot.wechat.standin``) served over real HTTP.
 
 It answers exactly as the stand-in ``make run`` serves on a laptop (tokens that a
 refresh invalidates, 40001, 40029, 45015, 43004, 45047, field limits), and adds what
@@ -19,7 +19,7 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.devwechat import PNG_1X1, Call, StandInState, WeChatStandIn, _error
+from bot.wechat.standin import PNG_1X1, Call, StandInState, WeChatStandIn, _error
 
 __all__ = ["PNG_1X1", "Call", "Failure", "StandInState", "WeChatApiFake"]
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pytest
 from hypothesis import HealthCheck, seed, settings
 
-from bot import background
+from bot.store import background
 
 SCALE = float(os.environ.get("ANXIN_FUZZ_EXAMPLES", "1"))
 _SEED = os.environ.get("ANXIN_FUZZ_SEED", "").strip()

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from hypothesis import strategies as st
 
-from bot.textsafe import clean_text
+from bot.core.textsafe import clean_text
 from bot.wechat.simulator import _cdata
 
 COMMANDS = ["帮助", "今天", "昨天", "日记 11-20", "评分 5 很好", "评分 9", "投诉 不满意", "撤销", "切换", "切换 2", "收到",

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.core.textsafe import MAX_REPLY_BYTES, is_clean
 from bot.diary.entries import KINDS, MAX_TEXT
 from bot.diary.parse import parse_lines, read_lines
 from bot.diary.schemas import check_fields
-from bot.textsafe import MAX_REPLY_BYTES, is_clean
 from tests.diary_support import Chat, open_family
 from tests.fuzz.conftest import budget
 from tests.fuzz.strategies import any_text, chat_text

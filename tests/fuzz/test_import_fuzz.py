@@ -218,9 +218,9 @@ HOSTILE_FILES = {
 }
 
 
-# Found by this fuzzer in bot/registry/imports.py (read_rows), owned elsewhere: reported, not fixed here.
+# Found by this fuzzer in bot/agency/imports.py (read_rows), owned elsewhere: reported, not fixed here.
 # Each of these was a 500 when the fuzzer first ran (openpyxl's ParseError, IndexError for no sheet, zlib.error
-# and NotImplementedError from a flipped byte): bot/registry/imports.py now names them all a file it cannot read.
+# and NotImplementedError from a flipped byte): bot/agency/imports.py now names them all a file it cannot read.
 @pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
 def test_hostile_archives(app: Flask, desk: Console, name: str) -> None:
     _check(app, desk, "workers.xlsx", HOSTILE_FILES[name], None)

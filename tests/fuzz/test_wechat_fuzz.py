@@ -19,7 +19,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot import create_app
-from bot.textsafe import MAX_REPLY_BYTES
+from bot.core.textsafe import MAX_REPLY_BYTES
 from bot.wechat.simulator import WeChatSender
 from tests.conftest import SETTINGS
 from tests.fuzz.conftest import budget

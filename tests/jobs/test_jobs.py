@@ -8,10 +8,10 @@ import threading
 from flask import Flask
 from sqlalchemy import select
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
+from bot.delivery.outbox import enqueue
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import ChatUser, JobRun
-from bot.outbox import enqueue
 from tests.conftest import redis_or_skip
 from tests.fakes.wechat_api import WeChatApiFake
 
@@ -95,7 +95,7 @@ def test_off_by_default(app: Flask) -> None:
 def test_redis_leases_when_redis_is_configured() -> None:
     import uuid
 
-    from bot.locks import RedisLeases
+    from bot.store.locks import RedisLeases
 
     url = redis_or_skip()
     leases = RedisLeases(url)

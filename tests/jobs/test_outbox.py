@@ -8,11 +8,11 @@ import threading
 from flask import Flask
 from sqlalchemy import select
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
+from bot.delivery.notify import send_pending
+from bot.delivery.outbox import enqueue
+from bot.delivery.wechat_api import get_api
 from bot.models import ChatUser, Notification
-from bot.notify import send_pending
-from bot.outbox import enqueue
-from bot.wechat.api import get_api
 from tests.fakes.wechat_api import WeChatApiFake
 
 
@@ -129,7 +129,7 @@ def test_a_notification_that_keeps_failing_is_given_up_and_kept(app: Flask, wech
 
 def test_a_claim_taken_over_by_another_sender_is_not_sent_again(app: Flask, wechat_fake: WeChatApiFake,
                                                                  session) -> None:  # type: ignore[no-untyped-def]
-    from bot.notify import _claim, _failed, _renew
+    from bot.delivery.notify import _claim, _failed, _renew
 
     queue(app, ("o-p1", "今日小结"))
     factory = app.extensions["anxin_db"].session_factory

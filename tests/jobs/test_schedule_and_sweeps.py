@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bot import background
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import DiaryPhoto, RateCounter
+from bot.store import background
 from tests.diary_support import Chat
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
 from tests.jobs.support import NURSE, bound_family, texts_to
@@ -85,7 +85,7 @@ def test_the_photos_sweep_fetches_what_a_failed_fetch_left(app: Flask, client: F
 
 
 def test_the_purge_deletes_only_old_rate_counters_and_pushes(app: Flask, session) -> None:  # type: ignore[no-untyped-def]
-    from bot.clock import utcnow
+    from bot.core.clock import utcnow
     from bot.models import InboundMessage
 
     now = int(time.time())

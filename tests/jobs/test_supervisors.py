@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot import background
 from bot.diary.engagements import CODE_ALPHABET, CODE_LENGTH
 from bot.jobs import run_job
 from bot.models import Supervisor, SupervisorCode
+from bot.store import background
 from tests.diary_support import Chat
 from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
@@ -125,7 +125,7 @@ def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskCl
 
 
 def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
-    from bot.outbox import enqueue
+    from bot.delivery.outbox import enqueue
 
     _, key = new_agency(app, "宁波甬城家政")
     assert "绑定成功" in Chat(client).say(BOSS, f"绑定 {supervisor_code(client, key)}")

@@ -1,4 +1,4 @@
-"""bot.ratelimit: fixed windows shared across processes, in the database and in Redis."""
+"""bot.store.ratelimit: fixed windows shared across processes, in the database and in Redis."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
-from bot.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client, storable_key
+from bot.store.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client, storable_key
 from tests.conftest import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -76,7 +76,7 @@ def test_a_key_past_191_characters_is_counted_under_its_digest(session) -> None:
 
 def _hammer(url: str, key: str, hits: int, limit: int) -> int:
     """In its own process: ``hits`` hits of ``key``, each in its own transaction; return how many were allowed."""
-    from bot.db import make_engine
+    from bot.store.db import make_engine
 
     engine = make_engine(url)
     allowed = 0
@@ -133,7 +133,7 @@ def test_a_failed_look_up_does_not_hold_the_shared_failed_total_locked(app) -> N
 
 def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> None:  # type: ignore[no-untyped-def]
     """``increment_many`` counts each key once however often it is named; MySQL (no RETURNING) reads them back."""
-    from bot.ratelimit import _upsert
+    from bot.store.ratelimit import _upsert
 
     db = app.extensions["anxin_db"]
     tag = uuid.uuid4().hex

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot import background
+from bot.store import background
 from tests.diary_support import Family, open_family
 from tests.fakes.wechat_api import WeChatApiFake
 

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.models import LookupLog
-from bot.ratelimit import redis_client
+from bot.store.ratelimit import redis_client
 from tests.conftest import SETTINGS
 from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake

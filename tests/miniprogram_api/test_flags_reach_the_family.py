@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask.testing import FlaskClient
 
-from bot import background
+from bot.store import background
 from tests.diary_support import TZ, Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.miniprogram_api.conftest import MpUser

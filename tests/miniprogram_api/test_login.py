@@ -62,7 +62,7 @@ def test_tokens_are_checked(app: Flask, client) -> None:
     from miniprogram_api.auth import openid_for_token
 
     with app.app_context():
-        from bot.errors import Unauthorized
+        from bot.core.errors import Unauthorized
 
         forged = URLSafeTimedSerializer("not-our-key", salt="anxin-mp-session").dumps({"openid": "o-x"})
         with pytest.raises(Unauthorized) as info:

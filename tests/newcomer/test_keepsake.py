@@ -15,12 +15,12 @@ from flask import Flask
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.db import utcnow
-from bot.demo import NURSE_OPENID, demo_key, seed
 from bot.diary.entries import record_entries
 from bot.diary.keepsake import URGENT, keepsake_font, keepsake_pdf
 from bot.diary.parse import parse_lines
 from bot.models import DiaryPhoto
+from bot.ops.demo import NURSE_OPENID, demo_key, seed
+from bot.store.db import utcnow
 
 TZ = ZoneInfo("Asia/Shanghai")
 LONG_LINE = "宝宝今天很乖" * 300 + "abcdefghij" * 19  # with its time, the 2,000 characters an entry may hold

@@ -20,9 +20,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 from werkzeug.test import Client, TestResponse
 
-from bot import background, create_app
-from bot.demo import NURSE_OPENID, PARENT_OPENID
-from bot.devwechat import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
+from bot import create_app
+from bot.ops.demo import NURSE_OPENID, PARENT_OPENID
+from bot.store import background
+from bot.wechat.standin import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
 from tests.conftest import _clear
 from tests.diary_support import Chat
 from tests.factories import PRODUCTION

@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from bot import background, create_app
+from bot import create_app
+from bot.store import background
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from bot import create_app
-from bot.handlers.diary_binding import BIND_TOO_MANY
+from bot.chat.handlers.diary_binding import BIND_TOO_MANY
 from bot.lookup.profile import PAUSED, REFUSAL_TEXT
 from bot.models import Binding, Supervisor, SupervisorCode
 from bot.wechat.simulator import WeChatSender, reply_text

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from bot.chat import Article, ChatMessage, News, Text
-from bot.textsafe import MAX_REPLY_BYTES
+from bot.chat.context import Article, ChatMessage, News, Text
+from bot.core.textsafe import MAX_REPLY_BYTES
 from bot.wechat.protocol import render_reply
 from tests.diary_support import Chat, open_family
 from tests.factories import make_agency

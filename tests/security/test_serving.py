@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"

@@ -14,10 +14,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from bench.hostile_uploads import HEADER, blank_csv, hostile_xlsx
-from bot.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, NGINX_LOCATIONS, ROUTE_BODY_LIMITS
-from bot.errors import BadRequest
+from bot.agency.imports import MAX_ROWS, MAX_SHARED_STRINGS, MAX_XLSX_MEMBER_BYTES, MAX_XLSX_MEMBERS, read_upload
+from bot.core.errors import BadRequest
+from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, NGINX_LOCATIONS, ROUTE_BODY_LIMITS
 from bot.models import Worker
-from bot.registry.imports import MAX_ROWS, MAX_SHARED_STRINGS, MAX_XLSX_MEMBER_BYTES, MAX_XLSX_MEMBERS, read_upload
 from tests.console.support import Console, make_staff, text
 from tests.factories import make_agency
 from tests.registry_helpers import add_worker, auth

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
-from bot import daylinks
-from bot.clock import utcnow
+from bot.core.clock import utcnow
+from bot.delivery import daylinks
 from tests.diary_support import Chat, open_family
 from tests.jobs.support import DAD, MOM, bound_family, write
 from tests.web.test_profile_page import _chromium, _run_chromium

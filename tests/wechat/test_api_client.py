@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from bot.delivery.wechat_api import WeChatApi, get_api, make_api
 from bot.models import AccessToken
-from bot.wechat.api import WeChatApi, get_api, make_api
 from tests.fakes.wechat_api import WeChatApiFake
 
 

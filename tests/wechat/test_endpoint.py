@@ -295,8 +295,8 @@ def test_an_outage_is_a_logged_500_so_wechat_retries(app_settings: dict, tmp_pat
     import logging
 
     from bot import create_app
-    from bot.db import make_engine
-    from bot.migrate import upgrade
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/outage.db"
     engine = make_engine(url)
@@ -338,8 +338,8 @@ def test_the_window_is_read_from_the_messages_themselves(app: Flask, client, pla
 
     from sqlalchemy import select, update
 
+    from bot.delivery.notify import CUSTOMER_SERVICE_WINDOW, window_of
     from bot.models import ChatUser, InboundMessage
-    from bot.notify import CUSTOMER_SERVICE_WINDOW, window_of
 
     def post(xml: str) -> None:
         assert client.post("/wechat", query_string=plain.sign(xml)[0], data=xml.encode()).status_code == 200

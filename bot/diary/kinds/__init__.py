@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.errors import BadRequest
 from bot.diary.reading import has
 from bot.diary.summary import DaySummary
-from bot.errors import BadRequest
 
 if TYPE_CHECKING:
     from bot.diary.engagements import EngagementLike

@@ -1,0 +1,1 @@
+"""The chat: its vocabulary (context), exactly-once processing (inbox), the router and the handlers."""

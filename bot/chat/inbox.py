@@ -1,0 +1,189 @@
+"""Process each WeChat push exactly once, however many copies arrive and wherever.
+
+WeChat resends a message it got no answer to within five seconds, up to three
+times, and the copies may land on different workers at the same moment. The
+``inbound_message`` row is inserted in the same transaction as everything the
+message causes, with its reply: a second copy blocks on the unique key until the
+first commits, then rolls back whatever it did, finds the row and answers with
+the stored reply (a read-only command, whose reply is not stored, is answered by
+running it again). If the first
+copy fails, its transaction (row included) rolls back and a retry processes it
+afresh, so nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.chat.context import ChatContext, ChatMessage, ChatServices, NoServices, Reply, reply_from_dict, reply_to_dict
+from bot.chat.router import HandlerFailed, Route, roles_of, route, run
+from bot.core.clock import utcnow
+from bot.models import ChatUser, InboundMessage
+from bot.models.wechat import EVENT_PREFIX
+from bot.store import background
+
+log = logging.getLogger("anxin.inbox")
+
+# Events that open WeChat's 48-hour customer-service window (besides every ordinary message):
+# following, scanning a QR code, tapping a menu item. Others (VIEW, template receipts, location) do not.
+_WINDOW_EVENTS = {"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"}
+
+
+class ReplayedPush(Exception):
+    """The signed query string already carried another message: somebody is replaying it."""
+
+
+def receive(
+    session_factory: sessionmaker[Session],
+    message: ChatMessage,
+    settings: Mapping[str, Any],
+    services: ChatServices | None = None,
+    push_key: str | None = None,
+) -> Reply | None:
+    """Process ``message`` once and return its reply (the stored one for a repeat).
+
+    A handler's errors become replies, so a genuine message is always answered; what it
+    half-wrote is rolled back and the message is recorded with that reply. Only an outage of
+    the database itself fails the request, and then nothing was acknowledged and WeChat
+    retries. ``push_key`` is the identity of the signed query string
+    (``bot.wechat.replay.push_key``): kept on the row, it lets the same string through again
+    only with the same message.
+
+    Most messages run their handler first and insert their row last, with the reply, in the
+    same transaction: a concurrent copy that loses on the unique key rolls back everything it
+    did. A command with a guard (a throttle whose count must stand whatever the handler does)
+    inserts its row first and runs its handler in a savepoint.
+    """
+    with session_factory() as session:
+        try:
+            with session.begin():
+                ctx = _context(session, message, settings, services)
+                found = route(ctx)
+                if found.guard is not None:
+                    _record(session, message, found.name, None, push_key)
+                    reply = run(found, ctx)
+                    stored = _stored(found, reply)
+                    if stored is not None:
+                        session.execute(_SET_REPLY, {"key": message.dedup_key, "reply": stored})
+                else:
+                    reply = run(found, ctx, savepoint=False)
+                    _record(session, message, found.name, _stored(found, reply), push_key)
+        except HandlerFailed as failed:  # everything it did is rolled back: record the message with its answer
+            session.rollback()
+            try:
+                with session.begin():
+                    _record(session, message, found.name, _stored(found, failed.reply), push_key)
+            except IntegrityError as error:
+                session.rollback()
+                return _repeat(session, message, settings, services, push_key, error)
+            return failed.reply
+        except IntegrityError as error:
+            session.rollback()
+            return _repeat(session, message, settings, services, push_key, error)
+    for name, work in ctx.post_commit:
+        background.start(name, work)
+    log.info(
+        "chat.handled",
+        extra={"fields": {"dedup_key": message.dedup_key, "handler": found.name, "openid": message.openid}},
+    )
+    return reply
+
+
+def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None) -> None:
+    """Insert the message's row (a copy already recorded fails here, on the unique key) and, for an event,
+    what it tells of the sender. One Core INSERT, built once: no unit of work for a row nothing reads back.
+    What the session holds is flushed first, so that after a handler the row is its transaction's last write.
+    """
+    if message.msg_type == "event":
+        _touch_user(session, message)
+    session.flush()
+    session.connection().execute(_INSERT, {
+        "dedup_key": message.dedup_key,
+        "openid": message.openid,
+        "msg_type": (EVENT_PREFIX + message.event)[:32] if message.msg_type == "event" else message.msg_type,
+        "received_at": utcnow(),
+        "handler": handler,
+        "reply": reply,
+        "push_key": push_key,
+    })
+
+
+# On the table, not the mapped class: an ORM-enabled INSERT goes through the bulk-persistence layer first.
+_INSERT = insert(cast(Table, InboundMessage.__table__))
+_SET_REPLY = (update(InboundMessage).where(InboundMessage.dedup_key == bindparam("key"))
+              .values(reply=bindparam("reply")).execution_options(synchronize_session=False))
+
+
+def _stored(found: Route, reply: Reply | None) -> str | None:
+    """The reply as the row keeps it: JSON, or None for "success" and for a read-only handler (run again)."""
+    data = None if found.readonly else reply_to_dict(reply)
+    return json.dumps(data, ensure_ascii=False) if data else None
+
+
+def _context(session: Session, message: ChatMessage, settings: Mapping[str, Any],
+             services: ChatServices | None) -> ChatContext:
+    return ChatContext(session=session, message=message, roles=roles_of(session, message.openid),
+                       settings=settings, now=utcnow(), services=services or NoServices())
+
+
+def _repeat(session: Session, message: ChatMessage,
+            settings: Mapping[str, Any], services: ChatServices | None, push_key: str | None,
+            error: IntegrityError) -> Reply | None:
+    """Answer a copy of a message already processed: its stored reply, or a read-only handler's answer again."""
+    row = session.execute(
+        select(InboundMessage.handler, InboundMessage.reply).where(InboundMessage.dedup_key == message.dedup_key)
+    ).first()
+    if row is None:
+        if push_key is not None and session.scalar(
+            select(InboundMessage.id).where(InboundMessage.push_key == push_key)
+        ) is not None:
+            raise ReplayedPush(push_key)
+        raise error  # a constraint of the handler's own, not a repeat
+    log.info("chat.repeat", extra={"fields": {"dedup_key": message.dedup_key}})
+    session.rollback()  # nothing to keep of the look-up
+    if row.reply:
+        return reply_from_dict(json.loads(row.reply))
+    with session.begin():
+        ctx = _context(session, message, settings, services)
+        found = route(ctx)
+        if not (found.readonly and found.name == row.handler):
+            return None  # it had nothing to say (an event, an unsubscribe)
+        reply = run(found, ctx)
+    return reply
+
+
+def _touch_user(session: Session, message: ChatMessage) -> None:
+    """An event: know the sender, whether it opened the 48-hour window and whether they follow: one upsert.
+
+    Ordinary messages need no write here: their ``inbound_message`` row says when they came.
+    """
+    opens_window = message.event in _WINDOW_EVENTS
+    follows = {"subscribe": True, "unsubscribe": False}.get(message.event)
+    values = {"openid": message.openid, "first_seen_at": message.created_at, "subscribed": bool(follows),
+              "last_message_at": message.created_at if opens_window else None}
+    changes: dict[str, Any] = {}
+    table = cast(Table, ChatUser.__table__)
+    if session.get_bind().dialect.name == "sqlite":
+        lite = sqlite_insert(table).values(**values)
+        if opens_window:
+            changes["last_message_at"] = lite.excluded.last_message_at
+        if follows is not None:
+            changes["subscribed"] = lite.excluded.subscribed
+        session.execute(lite.on_conflict_do_update(index_elements=["openid"],
+                                                   set_=changes or {"openid": lite.excluded.openid}))
+        return
+    my = mysql_insert(table).values(**values)
+    if opens_window:
+        changes["last_message_at"] = my.inserted.last_message_at
+    if follows is not None:
+        changes["subscribed"] = my.inserted.subscribed
+    session.execute(my.on_duplicate_key_update(**(changes or {"openid": table.c.openid})))

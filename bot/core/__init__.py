@@ -1,0 +1,1 @@
+"""The kernel: errors, the clock, text and input checks, field encryption. No Flask, no database."""

@@ -1,0 +1,1 @@
+"""What goes out: the outbox, its delivery through the WeChat API, cards, links, subscriptions."""

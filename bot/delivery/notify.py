@@ -1,0 +1,459 @@
+"""Deliver the outbox: send pending notifications through the WeChat API, once each.
+
+Runs outside any request: called by the scheduler, by ``run-job``, and right after
+a transaction that queued something urgent. A row is claimed (``sending``) in a
+short transaction, sent with no transaction open, then marked ``sent``; a send
+WeChat refuses or that times out goes back to ``pending`` with back-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from sqlalchemy import CursorResult, exists, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from bot.core.clock import utcnow
+from bot.delivery import cards, daylinks
+from bot.delivery.outbox import backoff
+from bot.diary import texts
+from bot.models import ChatUser, DiaryFlag, InboundMessage, Notification
+from bot.models.wechat import EVENT_PREFIX
+
+log = logging.getLogger("anxin.notify")
+
+MAX_ATTEMPTS = 8
+# A row left in "sending" this long (the process died mid-send) is tried again.
+STALE_SENDING = dt.timedelta(minutes=10)
+CUSTOMER_SERVICE_WINDOW = dt.timedelta(hours=48)
+TEXT_LIMIT_BYTES = 2048  # a customer-service text message, in UTF-8 (45002 beyond)
+
+
+def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list[tuple[int, int]]:
+    """Mark due rows ``sending``; return (id, attempts) pairs, the attempt number being this claim's token."""
+    with session_factory() as session, session.begin():
+        due = select(Notification.id).where(
+            or_(
+                (Notification.status == "pending") & (Notification.next_attempt_at <= now),
+                (Notification.status == "sending") & (Notification.next_attempt_at <= now - STALE_SENDING),
+            )
+        ).order_by(Notification.id).limit(limit)
+        if session.get_bind().dialect.name in ("mysql", "mariadb"):
+            due = due.with_for_update(skip_locked=True)
+        ids = list(session.scalars(due))
+        if not ids:
+            return []
+        session.execute(
+            update(Notification).where(Notification.id.in_(ids))
+            .values(status="sending", next_attempt_at=now, attempts=Notification.attempts + 1)
+        )
+        return [(row.id, row.attempts) for row in session.execute(
+            select(Notification.id, Notification.attempts).where(Notification.id.in_(ids)).order_by(Notification.id)
+        )]
+
+
+def _still_ours(note_id: int, attempts: int) -> Any:
+    """The row is still in the hands of the claim that made attempt ``attempts``."""
+    return (Notification.id == note_id) & (Notification.status == "sending") & (Notification.attempts == attempts)
+
+
+def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int) -> bool:
+    """Refresh this claim just before sending; False if another sender took the row over meanwhile."""
+    with session_factory() as session, session.begin():
+        result = cast(CursorResult[Any], session.execute(
+            update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=utcnow())
+        ))
+        return result.rowcount == 1
+
+
+class OutsideWindow(Exception):
+    """The user has not written for 48 hours and no template message is configured."""
+
+
+class Stale(Exception):
+    """A notification that will never go out (too late, nobody to send it to, no grant)."""
+
+
+class Duplicate(Exception):
+    """The same person (same unionid) gets this message through the Official Account."""
+
+
+# Kinds that are only worth sending soon after they were queued.
+MAX_AGE = {"reminder": dt.timedelta(minutes=30)}
+# WeChat's errcodes for "too many calls": stop this run, the rows go out on the next one.
+# https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html
+RATE_LIMITED = {45009, 45011, 45035}
+# Refusals that sending again will not change: 43004 unfollowed, 43101 refused or no subscription grant,
+# 40003 openid not of this app, 47003 a field WeChat will not take (our bug; retried it fails the same way).
+FINAL_ERRCODES = {43004, 43101, 40003, 47003}
+# Sends per second over all threads of a run; WeChat allows far more calls a minute than this, and a
+# digest of 20,000 messages still goes out in under 7 minutes at this pace.
+MAX_SENDS_PER_SECOND = 50.0
+SEND_WORKERS = 4
+
+
+class _Pace:
+    """At most ``rate`` sends a second across threads (a shared schedule of send slots)."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self._interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def send_pending(
+    session_factory: sessionmaker[Session],
+    api: WeChatClient,
+    settings: Mapping[str, Any],
+    now: dt.datetime | None = None,
+    limit: int = 200,
+    workers: int = 1,
+    drain: bool = False,
+    rate: float = MAX_SENDS_PER_SECOND,
+) -> dict[str, int]:
+    """Send what is due; return how many were sent, retried later, and given up.
+
+    One batch of ``limit`` by default; ``drain`` keeps claiming batches until nothing is due,
+    in ``workers`` threads, at most ``rate`` sends a second. WeChat answering "too many
+    calls" stops the run: what it had claimed goes back to the queue untouched.
+    """
+    now = now or utcnow()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    lock = threading.Lock()
+    throttled = threading.Event()
+    pace = _Pace(rate)
+    started = time.monotonic()
+
+    def work() -> None:
+        while not throttled.is_set():
+            claimed = _claim(session_factory, now, limit)
+            for n, (note_id, attempts) in enumerate(claimed):
+                if throttled.is_set():
+                    _release(session_factory, claimed[n:])
+                    return
+                pace.wait()
+                # The run's clock moved on by the time this batch took: back-off counts from there.
+                moment = now + dt.timedelta(seconds=time.monotonic() - started)
+                outcome = _deliver_one(session_factory, api, settings, note_id, attempts, now, moment, throttled)
+                if outcome:
+                    with lock:
+                        counts[outcome] += 1
+            if not drain or len(claimed) < limit:
+                return
+
+    if workers <= 1:
+        work()
+        return counts
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as exc:  # re-raised in the caller's thread below, never lost in a worker
+            throttled.set()
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, name=f"anxin-send-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return counts
+
+
+def _release(session_factory: sessionmaker[Session], claimed: list[tuple[int, int]]) -> None:
+    """Hand rows claimed but not tried back to the queue, their attempt not counted."""
+    with session_factory() as session, session.begin():
+        for note_id, attempts in claimed:
+            session.execute(update(Notification).where(_still_ours(note_id, attempts))
+                            .values(status="pending", attempts=Notification.attempts - 1))
+
+
+def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
+    """Whether ``openid`` follows the Official Account, and when WeChat's 48-hour window last opened.
+
+    One query. The window opens with every message (its ``inbound_message`` row) and with the events
+    that count (``chat_user.last_message_at``, which the inbox keeps for events only).
+    """
+    by_event = select(ChatUser.last_message_at).where(ChatUser.openid == openid).scalar_subquery()
+    by_message = (select(InboundMessage.received_at)
+                  .where(InboundMessage.openid == openid, InboundMessage.msg_type.not_like(f"{EVENT_PREFIX}%"))
+                  .order_by(InboundMessage.received_at.desc()).limit(1).scalar_subquery())
+    row = session.execute(select(exists().where(ChatUser.openid == openid), by_event, by_message)).one()
+    follows, opened, wrote = bool(row[0]) or row[2] is not None, row[1], row[2]
+    last = max((t for t in (opened, wrote) if t is not None), default=None)
+    return follows, last
+
+
+def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, settings: Mapping[str, Any],
+                 note_id: int, attempts: int, now: dt.datetime, moment: dt.datetime,
+                 throttled: threading.Event) -> str | None:
+    """Send one claimed row; return the outcome to count (None: another sender has it)."""
+    # A long batch may outlive STALE_SENDING: never send a row another sender has taken over.
+    if not _renew(session_factory, note_id, attempts):
+        return None
+    with session_factory() as session:
+        note = session.get(Notification, note_id)
+        if note is None:  # deleted since the claim was renewed: nothing left to send
+            return None
+        follower, last_message_at = window_of(session, note.openid)
+        card = _card_of(session, note, settings)
+        session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
+    in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
+    try:
+        if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
+            raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
+        if not follower:
+            channel = _send_mini_program(session_factory, api, note, card, settings)
+        else:
+            channel = _send(api, note, card, in_window, settings)
+    except (Stale, Duplicate) as exc:
+        return _failed(session_factory, note_id, attempts, str(exc), moment, final=True,
+                       status="skipped" if isinstance(exc, Duplicate) else "failed")
+    except WeChatClientException as exc:
+        if exc.errcode in RATE_LIMITED:
+            throttled.set()
+        return _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES)
+    except (OSError, OutsideWindow) as exc:
+        return _failed(session_factory, note_id, attempts, str(exc), moment)
+    with session_factory() as session, session.begin():
+        done = cast(CursorResult[Any], session.execute(
+            update(Notification).where(_still_ours(note_id, attempts))
+            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None)
+        ))
+        flag_id = _flag_of(note.key)
+        if done.rowcount == 1 and flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
+            from bot.diary.alerts import record_event
+
+            record_event(session, flag_id, "sent", utcnow(), actor=note.openid, channel=channel)
+    log.info("notify.sent", extra={"fields": {"key": note.key, "channel": channel}})
+    return "sent"
+
+
+def _flag_of(key: str) -> int | None:
+    """The flag a notification is about: ``flag:ID:openid`` or ``escalate:ID:round:openid``."""
+    kind, _, rest = key.partition(":")
+    if kind not in ("flag", "escalate"):
+        return None
+    head = rest.split(":", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _card_of(session: Session, note: Notification, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The note's card: stored with it, built from its flag, or made from its text (older rows)."""
+    if cards.is_card(note.template):
+        assert note.template is not None
+        return note.template
+    tz = ZoneInfo(settings["ANXIN_TIMEZONE"])
+    flag_id = _flag_of(note.key)
+    if flag_id is not None:
+        from bot.diary.alerts import flag_card
+
+        built = flag_card(session, flag_id, tz)
+        if built is not None:
+            return built
+    first = (note.text.splitlines() or [""])[0]
+    return cards.card(note.kind if note.kind in cards.PURPOSES else "flag", first,
+                      KIND_PHRASES.get(note.kind, "提醒"), note.created_at.astimezone(tz), hint=KIND_LABELS.get(note.kind))
+
+
+def _link(card: dict[str, Any], openid: str, settings: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The card's web link (``/d/TOKEN`` for this reader) and mini-program page, if it has one."""
+    link = card.get("link")
+    if not link:
+        return None, None
+    day = dt.date.fromisoformat(link["day"])
+    url = daylinks.day_url(settings, int(link["engagement_id"]), day, openid, link.get("flag_id"))
+    return url, daylinks.miniprogram_page(int(link["engagement_id"]), day, link.get("flag_id"))
+
+
+def _with_link(text: str, url: str | None) -> str:
+    """The text with its link last, cut so that the whole stays within WeChat's 2,048 bytes."""
+    if not url:
+        return text
+    tail = "\n" + texts.DAY_LINK.format(url=url)
+    budget = TEXT_LIMIT_BYTES - len(tail.encode("utf-8"))
+    if len(text.encode("utf-8")) > budget:
+        text = text.encode("utf-8")[: budget - 3].decode("utf-8", "ignore") + "…"
+    return text + tail
+
+
+def template_for(settings: Mapping[str, Any], purpose: str) -> str | None:
+    """The Official Account template configured for ``purpose`` (ANXIN_TEMPLATE_FLAG …), else the generic one."""
+    specific = settings.get(f"ANXIN_TEMPLATE_{purpose.upper()}")
+    return specific or settings.get("ANXIN_WECHAT_TEMPLATE_ID")
+
+
+def _send(api: WeChatClient, note: Notification, card: dict[str, Any], in_window: bool,
+          settings: Mapping[str, Any]) -> str:
+    """Send by customer-service message inside the 48-hour window, else by template or subscription notification.
+
+    Custom messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+    Template messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
+    Subscription notifications: https://developers.weixin.qq.com/doc/offiaccount/Subscription_Messages/api.html
+    """
+    url, page = _link(card, note.openid, settings)
+    if in_window:
+        api.message.send_text(note.openid, _with_link(note.text, url))
+        return "custom"
+    template_id = template_for(settings, str(card["purpose"]))
+    if not template_id:
+        raise OutsideWindow("用户48小时内未互动且未配置模板消息 (outside the 48-hour window, no ANXIN_TEMPLATE_*)")
+    data = cards.as_data(card["fields"])
+    mini_program = _mini_program(settings, page)
+    if template_id.startswith(SUBSCRIPTION_PREFIX):
+        body: dict[str, Any] = {"touser": note.openid, "template_id": template_id[len(SUBSCRIPTION_PREFIX):],
+                                "data": data}
+        if url:
+            body["page"] = url
+        if mini_program:
+            body["miniprogram"] = {"appid": mini_program["appid"], "pagepath": mini_program["pagepath"]}
+        api.post("message/subscribe/bizsend", data=body)
+        return "bizsend"
+    api.message.send_template(note.openid, template_id, data, url=url, mini_program=mini_program)
+    return "template"
+
+
+SUBSCRIPTION_PREFIX = "sub:"
+
+
+def _mini_program(settings: Mapping[str, Any], page: str | None) -> dict[str, str] | None:
+    """Open the mini-program's day page instead of the web page, where the mini-program sends notifications."""
+    if not page or not (settings.get("ANXIN_MP_TEMPLATE_FLAG") or settings.get("ANXIN_MP_TEMPLATE_DIGEST")):
+        return None
+    return {"appid": str(settings["ANXIN_MP_APPID"]), "pagepath": page}
+
+
+def _send_mini_program(session_factory: sessionmaker[Session], api: WeChatClient, note: Notification,
+                       card: dict[str, Any], settings: Mapping[str, Any]) -> str:
+    """A subscription message to someone known only in the mini-program, if they granted one.
+
+    Doc: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
+    """
+    from bot.delivery.subscriptions import take_grant
+
+    purpose = str(card["purpose"])
+    template_id = settings.get(f"ANXIN_MP_TEMPLATE_{purpose.upper()}")
+    mini_program = getattr(api, "mini_program", None)
+    if not template_id or mini_program is None:
+        raise Stale("not a user of the Official Account, and no mini-program subscription template for "
+                    f"{purpose} (ANXIN_MP_TEMPLATE_{purpose.upper()})")
+    sibling = _same_person_elsewhere(session_factory, api, note)
+    if sibling is not None:
+        raise Duplicate(f"same person as {sibling} (same unionid), who gets it through the Official Account")
+    with session_factory() as session, session.begin():
+        if not take_grant(session, note.openid, template_id):
+            raise Stale("用户未订阅该消息 (no subscription grant left for this template)")
+    _, page = _link(card, note.openid, settings)
+    body = {"touser": note.openid, "template_id": template_id, "data": cards.as_data(card["fields"]),
+            "page": page or daylinks.MINIPROGRAM_DAY_PAGE}
+    mini_program.post("message/subscribe/send", data=body)
+    return "subscribe"
+
+
+def _same_person_elsewhere(session_factory: sessionmaker[Session], api: WeChatClient,
+                           note: Notification) -> str | None:
+    """The Official Account openid of the same person (same unionid) who has the same message queued, if any.
+
+    The key of a message names its recipient (``flag:12:OPENID``); the same message to another
+    openid is the same key with that openid. Official Account followers' unionids are asked of
+    WeChat once (``/cgi-bin/user/info``, with no transaction open) and kept.
+    Doc: https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html
+    """
+    from bot.delivery.subscriptions import identity_of, remember_identity
+
+    with session_factory() as session:
+        mine = identity_of(session, note.openid)
+        if mine is None or not mine.unionid or note.openid not in note.key:
+            return None
+        unionid = mine.unionid
+        candidates: list[tuple[str, str | None, bool]] = []
+        pattern = note.key.replace(note.openid, "%")
+        for key, openid in session.execute(
+            select(Notification.key, Notification.openid).where(Notification.key.like(pattern),
+                                                                Notification.openid != note.openid)
+        ):
+            if key != note.key.replace(note.openid, openid):
+                continue
+            known = identity_of(session, openid)
+            follower, _ = window_of(session, openid)
+            candidates.append((openid, known.unionid if known else None, known is None and follower))
+    for openid, known_unionid, ask in candidates:
+        if ask:
+            known_unionid = api.user.get(openid).get("unionid")
+            with session_factory() as session, session.begin():
+                remember_identity(session, openid, "oa", known_unionid)
+        if known_unionid == unionid:
+            return openid
+    return None
+
+
+KIND_LABELS = {
+    "digest": "今日月子日记",
+    "flag": "健康提醒",
+    "reminder": "记录提醒",
+    "expiry": "证件到期提醒",
+    "followup": "消息回复",
+    "complaint": "投诉回复",
+    "lookup": "工牌查询提醒",
+}
+KIND_PHRASES = {"digest": "今日小结", "flag": "提醒", "reminder": "记录提醒", "expiry": "证件到期",
+                "followup": "回复", "complaint": "投诉回复", "lookup": "查询异常"}
+
+
+def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int, error: str, now: dt.datetime,
+            final: bool = False, status: str = "failed") -> str:
+    with session_factory() as session, session.begin():
+        note = session.scalar(select(Notification).where(_still_ours(note_id, attempts)))
+        if note is None:
+            return "retry"  # another sender took the row over; it decides what happens next
+        note.last_error = error[:1000]
+        if final or note.attempts >= MAX_ATTEMPTS:
+            note.status = status
+            outcome = "failed"
+        else:
+            note.status = "pending"
+            note.next_attempt_at = now + backoff(note.attempts)
+            outcome = "retry"
+    log.warning("notify.send_failed", extra={"fields": {"id": note_id, "error": error[:200], "outcome": outcome}})
+    return outcome
+
+
+def delivery(app: Flask) -> Callable[[], dict[str, int]]:
+    """The work of sending what is due for ``app``, to run in a background thread."""
+
+    def work() -> dict[str, int]:
+        from bot.delivery.wechat_api import get_api
+        from bot.store.db import get_db
+
+        factory = get_db(app).session_factory
+        assert factory is not None
+        return send_pending(factory, get_api(app), app.config)
+
+    return work
+
+
+def deliver_soon(app: Flask) -> None:
+    """Send what the outbox holds now, in a background thread (the scheduled sweep covers a crash)."""
+    from bot.store import background
+
+    background.start("deliver", delivery(app))

@@ -1,0 +1,1 @@
+"""The HTTP edge every surface shares: routing, hardening, body limits, logs, health."""

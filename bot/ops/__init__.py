@@ -1,0 +1,1 @@
+"""Operations: the command line, the demo data, start-up checks."""

@@ -1,0 +1,1 @@
+"""Storage: engines and sessions, migrations, leases, shared counters, after-commit work."""

@@ -1,0 +1,81 @@
+"""Leases that decide which process runs a job: in the database, or in Redis when configured.
+
+A lease is taken atomically (a conditional UPDATE, or Redis ``SET NX PX``) and
+expires on its own, so a process that died holding it blocks nobody for long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from typing import Any, Protocol, cast
+
+from sqlalchemy import CursorResult, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.clock import utcnow
+from bot.models import JobLock
+
+
+def owner_id() -> str:
+    """Who this process is, for the lock table and the logs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Leases(Protocol):
+    def acquire(self, name: str, owner: str, ttl: dt.timedelta) -> bool: ...
+    def release(self, name: str, owner: str) -> None: ...
+
+
+class DatabaseLeases:
+    """Leases in the ``job_lock`` table."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def acquire(self, name: str, owner: str, ttl: dt.timedelta) -> bool:
+        self._ensure(name)
+        now = utcnow()
+        with self._sessions() as session, session.begin():
+            result = cast(CursorResult[Any], session.execute(
+                update(JobLock)
+                .where(JobLock.name == name, or_(JobLock.locked_until.is_(None), JobLock.locked_until < now))
+                .values(owner=owner, locked_until=now + ttl)
+            ))
+        return result.rowcount == 1
+
+    def release(self, name: str, owner: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(JobLock).where(JobLock.name == name, JobLock.owner == owner).values(owner=None, locked_until=None)
+            )
+
+    def _ensure(self, name: str) -> None:
+        with self._sessions() as session, session.begin():
+            if session.get(JobLock, name) is not None:
+                return
+            try:
+                with session.begin_nested():
+                    session.add(JobLock(name=name))
+            except IntegrityError:
+                pass  # created by another process at the same moment
+
+
+class RedisLeases:
+    """Leases as Redis keys (``SET NX PX``), released only by their owner."""
+
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+
+    def acquire(self, name: str, owner: str, ttl: dt.timedelta) -> bool:
+        return bool(self._redis.set(f"anxin:lease:{name}", owner, nx=True, px=int(ttl.total_seconds() * 1000)))
+
+    def release(self, name: str, owner: str) -> None:
+        self._redis.eval(self._RELEASE, 1, f"anxin:lease:{name}", owner)
