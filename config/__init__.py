@@ -48,7 +48,7 @@ class Config:
     ANXIN_WECHAT_AES_KEY: str | None = None
     # Template message for notifications to users outside the 48-hour customer-service window.
     ANXIN_WECHAT_TEMPLATE_ID: str | None = None
-    # One Official Account template per purpose, with the fields of bot/delivery/cards.py (thing1, phrase2, time3, thing4).
+    # One Official Account template per purpose, with the fields of bot/outbox/cards.py (thing1, phrase2, time3, thing4).
     # "sub:ID" names a subscription-notification template instead (sent with /cgi-bin/message/subscribe/bizsend).
     ANXIN_TEMPLATE_FLAG: str | None = None
     ANXIN_TEMPLATE_DIGEST: str | None = None

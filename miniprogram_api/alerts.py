@@ -15,10 +15,10 @@ from flask import current_app
 from bot.api.schema import ApiResult, operation
 from bot.core.clock import utcnow
 from bot.core.errors import Forbidden, NotFound
-from bot.delivery.subscriptions import record_grants
 from bot.diary.alerts import acknowledge_by_family
 from bot.diary.engagements import PARENT, role_in
 from bot.models import DiaryFlag
+from bot.outbox.subscriptions import record_grants
 from bot.store.db import get_session
 from miniprogram_api import bp
 from miniprogram_api.auth import current_openid, login_required

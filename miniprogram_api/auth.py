@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from bot.api.schema import ApiResult, operation
 from bot.core.errors import AnxinError, TooManyRequests, Unauthorized, UpstreamError
-from bot.delivery.subscriptions import remember_identity
+from bot.outbox.subscriptions import remember_identity
 from bot.store.db import get_session
 from bot.store.ratelimit import counter_for, hit
 from miniprogram_api import bp

@@ -16,10 +16,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.agency import texts
-from bot.agency.supervisors import supervisors_of
-from bot.delivery import cards
-from bot.delivery.outbox import enqueue
 from bot.models import Notification, Verification, Worker
+from bot.outbox import cards
+from bot.outbox.queue import enqueue
+from bot.outbox.recipients import supervisors_of
 
 WARN_DAYS = 30
 AHEAD = "30"

@@ -78,13 +78,6 @@ def remove_supervisor(session: Session, agency_id: int, supervisor_id: int) -> S
     return supervisor
 
 
-def supervisors_of(session: Session, agency_id: int) -> list[str]:
-    """The openids of an agency's supervisors, in the order they bound."""
-    return list(session.scalars(
-        select(Supervisor.openid).where(Supervisor.agency_id == agency_id).order_by(Supervisor.id)
-    ))
-
-
 def list_supervisors(session: Session, agency_id: int) -> list[Supervisor]:
     return list(session.scalars(select(Supervisor).where(Supervisor.agency_id == agency_id).order_by(Supervisor.id)))
 

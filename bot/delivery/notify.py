@@ -23,11 +23,11 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.core.clock import utcnow
-from bot.delivery import cards, daylinks
-from bot.delivery.outbox import backoff
 from bot.diary import texts
 from bot.models import ChatUser, DiaryFlag, InboundMessage, Notification
 from bot.models.wechat import EVENT_PREFIX
+from bot.outbox import cards, daylinks
+from bot.outbox.queue import backoff
 
 log = logging.getLogger("anxin.notify")
 
@@ -349,7 +349,7 @@ def _send_mini_program(session_factory: sessionmaker[Session], api: WeChatClient
 
     Doc: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
     """
-    from bot.delivery.subscriptions import take_grant
+    from bot.outbox.subscriptions import take_grant
 
     purpose = str(card["purpose"])
     template_id = settings.get(f"ANXIN_MP_TEMPLATE_{purpose.upper()}")
@@ -379,7 +379,7 @@ def _same_person_elsewhere(session_factory: sessionmaker[Session], api: WeChatCl
     WeChat once (``/cgi-bin/user/info``, with no transaction open) and kept.
     Doc: https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html
     """
-    from bot.delivery.subscriptions import identity_of, remember_identity
+    from bot.outbox.subscriptions import identity_of, remember_identity
 
     with session_factory() as session:
         mine = identity_of(session, note.openid)

@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.agency.supervisors import supervisors_of
-from bot.delivery import cards
-from bot.delivery.outbox import enqueue
 from bot.diary import texts
 from bot.diary.engagements import PARENT, parents_of, role_in
 from bot.models import Binding, DiaryFlag, Engagement, FlagEvent, Supervisor
+from bot.outbox import cards
+from bot.outbox.queue import enqueue
+from bot.outbox.recipients import supervisors_of
 
 URGENT = "urgent"
 MAX_ROUNDS = 3

@@ -4,7 +4,7 @@ Domain code: takes a session and plain values. One notification per parent and
 day (``digest:{engagement_id}:{openid}:{date}``), queued in one transaction, so a
 second run the same day queues nothing and the outbox sends each once. Each family
 member rates for themselves: a parent who rated sees their own rating instead of the
-request. Every digest carries a card (``bot.delivery.cards``) whose link opens the day (``/d/TOKEN``).
+request. Every digest carries a card (``bot.outbox.cards``) whose link opens the day (``/d/TOKEN``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.delivery import cards
-from bot.delivery.outbox import enqueue
 from bot.diary import texts
 from bot.diary.days import DayView, day_bounds, day_views
 from bot.diary.engagements import PARENT
@@ -26,6 +24,8 @@ from bot.diary.render import stars, summary_lines
 from bot.models import Binding, DiaryEntry, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES
+from bot.outbox import cards
+from bot.outbox.queue import enqueue
 
 # Engagements probed for entries at a time: an IN list of up to 500 ids is read as ranges of
 # ix_diary_entry_engagement_id_occurred_at, the day of each engagement and nothing else. From 1,000 (MariaDB's

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from bot.delivery.outbox import enqueue
 from bot.diary import texts
 from bot.diary.engagements import DEFAULT_TZ, PARENT, EngagementLike, agency_name, role_in
 from bot.models import Agency, Complaint, Rating
+from bot.outbox.queue import enqueue
 
 MAX_COMMENT = 200
 MAX_COMPLAINT = 1000

@@ -23,9 +23,6 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.agency.supervisors import supervisors_of
-from bot.delivery import cards
-from bot.delivery.outbox import enqueue
 from bot.diary import texts
 from bot.diary.babies import BabyName, label_of
 from bot.diary.engagements import BabyLike, EngagementLike, babies_of, engagement_of, parents_of, worker_name
@@ -33,6 +30,9 @@ from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
+from bot.outbox import cards
+from bot.outbox.queue import enqueue
+from bot.outbox.recipients import supervisors_of
 
 __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_entry", "day_of_life", "evaluate",
            "findings", "flags_of_day", "flags_of_entries", "reevaluate", "retract"]

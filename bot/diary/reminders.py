@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.delivery import cards
-from bot.delivery.outbox import enqueue
 from bot.diary import texts
 from bot.diary.engagements import NURSE
 from bot.models import Binding, DiaryEntry, Engagement
+from bot.outbox import cards
+from bot.outbox.queue import enqueue
 
 DAY_STARTS = dt.time(8)
 DAY_ENDS = dt.time(22)

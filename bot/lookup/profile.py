@@ -26,10 +26,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from bot.agency.supervisors import supervisors_of
 from bot.core.clock import utcnow
 from bot.core.errors import AnxinError, BadRequest, Forbidden, NotFound, TooManyRequests
-from bot.delivery.outbox import enqueue
 from bot.lookup.codes import CodeCheck, check_code, format_code
 from bot.lookup.credit import (
     KIND_LABELS,
@@ -43,6 +41,8 @@ from bot.lookup.credit import (
     record_columns,
 )
 from bot.models import LOOKUP_SURFACES, Agency, Badge, LookupLog, Worker, WorkerPhoto
+from bot.outbox.queue import enqueue
+from bot.outbox.recipients import supervisors_of
 from bot.store.ratelimit import Counter, count_all, window_start
 
 CERTIFICATE_KINDS = ("identity", "health", "no_criminal_record", "training_exam", "vocational_cert")

@@ -1,6 +1,6 @@
 """``/d/TOKEN``: one engagement's day for its family, the page digest and flag messages link to.
 
-No login: the signed token (``bot.delivery.daylinks``) is the permission, for one engagement
+No login: the signed token (``bot.outbox.daylinks``) is the permission, for one engagement
 and one day, sent to one family member, valid for a week. The page shows that day
 only (entries, flags with their level and advice, every member's rating, the last
 days' millilitres as a small chart) with the security headers of ``/b/CODE``.
@@ -22,7 +22,6 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 
 from bot.core.clock import utcnow
-from bot.delivery import daylinks
 from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, link_acknowledgement
 from bot.diary.days import day_view, summaries
@@ -30,6 +29,7 @@ from bot.diary.engagements import role_in
 from bot.diary.keepsake import nurse_display_name
 from bot.diary.render import stars
 from bot.models import Engagement
+from bot.outbox import daylinks
 from bot.store.db import get_session
 from bot.web import _SECURITY_HEADERS, bp
 

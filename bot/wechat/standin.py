@@ -338,7 +338,7 @@ _PHRASE = re.compile(r"^[\u4e00-\u9fff]{1,5}$")
 
 
 def _has_emoji(text: str) -> bool:
-    from bot.delivery.cards import is_emoji
+    from bot.outbox.cards import is_emoji
 
     return any(is_emoji(ch) for ch in text)
 

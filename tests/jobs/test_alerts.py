@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.core.clock import utcnow
-from bot.delivery import daylinks
 from bot.jobs import run_job
 from bot.models import DiaryFlag, FlagEvent, Notification
+from bot.outbox import daylinks
 from bot.store import background
 from tests.diary_support import Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
@@ -230,8 +230,8 @@ def test_the_fake_refuses_what_wechat_would_not_show(app: Flask, wechat_fake: We
 
 
 def test_a_refused_field_is_not_retried_eight_times(app: Flask, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
-    from bot.delivery.outbox import enqueue
     from bot.models import ChatUser
+    from bot.outbox.queue import enqueue
 
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         s.add(ChatUser(openid="o-q", last_message_at=utcnow() - dt.timedelta(days=3)))

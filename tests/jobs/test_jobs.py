@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.core.clock import utcnow
-from bot.delivery.outbox import enqueue
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import ChatUser, JobRun
+from bot.outbox.queue import enqueue
 from tests.conftest import redis_or_skip
 from tests.fakes.wechat_api import WeChatApiFake
 

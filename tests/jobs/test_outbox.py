@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.core.clock import utcnow
 from bot.delivery.notify import send_pending
-from bot.delivery.outbox import enqueue
 from bot.delivery.wechat_api import get_api
 from bot.models import ChatUser, Notification
+from bot.outbox.queue import enqueue
 from tests.fakes.wechat_api import WeChatApiFake
 
 

@@ -125,7 +125,7 @@ def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskCl
 
 
 def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
-    from bot.delivery.outbox import enqueue
+    from bot.outbox.queue import enqueue
 
     _, key = new_agency(app, "宁波甬城家政")
     assert "绑定成功" in Chat(client).say(BOSS, f"绑定 {supervisor_code(client, key)}")

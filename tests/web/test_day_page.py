@@ -13,7 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 
 from bot.core.clock import utcnow
-from bot.delivery import daylinks
+from bot.outbox import daylinks
 from tests.diary_support import Chat, open_family
 from tests.jobs.support import DAD, MOM, bound_family, write
 from tests.web.test_profile_page import _chromium, _run_chromium

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from bot.chat.context import NURSE, PARENT, VISITOR, ChatContext, Text
 from bot.chat.handlers.diary_common import binding_of, tz_of
 from bot.chat.router import command
-from bot.delivery.daylinks import day_url
 from bot.diary import texts
 from bot.diary.days import day_view
 from bot.diary.engagements import agency_name
 from bot.diary.family import file_complaint, rate_day
 from bot.diary.parse import cn_to_int
 from bot.diary.render import day_text, stars
+from bot.outbox.daylinks import day_url
 
 _READERS = frozenset({NURSE, PARENT})
 TEXT_LIMIT_BYTES = 2048  # a text reply WeChat shows (45002 / cut beyond)
