@@ -41,3 +41,15 @@ def test_the_load_bench_reports_the_servers_collector_pauses(capsys: pytest.Capt
     # The probe loaded in the master and both workers; the run's pauses are counted under its row.
     assert re.fullmatch(r"    gc: \d+ full collections \(\d+ ms in all\), \d+ younger ones of 1 ms or more; "
                         r"the longest pause \d+\.\d ms \(the server's 3 processes so far\)", lines[row + 1])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("MySQLdb") is None, reason="mysqlclient not installed "
+                    "(requirements-mysqlclient.txt)")
+def test_the_load_bench_runs_anxin_on_the_mysql_driver_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import _mysql_or_skip
+
+    _mysql_or_skip().close()
+    main(["--servers", "anxin-mariadb", "--only-sql", "--small", "--paths", "diary_write", "--mysql-driver", "mysqldb"])
+    captured = capsys.readouterr()
+    assert "anxin-mariadb: mysql+mysqldb; seeding" in captured.err
+    assert re.search(r"anxin-mariadb: diary_write: [\d.]+ SQL statements a request", captured.out)
