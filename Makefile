@@ -9,7 +9,7 @@ PORT   ?= 5000
 export PORT
 export FLASK_RUN_PORT := $(PORT)
 
-.PHONY: help install run test check lint bench outbox fake-wechat clean
+.PHONY: help install run test check check-mysqlclient lint bench outbox fake-wechat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -36,6 +36,15 @@ check: install  ## everything: lint, types, import rules and every test, the slo
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) check-mysqlclient
+
+# mysqlclient (mysql+mysqldb://), the optional C driver, runs the MariaDB half of the fast tests again. It is built
+# against the MariaDB client headers: apt-get install -y pkg-config libmariadb-dev build-essential.
+check-mysqlclient: install  ## the MariaDB half of the fast tests on mysqlclient (mysql+mysqldb://)
+	$(BIN)/python -m pip install --quiet -r requirements-mysqlclient.txt || \
+	  { echo "mysqlclient did not build: apt-get install -y pkg-config libmariadb-dev build-essential" >&2; exit 1; }
+	ANXIN_TEST_MYSQL_URL='mysql+mysqldb://root@127.0.0.1:3306/?charset=utf8mb4' ANXIN_TEST_BACKENDS=mysql \
+	  $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: install  ## ruff over the code
 	$(BIN)/ruff check bot config miniprogram_api tests bench
