@@ -66,3 +66,20 @@ def test_the_app_uses_only_public_apis_of_sqlalchemy_and_the_drivers() -> None:
                 if top in _DRIVERS and (path.relative_to(ROOT).as_posix() != "bot/store/db.py" or not allowed):
                     wrong.append(f"{path.relative_to(ROOT)}: {full}: drivers are SQLAlchemy's business")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_private_attribute_of_a_library_object_is_read_or_written() -> None:
+    """``request._cached_data``, ``cursor._rows``, ``connection._has_events``: a library's private attribute, reached
+    through one of the objects the app holds, breaks silently on its next release (STYLE.md, rule 12)."""
+    import ast
+
+    held = {"request", "response", "app", "current_app", "session", "engine", "connection", "conn", "cursor",
+            "dbapi_connection", "result", "g"}
+    wrong = []
+    for package in ("bot", "miniprogram_api", "config"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                        and isinstance(node.value, ast.Name) and node.value.id in held):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert not wrong, "\n".join(wrong)

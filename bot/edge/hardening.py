@@ -9,13 +9,12 @@ responses carry ``X-Content-Type-Options: nosniff``; images also get a CSP.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 
 from bot.core.errors import BadRequest
 from bot.core.textsafe import clean_json
@@ -68,6 +67,26 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+class HardenedRequest(Request):
+    """Flask's request, whose body a before-request hook may replace with its cleaned copy (``app.request_class``
+    is Flask's public way to extend the request): ``get_data``, ``get_json`` and ``json`` then read that copy."""
+
+    cleaned_body: bytes | None = None
+
+    @overload
+    def get_data(self, cache: bool = ..., as_text: Literal[False] = ..., parse_form_data: bool = ...) -> bytes: ...
+
+    @overload
+    def get_data(self, cache: bool = ..., as_text: Literal[True] = ..., parse_form_data: bool = ...) -> str: ...
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> bytes | str:
+        if self.cleaned_body is None:
+            data: bytes = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        else:
+            data = self.cleaned_body
+        return data.decode("utf-8", "replace") if as_text else data
+
+
 def _harden_json_body() -> None:
     """Check and clean a JSON request body once; the views then read the cleaned copy."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.path.startswith("/wechat"):
@@ -76,15 +95,12 @@ def _harden_json_body() -> None:
     length = request.content_length
     if mimetype.startswith(("image/", "multipart/")) or length is None or length > _MAX_JSON_BODY:
         return
-    raw = request.get_data(cache=True)
-    # Whatever the view reads next (get_data or the stream) gets these bytes, or their cleaned copy.
-    request.__dict__["stream"] = io.BytesIO(raw)
+    raw = request.get_data(cache=True)  # kept by the request: whatever the view reads next gets these bytes
     if not raw or raw.lstrip()[:1] not in (b"{", b"["):
         return
     cleaned = harden_json(raw)
-    if cleaned is not None and cleaned is not raw:
-        request._cached_data = cleaned
-        request.__dict__["stream"] = io.BytesIO(cleaned)
+    if cleaned is not None and cleaned is not raw and isinstance(request, HardenedRequest):
+        request.cleaned_body = cleaned
 
 
 def _content_headers(response: Response) -> Response:
@@ -112,6 +128,7 @@ _QUERY = re.compile(r"(/wechat)\?[^\s\"]*")
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = HardenedRequest
     app.before_request(_harden_json_body)
     app.after_request(_content_headers)
     werkzeug_log = logging.getLogger("werkzeug")
