@@ -25,9 +25,9 @@ from bot.diary.days import DaySummary, EntryView
 from bot.diary.engagements import EngagementFacts
 from bot.diary.flags import flags_of_entries
 from bot.diary.keepsake import nurse_display_name
-from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
+from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE
 from bot.diary.parse import ParsedEntry
-from bot.diary.schemas import EntryBase
+from bot.diary.schemas import EntryBase, read_fields
 from bot.models import Binding, DiaryEntry
 from bot.store.db import get_session
 from bot.store.ratelimit import counter_for, hit

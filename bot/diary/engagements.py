@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,16 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
+from bot.agency.codes import new_code, normalise_code
 from bot.core.errors import BadRequest, Conflict, NotFound
 from bot.diary import texts
 from bot.diary.babies import BabyName
-from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, SupervisorCode, Worker
+from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, Worker
 
 NURSE = "nurse"
 PARENT = "parent"
-# No 0/O, 1/I/L, U: easy to read aloud and type; 8 symbols never look like a badge code (11).
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 8
 MAX_ENGAGEMENT_DAYS = 366
 MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -135,20 +130,6 @@ class BabyFields:
         if isinstance(self.born_at, dt.datetime):
             return self.born_at.astimezone(tz).date()
         return self.born_at
-
-
-def new_code(session: Session) -> str:
-    """A fresh 8-symbol binding code, unused by any engagement or supervisor code (``绑定`` reads all of them)."""
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        taken = session.scalar(select(Engagement.id).where(or_(Engagement.nurse_code == code, Engagement.family_code == code)))
-        if taken is None and session.scalar(select(SupervisorCode.id).where(SupervisorCode.code == code)) is None:
-            return code
-
-
-def normalise_code(code: str) -> str:
-    """Fold full-width forms, upper-case, and drop everything but letters and digits (：, —, spaces, dashes)."""
-    return re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", code)).upper()
 
 
 def open_engagement(

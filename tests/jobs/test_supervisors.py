@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.diary.engagements import CODE_ALPHABET, CODE_LENGTH
+from bot.agency.codes import CODE_ALPHABET, CODE_LENGTH
 from bot.jobs import run_job
 from bot.models import Supervisor, SupervisorCode
 from bot.store import background
