@@ -22,9 +22,9 @@ from bot.core.clock import utcnow
 from bot.core.errors import AnxinError
 from bot.delivery.outbox import backoff, enqueue
 from bot.diary import texts
-from bot.diary.engagements import EngagementLike
 from bot.diary.entries import record_entries
 from bot.diary.parse import ParsedEntry
+from bot.diary.refs import EngagementLike
 from bot.models import DiaryPhoto, Engagement
 
 log = logging.getLogger("anxin.diary.photos")

@@ -28,7 +28,7 @@ from bot.diary.reading import has
 from bot.diary.summary import DaySummary
 
 if TYPE_CHECKING:
-    from bot.diary.engagements import EngagementLike
+    from bot.diary.refs import EngagementLike
     from bot.models import DiaryEntry
 
 URGENT = "urgent"
