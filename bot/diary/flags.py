@@ -123,7 +123,7 @@ class _Diary:
                 statement, params["baby_id"] = _BABY_TIMELINE, self.baby.id
             self.session.flush()  # read on the connection: what the session holds must be there
             rows = self.session.connection().execute(statement, params).all()
-            held = (low, high, [TimelineEntry(row[0], row[1], row[2]) for row in rows])
+            held = (low, high, [TimelineEntry(row.id, row.occurred_at, row.fields) for row in rows])
             self.memo[key] = held
             if rows:
                 self.memo.setdefault(STARTS, rows[0].starts)
