@@ -54,9 +54,10 @@ def ack_flag(flag_id: int) -> ApiResult:
     session = get_session()
     flag = session.get(DiaryFlag, flag_id, with_for_update=True)
     openid = current_openid()
-    if flag is None or role_in(session, flag.engagement_id, openid) is None:
+    role = role_in(session, flag.engagement_id, openid) if flag is not None else None
+    if flag is None or role is None:
         raise NotFound("提醒不存在 (no such flag)", code="flag_not_found")
-    if role_in(session, flag.engagement_id, openid) != PARENT:
+    if role != PARENT:
         raise Forbidden("只有家属可以确认提醒 (only the family acknowledges)", code="not_parent")
     acknowledge_by_family(session, flag, openid, "miniprogram", utcnow())
     session.commit()

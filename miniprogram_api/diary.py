@@ -22,12 +22,12 @@ from bot.delivery.notify import deliver_soon
 from bot.diary import days, engagements, entries, family, texts
 from bot.diary.bind_attempts import BindLimits, count_bind_attempt
 from bot.diary.days import DaySummary, EntryView
-from bot.diary.engagements import EngagementFacts
 from bot.diary.flags import flags_of_entries
 from bot.diary.keepsake import nurse_display_name
-from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE, read_fields
+from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE
 from bot.diary.parse import ParsedEntry
-from bot.diary.schemas import EntryBase
+from bot.diary.refs import BindingRef, binding_in, current_binding
+from bot.diary.schemas import EntryBase, read_fields
 from bot.models import Binding, DiaryEntry
 from bot.store.db import get_session
 from bot.store.ratelimit import counter_for, hit
@@ -88,13 +88,13 @@ def read_date(value: str) -> dt.date:
     return day  # the range a diary can hold is checked where days are turned into times (days.day_bounds)
 
 
-def _engagement(engagement_id: int) -> tuple[EngagementFacts, str]:
-    """The engagement and the caller's role in it; 404 when the caller is not bound to it."""
-    session = get_session()
-    binding = engagements.binding_in(session, engagement_id, current_openid())
+def _binding(engagement_id: int) -> BindingRef:
+    """The caller's binding to the engagement the path names, read once for the request (its engagement, babies
+    and the caller's role in it); 404 when the caller is not bound to it."""
+    binding = binding_in(get_session(), engagement_id, current_openid())
     if binding is None:
         raise NotFound("没有这户的日记，或您未绑定 (no such engagement)", code="engagement_not_found")
-    return binding.engagement, binding.role
+    return binding
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def bind(body: BindIn) -> ApiResult:
 def list_engagements() -> ApiResult:
     """我绑定的服务"""
     session = get_session()
-    current = engagements.current_binding(session, current_openid())
+    current = current_binding(session, current_openid())
     current_id = current.engagement_id if current else None
     rows = engagements.bindings_of(session, current_openid())
     return EngagementList(engagements=[engagement_out(b, current_id, _tz()) for b in rows])
@@ -172,7 +172,7 @@ def list_engagements() -> ApiResult:
 @operation(responses={200: DayOut}, errors=(*AUTHED, 404))
 def day_view(engagement_id: int, day: str) -> ApiResult:
     """某一天的日记：{"date", "entries", "summary", "rating", "ratings", "flags"}"""
-    engagement, _ = _engagement(engagement_id)
+    engagement = _binding(engagement_id).engagement
     tz = _tz()
     view = days.day_view(get_session(), engagement, read_date(day), tz)
     flags = [flag_out(f, tz) for f in view.flags]
@@ -203,14 +203,14 @@ def parsed_entry(entry: EntryBase, tz: ZoneInfo) -> ParsedEntry:
 @operation(body=ENTRIES_IN, responses={201: ENTRIES_OUT, 200: ENTRIES_OUT}, errors=(*AUTHED, 403, 404, 409))
 def post_entries(engagement_id: int, body: EntryBase | list[EntryBase]) -> ApiResult:
     """记录一条或一批（离线后补传；client_id 相同的不会重复记录）"""
-    engagement, _ = _engagement(engagement_id)
+    binding = _binding(engagement_id)
     tz = _tz()
     items = body if isinstance(body, list) else [body]
     parsed = [parsed_entry(item, tz) for item in items]
     if len({p.client_id for p in parsed}) != len(parsed):
         raise BadRequest("同一批记录的 client_id 不能重复 (duplicate client_id in the batch)", code="duplicate_client_id")
     session = get_session()
-    rows = entries.record_entries(session, engagement, current_openid(), parsed, utcnow(), tz)
+    rows = entries.record_entries(session, binding.engagement, current_openid(), parsed, utcnow(), tz, role=binding.role)
     out = _entries_out(rows, tz)
     flagged = any(e.flags for e in out)
     session.commit()
@@ -276,13 +276,15 @@ def delete_entry(entry_id: int, query: WithdrawQuery) -> ApiResult:
 @operation(body=RatingIn, responses={201: RatingOut, 200: RatingOut}, errors=(*AUTHED, 403, 404))
 def put_rating(engagement_id: int, day: str, body: RatingIn) -> ApiResult:
     """家人为这一天评分（1–5 星；再评一次即替换）"""
-    engagement, _ = _engagement(engagement_id)
+    binding = _binding(engagement_id)
+    engagement = binding.engagement
     date = read_date(day)
     today = utcnow().astimezone(_tz()).date()
     if not engagement.starts_on <= date <= min(engagement.ends_on, today):
         raise BadRequest("只能为服务期内、今天及以前的日子评分 (the day is outside the engagement)", code="invalid_date")
     session = get_session()
-    rating, replaced = family.rate_day(session, engagement, current_openid(), date, body.stars, body.comment, utcnow())
+    rating, replaced = family.rate_day(session, engagement, current_openid(), date, body.stars, body.comment, utcnow(),
+                                       role=binding.role)
     out = RatingOut(date=date, stars=rating.stars, comment=rating.comment, replaced=replaced,
                     updated_at=local(rating.updated_at, _tz()))
     session.commit()
@@ -294,7 +296,7 @@ def put_rating(engagement_id: int, day: str, body: RatingIn) -> ApiResult:
 @operation(query=SummaryQuery, responses={200: SummaryRange}, errors=(*AUTHED, 404))
 def summary(engagement_id: int, query: SummaryQuery) -> ApiResult:
     """每天的统计，用于图表：?from=YYYY-MM-DD&to=YYYY-MM-DD（默认整个服务期至今）"""
-    engagement, _ = _engagement(engagement_id)
+    engagement = _binding(engagement_id).engagement
     tz = _tz()
     today = utcnow().astimezone(tz).date()
     first = query.from_ or engagement.starts_on
@@ -314,7 +316,7 @@ def export_pdf(engagement_id: int) -> ApiResult:
     """整个月子期的日记（PDF 纪念册）"""
     from bot.diary.keepsake import cached_keepsake
 
-    engagement, _ = _engagement(engagement_id)
+    engagement = _binding(engagement_id).engagement
     config = current_app.config
     session = get_session()
     # Per reader, cached copy or not: each answer is megabytes, and a build after a new entry takes seconds.

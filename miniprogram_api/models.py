@@ -21,11 +21,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.api.schema import In, Out
-from bot.core.validation import PRINTABLE
+from bot.core.validation import PRINTABLE, integral
 from bot.diary import kinds
 from bot.diary.family import MAX_COMMENT
 from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
-from bot.diary.schemas import POSTABLE, EntryIn, integral
+from bot.diary.schemas import POSTABLE, EntryIn
 
 MAX_BATCH = 200
 Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1), BeforeValidator(integral)]

@@ -12,8 +12,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BeforeValidator, Field, Strict, StringConstraints
 
 from bot.api.schema import In, Out
-from bot.core.validation import PRINTABLE
-from bot.diary.schemas import integral
+from bot.core.validation import PRINTABLE, integral
 from bot.edge.routing import MAX_ID
 from bot.models import VERIFICATION_KINDS, VERIFICATION_STATUSES
 

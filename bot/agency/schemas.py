@@ -28,8 +28,7 @@ from pydantic import (
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from bot.core.validation import PRINTABLE
-from bot.diary.schemas import integral
+from bot.core.validation import PRINTABLE, integral
 
 GENDERS = {"female": "female", "male": "male", "女": "female", "男": "male", "f": "female", "m": "male"}
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -1,7 +1,7 @@
 """An agency's supervisors (机构主管): issued a single-use code, bound in chat, told of expiries and flags.
 
-The codes come from the diary's generator (``bot.diary.engagements.new_code``), so
-one ``绑定 CODE`` command reads engagement and supervisor codes alike.
+The codes share one space with the engagements' (``bot.agency.codes``), so one ``绑定 CODE`` command reads
+engagement and supervisor codes alike.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.agency import texts
+from bot.agency.codes import new_code, normalise_code
 from bot.core.errors import Conflict, NotFound
-from bot.diary.engagements import new_code, normalise_code
 from bot.models import Agency, Binding, Notification, Supervisor, SupervisorCode
 
 # A code is for someone the agency is about to onboard, not to lie around.

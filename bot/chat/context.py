@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.core.textsafe import MAX_REPLY_BYTES, REPLY_CUT_MARKER, clean_text, fit_utf8
+from bot.diary.refs import BindingRef
 
 VISITOR = "visitor"
 NURSE = "nurse"
@@ -111,12 +112,19 @@ class NoServices:
 Work = Callable[[], object]
 
 
+def roles_of(binding: BindingRef | None) -> frozenset[str]:
+    """Everyone is a visitor; a bound user also holds the role of the engagement they work on now."""
+    return frozenset({VISITOR} if binding is None else {VISITOR, binding.role})
+
+
 @dataclass
 class ChatContext:
-    """What a handler gets: the message, who sent it, a database session to work in, and its settings."""
+    """What a handler gets: the message, who sent it (their binding, read once as the message came in, and the
+    roles it gives them), a database session to work in, and its settings."""
 
     session: Session
     message: ChatMessage
+    binding: BindingRef | None  # the engagement the sender works on now, with its babies; None: not bound
     roles: frozenset[str]
     settings: Mapping[str, Any]
     now: dt.datetime

@@ -24,9 +24,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.context import ChatContext, ChatMessage, ChatServices, NoServices, Reply, reply_from_dict, reply_to_dict
-from bot.chat.router import HandlerFailed, Route, roles_of, route, run
+from bot.chat.context import (
+    ChatContext,
+    ChatMessage,
+    ChatServices,
+    NoServices,
+    Reply,
+    reply_from_dict,
+    reply_to_dict,
+    roles_of,
+)
+from bot.chat.router import HandlerFailed, Route, route, run
 from bot.core.clock import utcnow
+from bot.diary.refs import current_binding
 from bot.models import ChatUser, InboundMessage
 from bot.models.wechat import EVENT_PREFIX
 from bot.store import background
@@ -131,7 +141,10 @@ def _stored(found: Route, reply: Reply | None) -> str | None:
 
 def _context(session: Session, message: ChatMessage, settings: Mapping[str, Any],
              services: ChatServices | None) -> ChatContext:
-    return ChatContext(session=session, message=message, roles=roles_of(session, message.openid),
+    """The message resolved: its sender's binding read once (one query, with the engagement and its babies), their
+    roles from it; the handlers take both from the context."""
+    binding = current_binding(session, message.openid)
+    return ChatContext(session=session, message=message, binding=binding, roles=roles_of(binding),
                        settings=settings, now=utcnow(), services=services or NoServices())
 
 

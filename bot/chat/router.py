@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from bot.chat.context import NURSE, PARENT, VISITOR, ChatContext, Reply, Text
 from bot.core.errors import AnxinError
@@ -27,7 +26,6 @@ Handler = Callable[[ChatContext], Reply | None]
 # Runs before a command's handler, outside its savepoint (what it writes stands even if the handler fails):
 # a reply stops the command there (a throttle that counts attempts, e.g.).
 Guard = Callable[[ChatContext], Reply | None]
-RoleResolver = Callable[[Session, str], set[str]]
 
 ANYONE = frozenset({VISITOR, NURSE, PARENT})
 
@@ -62,7 +60,6 @@ SCENES: dict[str, tuple[SceneHandler, Callable[[ChatContext, str], Reply | None]
 # The events that carry a scene: SCAN (EventKey = scene) and subscribe (EventKey = qrscene_ + scene).
 SCENE_EVENTS = ("scan", "subscribe")
 MESSAGE_HANDLERS: dict[str, Handler] = {}
-ROLE_RESOLVERS: list[RoleResolver] = []
 FALLBACK: list[Handler] = []
 
 
@@ -142,23 +139,10 @@ def message(msg_type: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def role_resolver(resolver: RoleResolver) -> RoleResolver:
-    """Register a function that tells which roles an openid holds (e.g. from bindings)."""
-    ROLE_RESOLVERS.append(resolver)
-    return resolver
-
-
 def fallback(handler: Handler) -> Handler:
     """Register the answer to anything nothing else recognised."""
     FALLBACK[:] = [handler]
     return handler
-
-
-def roles_of(session: Session, openid: str) -> frozenset[str]:
-    roles = {VISITOR}
-    for resolver in ROLE_RESOLVERS:
-        roles |= resolver(session, openid)
-    return frozenset(roles)
 
 
 def normalise_text(text: str) -> str:

@@ -20,8 +20,9 @@ from bot.console.forms import check, values
 from bot.core.errors import AnxinError, NotFound
 from bot.core.validation import Problem
 from bot.delivery.wechat_api import get_api
-from bot.diary.engagements import NURSE, BabyFields, babies_of, open_engagement
+from bot.diary.engagements import NURSE, BabyFields, open_engagement
 from bot.diary.flags import flags_of_day
+from bot.diary.refs import babies_of
 from bot.diary.roster import STATES, find_engagements, state_of
 from bot.lookup.images import qr_png
 from bot.models import Binding, DiaryFlag, Engagement, Worker
@@ -137,7 +138,7 @@ def engagement(engagement_id: int) -> ResponseReturnValue:
     state = state_of(found, day)
     flags = db.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == found.id)
                        .order_by(DiaryFlag.raised_at.desc()).limit(50)).all()
-    babies = babies_of(db, found.id)
+    babies = babies_of(db, found)
     today_flags = len(flags_of_day(db, found.id, day))
     # Asking WeChat for a QR may refresh the access token in a transaction of its own: hold no lock meanwhile.
     db.commit()

@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, Field, Strict, ValidationError
 
 from bot.core.errors import BadRequest
 
 # A required text must hold at least one printable character: spaces around it are trimmed and control
 # characters are removed where text comes in (bot.core.textsafe), so a text of only those is empty.
 PRINTABLE = r"[^\s\x00-\x1f\x7f-\x9f\ufffe\uffff]"
+
+
+def integral(value: Any) -> Any:
+    """JSON has one number type: 2.0 is the integer 2 (as JSON Schema says), "2" and true are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(**bounds: Any) -> Any:
+    """An integer as JSON means it (120 or 120.0, never "120" or true), within ``ge``/``le``."""
+    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(integral)]
 
 # -- one translator: pydantic's errors as a Chinese 400 that names every bad field ---------------
 

@@ -9,21 +9,30 @@ per baby. A name holds for the events after it in the line until another is said
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["BabyName", "Mention", "label_of", "mentions", "which_babies"]
+__all__ = ["BabyRef", "Mention", "label_of", "labelled", "mentions", "which_babies"]
 
 
-@dataclass(frozen=True)
-class BabyName:
-    """What naming needs of a baby: its id, birth order (1 = first-born), nickname and sex."""
+@dataclass(frozen=True, slots=True)
+class BabyRef:
+    """A baby as the diary reads it (the ``Baby`` row is for writing): the parser names it, the flags read its age,
+    gestation and birth weight, the day views and replies show its ``label``.
+
+    Read with its engagement's other babies (``bot.diary.refs``), which is what its ``label`` depends on."""
 
     id: int
-    position: int
+    position: int  # birth order, 1 = first-born
     nickname: str | None = None
     sex: str | None = None  # female | male
+    born_at: dt.datetime | None = None  # the hour of birth, when the agency gave it
+    born_on: dt.date | None = None
+    gestation_weeks: int | None = None
+    birth_weight_g: int | None = None
+    label: str = ""  # the nickname, or 大宝/小宝 (label_of among its engagement's babies)
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ _GENERIC = frozenset({"宝宝", "宝贝", "baby", "bb"})  # a nickname every lin
 _JOIN = re.compile(r"\s*(?:和|跟|与|及|、|,|，|&|\+)?\s*")
 
 
-def _sibling(word: str, babies: Sequence[BabyName]) -> frozenset[int]:
+def _sibling(word: str, babies: Sequence[BabyRef]) -> frozenset[int]:
     """哥哥/姐姐 is the elder of its sex, 弟弟/妹妹 the younger (with sexes unknown, by birth order alone)."""
     sex = "male" if word in ("哥哥", "弟弟") else "female"
     ordered = sorted(babies, key=lambda b: b.position)
@@ -67,7 +76,7 @@ def _sibling(word: str, babies: Sequence[BabyName]) -> frozenset[int]:
     return frozenset({pick.id})
 
 
-def _raw_mentions(body: str, babies: Sequence[BabyName]) -> list[Mention]:
+def _raw_mentions(body: str, babies: Sequence[BabyRef]) -> list[Mention]:
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
 
@@ -99,7 +108,7 @@ def _raw_mentions(body: str, babies: Sequence[BabyName]) -> list[Mention]:
     return sorted(found, key=lambda m: m.start)
 
 
-def mentions(body: str, babies: Sequence[BabyName]) -> list[Mention]:
+def mentions(body: str, babies: Sequence[BabyRef]) -> list[Mention]:
     """The babies a line's body names, in order; names joined by 和/、 (大宝和小宝) or followed by 都/各 are one
     mention of them all."""
     raw = _raw_mentions(body, babies)
@@ -121,7 +130,7 @@ def which_babies(at: int, found: Sequence[Mention]) -> frozenset[int]:
     return found[0].ids if found else frozenset()
 
 
-def label_of(baby: BabyName, count: int = 2) -> str:
+def label_of(baby: BabyRef, count: int = 2) -> str:
     """How a baby is shown beside its entries: the nickname, else 大宝/小宝 (twins) or 大宝/二宝/三宝 by birth order."""
     if baby.nickname:
         return baby.nickname
@@ -130,3 +139,8 @@ def label_of(baby: BabyName, count: int = 2) -> str:
     if count == 2 and baby.position == 2:
         return "小宝"
     return {2: "二宝", 3: "三宝"}.get(baby.position, f"{baby.position}宝")
+
+
+def labelled(babies: Sequence[BabyRef]) -> tuple[BabyRef, ...]:
+    """An engagement's babies, in birth order, each with its label among them."""
+    return tuple(replace(b, label=label_of(b, len(babies))) for b in babies)

@@ -13,18 +13,19 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.core.errors import BadRequest
 from bot.diary import texts
-from bot.diary.babies import BabyName, label_of
-from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT, BabyLike, EngagementLike, babies_of
+from bot.diary.babies import BabyRef
+from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
 from bot.diary.kinds import in_order
 from bot.diary.parse import body_of
+from bot.diary.refs import EngagementLike, babies_of, read_babies
 from bot.diary.summary import BabyTotals, DaySummary
-from bot.models import Baby, Binding, DiaryEntry, DiaryFlag, Rating
+from bot.models import Binding, DiaryEntry, DiaryFlag, Rating
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES
 
-__all__ = ["BabyView", "DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
+__all__ = ["DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
            "day_view", "day_views", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
 
 
@@ -72,20 +73,11 @@ class DayView:
     summary: DaySummary
     ratings: list[RatingView]  # every family member's own rating, in the order they bound
     flags: list[FlagView]
-    babies: list[BabyView] = field(default_factory=list)  # twins: the engagement's babies; empty for one baby
+    babies: list[BabyRef] = field(default_factory=list)  # twins: the engagement's babies; empty for one baby
 
     def rating_of(self, openid: str) -> RatingView | None:
         """This member's own rating of the day, if any."""
         return next((r for r in self.ratings if r.rated_by == openid), None)
-
-
-@dataclass(frozen=True)
-class BabyView:
-    id: int
-    position: int
-    label: str  # the nickname, or 大宝/小宝
-    nickname: str | None
-    sex: str | None
 
 
 def entry_view(entry: DiaryEntry) -> EntryView:
@@ -125,20 +117,17 @@ def entries_of_day(session: Session, engagement_id: int, day: dt.date, tz: ZoneI
     return cast(list[DiaryEntry], rows.all())
 
 
-def baby_views(session: Session, engagement_id: int) -> list[BabyView]:
+def baby_views(session: Session, engagement: EngagementLike) -> list[BabyRef]:
     """An engagement's babies as readers see them, when it has several (none for one baby: it reads as before)."""
-    return _baby_views(babies_of(session, engagement_id))
+    return _baby_views(babies_of(session, engagement))
 
 
-def _baby_views(babies: Sequence[BabyLike]) -> list[BabyView]:
-    if len(babies) < 2:
-        return []
-    return [BabyView(b.id, b.position, label_of(BabyName(b.id, b.position, b.nickname, b.sex), len(babies)), b.nickname,
-                     b.sex) for b in babies]
+def _baby_views(babies: Sequence[BabyRef]) -> list[BabyRef]:
+    return list(babies) if len(babies) > 1 else []
 
 
 def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag],
-               babies: list[BabyView] | None = None) -> DaySummary:
+               babies: list[BabyRef] | None = None) -> DaySummary:
     """The day's totals: each kind adds up its own entries (``EntryKind.summarise``); twins: each baby's too."""
     summary = _totals(day, entries, flags)
     for baby in babies or []:
@@ -166,7 +155,7 @@ def day_view(session: Session, engagement: EngagementLike, day: dt.date, tz: Zon
     """One local day: entries in time order, its summary, its rating and its flags."""
     entries = entries_of_day(session, engagement.id, day, tz)
     flags = flags_of_day(session, engagement.id, day)
-    return _view(day, entries, flags, ratings_of_day(session, engagement.id, day), baby_views(session, engagement.id))
+    return _view(day, entries, flags, ratings_of_day(session, engagement.id, day), baby_views(session, engagement))
 
 
 def day_views(session: Session, engagement_ids: Sequence[int], day: dt.date, tz: ZoneInfo) -> dict[int, DayView]:
@@ -193,9 +182,7 @@ def day_views(session: Session, engagement_ids: Sequence[int], day: dt.date, tz:
                                 DiaryFlag.cleared_at.is_(None)).order_by(DiaryFlag.id)
     ):
         flags[flag.engagement_id].append(flag)
-    babies: dict[int, list[Baby]] = {e: [] for e in engagement_ids}
-    for baby in session.scalars(select(Baby).where(Baby.engagement_id.in_(engagement_ids)).order_by(Baby.position)):
-        babies[baby.engagement_id].append(baby)
+    babies = read_babies(session, engagement_ids)
     places: dict[int, dict[str, int]] = {e: {} for e in engagement_ids}
     for engagement_id, openid in session.execute(
         select(Binding.engagement_id, Binding.openid)
@@ -214,7 +201,7 @@ _SUMMED = (DiaryEntry.id, DiaryEntry.engagement_id, DiaryEntry.kind, DiaryEntry.
 
 
 def _view(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag], ratings: list[RatingView],
-          babies: list[BabyView], with_entries: bool = True) -> DayView:
+          babies: list[BabyRef], with_entries: bool = True) -> DayView:
     return DayView(
         date=day,
         entries=[entry_view(e) for e in entries] if with_entries else [],
@@ -286,5 +273,5 @@ def summaries(session: Session, engagement: EngagementLike, first: dt.date, last
     ):
         flags_by_day.setdefault(flag.day, []).append(flag)
     days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
-    babies = baby_views(session, engagement.id)
+    babies = baby_views(session, engagement)
     return [_summarise(day, by_day.get(day, []), flags_by_day.get(day, []), babies) for day in days]

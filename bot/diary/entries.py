@@ -7,19 +7,20 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.diary import flags as flag_rules
 from bot.diary import texts
-from bot.diary.engagements import DEFAULT_TZ, NURSE, EngagementLike, babies_of, engagement_of, role_in
+from bot.diary.engagements import DEFAULT_TZ, NURSE, role_in
 from bot.diary.kinds import BABY, MOTHER
 from bot.diary.kinds import KINDS as ENTRY_KINDS
 from bot.diary.parse import ParsedEntry
+from bot.diary.refs import EngagementLike, babies_of, engagement_ref
 from bot.diary.schemas import MAX_CLIENT_ID, MAX_TEXT, check_fields
-from bot.models import DiaryEntry, DiaryFlag, DiaryRevision, Notification
+from bot.models import DiaryEntry, DiaryFlag, DiaryRevision
 from bot.models.diary import DIARY_ENTRIES
 
 # Every kind of the registry in bot/diary/kinds/ (a live view: a kind registered later is in it too).
@@ -86,8 +87,8 @@ def _check_in_service(engagement: EngagementLike, occurred_at: dt.datetime, now:
                          code="outside_engagement")
 
 
-def _require_nurse(session: Session, engagement: EngagementLike, openid: str) -> None:
-    if role_in(session, engagement.id, openid) != NURSE:
+def _require_nurse(session: Session, engagement: EngagementLike, openid: str, role: str | None) -> None:
+    if (role if role is not None else role_in(session, engagement.id, openid)) != NURSE:
         raise Forbidden("只有本户的月嫂可以记录日记 (only the engagement's nurse writes the diary)", code="not_nurse")
 
 
@@ -109,18 +110,20 @@ def record_entries(
     recorded_at: dt.datetime,
     tz: ZoneInfo = DEFAULT_TZ,
     max_entries: int | None = None,
+    role: str | None = None,
 ) -> Recorded:
     """Store entries written by the engagement's nurse, evaluate flags, and return the stored rows.
 
     Every entry is checked before anything is written; more than ``max_entries`` is refused
     whole. An entry whose ``client_id`` is already stored (a resent batch) is not added
     again: its stored row is returned. However many entries raise the same kind of flag,
-    one call notifies the family once per kind.
+    one call notifies the family once per kind. ``role``: the author's, from the binding the caller read
+    (else it is read here).
     """
     if max_entries is not None and len(entries) > max_entries:
         raise BadRequest(TOO_MANY_LINES.format(limit=max_entries, count=len(entries)), code="too_many_lines")
-    _require_nurse(session, engagement, author_openid)
-    baby_ids = [b.id for b in babies_of(session, engagement.id)]
+    _require_nurse(session, engagement, author_openid, role)
+    baby_ids = [b.id for b in babies_of(session, engagement)]
     babies: list[int | None] = []
     for index, entry in enumerate(entries):
         _check(entry, recorded_at, index)
@@ -148,17 +151,7 @@ def record_entries(
     else:
         stored, new = _insert_batch(session, engagement.id, rows, fresh)
     raised = flag_rules.evaluate(session, engagement, new, recorded_at, tz) if new else []
-    _one_notice_per_kind(session, raised)
     return Recorded(stored, new, raised)
-
-
-def _one_notice_per_kind(session: Session, raised: Sequence[DiaryFlag]) -> None:
-    """Keep the notifications of the first flag of each kind (rule); later ones stay flags on the day, unsent."""
-    seen: set[str] = set()
-    for flag in raised:
-        if flag.rule in seen:
-            session.execute(delete(Notification).where(Notification.key.startswith(f"flag:{flag.id}:", autoescape=True)))
-        seen.add(flag.rule)
 
 
 def _insert_batch(session: Session, engagement_id: int, rows: list[DiaryEntry], fresh: list[DiaryEntry]
@@ -272,6 +265,7 @@ def revise_entry(
     tz: ZoneInfo = DEFAULT_TZ,
     expected_version: int | None = None,
     baby_id: int | None = None,
+    engagement: EngagementLike | None = None,
 ) -> DiaryEntry:
     """Change the author's own entry; what it was before is kept as a revision, and flags are re-evaluated.
 
@@ -288,11 +282,11 @@ def revise_entry(
         baby_id=baby_id if baby_id is not None else entry.baby_id,
     )
     _check(proposed, now, 0)
-    engagement = _engagement(session, entry)
+    engagement = _engagement(session, entry, engagement)
     _check_in_service(engagement, proposed.occurred_at, now, tz)
     if ENTRY_KINDS[proposed.kind].about == MOTHER and baby_id is None:
         proposed.baby_id = None  # a baby's entry edited into the mother's leaves its baby
-    new_baby = _baby_of(proposed, [b.id for b in babies_of(session, entry.engagement_id)], 0)
+    new_baby = _baby_of(proposed, [b.id for b in babies_of(session, engagement)], 0)
     session.add(DiaryRevision(entry_id=entry.id, action="edit", before=_snapshot(entry), by_openid=openid, at=now))
     entry.kind, entry.fields, entry.text = proposed.kind, dict(proposed.fields), proposed.text
     entry.baby_id = new_baby
@@ -306,28 +300,34 @@ def revise_entry(
 
 def withdraw_entry(
     session: Session, entry_id: int, openid: str, now: dt.datetime, expected_version: int | None = None,
-    tz: ZoneInfo = DEFAULT_TZ,
+    tz: ZoneInfo = DEFAULT_TZ, engagement: EngagementLike | None = None,
 ) -> DiaryEntry:
-    """Hide the author's own entry from the diary; it stays in history as a revision."""
+    """Hide the author's own entry from the diary; it stays in history as a revision. ``engagement``: the entry's,
+    when the caller's binding has it."""
     entry = _own_entry(session, entry_id, openid)
     _check_version(entry, expected_version)
     session.add(DiaryRevision(entry_id=entry.id, action="withdraw", before=_snapshot(entry), by_openid=openid, at=now))
     entry.withdrawn_at = now
     entry.version += 1
-    flag_rules.clear_for_entry(session, entry.id, now)
+    flag_rules.clear_for_entry(session, entry.id, now, engagement)
     if entry.kind == "feeding":
-        _recheck_next_feed(session, entry, now, tz)
+        _recheck_next_feed(session, entry, now, tz, _engagement(session, entry, engagement))
     return entry
 
 
-def _engagement(session: Session, entry: DiaryEntry) -> EngagementLike:
-    """The entry's engagement, as the caller's binding brought it along when it did (no second read)."""
-    engagement = engagement_of(session, entry.engagement_id)
-    assert engagement is not None  # a foreign key
-    return engagement
+def _engagement(session: Session, entry: DiaryEntry, given: EngagementLike | None) -> EngagementLike:
+    """The entry's engagement: the one the caller's binding carries, else read."""
+    if given is not None:
+        if given.id != entry.engagement_id:
+            raise NotFound(texts.ENTRY_NOT_FOUND, code="entry_not_found")
+        return given
+    found = engagement_ref(session, entry.engagement_id)
+    assert found is not None  # a foreign key
+    return found
 
 
-def _recheck_next_feed(session: Session, withdrawn: DiaryEntry, now: dt.datetime, tz: ZoneInfo) -> None:
+def _recheck_next_feed(session: Session, withdrawn: DiaryEntry, now: dt.datetime, tz: ZoneInfo,
+                       engagement: EngagementLike) -> None:
     """A withdrawn feed may leave a gap between its neighbours: look at the next feed again."""
     session.flush()
     following = session.scalar(
@@ -338,7 +338,7 @@ def _recheck_next_feed(session: Session, withdrawn: DiaryEntry, now: dt.datetime
         .limit(1)
     )
     if following is not None:
-        flag_rules.evaluate(session, _engagement(session, withdrawn), [following], now, tz)
+        flag_rules.evaluate(session, engagement, [following], now, tz)
 
 
 def withdraw_last(
@@ -354,7 +354,7 @@ def withdraw_last(
     )
     if last_id is None:
         return None
-    return withdraw_entry(session, last_id, openid, now, tz=tz)
+    return withdraw_entry(session, last_id, openid, now, tz=tz, engagement=engagement)
 
 
 def revisions_of(session: Session, entry_id: int) -> list[DiaryRevision]:

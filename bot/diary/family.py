@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.diary import texts
-from bot.diary.engagements import DEFAULT_TZ, PARENT, EngagementLike, agency_name, role_in
+from bot.diary.engagements import DEFAULT_TZ, PARENT, role_in
+from bot.diary.refs import EngagementLike, agency_name
 from bot.models import Agency, Complaint, Rating
 from bot.outbox.queue import enqueue
 
@@ -23,13 +24,13 @@ COMPLAINT_GRACE = dt.timedelta(days=30)
 
 def rate_day(
     session: Session, engagement: EngagementLike, openid: str, day: dt.date, stars: int, comment: str | None,
-    now: dt.datetime,
+    now: dt.datetime, role: str | None = None,
 ) -> tuple[Rating, bool]:
     """A parent rates one day (1–5 stars) for themselves; rating again replaces only their own.
 
-    Return the rating and whether it replaced one.
+    Return the rating and whether it replaced one. ``role``: the rater's, from the binding the caller read.
     """
-    if role_in(session, engagement.id, openid) != PARENT:
+    if (role if role is not None else role_in(session, engagement.id, openid)) != PARENT:
         raise Forbidden(texts.RATE_NOT_PARENT, code="not_parent")
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise BadRequest(texts.RATE_RANGE, code="stars_out_of_range")
@@ -57,10 +58,12 @@ def rate_day(
 
 
 def file_complaint(
-    session: Session, engagement: EngagementLike, openid: str, text: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ
+    session: Session, engagement: EngagementLike, openid: str, text: str, now: dt.datetime, tz: ZoneInfo = DEFAULT_TZ,
+    role: str | None = None,
 ) -> Complaint:
-    """A parent's complaint (投诉) to the engagement's agency."""
-    if role_in(session, engagement.id, openid) != PARENT:
+    """A parent's complaint (投诉) to the engagement's agency. ``role``: the sender's, from the binding the caller
+    read."""
+    if (role if role is not None else role_in(session, engagement.id, openid)) != PARENT:
         raise Forbidden(texts.COMPLAINT_NOT_PARENT, code="not_parent")
     text = (text or "").strip()
     if not text:

@@ -24,14 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.diary import texts
-from bot.diary.babies import BabyName, label_of
-from bot.diary.engagements import BabyLike, EngagementLike, babies_of, engagement_of, parents_of, worker_name
+from bot.diary.engagements import parents_of
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
+from bot.diary.refs import BabyRef, EngagementLike, babies_of, worker_name
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import cards
-from bot.outbox.queue import enqueue
+from bot.outbox.queue import enqueue, enqueue_new
 from bot.outbox.recipients import supervisors_of
 
 __all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_entry", "day_of_life", "evaluate",
@@ -78,7 +78,7 @@ class _Diary:
     engagement: EngagementLike
     now: dt.datetime
     tz: ZoneInfo
-    baby: BabyLike | None = None
+    baby: BabyRef | None = None
     separate: bool = False
     memo: dict[str, Any] = field(default_factory=dict, compare=False)  # shared by the entries of one evaluation
 
@@ -123,7 +123,7 @@ class _Diary:
                 statement, params["baby_id"] = _BABY_TIMELINE, self.baby.id
             self.session.flush()  # read on the connection: what the session holds must be there
             rows = self.session.connection().execute(statement, params).all()
-            held = (low, high, [TimelineEntry(row[0], row[1], row[2]) for row in rows])
+            held = (low, high, [TimelineEntry(row.id, row.occurred_at, row.fields) for row in rows])
             self.memo[key] = held
             if rows:
                 self.memo.setdefault(STARTS, rows[0].starts)
@@ -137,7 +137,7 @@ class _Diary:
         return starts
 
     def clear(self, keys: Sequence[str]) -> None:
-        _clear_keys(self.session, self.engagement.id, [self.own_key(k) for k in keys], self.now)
+        _clear_keys(self.session, self.engagement, [self.own_key(k) for k in keys], self.now)
 
     def own_key(self, key: str) -> str:
         """A finding's key, told apart per baby in an engagement with several (few_feeds:DAY for each twin)."""
@@ -159,7 +159,7 @@ def findings(
     kind = KINDS.get(entry.kind)
     if kind is None or entry.withdrawn_at is not None or not kind.flag_rules:
         return []
-    babies = babies_of(session, engagement.id)
+    babies = babies_of(session, engagement)
     separate = len(babies) > 1 and entry.baby_id is not None
     baby = next((b for b in babies if b.id == entry.baby_id), babies[0] if babies else None)
     diary = _Diary(session, engagement, now, tz, baby if separate or len(babies) == 1 else None, separate,
@@ -167,66 +167,84 @@ def findings(
     found = [finding for rule in kind.flag_rules for finding in rule(diary, entry)]
     if not separate or baby is None:
         return found
-    label = label_of(BabyName(baby.id, baby.position, baby.nickname, baby.sex), len(babies))
-    return [Alert(diary.own_key(f.key), f.rule, f.severity, texts.BABY_FLAG_REASON.format(baby=label, reason=f.reason),
+    return [Alert(diary.own_key(f.key), f.rule, f.severity, texts.BABY_FLAG_REASON.format(baby=baby.label, reason=f.reason),
                   f.entry) for f in found]
 
 
 def evaluate(
     session: Session, engagement: EngagementLike, entries: Sequence[DiaryEntry], now: dt.datetime, tz: ZoneInfo
 ) -> list[DiaryFlag]:
-    """Raise the flags these (just recorded) entries call for; return the newly raised ones."""
+    """Raise the flags these (just recorded) entries call for and return the newly raised ones.
+
+    Who is told is decided before anything is queued: however many of them raise the same kind of flag (rule),
+    each parent and supervisor gets one notice of that kind, for the first; the others stay flags on the day.
+    """
     session.flush()
     memo: dict[str, Any] = {}
     if entries:
         times = [entry.occurred_at for entry in entries]
         memo[SPREAD] = max(times) - min(times)
     found = [finding for entry in entries for finding in findings(session, engagement, entry, now, tz, memo)]
-    raised = []
-    for finding in found:
-        flag = _raise(session, engagement, finding, now, tz)
-        if flag is not None:
-            raised.append(flag)
-    return raised
+    raised = [(flag, finding.entry.occurred_at) for finding in found
+              if (flag := _raise(session, engagement, finding, now, tz)) is not None]
+    first_of_kind: dict[str, tuple[DiaryFlag, dt.datetime]] = {}
+    for flag, seen_at in raised:
+        first_of_kind.setdefault(flag.rule, (flag, seen_at))
+    _notify(session, engagement, list(first_of_kind.values()), tz)
+    return [flag for flag, _ in raised]
 
 
 def _raise(session: Session, engagement: EngagementLike, finding: Alert, now: dt.datetime, tz: ZoneInfo) -> DiaryFlag | None:
+    """Store a finding as a flag, unless it stands already (then it is shown again, not sent again)."""
     exists = session.scalar(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.key == finding.key))
     if exists is not None:
         # The same finding again (an edit that kept the reading): shown again, not sent again.
         exists.cleared_at = None
         return None
-    local = finding.entry.occurred_at.astimezone(tz)
     flag = DiaryFlag(
         engagement_id=engagement.id, entry_id=finding.entry.id, key=finding.key, rule=finding.rule,
-        severity=finding.severity, day=local.date(), reason=finding.reason, raised_at=now,
+        severity=finding.severity, day=finding.entry.occurred_at.astimezone(tz).date(), reason=finding.reason,
+        raised_at=now,
     )
     try:
         with session.begin_nested():
             session.add(flag)
     except IntegrityError:  # raised concurrently by another process
         return None
-    notice = texts.FLAG_NOTICE.format(
-        family=engagement.baby_nickname or engagement.family_name, time=local.strftime(" %m-%d %H:%M"),
-        reason=texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason,
-    )
-    for openid in parents_of(session, engagement.id):
-        enqueue(session, key=f"flag:{flag.id}:{openid}", openid=openid, kind="flag", text=notice)
-    supervisors = supervisors_of(session, engagement.agency_id)
-    if supervisors:
-        agency_notice = texts.FLAG_NOTICE_AGENCY.format(
-            family=engagement.family_name, worker=worker_name(session, engagement), time=local.strftime(" %m-%d %H:%M"),
-            reason=texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason,
-        )
-        for openid in supervisors:
-            enqueue(session, key=f"flag:{flag.id}:{openid}", openid=openid, kind="flag", text=agency_notice)
     return flag
 
 
-def _clear_keys(session: Session, engagement_id: int, keys: list[str], now: dt.datetime) -> None:
-    for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement_id, DiaryFlag.key.in_(keys),
+def _notify(session: Session, engagement: EngagementLike, flags: Sequence[tuple[DiaryFlag, dt.datetime]],
+            tz: ZoneInfo) -> None:
+    """Queue each flag's notice (with when its entry happened) to every parent of the engagement and every
+    supervisor of its agency.
+
+    The flags are new (this transaction raised them), so no notification names them yet: each is queued once,
+    as it is meant to go out.
+    """
+    if not flags:
+        return
+    parents = parents_of(session, engagement.id)
+    supervisors = supervisors_of(session, engagement.agency_id)
+    notes: list[tuple[str, str, str]] = []
+    for flag, seen_at in flags:
+        local = seen_at.astimezone(tz)
+        reason = texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason
+        notice = texts.FLAG_NOTICE.format(family=engagement.baby_nickname or engagement.family_name,
+                                          time=local.strftime(" %m-%d %H:%M"), reason=reason)
+        notes += [(f"flag:{flag.id}:{openid}", openid, notice) for openid in parents]
+        if supervisors:
+            agency_notice = texts.FLAG_NOTICE_AGENCY.format(
+                family=engagement.family_name, worker=worker_name(session, engagement),
+                time=local.strftime(" %m-%d %H:%M"), reason=reason)
+            notes += [(f"flag:{flag.id}:{openid}", openid, agency_notice) for openid in supervisors]
+    enqueue_new(session, [Notification(key=key, openid=openid, kind="flag", text=text) for key, openid, text in notes])
+
+
+def _clear_keys(session: Session, engagement: EngagementLike, keys: list[str], now: dt.datetime) -> None:
+    for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id, DiaryFlag.key.in_(keys),
                                                         DiaryFlag.cleared_at.is_(None))):
-        retract(session, flag, now)
+        retract(session, flag, now, engagement=engagement)
 
 
 def reevaluate(
@@ -242,21 +260,23 @@ def reevaluate(
             continue  # still holds: shown as it was, not sent again
         # A new reading of the same sign (38.5 corrected to 39.2) is a new alert that replaces this one;
         # a sign that is gone is corrected where it was told.
-        retract(session, flag, now, correct=flag.rule not in rules)
+        retract(session, flag, now, correct=flag.rule not in rules, engagement=engagement)
     return evaluate(session, engagement, [entry], now, tz)
 
 
-def clear_for_entry(session: Session, entry_id: int, now: dt.datetime) -> None:
+def clear_for_entry(session: Session, entry_id: int, now: dt.datetime, engagement: EngagementLike | None = None) -> None:
     """The entry behind these flags was withdrawn or changed: they no longer stand."""
     for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == entry_id, DiaryFlag.cleared_at.is_(None))):
-        retract(session, flag, now)
+        retract(session, flag, now, engagement=engagement)
 
 
-def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: bool = True) -> None:
+def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: bool = True,
+            engagement: EngagementLike | None = None) -> None:
     """A flag that no longer holds leaves the day view and the digest, is not sent, and is corrected where it was.
 
     Its notifications still waiting are cancelled; to whoever it already went (or is going to right now)
     one correction follows, unless ``correct`` is False (a new alert of the same sign replaces it).
+    ``engagement``: the flag's, when the caller has it (else it is read).
     """
     from bot.diary.alerts import record_event  # the flag's trail (alerts builds on this module)
 
@@ -265,7 +285,8 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: boo
     notes = session.scalars(select(Notification).where(
         or_(Notification.key.like(f"flag:{flag.id}:%"), Notification.key.like(f"escalate:{flag.id}:%")),
         Notification.kind == "flag"))
-    engagement = engagement_of(session, flag.engagement_id)
+    if engagement is None:
+        engagement = session.get(Engagement, flag.engagement_id)
     told: set[str] = set()
     for note in notes:
         if note.status == "pending":

@@ -43,11 +43,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import utcnow
-from bot.diary.days import BabyView, DaySummary, baby_views, day_bounds, summaries
-from bot.diary.engagements import EngagementLike, agency_name
+from bot.diary.babies import BabyRef
+from bot.diary.days import DaySummary, baby_views, day_bounds, summaries
 from bot.diary.entries import is_backdated
 from bot.diary.parse import body_of
-from bot.models import Agency, Baby, DiaryEntry, DiaryFlag, DiaryPhoto, KeepsakeCache, Rating, Worker
+from bot.diary.refs import EngagementLike, agency_name, worker_name
+from bot.models import Baby, DiaryEntry, DiaryFlag, DiaryPhoto, KeepsakeCache, Rating
 
 log = logging.getLogger("anxin.diary.keepsake")
 
@@ -239,7 +240,7 @@ def _figures(days: Sequence[DaySummary], ratings: dict[dt.date, list[Rating]], f
     return table
 
 
-def _charted(days: Sequence[DaySummary], twins: Sequence[BabyView]) -> list[tuple[str, list[DaySummary]]]:
+def _charted(days: Sequence[DaySummary], twins: Sequence[BabyRef]) -> list[tuple[str, list[DaySummary]]]:
     """The days to chart: the whole family's, or each baby's own when there are several."""
     if not twins:
         return [("", list(days))]
@@ -267,7 +268,7 @@ def keepsake_version(session: Session, engagement: EngagementLike, tz: ZoneInfo,
     first, last = _days_of(engagement, today)
     parts: list[Any] = [
         KEEPSAKE_FORMAT, str(tz), first, last, engagement.family_name, engagement.baby_nickname, nurse_name,
-        session.scalar(select(Agency.name).where(Agency.id == engagement.agency_id)),
+        agency_name(session, engagement),
         session.execute(select(func.count(), func.max(DiaryEntry.id), func.sum(DiaryEntry.version),
                                func.count(DiaryEntry.withdrawn_at), func.max(DiaryEntry.revised_at))
                         .where(DiaryEntry.engagement_id == eid)).one(),
@@ -329,7 +330,7 @@ def _build(session: Session, engagement: EngagementLike, tz: ZoneInfo, today: dt
         select(DiaryPhoto.data).where(DiaryPhoto.engagement_id == engagement.id, DiaryPhoto.status == "stored",
                                       DiaryPhoto.data.is_not(None)).order_by(DiaryPhoto.sent_at.desc()).limit(1))
 
-    twins = baby_views(session, engagement.id)  # several babies: each one named on every page
+    twins = baby_views(session, engagement)  # several babies: each one named on every page
     labels = {b.id: b.label for b in twins}
     names = "、".join(drawable(b.label, font) for b in twins if drawable(b.label, font))
     baby = names or drawable(engagement.baby_nickname or "", font) or "宝宝"
@@ -427,5 +428,4 @@ def _build(session: Session, engagement: EngagementLike, tz: ZoneInfo, today: dt
 def nurse_display_name(session: Session, engagement: EngagementLike) -> str:
     from bot.lookup.profile import mask_name
 
-    worker = session.get(Worker, engagement.worker_id)
-    return mask_name(worker.name) if worker else ""
+    return mask_name(worker_name(session, engagement))

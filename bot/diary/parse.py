@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.diary import texts
-from bot.diary.babies import BabyName, label_of, mentions, which_babies
+from bot.diary.babies import BabyRef, label_of, mentions, which_babies
 from bot.diary.kinds import BABY, KINDS, MOTHER, Said, by_priority, fallbacks
 from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, cn_to_int, fold_writing, has, is_hypothetical, numbers_with_units
 from bot.diary.reading import CN_NUM as _CN_NUM
@@ -146,7 +146,7 @@ class ReadLine:
     other_day: dt.date | None = None
 
 
-def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> list[ReadLine]:
+def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = ()) -> list[ReadLine]:
     """Every non-blank line of a message, understood (a line may name several events, or be refused).
 
     ``babies``: the engagement's babies; with several, each baby's event names its baby (see ``bot.diary.babies``).
@@ -187,7 +187,7 @@ def _leading_clock(text: str) -> re.Match[str] | None:
     return m
 
 
-def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> list[ParsedEntry]:
+def parse_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = ()) -> list[ParsedEntry]:
     """The entries of a message, line by line (a refused line gives none: see ``read_lines``)."""
     return [entry for line in read_lines(text, sent_at, tz, babies) for entry in line.entries]
 
@@ -200,7 +200,7 @@ def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
     return ParsedEntry(kind="note", fields={}, text=line.strip(), occurred_at=sent_at.astimezone(dt.UTC))
 
 
-def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyName] = ()) -> ReadLine:
+def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = ()) -> ReadLine:
     """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused."""
     text = line.strip()
     norm = fold_writing(normalise(text))

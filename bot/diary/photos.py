@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.clock import utcnow
 from bot.core.errors import AnxinError
 from bot.diary import texts
-from bot.diary.engagements import EngagementLike
 from bot.diary.entries import record_entries
 from bot.diary.parse import ParsedEntry
+from bot.diary.refs import EngagementLike
 from bot.models import DiaryPhoto, Engagement
 from bot.outbox.queue import backoff, enqueue
 

@@ -7,15 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import object_session
-
 from bot.diary import texts
-from bot.diary.babies import BabyName, label_of
+from bot.diary.babies import BabyRef
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
-from bot.diary.engagements import EngagementLike, babies_of
 from bot.diary.entries import is_backdated
 from bot.diary.kinds import KINDS, MOTHER, EntryKind, in_order
 from bot.diary.parse import body_of
+from bot.diary.refs import EngagementLike
 from bot.models import DiaryEntry, DiaryFlag
 
 
@@ -37,16 +35,12 @@ def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool, bab
     return line + (texts.BACKDATED if backdated else "")
 
 
-def baby_label(entry: DiaryEntry) -> str | None:
-    """The label of the baby a twin's entry is about (None: one baby, or the mother's entry)."""
+def baby_label(entry: DiaryEntry, babies: Sequence[BabyRef]) -> str | None:
+    """The label of the baby a twin's entry is about, among its engagement's ``babies`` (None: one baby, or the
+    mother's entry)."""
     if entry.baby_id is None:
         return None
-    session = object_session(entry)
-    babies = babies_of(session, entry.engagement_id) if session is not None else []
-    baby = next((b for b in babies if b.id == entry.baby_id), None) or entry.baby
-    if baby is None:
-        return None
-    return label_of(BabyName(baby.id, baby.position, baby.nickname, baby.sex), len(babies) if session is not None else 2)
+    return next((b.label for b in babies if b.id == entry.baby_id), None)
 
 
 def stars(n: int) -> str:
@@ -150,9 +144,9 @@ def when_text(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
     return text
 
 
-def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
+def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None, babies: Sequence[BabyRef] = ()) -> str:
     when = when_text(entry, tz, sent_day)
-    baby = baby_label(entry)
+    baby = baby_label(entry, babies)
     mark = texts.BABY_PREFIX.format(baby=baby, text="") if baby is not None else ""  # twins: 07:30 【大宝】喂奶
     if entry.kind == "note":
         line = texts.RECORDED_NOTE.format(time=when, text=mark + body_of(entry.text))
@@ -166,15 +160,17 @@ def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> 
 def recorded_text(
     entries: list[DiaryEntry], flags: list[DiaryFlag], tz: ZoneInfo, *,
     sent_day: dt.date | None = None, refused: Sequence[tuple[str, str]] = (), header: str | None = None,
+    babies: Sequence[BabyRef] = (),
 ) -> str:
-    """The nurse's confirmation: every entry as understood (with its day when not the message's), any flag it
-    raised, and every line refused with the reason; cut to fit one WeChat text."""
+    """The nurse's confirmation: every entry as understood (with its day when not the message's, and its baby
+    among the engagement's ``babies``), any flag it raised, and every line refused with the reason; cut to fit one
+    WeChat text."""
     top = [header] if header else []
     if entries:
         top.append(texts.RECORDED_HEADER.format(n=len(entries)))
     elif refused:
         top.append(texts.NOTHING_RECORDED)
-    body = [recorded_line(e, tz, sent_day) for e in entries]
+    body = [recorded_line(e, tz, sent_day, babies) for e in entries]
     tail: list[str] = []
     if flags:
         tail.append(texts.RECORDED_FLAGS)

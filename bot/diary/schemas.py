@@ -30,23 +30,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.core.errors import BadRequest
-from bot.core.validation import PRINTABLE, invalid
+from bot.core.validation import PRINTABLE, integral, invalid, json_int
 from bot.diary import kinds
 
 MAX_TEXT = 2000
 MAX_CLIENT_ID = 64
 
 
-def integral(value: Any) -> Any:
-    """JSON has one number type: 2.0 is the integer 2 (as JSON Schema says), "2" and true are not."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def json_int(**bounds: Any) -> Any:
-    """An integer as JSON means it (120 or 120.0, never "120" or true), within ``ge``/``le``."""
-    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(integral)]
 ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLIENT_ID,
                                                 pattern=PRINTABLE)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
@@ -123,7 +113,7 @@ def fields_model(kind: str) -> type[KindFields]:
     return model
 
 
-def validated_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def read_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` checked as ``kind``'s fields (None means absent); a BadRequest names every bad one."""
     try:
         checked = fields_model(kind).model_validate({k: v for k, v in data.items() if v is not None})
@@ -186,6 +176,6 @@ def check_fields(kind: str, fields: Mapping[str, Any], where: str = "记录") ->
     if kind not in kinds.KINDS:
         raise BadRequest(f"{where}：未知的类型 {kind!r} (unknown kind)", code="invalid_kind")
     try:
-        validated_fields(kind, fields)
+        read_fields(kind, fields)
     except BadRequest as exc:
         raise BadRequest(f"{where}：{exc.message}", code=exc.code) from None

@@ -1,10 +1,8 @@
 """Every diary string a user sees (chat replies, errors, notifications), Simplified Chinese, in one place.
 
-The labels of the entry kinds are declared with the kinds (``EntryKind.label`` in bot/diary/kinds/);
-``KIND_LABELS`` here is read from there.
+The labels of the entry kinds are declared with the kinds (``EntryKind.label`` in bot/diary/kinds/), which
+import this module (never the reverse).
 """
-
-from typing import Any
 
 ROLE_LABELS = {"nurse": "月嫂", "parent": "家人"}
 
@@ -210,14 +208,6 @@ REMINDER_NOTHING_TODAY = (
     "方便的时候记一下宝宝的喂奶、尿布和睡眠吧，家人看到会更安心 😊\n直接发送例如“喂奶 90ml”即可。"
 )
 
-
-def __getattr__(name: str) -> Any:
-    # KIND_LABELS comes from the kinds' registry, which imports this module: read it only when asked.
-    if name == "KIND_LABELS":
-        from bot.diary.kinds import in_order
-
-        return {kind.name: kind.label for kind in in_order()}
-    raise AttributeError(name)
 
 # -- alerts: cards, acknowledgement, escalation, the day link (issue 11) ----------------------------
 FLAG_CARD_DEFAULT = "健康提醒"

@@ -8,11 +8,10 @@ is written down in docs/lookup.md; keep the two in step.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Row, bindparam, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.core.clock import utcnow
@@ -89,28 +88,32 @@ def check_states(session: Session, worker_id: int, today: dt.date) -> dict[str, 
 
 def record_columns(worker_id: ColumnElement[int] | QueryableAttribute[int]) -> list[ColumnElement[Any]]:
     """Ratings (average, count), engagements served by ``:today``, complaints (total, answered) and whether a
-    photo is on file, as six scalar subqueries of ``worker_id``: a bind parameter, or the column of a worker
+    photo is on file, as six named scalar subqueries of ``worker_id``: a bind parameter, or the column of a worker
     the enclosing query reads (the badge look-up asks them with the badge, in one round trip)."""
     def of_ratings(aggregate: ColumnElement[Any]) -> ColumnElement[Any]:
         return (select(aggregate).join(Engagement, Engagement.id == Rating.engagement_id)
                 .where(Engagement.worker_id == worker_id).scalar_subquery())
 
     return [
-        of_ratings(func.avg(Rating.stars)),
-        of_ratings(func.count(Rating.id)),
+        of_ratings(func.avg(Rating.stars)).label("rating_average"),
+        of_ratings(func.count(Rating.id)).label("rating_count"),
         select(func.count(Engagement.id)).where(Engagement.worker_id == worker_id,
-                                                Engagement.starts_on <= bindparam("today")).scalar_subquery(),
-        select(func.count(Complaint.id)).where(Complaint.worker_id == worker_id).scalar_subquery(),
-        select(func.count(Complaint.responded_at)).where(Complaint.worker_id == worker_id).scalar_subquery(),
-        exists().where(WorkerPhoto.worker_id == worker_id),
+                                                Engagement.starts_on <= bindparam("today")).scalar_subquery()
+        .label("engagements_served"),
+        select(func.count(Complaint.id)).where(Complaint.worker_id == worker_id).scalar_subquery()
+        .label("complaints_total"),
+        select(func.count(Complaint.responded_at)).where(Complaint.worker_id == worker_id).scalar_subquery()
+        .label("complaints_answered"),
+        exists().where(WorkerPhoto.worker_id == worker_id).label("has_photo"),
     ]
 
 
-def read_record(values: Sequence[Any]) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
-    """The six values of ``record_columns`` as ratings, engagements served, complaints and photo."""
-    average, count, served, total, answered, photo = values
-    ratings = RatingSummary(round(float(average), 1) if average is not None else None, int(count or 0))
-    return ratings, int(served or 0), ComplaintSummary(int(total or 0), int(answered or 0)), bool(photo)
+def read_record(row: Row[*tuple[Any, ...]]) -> tuple[RatingSummary, int, ComplaintSummary, bool]:
+    """The columns of ``record_columns`` in ``row``, by name, as ratings, engagements served, complaints and photo."""
+    average = row.rating_average
+    ratings = RatingSummary(round(float(average), 1) if average is not None else None, int(row.rating_count or 0))
+    complaints = ComplaintSummary(int(row.complaints_total or 0), int(row.complaints_answered or 0))
+    return ratings, int(row.engagements_served or 0), complaints, bool(row.has_photo)
 
 
 _CHECK = Verification.__table__.c

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Row, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import utcnow
@@ -261,9 +260,10 @@ class HolderFacts:
 # profile shows (not her encrypted ID and phone, nor the stored grade and its reasons), as plain rows: mapped
 # objects for the badge and the worker cost more than the query.
 _BADGE_HOLDER = (
-    select(Badge.id, Badge.code, Badge.worker_id, Badge.expires_on, Badge.revoked_at,
-           Worker.id, Worker.name, Worker.gender, Worker.birth_date, Worker.service_types, Worker.experience_years,
-           Worker.consent_signed_on, Agency.name, *record_columns(Worker.id))  # and her record: one round trip
+    select(Badge.id.label("badge_id"), Badge.code, Badge.worker_id, Badge.expires_on, Badge.revoked_at,
+           Worker.name.label("holder_name"), Worker.gender, Worker.birth_date, Worker.service_types,
+           Worker.experience_years, Worker.consent_signed_on, Agency.name.label("agency_name"),
+           *record_columns(Worker.id))  # and her record: one round trip
     .join(Worker, Worker.id == Badge.worker_id)
     .join(Agency, Agency.id == Worker.agency_id)
     .where(Badge.code == bindparam("code"))
@@ -303,9 +303,12 @@ def find_profile(
     if row is None:
         return _log(session, surface, who, address, code, None, _failed(store, limits, who, address, gate,
                                                                         Refusal(UNKNOWN, code)))
-    badge = BadgeFacts(row[0], row[1], row[2], row[3], row[4])
-    worker = HolderFacts(row[5], row[6], row[7], row[8], row[9], row[10], row[11])
-    agency_name, record = row[12], row[13:]
+    badge = BadgeFacts(id=row.badge_id, code=row.code, worker_id=row.worker_id, expires_on=row.expires_on,
+                       revoked_at=row.revoked_at)
+    worker = HolderFacts(id=row.worker_id, name=row.holder_name, gender=row.gender, birth_date=row.birth_date,
+                         service_types=row.service_types, experience_years=row.experience_years,
+                         consent_signed_on=row.consent_signed_on)
+    agency_name, record = row.agency_name, row
     if gate.views == limits.alert_views + 1:  # the one look-up that crossed the line (counts are atomic)
         _report_hot_badge(session, badge, worker, limits, gate)
     if badge.revoked_at is not None:
@@ -396,7 +399,7 @@ def _report_hot_badge(session: Session, badge: BadgeFacts, worker: HolderFacts, 
 
 
 def build_profile(session: Session, badge: BadgeFacts, worker: HolderFacts, agency_name: str, today: dt.date,
-                  record: Sequence[Any]) -> Profile:
+                  record: Row[*tuple[Any, ...]]) -> Profile:
     """Assemble the public profile of a badge holder (no rate limit, no log: use find_profile). ``record`` is
     what ``record_columns`` read with the badge."""
     checks = check_states(session, worker.id, today)

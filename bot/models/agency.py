@@ -159,7 +159,7 @@ class Engagement(Base):
 
     worker: Mapped[Worker] = relationship()
     agency: Mapped[Agency] = relationship()
-    # Read through bot.diary.engagements.babies_of (a chat message's binding brings its babies as plain values).
+    # The diary reads babies as bot.diary.refs.BabyRef (a request's binding brings them along).
     babies: Mapped[list[Baby]] = relationship(order_by="Baby.position", viewonly=True, lazy="select")
 
     def __repr__(self) -> str:

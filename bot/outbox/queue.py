@@ -9,6 +9,7 @@ idempotent (a second enqueue with the same key is a no-op). Delivery lives in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -43,6 +44,12 @@ def enqueue(
     except IntegrityError:  # queued concurrently by another process
         return None
     return note
+
+
+def enqueue_new(session: Session, notes: Sequence[Notification]) -> None:
+    """Queue notifications whose keys cannot exist yet (they name a row this transaction has just made, a new
+    flag's id): no look-up first and no savepoint; the session's next flush inserts them together."""
+    session.add_all(notes)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -25,10 +25,9 @@ from bot.core.clock import utcnow
 from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, link_acknowledgement
 from bot.diary.days import day_view, summaries
-from bot.diary.engagements import role_in
 from bot.diary.keepsake import nurse_display_name
+from bot.diary.refs import EngagementRef, binding_in, engagement_ref
 from bot.diary.render import stars
-from bot.models import Engagement
 from bot.outbox import daylinks
 from bot.store.db import get_session
 from bot.web import _SECURITY_HEADERS, bp
@@ -64,14 +63,14 @@ def _read(token: str) -> daylinks.DayLink | Response:
         return _refused(EXPIRED_TEXT, 410) if exc.expired else _refused(INVALID_TEXT, 404)
 
 
-def _engagement(link: daylinks.DayLink) -> Engagement | None:
+def _engagement(link: daylinks.DayLink) -> EngagementRef | None:
     """The link's engagement while the person it was sent to still belongs to the family (a forwarded old link
-    shows nothing)."""
+    shows nothing): their binding, read once."""
     session = get_session()
-    engagement = session.get(Engagement, link.engagement_id)
-    if engagement is None or (link.openid is not None and role_in(session, engagement.id, link.openid) is None):
-        return None
-    return engagement
+    if link.openid is not None:
+        binding = binding_in(session, link.engagement_id, link.openid)
+        return binding.engagement if binding is not None else None
+    return engagement_ref(session, link.engagement_id)
 
 
 @bp.get("/d/<token>")

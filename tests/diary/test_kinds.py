@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest
-from bot.diary import texts
 from bot.diary.days import day_view
 from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
@@ -30,12 +29,12 @@ from bot.diary.kinds import (
     SummaryKey,
     alert,
     by_priority,
-    read_fields,
     register,
     unregister,
 )
 from bot.diary.parse import parse_line
 from bot.diary.render import day_text
+from bot.diary.schemas import read_fields
 from bot.diary.summary import DaySummary
 from bot.models import Engagement
 from bot.store import background
@@ -56,7 +55,7 @@ def test_every_kind_declares_a_label_and_sound_fields() -> None:
         assert len(names) == len(set(names)), kind.name
         assert set(kind.required) <= set(names), kind.name
     assert REQUIRED["blood_pressure"] == ("systolic_mmhg", "diastolic_mmhg")
-    assert texts.KIND_LABELS["cord_care"] == "脐带护理" and texts.KIND_LABELS["medication"] == "用药"
+    assert KINDS["cord_care"].label == "脐带护理" and KINDS["medication"].label == "用药"
 
 
 def test_parsers_are_asked_in_priority_order_with_the_mother_before_the_baby() -> None:

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest
-from bot.diary.kinds import KIND_FIELDS, read_fields
+from bot.diary.kinds import KIND_FIELDS
 from bot.diary.parse import parse_line
+from bot.diary.schemas import read_fields
 from bot.models import DiaryEntry
 from bot.store import background
 from tests.diary_support import TZ, Chat, Family, open_family

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.diary.kinds import KIND_FIELDS, read_fields
+from bot.diary.kinds import KIND_FIELDS
 from bot.diary.parse import parse_lines
+from bot.diary.schemas import read_fields
 
 TZ = ZoneInfo("Asia/Shanghai")
 SENT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=TZ)

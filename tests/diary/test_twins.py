@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest
-from bot.diary.babies import BabyName, mentions, which_babies
+from bot.diary.babies import BabyRef, mentions, which_babies
 from bot.diary.entries import record_entries
 from bot.diary.kinds.jaundice import phototherapy_threshold
 from bot.diary.parse import ParsedEntry, read_lines
@@ -27,11 +27,11 @@ from tests.diary_support import TZ, Chat, Family, open_family, open_twins, today
 
 NURSE, MOM = "o-nurse-zhou", "o-mom-zhou"
 SENT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=TZ)
-TWINS = [BabyName(11, 1, "小豆苗", "male"), BabyName(12, 2, "小豆芽", "female")]
-UNNAMED = [BabyName(21, 1, None, "female"), BabyName(22, 2, None, "female")]
+TWINS = [BabyRef(11, 1, "小豆苗", "male"), BabyRef(12, 2, "小豆芽", "female")]
+UNNAMED = [BabyRef(21, 1, None, "female"), BabyRef(22, 2, None, "female")]
 
 
-def read(line: str, babies: list[BabyName] = TWINS) -> list[tuple[str, dict[str, object], int | None]] | str:
+def read(line: str, babies: list[BabyRef] = TWINS) -> list[tuple[str, dict[str, object], int | None]] | str:
     [one] = read_lines(line, SENT, TZ, babies)
     return one.refused or [(e.kind, e.fields, e.baby_id) for e in one.entries]
 
@@ -82,7 +82,7 @@ def test_unnamed_same_sex_twins_go_by_birth_order() -> None:
 
 
 def test_one_baby_lines_read_as_before() -> None:
-    one = [BabyName(31, 1, "小米", None)]
+    one = [BabyRef(31, 1, "小米", None)]
     [line] = read_lines("大宝 喂奶 90ml\n", SENT, TZ, one)  # 大宝 may be an older sibling: nothing is resolved
     assert [(e.kind, e.fields, e.baby_id) for e in line.entries] == [("feeding", {"amount_ml": 90}, None)]
     assert which_babies(0, mentions("喂奶", TWINS)) == frozenset()

@@ -9,15 +9,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.diary.engagements import CODE_ALPHABET, CODE_LENGTH
+from bot.agency.codes import CODE_ALPHABET, CODE_LENGTH
 from bot.jobs import run_job
-from bot.models import Supervisor, SupervisorCode
+from bot.models import DiaryFlag, Supervisor, SupervisorCode
 from bot.store import background
 from tests.diary_support import Chat
 from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.jobs.support import DAD, MOM, NURSE, bound_family, notifications, texts_to
 from tests.registry_helpers import auth
+from tests.sql_budget import statements
 
 BOSS, OTHER = "o-boss-supervisor", "o-someone-else"
 
@@ -95,6 +96,38 @@ def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
     flags = notifications(session, "flag")
     assert {n.openid for n in flags} == {BOSS, MOM, DAD}
     assert all(n.key.startswith("flag:") and n.key.endswith(n.openid) and n.status == "sent" for n in flags)
+
+
+def test_several_flags_of_one_kind_in_a_message_queue_one_notice_each_and_take_nothing_back(
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+) -> None:
+    """Three fevers in one message are three flags on the day, but each parent and the supervisor hear of a fever
+    once: who is told is decided before the outbox is written, so nothing is queued and then deleted."""
+    agency = new_agency(app, "宁波甬城家政")
+    bound_family(app, client, agency=agency)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, agency[1])}")
+    background.join_all()
+
+    with statements(app) as seen:
+        reply = chat.say(NURSE, "体温 38.5\n体温 38.9\n体温 39.2")
+    background.join_all()  # the message's delivery runs after the commit
+    run_job(app, "deliver")
+
+    assert all(f"宝宝体温 {c}℃" in reply for c in ("38.5", "38.9", "39.2")), reply
+    session.rollback()
+    assert [f.rule for f in session.scalars(select(DiaryFlag))] == ["fever"] * 3
+    outbox = [s.lower() for s in seen if " notification" in s.lower()]
+    assert not [s for s in outbox if s.startswith("delete")], outbox
+    assert 1 <= len([s for s in outbox if s.startswith("insert into notification")]) <= 3, outbox
+    flags = notifications(session, "flag")
+    assert sorted(n.openid for n in flags) == sorted([BOSS, MOM, DAD])
+    assert all(n.status == "sent" for n in flags)
+    for parent in (MOM, DAD):
+        [notice] = texts_to(wechat_fake, parent, "【安心提醒】")
+        assert "宝宝体温 38.5℃" in notice  # the first of them
+    [to_boss] = texts_to(wechat_fake, BOSS, "【安心提醒·机构】")
+    assert "宝宝体温 38.5℃" in to_boss
 
 
 def new_agency(app: Flask, name: str) -> tuple[int, str]:

@@ -1,28 +1,18 @@
-"""绑定 and 切换: who a chat user is in which family; roles follow from bindings."""
+"""绑定 and 切换: who a chat user is in which family (the inbox reads the binding, and the roles, as a message comes in)."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
 from bot.agency import texts as registry_texts
 from bot.agency.supervisors import bind_supervisor, find_supervisor_code
 from bot.chat.context import NURSE, PARENT, ChatContext, Text
-from bot.chat.router import command, role_resolver
+from bot.chat.router import command
 from bot.diary import texts
 from bot.diary.bind_attempts import BindLimits, count_bind_attempt
-from bot.diary.engagements import bind, bindings_of, current_binding, switch_engagement
+from bot.diary.engagements import bind, bindings_of, switch_engagement
 from bot.models import Agency
 from bot.store.ratelimit import counter_for
-
-
-@role_resolver
-def diary_roles(session: Session, openid: str) -> set[str]:
-    """The role the user holds in the engagement they work on now."""
-    binding = current_binding(session, openid)
-    return {binding.role} if binding is not None else set()
-
 
 BIND_TOO_MANY = texts.BIND_TOO_MANY
 
@@ -73,7 +63,7 @@ def switch(ctx: ChatContext) -> Text:
         binding = switch_engagement(ctx.session, openid, int(ctx.match.group(1)), ctx.now)
         return Text(texts.SWITCH_OK.format(family=binding.engagement.family_name, role=texts.ROLE_LABELS[binding.role]))
     bindings = bindings_of(ctx.session, openid)
-    current = current_binding(ctx.session, openid)
+    current = ctx.binding
     number = next((n for n, b in enumerate(bindings, 1) if current is not None and b.id == current.id), None)
     lines = [texts.SWITCH_LIST_HEADER.format(current=number or "—")]
     for n, b in enumerate(bindings, 1):

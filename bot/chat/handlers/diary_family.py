@@ -8,11 +8,10 @@ import unicodedata
 from collections.abc import Callable
 
 from bot.chat.context import NURSE, PARENT, VISITOR, ChatContext, Text
-from bot.chat.handlers.diary_common import binding_of, tz_of
+from bot.chat.handlers.diary_common import bound, tz_of
 from bot.chat.router import command
 from bot.diary import texts
 from bot.diary.days import day_view
-from bot.diary.engagements import agency_name
 from bot.diary.family import file_complaint, rate_day
 from bot.diary.parse import cn_to_int
 from bot.diary.render import day_text, stars
@@ -24,7 +23,7 @@ _PARENT = frozenset({PARENT})
 
 
 def _show(ctx: ChatContext, day: dt.date) -> Text:
-    binding = binding_of(ctx)
+    binding = ctx.binding
     if binding is None:
         return Text(texts.NOT_BOUND)
     tz = tz_of(ctx)
@@ -113,10 +112,10 @@ def rate(ctx: ChatContext) -> Text:
         if number != int(number):
             return Text(texts.RATE_RANGE)
         value = int(number)
-    binding = binding_of(ctx)
-    assert binding is not None
+    binding = bound(ctx)
     day = ctx.now.astimezone(tz_of(ctx)).date()
-    rating, replaced = rate_day(ctx.session, binding.engagement, ctx.message.openid, day, value, match.group(2), ctx.now)
+    rating, replaced = rate_day(ctx.session, binding.engagement, ctx.message.openid, day, value, match.group(2), ctx.now,
+                                 role=binding.role)
     reply = texts.RATE_OK.format(date=day.isoformat(), stars=stars(rating.stars),
                                  comment=f" {rating.comment}" if rating.comment else "")
     return Text(reply + (texts.RATE_REPLACED if replaced else ""))
@@ -133,10 +132,10 @@ def complain(ctx: ChatContext) -> Text:
     text = _as_typed(ctx, "投诉|投訴", ctx.match.group(1)).strip().lstrip(":：,，").strip()
     if not text:
         return Text(texts.COMPLAINT_USAGE)
-    binding = binding_of(ctx)
-    assert binding is not None
-    complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now, tz_of(ctx))
-    return Text(texts.COMPLAINT_OK.format(agency=agency_name(ctx.session, binding.engagement), id=complaint.id))
+    binding = bound(ctx)
+    complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now, tz_of(ctx),
+                               role=binding.role)
+    return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency_name, id=complaint.id))
 
 
 @command(r"(?:投诉|投訴).*", name="complain_refused", roles=frozenset({VISITOR, NURSE}), priority=31,

@@ -6,11 +6,10 @@ import re
 
 from bot.chat.context import NURSE, ChatContext, Reply, Text
 from bot.chat.handlers import texts as general_texts
-from bot.chat.handlers.diary_common import binding_of, deliver_after_commit, tz_of
+from bot.chat.handlers.diary_common import bound, deliver_after_commit, tz_of
 from bot.chat.handlers.lookup import lookup_reply
 from bot.chat.router import command, message
 from bot.diary import texts
-from bot.diary.engagements import baby_names
 from bot.diary.entries import MAX_LINES, Recorded, record_entries, withdraw_last
 from bot.diary.parse import read_lines
 from bot.diary.photos import request_photo
@@ -25,8 +24,7 @@ _PRINTED_CODE = re.compile(r"[0-9A-Za-z]{5}\s*[-‐–—]\s*[0-9A-Za-z]{5}\s*[-
 
 
 def _ended(ctx: ChatContext) -> str | None:
-    binding = binding_of(ctx)
-    assert binding is not None
+    binding = bound(ctx)
     engagement = binding.engagement
     if ctx.now.astimezone(tz_of(ctx)).date() > engagement.ends_on:
         return texts.ENGAGEMENT_ENDED.format(ends=engagement.ends_on.isoformat())
@@ -35,8 +33,7 @@ def _ended(ctx: ChatContext) -> str | None:
 
 @command(r"撤销|撤回|撤消", name="withdraw", roles=_NURSE, help="撤销 — 撤销您最后记录的一条日记", priority=40)
 def withdraw(ctx: ChatContext) -> Text:
-    binding = binding_of(ctx)
-    assert binding is not None
+    binding = bound(ctx)
     entry = withdraw_last(ctx.session, binding.engagement, ctx.message.openid, ctx.now, tz_of(ctx))
     if entry is None:
         return Text(texts.NOTHING_TO_WITHDRAW)
@@ -66,22 +63,23 @@ def record_text(ctx: ChatContext, text: str, header: str | None = None) -> Text:
     ended = _ended(ctx)
     if ended:
         return Text(ended)
-    binding = binding_of(ctx)
-    assert binding is not None
+    binding = bound(ctx)
     tz = tz_of(ctx)
     # The message's own time (CreateTime) is when it was sent, whenever a retry reaches us.
-    lines = read_lines(text, ctx.message.created_at, tz, baby_names(ctx.session, binding.engagement.id))
+    lines = read_lines(text, ctx.message.created_at, tz, binding.engagement.babies)
     parsed = [entry for line in lines for entry in line.entries]
     refused = [(line.text, line.refused) for line in lines if line.refused]
     if not parsed and not refused:
         return Text(texts.NOTHING_TO_RECORD)
-    entries = (record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz, MAX_LINES)
+    entries = (record_entries(ctx.session, binding.engagement, ctx.message.openid, parsed, ctx.now, tz, MAX_LINES,
+                              role=binding.role)
                if parsed else Recorded([], []))
     flags = entries.flags  # raised by these lines (chat lines are new entries: no earlier flag is theirs)
     if flags:
         deliver_after_commit(ctx)
     sent_day = ctx.message.created_at.astimezone(tz).date()
-    reply = recorded_text(list(entries), flags, tz, sent_day=sent_day, refused=refused, header=header)
+    reply = recorded_text(list(entries), flags, tz, sent_day=sent_day, refused=refused, header=header,
+                          babies=binding.engagement.babies)
     hints = [p.hint for p in parsed if p.hint]
     return Text("\n".join([reply, *dict.fromkeys(hints)]))
 
@@ -94,8 +92,7 @@ def photo(ctx: ChatContext) -> Text | None:
     ended = _ended(ctx)
     if ended:
         return Text(ended)
-    binding = binding_of(ctx)
-    assert binding is not None
+    binding = bound(ctx)
     pending = request_photo(ctx.session, binding.engagement, ctx.message.openid, ctx.message.media_id,
                             ctx.message.dedup_key, ctx.message.created_at)
     photo_id, services = pending.id, ctx.services

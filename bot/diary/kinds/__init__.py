@@ -6,7 +6,7 @@ a ``check`` for rules across fields, the chat keywords and the parser of a line,
 its part of the day's summary and its flag rules. The package imports every module
 in it, so adding a kind is adding one file (see docs/diary.md, "Adding an entry kind").
 
-``KIND_FIELDS`` / ``REQUIRED`` / ``read_fields`` are the tables derived from it: the
+``KIND_FIELDS`` / ``REQUIRED`` are the tables derived from it (``bot.diary.schemas`` builds its models from them): the
 chat parser's output and the mini-program's JSON are checked against the same one,
 and the OpenAPI description is built from it, so none of them can drift apart.
 """
@@ -18,7 +18,7 @@ import hashlib
 import importlib
 import json
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from bot.diary.reading import has
 from bot.diary.summary import DaySummary
 
 if TYPE_CHECKING:
-    from bot.diary.engagements import EngagementLike
+    from bot.diary.refs import EngagementLike
     from bot.models import DiaryEntry
 
 URGENT = "urgent"
@@ -259,13 +259,6 @@ def by_priority() -> tuple[EntryKind, ...]:
 def fallbacks() -> tuple[EntryKind, ...]:
     """The kinds that read a line no kind took, in the order they are asked."""
     return tuple(k for k in _BY_PRIORITY if k.fallback is not None)
-
-
-def read_fields(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of ``kind`` in ``data``, checked by the kind's pydantic model (``bot.diary.schemas``)."""
-    from bot.diary.schemas import validated_fields  # built from this registry, so imported when first used
-
-    return validated_fields(kind, data)
 
 
 def field_names(kind: str) -> set[str]:
