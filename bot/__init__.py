@@ -16,10 +16,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load settings, wire the database, WeChat, blueprints and commands."""
     import miniprogram_api
     from bot import admin, console, jobs, web, wechat
-    from bot.api import errors
     from bot.chat.handlers import load_handlers
     from bot.core import security
-    from bot.edge import bodylimits, hardening, health, logs, routing
+    from bot.edge import bodylimits, errors, hardening, health, logs, routing
     from bot.ops import cli, demo, startup
     from bot.store import db, migrate
     from bot.wechat import standin

@@ -1,7 +1,7 @@
 """One error hierarchy for the whole server.
 
 Domain code raises these with a message a user can read (Simplified Chinese).
-``bot.api.errors`` maps them once to HTTP JSON ``{"error": {"code", "message"}}``;
+``bot.edge.errors`` maps them once to HTTP JSON ``{"error": {"code", "message"}}``;
 the chat dispatcher (``bot.chat.router.run_handler``) maps them once to a text
 reply. Nothing here knows Flask: ``status`` is data the HTTP edge reads.
 """

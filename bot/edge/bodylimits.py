@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.api.errors import error_response
+from bot.edge.errors import error_response
 
 KIB, MIB = 1024, 1024 * 1024
 BODY_LIMIT = 1 * MIB  # every route not named below: forms, JSON, sign-in

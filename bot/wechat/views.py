@@ -16,8 +16,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.api.errors import error_response
 from bot.chat import inbox
+from bot.edge.errors import error_response
 from bot.store.db import get_db
 from bot.wechat.protocol import (
     ProtocolError,
