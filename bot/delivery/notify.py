@@ -198,8 +198,9 @@ def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
     by_message = (select(InboundMessage.received_at)
                   .where(InboundMessage.openid == openid, InboundMessage.msg_type.not_like(f"{EVENT_PREFIX}%"))
                   .order_by(InboundMessage.received_at.desc()).limit(1).scalar_subquery())
-    row = session.execute(select(exists().where(ChatUser.openid == openid), by_event, by_message)).one()
-    follows, opened, wrote = bool(row[0]) or row[2] is not None, row[1], row[2]
+    row = session.execute(select(exists().where(ChatUser.openid == openid).label("known"),
+                                 by_event.label("opened"), by_message.label("wrote"))).one()
+    follows, opened, wrote = bool(row.known) or row.wrote is not None, row.opened, row.wrote
     last = max((t for t in (opened, wrote) if t is not None), default=None)
     return follows, last
 

@@ -81,7 +81,7 @@ def _claim(session: Session, now: dt.datetime, photo_ids: list[int] | None) -> l
     rows = [(row.id, row.media_id) for row in session.execute(due)]
     if rows:
         session.execute(
-            update(DiaryPhoto).where(DiaryPhoto.id.in_([r[0] for r in rows]))
+            update(DiaryPhoto).where(DiaryPhoto.id.in_([photo_id for photo_id, _media in rows]))
             .values(status="fetching", next_attempt_at=now, attempts=DiaryPhoto.attempts + 1)
         )
     return rows
