@@ -9,7 +9,7 @@ PORT   ?= 5000
 export PORT
 export FLASK_RUN_PORT := $(PORT)
 
-.PHONY: help install run test check lint bench outbox fake-wechat clean
+.PHONY: help install run test check lint bench corpus-baseline outbox fake-wechat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -42,6 +42,9 @@ lint: install  ## ruff over the code
 
 bench: install  ## the lookup benchmark (python -m bench.lookup)
 	$(BIN)/python -m bench.lookup
+
+corpus-baseline: install  ## record the diary parser's corpus scores (refuses to lower any: tests/diary/corpus/README.md)
+	$(BIN)/python -m tests.diary.corpus_score --update-baseline
 
 outbox: install  ## what each person would have received
 	$(BIN)/flask --app bot outbox
