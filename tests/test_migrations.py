@@ -12,7 +12,7 @@ from bot import create_app
 from bot.models.base import Base
 from bot.store.db import make_engine
 from bot.store.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
-from tests.conftest import SETTINGS, new_database_url
+from tests.support.backends import SETTINGS, new_database_url
 
 
 @pytest.fixture(params=["sqlite", "mysql"])

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from bot.models import Engagement
-from tests.diary_support import open_family, today
-from tests.factories import make_agency, make_worker
+from tests.support.chat import open_family, today
+from tests.support.factories import make_agency, make_worker
 
 
 def _engagements(session) -> int:  # type: ignore[no-untyped-def]
@@ -57,8 +57,8 @@ def test_another_agencys_worker_complaint_and_flag_are_404(app: Flask, client: F
 
 
 def test_engagement_dates_and_ids_are_bounded(client, app) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import count_rows
-    from tests.factories import make_agency
+    from tests.support.backends import count_rows
+    from tests.support.factories import make_agency
 
     with app.extensions["anxin_db"].new_session() as s:
         _, key = make_agency(s)

@@ -7,9 +7,9 @@ import datetime as dt
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.diary_support import open_family, today
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, publish, verify
+from tests.support.agency import add_worker, auth, publish, verify
+from tests.support.chat import open_family, today
+from tests.support.factories import make_agency
 
 
 def test_workers_are_listed_newest_first_with_their_light_and_paged(client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.core.security import FieldCipher
 from bot.models import Badge, Verification, Worker, WorkerPhoto
-from tests.conftest import SETTINGS, count_rows
-from tests.factories import make_agency
-from tests.registry_helpers import TODAY, add_worker, auth, id_number, photo_bytes, publish, worker_json
+from tests.support.agency import TODAY, add_worker, auth, id_number, photo_bytes, publish, worker_json
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.factories import make_agency
 
 CIPHER = FieldCipher.from_settings(SETTINGS)
 

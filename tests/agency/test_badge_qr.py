@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.registry_helpers import add_worker, auth, publish
+from tests.support.agency import add_worker, auth, publish
+from tests.support.factories import make_agency
 
 
 def test_badge_qr_asks_wechat_for_the_scene(client, runner, session, wechat_fake: WeChatApiFake) -> None:

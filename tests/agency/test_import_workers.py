@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.core.security import FieldCipher
 from bot.models import Worker
-from tests.conftest import SETTINGS, count_rows
-from tests.factories import make_agency
-from tests.registry_helpers import id_number
+from tests.support.agency import id_number
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.factories import make_agency
 
 CIPHER = FieldCipher.from_settings(SETTINGS)
 HEADER = ["姓名", "身份证号", "手机号", "性别", "出生日期", "服务类型", "从业年限", "籍贯"]

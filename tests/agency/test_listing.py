@@ -9,7 +9,7 @@ from bot.agency.listing import find_workers
 from bot.lookup.credit import check_states
 from bot.lookup.profile import status_light
 from bot.models import Verification
-from tests.factories import make_agency, make_worker
+from tests.support.factories import make_agency, make_worker
 
 TODAY = dt.date(2026, 11, 20)
 STATES = ("verified", "expired", "pending", "failed", "missing")

@@ -19,10 +19,10 @@ from bot.chat import router
 from bot.chat.context import ChatContext, Text
 from bot.chat.router import BUSY, command
 from bot.models import Agency, Complaint, DiaryEntry, InboundMessage, Rating
-from tests.diary_support import Chat, Family, bound_family
-from tests.jobs.test_supervisors import supervisor_code
+from tests.support.agency import supervisor_code
+from tests.support.chat import MOM, NURSE, Chat, Family
 
-NURSE, MOM, VISITOR, BOSS = "o-err-nurse", "o-err-mom", "o-err-visitor", "o-err-boss"
+VISITOR, BOSS = "o-err-visitor", "o-err-boss"
 LONG = "长" * 2000
 
 HOSTILE = [
@@ -64,15 +64,10 @@ HOSTILE = [
 
 
 @pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
-
-
-@pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = bound_family(app, client, chat, NURSE, MOM)
-    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, fam.key)}")
-    return fam
+def family(family: Family, client: FlaskClient, chat: Chat) -> Family:
+    """The shared family, and its agency's supervisor bound in chat too."""
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
+    return family
 
 
 @pytest.mark.parametrize("openid", [VISITOR, NURSE, MOM, BOSS])

@@ -12,23 +12,10 @@ from sqlalchemy import func, select
 from bot.models import Binding, Complaint, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision, Notification, Rating
 from bot.store import background
 from bot.wechat.media import fetch_photos
-from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
+from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family, today
 
-NURSE, MOM, DAD, STRANGER = "o-nurse-wu", "o-mom-wang", "o-dad-wang", "o-stranger"
-
-
-@pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
-
-
-@pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = open_family(app, client)
-    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
-    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
-    return fam
+DAD, STRANGER = "o-dad-wang", "o-stranger"
 
 
 def live_entries(session) -> list[DiaryEntry]:  # type: ignore[no-untyped-def]
@@ -122,10 +109,8 @@ def test_withdraw_hides_the_last_entry_and_keeps_history(family: Family, chat: C
     assert "没有可以撤销" in chat.say(NURSE, "撤销")
 
 
-def test_backdated_entries_are_marked_for_the_family(family: Family, chat: Chat) -> None:
-    now = dt.datetime.now(TZ)
-    if now.hour < 3:
-        pytest.skip("needs three hours of today behind us")
+def test_backdated_entries_are_marked_for_the_family(family: Family, chat: Chat, morning: dt.datetime) -> None:
+    now = morning
     three_hours_ago = (now - dt.timedelta(hours=3)).strftime("%H:%M")
     chat.say(NURSE, f"{three_hours_ago} 喂奶 80ml\n抚触 10分钟")
     day = chat.say(MOM, "今天")
@@ -140,16 +125,14 @@ def test_a_badge_code_from_a_nurse_is_not_a_diary_line(family: Family, chat: Cha
 
 # -- the family reads, rates and complains -----------------------------------------------------
 
-def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: Chat) -> None:
-    now = dt.datetime.now(TZ)
-    if now.hour < 2:
-        pytest.skip("needs two hours of today behind us")
+def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: Chat, morning: dt.datetime) -> None:
+    now, day_of = morning, morning.date()
     t1 = (now - dt.timedelta(minutes=90)).strftime("%H:%M")
     t2 = (now - dt.timedelta(minutes=60)).strftime("%H:%M")
     chat.say(NURSE, f"{t2} 配方奶 90ml\n换尿布 小便")
     chat.say(NURSE, f"{t1} 母乳 左 15分钟\n睡觉 90分钟\n体温 36.8")
     day = chat.say(MOM, "今天")
-    assert "月子日记" in day and today().isoformat() in day
+    assert "月子日记" in day and day_of.isoformat() in day
     assert day.index(f"{t1} 母乳") < day.index(f"{t2} 配方奶")
     assert "喂奶 2 次，共 90ml，亲喂共 15 分钟" in day
     assert "尿布 1 次（小便 1，大便 0）" in day
@@ -157,8 +140,8 @@ def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: 
     assert "体温 36.8℃" in day
     assert chat.say(MOM, "日记") == day
     assert "还没有记录" in chat.say(MOM, "昨天")
-    assert chat.say(MOM, f"日记 {today().isoformat()}") == day
-    assert chat.say(MOM, f"日记 {today().month}-{today().day}") == day
+    assert chat.say(MOM, f"日记 {day_of.isoformat()}") == day
+    assert chat.say(MOM, f"日记 {day_of.month}-{day_of.day}") == day
     assert "看不懂" in chat.say(MOM, "日记 13-45")
 
 

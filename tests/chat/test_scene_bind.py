@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.models import Binding
 from bot.wechat.simulator import reply_text
-from tests.diary_support import Chat, open_family
+from tests.support.chat import Chat, open_family
 
 
 def _event(chat: Chat, openid: str, event: str, key: str) -> str:

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.models import DiaryEntry
 from bot.wechat.simulator import reply_text
-from tests.diary_support import Chat, Family, open_family
+from tests.support.chat import MOM, NURSE, Chat, Family
 
-NURSE, MOM = "o-nurse-voice", "o-mom-voice"
 _IDS = itertools.count(880001)
 
 
@@ -29,19 +25,6 @@ def voice(chat: Chat, openid: str, recognition: str | None) -> str:
         fields["Recognition"] = recognition
     body = chat.sender._xml(openid, "voice", None, fields)
     return reply_text(chat.sender.read_reply(chat.post(body)))
-
-
-@pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
-
-
-@pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = open_family(app, client)
-    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
-    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
-    return fam
 
 
 def entries(session) -> list[tuple[str, dict[str, object], str]]:  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from bot.agency.staff import MAX_FAILURES
 from bot.core.clock import utcnow
 from bot.models import Staff
-from tests.console.support import PASSWORD, Console, make_staff, text
-from tests.factories import make_agency
+from tests.support.console import PASSWORD, Console, make_staff, text
+from tests.support.factories import make_agency
 
 COOKIE = "anxin_console"
 _ALERT = re.compile(r'<p class="problems" role="alert">([^<]*)</p>')

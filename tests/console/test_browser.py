@@ -20,10 +20,10 @@ import pytest
 from flask import Flask
 from PIL import Image
 
-from tests.console.support import PASSWORD, make_staff
-from tests.diary_support import Chat, today
-from tests.factories import make_agency
-from tests.registry_helpers import id_number
+from tests.support.agency import id_number
+from tests.support.chat import Chat, today
+from tests.support.console import PASSWORD, make_staff
+from tests.support.factories import make_agency
 
 REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
 CHROMIUM = os.environ.get("ANXIN_CHROMIUM", "/usr/bin/chromium")

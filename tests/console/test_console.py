@@ -14,10 +14,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.models import Baby, Badge, Complaint, DiaryFlag, Staff, Verification, Worker
-from tests.console.support import PASSWORD, Console, make_staff, text
-from tests.diary_support import Chat, open_family, today
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, id_number, photo_bytes, publish
+from tests.support.agency import add_worker, auth, id_number, photo_bytes, publish
+from tests.support.chat import Chat, open_family, today
+from tests.support.console import PASSWORD, Console, make_staff, text
+from tests.support.factories import make_agency
 
 
 @pytest.fixture

@@ -381,8 +381,8 @@ def run_on_temporary_database() -> Report:
     from bot.store import background
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
-    from tests.conftest import SETTINGS
-    from tests.diary_support import TZ, open_family, today
+    from tests.support.backends import SETTINGS
+    from tests.support.chat import TZ, open_family, today
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/corpus.db"

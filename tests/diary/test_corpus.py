@@ -37,7 +37,7 @@ from tests.diary.corpus_score import (
     score,
     update_baseline,
 )
-from tests.diary_support import TZ, open_family, today
+from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
 MIN_LINES = 250

@@ -20,9 +20,9 @@ from sqlalchemy import Engine, event
 
 from bot.jobs import run_job
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY
-from tests.diary_support import Chat, bound_family
-from tests.jobs.support import bound_family as jobs_family
-from tests.jobs.support import local, write
+from tests.support.chat import Chat, bound_family
+from tests.support.diary import bound_family as jobs_family
+from tests.support.diary import local, write
 
 NURSE, MOM = "o-hint-nurse", "o-hint-mom"
 

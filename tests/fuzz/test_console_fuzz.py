@@ -17,12 +17,11 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from bot.models import STAFF_ROLES
-from tests.console.support import Console, make_staff, text
-from tests.factories import make_agency
-from tests.fuzz.conftest import budget
-from tests.fuzz.strategies import any_text, hostile
-from tests.fuzz.support import chinese_error, row_counts
-from tests.registry_helpers import add_worker, id_number
+from tests.support.agency import add_worker, id_number
+from tests.support.console import Console, make_staff, text
+from tests.support.factories import make_agency
+from tests.support.fuzz import budget, chinese_error, row_counts
+from tests.support.strategies import any_text, hostile
 
 TODAY = dt.date.today()
 

@@ -21,11 +21,10 @@ from bot.delivery import daylinks
 from bot.jobs import run_job
 from bot.models import DiaryFlag, FlagEvent, Notification
 from bot.store import background
-from tests.diary_support import Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import CUSTOM, DAD, MOM, NURSE, bound_family, last_wrote, texts_to, write
-from tests.jobs.test_supervisors import supervisor_code
-from tests.registry_helpers import auth
+from tests.support.agency import auth, supervisor_code
+from tests.support.chat import Chat, Family
+from tests.support.diary import CUSTOM, DAD, MOM, NURSE, bound_family, last_wrote, texts_to, write
 
 BOSS = "o-boss-alerts"
 T0 = utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
@@ -38,9 +37,10 @@ def _background_work_finishes() -> Iterator[None]:
 
 
 @pytest.fixture
-def family(app: Flask, client: FlaskClient) -> Family:
-    family = bound_family(app, client)
-    assert "绑定成功" in Chat(client).say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
+def family(family: Family, app: Flask, client: FlaskClient, chat: Chat) -> Family:
+    """The shared family, with the father and the agency's supervisor bound in chat too."""
+    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
     last_wrote(app, DAD, T0 - dt.timedelta(days=3))  # Dad is outside WeChat's 48-hour window
     return family
 
@@ -106,7 +106,7 @@ def test_unacknowledged_urgent_flag_is_sent_again_and_to_the_supervisors(
 
 
 def supervisor_other_agency(app: Flask) -> str:
-    from tests.jobs.test_supervisors import new_agency
+    from tests.support.agency import new_agency
 
     return new_agency(app, "别家家政")[1]
 

@@ -6,20 +6,18 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from bot.diary.family import rate_day
 from bot.jobs import run_job
 from bot.models import Engagement
-from tests.diary_support import Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import (
+from tests.support.chat import Chat, Family
+from tests.support.diary import (
     CUSTOM,
     DAD,
     DAY,
     MOM,
     NURSE,
-    bound_family,
     last_wrote,
     local,
     notifications,
@@ -35,8 +33,9 @@ DAY_TEXT = (
 
 
 @pytest.fixture
-def family(app: Flask, client: FlaskClient) -> Family:
-    family = bound_family(app, client)
+def family(family: Family, app: Flask, chat: Chat) -> Family:
+    """The shared family, with the father bound in chat too, and yesterday written."""
+    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
     write(app, family, DAY_TEXT, local(20))
     return family
 
@@ -137,7 +136,7 @@ def test_the_engagements_with_entries_that_day_are_found_however_they_are_chunke
 
     from bot.diary.digest import engagements_with_entries
     from bot.models import DiaryEntry
-    from tests.factories import make_agency, make_worker
+    from tests.support.factories import make_agency, make_worker
 
     tz = ZoneInfo("Asia/Shanghai")
     day = dt.date(2026, 3, 10)

@@ -9,12 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.jobs import run_job
-from tests.diary_support import Chat
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import notifications, texts_to
-from tests.jobs.test_supervisors import BOSS, new_agency, supervisor_code
-from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
+from tests.support.agency import TODAY, add_worker, auth, new_agency, publish, supervisor_code, verify
+from tests.support.chat import Chat
+from tests.support.diary import notifications, texts_to
 
+BOSS = "o-boss-expiry"
 LATER = dt.timedelta(days=21)
 
 

@@ -12,8 +12,8 @@ from bot.core.clock import utcnow
 from bot.delivery.outbox import enqueue
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import ChatUser, JobRun
-from tests.conftest import redis_or_skip
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.backends import redis_or_skip
 
 
 def test_run_job_deliver_from_the_cli(app: Flask, runner, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]

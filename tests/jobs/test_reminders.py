@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.jobs import run_job
-from tests.diary_support import today
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import DAY, MOM, NURSE, bound_family, local, notifications, texts_to, write
+from tests.support.chat import today
+from tests.support.diary import DAY, MOM, NURSE, bound_family, local, notifications, texts_to, write
 
 
 def nudges(fake: WeChatApiFake, openid: str = NURSE) -> list[str]:

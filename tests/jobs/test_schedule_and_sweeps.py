@@ -13,11 +13,10 @@ from sqlalchemy import select
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import DiaryPhoto, RateCounter
 from bot.store import background
-from tests.diary_support import Chat
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
-from tests.jobs.support import NURSE, bound_family, texts_to
-from tests.jobs.test_supervisors import new_agency
-from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
+from tests.support.agency import TODAY, add_worker, auth, new_agency, publish, verify
+from tests.support.chat import Chat
+from tests.support.diary import NURSE, bound_family, texts_to
 
 
 def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:

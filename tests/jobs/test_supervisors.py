@@ -13,11 +13,10 @@ from bot.diary.engagements import CODE_ALPHABET, CODE_LENGTH
 from bot.jobs import run_job
 from bot.models import Supervisor, SupervisorCode
 from bot.store import background
-from tests.diary_support import Chat
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import DAD, MOM, NURSE, bound_family, notifications, texts_to
-from tests.registry_helpers import auth
+from tests.support.agency import auth, new_agency, supervisor_code
+from tests.support.chat import Chat
+from tests.support.diary import DAD, MOM, NURSE, bound_family, notifications, texts_to
 
 BOSS, OTHER = "o-boss-supervisor", "o-someone-else"
 
@@ -26,12 +25,6 @@ BOSS, OTHER = "o-boss-supervisor", "o-someone-else"
 def _background_work_finishes() -> Iterator[None]:
     yield
     background.join_all()
-
-
-def supervisor_code(client: FlaskClient, key: str) -> str:
-    res = client.post("/admin/v1/supervisor-codes", headers=auth(key))
-    assert res.status_code == 201, res.get_json()
-    return str(res.get_json()["code"])
 
 
 def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
@@ -95,13 +88,6 @@ def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
     flags = notifications(session, "flag")
     assert {n.openid for n in flags} == {BOSS, MOM, DAD}
     assert all(n.key.startswith("flag:") and n.key.endswith(n.openid) and n.status == "sent" for n in flags)
-
-
-def new_agency(app: Flask, name: str) -> tuple[int, str]:
-    """An agency (its id and API key), made in a session of its own."""
-    with app.extensions["anxin_db"].new_session() as s:
-        agency, key = make_agency(s, name)
-        return agency.id, key
 
 
 def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]

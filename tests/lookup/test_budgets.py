@@ -15,10 +15,9 @@ from sqlalchemy import select
 from bot.lookup.codes import format_code, generate_code
 from bot.lookup.profile import PAUSED, RATE_LIMITED, REFUSAL_TEXT
 from bot.models import Notification, RateCounter
-from tests.diary_support import Chat
-from tests.factories import make_agency
-from tests.jobs.test_supervisors import supervisor_code
-from tests.registry_helpers import add_worker, publish
+from tests.support.agency import add_worker, publish, supervisor_code
+from tests.support.chat import Chat
+from tests.support.factories import make_agency
 
 FAILED_TOTAL, FAILED_USER, FAILED_ADDRESS, ALERT_VIEWS = 12, 3, 4, 5
 

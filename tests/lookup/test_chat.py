@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.models import LookupLog
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, publish
+from tests.support.agency import add_worker, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 
 @pytest.fixture

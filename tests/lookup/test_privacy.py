@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from bot.models.base import Base
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.registry_helpers import TODAY, auth, id_number, photo_bytes, verify, worker_json
+from tests.support.agency import TODAY, auth, id_number, photo_bytes, verify, worker_json
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 BIRTH = dt.date(1979, 3, 8)
 ID_NUMBER = id_number(BIRTH, 517, area="440106")

@@ -10,8 +10,8 @@ from sqlalchemy import event, select
 from bot.lookup.credit import CheckState, ComplaintSummary, RatingSummary, compute_credit, grade_for
 from bot.lookup.profile import Limits, Profile, Refusal, age_on, find_profile, mask_name
 from bot.models import VERIFICATION_KINDS, Complaint, Engagement, LookupLog, Rating, Worker
-from tests.factories import make_agency
-from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
+from tests.support.agency import TODAY, add_worker, auth, publish, verify
+from tests.support.factories import make_agency
 
 LIMITS = Limits(per_user=1000, per_address=1000, window=3600)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
 from bot.store.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client, storable_key
-from tests.conftest import redis_or_skip
+from tests.support.backends import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

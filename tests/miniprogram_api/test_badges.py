@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.models import LookupLog
 from bot.store.ratelimit import redis_client
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.registry_helpers import TODAY, add_worker, auth, publish
+from tests.support.agency import TODAY, add_worker, auth, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
@@ -91,6 +91,6 @@ def test_rate_limited_in_redis_when_configured(app: Flask, client, key: str, tok
 
 
 def count_counters(app: Flask) -> int:
-    from tests.conftest import count_rows
+    from tests.support.backends import count_rows
 
     return count_rows(app.extensions["anxin_db"].engine, "rate_counter")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.diary.texts import BIND_TOO_MANY
 from bot.models import Binding
 from bot.wechat.simulator import reply_text
-from tests.diary_support import Chat, open_family
+from tests.support.chat import Chat, open_family
 
 PER_USER, TOTAL = 3, 10
 

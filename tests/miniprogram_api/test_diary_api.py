@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from bot.models import DiaryEntry, DiaryRevision, Rating
-from tests.conftest import count_rows
-from tests.diary_support import TZ, Family, today
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.backends import count_rows
+from tests.support.chat import TZ, Family, today
+from tests.support.miniprogram import MpUser
 
 
 def at(hour: int, minute: int = 0, day: dt.date | None = None) -> str:
@@ -169,7 +169,7 @@ def test_duplicate_client_ids_in_one_batch_are_refused(nurse: MpUser, family: Fa
 def test_parents_and_strangers_cannot_write_or_read_what_is_not_theirs(nurse: MpUser, parent: MpUser,
                                                                        family: Family, login, app: Flask,
                                                                        client) -> None:  # type: ignore[no-untyped-def]
-    from tests.diary_support import open_family
+    from tests.support.chat import open_family
 
     entry = {"client_id": "p1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}
     assert parent.post(f"/engagements/{family.engagement_id}/entries", entry).status_code == 403
@@ -271,7 +271,7 @@ def test_the_summary_gives_per_day_figures_for_charts(nurse: MpUser, parent: MpU
 
 
 def test_chat_and_mini_program_write_one_diary(nurse: MpUser, parent: MpUser, family: Family, client) -> None:  # type: ignore[no-untyped-def]
-    from tests.diary_support import Chat
+    from tests.support.chat import Chat
 
     chat = Chat(client)
     assert "绑定成功" in chat.say("o-chat-nurse-unused", f"绑定 {family.family_code}")

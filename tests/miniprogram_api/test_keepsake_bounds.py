@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.diary.keepsake import MAX_DAY_ENTRIES
 from bot.models import KeepsakeCache
-from tests.diary_support import TZ, Family, today
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.chat import TZ, Family, today
+from tests.support.miniprogram import MpUser
 
 KEEPSAKE_LIMIT = 4
 

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.conftest import SETTINGS
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.backends import SETTINGS
 
 
 def test_login_returns_our_token_for_a_good_code(client, wechat_fake: WeChatApiFake) -> None:

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.diary_support import TZ, Family, today
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.chat import TZ, Family, today
+from tests.support.miniprogram import MpUser
 
 
 def flask_routes(app: Flask) -> set[tuple[str, str]]:
@@ -71,7 +71,7 @@ def test_the_keepsake_pdf_holds_the_days(nurse: MpUser, parent: MpUser, family: 
 def test_schemathesis_finds_no_server_error_no_schema_violation_and_no_refused_valid_request(
     app: Flask, nurse: MpUser, parent: MpUser, family: Family
 ) -> None:
-    from tests.api_fuzz import explore, unique_client_ids
+    from tests.support.api_fuzz import explore, unique_client_ids
 
     app.config["ANXIN_MP_LIMIT_USER"] = 1_000_000  # explore the API, not the rate limit
     app.config["ANXIN_MP_LIMIT_LOGIN"] = 1_000_000

@@ -10,8 +10,8 @@ import datetime as dt
 
 from flask import Flask
 
-from tests.diary_support import TZ
-from tests.sql_budget import count
+from tests.support.chat import TZ
+from tests.support.sql_budget import count
 
 
 def _ago(minutes: int) -> str:
@@ -69,7 +69,7 @@ def test_an_offline_batch_over_hours_reads_each_kinds_timeline_once(app: Flask, 
 
 
 def test_a_nappy_in_chat_reads_its_timeline_once(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    from tests.diary_support import Chat, bound_family
+    from tests.support.chat import Chat, bound_family
 
     chat = Chat(client)
     bound_family(app, client, chat, "o-tl-nurse", "o-tl-mom")

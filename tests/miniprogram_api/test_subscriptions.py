@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from bot.jobs import run_job
 from bot.models import DiaryFlag, Notification, SubscriptionGrant
-from tests.diary_support import Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import write
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.chat import Chat, Family
+from tests.support.diary import write
+from tests.support.miniprogram import MpUser
 
 
 def test_a_mini_program_parent_gets_the_flag_as_a_subscription_message(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import DiaryEntry
-from tests.diary_support import TZ, open_twins, today
+from tests.support.chat import TZ, open_twins, today
 
 
 def test_a_twin_entry_names_its_baby_and_the_day_shows_each(  # type: ignore[no-untyped-def]

@@ -20,8 +20,8 @@ from bot.chat.handlers.diary_binding import BIND_TOO_MANY
 from bot.lookup.profile import PAUSED, REFUSAL_TEXT
 from bot.models import Binding, Supervisor, SupervisorCode
 from bot.wechat.simulator import WeChatSender, reply_text
-from tests.conftest import SETTINGS, redis_or_skip
-from tests.diary_support import Chat, open_family
+from tests.support.backends import SETTINGS, redis_or_skip
+from tests.support.chat import Chat, open_family
 
 
 def concurrently(live_server: str, openids: list[str], text: str, hold: Callable[[], object] | None = None) -> list[str]:

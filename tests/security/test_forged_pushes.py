@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from bot.wechat.protocol import signature
 from bot.wechat.simulator import WeChatSender, reply_text
 from config import ConfigError, TestConfig, load_config
-from tests.conftest import SETTINGS, count_rows
-from tests.diary_support import Chat, open_family
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.chat import Chat, open_family
 
 NURSE = "o-nurse-forged"
 

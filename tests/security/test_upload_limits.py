@@ -18,9 +18,9 @@ from bot.agency.imports import MAX_ROWS, MAX_SHARED_STRINGS, MAX_XLSX_MEMBER_BYT
 from bot.core.errors import BadRequest
 from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, NGINX_LOCATIONS, ROUTE_BODY_LIMITS
 from bot.models import Worker
-from tests.console.support import Console, make_staff, text
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth
+from tests.support.agency import add_worker, auth
+from tests.support.console import Console, make_staff, text
+from tests.support.factories import make_agency
 
 FAST = 5.0  # seconds: the refusals below take well under one; the old code took 2 s to a minute on each file
 

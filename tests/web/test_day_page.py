@@ -14,8 +14,8 @@ from PIL import Image
 
 from bot.core.clock import utcnow
 from bot.delivery import daylinks
-from tests.diary_support import Chat, open_family
-from tests.jobs.support import DAD, MOM, bound_family, write
+from tests.support.chat import Chat, open_family
+from tests.support.diary import DAD, MOM, bound_family, write
 from tests.web.test_profile_page import _chromium, _run_chromium
 
 _CST = dt.timezone(dt.timedelta(hours=8))

@@ -14,9 +14,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.models import LookupLog
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, publish
+from tests.support.agency import add_worker, auth, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
 

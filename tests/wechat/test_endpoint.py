@@ -7,7 +7,7 @@ import requests
 from flask import Flask
 
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS, count_rows
+from tests.support.backends import SETTINGS, count_rows
 
 
 @pytest.fixture

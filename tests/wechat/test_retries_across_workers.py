@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS, count_rows
+from tests.support.backends import SETTINGS, count_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.diary_support import Chat, bound_family, open_twins
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, publish
-from tests.sql_budget import count, round_trips
+from tests.support.agency import add_worker, publish
+from tests.support.chat import Chat, bound_family, open_twins
+from tests.support.factories import make_agency
+from tests.support.sql_budget import count, round_trips
 
 NURSE, MOM = "o-budget-nurse", "o-budget-mom"
 

@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
 from bot.models import ChatUser, Engagement, InboundMessage, Notification
-from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family, today
 
-NURSE, MOM, DAD = "o-nurse-jobs", "o-mom-jobs", "o-dad-jobs"
+DAD = "o-dad"  # the nurse and the mother: tests/support/chat.py
 CUSTOM = "/cgi-bin/message/custom/send"
 TEMPLATE = "/cgi-bin/message/template/send"
 # Yesterday: inside the engagement open_family opens (from two days ago), and wholly in the past.

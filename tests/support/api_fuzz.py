@@ -22,7 +22,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from bot.lookup.codes import ALPHABET, check_symbol
-from tests.fuzz.conftest import budget
+from tests.support.fuzz import budget
 
 Pin = Callable[[Any], None]
 
