@@ -32,7 +32,7 @@ test: install  ## the fast loop: every test but the slow ones (benchmarks, deplo
 
 check: install  ## everything: lint, types, import rules and every test, the slow ones included (CI runs this)
 	$(BIN)/ruff check bot config miniprogram_api tests bench
-	$(BIN)/python -m mypy --strict bot miniprogram_api config
+	$(BIN)/python -m mypy --strict bot miniprogram_api config tests bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

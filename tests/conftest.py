@@ -80,12 +80,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # type: ignore[no-untyped-def]
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-def session(app: Flask):  # type: ignore[no-untyped-def]
+def session(app: Flask):
     """A session of the app's database, for arranging data and checking what was written."""
     with app.extensions["anxin_db"].reader_session() as s:
         yield s

@@ -16,7 +16,7 @@ from tests.support.backends import SETTINGS, new_database_url
 
 
 @pytest.fixture(params=["sqlite", "mysql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def empty_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     url, drop = new_database_url(request.param, tmp_path_factory)
     yield url
     drop()  # type: ignore[operator]

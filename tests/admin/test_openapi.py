@@ -34,7 +34,7 @@ def test_the_description_is_public_and_lists_exactly_the_routes(app: Flask, clie
     assert worker["properties"]["experience_years"]["maximum"] == 60  # the limit, written once in the model
 
 
-def test_a_bad_body_names_every_bad_field_in_one_400(client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_body_names_every_bad_field_in_one_400(client: FlaskClient, session) -> None:
     from tests.support.factories import make_agency
 
     key = make_agency(session)[1]
@@ -68,7 +68,7 @@ def test_schemathesis_finds_no_server_error_no_schema_violation_and_no_refused_v
 
     family: Family = open_family(app, client)
 
-    def pin(case) -> None:  # type: ignore[no-untyped-def]
+    def pin(case) -> None:
         """Rules no JSON Schema can state: an ID number's check digit, this agency's worker, dates in order."""
         if case.path.endswith("/workers") and case.method == "POST" and isinstance(case.body, dict):
             case.body = worker_json()

@@ -18,14 +18,14 @@ from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family, today
 DAD, STRANGER = "o-dad-wang", "o-stranger"
 
 
-def live_entries(session) -> list[DiaryEntry]:  # type: ignore[no-untyped-def]
+def live_entries(session) -> list[DiaryEntry]:
     session.rollback()
     return list(session.scalars(select(DiaryEntry).where(DiaryEntry.withdrawn_at.is_(None)).order_by(DiaryEntry.id)))
 
 
 # -- binding ---------------------------------------------------------------------------------
 
-def test_binding_gives_roles_and_names_the_family(app: Flask, client: FlaskClient, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_binding_gives_roles_and_names_the_family(app: Flask, client: FlaskClient, chat: Chat, session) -> None:
     fam = open_family(app, client)
     reply = chat.say(NURSE, f"绑定 {fam.nurse_code.lower()[:4]}-{fam.nurse_code.lower()[4:]}")
     assert "绑定成功" in reply and "月嫂" in reply and "王家" in reply
@@ -43,7 +43,7 @@ def test_binding_gives_roles_and_names_the_family(app: Flask, client: FlaskClien
     assert "评分" in help_mom and "投诉" in help_mom and "撤销" not in help_mom
 
 
-def test_an_ended_engagement_refuses_its_family_code(app: Flask, client: FlaskClient, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_an_ended_engagement_refuses_its_family_code(app: Flask, client: FlaskClient, chat: Chat, session) -> None:
     fam = open_family(app, client)
     from bot.models import Engagement
 
@@ -73,7 +73,7 @@ def test_a_user_with_two_families_switches(app: Flask, client: FlaskClient, chat
 
 # -- the nurse writes ------------------------------------------------------------------------
 
-def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat: Chat, session) -> None:
     now = dt.datetime.now(TZ)
     earlier = (now - dt.timedelta(minutes=30)).strftime("%H:%M")
     reply = chat.say(NURSE, f"{earlier} 喂奶 120ml\n换尿布 大便 黄色\n宝宝今天很乖🙂")
@@ -90,13 +90,13 @@ def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat:
     assert entries[2].text == "宝宝今天很乖🙂"
 
 
-def test_the_same_message_delivered_three_times_is_recorded_once(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_message_delivered_three_times_is_recorded_once(family: Family, chat: Chat, session) -> None:
     replies = {chat.say(NURSE, "喂奶 100ml\n体温 36.7", msg_id=770001) for _ in range(3)}
     assert len(replies) == 1 and "已记录 2 条" in replies.pop()
     assert len(live_entries(session)) == 2
 
 
-def test_withdraw_hides_the_last_entry_and_keeps_history(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_hides_the_last_entry_and_keeps_history(family: Family, chat: Chat, session) -> None:
     chat.say(NURSE, "喂奶 100ml")
     chat.say(NURSE, "洗澡")
     reply = chat.say(NURSE, "撤销")
@@ -118,7 +118,7 @@ def test_backdated_entries_are_marked_for_the_family(family: Family, chat: Chat,
     assert "抚触 10分钟（补记）" not in day
 
 
-def test_a_badge_code_from_a_nurse_is_not_a_diary_line(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_badge_code_from_a_nurse_is_not_a_diary_line(family: Family, chat: Chat, session) -> None:
     chat.say(NURSE, "X7K2M-9QHRP-4")
     assert live_entries(session) == []
 
@@ -145,7 +145,7 @@ def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: 
     assert "看不懂" in chat.say(MOM, "日记 13-45")
 
 
-def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, session) -> None:
     for bad in ("评分 0", "评分 6", "评分 -1", "评分 4.5"):
         assert "1 到 5" in chat.say(MOM, bad)
     assert session.scalar(select(func.count()).select_from(Rating)) == 0
@@ -163,7 +163,7 @@ def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, sess
 
 
 def test_a_complaint_reaches_the_agency_and_its_answer_reaches_the_family(
-    family: Family, chat: Chat, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    family: Family, chat: Chat, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     assert "投诉 具体内容" in chat.say(MOM, "投诉")
     reply = chat.say(MOM, "投诉 今天下午一直在玩手机")
@@ -186,7 +186,7 @@ def test_a_complaint_reaches_the_agency_and_its_answer_reaches_the_family(
 # -- isolation ---------------------------------------------------------------------------------
 
 def test_other_families_nurses_and_strangers_see_nothing(app: Flask, client: FlaskClient, family: Family, chat: Chat,
-                                                         session) -> None:  # type: ignore[no-untyped-def]
+                                                         session) -> None:
     other = open_family(app, client, family_name="李家")
     chat.say("o-nurse-li", f"绑定 {other.nurse_code}")
     chat.say("o-mom-li", f"绑定 {other.family_code}")
@@ -209,7 +209,7 @@ def test_other_families_nurses_and_strangers_see_nothing(app: Flask, client: Fla
 # -- flags --------------------------------------------------------------------------------------
 
 def test_a_fever_is_flagged_to_the_nurse_the_family_and_the_agency(family: Family, chat: Chat, client: FlaskClient,
-                                                                   wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                                   wechat_fake: WeChatApiFake, session) -> None:
     chat.say(MOM, "帮助")  # the parent wrote recently: a customer-service message may reach her
     reply = chat.say(NURSE, "体温 38.2")
     assert "38.2℃" in reply and "建议尽快咨询医生" in reply
@@ -233,7 +233,7 @@ def test_a_fever_is_flagged_to_the_nurse_the_family_and_the_agency(family: Famil
 # -- photos -------------------------------------------------------------------------------------
 
 def test_a_photo_answers_success_at_once_and_follows_up(family: Family, chat: Chat, wechat_fake: WeChatApiFake,
-                                                        session) -> None:  # type: ignore[no-untyped-def]
+                                                        session) -> None:
     wechat_fake.add_media("MEDIA-1", PNG_1X1, "image/png")
     assert chat.image(NURSE, "MEDIA-1") == b"success"
     background.join_all()
@@ -248,7 +248,7 @@ def test_a_photo_answers_success_at_once_and_follows_up(family: Family, chat: Ch
 
 
 def test_a_photo_wechat_refused_is_retried_by_the_sweep(app: Flask, family: Family, chat: Chat, wechat_fake: WeChatApiFake,
-                                                        session) -> None:  # type: ignore[no-untyped-def]
+                                                        session) -> None:
     wechat_fake.add_media("MEDIA-2")
     wechat_fake.fail_next("/cgi-bin/media/get", status=500)
     assert chat.image(NURSE, "MEDIA-2") == b"success"
@@ -266,12 +266,12 @@ def test_a_photo_wechat_refused_is_retried_by_the_sweep(app: Flask, family: Fami
     assert len(wechat_fake.messages_to(NURSE)) == 1
 
 
-def test_a_photo_from_a_parent_is_not_kept(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_photo_from_a_parent_is_not_kept(family: Family, chat: Chat, session) -> None:
     assert "暂时无法处理" in chat.image(MOM, "MEDIA-3").decode()
     assert session.scalar(select(func.count()).select_from(DiaryPhoto)) == 0
 
 
-def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient, session) -> None:
     safe = Chat(client, safe=True)
     _params, body = safe.sender.sign(safe.sender.text(NURSE, "喂奶 60ml"))
     assert "喂奶".encode() not in body
@@ -281,7 +281,7 @@ def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient,
 
 
 def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat: Chat, family: Family,
-                                                                 session) -> None:  # type: ignore[no-untyped-def]
+                                                                 session) -> None:
     from bot.models import Engagement
 
     assert "投诉已提交" in chat.say(MOM, "投诉 第一次")
@@ -315,7 +315,7 @@ def test_binding_codes_are_read_however_they_are_typed(app: Flask, client: Flask
     assert "绑定成功" in chat.say(MOM, text)
 
 
-def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:
     """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5)."""
     assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
     assert "感谢评分" in chat.say(MOM, "评分 5 很细心")

@@ -68,7 +68,7 @@ def sign_in(page: Any, origin: str, username: str) -> None:
     page.wait_for_url(f"{origin}/console/")
 
 
-def test_a_monday_morning_in_the_console(app: Flask, live_server: str, browser: Any, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_monday_morning_in_the_console(app: Flask, live_server: str, browser: Any, session) -> None:
     agency = make_agency(session, "宁波甬城家政")[0]
     make_staff(app, agency.id, "boss", "admin")
     rival_agency = make_agency(session, "别家家政")[0]

@@ -23,7 +23,7 @@ def family(family: Family, chat: Chat) -> Family:
 
 
 def test_a_fever_sent_and_then_withdrawn_is_corrected_once(app: Flask, chat: Chat, family: Family,
-                                                          wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                          wechat_fake: WeChatApiFake, session) -> None:
     reply = chat.say(NURSE, "体温 38.5")
     assert "38.5" in reply
     background.join_all()
@@ -44,7 +44,7 @@ def test_a_fever_sent_and_then_withdrawn_is_corrected_once(app: Flask, chat: Cha
 
 
 def test_a_fever_withdrawn_before_it_was_sent_is_never_sent(app: Flask, chat: Chat, family: Family,
-                                                           wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                           wechat_fake: WeChatApiFake, session) -> None:
     wechat_fake.fail_next("/cgi-bin/message/custom/send", status=503, times=5)  # WeChat is down for now
     chat.say(NURSE, "体温 38.6")
     background.join_all()
@@ -64,7 +64,7 @@ def test_a_fever_withdrawn_before_it_was_sent_is_never_sent(app: Flask, chat: Ch
 
 
 def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, morning: dt.datetime,
-                                                    session) -> None:  # type: ignore[no-untyped-def]
+                                                    session) -> None:
     now = morning  # the lines below are times earlier that day
     first, last = (now - dt.timedelta(hours=7)), (now - dt.timedelta(hours=1))
     chat.say(NURSE, f"{first:%H:%M} 喂奶 90ml")
@@ -80,7 +80,7 @@ def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, 
 
 
 def test_outside_the_48_hours_the_correction_is_a_card_wechat_shows(app: Flask, chat: Chat, family: Family,
-                                                                   wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                                   wechat_fake: WeChatApiFake, session) -> None:
     from sqlalchemy import update
 
     from bot.models import ChatUser, InboundMessage

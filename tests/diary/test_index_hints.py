@@ -95,6 +95,6 @@ def test_the_digest_probes_the_day_on_one_index(app: Flask, client: FlaskClient,
     write(app, family, "8:00 喂奶 90ml\n10:00 体温 36.8", local(20))
     traced.clear()
     result = run_job(app, "digest", now=local(21, 30))
-    assert result.ran and result.error is None and result.detail["engagements"] == 1
+    assert result.ran and result.error is None and (result.detail or {})["engagements"] == 1
     analyses = [indexes for _, found in traced for indexes in found]
     assert len(traced) >= 2 and analyses and all(indexes == [BY_DAY] for indexes in analyses), traced

@@ -122,7 +122,7 @@ def test_openapi_describes_the_new_kind(client: FlaskClient) -> None:
     schemas = spec["components"]["schemas"]
     entry_in = schemas["EntryMedication"]
 
-    def described(prop: dict) -> dict:  # an optional field is "this or null"
+    def described(prop: dict[str, Any]) -> dict[str, Any]:  # an optional field is "this or null"
         return next(p for p in prop["anyOf"] if p.get("type") != "null") if "anyOf" in prop else prop
 
     assert described(entry_in["properties"]["unit"])["enum"] == ["drop", "capsule", "tablet", "sachet", "ml", "mg", "iu"]

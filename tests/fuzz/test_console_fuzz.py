@@ -36,7 +36,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(app: Flask, client: FlaskClient, session) -> Desk:  # type: ignore[no-untyped-def]
+def desk(app: Flask, client: FlaskClient, session) -> Desk:
     agency, key = make_agency(session, "宁波甬城家政")
     make_staff(app, agency.id, "boss", "admin")
     console = Console(client)

@@ -43,7 +43,7 @@ unique = st.just(None).map(lambda _: next(_serial))
 
 
 @pytest.fixture
-def desk(app: Flask, client: FlaskClient, session) -> Console:  # type: ignore[no-untyped-def]
+def desk(app: Flask, client: FlaskClient, session) -> Console:
     agency, _ = make_agency(session, "宁波甬城家政")
     make_staff(app, agency.id, "boss", "admin")
     console = Console(client)

@@ -44,7 +44,7 @@ def expiry(app: Flask, now: dt.datetime | None = None) -> dict:  # type: ignore[
 
 
 def test_a_health_certificate_expiring_in_20_days_warns_the_supervisor_once(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     key = agency_with_supervisor(app, client)
     worker = add_worker(client, key, name="伍秀芳")
@@ -123,7 +123,7 @@ def test_the_profile_turns_yellow_once_the_health_certificate_is_out_of_date(
 
 
 def test_without_a_supervisor_nothing_is_sent_and_the_admin_list_still_shows_it(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     _, key = new_agency(app, "无人值守家政")
     worker = add_worker(client, key)

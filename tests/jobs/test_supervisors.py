@@ -27,7 +27,7 @@ def _background_work_finishes() -> Iterator[None]:
     background.join_all()
 
 
-def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, session) -> None:
     _, key = new_agency(app, "宁波甬城家政")
     code = supervisor_code(client, key)
     assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
@@ -49,7 +49,7 @@ def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, s
     assert session.scalars(select(Supervisor.openid)).all() == [BOSS]
 
 
-def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) -> None:
     _, key = new_agency(app, "宁波安心家政服务有限公司")
     res = client.post("/admin/v1/supervisor-codes", json={"agency_id": 99}, headers=auth(key))
     assert res.status_code == 400 and res.get_json()["error"]["code"]
@@ -64,7 +64,7 @@ def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) ->
 
 
 def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     agency = new_agency(app, "宁波甬城家政")
     key = agency[1]
@@ -90,7 +90,7 @@ def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
     assert all(n.key.startswith("flag:") and n.key.endswith(n.openid) and n.status == "sent" for n in flags)
 
 
-def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskClient, session) -> None:
     import datetime as dt
 
     _, key = new_agency(app, "宁波甬城家政")
@@ -110,7 +110,7 @@ def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskCl
     assert client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(key)).status_code == 404
 
 
-def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:
     from bot.delivery.outbox import enqueue
 
     _, key = new_agency(app, "宁波甬城家政")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -19,7 +19,7 @@ def _background_work_finishes(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
-def login(client: FlaskClient, wechat_fake: WeChatApiFake):  # type: ignore[no-untyped-def]
+def login(client: FlaskClient, wechat_fake: WeChatApiFake):
     def make(openid: str) -> MpUser:
         code = f"code-{openid}"
         wechat_fake.add_session(code, openid=openid, session_key="sk-" + openid)
@@ -37,14 +37,14 @@ def family(app: Flask, client: FlaskClient) -> Family:
 
 
 @pytest.fixture
-def nurse(login, family: Family) -> MpUser:  # type: ignore[no-untyped-def]
+def nurse(login: Callable[[str], MpUser], family: Family) -> MpUser:
     user = login("o-mp-nurse")
     assert user.post("/bind", {"code": family.nurse_code}).status_code == 201
     return user
 
 
 @pytest.fixture
-def parent(login, family: Family) -> MpUser:  # type: ignore[no-untyped-def]
+def parent(login: Callable[[str], MpUser], family: Family) -> MpUser:
     user = login("o-mp-mom")
     assert user.post("/bind", {"code": family.family_code}).status_code == 201
     return user

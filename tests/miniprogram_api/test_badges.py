@@ -17,14 +17,14 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def key(session) -> str:  # type: ignore[no-untyped-def]
+def key(session) -> str:
     return make_agency(session, "宁波甬城家政")[1]
 
 
 @pytest.fixture
-def token(client, wechat_fake: WeChatApiFake) -> str:  # type: ignore[no-untyped-def]
+def token(client, wechat_fake: WeChatApiFake) -> str:
     wechat_fake.add_session("code-badge", openid="o-mp-employer", session_key="sk")
-    return client.post("/mp/v1/login", json={"code": "code-badge"}).get_json()["token"]
+    return str(client.post("/mp/v1/login", json={"code": "code-badge"}).get_json()["token"])
 
 
 def test_profile_json(client, session, key: str, token: str) -> None:

@@ -25,7 +25,7 @@ def signed_at(sender: WeChatSender, timestamp: int) -> dict[str, str]:
     return {"signature": signature(sender.token, str(timestamp), nonce), "timestamp": str(timestamp), "nonce": nonce}
 
 
-def post(client: FlaskClient, params: dict[str, str], body: bytes | str):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, params: dict[str, str], body: bytes | str):
     return client.post("/wechat", query_string=params, data=body, content_type="text/xml")
 
 

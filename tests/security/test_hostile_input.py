@@ -24,7 +24,7 @@ from tests.support.miniprogram import MpUser
 NURSE, MOM = "o-nurse-hostile", "o-mom-hostile"
 
 
-def post(client: FlaskClient, params: dict[str, str], body: bytes | str):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, params: dict[str, str], body: bytes | str):
     return client.post("/wechat", query_string=params, data=body, content_type="text/xml")
 
 

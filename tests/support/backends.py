@@ -86,4 +86,4 @@ def clear(engine: Engine) -> None:
 
 def count_rows(engine: Engine, table: str) -> int:
     with engine.connect() as conn:
-        return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+        return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())

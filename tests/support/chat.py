@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -25,6 +26,12 @@ def today() -> dt.date:
 def yesterday_at(hour: int, minute: int = 0) -> dt.datetime:
     """``hour:minute`` yesterday, local time: wholly past, and inside every engagement ``open_family`` opens."""
     return dt.datetime.combine(today() - dt.timedelta(days=1), dt.time(hour, minute), tzinfo=TZ)
+
+
+def content(reply: dict[str, Any] | None) -> str:
+    """The text of a decoded passive reply; the test fails when there was none (``success``)."""
+    assert reply is not None, "no passive reply (success)"
+    return str(reply["Content"])
 
 
 @dataclass
@@ -56,7 +63,8 @@ class Chat:
         params, data = self.sender.sign(body)
         res = self.client.post("/wechat", query_string=params, data=data, content_type="text/xml")
         assert res.status_code == 200, res.data
-        return res.data
+        reply: bytes = res.data
+        return reply
 
     def say(self, openid: str, text: str, msg_id: int | None = None) -> str:
         created = int(self.sent_at.timestamp()) if self.sent_at else None

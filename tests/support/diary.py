@@ -12,7 +12,9 @@ from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
 from bot.models import ChatUser, Engagement, InboundMessage, Notification
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family, today
+from tests.support.chat import MOM as MOM  # the diary tests' mother and nurse are the shared ones
+from tests.support.chat import NURSE as NURSE
+from tests.support.chat import TZ, Chat, Family, open_family, today
 
 DAD = "o-dad"  # the nurse and the mother: tests/support/chat.py
 CUSTOM = "/cgi-bin/message/custom/send"
@@ -57,7 +59,7 @@ def texts_to(fake: WeChatApiFake, openid: str, containing: str = "") -> list[str
     return [m["text"]["content"] for m in fake.messages_to(openid) if containing in m["text"]["content"]]
 
 
-def notifications(session, kind: str | None = None) -> list[Notification]:  # type: ignore[no-untyped-def]
+def notifications(session, kind: str | None = None) -> list[Notification]:
     session.rollback()  # see what other sessions committed
     query = select(Notification).order_by(Notification.id)
     if kind is not None:

@@ -18,17 +18,17 @@ class MpUser:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def get(self, path: str, **kw):  # type: ignore[no-untyped-def]
+    def get(self, path: str, **kw):
         return self.client.get(f"/mp/v1{path}", headers=self._headers(), **kw)
 
-    def post(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+    def post(self, path: str, json=None, **kw):
         return self.client.post(f"/mp/v1{path}", json=json, headers=self._headers(), **kw)
 
-    def put(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+    def put(self, path: str, json=None, **kw):
         return self.client.put(f"/mp/v1{path}", json=json, headers=self._headers(), **kw)
 
-    def patch(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+    def patch(self, path: str, json=None, **kw):
         return self.client.patch(f"/mp/v1{path}", json=json, headers=self._headers(), **kw)
 
-    def delete(self, path: str, **kw):  # type: ignore[no-untyped-def]
+    def delete(self, path: str, **kw):
         return self.client.delete(f"/mp/v1{path}", headers=self._headers(), **kw)

@@ -94,8 +94,8 @@ def test_the_day_page_on_a_phone_sized_browser(app: Flask, client: FlaskClient, 
         assert image.size == (390, 844)
         rgb = image.convert("RGB")
         # The urgent flag's red border (#dc2626) is on the first screen.
-        assert any(abs(r - 0xDC) < 14 and abs(g - 0x26) < 14 and abs(b - 0x26) < 14
-                   for _, (r, g, b) in rgb.getcolors(1 << 20) or [])
+        colours = [colour for _, colour in rgb.getcolors(1 << 20) or [] if isinstance(colour, tuple)]
+        assert any(abs(r - 0xDC) < 14 and abs(g - 0x26) < 14 and abs(b - 0x26) < 14 for r, g, b in colours)
 
 
 def test_a_link_carries_no_readable_openid(app: Flask, client: FlaskClient) -> None:

@@ -77,7 +77,7 @@ def test_a_parents_today_costs_at_most_five_statements(app: Flask, client: Flask
     assert not any(s.lower().startswith(("savepoint", "update")) for s in seen), "\n".join(seen)
 
 
-def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client: FlaskClient, session) -> None:
     from sqlalchemy import select
 
     from bot.models import InboundMessage
