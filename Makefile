@@ -27,8 +27,11 @@ run: install  ## database to the current schema, demo data, server on http://HOS
 	$(BIN)/flask --app bot seed-demo
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
 
-test: install  ## the fast loop: every test but the slow ones (benchmarks, deployments), SQLite and MariaDB
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+# The fast loop runs on every core (pytest-xdist; tests that share Redis database 15 on one worker: xdist_group) and
+# fuzzes with a fifth of the examples (ANXIN_FUZZ_EXAMPLES: tests/fuzz/conftest.py). make check: one process, all of them.
+TEST_WORKERS ?= auto
+test: install  ## the fast loop: every test but the slow ones (benchmarks, deployments, browsers, extra servers), SQLite and MariaDB
+	ANXIN_FUZZ_EXAMPLES=$${ANXIN_FUZZ_EXAMPLES:-0.2} $(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 check: install  ## everything: lint, types, import rules and every test, the slow ones included (CI runs this)
 	$(BIN)/ruff check bot config miniprogram_api tests bench

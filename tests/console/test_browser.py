@@ -25,6 +25,8 @@ from tests.support.chat import Chat, today
 from tests.support.console import PASSWORD, make_staff
 from tests.support.factories import make_agency
 
+pytestmark = pytest.mark.slow  # a real browser: make check runs it, make test leaves it out
+
 REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
 CHROMIUM = os.environ.get("ANXIN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("ANXIN_SCREENSHOT_DIR", Path(__file__).resolve().parents[1] / "artifacts" / "console"))

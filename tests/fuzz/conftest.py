@@ -3,8 +3,9 @@
 The budget itself (a hypothesis settings profile, bounded examples per test, no deadline) is
 ``tests/support/fuzz.py``'s ``budget``. Two settings make a nightly-size run out of the everyday one:
 
-- ``ANXIN_FUZZ_EXAMPLES`` scales every test's number of examples (default 1: the whole fuzz suite stays
-  under a minute on SQLite; e.g. 20 for a nightly run, 100 for a weekend).
+- ``ANXIN_FUZZ_EXAMPLES`` scales every test's number of examples (default 1, what ``make check`` runs: the
+  whole fuzz suite stays under a minute on SQLite; ``make test``, the fast loop, runs 0.2 of it; e.g. 20 for
+  a nightly run, 100 for a weekend). Each test's kept failures (``@example``) run whatever the scale.
 - ``ANXIN_FUZZ_SEED``: unset, the seeds are fixed (``derandomize``), so CI is stable; an integer replays that
   seed; ``random`` draws a fresh one, printed in pytest's header as ``ANXIN_FUZZ_SEED=N`` so a nightly failure
   can be replayed exactly (the header is left out under `-q`; hypothesis also prints `@reproduce_failure`).

@@ -16,6 +16,7 @@ from bot.store.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit,
 from tests.support.backends import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+pytestmark = pytest.mark.xdist_group("redis")  # its counters empty Redis database 15: one worker at a time
 
 
 @pytest.fixture
@@ -88,6 +89,7 @@ def _hammer(url: str, key: str, hits: int, limit: int) -> int:
     return allowed
 
 
+@pytest.mark.slow  # server processes of its own
 def test_database_counts_are_shared_across_processes(app, database_url: str) -> None:
     key = f"test:procs:{uuid.uuid4().hex}"
     context = multiprocessing.get_context("spawn")

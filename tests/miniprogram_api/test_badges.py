@@ -77,6 +77,7 @@ def test_rate_limited_is_429(app: Flask, client, key: str, token: str) -> None:
     assert res.status_code == 429 and res.get_json()["error"]["code"] == "too_many_lookups"
 
 
+@pytest.mark.xdist_group("redis")  # it empties Redis database 15: one worker at a time
 def test_rate_limited_in_redis_when_configured(app: Flask, client, key: str, token: str) -> None:
     code = publish(client, key, add_worker(client, key))
     redis_client(REDIS_TEST_URL).flushdb()  # database 15 is the tests' own

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
@@ -78,6 +79,7 @@ def test_bad_expired_and_foreign_links_show_nothing(app: Flask, client: FlaskCli
     assert stranger.status_code == 403 and "120ml" not in stranger.get_data(as_text=True)
 
 
+@pytest.mark.slow  # a real browser
 def test_the_day_page_on_a_phone_sized_browser(app: Flask, client: FlaskClient, live_server: str,
                                                tmp_path: Path) -> None:
     binary = _chromium()

@@ -137,6 +137,7 @@ def _run_chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # a real browser
 def test_the_page_on_a_phone_sized_browser(client, key: str, live_server: str, tmp_path: Path) -> None:
     binary = _chromium()
     code = publish(client, key, add_worker(client, key, name="伍秀芳"), kinds=("identity", "health"))
