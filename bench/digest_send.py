@@ -62,7 +62,7 @@ def seed(app: Any, engagements: int, now: dt.datetime, tz: ZoneInfo) -> None:
 
 @contextmanager
 def mysql_url() -> Iterator[str]:
-    from tests.conftest import new_database_url
+    from tests.support.backends import new_database_url
 
     class Factory:
         def mktemp(self, name: str) -> Any:

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def child(root: str, paths: list[str], requests: int, signals: Path) -> None:
     """Under callgrind: seed, then for each path warm up, say READY, wait, run, say DONE, wait."""
     sys.path.insert(0, root)  # the revision being counted, not necessarily this checkout
+    from bench.anxin import PATHS as MAKERS
     from bench.anxin import replay_in_process, seed, settings, start_fake
-    from bench.load import PATHS as MAKERS
     from bench.mariadb import scratch_database
     from bot import create_app
     from bot.store.db import make_engine
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     if args.child:  # imports the counted revision's own modules: nothing of this checkout's is loaded first
         child(args.child, paths, args.requests, Path(args.signals))
         return {}
-    from bench.load import PATHS
+    from bench.anxin import PATHS
 
     for name in paths:
         if name not in PATHS:

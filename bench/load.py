@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url
-from sqlalchemy.engine.default import CacheStats
+from sqlalchemy.engine.interfaces import CacheStats
 
 from bench.anxin import PATHS, Seeded, environ, replay_in_process, seed, settings, start_fake
 from bench.harness import Server, cpu_used, database_cpu, run_wrk, worker_class, write_requests, wrk_available

@@ -60,6 +60,7 @@ def seed(engine: Engine, workers: int, cipher: FieldCipher, today: dt.date, rng:
             result = conn.execute(insert(Agency).values(name=f"基准家政服务有限公司{i:02d}",
                                                         api_key_hash=hash_api_key(f"bench-{i}-{uuid.uuid4()}"),
                                                         created_at=now))
+            assert result.inserted_primary_key is not None
             agency_ids.append(result.inserted_primary_key[0])
     next_id = 1
     for start in range(0, workers, BATCH):

@@ -11,7 +11,7 @@ import pytest
 
 from bot import create_app
 from config import Config, ConfigError, load_config, settings_for_tests
-from tests.factories import PRODUCTION
+from tests.support.factories import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,11 +12,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from bot import create_app
 from bot.ops.demo import demo_key
 from config import DEV_SECRET_KEY, load_config
-from tests.diary_support import Chat
-from tests.factories import PRODUCTION
+from tests.support.chat import Chat
+from tests.support.factories import PRODUCTION
 
 
-def test_seed_demo_gives_codes_that_work_and_can_run_again(app: Flask, runner, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_gives_codes_that_work_and_can_run_again(app: Flask, runner, client: FlaskClient) -> None:
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "演示数据已创建" in first.output

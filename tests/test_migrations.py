@@ -12,11 +12,11 @@ from bot import create_app
 from bot.models.base import Base
 from bot.store.db import make_engine
 from bot.store.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
-from tests.conftest import SETTINGS, new_database_url
+from tests.support.backends import SETTINGS, new_database_url
 
 
 @pytest.fixture(params=["sqlite", "mysql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def empty_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     url, drop = new_database_url(request.param, tmp_path_factory)
     yield url
     drop()  # type: ignore[operator]

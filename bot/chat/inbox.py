@@ -13,6 +13,7 @@ afresh, so nothing acknowledged is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Mapping
@@ -58,8 +59,11 @@ def receive(
     settings: Mapping[str, Any],
     services: ChatServices | None = None,
     push_key: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Reply | None:
     """Process ``message`` once and return its reply (the stored one for a repeat).
+
+    ``now`` is the time the handlers read as now and the row records as received (default: the clock's).
 
     A handler's errors become replies, so a genuine message is always answered; what it
     half-wrote is rolled back and the message is recorded with that reply. Only an outage of
@@ -73,32 +77,33 @@ def receive(
     did. A command with a guard (a throttle whose count must stand whatever the handler does)
     inserts its row first and runs its handler in a savepoint.
     """
+    now = now or utcnow()
     with session_factory() as session:
         try:
             with session.begin():
-                ctx = _context(session, message, settings, services)
+                ctx = _context(session, message, settings, services, now)
                 found = route(ctx)
                 if found.guard is not None:
-                    _record(session, message, found.name, None, push_key)
+                    _record(session, message, found.name, None, push_key, now)
                     reply = run(found, ctx)
                     stored = _stored(found, reply)
                     if stored is not None:
                         session.execute(_SET_REPLY, {"key": message.dedup_key, "reply": stored})
                 else:
                     reply = run(found, ctx, savepoint=False)
-                    _record(session, message, found.name, _stored(found, reply), push_key)
+                    _record(session, message, found.name, _stored(found, reply), push_key, now)
         except HandlerFailed as failed:  # everything it did is rolled back: record the message with its answer
             session.rollback()
             try:
                 with session.begin():
-                    _record(session, message, found.name, _stored(found, failed.reply), push_key)
+                    _record(session, message, found.name, _stored(found, failed.reply), push_key, now)
             except IntegrityError as error:
                 session.rollback()
-                return _repeat(session, message, settings, services, push_key, error)
+                return _repeat(session, message, settings, services, push_key, error, now)
             return failed.reply
         except IntegrityError as error:
             session.rollback()
-            return _repeat(session, message, settings, services, push_key, error)
+            return _repeat(session, message, settings, services, push_key, error, now)
     for name, work in ctx.post_commit:
         background.start(name, work)
     log.info(
@@ -108,7 +113,8 @@ def receive(
     return reply
 
 
-def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None) -> None:
+def _record(session: Session, message: ChatMessage, handler: str, reply: str | None, push_key: str | None,
+            now: dt.datetime) -> None:
     """Insert the message's row (a copy already recorded fails here, on the unique key) and, for an event,
     what it tells of the sender. One Core INSERT, built once: no unit of work for a row nothing reads back.
     What the session holds is flushed first, so that after a handler the row is its transaction's last write.
@@ -120,7 +126,7 @@ def _record(session: Session, message: ChatMessage, handler: str, reply: str | N
         "dedup_key": message.dedup_key,
         "openid": message.openid,
         "msg_type": (EVENT_PREFIX + message.event)[:32] if message.msg_type == "event" else message.msg_type,
-        "received_at": utcnow(),
+        "received_at": now,
         "handler": handler,
         "reply": reply,
         "push_key": push_key,
@@ -140,17 +146,17 @@ def _stored(found: Route, reply: Reply | None) -> str | None:
 
 
 def _context(session: Session, message: ChatMessage, settings: Mapping[str, Any],
-             services: ChatServices | None) -> ChatContext:
+             services: ChatServices | None, now: dt.datetime) -> ChatContext:
     """The message resolved: its sender's binding read once (one query, with the engagement and its babies), their
     roles from it; the handlers take both from the context."""
     binding = current_binding(session, message.openid)
     return ChatContext(session=session, message=message, binding=binding, roles=roles_of(binding),
-                       settings=settings, now=utcnow(), services=services or NoServices())
+                       settings=settings, now=now, services=services or NoServices())
 
 
 def _repeat(session: Session, message: ChatMessage,
             settings: Mapping[str, Any], services: ChatServices | None, push_key: str | None,
-            error: IntegrityError) -> Reply | None:
+            error: IntegrityError, now: dt.datetime) -> Reply | None:
     """Answer a copy of a message already processed: its stored reply, or a read-only handler's answer again."""
     row = session.execute(
         select(InboundMessage.handler, InboundMessage.reply).where(InboundMessage.dedup_key == message.dedup_key)
@@ -166,7 +172,7 @@ def _repeat(session: Session, message: ChatMessage,
     if row.reply:
         return reply_from_dict(json.loads(row.reply))
     with session.begin():
-        ctx = _context(session, message, settings, services)
+        ctx = _context(session, message, settings, services, now)
         found = route(ctx)
         if not (found.readonly and found.name == row.handler):
             return None  # it had nothing to say (an event, an unsubscribe)

@@ -122,7 +122,8 @@ def receive() -> ResponseReturnValue:
         return _bad_request(str(exc))
 
     try:
-        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=push_key(args))
+        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=push_key(args),
+                              now=current_app.extensions["anxin_clock"]())
     except inbox.ReplayedPush:
         return _stale("this signed query string was already used for another message")
     if reply is None:

@@ -6,18 +6,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.models import Engagement
-from tests.diary_support import open_family, today
-from tests.factories import make_agency, make_worker
+from tests.support.chat import open_family, today
+from tests.support.factories import make_agency, make_worker
 
 
-def _engagements(session) -> int:  # type: ignore[no-untyped-def]
+def _engagements(session: Session) -> int:
     session.rollback()
-    return session.scalar(select(func.count()).select_from(Engagement))
+    return session.scalar(select(func.count()).select_from(Engagement)) or 0
 
 
-def test_opening_an_engagement_returns_two_codes(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_opening_an_engagement_returns_two_codes(app: Flask, client: FlaskClient, session) -> None:
     family = open_family(app, client)
     engagement = session.get(Engagement, family.engagement_id)
     assert engagement.nurse_code == family.nurse_code and engagement.family_code == family.family_code
@@ -29,7 +30,7 @@ def test_opening_an_engagement_returns_two_codes(app: Flask, client: FlaskClient
     {"worker_id": "1"}, {"starts_on": "2026-13-01"}, {"ends_on": None}, {"family_name": ""},
     {"family_name": "王" * 51}, {"birth_weight_g": 90}, {"extra": 1}, {"ends_on": "2000-01-01"},
 ])
-def test_bad_engagement_input_is_a_400_that_writes_nothing(app: Flask, client: FlaskClient, session, change) -> None:  # type: ignore[no-untyped-def]
+def test_bad_engagement_input_is_a_400_that_writes_nothing(app: Flask, client: FlaskClient, session, change) -> None:
     agency, key = make_agency(session)
     worker = make_worker(session, agency)
     payload = {"worker_id": worker.id, "starts_on": today().isoformat(), "ends_on": "2099-01-01",
@@ -41,7 +42,7 @@ def test_bad_engagement_input_is_a_400_that_writes_nothing(app: Flask, client: F
     assert _engagements(session) == 0
 
 
-def test_another_agencys_worker_complaint_and_flag_are_404(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_another_agencys_worker_complaint_and_flag_are_404(app: Flask, client: FlaskClient, session) -> None:
     family = open_family(app, client)
     _other, other_key = make_agency(session, "别家家政")
     auth = {"Authorization": f"Bearer {other_key}"}
@@ -56,9 +57,9 @@ def test_another_agencys_worker_complaint_and_flag_are_404(app: Flask, client: F
     assert client.post("/admin/v1/complaints/1/response", json={"text": ""}, headers=auth).status_code == 400
 
 
-def test_engagement_dates_and_ids_are_bounded(client, app) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import count_rows
-    from tests.factories import make_agency
+def test_engagement_dates_and_ids_are_bounded(client, app) -> None:
+    from tests.support.backends import count_rows
+    from tests.support.factories import make_agency
 
     with app.extensions["anxin_db"].new_session() as s:
         _, key = make_agency(s)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.diary_support import open_family, today
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, publish, verify
+from tests.support.agency import add_worker, auth, publish, verify
+from tests.support.chat import open_family, today
+from tests.support.factories import make_agency
 
 
-def test_workers_are_listed_newest_first_with_their_light_and_paged(client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_workers_are_listed_newest_first_with_their_light_and_paged(client: FlaskClient, session) -> None:
     key = make_agency(session, "宁波甬城家政")[1]
     green = add_worker(client, key, name="伍秀芳")
     code = publish(client, key, green)
@@ -40,7 +41,7 @@ def test_workers_are_listed_newest_first_with_their_light_and_paged(client: Flas
     assert "light" in bad.get_json()["error"]["message"] and "per_page" in bad.get_json()["error"]["message"]
 
 
-def test_another_agency_sees_none_of_them(client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_another_agency_sees_none_of_them(client: FlaskClient, session) -> None:
     key = make_agency(session, "甲")[1]
     other = make_agency(session, "乙")[1]
     add_worker(client, key)
@@ -80,12 +81,13 @@ def test_babies_and_the_single_baby_fields_are_not_mixed_and_nothing_is_written(
     family = open_family(app, client)
     body = {"worker_id": family.worker_id, "starts_on": today().isoformat(),
             "ends_on": (today() + dt.timedelta(days=26)).isoformat(), "family_name": "陈家"}
-    for extra, words in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"babies": [{"nickname": "大宝"}], "baby_nickname": "小米"}, "不要再填写"),
         ({"babies": []}, "babies"),
         ({"babies": [{"gestation_weeks": 50}]}, "babies[0].gestation_weeks：不能大于44"),
         ({"babies": [{"born_at": (today() + dt.timedelta(days=60)).isoformat()}]}, "第1个宝宝的出生日期"),
-    ]:
+    ]
+    for extra, words in cases:
         res = client.post("/admin/v1/engagements", headers=auth(family.key), json={**body, **extra})
         assert res.status_code == 400 and words in res.get_json()["error"]["message"], res.get_json()
     assert client.get("/admin/v1/engagements", headers=auth(family.key)).get_json()["total"] == 1

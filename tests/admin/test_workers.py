@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -11,15 +12,15 @@ from sqlalchemy import select
 
 from bot.core.security import FieldCipher
 from bot.models import Badge, Verification, Worker, WorkerPhoto
-from tests.conftest import SETTINGS, count_rows
-from tests.factories import make_agency
-from tests.registry_helpers import TODAY, add_worker, auth, id_number, photo_bytes, publish, worker_json
+from tests.support.agency import TODAY, add_worker, auth, id_number, photo_bytes, publish, worker_json
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.factories import make_agency
 
 CIPHER = FieldCipher.from_settings(SETTINGS)
 
 
 @pytest.fixture
-def key(session) -> str:  # type: ignore[no-untyped-def]
+def key(session) -> str:
     return make_agency(session)[1]
 
 
@@ -55,7 +56,7 @@ def test_register_a_worker_stores_personal_numbers_encrypted(client, session, ke
         ({"shoe_size": 38}, "shoe_size"),
     ],
 )
-def test_bad_worker_fields_are_a_clear_400_and_write_nothing(app, client, key: str, change: dict, field: str) -> None:
+def test_bad_worker_fields_are_a_clear_400_and_write_nothing(app, client, key: str, change: dict[str, Any], field: str) -> None:
     data = worker_json()
     data.update(change)
     res = client.post("/admin/v1/workers", json=data, headers=auth(key))
@@ -86,7 +87,7 @@ def test_another_agencys_worker_and_badge_are_404(client, session, key: str) -> 
     worker_id = add_worker(client, key)
     code = publish(client, key, worker_id)
     other = make_agency(session, "广州安心家政")[1]
-    for method, url, kwargs in [
+    calls: list[tuple[str, str, dict[str, Any]]] = [
         ("get", f"/admin/v1/workers/{worker_id}", {}),
         ("put", f"/admin/v1/workers/{worker_id}/consent", {"json": {"signed_on": TODAY.isoformat()}}),
         ("post", f"/admin/v1/workers/{worker_id}/verifications", {"json": {"kind": "health", "status": "failed"}}),
@@ -95,7 +96,8 @@ def test_another_agencys_worker_and_badge_are_404(client, session, key: str) -> 
         ("delete", f"/admin/v1/badges/{code}", {}),
         ("get", f"/admin/v1/badges/{code}/stats", {}),
         ("get", f"/admin/v1/badges/{code}/card.png", {}),
-    ]:
+    ]
+    for method, url, kwargs in calls:
         res = getattr(client, method)(url, headers=auth(other), **kwargs)
         assert res.status_code == 404, (method, url, res.get_json())
     session.rollback()
@@ -224,6 +226,7 @@ def test_badge_card_is_a_png_with_the_photo_and_qr(client, key: str) -> None:
         rgb = card.convert("RGB")
         # The photo (a flat colour) sits in the middle of the upper half; the header is green.
         pixel = rgb.getpixel((320, 320))
+        assert isinstance(pixel, tuple)
         assert all(abs(a - b) <= 8 for a, b in zip(pixel, (200, 150, 120), strict=True)), pixel  # JPEG is lossy
         assert rgb.getpixel((10, 10)) == (13, 110, 86)
         # The QR has both black and white modules.

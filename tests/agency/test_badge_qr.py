@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.registry_helpers import add_worker, auth, publish
+from tests.support.agency import add_worker, auth, publish
+from tests.support.factories import make_agency
 
 
 def test_badge_qr_asks_wechat_for_the_scene(client, runner, session, wechat_fake: WeChatApiFake) -> None:
@@ -18,7 +18,7 @@ def test_badge_qr_asks_wechat_for_the_scene(client, runner, session, wechat_fake
     assert "http://weixin.qq.com/q/gQFAKE" in result.output
 
 
-def test_badge_qr_refuses_bad_codes_and_reports_wechat_errors(client, runner, session, wechat_fake) -> None:  # type: ignore[no-untyped-def]
+def test_badge_qr_refuses_bad_codes_and_reports_wechat_errors(client, runner, session, wechat_fake) -> None:
     key = make_agency(session)[1]
     code = publish(client, key, add_worker(client, key))
     assert "校验位不符" in runner.invoke(args=["badge-qr", code[:10] + ("0" if code[10] != "0" else "1")]).output

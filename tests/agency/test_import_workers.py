@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.core.security import FieldCipher
 from bot.models import Worker
-from tests.conftest import SETTINGS, count_rows
-from tests.factories import make_agency
-from tests.registry_helpers import id_number
+from tests.support.agency import id_number
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.factories import make_agency
 
 CIPHER = FieldCipher.from_settings(SETTINGS)
 HEADER = ["姓名", "身份证号", "手机号", "性别", "出生日期", "服务类型", "从业年限", "籍贯"]
@@ -37,7 +37,7 @@ def _csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
 
 
 @pytest.fixture
-def agency_id(session) -> int:  # type: ignore[no-untyped-def]
+def agency_id(session) -> int:
     return make_agency(session)[0].id
 
 
@@ -105,7 +105,7 @@ def test_bad_files(runner, tmp_path: Path, agency_id: int) -> None:
 
 
 def test_files_as_excel_in_china_writes_them_and_files_that_are_broken(app, runner, session, tmp_path: Path,
-                                                                        agency_id: int) -> None:  # type: ignore[no-untyped-def]
+                                                                        agency_id: int) -> None:
     row = _row(4)
     year, month, day = row[4].split("-")
     row[4] = f"{year}/{int(month)}/{int(day)}"  # Excel's own date format in a CSV

@@ -9,13 +9,13 @@ from bot.agency.listing import find_workers
 from bot.lookup.credit import check_states
 from bot.lookup.profile import status_light
 from bot.models import Verification
-from tests.factories import make_agency, make_worker
+from tests.support.factories import make_agency, make_worker
 
 TODAY = dt.date(2026, 11, 20)
 STATES = ("verified", "expired", "pending", "failed", "missing")
 
 
-def _add(session, worker_id: int, kind: str, state: str) -> None:  # type: ignore[no-untyped-def]
+def _add(session, worker_id: int, kind: str, state: str) -> None:
     if state == "missing":
         return
     # An older row of the same kind first: only the newest row counts.
@@ -26,7 +26,7 @@ def _add(session, worker_id: int, kind: str, state: str) -> None:  # type: ignor
     session.add(Verification(worker_id=worker_id, kind=kind, status=status, checked_on=TODAY, expires_on=expires))
 
 
-def test_the_list_light_is_the_profile_light(session) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_light_is_the_profile_light(session) -> None:
     agency = make_agency(session)[0]
     expected = {}
     for identity, health, insurance in itertools.product(STATES, repeat=3):

@@ -46,9 +46,9 @@ def test_the_load_bench_reports_the_servers_collector_pauses(capsys: pytest.Capt
 @pytest.mark.skipif(importlib.util.find_spec("MySQLdb") is None, reason="mysqlclient not installed "
                     "(requirements-mysqlclient.txt)")
 def test_the_load_bench_runs_anxin_on_the_mysql_driver_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.conftest import _mysql_or_skip
+    from tests.support.backends import mysql_or_skip
 
-    _mysql_or_skip().close()
+    mysql_or_skip().close()
     main(["--servers", "anxin-mariadb", "--only-sql", "--small", "--paths", "diary_write", "--mysql-driver", "mysqldb"])
     captured = capsys.readouterr()
     assert "anxin-mariadb: mysql+mysqldb; seeding" in captured.err

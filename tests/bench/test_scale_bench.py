@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from bench.scale import main
-from tests.conftest import _mysql_or_skip
+from tests.support.backends import mysql_or_skip
 
 pytestmark = [
     pytest.mark.slow,
@@ -17,7 +17,7 @@ pytestmark = [
 
 def test_the_scale_bench_measures_both_databases_in_turns_and_queues_the_digest(
         capsys: pytest.CaptureFixture[str]) -> None:
-    _mysql_or_skip().close()
+    mysql_or_skip().close()
     out = main(["--workers", "60", "--engagements", "12", "--days", "3", "--per-day", "4", "--parents", "8",
                 "--duration", "1", "--rounds", "2", "--server-workers", "1", "--database", "anxin_scale_smoke"])
     printed = capsys.readouterr().out

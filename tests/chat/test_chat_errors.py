@@ -19,10 +19,10 @@ from bot.chat import router
 from bot.chat.context import ChatContext, Text
 from bot.chat.router import BUSY, command
 from bot.models import Agency, Complaint, DiaryEntry, InboundMessage, Rating
-from tests.diary_support import Chat, Family, bound_family
-from tests.jobs.test_supervisors import supervisor_code
+from tests.support.agency import supervisor_code
+from tests.support.chat import MOM, NURSE, Chat, Family, content
 
-NURSE, MOM, VISITOR, BOSS = "o-err-nurse", "o-err-mom", "o-err-visitor", "o-err-boss"
+VISITOR, BOSS = "o-err-visitor", "o-err-boss"
 LONG = "长" * 2000
 
 HOSTILE = [
@@ -64,15 +64,10 @@ HOSTILE = [
 
 
 @pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
-
-
-@pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = bound_family(app, client, chat, NURSE, MOM)
-    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, fam.key)}")
-    return fam
+def family(family: Family, client: FlaskClient, chat: Chat) -> Family:
+    """The shared family, and its agency's supervisor bound in chat too."""
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
+    return family
 
 
 @pytest.mark.parametrize("openid", [VISITOR, NURSE, MOM, BOSS])
@@ -106,22 +101,22 @@ def broken_command() -> Iterator[None]:
 
 
 def test_an_unexpected_error_is_rolled_back_and_answered_politely(
-    app: Flask, chat: Chat, session, broken_command: None, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+    app: Flask, chat: Chat, session, broken_command: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     body = chat.sender.text(VISITOR, "坏掉的命令", msg_id=777001)
-    first = chat.sender.read_reply(chat.post(body))["Content"]
+    first = content(chat.sender.read_reply(chat.post(body)))
     assert BUSY in first
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Agency).where(Agency.name == "半途写入的机构")) == 0
     # The message itself was received: WeChat's retry gets the same answer and runs nothing again.
     assert session.scalar(select(func.count()).select_from(InboundMessage).where(
         InboundMessage.dedup_key == "msg:777001")) == 1
-    assert chat.sender.read_reply(chat.post(body))["Content"] == BUSY
+    assert content(chat.sender.read_reply(chat.post(body))) == BUSY
     failures = [r for r in caplog.records if r.getMessage() == "chat.handler_failed"]
     assert failures and failures[0].exc_info is not None
 
 
-def test_a_domain_error_rolls_back_what_the_handler_wrote(chat: Chat, family: Family, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_domain_error_rolls_back_what_the_handler_wrote(chat: Chat, family: Family, session) -> None:
     # A rating outside 1-5 and an over-long complaint write nothing at all.
     before = session.scalar(select(func.count()).select_from(Rating))
     assert "1 到 5" in chat.say(MOM, "评分 9")
@@ -142,7 +137,7 @@ def test_no_handler_carries_its_own_error_decorator() -> None:
         assert "current_app" not in source, path
 
 
-def test_diary_lines_still_record_after_a_refused_line(chat: Chat, family: Family, session) -> None:  # type: ignore[no-untyped-def]
+def test_diary_lines_still_record_after_a_refused_line(chat: Chat, family: Family, session) -> None:
     reply = chat.say(NURSE, "喂奶 120ml")
     assert "已记录" in reply
     session.rollback()

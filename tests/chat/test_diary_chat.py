@@ -12,33 +12,20 @@ from sqlalchemy import func, select
 from bot.models import Binding, Complaint, DiaryEntry, DiaryFlag, DiaryPhoto, DiaryRevision, Notification, Rating
 from bot.store import background
 from bot.wechat.media import fetch_photos
-from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
+from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family, today
 
-NURSE, MOM, DAD, STRANGER = "o-nurse-wu", "o-mom-wang", "o-dad-wang", "o-stranger"
-
-
-@pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
+DAD, STRANGER = "o-dad-wang", "o-stranger"
 
 
-@pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = open_family(app, client)
-    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
-    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
-    return fam
-
-
-def live_entries(session) -> list[DiaryEntry]:  # type: ignore[no-untyped-def]
+def live_entries(session) -> list[DiaryEntry]:
     session.rollback()
     return list(session.scalars(select(DiaryEntry).where(DiaryEntry.withdrawn_at.is_(None)).order_by(DiaryEntry.id)))
 
 
 # -- binding ---------------------------------------------------------------------------------
 
-def test_binding_gives_roles_and_names_the_family(app: Flask, client: FlaskClient, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_binding_gives_roles_and_names_the_family(app: Flask, client: FlaskClient, chat: Chat, session) -> None:
     fam = open_family(app, client)
     reply = chat.say(NURSE, f"绑定 {fam.nurse_code.lower()[:4]}-{fam.nurse_code.lower()[4:]}")
     assert "绑定成功" in reply and "月嫂" in reply and "王家" in reply
@@ -56,7 +43,7 @@ def test_binding_gives_roles_and_names_the_family(app: Flask, client: FlaskClien
     assert "评分" in help_mom and "投诉" in help_mom and "撤销" not in help_mom
 
 
-def test_an_ended_engagement_refuses_its_family_code(app: Flask, client: FlaskClient, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_an_ended_engagement_refuses_its_family_code(app: Flask, client: FlaskClient, chat: Chat, session) -> None:
     fam = open_family(app, client)
     from bot.models import Engagement
 
@@ -86,7 +73,7 @@ def test_a_user_with_two_families_switches(app: Flask, client: FlaskClient, chat
 
 # -- the nurse writes ------------------------------------------------------------------------
 
-def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat: Chat, session) -> None:
     now = dt.datetime.now(TZ)
     earlier = (now - dt.timedelta(minutes=30)).strftime("%H:%M")
     reply = chat.say(NURSE, f"{earlier} 喂奶 120ml\n换尿布 大便 黄色\n宝宝今天很乖🙂")
@@ -103,13 +90,13 @@ def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat:
     assert entries[2].text == "宝宝今天很乖🙂"
 
 
-def test_the_same_message_delivered_three_times_is_recorded_once(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_message_delivered_three_times_is_recorded_once(family: Family, chat: Chat, session) -> None:
     replies = {chat.say(NURSE, "喂奶 100ml\n体温 36.7", msg_id=770001) for _ in range(3)}
     assert len(replies) == 1 and "已记录 2 条" in replies.pop()
     assert len(live_entries(session)) == 2
 
 
-def test_withdraw_hides_the_last_entry_and_keeps_history(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_hides_the_last_entry_and_keeps_history(family: Family, chat: Chat, session) -> None:
     chat.say(NURSE, "喂奶 100ml")
     chat.say(NURSE, "洗澡")
     reply = chat.say(NURSE, "撤销")
@@ -122,10 +109,8 @@ def test_withdraw_hides_the_last_entry_and_keeps_history(family: Family, chat: C
     assert "没有可以撤销" in chat.say(NURSE, "撤销")
 
 
-def test_backdated_entries_are_marked_for_the_family(family: Family, chat: Chat) -> None:
-    now = dt.datetime.now(TZ)
-    if now.hour < 3:
-        pytest.skip("needs three hours of today behind us")
+def test_backdated_entries_are_marked_for_the_family(family: Family, chat: Chat, morning: dt.datetime) -> None:
+    now = morning
     three_hours_ago = (now - dt.timedelta(hours=3)).strftime("%H:%M")
     chat.say(NURSE, f"{three_hours_ago} 喂奶 80ml\n抚触 10分钟")
     day = chat.say(MOM, "今天")
@@ -133,23 +118,21 @@ def test_backdated_entries_are_marked_for_the_family(family: Family, chat: Chat)
     assert "抚触 10分钟（补记）" not in day
 
 
-def test_a_badge_code_from_a_nurse_is_not_a_diary_line(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_badge_code_from_a_nurse_is_not_a_diary_line(family: Family, chat: Chat, session) -> None:
     chat.say(NURSE, "X7K2M-9QHRP-4")
     assert live_entries(session) == []
 
 
 # -- the family reads, rates and complains -----------------------------------------------------
 
-def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: Chat) -> None:
-    now = dt.datetime.now(TZ)
-    if now.hour < 2:
-        pytest.skip("needs two hours of today behind us")
+def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: Chat, morning: dt.datetime) -> None:
+    now, day_of = morning, morning.date()
     t1 = (now - dt.timedelta(minutes=90)).strftime("%H:%M")
     t2 = (now - dt.timedelta(minutes=60)).strftime("%H:%M")
     chat.say(NURSE, f"{t2} 配方奶 90ml\n换尿布 小便")
     chat.say(NURSE, f"{t1} 母乳 左 15分钟\n睡觉 90分钟\n体温 36.8")
     day = chat.say(MOM, "今天")
-    assert "月子日记" in day and today().isoformat() in day
+    assert "月子日记" in day and day_of.isoformat() in day
     assert day.index(f"{t1} 母乳") < day.index(f"{t2} 配方奶")
     assert "喂奶 2 次，共 90ml，亲喂共 15 分钟" in day
     assert "尿布 1 次（小便 1，大便 0）" in day
@@ -157,12 +140,12 @@ def test_today_shows_entries_in_time_order_with_a_summary(family: Family, chat: 
     assert "体温 36.8℃" in day
     assert chat.say(MOM, "日记") == day
     assert "还没有记录" in chat.say(MOM, "昨天")
-    assert chat.say(MOM, f"日记 {today().isoformat()}") == day
-    assert chat.say(MOM, f"日记 {today().month}-{today().day}") == day
+    assert chat.say(MOM, f"日记 {day_of.isoformat()}") == day
+    assert chat.say(MOM, f"日记 {day_of.month}-{day_of.day}") == day
     assert "看不懂" in chat.say(MOM, "日记 13-45")
 
 
-def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, session) -> None:
     for bad in ("评分 0", "评分 6", "评分 -1", "评分 4.5"):
         assert "1 到 5" in chat.say(MOM, bad)
     assert session.scalar(select(func.count()).select_from(Rating)) == 0
@@ -180,7 +163,7 @@ def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, sess
 
 
 def test_a_complaint_reaches_the_agency_and_its_answer_reaches_the_family(
-    family: Family, chat: Chat, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    family: Family, chat: Chat, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     assert "投诉 具体内容" in chat.say(MOM, "投诉")
     reply = chat.say(MOM, "投诉 今天下午一直在玩手机")
@@ -203,7 +186,7 @@ def test_a_complaint_reaches_the_agency_and_its_answer_reaches_the_family(
 # -- isolation ---------------------------------------------------------------------------------
 
 def test_other_families_nurses_and_strangers_see_nothing(app: Flask, client: FlaskClient, family: Family, chat: Chat,
-                                                         session) -> None:  # type: ignore[no-untyped-def]
+                                                         session) -> None:
     other = open_family(app, client, family_name="李家")
     chat.say("o-nurse-li", f"绑定 {other.nurse_code}")
     chat.say("o-mom-li", f"绑定 {other.family_code}")
@@ -226,7 +209,7 @@ def test_other_families_nurses_and_strangers_see_nothing(app: Flask, client: Fla
 # -- flags --------------------------------------------------------------------------------------
 
 def test_a_fever_is_flagged_to_the_nurse_the_family_and_the_agency(family: Family, chat: Chat, client: FlaskClient,
-                                                                   wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                                   wechat_fake: WeChatApiFake, session) -> None:
     chat.say(MOM, "帮助")  # the parent wrote recently: a customer-service message may reach her
     reply = chat.say(NURSE, "体温 38.2")
     assert "38.2℃" in reply and "建议尽快咨询医生" in reply
@@ -250,7 +233,7 @@ def test_a_fever_is_flagged_to_the_nurse_the_family_and_the_agency(family: Famil
 # -- photos -------------------------------------------------------------------------------------
 
 def test_a_photo_answers_success_at_once_and_follows_up(family: Family, chat: Chat, wechat_fake: WeChatApiFake,
-                                                        session) -> None:  # type: ignore[no-untyped-def]
+                                                        session) -> None:
     wechat_fake.add_media("MEDIA-1", PNG_1X1, "image/png")
     assert chat.image(NURSE, "MEDIA-1") == b"success"
     background.join_all()
@@ -265,7 +248,7 @@ def test_a_photo_answers_success_at_once_and_follows_up(family: Family, chat: Ch
 
 
 def test_a_photo_wechat_refused_is_retried_by_the_sweep(app: Flask, family: Family, chat: Chat, wechat_fake: WeChatApiFake,
-                                                        session) -> None:  # type: ignore[no-untyped-def]
+                                                        session) -> None:
     wechat_fake.add_media("MEDIA-2")
     wechat_fake.fail_next("/cgi-bin/media/get", status=500)
     assert chat.image(NURSE, "MEDIA-2") == b"success"
@@ -283,12 +266,12 @@ def test_a_photo_wechat_refused_is_retried_by_the_sweep(app: Flask, family: Fami
     assert len(wechat_fake.messages_to(NURSE)) == 1
 
 
-def test_a_photo_from_a_parent_is_not_kept(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_photo_from_a_parent_is_not_kept(family: Family, chat: Chat, session) -> None:
     assert "暂时无法处理" in chat.image(MOM, "MEDIA-3").decode()
     assert session.scalar(select(func.count()).select_from(DiaryPhoto)) == 0
 
 
-def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient, session) -> None:
     safe = Chat(client, safe=True)
     _params, body = safe.sender.sign(safe.sender.text(NURSE, "喂奶 60ml"))
     assert "喂奶".encode() not in body
@@ -298,7 +281,7 @@ def test_safe_mode_nurse_lines_are_recorded(family: Family, client: FlaskClient,
 
 
 def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat: Chat, family: Family,
-                                                                 session) -> None:  # type: ignore[no-untyped-def]
+                                                                 session) -> None:
     from bot.models import Engagement
 
     assert "投诉已提交" in chat.say(MOM, "投诉 第一次")
@@ -332,7 +315,7 @@ def test_binding_codes_are_read_however_they_are_typed(app: Flask, client: Flask
     assert "绑定成功" in chat.say(MOM, text)
 
 
-def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:
     """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5)."""
     assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
     assert "感谢评分" in chat.say(MOM, "评分 5 很细心")

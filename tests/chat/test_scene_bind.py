@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.models import Binding
 from bot.wechat.simulator import reply_text
-from tests.diary_support import Chat, open_family
+from tests.support.chat import Chat, open_family
 
 
 def _event(chat: Chat, openid: str, event: str, key: str) -> str:
@@ -16,7 +16,7 @@ def _event(chat: Chat, openid: str, event: str, key: str) -> str:
 
 
 def test_a_nurse_scans_the_nurse_code_and_a_parent_follows_by_the_family_code(app: Flask, client: FlaskClient,
-                                                                               session) -> None:  # type: ignore[no-untyped-def]
+                                                                               session) -> None:
     family = open_family(app, client)
     chat = Chat(client)
     nurse = _event(chat, "o-nurse", "SCAN", f"bind_{family.nurse_code}")

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.models import DiaryEntry
 from bot.wechat.simulator import reply_text
-from tests.diary_support import Chat, Family, open_family
+from tests.support.chat import MOM, NURSE, Chat, Family
 
-NURSE, MOM = "o-nurse-voice", "o-mom-voice"
 _IDS = itertools.count(880001)
 
 
@@ -31,26 +27,13 @@ def voice(chat: Chat, openid: str, recognition: str | None) -> str:
     return reply_text(chat.sender.read_reply(chat.post(body)))
 
 
-@pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
-
-
-@pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = open_family(app, client)
-    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
-    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
-    return fam
-
-
-def entries(session) -> list[tuple[str, dict[str, object], str]]:  # type: ignore[no-untyped-def]
+def entries(session) -> list[tuple[str, dict[str, object], str]]:
     session.rollback()
     return [(e.kind, e.fields, e.text) for e in session.scalars(select(DiaryEntry).order_by(DiaryEntry.id))]
 
 
 def test_a_recognised_voice_line_is_recorded_like_the_text_and_the_reply_says_voice(
-        family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+        family: Family, chat: Chat, session) -> None:
     reply = voice(chat, NURSE, "青喂左边15分钟。")  # 青喂: the recogniser's homophone of 亲喂
     assert reply.startswith("🎤 语音识别为：“青喂左边15分钟”") and "请核对" in reply
     assert "喂奶 · 亲喂 左侧 15分钟" in reply
@@ -62,7 +45,7 @@ def test_a_recognised_voice_line_is_recorded_like_the_text_and_the_reply_says_vo
 
 
 def test_a_voice_message_without_recognition_asks_to_type_and_names_the_setting(
-        family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+        family: Family, chat: Chat, session) -> None:
     reply = voice(chat, NURSE, None)
     assert "请改发文字" in reply and "接收语音识别结果" in reply
     assert "暂时无法处理这类消息" not in reply
@@ -74,7 +57,7 @@ def test_a_parent_s_voice_command_is_read_as_text(family: Family, chat: Chat) ->
     assert "月子日记" in voice(chat, MOM, "今天。")
 
 
-def test_english_or_pinyin_from_a_nurse_is_a_note_not_a_badge_code(family: Family, chat: Chat, session) -> None:  # type: ignore[no-untyped-def]
+def test_english_or_pinyin_from_a_nurse_is_a_note_not_a_badge_code(family: Family, chat: Chat, session) -> None:
     reply = chat.say(NURSE, "feeding 90ml")  # 11 letters and digits: a badge code's shape, a wrong check symbol
     assert "已记录 1 条" in reply and "喂奶 · 90ml" in reply
     reply = chat.say(NURSE, "baby sleeps")

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from bot.agency.staff import MAX_FAILURES
 from bot.core.clock import utcnow
 from bot.models import Staff
-from tests.console.support import PASSWORD, Console, make_staff, text
-from tests.factories import make_agency
+from tests.support.console import PASSWORD, Console, make_staff, text
+from tests.support.factories import make_agency
 
 COOKIE = "anxin_console"
 _ALERT = re.compile(r'<p class="problems" role="alert">([^<]*)</p>')
@@ -25,16 +25,16 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def agency(session) -> int:  # type: ignore[no-untyped-def]
+def agency(session) -> int:
     return make_agency(session, "宁波甬城家政")[0].id
 
 
 @pytest.fixture
-def other_agency(session) -> int:  # type: ignore[no-untyped-def]
+def other_agency(session) -> int:
     return make_agency(session, "杭州钱塘家政")[0].id
 
 
-def alert(res) -> str:  # type: ignore[no-untyped-def]
+def alert(res) -> str:
     found = _ALERT.search(text(res))
     assert found is not None, text(res)
     return found.group(1)
@@ -42,7 +42,7 @@ def alert(res) -> str:  # type: ignore[no-untyped-def]
 
 def staff_row(app: Flask, username: str) -> Staff:
     with app.extensions["anxin_db"].reader_session() as s:
-        row = s.scalar(select(Staff).where(Staff.username == username))
+        row: Staff | None = s.scalar(select(Staff).where(Staff.username == username))
         assert row is not None
         return row
 
@@ -134,7 +134,7 @@ def test_unknown_wrong_locked_and_switched_off_answer_alike(app: Flask, client: 
 # 2. Login names are unique across agencies -------------------------------------------------------------------
 
 def test_a_phone_equal_to_another_agencys_username_is_refused(app: Flask, client: FlaskClient, agency: int,
-                                                               other_agency: int, session) -> None:  # type: ignore[no-untyped-def]
+                                                               other_agency: int, session) -> None:
     make_staff(app, agency, "13800138000", "admin")  # the victim signs in with an 11-digit username
     make_staff(app, other_agency, "boss2", "admin")
     attacker = Console(client)
@@ -148,7 +148,7 @@ def test_a_phone_equal_to_another_agencys_username_is_refused(app: Flask, client
 
 
 def test_a_username_equal_to_another_agencys_phone_is_refused(app: Flask, client: FlaskClient, agency: int,
-                                                               other_agency: int, session) -> None:  # type: ignore[no-untyped-def]
+                                                               other_agency: int, session) -> None:
     make_staff(app, agency, "boss", "admin")
     owner = Console(client)
     assert owner.login("boss").status_code == 302
@@ -171,7 +171,7 @@ def test_a_username_equal_to_another_agencys_phone_is_refused(app: Flask, client
 
 
 def test_the_cli_refuses_a_phone_that_is_another_accounts_username(app: Flask, agency: int, other_agency: int,
-                                                                   session) -> None:  # type: ignore[no-untyped-def]
+                                                                   session) -> None:
     make_staff(app, agency, "13800138000", "admin")
     result = app.test_cli_runner().invoke(args=["create-staff", "shadow", "--agency", str(other_agency),
                                                 "--role", "admin", "--phone", "13800138000"])

@@ -20,10 +20,12 @@ import pytest
 from flask import Flask
 from PIL import Image
 
-from tests.console.support import PASSWORD, make_staff
-from tests.diary_support import Chat, today
-from tests.factories import make_agency
-from tests.registry_helpers import id_number
+from tests.support.agency import id_number
+from tests.support.chat import Chat, today
+from tests.support.console import PASSWORD, make_staff
+from tests.support.factories import make_agency
+
+pytestmark = pytest.mark.slow  # a real browser: make check runs it, make test leaves it out
 
 REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
 CHROMIUM = os.environ.get("ANXIN_CHROMIUM", "/usr/bin/chromium")
@@ -68,7 +70,7 @@ def sign_in(page: Any, origin: str, username: str) -> None:
     page.wait_for_url(f"{origin}/console/")
 
 
-def test_a_monday_morning_in_the_console(app: Flask, live_server: str, browser: Any, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_monday_morning_in_the_console(app: Flask, live_server: str, browser: Any, session) -> None:
     agency = make_agency(session, "宁波甬城家政")[0]
     make_staff(app, agency.id, "boss", "admin")
     rival_agency = make_agency(session, "别家家政")[0]

@@ -14,14 +14,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.models import Baby, Badge, Complaint, DiaryFlag, Staff, Verification, Worker
-from tests.console.support import PASSWORD, Console, make_staff, text
-from tests.diary_support import Chat, open_family, today
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, id_number, photo_bytes, publish
+from tests.support.agency import add_worker, auth, id_number, photo_bytes, publish
+from tests.support.chat import Chat, open_family, today
+from tests.support.console import PASSWORD, Console, make_staff, text
+from tests.support.factories import make_agency
 
 
 @pytest.fixture
-def agency(session) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def agency(session) -> tuple[int, str]:
     row, key = make_agency(session, "宁波甬城家政")
     return row.id, key
 
@@ -57,7 +57,7 @@ def test_only_the_console_opens_a_session(app: Flask, admin: Console) -> None:
     assert admin.get("/console/workers").status_code == 200  # and the console still knows who is signed in
 
 
-def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(app: Flask, admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(app: Flask, admin: Console, session) -> None:
     res = admin.client.post("/console/staff", data={"username": "intruder", "role": "admin"})
     assert res.status_code == 400 and "CSRF" in text(res)
     res = admin.client.post("/console/staff", data={"username": "intruder", "role": "admin", "csrf_token": "forged"})
@@ -93,7 +93,7 @@ def test_a_clerk_registers_workers_but_sees_no_flags_or_complaints(app: Flask, c
     assert "日记提醒</a>" not in nav and "服务员</a>" in nav
 
 
-def test_registering_a_worker_lists_every_bad_field_and_writes_nothing(admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_registering_a_worker_lists_every_bad_field_and_writes_nothing(admin: Console, session) -> None:
     admin.get("/console/workers/new")
     res = admin.post("/console/workers/new", {"name": "伍秀芳", "id_number": "330203198506121234", "phone": "12",
                                               "gender": "female", "birth_date": "1985-06-12", "service_types": "月嫂",
@@ -115,7 +115,7 @@ def test_registering_a_worker_lists_every_bad_field_and_writes_nothing(admin: Co
 
 
 def test_a_worker_page_adds_checks_photo_badge_and_shows_lookups_and_credit(app: Flask, admin: Console,
-                                                                            agency: tuple[int, str], session) -> None:  # type: ignore[no-untyped-def]
+                                                                            agency: tuple[int, str], session) -> None:
     worker_id = add_worker(admin.client, agency[1], name="伍秀芳")
     page = f"/console/workers/{worker_id}"
     admin.get(page)
@@ -166,7 +166,7 @@ def test_the_worker_list_searches_filters_and_pages(admin: Console, agency: tupl
     assert "陈美玲" in html and "伍秀芳" not in html
 
 
-def test_import_lists_every_bad_field_of_every_bad_row_and_writes_nothing(admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_import_lists_every_bad_field_of_every_bad_row_and_writes_nothing(admin: Console, session) -> None:
     good = id_number(dt.date(1985, 6, 12))
     csv = ("姓名,身份证号,手机号,性别,出生日期,服务类型,从业年限\n"
            f"伍秀芳,{good},13905741234,女,1985/6/12,月嫂,6\n"
@@ -185,7 +185,7 @@ def test_import_lists_every_bad_field_of_every_bad_row_and_writes_nothing(admin:
 
 
 def test_an_engagement_with_twins_shows_scene_qr_codes_and_a_scan_binds(app: Flask, admin: Console, agency: tuple[int, str],
-                                                                        wechat_fake, session) -> None:  # type: ignore[no-untyped-def]
+                                                                        wechat_fake, session) -> None:
     worker_id = add_worker(admin.client, agency[1])
     admin.get("/console/engagements/new")
     form = {"worker_id": str(worker_id), "starts_on": today().isoformat(),
@@ -221,7 +221,7 @@ def test_an_engagement_with_twins_shows_scene_qr_codes_and_a_scan_binds(app: Fla
 
 
 def test_without_wechat_the_qr_says_it_holds_only_the_words(app: Flask, admin: Console, agency: tuple[int, str],
-                                                             wechat_fake) -> None:  # type: ignore[no-untyped-def]
+                                                             wechat_fake) -> None:
     family = open_family(app, admin.client, agency=agency)
     wechat_fake.fail_next("/cgi-bin/qrcode/create", status=502)
     wechat_fake.fail_next("/cgi-bin/qrcode/create", status=502)
@@ -230,7 +230,7 @@ def test_without_wechat_the_qr_says_it_holds_only_the_words(app: Flask, admin: C
 
 
 def test_a_fever_flag_is_on_the_dashboard_and_acknowledged_with_a_note(app: Flask, admin: Console,
-                                                                        agency: tuple[int, str], session) -> None:  # type: ignore[no-untyped-def]
+                                                                        agency: tuple[int, str], session) -> None:
     family = open_family(app, admin.client, agency=agency)
     chat = Chat(admin.client)
     chat.say("o-nurse", f"绑定 {family.nurse_code}")
@@ -251,7 +251,7 @@ def test_a_fever_flag_is_on_the_dashboard_and_acknowledged_with_a_note(app: Flas
     assert "没有待处理的提醒" in text(admin.get("/console/flags"))
 
 
-def test_a_complaint_is_answered_once(app: Flask, admin: Console, agency: tuple[int, str], session) -> None:  # type: ignore[no-untyped-def]
+def test_a_complaint_is_answered_once(app: Flask, admin: Console, agency: tuple[int, str], session) -> None:
     family = open_family(app, admin.client, agency=agency)
     chat = Chat(admin.client)
     chat.say("o-parent", f"绑定 {family.family_code}")
@@ -267,7 +267,7 @@ def test_a_complaint_is_answered_once(app: Flask, admin: Console, agency: tuple[
     assert "已与月嫂沟通" in text(admin.get("/console/complaints?status=answered"))
 
 
-def test_another_agency_staff_see_none_of_it(app: Flask, admin: Console, agency: tuple[int, str], session) -> None:  # type: ignore[no-untyped-def]
+def test_another_agency_staff_see_none_of_it(app: Flask, admin: Console, agency: tuple[int, str], session) -> None:
     family = open_family(app, admin.client, agency=agency, family_name="王家")
     code = publish(admin.client, agency[1], family.worker_id)
     other_id = make_agency(session, "别家家政")[0].id

@@ -34,8 +34,8 @@ from bot.ops.demo import NURSE_OPENID, PARENT_OPENID, demo_key, seed
 from bot.store.db import utcnow
 from bot.store.locks import RedisLeases
 from bot.wechat.simulator import WeChatSender, reply_text
-from tests.conftest import REQUIRE_REDIS, SETTINGS, _clear
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.backends import REQUIRE_REDIS, SETTINGS, clear
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("ANXIN_TEST_REDIS_URL", "")
@@ -127,7 +127,7 @@ def test_two_servers_share_tokens_retries_limits_leases_and_the_outbox(
                 "ANXIN_REDIS_URL": shared_redis, "ANXIN_LOOKUP_LIMIT_USER": LOOKUP_LIMIT}
     app = create_app(settings)
     engine = app.extensions["anxin_db"].engine
-    _clear(engine)
+    clear(engine)
     with app.extensions["anxin_db"].new_session() as session, session.begin():
         seeded = seed(session, app.extensions["anxin_cipher"], TZ, utcnow(), fixed_key=demo_key("k"))
         badge = format_code(seeded.badges[0][0].code)
@@ -198,5 +198,5 @@ def test_two_servers_share_tokens_retries_limits_leases_and_the_outbox(
             sent_to_parent = sum(1 for openid, _ in rows if openid == PARENT_OPENID)
             assert len(wechat_fake.messages_to(PARENT_OPENID)) == sent_to_parent
     finally:
-        _clear(engine)
+        clear(engine)
         engine.dispose()

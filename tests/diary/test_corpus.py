@@ -9,8 +9,9 @@ correct and no danger sign missed) is met and must stay met.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,14 +27,17 @@ from tests.diary.corpus_score import (
     BAR,
     BIRTH_WEIGHT_G,
     CATEGORIES,
+    UPDATE_BASELINE,
     Item,
     Report,
     domain_probe,
+    fallen_below,
     load_corpus,
     read_baseline,
     score,
+    update_baseline,
 )
-from tests.diary_support import TZ, open_family, today
+from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
 MIN_LINES = 250
@@ -89,18 +93,30 @@ def test_the_scorer_tells_right_from_wrong() -> None:
     assert corpus_score.compare_flags(calm, {("cord", "watch")}) == (["unexpected flag cord (watch)"], [])
 
 
-def test_no_category_falls_below_its_recorded_baseline(report: Report) -> None:
-    if os.environ.get(corpus_score.WRITE_BASELINE_ENV) == "1":
-        corpus_score.write_baseline(report)
+def test_nothing_falls_below_the_committed_baseline(report: Report) -> None:
     baseline = read_baseline()
-    assert baseline["lines"] == len(report.outcomes), (
-        "the corpus changed size: rewrite the baseline (ANXIN_CORPUS_WRITE_BASELINE=1 python -m tests.diary.corpus_score)"
-    )
-    scores = report.scores()
-    fallen = {c: (round(scores[c], 4), baseline["categories"][c]) for c in CATEGORIES
-              if round(scores[c], 4) < baseline["categories"][c]}
-    assert not fallen, f"categories below the baseline (now, baseline): {fallen}\n{report.failures(limit=40)}"
-    assert len(report.missed_danger) <= baseline["missed_danger"], [o.item.line for o in report.missed_danger]
+    assert baseline["lines"] == len(report.outcomes), f"the corpus changed size: record it with `{UPDATE_BASELINE}`"
+    fallen = fallen_below(report, baseline)
+    assert not fallen, "\n".join(fallen)
+
+
+def test_the_baseline_is_written_only_upwards(report: Report, tmp_path: Path) -> None:
+    """The update command's guard: a baseline better than today is kept, and today's figures replace a worse one."""
+    path = tmp_path / "baseline.json"
+    better = read_baseline()
+    better["categories"] = {c: 1.0 for c in CATEGORIES}
+    better["fully_correct_lines"] = sorted(o.item.line for o in report.outcomes)
+    path.write_text(json.dumps(better), encoding="utf-8")
+    refused = update_baseline(report, path)
+    wrong = [o.item.line for o in report.outcomes if not o.correct]
+    assert bool(refused) == bool(wrong)
+    assert all(any(line in problem for problem in refused) for line in wrong)
+    assert json.loads(path.read_text(encoding="utf-8")) == better  # untouched
+    worse = {**better, "overall": 0.0, "missed_danger": 99, "categories": {c: 0.0 for c in CATEGORIES},
+             "fully_correct_lines": []}
+    path.write_text(json.dumps(worse), encoding="utf-8")
+    assert update_baseline(report, path) == []
+    assert read_baseline(path) == corpus_score.baseline_of(report)
 
 
 def test_the_parser_reaches_the_issue_bar(report: Report) -> None:

@@ -16,7 +16,7 @@ from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
 from bot.models import DiaryFlag, Engagement
-from tests.diary_support import TZ, open_family
+from tests.support.chat import TZ, open_family
 
 NURSE = "o-nurse-signs"
 

@@ -18,7 +18,7 @@ from bot.diary.entries import record_entries, revise_entry, revisions_of
 from bot.diary.parse import ParsedEntry
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.store import background
-from tests.diary_support import TZ, open_family
+from tests.support.chat import TZ, open_family
 
 NURSE, MOM = "o-nurse", "o-mom"
 START = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)

@@ -6,32 +6,24 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.delivery.notify import delivery
 from bot.models import DiaryFlag, Notification
 from bot.store import background
-from tests.diary_support import TZ, Chat, Family, bound_family
 from tests.fakes.wechat_api import WeChatApiFake
-
-NURSE, MOM = "o-true-nurse", "o-true-mom"
-
-
-@pytest.fixture
-def chat(client: FlaskClient) -> Chat:
-    return Chat(client)
+from tests.support.chat import MOM, NURSE, TZ, Chat, Family
 
 
 @pytest.fixture
-def family(app: Flask, client: FlaskClient, chat: Chat) -> Family:
-    fam = bound_family(app, client, chat, NURSE, MOM)
-    chat.say(MOM, "今天")  # the mother wrote: customer-service messages reach her (48-hour window)
-    return fam
+def family(family: Family, chat: Chat) -> Family:
+    """The shared family; the mother wrote, so customer-service messages reach her (the 48-hour window)."""
+    chat.say(MOM, "今天")
+    return family
 
 
 def test_a_fever_sent_and_then_withdrawn_is_corrected_once(app: Flask, chat: Chat, family: Family,
-                                                          wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                          wechat_fake: WeChatApiFake, session) -> None:
     reply = chat.say(NURSE, "体温 38.5")
     assert "38.5" in reply
     background.join_all()
@@ -52,7 +44,7 @@ def test_a_fever_sent_and_then_withdrawn_is_corrected_once(app: Flask, chat: Cha
 
 
 def test_a_fever_withdrawn_before_it_was_sent_is_never_sent(app: Flask, chat: Chat, family: Family,
-                                                           wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                           wechat_fake: WeChatApiFake, session) -> None:
     wechat_fake.fail_next("/cgi-bin/message/custom/send", status=503, times=5)  # WeChat is down for now
     chat.say(NURSE, "体温 38.6")
     background.join_all()
@@ -71,10 +63,9 @@ def test_a_fever_withdrawn_before_it_was_sent_is_never_sent(app: Flask, chat: Ch
     assert wechat_fake.messages_to(MOM) == []
 
 
-def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, session) -> None:  # type: ignore[no-untyped-def]
-    now = dt.datetime.now(TZ)
-    if now.hour < 9:
-        pytest.skip("needs a morning behind it today")  # the lines below are times earlier today
+def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, morning: dt.datetime,
+                                                    session) -> None:
+    now = morning  # the lines below are times earlier that day
     first, last = (now - dt.timedelta(hours=7)), (now - dt.timedelta(hours=1))
     chat.say(NURSE, f"{first:%H:%M} 喂奶 90ml")
     chat.say(NURSE, f"{last:%H:%M} 喂奶 90ml")
@@ -89,7 +80,7 @@ def test_a_back_filled_feed_clears_the_gap_it_fills(chat: Chat, family: Family, 
 
 
 def test_outside_the_48_hours_the_correction_is_a_card_wechat_shows(app: Flask, chat: Chat, family: Family,
-                                                                   wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                                   wechat_fake: WeChatApiFake, session) -> None:
     from sqlalchemy import update
 
     from bot.models import ChatUser, InboundMessage

@@ -20,9 +20,9 @@ from sqlalchemy import Engine, event
 
 from bot.jobs import run_job
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY
-from tests.diary_support import Chat, bound_family
-from tests.jobs.support import bound_family as jobs_family
-from tests.jobs.support import local, write
+from tests.support.chat import Chat, bound_family
+from tests.support.diary import bound_family as jobs_family
+from tests.support.diary import local, write
 
 NURSE, MOM = "o-hint-nurse", "o-hint-mom"
 
@@ -95,6 +95,6 @@ def test_the_digest_probes_the_day_on_one_index(app: Flask, client: FlaskClient,
     write(app, family, "8:00 喂奶 90ml\n10:00 体温 36.8", local(20))
     traced.clear()
     result = run_job(app, "digest", now=local(21, 30))
-    assert result.ran and result.error is None and result.detail["engagements"] == 1
+    assert result.ran and result.error is None and (result.detail or {})["engagements"] == 1
     analyses = [indexes for _, found in traced for indexes in found]
     assert len(traced) >= 2 and analyses and all(indexes == [BY_DAY] for indexes in analyses), traced

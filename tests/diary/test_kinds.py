@@ -38,7 +38,7 @@ from bot.diary.schemas import read_fields
 from bot.diary.summary import DaySummary
 from bot.models import Engagement
 from bot.store import background
-from tests.diary_support import TZ, open_family
+from tests.support.chat import TZ, open_family
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry

@@ -242,7 +242,7 @@ def test_chinese_numerals(token: str, value: int | None) -> None:
     assert cn_to_int(token) == value
 
 
-_LINES = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=80)
+_LINES = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"), max_size=80)
 
 
 @settings(max_examples=300, deadline=None)

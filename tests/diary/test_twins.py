@@ -23,7 +23,7 @@ from bot.diary.entries import record_entries
 from bot.diary.kinds.jaundice import phototherapy_threshold
 from bot.diary.parse import ParsedEntry, read_lines
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement
-from tests.diary_support import TZ, Chat, Family, open_family, open_twins, today
+from tests.support.chat import TZ, Chat, Family, open_family, open_twins, today
 
 NURSE, MOM = "o-nurse-zhou", "o-mom-zhou"
 SENT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=TZ)

@@ -23,9 +23,10 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from tests.diary_support import Chat, open_family, today
-from tests.fuzz.conftest import budget
-from tests.registry_helpers import add_worker, auth, photo_bytes, publish, worker_json
+from tests.support.agency import add_worker, auth, photo_bytes, publish, worker_json
+from tests.support.api_fuzz import operations
+from tests.support.chat import Chat, open_family, today
+from tests.support.fuzz import budget
 
 # Operations that use up the record they name: a second call on it is answered 404 or 409.
 CONSUMING = {
@@ -108,7 +109,7 @@ def records(app: Flask, client: FlaskClient) -> Records:
 
 def _operations(app: Flask) -> list[Any]:
     schema = schemathesis.openapi.from_wsgi("/admin/v1/openapi.json", app)
-    return [result.ok() for result in schema.get_all_operations()]
+    return operations(schema)
 
 
 def test_every_operation_is_described(app: Flask) -> None:

@@ -13,12 +13,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.core.textsafe import MAX_REPLY_BYTES, is_clean
-from bot.diary.entries import KINDS, MAX_TEXT
+from bot.diary.entries import KINDS
 from bot.diary.parse import parse_lines, read_lines
-from bot.diary.schemas import check_fields
-from tests.diary_support import Chat, open_family
-from tests.fuzz.conftest import budget
-from tests.fuzz.strategies import any_text, chat_text
+from bot.diary.schemas import MAX_TEXT, check_fields
+from tests.support.chat import Chat, open_family
+from tests.support.fuzz import budget
+from tests.support.strategies import any_text, chat_text
 
 TZ = ZoneInfo("Asia/Shanghai")
 SENT = dt.datetime(2026, 11, 20, 4, 30, tzinfo=dt.UTC)

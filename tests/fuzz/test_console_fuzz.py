@@ -17,12 +17,11 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from bot.models import STAFF_ROLES
-from tests.console.support import Console, make_staff, text
-from tests.factories import make_agency
-from tests.fuzz.conftest import budget
-from tests.fuzz.strategies import any_text, hostile
-from tests.fuzz.support import chinese_error, row_counts
-from tests.registry_helpers import add_worker, id_number
+from tests.support.agency import add_worker, id_number
+from tests.support.console import Console, make_staff, text
+from tests.support.factories import make_agency
+from tests.support.fuzz import budget, chinese_error, row_counts
+from tests.support.strategies import any_text, hostile
 
 TODAY = dt.date.today()
 
@@ -37,7 +36,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(app: Flask, client: FlaskClient, session) -> Desk:  # type: ignore[no-untyped-def]
+def desk(app: Flask, client: FlaskClient, session) -> Desk:
     agency, key = make_agency(session, "宁波甬城家政")
     make_staff(app, agency.id, "boss", "admin")
     console = Console(client)

@@ -23,12 +23,11 @@ from hypothesis.control import currently_in_test_context
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tests.console.support import Console, make_staff, text
-from tests.factories import make_agency
-from tests.fuzz.conftest import budget
-from tests.fuzz.strategies import hostile
-from tests.fuzz.support import chinese_error, row_counts
-from tests.registry_helpers import id_number
+from tests.support.agency import id_number
+from tests.support.console import Console, make_staff, text
+from tests.support.factories import make_agency
+from tests.support.fuzz import budget, chinese_error, row_counts
+from tests.support.strategies import hostile
 
 TODAY = dt.date.today()
 PAGE = "/console/workers/import"
@@ -44,7 +43,7 @@ unique = st.just(None).map(lambda _: next(_serial))
 
 
 @pytest.fixture
-def desk(app: Flask, client: FlaskClient, session) -> Console:  # type: ignore[no-untyped-def]
+def desk(app: Flask, client: FlaskClient, session) -> Console:
     agency, _ = make_agency(session, "宁波甬城家政")
     make_staff(app, agency.id, "boss", "admin")
     console = Console(client)

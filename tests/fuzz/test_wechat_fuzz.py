@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from bot import create_app
 from bot.core.textsafe import MAX_REPLY_BYTES
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS
-from tests.fuzz.conftest import budget
-from tests.fuzz.strategies import legal_pushes, push_bodies, to_xml
+from tests.support.backends import SETTINGS
+from tests.support.fuzz import budget
+from tests.support.strategies import legal_pushes, push_bodies, to_xml
 
 PLAIN = WeChatSender.from_settings(SETTINGS)
 SAFE = WeChatSender.from_settings(SETTINGS, safe=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,11 +22,10 @@ from bot.jobs import run_job
 from bot.models import DiaryFlag, FlagEvent, Notification
 from bot.outbox import daylinks
 from bot.store import background
-from tests.diary_support import Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import CUSTOM, DAD, MOM, NURSE, bound_family, last_wrote, texts_to, write
-from tests.jobs.test_supervisors import supervisor_code
-from tests.registry_helpers import auth
+from tests.support.agency import auth, supervisor_code
+from tests.support.chat import Chat, Family
+from tests.support.diary import CUSTOM, DAD, MOM, NURSE, bound_family, last_wrote, texts_to, write
 
 BOSS = "o-boss-alerts"
 T0 = utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
@@ -38,9 +38,10 @@ def _background_work_finishes() -> Iterator[None]:
 
 
 @pytest.fixture
-def family(app: Flask, client: FlaskClient) -> Family:
-    family = bound_family(app, client)
-    assert "绑定成功" in Chat(client).say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
+def family(family: Family, app: Flask, client: FlaskClient, chat: Chat) -> Family:
+    """The shared family, with the father and the agency's supervisor bound in chat too."""
+    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
+    assert "绑定成功" in chat.say(BOSS, f"绑定 {supervisor_code(client, family.key)}")
     last_wrote(app, DAD, T0 - dt.timedelta(days=3))  # Dad is outside WeChat's 48-hour window
     return family
 
@@ -48,7 +49,7 @@ def family(app: Flask, client: FlaskClient) -> Family:
 def fever(app: Flask, family: Family) -> int:
     write(app, family, "体温 38.5", T0)
     with app.extensions["anxin_db"].new_session() as s:
-        return s.scalars(select(DiaryFlag.id).where(DiaryFlag.severity == "urgent")).one()
+        return int(s.scalars(select(DiaryFlag.id).where(DiaryFlag.severity == "urgent")).one())
 
 
 def test_a_fever_reaches_both_parents_in_full_with_a_link(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
@@ -106,13 +107,13 @@ def test_unacknowledged_urgent_flag_is_sent_again_and_to_the_supervisors(
 
 
 def supervisor_other_agency(app: Flask) -> str:
-    from tests.jobs.test_supervisors import new_agency
+    from tests.support.agency import new_agency
 
     return new_agency(app, "别家家政")[1]
 
 
 def test_a_parent_saying_shou_dao_stops_the_escalation(app: Flask, client: FlaskClient, family: Family,
-                                                      wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                      wechat_fake: WeChatApiFake, session) -> None:
     flag_id = fever(app, family)
     run_job(app, "deliver")
     reply = Chat(client).say(DAD, "收到")
@@ -126,7 +127,7 @@ def test_a_parent_saying_shou_dao_stops_the_escalation(app: Flask, client: Flask
 
 
 def test_opening_the_link_acknowledges_nothing(app: Flask, client: FlaskClient, family: Family,
-                                              wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                              wechat_fake: WeChatApiFake, session) -> None:
     """Issue 36.1: a GET (a chat app's link preview, too) used to acknowledge the flag and stop the escalation."""
     flag_id = fever(app, family)
     run_job(app, "deliver")
@@ -141,11 +142,11 @@ def test_opening_the_link_acknowledges_nothing(app: Flask, client: FlaskClient, 
     assert session.get(DiaryFlag, flag_id).family_acknowledged_at is None
     assert session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id,
                                                    FlagEvent.action != "sent")).all() == []
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail["escalated"] == 1
+    assert (run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail or {})["escalated"] == 1
 
 
 def test_the_pages_button_acknowledges_for_that_parent_once(app: Flask, client: FlaskClient, family: Family,
-                                                            wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                            wechat_fake: WeChatApiFake, session) -> None:
     flag_id = fever(app, family)
     run_job(app, "deliver")
     [dad] = wechat_fake.templates_to(DAD)
@@ -163,7 +164,7 @@ def test_the_pages_button_acknowledges_for_that_parent_once(app: Flask, client: 
 
 
 def test_a_bad_expired_or_cross_site_acknowledgement_writes_nothing(app: Flask, client: FlaskClient, family: Family,
-                                                                  wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                                  wechat_fake: WeChatApiFake, session) -> None:
     flag_id = fever(app, family)
     run_job(app, "deliver")
     [dad] = wechat_fake.templates_to(DAD)
@@ -188,17 +189,18 @@ def test_a_bad_expired_or_cross_site_acknowledgement_writes_nothing(app: Flask, 
     assert session.get(DiaryFlag, flag_id).family_acknowledged_at is None
     assert session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id,
                                                    FlagEvent.action != "sent")).all() == []
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail["escalated"] == 1
+    assert (run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail or {})["escalated"] == 1
 
 
-def test_escalation_minutes_are_configurable(app_settings: dict, client: FlaskClient, wechat_fake: WeChatApiFake) -> None:
+def test_escalation_minutes_are_configurable(app_settings: dict[str, Any], client: FlaskClient,
+                                             wechat_fake: WeChatApiFake) -> None:
     from bot import create_app
 
     app = create_app({**app_settings, "ANXIN_ESCALATE_MINUTES": 0.5})
     family = bound_family(app, app.test_client())
     write(app, family, "体温 38.5", T0)
     assert run_job(app, "escalate", now=T0 + dt.timedelta(seconds=20)).detail == {"escalated": 0, "queued": 0}
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(seconds=31)).detail["escalated"] == 1
+    assert (run_job(app, "escalate", now=T0 + dt.timedelta(seconds=31)).detail or {})["escalated"] == 1
     background.join_all()
     app.extensions["anxin_db"].engine.dispose()
 
@@ -229,7 +231,7 @@ def test_the_fake_refuses_what_wechat_would_not_show(app: Flask, wechat_fake: We
     assert send("subscribe/send", {"thing1": "发烧"}, touser="o-mp") == 43101  # one-time: used up
 
 
-def test_a_refused_field_is_not_retried_eight_times(app: Flask, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_field_is_not_retried_eight_times(app: Flask, wechat_fake: WeChatApiFake, session) -> None:
     from bot.models import ChatUser
     from bot.outbox.queue import enqueue
 

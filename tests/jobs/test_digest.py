@@ -6,20 +6,18 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from bot.diary.family import rate_day
 from bot.jobs import run_job
 from bot.models import Engagement
-from tests.diary_support import Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import (
+from tests.support.chat import Chat, Family
+from tests.support.diary import (
     CUSTOM,
     DAD,
     DAY,
     MOM,
     NURSE,
-    bound_family,
     last_wrote,
     local,
     notifications,
@@ -35,8 +33,9 @@ DAY_TEXT = (
 
 
 @pytest.fixture
-def family(app: Flask, client: FlaskClient) -> Family:
-    family = bound_family(app, client)
+def family(family: Family, app: Flask, chat: Chat) -> Family:
+    """The shared family, with the father bound in chat too, and yesterday written."""
+    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
     write(app, family, DAY_TEXT, local(20))
     return family
 
@@ -46,7 +45,7 @@ def digests(fake: WeChatApiFake, openid: str) -> list[str]:
 
 
 def test_wechat_failing_then_recovering_reaches_every_parent_exactly_once(
-    app: Flask, family: Family, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, family: Family, wechat_fake: WeChatApiFake, session
 ) -> None:
     wechat_fake.fail_next(CUSTOM, errcode=-1)  # 系统繁忙: the first send is refused
 
@@ -56,7 +55,7 @@ def test_wechat_failing_then_recovering_reaches_every_parent_exactly_once(
     assert sorted(len(digests(wechat_fake, p)) for p in (MOM, DAD)) == [0, 1]
 
     # A run before the back-off is over sends nothing; one after it delivers the refused digest.
-    assert run_job(app, "digest", now=NOW + dt.timedelta(seconds=20)).detail["sent"] == 0
+    assert (run_job(app, "digest", now=NOW + dt.timedelta(seconds=20)).detail or {})["sent"] == 0
     later = run_job(app, "digest", now=NOW + dt.timedelta(minutes=5))
     assert later.detail is not None and later.detail["queued"] == 0 and later.detail["sent"] == 1
 
@@ -84,8 +83,8 @@ def test_wechat_failing_then_recovering_reaches_every_parent_exactly_once(
 
 def test_an_http_error_is_retried_too(app: Flask, family: Family, wechat_fake: WeChatApiFake) -> None:
     wechat_fake.fail_next(CUSTOM, status=502, times=2)
-    assert run_job(app, "digest", now=NOW).detail["retry"] == 2  # type: ignore[index]
-    assert run_job(app, "digest", now=NOW + dt.timedelta(minutes=3)).detail["sent"] == 2  # type: ignore[index]
+    assert (run_job(app, "digest", now=NOW).detail or {})["retry"] == 2
+    assert (run_job(app, "digest", now=NOW + dt.timedelta(minutes=3)).detail or {})["sent"] == 2
     assert [len(digests(wechat_fake, p)) for p in (MOM, DAD)] == [1, 1]
 
 
@@ -131,13 +130,13 @@ def test_a_rated_day_is_not_asked_for_again(app: Flask, family: Family, wechat_f
     assert "回复“评分 5 很细心”为今天评分" in dad and "今天已评分" not in dad
 
 
-def test_the_engagements_with_entries_that_day_are_found_however_they_are_chunked(session) -> None:  # type: ignore[no-untyped-def]
+def test_the_engagements_with_entries_that_day_are_found_however_they_are_chunked(session) -> None:
     """The digest's candidates: an entry that local day, not withdrawn; the day's edges in local time."""
     from zoneinfo import ZoneInfo
 
     from bot.diary.digest import engagements_with_entries
     from bot.models import DiaryEntry
-    from tests.factories import make_agency, make_worker
+    from tests.support.factories import make_agency, make_worker
 
     tz = ZoneInfo("Asia/Shanghai")
     day = dt.date(2026, 3, 10)

@@ -9,12 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.jobs import run_job
-from tests.diary_support import Chat
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import notifications, texts_to
-from tests.jobs.test_supervisors import BOSS, new_agency, supervisor_code
-from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
+from tests.support.agency import TODAY, add_worker, auth, new_agency, publish, supervisor_code, verify
+from tests.support.chat import Chat
+from tests.support.diary import notifications, texts_to
 
+BOSS = "o-boss-expiry"
 LATER = dt.timedelta(days=21)
 
 
@@ -44,7 +44,7 @@ def expiry(app: Flask, now: dt.datetime | None = None) -> dict:  # type: ignore[
 
 
 def test_a_health_certificate_expiring_in_20_days_warns_the_supervisor_once(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     key = agency_with_supervisor(app, client)
     worker = add_worker(client, key, name="伍秀芳")
@@ -123,7 +123,7 @@ def test_the_profile_turns_yellow_once_the_health_certificate_is_out_of_date(
 
 
 def test_without_a_supervisor_nothing_is_sent_and_the_admin_list_still_shows_it(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     _, key = new_agency(app, "无人值守家政")
     worker = add_worker(client, key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -12,11 +13,11 @@ from bot.core.clock import utcnow
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import ChatUser, JobRun
 from bot.outbox.queue import enqueue
-from tests.conftest import redis_or_skip
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.backends import redis_or_skip
 
 
-def test_run_job_deliver_from_the_cli(app: Flask, runner, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+def test_run_job_deliver_from_the_cli(app: Flask, runner, wechat_fake: WeChatApiFake, session) -> None:
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         s.add(ChatUser(openid="o-p1", last_message_at=utcnow()))
         enqueue(s, key="flag:9:o-p1", openid="o-p1", kind="flag", text="体温 38.2℃，建议留意")
@@ -28,7 +29,7 @@ def test_run_job_deliver_from_the_cli(app: Flask, runner, wechat_fake: WeChatApi
     assert run.name == "deliver" and run.outcome == "ok" and run.detail["sent"] == 1
 
 
-def test_run_job_refuses_an_unknown_job(runner) -> None:  # type: ignore[no-untyped-def]
+def test_run_job_refuses_an_unknown_job(runner) -> None:
     result = runner.invoke(args=["run-job", "nonsense"])
     assert result.exit_code == 2
     assert "no job 'nonsense'" in result.output and "deliver" in result.output
@@ -75,7 +76,7 @@ def test_the_schedule_is_in_local_time(app: Flask) -> None:
     assert "interval[0:01:00]" in str(jobs["deliver"].trigger)
 
 
-def test_anxin_scheduler_on_runs_the_jobs_inside_the_web_process(app_settings: dict) -> None:
+def test_anxin_scheduler_on_runs_the_jobs_inside_the_web_process(app_settings: dict[str, Any]) -> None:
     from bot import create_app
 
     app = create_app({**app_settings, "ANXIN_SCHEDULER": "on"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -79,7 +80,8 @@ def test_outside_the_48_hour_window_a_template_message_is_sent(app: Flask, wecha
         "thing1": "宝宝今日小结", "phrase2": "今日小结", "thing4": "今日月子日记"}
 
 
-def test_without_a_template_a_quiet_user_waits_and_nothing_is_lost(app_settings: dict, wechat_fake: WeChatApiFake) -> None:
+def test_without_a_template_a_quiet_user_waits_and_nothing_is_lost(app_settings: dict[str, Any],
+                                                                   wechat_fake: WeChatApiFake) -> None:
     from bot import create_app
 
     app = create_app({**app_settings, "ANXIN_WECHAT_TEMPLATE_ID": None, "ANXIN_TEMPLATE_FLAG": None})
@@ -128,7 +130,7 @@ def test_a_notification_that_keeps_failing_is_given_up_and_kept(app: Flask, wech
 
 
 def test_a_claim_taken_over_by_another_sender_is_not_sent_again(app: Flask, wechat_fake: WeChatApiFake,
-                                                                 session) -> None:  # type: ignore[no-untyped-def]
+                                                                 session) -> None:
     from bot.delivery.notify import _claim, _failed, _renew
 
     queue(app, ("o-p1", "今日小结"))
@@ -143,7 +145,7 @@ def test_a_claim_taken_over_by_another_sender_is_not_sent_again(app: Flask, wech
     assert len(wechat_fake.messages_to("o-p1")) == 1
 
 
-def test_a_late_nudge_is_dropped_not_sent(app: Flask, wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_late_nudge_is_dropped_not_sent(app: Flask, wechat_fake: WeChatApiFake, session) -> None:
     queue(app, ("o-nurse", "已经4小时没有记录了"), kind="reminder")
     wechat_fake.fail_next("/cgi-bin/message/custom/send", errcode=-1)
     assert deliver(app)["retry"] == 1
@@ -164,7 +166,7 @@ def test_template_messages_carry_the_local_date(app: Flask, wechat_fake: WeChatA
 
 def test_a_user_of_the_mini_program_only_is_not_sent_through_the_official_account(app: Flask,
                                                                                    wechat_fake: WeChatApiFake,
-                                                                                   session) -> None:  # type: ignore[no-untyped-def]
+                                                                                   session) -> None:
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         enqueue(s, key="flag:3:o-mp-only", openid="o-mp-only", kind="flag", text="体温偏高")
     assert deliver(app) == {"sent": 0, "retry": 0, "failed": 1}  # at once, not after eight refusals

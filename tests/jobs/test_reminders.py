@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.jobs import run_job
-from tests.diary_support import today
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import DAY, MOM, NURSE, bound_family, local, notifications, texts_to, write
+from tests.support.chat import today
+from tests.support.diary import DAY, MOM, NURSE, bound_family, local, notifications, texts_to, write
 
 
 def nudges(fake: WeChatApiFake, openid: str = NURSE) -> list[str]:
@@ -25,7 +25,7 @@ def remind(app: Flask, at: dt.datetime) -> dict:  # type: ignore[type-arg]
 
 
 def test_four_quiet_daytime_hours_bring_one_nudge_per_stretch(app: Flask, client: FlaskClient,
-                                                             wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                             wechat_fake: WeChatApiFake, session) -> None:
     family = bound_family(app, client)
     [first] = write(app, family, "8:30 喂奶 90ml", local(8, 35))
 
@@ -67,7 +67,7 @@ def test_no_nudge_at_night_and_the_night_does_not_count(app: Flask, client: Flas
 
 
 def test_a_nurse_who_has_not_written_is_nudged_from_noon(app: Flask, client: FlaskClient,
-                                                        wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                        wechat_fake: WeChatApiFake, session) -> None:
     family = bound_family(app, client, parents=())
     assert remind(app, local(11, 59))["queued"] == 0
     assert remind(app, local(12, 0))["queued"] == 1

@@ -13,11 +13,10 @@ from sqlalchemy import select
 from bot.jobs import JOBS, build_scheduler, run_job
 from bot.models import DiaryPhoto, RateCounter
 from bot.store import background
-from tests.diary_support import Chat
 from tests.fakes.wechat_api import PNG_1X1, WeChatApiFake
-from tests.jobs.support import NURSE, bound_family, texts_to
-from tests.jobs.test_supervisors import new_agency
-from tests.registry_helpers import TODAY, add_worker, auth, publish, verify
+from tests.support.agency import TODAY, add_worker, auth, new_agency, publish, verify
+from tests.support.chat import Chat
+from tests.support.diary import NURSE, bound_family, texts_to
 
 
 def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
@@ -27,7 +26,8 @@ def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
     noon = dt.datetime(2026, 11, 20, 12, 0, tzinfo=tz)
 
     def next_fire(name: str) -> dt.datetime:
-        return jobs[name].trigger.get_next_fire_time(None, noon)
+        fire: dt.datetime = jobs[name].trigger.get_next_fire_time(None, noon)
+        return fire
 
     assert next_fire("digest") == dt.datetime(2026, 11, 20, 21, 30, tzinfo=tz)
     assert next_fire("expiry") == dt.datetime(2026, 11, 21, 8, 0, tzinfo=tz)
@@ -46,7 +46,8 @@ def test_the_credit_job_stores_every_grade(app: Flask, client: FlaskClient) -> N
     unverified = add_worker(client, key, name="李桂兰")
 
     def grade(worker_id: int) -> int | None:
-        return client.get(f"/admin/v1/workers/{worker_id}", headers=auth(key)).get_json()["credit"]["grade"]
+        found: int | None = client.get(f"/admin/v1/workers/{worker_id}", headers=auth(key)).get_json()["credit"]["grade"]
+        return found
 
     assert grade(verified) is None and grade(unverified) is None  # never computed yet
     first = run_job(app, "credit")
@@ -65,7 +66,7 @@ def test_the_credit_job_stores_every_grade(app: Flask, client: FlaskClient) -> N
 
 
 def test_the_photos_sweep_fetches_what_a_failed_fetch_left(app: Flask, client: FlaskClient,
-                                                           wechat_fake: WeChatApiFake, session) -> None:  # type: ignore[no-untyped-def]
+                                                           wechat_fake: WeChatApiFake, session) -> None:
     bound_family(app, client, parents=())
     wechat_fake.add_media("MEDIA-SWEEP", PNG_1X1, "image/png")
     wechat_fake.fail_next("/cgi-bin/media/get", status=500)
@@ -84,7 +85,7 @@ def test_the_photos_sweep_fetches_what_a_failed_fetch_left(app: Flask, client: F
         "stored": 0, "retry": 0, "failed": 0}
 
 
-def test_the_purge_deletes_only_old_rate_counters_and_pushes(app: Flask, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_purge_deletes_only_old_rate_counters_and_pushes(app: Flask, session) -> None:
     from bot.core.clock import utcnow
     from bot.models import InboundMessage
 

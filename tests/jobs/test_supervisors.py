@@ -13,12 +13,11 @@ from bot.agency.codes import CODE_ALPHABET, CODE_LENGTH
 from bot.jobs import run_job
 from bot.models import DiaryFlag, Supervisor, SupervisorCode
 from bot.store import background
-from tests.diary_support import Chat
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import DAD, MOM, NURSE, bound_family, notifications, texts_to
-from tests.registry_helpers import auth
-from tests.sql_budget import statements
+from tests.support.agency import auth, new_agency, supervisor_code
+from tests.support.chat import Chat
+from tests.support.diary import DAD, MOM, NURSE, bound_family, notifications, texts_to
+from tests.support.sql_budget import statements
 
 BOSS, OTHER = "o-boss-supervisor", "o-someone-else"
 
@@ -29,13 +28,7 @@ def _background_work_finishes() -> Iterator[None]:
     background.join_all()
 
 
-def supervisor_code(client: FlaskClient, key: str) -> str:
-    res = client.post("/admin/v1/supervisor-codes", headers=auth(key))
-    assert res.status_code == 201, res.get_json()
-    return str(res.get_json()["code"])
-
-
-def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, session) -> None:
     _, key = new_agency(app, "宁波甬城家政")
     code = supervisor_code(client, key)
     assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
@@ -57,7 +50,7 @@ def test_a_supervisor_code_binds_once_in_chat(app: Flask, client: FlaskClient, s
     assert session.scalars(select(Supervisor.openid)).all() == [BOSS]
 
 
-def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) -> None:
     _, key = new_agency(app, "宁波安心家政服务有限公司")
     res = client.post("/admin/v1/supervisor-codes", json={"agency_id": 99}, headers=auth(key))
     assert res.status_code == 400 and res.get_json()["error"]["code"]
@@ -72,7 +65,7 @@ def test_bad_requests_write_nothing(app: Flask, client: FlaskClient, session) ->
 
 
 def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     agency = new_agency(app, "宁波甬城家政")
     key = agency[1]
@@ -99,7 +92,7 @@ def test_a_diary_flag_reaches_the_supervisor_and_the_parents_exactly_once(
 
 
 def test_several_flags_of_one_kind_in_a_message_queue_one_notice_each_and_take_nothing_back(
-    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, wechat_fake: WeChatApiFake, session
 ) -> None:
     """Three fevers in one message are three flags on the day, but each parent and the supervisor hear of a fever
     once: who is told is decided before the outbox is written, so nothing is queued and then deleted."""
@@ -130,14 +123,7 @@ def test_several_flags_of_one_kind_in_a_message_queue_one_notice_each_and_take_n
     assert "宝宝体温 38.5℃" in to_boss
 
 
-def new_agency(app: Flask, name: str) -> tuple[int, str]:
-    """An agency (its id and API key), made in a session of its own."""
-    with app.extensions["anxin_db"].new_session() as s:
-        agency, key = make_agency(s, name)
-        return agency.id, key
-
-
-def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskClient, session) -> None:
     import datetime as dt
 
     _, key = new_agency(app, "宁波甬城家政")
@@ -157,7 +143,7 @@ def test_codes_expire_and_supervisors_can_be_removed(app: Flask, client: FlaskCl
     assert client.delete(f"/admin/v1/supervisors/{listed['id']}", headers=auth(key)).status_code == 404
 
 
-def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_removed_supervisor_gets_nothing_already_queued(app: Flask, client: FlaskClient, session) -> None:
     from bot.outbox.queue import enqueue
 
     _, key = new_agency(app, "宁波甬城家政")

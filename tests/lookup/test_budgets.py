@@ -15,10 +15,9 @@ from sqlalchemy import select
 from bot.lookup.codes import format_code, generate_code
 from bot.lookup.profile import PAUSED, RATE_LIMITED, REFUSAL_TEXT
 from bot.models import Notification, RateCounter
-from tests.diary_support import Chat
-from tests.factories import make_agency
-from tests.jobs.test_supervisors import supervisor_code
-from tests.registry_helpers import add_worker, publish
+from tests.support.agency import add_worker, publish, supervisor_code
+from tests.support.chat import Chat
+from tests.support.factories import make_agency
 
 FAILED_TOTAL, FAILED_USER, FAILED_ADDRESS, ALERT_VIEWS = 12, 3, 4, 5
 
@@ -30,11 +29,11 @@ def app_settings(app_settings: dict[str, object]) -> dict[str, object]:
 
 
 @pytest.fixture
-def key(session) -> str:  # type: ignore[no-untyped-def]
+def key(session) -> str:
     return make_agency(session, "宁波甬城家政")[1]
 
 
-def _web(client: FlaskClient, path: str, address: str):  # type: ignore[no-untyped-def]
+def _web(client: FlaskClient, path: str, address: str):
     return client.get(path, environ_base={"REMOTE_ADDR": address})
 
 
@@ -44,7 +43,7 @@ def _unknown_code() -> str:
 
 
 def test_burning_the_failed_budget_does_not_lock_out_employers(app: Flask, client: FlaskClient, key: str,
-                                                               session) -> None:  # type: ignore[no-untyped-def]
+                                                               session) -> None:
     code = publish(client, key, add_worker(client, key))
     chat = Chat(client)
     # The attacker: random codes, each from a fresh openid or a fresh address, so no per-user limit applies.
@@ -87,7 +86,7 @@ def test_a_guesser_past_its_own_failed_budget_waits_for_every_code(app: Flask, c
 
 
 def test_a_badge_viewed_far_more_than_usual_is_reported_to_its_agency_once(app: Flask, client: FlaskClient, key: str,
-                                                                          session) -> None:  # type: ignore[no-untyped-def]
+                                                                          session) -> None:
     chat = Chat(client)
     assert "绑定成功" in chat.say("o-boss-lookup", f"绑定 {supervisor_code(client, key)}")
     code = publish(client, key, add_worker(client, key))

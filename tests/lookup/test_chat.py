@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.models import LookupLog
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, publish
+from tests.support.agency import add_worker, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def sender() -> WeChatSender:
 
 
 @pytest.fixture
-def key(session) -> str:  # type: ignore[no-untyped-def]
+def key(session) -> str:
     return make_agency(session, "宁波甬城家政")[1]
 
 
@@ -38,7 +38,8 @@ def push(client: FlaskClient, sender: WeChatSender, body: str) -> dict[str, Any]
 def article(reply: dict[str, Any]) -> dict[str, str]:
     assert reply["MsgType"] == "news", reply
     item = reply["Articles"]["item"]
-    return item[0] if isinstance(item, list) else item
+    found: dict[str, str] = item[0] if isinstance(item, list) else item
+    return found
 
 
 @pytest.mark.parametrize("spelling", ["dashed", "lower", "spaced"])

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from bot.models.base import Base
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.registry_helpers import TODAY, auth, id_number, photo_bytes, verify, worker_json
+from tests.support.agency import TODAY, auth, id_number, photo_bytes, verify, worker_json
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 BIRTH = dt.date(1979, 3, 8)
 ID_NUMBER = id_number(BIRTH, 517, area="440106")
@@ -93,9 +93,9 @@ def test_no_surface_shows_personal_numbers(app: Flask, client, session, wechat_f
     keep("mp profile", client.get(f"/mp/v1/badges/{code}", headers=auth(token)))
     keep("mp unknown", client.get("/mp/v1/badges/00000-00001-Y", headers=auth(token)))
     sender = WeChatSender.from_settings(SETTINGS)
-    for body in (sender.text("o-privacy", code), sender.event("o-privacy", "SCAN", f"badge_{code}"),
+    for push in (sender.text("o-privacy", code), sender.event("o-privacy", "SCAN", f"badge_{code}"),
                  sender.event("o-privacy-2", "subscribe", f"qrscene_badge_{code}")):
-        params, raw = sender.sign(body)
+        params, raw = sender.sign(push)
         keep("chat", client.post("/wechat", query_string=params, data=raw, headers={"Content-Type": "text/xml"}))
     keep("stats", client.get(f"/admin/v1/badges/{code}/stats", headers=auth(key)))
     keep("revoke", client.delete(f"/admin/v1/badges/{code}", headers=auth(key)))

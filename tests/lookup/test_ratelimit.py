@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
 from bot.store.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client, storable_key
-from tests.conftest import redis_or_skip
+from tests.support.backends import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+pytestmark = pytest.mark.xdist_group("redis")  # its counters empty Redis database 15: one worker at a time
 
 
 @pytest.fixture
@@ -25,14 +26,14 @@ def redis_counter() -> Iterator[RedisCounter]:
     yield RedisCounter(client)
 
 
-def _exercise(store, key: str) -> None:  # type: ignore[no-untyped-def]
+def _exercise(store, key: str) -> None:
     t0 = 1_800_000_000.0  # a window boundary for window=100
     assert [hit(store, key, 3, 100, now=t0 + i) for i in range(5)] == [True, True, True, False, False]
     assert hit(store, key, 3, 100, now=t0 + 100) is True  # the next window starts afresh
     assert hit(store, key + ":other", 3, 100, now=t0 + 1) is True  # keys are independent
 
 
-def test_database_counter(app) -> None:  # type: ignore[no-untyped-def]
+def test_database_counter(app) -> None:
     db = app.extensions["anxin_db"]
     key = f"test:{uuid.uuid4().hex}"
     with db.new_session() as session:
@@ -52,7 +53,7 @@ def test_redis_counter(redis_counter: RedisCounter) -> None:
     _exercise(redis_counter, f"test:{uuid.uuid4().hex}")
 
 
-def test_counter_for_follows_the_settings(app, redis_counter: RedisCounter) -> None:  # type: ignore[no-untyped-def]
+def test_counter_for_follows_the_settings(app, redis_counter: RedisCounter) -> None:
     with app.extensions["anxin_db"].new_session() as session:
         assert isinstance(counter_for({"ANXIN_REDIS_URL": None}, session), DatabaseCounter)
         assert isinstance(counter_for({"ANXIN_REDIS_URL": REDIS_URL}, session), RedisCounter)
@@ -63,7 +64,7 @@ def test_bad_arguments() -> None:
         hit(RedisCounter(redis_client(REDIS_URL)), "k", 0, 10)
 
 
-def test_a_key_past_191_characters_is_counted_under_its_digest(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_past_191_characters_is_counted_under_its_digest(session) -> None:
     """A key longer than the counter column (a hostile openid or address) is counted, never a server error."""
     long_key = "lookup:user:" + "o" * 300
     other = "lookup:user:" + "o" * 299 + "x"
@@ -88,7 +89,8 @@ def _hammer(url: str, key: str, hits: int, limit: int) -> int:
     return allowed
 
 
-def test_database_counts_are_shared_across_processes(app, database_url: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow  # server processes of its own
+def test_database_counts_are_shared_across_processes(app, database_url: str) -> None:
     key = f"test:procs:{uuid.uuid4().hex}"
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:
@@ -98,7 +100,7 @@ def test_database_counts_are_shared_across_processes(app, database_url: str) -> 
         assert session.scalar(select(RateCounter.count).where(RateCounter.key == key)) == 60
 
 
-def test_a_failed_look_up_does_not_hold_the_shared_failed_total_locked(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_look_up_does_not_hold_the_shared_failed_total_locked(app) -> None:
     """A failed look-up counts against ``lookup:failed:total``, which every look-up of every process shares.
 
     While one request is still busy (its transaction open), another process's look-up must be
@@ -131,7 +133,7 @@ def test_a_failed_look_up_does_not_hold_the_shared_failed_total_locked(app) -> N
         assert session.scalar(select(RateCounter.count).where(RateCounter.key == "lookup:failed:total")) == 3
 
 
-def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> None:  # type: ignore[no-untyped-def]
+def test_several_keys_count_in_one_statement_with_or_without_returning(app) -> None:
     """``increment_many`` counts each key once however often it is named; MySQL (no RETURNING) reads them back."""
     from bot.store.ratelimit import _upsert
 

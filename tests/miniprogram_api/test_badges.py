@@ -8,23 +8,23 @@ from sqlalchemy import select
 
 from bot.models import LookupLog
 from bot.store.ratelimit import redis_client
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.registry_helpers import TODAY, add_worker, auth, publish
+from tests.support.agency import TODAY, add_worker, auth, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def key(session) -> str:  # type: ignore[no-untyped-def]
+def key(session) -> str:
     return make_agency(session, "宁波甬城家政")[1]
 
 
 @pytest.fixture
-def token(client, wechat_fake: WeChatApiFake) -> str:  # type: ignore[no-untyped-def]
+def token(client, wechat_fake: WeChatApiFake) -> str:
     wechat_fake.add_session("code-badge", openid="o-mp-employer", session_key="sk")
-    return client.post("/mp/v1/login", json={"code": "code-badge"}).get_json()["token"]
+    return str(client.post("/mp/v1/login", json={"code": "code-badge"}).get_json()["token"])
 
 
 def test_profile_json(client, session, key: str, token: str) -> None:
@@ -77,6 +77,7 @@ def test_rate_limited_is_429(app: Flask, client, key: str, token: str) -> None:
     assert res.status_code == 429 and res.get_json()["error"]["code"] == "too_many_lookups"
 
 
+@pytest.mark.xdist_group("redis")  # it empties Redis database 15: one worker at a time
 def test_rate_limited_in_redis_when_configured(app: Flask, client, key: str, token: str) -> None:
     code = publish(client, key, add_worker(client, key))
     redis_client(REDIS_TEST_URL).flushdb()  # database 15 is the tests' own
@@ -91,6 +92,6 @@ def test_rate_limited_in_redis_when_configured(app: Flask, client, key: str, tok
 
 
 def count_counters(app: Flask) -> int:
-    from tests.conftest import count_rows
+    from tests.support.backends import count_rows
 
     return count_rows(app.extensions["anxin_db"].engine, "rate_counter")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.diary.texts import BIND_TOO_MANY
 from bot.models import Binding
 from bot.wechat.simulator import reply_text
-from tests.diary_support import Chat, open_family
+from tests.support.chat import Chat, open_family
 
 PER_USER, TOTAL = 3, 10
 
@@ -27,12 +27,12 @@ def _scan(chat: Chat, openid: str, code: str) -> str:
     return reply_text(chat.sender.read_reply(chat.post(chat.sender.event(openid, "SCAN", f"bind_{code}"))))
 
 
-def _bindings(session) -> set[str]:  # type: ignore[no-untyped-def]
+def _bindings(session) -> set[str]:
     session.rollback()  # see what the requests committed
     return set(session.scalars(select(Binding.openid)))
 
 
-def test_guesses_in_the_mini_program_spend_the_chat_budget_too(app: Flask, client: FlaskClient, login,  # type: ignore[no-untyped-def]
+def test_guesses_in_the_mini_program_spend_the_chat_budget_too(app: Flask, client: FlaskClient, login,
                                                                session) -> None:
     family = open_family(app, client)
     guesser = login("o-bind-guesser")
@@ -49,7 +49,7 @@ def test_guesses_in_the_mini_program_spend_the_chat_budget_too(app: Flask, clien
     assert "绑定成功" in chat.say("o-bind-honest", f"绑定 {family.nurse_code}")
 
 
-def test_guesses_in_chat_spend_the_mini_program_budget_too(app: Flask, client: FlaskClient, login,  # type: ignore[no-untyped-def]
+def test_guesses_in_chat_spend_the_mini_program_budget_too(app: Flask, client: FlaskClient, login,
                                                            session) -> None:
     family = open_family(app, client)
     chat = Chat(client)
@@ -60,7 +60,7 @@ def test_guesses_in_chat_spend_the_mini_program_budget_too(app: Flask, client: F
     assert _bindings(session) == set()
 
 
-def test_the_platform_wide_budget_is_one_across_surfaces(app: Flask, client: FlaskClient, login,  # type: ignore[no-untyped-def]
+def test_the_platform_wide_budget_is_one_across_surfaces(app: Flask, client: FlaskClient, login,
                                                          session) -> None:
     family = open_family(app, client)
     chat = Chat(client)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from bot.models import DiaryEntry, DiaryRevision, Rating
-from tests.conftest import count_rows
-from tests.diary_support import TZ, Family, today
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.backends import count_rows
+from tests.support.chat import TZ, Family, today
+from tests.support.miniprogram import MpUser
 
 
 def at(hour: int, minute: int = 0, day: dt.date | None = None) -> str:
@@ -24,7 +25,7 @@ def earlier(minutes: int) -> dt.datetime:
     return dt.datetime.now(TZ) - dt.timedelta(minutes=minutes)
 
 
-def test_every_call_needs_a_token(client) -> None:  # type: ignore[no-untyped-def]
+def test_every_call_needs_a_token(client) -> None:
     for method, path in [("get", "/mp/v1/engagements"), ("post", "/mp/v1/bind"), ("get", "/mp/v1/engagements/1/days/2026-11-20"),
                          ("post", "/mp/v1/engagements/1/entries"), ("patch", "/mp/v1/entries/1"),
                          ("delete", "/mp/v1/entries/1"), ("put", "/mp/v1/engagements/1/days/2026-11-20/rating"),
@@ -34,7 +35,7 @@ def test_every_call_needs_a_token(client) -> None:  # type: ignore[no-untyped-de
         assert res.get_json()["error"]["code"] == "bad_token"
 
 
-def test_bind_and_list_engagements(nurse: MpUser, parent: MpUser, family: Family, login) -> None:  # type: ignore[no-untyped-def]
+def test_bind_and_list_engagements(nurse: MpUser, parent: MpUser, family: Family, login) -> None:
     [mine] = parent.get("/engagements").get_json()["engagements"]
     assert mine["id"] == family.engagement_id and mine["role"] == "parent" and mine["current"] is True
     assert mine["family_name"] == "王家" and mine["baby_nickname"] == "小米"
@@ -138,7 +139,7 @@ def test_the_same_batch_resent_concurrently_is_stored_once(nurse: MpUser, family
         ({"client_id": "x", "occurred_at": "2999-01-01T00:00:00+08:00", "kind": "bath"}, "invalid_field"),
     ],
 )
-def test_bad_entries_are_refused_and_the_batch_writes_nothing(nurse: MpUser, family: Family, app: Flask, entry: dict,
+def test_bad_entries_are_refused_and_the_batch_writes_nothing(nurse: MpUser, family: Family, app: Flask, entry: dict[str, Any],
                                                              code: str) -> None:
     good = {"client_id": "good-1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}
     entry = {k: (earlier(5).isoformat() if v == "NOW" else v) for k, v in entry.items()}
@@ -168,8 +169,8 @@ def test_duplicate_client_ids_in_one_batch_are_refused(nurse: MpUser, family: Fa
 
 def test_parents_and_strangers_cannot_write_or_read_what_is_not_theirs(nurse: MpUser, parent: MpUser,
                                                                        family: Family, login, app: Flask,
-                                                                       client) -> None:  # type: ignore[no-untyped-def]
-    from tests.diary_support import open_family
+                                                                       client) -> None:
+    from tests.support.chat import open_family
 
     entry = {"client_id": "p1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}
     assert parent.post(f"/engagements/{family.engagement_id}/entries", entry).status_code == 403
@@ -188,7 +189,7 @@ def test_parents_and_strangers_cannot_write_or_read_what_is_not_theirs(nurse: Mp
     assert count_rows(app.extensions["anxin_db"].engine, "diary_revision") == 0
 
 
-def test_edits_keep_history_and_stale_edits_are_409(nurse: MpUser, parent: MpUser, family: Family, session) -> None:  # type: ignore[no-untyped-def]
+def test_edits_keep_history_and_stale_edits_are_409(nurse: MpUser, parent: MpUser, family: Family, session) -> None:
     created = nurse.post(f"/engagements/{family.engagement_id}/entries",
                          {"client_id": "e1", "occurred_at": earlier(20).isoformat(), "kind": "feeding",
                           "type": "formula", "amount_ml": 90, "text": "喂奶 90ml"}).get_json()
@@ -224,7 +225,7 @@ def test_a_flagged_entry_carries_its_flag(nurse: MpUser, parent: MpUser, family:
 
 
 def test_the_family_rates_a_day_and_rating_again_replaces_it(nurse: MpUser, parent: MpUser, family: Family,
-                                                             session) -> None:  # type: ignore[no-untyped-def]
+                                                             session) -> None:
     path = f"/engagements/{family.engagement_id}/days/{today()}/rating"
     first = parent.put(path, {"stars": 4, "comment": "很细心👍"})
     assert first.status_code == 201 and first.get_json()["replaced"] is False
@@ -270,8 +271,8 @@ def test_the_summary_gives_per_day_figures_for_charts(nurse: MpUser, parent: MpU
     assert parent.get(f"/engagements/{family.engagement_id}/summary?from=nope").status_code == 400
 
 
-def test_chat_and_mini_program_write_one_diary(nurse: MpUser, parent: MpUser, family: Family, client) -> None:  # type: ignore[no-untyped-def]
-    from tests.diary_support import Chat
+def test_chat_and_mini_program_write_one_diary(nurse: MpUser, parent: MpUser, family: Family, client) -> None:
+    from tests.support.chat import Chat
 
     chat = Chat(client)
     assert "绑定成功" in chat.say("o-chat-nurse-unused", f"绑定 {family.family_code}")
@@ -285,7 +286,7 @@ def test_chat_and_mini_program_write_one_diary(nurse: MpUser, parent: MpUser, fa
     assert "洗澡" in reply
 
 
-def test_too_many_calls_get_429(app: Flask, login, client) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_calls_get_429(app: Flask, login, client) -> None:
     app.config.update(ANXIN_MP_WINDOW=3600, ANXIN_MP_LIMIT_USER=3, ANXIN_MP_LIMIT_LOGIN=3)  # one window for the test
     user = login("o-mp-busy")  # the first login from this address
     statuses = [user.get("/engagements").status_code for _ in range(5)]
@@ -341,7 +342,7 @@ def test_a_phone_may_sync_the_last_day_just_after_the_end(nurse: MpUser, family:
     ],
 )
 def test_odd_input_is_a_clear_400_never_a_crash(nurse: MpUser, family: Family, method: str, path: str,
-                                                body: dict | None) -> None:
+                                                body: dict[str, Any] | None) -> None:
     created = nurse.post(f"/engagements/{family.engagement_id}/entries",
                          {"client_id": "o1", "occurred_at": earlier(5).isoformat(), "kind": "bath"}).get_json()
     url = path.format(e=family.engagement_id, entry=created["id"])
@@ -381,7 +382,7 @@ def test_withdrawing_a_feed_that_closed_a_gap_raises_the_gap(nurse: MpUser, pare
     assert view["flags"][0]["entry_id"] == created[2]["id"]
 
 
-def test_a_second_parent_keeps_the_first_ones_comment(parent: MpUser, login, family: Family,  # type: ignore[no-untyped-def]
+def test_a_second_parent_keeps_the_first_ones_comment(parent: MpUser, login, family: Family,
                                                       session) -> None:
     """Each member's stars and comment are kept; ``rating`` is the caller's own, ``ratings`` everyone's (issue 11.5)."""
     dad = login("o-mp-dad")

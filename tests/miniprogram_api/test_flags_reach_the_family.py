@@ -7,9 +7,9 @@ import datetime as dt
 from flask.testing import FlaskClient
 
 from bot.store import background
-from tests.diary_support import TZ, Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.chat import TZ, Chat, Family
+from tests.support.miniprogram import MpUser
 
 DAD = "o-oa-dad"  # the father follows the Official Account and chats with it
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.diary.keepsake import MAX_DAY_ENTRIES
 from bot.models import KeepsakeCache
-from tests.diary_support import TZ, Family, today
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.chat import TZ, Family, today
+from tests.support.miniprogram import MpUser
 
 KEEPSAKE_LIMIT = 4
 
@@ -30,7 +30,7 @@ def _post_day(nurse: MpUser, family: Family, day: dt.date, count: int, prefix: s
     assert res.status_code in (200, 201), res.get_json()
 
 
-def _export(user: MpUser, family: Family):  # type: ignore[no-untyped-def]
+def _export(user: MpUser, family: Family):
     return user.get(f"/engagements/{family.engagement_id}/export.pdf")
 
 
@@ -50,7 +50,7 @@ def test_a_day_beyond_the_cap_is_summarised_not_printed(nurse: MpUser, parent: M
 
 
 def test_a_second_export_is_served_from_the_cache_until_the_diary_changes(nurse: MpUser, parent: MpUser, family: Family,
-                                                                          session) -> None:  # type: ignore[no-untyped-def]
+                                                                          session) -> None:
     yesterday = today() - dt.timedelta(days=1)
     _post_day(nurse, family, yesterday, 3, "b")
     first = _export(parent, family)

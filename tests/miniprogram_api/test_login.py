@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.conftest import SETTINGS
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.backends import SETTINGS
 
 
 def test_login_returns_our_token_for_a_good_code(client, wechat_fake: WeChatApiFake) -> None:
@@ -41,7 +43,7 @@ def test_wechat_errors_become_clear_answers(client, wechat_fake: WeChatApiFake, 
     assert res.get_json()["error"]["code"] == code
 
 
-def test_wechat_unreachable_is_502(app_settings: dict) -> None:
+def test_wechat_unreachable_is_502(app_settings: dict[str, Any]) -> None:
     from bot import create_app
 
     app = create_app({**app_settings, "ANXIN_WECHAT_API_BASE": "http://127.0.0.1:9"})

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
 from bot.jobs import run_job
 from bot.models import DiaryFlag, Notification, SubscriptionGrant
-from tests.diary_support import Chat, Family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.jobs.support import write
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.chat import Chat, Family
+from tests.support.diary import write
+from tests.support.miniprogram import MpUser
 
 
 def test_a_mini_program_parent_gets_the_flag_as_a_subscription_message(
-    app: Flask, client, nurse: MpUser, parent: MpUser, family: Family, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client, nurse: MpUser, parent: MpUser, family: Family, wechat_fake: WeChatApiFake, session
 ) -> None:
     flag_tmpl = app.config["ANXIN_MP_TEMPLATE_FLAG"]
     res = parent.post("/subscriptions", {"accepted": [flag_tmpl, "someone-elses"]})
     assert res.status_code == 200 and res.get_json() == {"remaining": {flag_tmpl: 1}, "ignored": ["someone-elses"]}
+    bad: dict[str, Any]
     for bad in ({}, {"accepted": []}, {"accepted": ["有空格 的"]}, {"accepted": "x"}):
         assert parent.post("/subscriptions", bad).status_code == 400
     assert session.scalars(select(SubscriptionGrant.remaining)).all() == [1]  # refusals wrote nothing
@@ -53,7 +55,7 @@ def test_a_mini_program_parent_gets_the_flag_as_a_subscription_message(
 
 
 def test_the_same_person_in_both_apps_gets_one_message(
-    app: Flask, client, login, family: Family, wechat_fake: WeChatApiFake, session  # type: ignore[no-untyped-def]
+    app: Flask, client, login, family: Family, wechat_fake: WeChatApiFake, session
 ) -> None:
     wechat_fake.add_session("code-both", openid="o-mp-both", session_key="sk", unionid="u-same-person")
     res = client.post("/mp/v1/login", json={"code": "code-both"})

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import DiaryEntry
-from tests.diary_support import TZ, open_twins, today
+from tests.support.chat import TZ, open_twins, today
 
 
-def test_a_twin_entry_names_its_baby_and_the_day_shows_each(  # type: ignore[no-untyped-def]
+def test_a_twin_entry_names_its_baby_and_the_day_shows_each(
     app: Flask, client: FlaskClient, login, session: Session
 ) -> None:
     family = open_twins(app, client)
@@ -57,7 +57,7 @@ def test_a_twin_entry_names_its_baby_and_the_day_shows_each(  # type: ignore[no-
     assert (day["summary"]["feeds"], day["summary"]["feed_ml"]) == (2, 110)
 
 
-def test_the_twins_keepsake_names_each_baby_on_its_cover_pages_and_charts(  # type: ignore[no-untyped-def]
+def test_the_twins_keepsake_names_each_baby_on_its_cover_pages_and_charts(
     app: Flask, client: FlaskClient, login
 ) -> None:
     import io

@@ -11,9 +11,9 @@ from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.orm import Session
 
 from bot.lookup.images import _font
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, publish
+from tests.support.agency import add_worker, auth, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 GREEN = (13, 110, 86)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from config import Config, ConfigError, load_config
-from tests.factories import PRODUCTION
+from tests.support.factories import PRODUCTION
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

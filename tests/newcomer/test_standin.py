@@ -24,9 +24,9 @@ from bot import create_app
 from bot.ops.demo import NURSE_OPENID, PARENT_OPENID
 from bot.store import background
 from bot.wechat.standin import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
-from tests.conftest import _clear
-from tests.diary_support import Chat
-from tests.factories import PRODUCTION
+from tests.support.backends import clear
+from tests.support.chat import Chat
+from tests.support.factories import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[2]
 OA = ("wx-oa", "oa-secret")
@@ -124,7 +124,7 @@ def laptop(app_settings: dict[str, object]) -> Iterator[tuple[Flask, str]]:
     base = f"http://127.0.0.1:{port}"
     app = create_app({**app_settings, "ANXIN_WECHAT_API_BASE": f"{base}/_dev/wechat", "ANXIN_PUBLIC_URL": base})
     engine = app.extensions["anxin_db"].engine
-    _clear(engine)
+    clear(engine)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -132,7 +132,7 @@ def laptop(app_settings: dict[str, object]) -> Iterator[tuple[Flask, str]]:
     background.join_all()
     server.shutdown()
     server.server_close()
-    _clear(engine)
+    clear(engine)
     engine.dispose()
 
 

@@ -20,8 +20,10 @@ from bot.chat.handlers.diary_binding import BIND_TOO_MANY
 from bot.lookup.profile import PAUSED, REFUSAL_TEXT
 from bot.models import Binding, Supervisor, SupervisorCode
 from bot.wechat.simulator import WeChatSender, reply_text
-from tests.conftest import SETTINGS, redis_or_skip
-from tests.diary_support import Chat, open_family
+from tests.support.backends import SETTINGS, redis_or_skip
+from tests.support.chat import Chat, open_family
+
+pytestmark = pytest.mark.xdist_group("redis")  # counters in Redis database 15, shared by every worker
 
 
 def concurrently(live_server: str, openids: list[str], text: str, hold: Callable[[], object] | None = None) -> list[str]:
@@ -71,7 +73,6 @@ def hold_row(app: Flask, table: str, row_id: int) -> Callable[[], object]:
             time.sleep(1.0)
 
     return hold
-
 
 @pytest.fixture(params=["database", "redis"])
 def racing_server(request: pytest.FixtureRequest, app: Flask, app_settings: dict[str, object]) -> Iterator[str]:

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from bot.wechat.protocol import signature
 from bot.wechat.simulator import WeChatSender, reply_text
 from config import ConfigError, TestConfig, load_config
-from tests.conftest import SETTINGS, count_rows
-from tests.diary_support import Chat, open_family
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.chat import Chat, open_family
 
 NURSE = "o-nurse-forged"
 
@@ -25,7 +25,7 @@ def signed_at(sender: WeChatSender, timestamp: int) -> dict[str, str]:
     return {"signature": signature(sender.token, str(timestamp), nonce), "timestamp": str(timestamp), "nonce": nonce}
 
 
-def post(client: FlaskClient, params: dict[str, str], body: bytes | str):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, params: dict[str, str], body: bytes | str):
     return client.post("/wechat", query_string=params, data=body, content_type="text/xml")
 
 

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 from bot.models import DiaryEntry, DiaryFlag, Notification
 from bot.wechat.protocol import signature
 from bot.wechat.simulator import WeChatSender, _cdata
-from tests.conftest import SETTINGS, count_rows
-from tests.diary_support import Chat, open_family
 from tests.fakes.wechat_api import WeChatApiFake
-from tests.miniprogram_api.conftest import MpUser
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.chat import Chat, open_family
+from tests.support.miniprogram import MpUser
 
 NURSE, MOM = "o-nurse-hostile", "o-mom-hostile"
 
 
-def post(client: FlaskClient, params: dict[str, str], body: bytes | str):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, params: dict[str, str], body: bytes | str):
     return client.post("/wechat", query_string=params, data=body, content_type="text/xml")
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from bot.chat.context import Article, ChatMessage, News, Text
 from bot.core.textsafe import MAX_REPLY_BYTES
 from bot.wechat.protocol import render_reply
-from tests.diary_support import Chat, open_family
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, publish
+from tests.support.agency import add_worker, publish
+from tests.support.chat import Chat, open_family
+from tests.support.factories import make_agency
 
 INJECTION = "]]></Content><MsgType><![CDATA[news]]></MsgType><Url><![CDATA[http://evil.example/]]></Url><Content><![CDATA["
 

@@ -17,6 +17,8 @@ import requests
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 
+pytestmark = pytest.mark.slow  # gunicorn servers of its own: make check runs it, make test leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 

@@ -18,15 +18,15 @@ from bot.agency.imports import MAX_ROWS, MAX_SHARED_STRINGS, MAX_XLSX_MEMBER_BYT
 from bot.core.errors import BadRequest
 from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, NGINX_LOCATIONS, ROUTE_BODY_LIMITS
 from bot.models import Worker
-from tests.console.support import Console, make_staff, text
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth
+from tests.support.agency import add_worker, auth
+from tests.support.console import Console, make_staff, text
+from tests.support.factories import make_agency
 
 FAST = 5.0  # seconds: the refusals below take well under one; the old code took 2 s to a minute on each file
 
 
 @pytest.fixture
-def agency(session) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def agency(session) -> tuple[int, str]:
     row, key = make_agency(session, "宁波甬城家政")
     return row.id, key
 
@@ -49,12 +49,12 @@ def _import(admin: Console, data: bytes, name: str) -> tuple[int, str, float]:
     return res.status_code, text(res), time.perf_counter() - started
 
 
-def _no_workers(session) -> bool:  # type: ignore[no-untyped-def]
+def _no_workers(session) -> bool:
     session.rollback()
     return session.scalars(select(Worker)).first() is None
 
 
-def test_a_shared_strings_bomb_is_refused_before_openpyxl_reads_it(admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_shared_strings_bomb_is_refused_before_openpyxl_reads_it(admin: Console, session) -> None:
     bomb = hostile_xlsx(shared_strings=MAX_SHARED_STRINGS)  # with the header's: one over the limit
     assert len(bomb) < 64 * 1024  # small on disk, millions of strings in the version
     status, page, seconds = _import(admin, bomb, "workers.xlsx")
@@ -63,7 +63,7 @@ def test_a_shared_strings_bomb_is_refused_before_openpyxl_reads_it(admin: Consol
     assert _no_workers(session)
 
 
-def test_a_workbook_that_inflates_past_the_limit_is_refused_from_its_zip_directory(admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_workbook_that_inflates_past_the_limit_is_refused_from_its_zip_directory(admin: Console, session) -> None:
     bomb = hostile_xlsx(shared_strings=MAX_XLSX_MEMBER_BYTES // len("<si><t>x</t></si>") + 1)
     status, page, seconds = _import(admin, bomb, "workers.xlsx")
     assert status == 400 and "解压后过大" in page
@@ -71,7 +71,7 @@ def test_a_workbook_that_inflates_past_the_limit_is_refused_from_its_zip_directo
     assert _no_workers(session)
 
 
-def test_a_workbook_of_too_many_parts_is_refused(admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_workbook_of_too_many_parts_is_refused(admin: Console, session) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(hostile_xlsx())) as real, zipfile.ZipFile(out, "w") as padded:
         for member in real.infolist():
@@ -84,7 +84,7 @@ def test_a_workbook_of_too_many_parts_is_refused(admin: Console, session) -> Non
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
-def test_blank_rows_count_against_the_row_limit(admin: Console, session, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_blank_rows_count_against_the_row_limit(admin: Console, session, kind: str) -> None:
     data = hostile_xlsx(blank_rows=MAX_ROWS + 1, cells_per_blank_row=1) if kind == "xlsx" else blank_csv(MAX_ROWS + 1)
     status, page, seconds = _import(admin, data, f"workers.{kind}")
     assert status == 400 and f"每个文件最多 {MAX_ROWS} 行（空行也计算在内）" in page
@@ -98,7 +98,7 @@ def test_reading_stops_at_its_deadline() -> None:
     assert refused.value.code == "too_slow" and "文件读取超过" in refused.value.message
 
 
-def test_a_file_name_with_a_nul_is_a_clear_400(admin: Console, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_name_with_a_nul_is_a_clear_400(admin: Console, session) -> None:
     status, page, _ = _import(admin, (",".join(HEADER) + "\n").encode(), "workers.cs\x00v")
     assert status == 400 and "文件名含有无效字符" in page
     assert _no_workers(session)

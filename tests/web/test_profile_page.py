@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,15 +15,15 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.models import LookupLog
-from tests.conftest import SETTINGS
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, auth, publish
+from tests.support.agency import add_worker, auth, publish
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency
 
 REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
 
 
 @pytest.fixture
-def key(session) -> str:  # type: ignore[no-untyped-def]
+def key(session) -> str:
     return make_agency(session, "宁波甬城家政")[1]
 
 
@@ -136,6 +137,7 @@ def _run_chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # a real browser
 def test_the_page_on_a_phone_sized_browser(client, key: str, live_server: str, tmp_path: Path) -> None:
     binary = _chromium()
     code = publish(client, key, add_worker(client, key, name="伍秀芳"), kinds=("identity", "health"))
@@ -154,10 +156,11 @@ def test_the_page_on_a_phone_sized_browser(client, key: str, live_server: str, t
         assert len(colours) > 50  # text, photo and the light: not a blank page
         # The big yellow status light is drawn near the top (#eab308).
         top = rgb.crop((0, 0, 390, 220))
-        assert any(abs(r - 0xEA) < 12 and abs(g - 0xB3) < 12 and b < 40 for _, (r, g, b) in top.getcolors(1 << 20) or [])
+        assert any(abs(r - 0xEA) < 12 and abs(g - 0xB3) < 12 and b < 40 for r, g, b in
+                   [colour for _, colour in top.getcolors(1 << 20) or [] if isinstance(colour, tuple)])
 
 
-def test_behind_a_proxy_the_client_address_is_logged_and_limited(app_settings: dict, session) -> None:  # type: ignore[no-untyped-def]
+def test_behind_a_proxy_the_client_address_is_logged_and_limited(app_settings: dict[str, Any], session) -> None:
     from bot import create_app
     app = create_app({**app_settings, "ANXIN_PROXY_HOPS": 1, "ANXIN_LOOKUP_LIMIT_ADDRESS": 1})
     client = app.test_client()
@@ -173,7 +176,7 @@ def test_behind_a_proxy_the_client_address_is_logged_and_limited(app_settings: d
     app.extensions["anxin_db"].engine.dispose()
 
 
-def test_a_head_request_is_not_a_lookup(client, session, key: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_head_request_is_not_a_lookup(client, session, key: str) -> None:
     code = publish(client, key, add_worker(client, key))
     res = client.head(f"/b/{code}")
     assert res.status_code == 200 and res.headers["Cache-Control"] == "no-store"

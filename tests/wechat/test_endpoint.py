@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 from flask import Flask
 
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS, count_rows
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.chat import content
 
 
 @pytest.fixture
@@ -88,7 +91,7 @@ def test_safe_mode_refuses_a_message_for_another_app(app: Flask, live_server: st
     assert nothing_written(app)
 
 
-def test_safe_mode_without_a_key_configured_is_refused(app_settings: dict, safe: WeChatSender) -> None:
+def test_safe_mode_without_a_key_configured_is_refused(app_settings: dict[str, Any], safe: WeChatSender) -> None:
     from bot import create_app
 
     app = create_app({**app_settings, "ANXIN_WECHAT_AES_KEY": None})
@@ -254,7 +257,7 @@ def test_a_retried_message_is_processed_once_and_gets_the_first_reply(
     first = client.post("/wechat", query_string=plain.sign(xml)[0], data=xml.encode())
     again = client.post("/wechat", query_string=plain.sign(xml)[0], data=xml.encode())
     assert first.status_code == again.status_code == 200
-    assert plain.read_reply(first.get_data())["Content"] == plain.read_reply(again.get_data())["Content"]
+    assert content(plain.read_reply(first.get_data())) == content(plain.read_reply(again.get_data()))
     assert count_rows(app.extensions["anxin_db"].engine, "inbound_message") == 1
 
 
@@ -262,7 +265,7 @@ def test_a_retried_event_is_processed_once(app: Flask, client, plain: WeChatSend
     xml = plain.event("o-8", "subscribe", create_time=1763800000)
     for _ in range(3):
         res = client.post("/wechat", query_string=plain.sign(xml)[0], data=xml.encode())
-        assert "欢迎关注安心家政" in plain.read_reply(res.get_data())["Content"]
+        assert "欢迎关注安心家政" in content(plain.read_reply(res.get_data()))
     assert count_rows(app.extensions["anxin_db"].engine, "inbound_message") == 1
     # The same event at another time is a new event.
     xml2 = plain.event("o-8", "subscribe", create_time=1763800060)
@@ -290,8 +293,8 @@ def test_responses_carry_a_request_id(client, plain: WeChatSender) -> None:
     assert len(res.headers["X-Request-Id"]) == 32
 
 
-def test_an_outage_is_a_logged_500_so_wechat_retries(app_settings: dict, tmp_path, plain: WeChatSender,
-                                                    caplog) -> None:  # type: ignore[no-untyped-def]
+def test_an_outage_is_a_logged_500_so_wechat_retries(app_settings: dict[str, Any], tmp_path, plain: WeChatSender,
+                                                    caplog) -> None:
     import logging
 
     from bot import create_app
@@ -321,7 +324,7 @@ def test_an_outage_is_a_logged_500_so_wechat_retries(app_settings: dict, tmp_pat
 @pytest.mark.parametrize(("event", "opens"), [("subscribe", True), ("SCAN", True), ("CLICK", True), ("VIEW", False),
                                               ("TEMPLATESENDJOBFINISH", False), ("LOCATION", False)])
 def test_only_what_the_user_did_opens_the_48_hour_window(client, plain: WeChatSender, session, event: str,
-                                                          opens: bool) -> None:  # type: ignore[no-untyped-def]
+                                                          opens: bool) -> None:
     from sqlalchemy import select
 
     from bot.models import ChatUser
@@ -331,7 +334,7 @@ def test_only_what_the_user_did_opens_the_48_hour_window(client, plain: WeChatSe
     assert (user is not None and user.last_message_at is not None) is opens
 
 
-def test_the_window_is_read_from_the_messages_themselves(app: Flask, client, plain: WeChatSender, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_is_read_from_the_messages_themselves(app: Flask, client, plain: WeChatSender, session) -> None:
     """A text opens WeChat's 48-hour window without a chat_user row; a LOCATION event opens none; moving the
     text back 49 hours closes it."""
     import datetime as dt

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -19,7 +20,8 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from bot.wechat.simulator import WeChatSender
-from tests.conftest import SETTINGS, count_rows
+from tests.support.backends import SETTINGS, count_rows
+from tests.support.chat import content
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -68,6 +70,7 @@ def writers_held(engine: Engine) -> Iterator[None]:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             raw = conn.connection.driver_connection
+            assert raw is not None
             raw.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -81,7 +84,7 @@ def writers_held(engine: Engine) -> Iterator[None]:
                 conn.exec_driver_sql("UNLOCK TABLES")
 
 
-def log_events(path: Path, name: str, dedup_key: str) -> list[dict]:
+def log_events(path: Path, name: str, dedup_key: str) -> list[dict[str, Any]]:
     events = []
     for line in path.read_text(errors="replace").splitlines():
         if line.startswith("{"):
@@ -116,7 +119,7 @@ def test_three_simultaneous_copies_on_three_workers_are_processed_once(
             t.join(timeout=60)
 
     assert [r.status_code for r in replies] == [200, 200, 200]
-    texts = [sender.read_reply(r.content)["Content"] for r in replies]
+    texts = [content(sender.read_reply(r.content)) for r in replies]
     assert len(set(texts)) == 1 and "宝宝今天怎么样" in texts[0]
     key = f"msg:{7_100_000_000_000_000_001}"
     handled = log_events(log_path, "chat.handled", key)

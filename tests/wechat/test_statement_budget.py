@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.diary_support import Chat, bound_family, open_twins
-from tests.factories import make_agency
-from tests.registry_helpers import add_worker, publish
-from tests.sql_budget import count, round_trips
+from tests.support.agency import add_worker, publish
+from tests.support.chat import Chat, bound_family, open_twins
+from tests.support.factories import make_agency
+from tests.support.sql_budget import count, round_trips
 
 NURSE, MOM = "o-budget-nurse", "o-budget-mom"
 
@@ -80,7 +80,7 @@ def test_a_parents_today_costs_at_most_five_statements(app: Flask, client: Flask
     assert not any(s.lower().startswith(("savepoint", "update")) for s in seen), "\n".join(seen)
 
 
-def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client: FlaskClient, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_only_reply_is_not_stored_but_a_write_reply_is(app: Flask, client: FlaskClient, session) -> None:
     from sqlalchemy import select
 
     from bot.models import InboundMessage

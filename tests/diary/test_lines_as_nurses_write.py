@@ -1,4 +1,4 @@
-"""Issue 10: lines as nurses really write them (items 2–4) and every danger sign of the flag table (item 7).
+"""Lines as nurses really write them, and every danger sign of the flag table (issue 10, items 2–4 and 7).
 
 Lines are quoted from the issue and from ../shared/DIARY.md ("How nurses really write", the flag table), which
 took them from the corpus' public sources (tests/diary/corpus/README.md).
@@ -23,7 +23,7 @@ from bot.diary.parse import ParsedEntry, parse_lines, read_lines
 from bot.diary.render import WECHAT_TEXT_BYTES, recorded_text
 from bot.models import DiaryFlag, Engagement
 from bot.store import background
-from tests.diary_support import TZ, open_family
+from tests.support.chat import TZ, open_family
 
 SENT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=TZ)  # a Friday afternoon
 

@@ -7,11 +7,13 @@ import io
 import itertools
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
 from bot.lookup.profile import local_today
 from bot.models import VERIFICATION_KINDS
+from tests.support.factories import make_agency
 
 TODAY = local_today("Asia/Shanghai")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -89,3 +91,17 @@ def publish(client: FlaskClient, key: str, worker_id: int, *, kinds: tuple[str, 
     res = client.post(f"/admin/v1/workers/{worker_id}/badge", headers=auth(key))
     assert res.status_code == 201, res.get_json()
     return str(res.get_json()["code"]).replace("-", "")
+
+
+def new_agency(app: Flask, name: str) -> tuple[int, str]:
+    """An agency (its id and API key), made in a session of its own."""
+    with app.extensions["anxin_db"].new_session() as s:
+        agency, key = make_agency(s, name)
+        return agency.id, key
+
+
+def supervisor_code(client: FlaskClient, key: str) -> str:
+    """A new single-use supervisor binding code of the agency (``绑定 CODE`` in chat)."""
+    res = client.post("/admin/v1/supervisor-codes", headers=auth(key))
+    assert res.status_code == 201, res.get_json()
+    return str(res.get_json()["code"])

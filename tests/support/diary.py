@@ -11,10 +11,12 @@ from sqlalchemy import select, update
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
 from bot.models import ChatUser, Engagement, InboundMessage, Notification
-from tests.diary_support import TZ, Chat, Family, open_family, today
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.chat import MOM as MOM  # the diary tests' mother and nurse are the shared ones
+from tests.support.chat import NURSE as NURSE
+from tests.support.chat import TZ, Chat, Family, open_family, today
 
-NURSE, MOM, DAD = "o-nurse-jobs", "o-mom-jobs", "o-dad-jobs"
+DAD = "o-dad"  # the nurse and the mother: tests/support/chat.py
 CUSTOM = "/cgi-bin/message/custom/send"
 TEMPLATE = "/cgi-bin/message/template/send"
 # Yesterday: inside the engagement open_family opens (from two days ago), and wholly in the past.
@@ -57,7 +59,7 @@ def texts_to(fake: WeChatApiFake, openid: str, containing: str = "") -> list[str
     return [m["text"]["content"] for m in fake.messages_to(openid) if containing in m["text"]["content"]]
 
 
-def notifications(session, kind: str | None = None) -> list[Notification]:  # type: ignore[no-untyped-def]
+def notifications(session, kind: str | None = None) -> list[Notification]:
     session.rollback()  # see what other sessions committed
     query = select(Notification).order_by(Notification.id)
     if kind is not None:

@@ -1,23 +1,37 @@
-"""Helpers for the diary tests: an agency with a worker and an engagement, and a chat through /wechat."""
+"""The chat as its users have it: an agency with a worker and an engagement, and a conversation through /wechat."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.wechat.simulator import WeChatSender, reply_text
-from tests.conftest import SETTINGS
-from tests.factories import make_agency, make_worker
+from tests.support.backends import SETTINGS
+from tests.support.factories import make_agency, make_worker
 
 TZ = ZoneInfo(SETTINGS["ANXIN_TIMEZONE"])
+# The nurse and the mother of the shared ``family`` fixture (tests/conftest.py).
+NURSE, MOM = "o-nurse", "o-mom"
 
 
 def today() -> dt.date:
     return dt.datetime.now(TZ).date()
+
+
+def yesterday_at(hour: int, minute: int = 0) -> dt.datetime:
+    """``hour:minute`` yesterday, local time: wholly past, and inside every engagement ``open_family`` opens."""
+    return dt.datetime.combine(today() - dt.timedelta(days=1), dt.time(hour, minute), tzinfo=TZ)
+
+
+def content(reply: dict[str, Any] | None) -> str:
+    """The text of a decoded passive reply; the test fails when there was none (``success``)."""
+    assert reply is not None, "no passive reply (success)"
+    return str(reply["Content"])
 
 
 @dataclass
@@ -36,15 +50,25 @@ class Chat:
     def __init__(self, client: FlaskClient, safe: bool = False) -> None:
         self.client = client
         self.sender = WeChatSender.from_settings(SETTINGS, safe=safe)
+        self.sent_at: dt.datetime | None = None
+
+    def at(self, moment: dt.datetime) -> dt.datetime:
+        """From here on the conversation happens at ``moment``: each push carries it as its CreateTime and
+        the app's chat clock (``app.extensions["anxin_clock"]``) reads it as now. Returns ``moment``."""
+        self.sent_at = moment
+        self.client.application.extensions["anxin_clock"] = lambda: moment.astimezone(dt.UTC)
+        return moment
 
     def post(self, body: str) -> bytes:
         params, data = self.sender.sign(body)
         res = self.client.post("/wechat", query_string=params, data=data, content_type="text/xml")
         assert res.status_code == 200, res.data
-        return res.data
+        reply: bytes = res.data
+        return reply
 
     def say(self, openid: str, text: str, msg_id: int | None = None) -> str:
-        return reply_text(self.sender.read_reply(self.post(self.sender.text(openid, text, msg_id=msg_id))))
+        created = int(self.sent_at.timestamp()) if self.sent_at else None
+        return reply_text(self.sender.read_reply(self.post(self.sender.text(openid, text, msg_id, created))))
 
     def image(self, openid: str, media_id: str) -> bytes:
         return self.post(self.sender.image(openid, media_id))
