@@ -34,11 +34,11 @@ test: install  ## the fast loop: every test but the slow ones (benchmarks, deplo
 	ANXIN_FUZZ_EXAMPLES=$${ANXIN_FUZZ_EXAMPLES:-0.2} $(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 check: install  ## everything: lint, types, import rules and every test, the slow ones included (CI runs this)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(MAKE) mysqlclient
 	$(BIN)/ruff check bot config miniprogram_api tests bench
 	$(BIN)/python -m mypy --strict bot miniprogram_api config tests bench
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
-	$(MAKE) mysqlclient
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) check-mysqlclient
 
