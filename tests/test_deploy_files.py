@@ -10,7 +10,7 @@ import pytest
 from config import Config, ConfigError, load_config
 from tests.support.factories import PRODUCTION
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 
 def _example() -> dict[str, str]:
