@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.agency import photo_bytes, worker_json
+from tests.support.agency import pin_admin_body, worker_json
 from tests.support.chat import Family, open_family, today
 
 
@@ -71,28 +70,7 @@ def test_schemathesis_finds_no_server_error_no_schema_violation_and_no_refused_v
 
     def pin(case) -> None:
         """Rules no JSON Schema can state: an ID number's check digit, this agency's worker, dates in order."""
-        if case.path.endswith("/workers") and case.method == "POST" and isinstance(case.body, dict):
-            case.body = worker_json()
-        if isinstance(case.body, dict) and "starts_on" in case.body:
-            case.body.update(worker_id=family.worker_id, starts_on=today().isoformat(),
-                             ends_on=(today() + dt.timedelta(days=26)).isoformat())
-            case.body.pop("baby_birth_date", None)
-            if case.body.get("babies") is not None:  # either the list of babies or the single-baby fields
-                for name in ("baby_nickname", "birth_weight_g"):
-                    case.body.pop(name, None)
-                for baby in case.body["babies"]:
-                    if isinstance(baby, dict):
-                        baby.pop("born_at", None)
-        if case.path.endswith("/verifications") and isinstance(case.body, dict):
-            case.body.pop("issued_on", None)
-            case.body["expires_on"] = (today() + dt.timedelta(days=300)).isoformat()
-        if case.path.endswith("/badge") and isinstance(case.body, dict):
-            case.body.pop("expires_on", None)
-        if case.path.endswith("/consent") and isinstance(case.body, dict):
-            case.body["signed_on"] = today().isoformat()
-        if case.path.endswith("/photo"):
-            fmt = {"image/png": "PNG", "image/webp": "WEBP"}.get(case.media_type or "", "JPEG")
-            case.body = photo_bytes((64, 64), fmt)  # a photo big enough to show a face (the server's own rule)
+        pin_admin_body(case, family.worker_id, today())
         if "worker_id" in case.path_parameters:
             case.path_parameters["worker_id"] = family.worker_id
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from tests.support.agency import add_worker, auth, photo_bytes, publish, worker_json
+from tests.support.agency import add_worker, auth, pin_admin_body, publish
 from tests.support.api_fuzz import operations
 from tests.support.chat import Chat, open_family, today
 from tests.support.fuzz import budget
@@ -76,30 +76,8 @@ def _items(body: Any) -> list[dict[str, Any]]:
 
 
 def _pin_body(case: Any, records: Records) -> None:
-    """Rules no JSON Schema states: an ID number's check digit, this agency's worker, dates in order."""
-    if case.path.endswith("/workers") and case.method == "POST" and isinstance(case.body, dict):
-        case.body = worker_json()
-    if isinstance(case.body, dict) and "starts_on" in case.body:
-        # A worker with no engagement yet (an engagement must not overlap her others).
-        case.body.update(worker_id=records.ids["worker_id"][-1], starts_on=(today() + dt.timedelta(days=400)).isoformat(),
-                         ends_on=(today() + dt.timedelta(days=426)).isoformat())
-        case.body.pop("baby_birth_date", None)
-        if case.body.get("babies") is not None:
-            for name in ("baby_nickname", "birth_weight_g"):
-                case.body.pop(name, None)
-            for baby in case.body["babies"]:
-                if isinstance(baby, dict):
-                    baby.pop("born_at", None)
-    if case.path.endswith("/verifications") and isinstance(case.body, dict):
-        case.body.pop("issued_on", None)
-        case.body["expires_on"] = (today() + dt.timedelta(days=300)).isoformat()
-    if case.path.endswith("/badge") and isinstance(case.body, dict):
-        case.body.pop("expires_on", None)
-    if case.path.endswith("/consent") and isinstance(case.body, dict):
-        case.body["signed_on"] = today().isoformat()
-    if case.path.endswith("/photo"):
-        fmt = {"image/png": "PNG", "image/webp": "WEBP"}.get(case.media_type or "", "JPEG")
-        case.body = photo_bytes((64, 64), fmt)
+    """Rules no JSON Schema states, for a worker with no engagement yet (an engagement must not overlap her others)."""
+    pin_admin_body(case, records.ids["worker_id"][-1], today() + dt.timedelta(days=400))
 
 
 @pytest.fixture

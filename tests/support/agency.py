@@ -105,3 +105,32 @@ def supervisor_code(client: FlaskClient, key: str) -> str:
     res = client.post("/admin/v1/supervisor-codes", headers=auth(key))
     assert res.status_code == 201, res.get_json()
     return str(res.get_json()["code"])
+
+
+def pin_admin_body(case: Any, worker_id: int, starts_on: dt.date) -> None:
+    """Make a generated /admin/v1 request body keep the rules no JSON Schema can state: an ID number's check digit,
+    this agency's worker, an engagement of 26 days from ``starts_on``, dates in order, a photo big enough to show a
+    face (the server's own rule)."""
+    if case.path.endswith("/workers") and case.method == "POST" and isinstance(case.body, dict):
+        case.body = worker_json()
+    if isinstance(case.body, dict) and "starts_on" in case.body:
+        case.body.update(worker_id=worker_id, starts_on=starts_on.isoformat(),
+                         ends_on=(starts_on + dt.timedelta(days=26)).isoformat())
+        case.body.pop("baby_birth_date", None)
+        if case.body.get("babies") is not None:  # either the list of babies or the single-baby fields
+            for name in ("baby_nickname", "birth_weight_g"):
+                case.body.pop(name, None)
+            for baby in case.body["babies"]:
+                if isinstance(baby, dict):
+                    baby.pop("born_at", None)
+    today = local_today("Asia/Shanghai")
+    if case.path.endswith("/verifications") and isinstance(case.body, dict):
+        case.body.pop("issued_on", None)
+        case.body["expires_on"] = (today + dt.timedelta(days=300)).isoformat()
+    if case.path.endswith("/badge") and isinstance(case.body, dict):
+        case.body.pop("expires_on", None)
+    if case.path.endswith("/consent") and isinstance(case.body, dict):
+        case.body["signed_on"] = today.isoformat()
+    if case.path.endswith("/photo"):
+        fmt = {"image/png": "PNG", "image/webp": "WEBP"}.get(case.media_type or "", "JPEG")
+        case.body = photo_bytes((64, 64), fmt)
