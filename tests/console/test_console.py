@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.models import Baby, Badge, Complaint, DiaryFlag, Staff, Verification, Worker
 from tests.support.agency import add_worker, auth, id_number, photo_bytes, publish
 from tests.support.chat import Chat, open_family, today
-from tests.support.console import PASSWORD, Console, make_staff, text
+from tests.support.console import PASSWORD, Console, make_staff, signed_in_admin, text
 from tests.support.factories import make_agency
 
 
@@ -28,10 +28,7 @@ def agency(session) -> tuple[int, str]:
 
 @pytest.fixture
 def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
-    make_staff(app, agency[0], "boss", "admin")
-    console = Console(client)
-    assert console.login("boss").status_code == 302
-    return console
+    return signed_in_admin(app, client, agency[0])
 
 
 def test_pages_need_a_sign_in_and_carry_the_security_headers(client: FlaskClient) -> None:

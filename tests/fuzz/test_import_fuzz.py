@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tests.support.agency import id_number
-from tests.support.console import Console, make_staff, text
+from tests.support.console import Console, signed_in_admin, text
 from tests.support.factories import make_agency
 from tests.support.fuzz import budget, chinese_error, row_counts
 from tests.support.strategies import hostile
@@ -45,10 +45,7 @@ unique = st.just(None).map(lambda _: next(_serial))
 @pytest.fixture
 def desk(app: Flask, client: FlaskClient, session) -> Console:
     agency, _ = make_agency(session, "宁波甬城家政")
-    make_staff(app, agency.id, "boss", "admin")
-    console = Console(client)
-    assert console.login("boss").status_code == 302
-    return console
+    return signed_in_admin(app, client, agency.id)
 
 
 def _upload(app: Flask, desk: Console, filename: str, data: bytes) -> tuple[int, str, dict[str, int], dict[str, int]]:

@@ -19,7 +19,7 @@ from bot.core.errors import BadRequest
 from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, NGINX_LOCATIONS, ROUTE_BODY_LIMITS
 from bot.models import Worker
 from tests.support.agency import add_worker, auth
-from tests.support.console import Console, make_staff, text
+from tests.support.console import Console, signed_in_admin, text
 from tests.support.factories import make_agency
 
 FAST = 5.0  # seconds: the refusals below take well under one; the old code took 2 s to a minute on each file
@@ -33,10 +33,7 @@ def agency(session) -> tuple[int, str]:
 
 @pytest.fixture
 def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
-    make_staff(app, agency[0], "boss", "admin")
-    console = Console(client)
-    assert console.login("boss").status_code == 302
-    return console
+    return signed_in_admin(app, client, agency[0])
 
 
 def _import(admin: Console, data: bytes, name: str) -> tuple[int, str, float]:

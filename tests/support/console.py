@@ -52,5 +52,13 @@ class Console:
         return res
 
 
+def signed_in_admin(app: Flask, client: FlaskClient, agency_id: int) -> Console:
+    """The agency's admin ("boss"), made and signed in."""
+    make_staff(app, agency_id, "boss", "admin")
+    console = Console(client)
+    assert console.login("boss").status_code == 302
+    return console
+
+
 def text(res: TestResponse) -> str:
     return res.get_data(as_text=True)
