@@ -22,11 +22,11 @@ from bot.admin.models import (
     SupervisorList,
     SupervisorOut,
 )
-from bot.agency import texts
 from bot.agency.expiry import expiring, warnings_queued
 from bot.agency.supervisors import issue_supervisor_code, list_supervisors, mask_openid, remove_supervisor
 from bot.api.schema import ApiResult, operation
 from bot.core.clock import utcnow
+from bot.lookup.credit import KIND_LABELS
 from bot.lookup.profile import local_today
 from bot.store.db import get_session
 
@@ -74,7 +74,7 @@ def expiring_checks(query: ExpiringQuery) -> ApiResult:
     return ExpiringList(today=today, days=days, verifications=[
         ExpiringItem(
             verification_id=i.verification.id, worker_id=i.worker.id, worker_name=i.worker.name,
-            kind=i.verification.kind, label=texts.EXPIRY_KIND_LABELS[i.verification.kind],
+            kind=i.verification.kind, label=KIND_LABELS[i.verification.kind],
             expires_on=i.verification.expires_on, days_left=i.days_left(today),
             state="expired" if i.days_left(today) < 0 else "expiring",
             warnings_queued=sorted(warned[i.verification.id]),

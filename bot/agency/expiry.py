@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.agency import texts
+from bot.lookup.credit import KIND_LABELS
 from bot.models import Notification, Verification, Worker
 from bot.outbox import cards
 from bot.outbox.queue import enqueue
@@ -72,7 +73,7 @@ def threshold_for(expires_on: dt.date, today: dt.date) -> str:
 def warning_text(item: Expiring, today: dt.date) -> str:
     v = item.verification
     assert v.expires_on is not None
-    label = texts.EXPIRY_KIND_LABELS.get(v.kind, v.kind)
+    label = KIND_LABELS.get(v.kind, v.kind)
     if v.expires_on < today:
         effect = texts.EXPIRED_EFFECTS.get(v.kind, texts.EXPIRED_EFFECT_OTHER)
         return texts.EXPIRED.format(worker=item.worker.name, label=label, date=v.expires_on.isoformat(), effect=effect)
@@ -100,7 +101,7 @@ def queue_expiry_warnings(session: Session, today: dt.date, now: dt.datetime) ->
         text = warning_text(item, today)
         # The card's time is the morning run (08:00 local) of ``today``; the date it runs out is in its hint.
         template = cards.card(
-            "expiry", f"{item.worker.name} {texts.EXPIRY_KIND_LABELS.get(v.kind, v.kind)}", cards.PHRASES["expiry"],
+            "expiry", f"{item.worker.name} {KIND_LABELS.get(v.kind, v.kind)}", cards.PHRASES["expiry"],
             dt.datetime.combine(today, dt.time(8)), hint=texts.EXPIRY_CARD_HINT.format(date=v.expires_on.isoformat()),
         )
         for openid in openids:

@@ -9,14 +9,6 @@ SUPERVISOR_CODE_EXPIRED = "该主管绑定码已过期（有效期 {days} 天）
 SUPERVISOR_NOT_FOUND = "主管不存在 (no such supervisor)"
 SUPERVISOR_CODE_USED = "该主管绑定码已被使用，每个主管绑定码只能使用一次。请向机构索取新的绑定码。"
 
-EXPIRY_KIND_LABELS = {
-    "identity": "实名认证",
-    "health": "健康证",
-    "no_criminal_record": "无犯罪记录证明",
-    "training_exam": "岗前培训考核",
-    "vocational_cert": "职业技能证书",
-    "insurance": "保险",
-}
 # What an out-of-date check does to the worker's public profile.
 EXPIRY_EFFECTS = {
     "identity": "过期后其安心码将变为红码。",
