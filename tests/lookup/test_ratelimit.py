@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
 from bot.store.ratelimit import DatabaseCounter, RedisCounter, counter_for, hit, purge_counters, redis_client, storable_key
-from tests.support.backends import redis_or_skip
+from tests.support.backends import TEST_REDIS_URL, redis_or_skip
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = TEST_REDIS_URL
 pytestmark = pytest.mark.xdist_group("redis")  # its counters empty Redis database 15: one worker at a time
 
 

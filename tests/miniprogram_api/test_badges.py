@@ -10,10 +10,10 @@ from bot.models import LookupLog
 from bot.store.ratelimit import redis_client
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.agency import TODAY, add_worker, auth, publish
-from tests.support.backends import SETTINGS
+from tests.support.backends import SETTINGS, TEST_REDIS_URL
 from tests.support.factories import make_agency
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+REDIS_TEST_URL = TEST_REDIS_URL
 
 
 @pytest.fixture

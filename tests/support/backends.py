@@ -22,7 +22,8 @@ MYSQL_SERVER_URL = os.environ.get("ANXIN_TEST_MYSQL_URL", "mysql+pymysql://root@
 REQUIRE_MYSQL = os.environ.get("ANXIN_TEST_REQUIRE_MYSQL") == "1"
 # CI requires Redis as it requires MariaDB: the shared-cache tests fail rather than skip without it.
 REQUIRE_REDIS = os.environ.get("ANXIN_TEST_REQUIRE_REDIS") == "1"
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"  # database 15 is the tests' own
+# Database 15 is the tests' own; ANXIN_TEST_REDIS_URL moves it (two checkouts testing at once on one machine).
+TEST_REDIS_URL = os.environ.get("ANXIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BACKENDS = [b for b in os.environ.get("ANXIN_TEST_BACKENDS", "sqlite,mysql").split(",") if b]
 
 SETTINGS = settings_for_tests()
