@@ -9,16 +9,25 @@ fields equal, no field the item marks ``absent``, the expected clock times) and 
 raises exactly the expected flags (rule and level). A *missed danger sign* is an expected
 flag whose rule was not raised at all.
 
-``python -m tests.diary.corpus_score`` prints the table by category (on a throw-away SQLite
-database). ``--update-baseline`` records today's figures in ``tests/diary/corpus/baseline.json``,
-the ratchet ``tests/diary/test_corpus.py`` holds to, and refuses when any of them is worse than
-the committed ones: a category's share, the overall share or the corpus size lower, more danger
-signs missed, or a line that was fully correct no longer so. The tests never write it.
+A third of the corpus is *sealed*: held out, chosen by the hash of the line's text alone
+(``is_sealed``), so nobody can choose it by looking. The sealed part is scored like the rest but
+only ever shown as numbers (lines, fully right, danger lines, missed, false flags); no output of
+this module names a sealed line, whatever the options. The rest is the *development* part: its
+table by category, its failures (``--failures``) and the ratchet.
+
+``python -m tests.diary.corpus_score`` prints both parts (on a throw-away SQLite database).
+``--update-baseline`` records the development part in ``tests/diary/corpus/baseline.json``, the
+ratchet ``tests/diary/test_corpus.py`` holds to, and refuses when something that must not fall
+fell: a line it lists as fully correct no longer so, a line it knows now missing a danger sign,
+a line it knows gone from the corpus. When lines were added, the shares are recomputed on the
+grown corpus (new lines the parser does not read yet lower a share without lowering anything
+that was right). The tests never write it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import sys
@@ -53,18 +62,41 @@ CATEGORY_LABELS = {
     "note": "notes that stay notes 备注", "danger": "danger signs 危险信号", "medication": "medication 用药",
 }
 LEVELS = ("urgent", "watch")
-# Flag reasons DIARY.md names that bot/diary/flags.py does not raise yet (see corpus/README.md).
+# Flag reasons DIARY.md names that bot/diary/flags.py may not raise yet (see corpus/README.md): the
+# first eight from the second round, the rest fixed for the third (the safety net and the signs of
+# DIARY.md's table no code checked).
 CUSTOM_FLAG_KEYS = frozenset({
     "bilious_vomit", "projectile_vomit", "breathing", "convulsions", "lethargy", "poor_feeding",
     "wound_infection", "blood_pressure_reported",
+    "needs_review", "blood_pressure_symptoms", "heavy_bleeding", "mastitis", "blocked_duct", "eye_discharge",
+    "skin_pustules", "vomit_swollen_belly", "weight_still_falling",
 })
 DEFAULT_SENT_AT = dt.time(15, 0)
-BAR = 0.95
+# One line in SEAL_MODULUS is sealed: the one whose text's SHA-256 is divisible by it.
+SEAL_MODULUS = 3
 # The test engagement every line is recorded in (the flags depend on it).
 BABY_DAY_OF_LIFE = 9
 BIRTH_WEIGHT_G = 3400
 
 Flag = tuple[str, str]  # (rule, level)
+
+
+def is_sealed(line: str) -> bool:
+    """Whether ``line`` belongs to the held-out third: decided by the text alone, before anyone scores it."""
+    return int(hashlib.sha256(line.encode("utf-8")).hexdigest(), 16) % SEAL_MODULUS == 0
+
+
+@dataclass(frozen=True)
+class Bar:
+    """What a part of the corpus must reach: a share of lines fully right, and at most so many misses."""
+
+    fully_right: float  # share of lines fully right, at least
+    missed: int  # lines with a danger sign not raised at all, at most
+    false_flags: int  # lines raising a flag rule they should not raise, at most
+
+
+# The issue's bar on unseen writing (issue 34): 95 % fully right, no danger sign missed, no false flag.
+BAR = Bar(fully_right=0.95, missed=0, false_flags=0)
 
 
 @dataclass(frozen=True)
@@ -88,26 +120,72 @@ class Item:
     def moment(self, day: dt.date, tz: ZoneInfo) -> dt.datetime:
         return dt.datetime.combine(day, self.sent_at, tzinfo=tz)
 
+    @property
+    def sealed(self) -> bool:
+        return is_sealed(self.line)
+
 
 @dataclass
 class Outcome:
     item: Item
     problems: list[str]
     missed_flags: list[str]
+    false_flags: list[str] = field(default_factory=list)  # rules raised that the line should not raise at all
 
     @property
     def correct(self) -> bool:
         return not self.problems
 
 
+@dataclass(frozen=True)
+class Figures:
+    """A part of the corpus as numbers only (all that is ever shown of the sealed part)."""
+
+    lines: int
+    fully_right: int
+    danger_lines: int
+    missed: int
+    false_flags: int
+
+    @property
+    def share(self) -> float:
+        return self.fully_right / self.lines if self.lines else 1.0
+
+    def short_of(self, bar: Bar) -> list[str]:
+        """How these figures fall short of ``bar`` (empty: the bar is met)."""
+        return [text for failing, text in (
+            (self.share < bar.fully_right, f"{self.share:.1%} fully right, bar {bar.fully_right:.0%}"),
+            (self.missed > bar.missed, f"{self.missed} lines missing a danger sign, bar {bar.missed}"),
+            (self.false_flags > bar.false_flags, f"{self.false_flags} lines with a false flag, bar {bar.false_flags}"),
+        ) if failing]
+
+    def __str__(self) -> str:
+        return (f"{self.lines} lines, {self.share:.1%} fully right ({self.fully_right}), {self.danger_lines} danger "
+                f"lines, {self.missed} missed, {self.false_flags} false flags")
+
+
 @dataclass
 class Report:
+    """Every line's outcome; the development part by line, the sealed part only through ``figures(sealed=True)``."""
+
     outcomes: list[Outcome] = field(default_factory=list)
 
+    @property
+    def development(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.item.sealed]
+
+    def figures(self, *, sealed: bool) -> Figures:
+        rows = [o for o in self.outcomes if o.item.sealed is sealed]
+        return Figures(lines=len(rows), fully_right=sum(o.correct for o in rows),
+                       danger_lines=sum(1 for o in rows if o.item.expected_flags),
+                       missed=sum(1 for o in rows if o.missed_flags),
+                       false_flags=sum(1 for o in rows if o.false_flags))
+
     def by_category(self) -> dict[str, tuple[int, int]]:
+        """(fully correct, lines) per category, development part."""
         counts: dict[str, tuple[int, int]] = {}
         for category in CATEGORIES:
-            rows = [o for o in self.outcomes if o.item.category == category]
+            rows = [o for o in self.development if o.item.category == category]
             counts[category] = (sum(o.correct for o in rows), len(rows))
         return counts
 
@@ -116,30 +194,31 @@ class Report:
 
     @property
     def overall(self) -> float:
-        return sum(o.correct for o in self.outcomes) / len(self.outcomes) if self.outcomes else 1.0
+        """The development part's share of fully correct lines."""
+        return self.figures(sealed=False).share
 
     @property
     def missed_danger(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.missed_flags]
-
-    @property
-    def danger_lines(self) -> int:
-        return sum(1 for o in self.outcomes if o.item.expected_flags)
+        """Development lines with a danger sign not raised at all."""
+        return [o for o in self.development if o.missed_flags]
 
     def table(self) -> str:
+        dev, sealed = self.figures(sealed=False), self.figures(sealed=True)
         lines = ["", "Nurse-diary parser against the real-writing corpus (fully correct lines)",
-                 f"{_pad('category', 30)}{'correct':>9}{'lines':>7}{'score':>9}"]
+                 "development part:", f"{_pad('category', 30)}{'correct':>9}{'lines':>7}{'score':>9}"]
         for category, (right, total) in self.by_category().items():
             score = right / total if total else 1.0
             lines.append(f"{_pad(CATEGORY_LABELS[category], 30)}{right:>9}{total:>7}{score:>9.1%}")
-        right = sum(o.correct for o in self.outcomes)
-        lines.append(f"{_pad('overall', 30)}{right:>9}{len(self.outcomes):>7}{self.overall:>9.1%}")
-        lines.append(f"danger signs missed: {len(self.missed_danger)} of {self.danger_lines} lines that should flag "
-                     f"(bar: {BAR:.0%} overall and none missed)")
+        lines.append(f"{_pad('overall', 30)}{dev.fully_right:>9}{dev.lines:>7}{dev.share:>9.1%}")
+        lines.append(f"development: {dev}")
+        lines.append(f"sealed (held out, numbers only): {sealed}")
+        lines.append(f"bar: {BAR.fully_right:.0%} fully right, at most {BAR.missed} missed and "
+                     f"{BAR.false_flags} false flags")
         return "\n".join(lines)
 
     def failures(self, limit: int | None = None) -> str:
-        rows = [o for o in self.outcomes if not o.correct]
+        """The development lines not fully correct, with what was wrong (never a sealed line)."""
+        rows = [o for o in self.development if not o.correct]
         shown = rows if limit is None else rows[:limit]
         out = [f"{o.item.category:<12} {o.item.line}\n    " + "\n    ".join(o.problems) for o in shown]
         if limit is not None and len(rows) > limit:
@@ -283,10 +362,14 @@ def compare_flags(item: Item, raised: set[Flag]) -> tuple[list[str], list[str]]:
             problems.append(f"flag {key} ({level}) not raised")
         else:
             problems.append(f"flag {key} raised at another level, expected {level}")
-    for rule, level in sorted(raised - item.expected_flags):
-        if rule not in {key for key, _ in item.expected_flags}:
-            problems.append(f"unexpected flag {rule} ({level})")
+    problems += [f"unexpected flag {rule} ({level})" for rule, level in sorted(raised)
+                 if rule in false_flags(item, raised)]
     return problems, missed
+
+
+def false_flags(item: Item, raised: set[Flag]) -> list[str]:
+    """The rules ``raised`` that the line should not raise at any level."""
+    return sorted({rule for rule, _level in raised} - {key for key, _ in item.expected_flags})
 
 
 FlagProbe = Callable[[Item, list[ParsedEntry], dt.datetime], "set[Flag] | str"]
@@ -301,13 +384,15 @@ def score(items: Sequence[Item], probe: FlagProbe, day: dt.date, tz: ZoneInfo) -
         problems = compare_entries(item, parsed, tz)
         raised = probe(item, parsed, sent_at)
         missed: list[str] = []
+        wrongly: list[str] = []
         if isinstance(raised, str):  # the entries could not be recorded at all
             problems.append(f"recording refused: {raised}")
             missed = sorted(key for key, _ in item.expected_flags)
         else:
             flag_problems, missed = compare_flags(item, raised)
             problems += flag_problems
-        report.outcomes.append(Outcome(item, problems, missed))
+            wrongly = false_flags(item, raised)
+        report.outcomes.append(Outcome(item, problems, missed, wrongly))
     return report
 
 
@@ -330,31 +415,56 @@ def domain_probe(session: Session, engagement: Engagement, nurse: str, tz: ZoneI
 
 
 def baseline_of(report: Report) -> dict[str, Any]:
+    """The development part's figures and lines (a sealed line is never written here)."""
+    dev = report.figures(sealed=False)
     return {
-        "note": "The ratchet of tests/diary/test_corpus.py: no category's share of fully correct lines below these, "
-                "no more danger signs missed, every line listed still fully correct. Written only by "
-                f"`{UPDATE_BASELINE}`, which refuses to lower any figure.",
-        "lines": len(report.outcomes),
-        "overall": round(report.overall, 4),
-        "missed_danger": len(report.missed_danger),
+        "note": "The ratchet of tests/diary/test_corpus.py over the development part (sealed lines are never listed): "
+                "every line listed as fully correct stays so, no line listed here starts missing a danger sign, no "
+                "line listed here leaves the corpus; the shares are recomputed when lines are added. Written only by "
+                f"`{UPDATE_BASELINE}`, which refuses when any of these falls.",
+        "lines": dev.lines,
+        "overall": round(dev.share, 4),
+        "missed_danger": dev.missed,
+        "false_flags": dev.false_flags,
         "categories": {c: round(s, 4) for c, s in report.scores().items()},
-        "fully_correct_lines": sorted(o.item.line for o in report.outcomes if o.correct),
+        "fully_correct_lines": sorted(o.item.line for o in report.development if o.correct),
+        "not_yet_correct_lines": sorted(o.item.line for o in report.development if not o.correct),
+        "missed_danger_lines": sorted(o.item.line for o in report.missed_danger),
     }
 
 
+def known_lines(baseline: dict[str, Any]) -> set[str]:
+    """The development lines ``baseline`` was recorded on (a baseline never lists a sealed line)."""
+    listed = [*baseline.get("fully_correct_lines", []), *baseline.get("not_yet_correct_lines", [])]
+    return {line for line in listed if not is_sealed(line)}
+
+
+def new_lines(report: Report, baseline: dict[str, Any]) -> list[str]:
+    """Development lines of the corpus that ``baseline`` does not know yet (added since it was recorded)."""
+    known = known_lines(baseline)
+    return sorted(o.item.line for o in report.development if o.item.line not in known)
+
+
 def fallen_below(report: Report, baseline: dict[str, Any]) -> list[str]:
-    """What ``report`` does worse than ``baseline``, per category and per line (empty: the ratchet holds)."""
-    now = baseline_of(report)
-    problems = [f"{name}: {now[name]} now, {baseline[name]} in the baseline"
-                for name in ("lines", "overall") if now[name] < baseline[name]]
-    if now["missed_danger"] > baseline["missed_danger"]:
-        problems.append(f"missed danger signs: {now['missed_danger']} now, {baseline['missed_danger']} in the baseline "
-                        f"({[o.item.line for o in report.missed_danger]})")
-    problems += [f"category {c}: {now['categories'][c]} now, {baseline['categories'][c]} in the baseline"
-                 for c in CATEGORIES if now["categories"][c] < baseline["categories"].get(c, 0.0)]
-    wrong = {o.item.line: o.problems for o in report.outcomes if not o.correct}
-    problems += [f"no longer fully correct: {line} ({'; '.join(wrong[line])})"
-                 for line in baseline.get("fully_correct_lines", []) if line in wrong]
+    """What ``report`` does worse than ``baseline`` on the lines it knows (empty: the ratchet holds).
+
+    Lines added since ``baseline`` may be wrong or miss a sign; they lower a share without lowering anything
+    that was right, so shares are compared only when the development part is the very set ``baseline`` knows.
+    """
+    known = known_lines(baseline)
+    by_line = {o.item.line: o for o in report.development}
+    problems = [f"gone from the corpus: {line}" for line in sorted(known - set(by_line))]
+    problems += [f"no longer fully correct: {line} ({'; '.join(by_line[line].problems)})"
+                 for line in baseline.get("fully_correct_lines", []) if line in by_line and not by_line[line].correct]
+    was_missed = set(baseline.get("missed_danger_lines", []))
+    problems += [f"now misses a danger sign: {o.item.line} ({', '.join(o.missed_flags)})"
+                 for o in report.missed_danger if o.item.line in known and o.item.line not in was_missed]
+    if set(by_line) == known:
+        now = baseline_of(report)
+        if now["overall"] < baseline["overall"]:
+            problems.append(f"overall: {now['overall']} now, {baseline['overall']} in the baseline")
+        problems += [f"category {c}: {now['categories'][c]} now, {baseline['categories'][c]} in the baseline"
+                     for c in CATEGORIES if now["categories"][c] < baseline["categories"].get(c, 0.0)]
     return problems
 
 
@@ -364,7 +474,7 @@ def read_baseline(path: Path = BASELINE) -> dict[str, Any]:
 
 
 def update_baseline(report: Report, path: Path = BASELINE) -> list[str]:
-    """Write ``report``'s figures to ``path`` unless one is worse than those there; return what was worse."""
+    """Write ``report``'s figures to ``path`` unless something there fell; return what fell."""
     problems = fallen_below(report, read_baseline(path)) if path.exists() else []
     if not problems:
         path.write_text(json.dumps(baseline_of(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -412,11 +522,11 @@ def main(argv: Sequence[str]) -> int:
     report = run_on_temporary_database()
     print(report.table())
     if "--failures" in argv:
-        print("\nLines not fully correct:\n" + report.failures())
+        print("\nDevelopment lines not fully correct (sealed lines are never listed):\n" + report.failures())
     if "--update-baseline" in argv:
         problems = update_baseline(report)
         if problems:
-            print("\nThe baseline only rises; not written, because these are worse than the committed one:\n"
+            print("\nThe baseline only rises; not written, because these fell since the committed one:\n"
                   + "\n".join(problems), file=sys.stderr)
             return 1
         print(f"\nbaseline written to {BASELINE}")

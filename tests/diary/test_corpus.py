@@ -1,14 +1,16 @@
-"""The nurse-diary parser scored against real writing (issue 10): a ratchet, and the issue's bar.
+"""The nurse-diary parser scored against real writing (issues 10 and 34): a ratchet, and the bar.
 
 Every line of ``tests/diary/corpus/*.yaml`` is parsed by the real parser and recorded through
-the real domain path in a test engagement (day 9 of life), on each database backend. The
-ratchet holds each category at or above ``corpus/baseline.json``; the bar (95 % of lines fully
-correct and no danger sign missed) is met and must stay met.
+the real domain path in a test engagement (day 9 of life), on each database backend. A third of
+the lines is sealed by hash (``corpus_score.is_sealed``) and only ever seen as numbers. The
+ratchet holds the development part to ``corpus/baseline.json``; ``DEV_BAR`` and ``SEALED_BAR``
+are what each part must reach (``None``: print the figures and skip, the bar not set).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +30,17 @@ from tests.diary.corpus_score import (
     BIRTH_WEIGHT_G,
     CATEGORIES,
     UPDATE_BASELINE,
+    Bar,
+    ExpectedEntry,
+    Figures,
     Item,
+    Outcome,
     Report,
     domain_probe,
     fallen_below,
+    is_sealed,
     load_corpus,
+    new_lines,
     read_baseline,
     score,
     update_baseline,
@@ -40,7 +48,13 @@ from tests.diary.corpus_score import (
 from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
+# The corpus's size today (tests/diary/corpus/README.md); it only grows.
 MIN_LINES = 250
+# What the development part must reach (the issue's bar), and the sealed part's safety figures: set one to
+# None to print that part's figures and skip instead of failing, e.g. SEALED_BAR = Bar(0.0, missed=0, false_flags=0)
+# to hold the sealed third to no missed danger sign and no false flag whatever its share.
+DEV_BAR: Bar | None = BAR
+SEALED_BAR: Bar | None = None
 _REPORTS: dict[str, Report] = {}
 
 
@@ -71,9 +85,64 @@ def test_the_corpus_is_real_sized_and_every_category_is_present() -> None:
     assert sum(1 for item in items if item.category != "danger" and not item.expected_flags) >= 100
 
 
+def test_a_third_is_sealed_by_the_text_alone() -> None:
+    items = load_corpus()
+    sealed = [item for item in items if item.sealed]
+    assert 0.25 < len(sealed) / len(items) < 0.42, len(sealed)
+    assert all(item.sealed == is_sealed(item.line) for item in items)
+    assert is_sealed("16点20吃了40奶粉") is (int(hashlib.sha256("16点20吃了40奶粉".encode()).hexdigest(), 16) % 3 == 0)
+    baseline = read_baseline()
+    listed = [*baseline["fully_correct_lines"], *baseline["not_yet_correct_lines"], *baseline["missed_danger_lines"]]
+    assert not [line for line in listed if is_sealed(line)], "the baseline lists a sealed line"
+
+
+def _outcome(line: str, *, right: bool, missed: bool = False, false_flag: bool = False) -> Outcome:
+    item = Item(line, "test", "danger", corpus_score.DEFAULT_SENT_AT, (ExpectedEntry("note", {}),),
+                frozenset({("convulsions", "urgent")}), "test")
+    return Outcome(item, [] if right else ["wrong"], ["convulsions"] if missed else [],
+                   ["fever"] if false_flag else [])
+
+
+def _lines(count: int, *, sealed: bool) -> list[str]:
+    found = (f"测试行{n}" for n in range(1000))
+    return [line for line in found if is_sealed(line) is sealed][:count]
+
+
+def test_a_sealed_line_is_never_shown() -> None:
+    """Only numbers of the sealed part: no table, failure list or ratchet message names a sealed line."""
+    hidden, shown = _lines(3, sealed=True), _lines(3, sealed=False)
+    report = Report([_outcome(line, right=False, missed=True, false_flag=True) for line in hidden + shown])
+    text = report.table() + report.failures() + "".join(fallen_below(report, {
+        "fully_correct_lines": hidden + shown, "not_yet_correct_lines": [], "missed_danger_lines": [],
+        "overall": 1.0, "categories": {}}))
+    assert not [line for line in hidden if line in text]
+    assert all(line in report.failures() for line in shown)
+    assert report.figures(sealed=True) == Figures(lines=3, fully_right=0, danger_lines=3, missed=3, false_flags=3)
+    assert "sealed (held out, numbers only): 3 lines, 0.0% fully right (0), 3 danger lines, 3 missed, 3 false" in text
+    assert [o.item.line for o in report.missed_danger] == shown
+    assert report.figures(sealed=True).short_of(Bar(0.0, missed=0, false_flags=3)) == [
+        "3 lines missing a danger sign, bar 0"]
+
+
+def test_adding_lines_keeps_the_ratchet_and_lowers_nothing_that_was_right() -> None:
+    """The baseline grows with the corpus, but a listed line may not fall, start missing a sign, or leave."""
+    old, added = _lines(4, sealed=False)[:2], _lines(4, sealed=False)[2:]
+    before = Report([_outcome(old[0], right=True), _outcome(old[1], right=False, missed=True)])
+    baseline = corpus_score.baseline_of(before)
+    grown = Report(before.outcomes + [_outcome(line, right=False, missed=True) for line in added])
+    assert new_lines(grown, baseline) == sorted(added)
+    assert fallen_below(grown, baseline) == []  # the share falls from 50 % to 25 %: only new lines are wrong
+    assert corpus_score.baseline_of(grown)["overall"] == 0.25
+    fell = Report([_outcome(old[0], right=False, missed=True), *grown.outcomes[1:]])
+    assert fallen_below(fell, baseline) == [f"no longer fully correct: {old[0]} (wrong)",
+                                            f"now misses a danger sign: {old[0]} (convulsions)"]
+    assert fallen_below(Report(grown.outcomes[1:]), baseline) == [f"gone from the corpus: {old[0]}"]
+
+
 def test_the_scorer_tells_right_from_wrong() -> None:
     """The comparison itself: a right reading scores, a wrong field, a lost entry or a false alarm does not."""
-    [item] = [i for i in load_corpus() if i.line == "16点20吃了40奶粉"]
+    item = Item("16点20吃了40奶粉", "test", "feeding", dt.time(16, 30),
+                (ExpectedEntry("feeding", {"type": "formula", "amount_ml": 40}, "16:20"),), frozenset(), "test")
     sent_at = item.moment(today(), TZ)
     parsed = parse_lines(item.line, sent_at, TZ)
     assert corpus_score.compare_entries(item, parsed, TZ) == []
@@ -95,7 +164,8 @@ def test_the_scorer_tells_right_from_wrong() -> None:
 
 def test_nothing_falls_below_the_committed_baseline(report: Report) -> None:
     baseline = read_baseline()
-    assert baseline["lines"] == len(report.outcomes), f"the corpus changed size: record it with `{UPDATE_BASELINE}`"
+    added = new_lines(report, baseline)
+    assert not added, f"{len(added)} development lines the baseline does not know: record them with `{UPDATE_BASELINE}`"
     fallen = fallen_below(report, baseline)
     assert not fallen, "\n".join(fallen)
 
@@ -105,22 +175,39 @@ def test_the_baseline_is_written_only_upwards(report: Report, tmp_path: Path) ->
     path = tmp_path / "baseline.json"
     better = read_baseline()
     better["categories"] = {c: 1.0 for c in CATEGORIES}
-    better["fully_correct_lines"] = sorted(o.item.line for o in report.outcomes)
+    better["fully_correct_lines"] = sorted(o.item.line for o in report.development)
+    better["not_yet_correct_lines"] = []
+    better["missed_danger_lines"] = []
     path.write_text(json.dumps(better), encoding="utf-8")
     refused = update_baseline(report, path)
-    wrong = [o.item.line for o in report.outcomes if not o.correct]
+    wrong = [o.item.line for o in report.development if not o.correct]
     assert bool(refused) == bool(wrong)
     assert all(any(line in problem for problem in refused) for line in wrong)
     assert json.loads(path.read_text(encoding="utf-8")) == better  # untouched
     worse = {**better, "overall": 0.0, "missed_danger": 99, "categories": {c: 0.0 for c in CATEGORIES},
-             "fully_correct_lines": []}
+             "fully_correct_lines": [], "not_yet_correct_lines": better["fully_correct_lines"],
+             "missed_danger_lines": better["fully_correct_lines"]}
     path.write_text(json.dumps(worse), encoding="utf-8")
     assert update_baseline(report, path) == []
     assert read_baseline(path) == corpus_score.baseline_of(report)
 
 
-def test_the_parser_reaches_the_issue_bar(report: Report) -> None:
+def _reaches(part: str, figures: Figures, bar: Bar | None, capsys: pytest.CaptureFixture[str]) -> None:
+    if bar is None:
+        with capsys.disabled():
+            print(f"\n{part}: {figures} (no bar set)")
+        pytest.skip(f"no bar set for the {part} part: {figures}")
+    short = figures.short_of(bar)
+    assert not short, f"{part}: {figures}; short of the bar: {'; '.join(short)}"
+
+
+def test_the_development_part_reaches_the_bar(report: Report, capsys: pytest.CaptureFixture[str]) -> None:
     missed = [f"{o.item.line} → {', '.join(o.missed_flags)}" for o in report.missed_danger]
-    assert report.overall >= BAR and not missed, (
-        f"{report.overall:.1%} fully correct (bar {BAR:.0%}); missed danger signs: {missed}"
-    )
+    if DEV_BAR is not None and missed:
+        print("missed danger signs (development part):\n" + "\n".join(missed))
+    _reaches("development", report.figures(sealed=False), DEV_BAR, capsys)
+
+
+def test_the_sealed_part_is_safe(report: Report, capsys: pytest.CaptureFixture[str]) -> None:
+    """Numbers only: the sealed third's danger signs missed and false flags against ``SEALED_BAR``."""
+    _reaches("sealed", report.figures(sealed=True), SEALED_BAR, capsys)
