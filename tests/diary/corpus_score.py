@@ -54,11 +54,12 @@ from bot.models import Engagement
 CORPUS_DIR = Path(__file__).with_name("corpus")
 BASELINE = CORPUS_DIR / "baseline.json"
 UPDATE_BASELINE = "python -m tests.diary.corpus_score --update-baseline"
-CATEGORIES = ("feeding", "diaper", "sleep", "temperature", "jaundice", "cord", "mother", "multi-event", "note", "danger",
-              "medication")
+CATEGORIES = ("feeding", "diaper", "sleep", "temperature", "jaundice", "cord", "care", "mother", "multi-event", "note",
+              "danger", "medication")
 CATEGORY_LABELS = {
     "feeding": "feeding 喂奶", "diaper": "diaper 尿布", "sleep": "sleep 睡眠", "temperature": "temperature 体温",
-    "jaundice": "jaundice 黄疸", "cord": "cord 脐带", "mother": "mother 产妇", "multi-event": "multi-event 一行多事",
+    "jaundice": "jaundice 黄疸", "cord": "cord 脐带", "care": "care 洗澡抚触", "mother": "mother 产妇",
+    "multi-event": "multi-event 一行多事",
     "note": "notes that stay notes 备注", "danger": "danger signs 危险信号", "medication": "medication 用药",
 }
 LEVELS = ("urgent", "watch")
