@@ -118,7 +118,8 @@ def _answer(response: dict[str, Any]) -> Response:
     return Response(json.dumps({"Response": response}, ensure_ascii=False), content_type="application/json")
 
 
-def _error(code: str, message: str) -> Response:
+def error_response(code: str, message: str) -> Response:
+    """Tencent Cloud API 3.0's error answer: HTTP 200, ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``."""
     return _answer({"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())})
 
 
@@ -165,31 +166,31 @@ class AsrStandIn:
         if refused is not None:
             return refused
         if request.headers.get("X-TC-Action") != ACTION:
-            return _error("InvalidAction", f"the action {request.headers.get('X-TC-Action')!r} is not found")
+            return error_response("InvalidAction", f"the action {request.headers.get('X-TC-Action')!r} is not found")
         if request.headers.get("X-TC-Version") != VERSION:
-            return _error("NoSuchVersion", f"the version {request.headers.get('X-TC-Version')!r} is not supported")
+            return error_response("NoSuchVersion", f"the version {request.headers.get('X-TC-Version')!r} is not supported")
         try:
             params = json.loads(body)
         except ValueError:
-            return _error("InvalidParameter.ErrorParsequest", "the request body is not JSON")
+            return error_response("InvalidParameter.ErrorParsequest", "the request body is not JSON")
         if not isinstance(params, dict):
-            return _error("InvalidParameter.ErrorParsequest", "the request body is not a JSON object")
+            return error_response("InvalidParameter.ErrorParsequest", "the request body is not a JSON object")
         return self._recognize(params)
 
     def _check_signature(self, request: Request, body: bytes) -> Response | None:
         """Sign the request again with the secret its SecretId names; refuse it unless the signatures agree."""
         match = _AUTHORIZATION.match(request.headers.get("Authorization", ""))
         if match is None or match["signed"] != "content-type;host" or match["service"] != SERVICE:
-            return _error("AuthFailure.InvalidAuthorization", "the Authorization header is not TC3-HMAC-SHA256 "
+            return error_response("AuthFailure.InvalidAuthorization", "the Authorization header is not TC3-HMAC-SHA256 "
                           "for this service")
         secret = self.state.keys.get(match["id"])
         if secret is None:
-            return _error("AuthFailure.SecretIdNotFound", "the SecretId is not found")
+            return error_response("AuthFailure.SecretIdNotFound", "the SecretId is not found")
         stamp = request.headers.get("X-TC-Timestamp", "")
         if not stamp.isdigit() or abs(int(stamp) - time.time()) > CLOCK_SKEW:
-            return _error("AuthFailure.SignatureExpire", "the signature expired: the timestamp is too far from now")
+            return error_response("AuthFailure.SignatureExpire", "the signature expired: the timestamp is too far from now")
         if dt.datetime.fromtimestamp(int(stamp), dt.UTC).strftime("%Y-%m-%d") != match["date"]:
-            return _error("AuthFailure.SignatureFailure", "the credential's date is not the timestamp's")
+            return error_response("AuthFailure.SignatureFailure", "the credential's date is not the timestamp's")
         canonical = "\n".join([
             request.method, "/", "",
             f"content-type:{request.headers.get('Content-Type', '')}\nhost:{request.headers.get('Host', '')}\n",
@@ -201,7 +202,7 @@ class AsrStandIn:
         key = hmac.new(key, b"tc3_request", hashlib.sha256).digest()
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, match["signature"]):
-            return _error("AuthFailure.SignatureFailure", "the request signature we calculated does not match "
+            return error_response("AuthFailure.SignatureFailure", "the request signature we calculated does not match "
                           "the signature you provided")
         return None
 
@@ -210,29 +211,29 @@ class AsrStandIn:
         if params.get("SourceType") == 1:
             missing += [name for name in ("Data", "DataLen") if params.get(name) in (None, "")]
         if missing:
-            return _error("InvalidParameter.ErrorParamsMissing", f"missing parameters: {', '.join(missing)}")
+            return error_response("InvalidParameter.ErrorParamsMissing", f"missing parameters: {', '.join(missing)}")
         if params["EngSerViceType"] not in ENGINES:
-            return _error("InvalidParameterValue.ErrorInvalidEngservice", "EngSerViceType is not an engine")
+            return error_response("InvalidParameterValue.ErrorInvalidEngservice", "EngSerViceType is not an engine")
         if params["SourceType"] != 1:
-            return _error("InvalidParameterValue.ErrorInvalidSourcetype", "the stand-in takes SourceType 1 only")
+            return error_response("InvalidParameterValue.ErrorInvalidSourcetype", "the stand-in takes SourceType 1 only")
         voice_format = params["VoiceFormat"]
         if voice_format not in VOICE_FORMATS:
-            return _error("InvalidParameterValue.ErrorInvalidVoiceFormat", f"VoiceFormat must be one of "
+            return error_response("InvalidParameterValue.ErrorInvalidVoiceFormat", f"VoiceFormat must be one of "
                           f"{', '.join(VOICE_FORMATS)}")
         data = str(params["Data"])
         if len(data) > MAX_BASE64_BYTES:
-            return _error("InvalidParameterValue.ErrorVoicedataTooLong", "the audio is over 3 MB")
+            return error_response("InvalidParameterValue.ErrorVoicedataTooLong", "the audio is over 3 MB")
         try:
             audio = base64.b64decode(data, validate=True)
         except binascii.Error:
-            return _error("InvalidParameterValue.ErrorInvalidVoicedata", "Data is not base64")
+            return error_response("InvalidParameterValue.ErrorInvalidVoicedata", "Data is not base64")
         if params["DataLen"] != len(audio):
-            return _error("InvalidParameterValue.ErrorInvalidVoicedata", "DataLen is not the audio's length")
+            return error_response("InvalidParameterValue.ErrorInvalidVoicedata", "DataLen is not the audio's length")
         millis = duration_ms(audio, voice_format)
         if millis is None:
-            return _error("FailedOperation.ErrorRecognize", f"the audio does not decode as {voice_format}")
+            return error_response("FailedOperation.ErrorRecognize", f"the audio does not decode as {voice_format}")
         if millis > MAX_SECONDS * 1000:
-            return _error("InvalidParameterValue.ErrorVoicedataTooLong", "the audio is longer than 60 seconds")
+            return error_response("InvalidParameterValue.ErrorVoicedataTooLong", "the audio is longer than 60 seconds")
         text = self.state.transcripts.get(audio_key(audio))
         if text is None and self.transcripts is not None:
             text = self.transcripts(audio)
