@@ -185,13 +185,15 @@ class Pending:
     received_at: dt.datetime
 
 
-def pending(session_factory: sessionmaker[Session], before: dt.datetime, limit: int = 50) -> list[Pending]:
-    """Messages answered "in progress" before ``before`` and never finished (their thread died with its process)."""
+def pending(session_factory: sessionmaker[Session], handler: str, before: dt.datetime,
+            limit: int = 50) -> list[Pending]:
+    """Messages of ``handler`` answered "in progress" before ``before`` and never finished (their thread died with
+    its process, or the network kept it from finishing)."""
     with session_factory() as session:
         rows = session.execute(
             select(InboundMessage.dedup_key, InboundMessage.openid, InboundMessage.msg_type,
                    InboundMessage.received_at, InboundMessage.reply)
-            .where(InboundMessage.handler.like("%" + PENDING), InboundMessage.received_at < before)
+            .where(InboundMessage.handler == handler + PENDING, InboundMessage.received_at < before)
             .order_by(InboundMessage.id).limit(limit)).all()
     found = []
     for row in rows:

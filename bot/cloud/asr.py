@@ -20,12 +20,12 @@ from tencentcloud.asr.v20190614.asr_client import AsrClient
 from tencentcloud.asr.v20190614.models import SentenceRecognitionRequest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from bot.cloud.tencent import DEFAULT_REGION, cloud_access
+from bot.cloud.tencent import cloud_access
 
 log = logging.getLogger("anxin.cloud.asr")
 
-MAX_SECONDS = 60
-MAX_BASE64_BYTES = 3 * 1024 * 1024
+# SentenceRecognition takes no region (its API doc's common parameters: 本接口不需要传递此参数): no X-TC-Region.
+REGION = ""
 # WeChat's voice format -> (VoiceFormat, EngSerViceType): the engine's sample rate is the audio's.
 ENGINES = {"amr": ("amr", "8k_zh"), "speex": ("speex", "16k_zh")}
 # Failures worth trying again later: the network, Tencent's own trouble, its rate limit.
@@ -89,4 +89,4 @@ def recognizer_from(settings: Mapping[str, Any], timeout: float) -> SpeechRecogn
     if settings.get("ANXIN_ASR_PROVIDER") != "tencent":
         return None
     access = cloud_access(settings, "ANXIN_ASR_API_BASE")
-    return SpeechRecognizer(AsrClient(access.credential(), DEFAULT_REGION, access.profile(timeout)))
+    return SpeechRecognizer(AsrClient(access.credential(), REGION, access.profile(timeout)))

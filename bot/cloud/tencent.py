@@ -18,9 +18,6 @@ from tencentcloud.common.credential import Credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
-# The region a request names; SentenceRecognition is served from every region and needs none in particular.
-DEFAULT_REGION = "ap-shanghai"
-
 
 @dataclass(frozen=True)
 class CloudAccess:

@@ -39,6 +39,8 @@ from bot.wechat.services import AppServices
 
 log = logging.getLogger("anxin.wechat.voice")
 
+# The route of a voice message (``bot.chat.router.route``): its pending rows are ``message:voice:pending``.
+HANDLER = "message:voice"
 # Seconds of WeChat's five for download and recognition together; the rest is the database and the reply.
 VOICE_BUDGET = 3.5
 # Seconds one recognition request may take to connect, and between bytes of the answer (the SDK's timeout):
@@ -152,7 +154,7 @@ def resume_pending(app: Flask, now: dt.datetime) -> dict[str, int]:
     sessions = get_db(app).session_factory
     assert sessions is not None
     counts = {"finished": 0, "waiting": 0}
-    for item in inbox.pending(sessions, now - RESUME_AFTER):
+    for item in inbox.pending(sessions, HANDLER, now - RESUME_AFTER):
         done = finish(app, item.message, transcribe(app, item.message), item.received_at, now)
         counts["finished" if done else "waiting"] += 1
     return counts

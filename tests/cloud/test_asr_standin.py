@@ -20,9 +20,9 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from werkzeug.serving import make_server
 
 from bot import create_app
-from bot.cloud.asr import AsrFailure, SpeechRecognizer, Transcript, recognizer_from
+from bot.cloud.asr import REGION, AsrFailure, SpeechRecognizer, Transcript, recognizer_from
 from bot.cloud.asr_standin import silent_amr
-from bot.cloud.tencent import DEFAULT_REGION, cloud_access
+from bot.cloud.tencent import cloud_access
 from bot.store import background
 from tests.fakes.asr_api import SECRET_ID, SECRET_KEY, AsrApiFake
 from tests.support.backends import SETTINGS, clear
@@ -78,7 +78,7 @@ def test_audio_over_sixty_seconds_or_three_megabytes_is_refused(standin: AsrApiF
 def sdk_call(url: str, **params: object) -> str:
     """SentenceRecognition with exactly ``params``, through the SDK: the error code Tencent answers."""
     access = cloud_access(settings(url), "ANXIN_ASR_API_BASE")
-    client = AsrClient(access.credential(), DEFAULT_REGION, access.profile(2.0))
+    client = AsrClient(access.credential(), REGION, access.profile(2.0))
     request = SentenceRecognitionRequest()
     request._deserialize(params)
     try:
