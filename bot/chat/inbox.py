@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -170,11 +170,14 @@ def _resume(message: ChatMessage) -> dict[str, Any]:
             "media_format": message.media_format}
 
 
-def seen(session_factory: sessionmaker[Session], message: ChatMessage) -> bool:
-    """True when ``message`` was already processed (or answered "in progress"): a retry to answer, not to redo."""
+def seen(session_factory: sessionmaker[Session], message: ChatMessage, push_key: str | None = None) -> bool:
+    """True when ``message`` was already processed (or answered "in progress"), or its signed query string carried
+    a message before: ``receive`` answers it from the record or refuses it, with no costly work first."""
+    known = InboundMessage.dedup_key == message.dedup_key
+    if push_key is not None:
+        known = or_(known, InboundMessage.push_key == push_key)
     with session_factory() as session:
-        return session.scalar(
-            select(InboundMessage.id).where(InboundMessage.dedup_key == message.dedup_key)) is not None
+        return session.scalar(select(InboundMessage.id).where(known).limit(1)) is not None
 
 
 @dataclass(frozen=True)

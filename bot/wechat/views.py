@@ -123,12 +123,12 @@ def receive() -> ResponseReturnValue:
         return _bad_request(str(exc))
 
     now = current_app.extensions["anxin_clock"]()
+    key = push_key(args)
     handoff = None
     if voice.wanted(app_ctx.app, message):
-        message, handoff = voice.prepare(app_ctx.app, _sessions(), message, now)
+        message, handoff = voice.prepare(app_ctx.app, _sessions(), message, now, key)
     try:
-        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=push_key(args),
-                              now=now)
+        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=key, now=now)
     except inbox.ReplayedPush:
         return _stale("this signed query string was already used for another message")
     finally:

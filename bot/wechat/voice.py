@@ -105,15 +105,15 @@ class _Transcription:
     pending: bool = False
 
 
-def prepare(app: Flask, sessions: sessionmaker[Session], message: ChatMessage,
-            now: dt.datetime) -> tuple[ChatMessage, Callable[[], None] | None]:
+def prepare(app: Flask, sessions: sessionmaker[Session], message: ChatMessage, now: dt.datetime,
+            push_key: str | None = None) -> tuple[ChatMessage, Callable[[], None] | None]:
     """The push as the inbox should take it: transcribed within ``VOICE_BUDGET``, or pending.
 
     The second value, when not None, must be called once the inbox has answered the push (whether it
     succeeded or not): the thread then finishes a pending voice, whose row now exists.
     """
-    if inbox.seen(sessions, message):
-        return message, None  # a retry: the inbox answers it as it did the first time
+    if inbox.seen(sessions, message, push_key):
+        return message, None  # a retry (answered as the first time) or a replayed query string (refused)
     work = _Transcription()
 
     def run() -> None:

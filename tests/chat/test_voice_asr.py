@@ -156,3 +156,16 @@ def test_wechat_s_own_recognition_is_still_used_without_calling_the_api(
     reply = push(chat, chat.sender.voice(NURSE, "VOICE-9", recognition="喂奶60ml。"))
     assert reply.startswith("🎤 语音识别为：“喂奶60ml”")
     assert asr_fake.state.calls == [] and wechat_fake.calls_to("/cgi-bin/media/get") == []
+
+
+def test_a_captured_query_string_carrying_another_voice_is_refused_before_any_download(
+        family: Family, chat: Chat, client, session, wechat_fake: WeChatApiFake, asr_fake: AsrApiFake) -> None:
+    chat.say(NURSE, "喂奶 90ml")
+    wechat_fake.add_voice("VOICE-10", "体温39.5")
+    params, body = chat.sender.sign(chat.sender.text(NURSE, "换尿布"))
+    assert client.post("/wechat", query_string=params, data=body, content_type="text/xml").status_code == 200
+    forged = client.post("/wechat", query_string=params, data=chat.sender.voice(NURSE, "VOICE-10"),
+                         content_type="text/xml")
+    assert forged.status_code == 403 and forged.get_json()["error"]["code"] == "stale_or_replayed"
+    assert wechat_fake.calls_to("/cgi-bin/media/get") == [] and asr_fake.state.calls == []
+    assert [k for k, _f, _t in entries(session)] == ["feeding", "diaper"]
