@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.edge import bodylimits, errors, hardening, health, logs, routing
     from bot.ops import cli, demo, startup
     from bot.store import db, migrate
-    from bot.wechat import standin
+    from bot.wechat import standin, voice
 
     app = Flask(__name__, instance_relative_config=True)
     settings = load_config(config)
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     demo.init_app(app)
     standin.init_app(app)
+    voice.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     if app.config["ANXIN_ENV"] == "production" and startup.serving():

@@ -29,6 +29,13 @@ REAL_WECHAT_API = "https://api.weixin.qq.com"
 # The MySQL/MariaDB drivers a database URL may name: PyMySQL (pure Python, the default) and mysqlclient (in C).
 MYSQL_DRIVERS = ("pymysql", "mysqldb")
 CREDENTIAL_KEYS = ("ANXIN_WECHAT_APPID", "ANXIN_WECHAT_SECRET", "ANXIN_MP_APPID", "ANXIN_MP_SECRET")
+# Tencent Cloud's speech recognition (bot.cloud.asr): the real API, and the provider names it accepts.
+REAL_ASR_API = "https://asr.tencentcloudapi.com"
+ASR_PROVIDERS = ("tencent",)
+# Development's Tencent Cloud key pair when none is set: the local stand-ins (bot.cloud.asr_standin) check
+# signatures made with it; production refuses it.
+DEV_TENCENTCLOUD_SECRET_ID = "AKIDanxin-development-only"
+DEV_TENCENTCLOUD_SECRET_KEY = "anxin-development-tencentcloud-key"
 
 
 class ConfigError(ValueError):
@@ -110,6 +117,13 @@ class Config:
     # few MiB to send and, after any new entry, seconds of a worker to build.
     ANXIN_KEEPSAKE_LIMIT: int = 10
     ANXIN_KEEPSAKE_WINDOW: int = 3600
+    # Tencent Cloud API key (one for its services); unset in development: the stand-ins' own key.
+    ANXIN_TENCENTCLOUD_SECRET_ID: str = ""
+    ANXIN_TENCENTCLOUD_SECRET_KEY: str = ""
+    # Speech recognition of voice messages WeChat sends without <Recognition>: "tencent", or unset for none.
+    ANXIN_ASR_PROVIDER: str = ""
+    # Unset: the real API in production, the stand-in this app serves at its own origin in development.
+    ANXIN_ASR_API_BASE: str = ""
 
 
 class TestConfig(Config):
@@ -202,12 +216,27 @@ def resolve_defaults(settings: dict[str, Any], environ: Mapping[str, str]) -> No
         settings["ANXIN_WECHAT_API_BASE"] = (
             local_origin(environ) + STANDIN_PREFIX if development else REAL_WECHAT_API
         )
+    if not settings.get("ANXIN_ASR_API_BASE"):
+        # Tencent Cloud's SDK posts to the root of its endpoint: the development stand-in answers there.
+        settings["ANXIN_ASR_API_BASE"] = local_origin(environ) if development else REAL_ASR_API
+    if development and settings.get("ANXIN_ASR_PROVIDER") and not (
+            settings.get("ANXIN_TENCENTCLOUD_SECRET_ID") or settings.get("ANXIN_TENCENTCLOUD_SECRET_KEY")):
+        settings["ANXIN_TENCENTCLOUD_SECRET_ID"] = DEV_TENCENTCLOUD_SECRET_ID
+        settings["ANXIN_TENCENTCLOUD_SECRET_KEY"] = DEV_TENCENTCLOUD_SECRET_KEY
 
 
 def is_standin(api_base: str) -> bool:
     """True when ``api_base`` is a stand-in for WeChat (plain http, or the app's own dev prefix)."""
     parts = urlsplit(api_base)
     return parts.scheme != "https" or parts.path.rstrip("/").startswith(STANDIN_PREFIX)
+
+
+def is_cloud_standin(api_base: str) -> bool:
+    """True when ``api_base`` is a stand-in for a Tencent Cloud API: plain http, or a loopback host."""
+    parts = urlsplit(api_base)
+    host = (parts.hostname or "").lower()
+    loopback = host == "localhost" or host.endswith(".localhost") or host == "::1" or host.startswith("127.")
+    return parts.scheme != "https" or loopback
 
 
 def _number(key: str, raw: str, kind: type) -> Any:
@@ -282,7 +311,14 @@ def validate(settings: Mapping[str, Any]) -> None:
         if settings[key] not in ("on", "off"):
             raise ConfigError(f"{key} must be 'on' or 'off'")
 
-    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL"):
+    provider = settings.get("ANXIN_ASR_PROVIDER") or ""
+    if provider and provider not in ASR_PROVIDERS:
+        raise ConfigError(f"ANXIN_ASR_PROVIDER={provider!r} must be 'tencent' or unset (no speech recognition)")
+    if provider and not (settings.get("ANXIN_TENCENTCLOUD_SECRET_ID") and settings.get("ANXIN_TENCENTCLOUD_SECRET_KEY")):
+        raise ConfigError("ANXIN_ASR_PROVIDER=tencent needs ANXIN_TENCENTCLOUD_SECRET_ID and "
+                          "ANXIN_TENCENTCLOUD_SECRET_KEY (a Tencent Cloud API key: 访问管理 → API密钥管理)")
+
+    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL", "ANXIN_ASR_API_BASE"):
         if not str(settings[key]).startswith(("http://", "https://")):
             raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
 
@@ -390,6 +426,14 @@ def validate_production(settings: Mapping[str, Any]) -> None:
     if is_standin(str(settings["ANXIN_WECHAT_API_BASE"])):
         raise ConfigError(f"ANXIN_WECHAT_API_BASE={settings['ANXIN_WECHAT_API_BASE']!r} is a local stand-in "
                           f"for WeChat: production must use {REAL_WECHAT_API} (or an https proxy of it)")
+    if settings.get("ANXIN_ASR_PROVIDER"):
+        if is_cloud_standin(str(settings["ANXIN_ASR_API_BASE"])):
+            raise ConfigError(f"ANXIN_ASR_API_BASE={settings['ANXIN_ASR_API_BASE']!r} is a local stand-in for "
+                              f"Tencent Cloud's speech recognition: production must use {REAL_ASR_API}")
+        if (settings["ANXIN_TENCENTCLOUD_SECRET_ID"] == DEV_TENCENTCLOUD_SECRET_ID
+                or settings["ANXIN_TENCENTCLOUD_SECRET_KEY"] == DEV_TENCENTCLOUD_SECRET_KEY):
+            raise ConfigError("ANXIN_TENCENTCLOUD_SECRET_ID / _KEY are the development stand-ins' key: production "
+                              "needs the Tencent Cloud API key of the account (访问管理 → API密钥管理)")
 
 
 _NOTICES: set[str] = set()

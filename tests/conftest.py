@@ -21,6 +21,7 @@ from bot import create_app
 from bot.store import background
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+from tests.fakes.asr_api import AsrApiFake
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import BACKENDS, SETTINGS, clear, new_database_url
 from tests.support.chat import MOM, NURSE, Chat, Family, bound_family, yesterday_at
@@ -52,6 +53,14 @@ def wechat_fake() -> Iterator[WeChatApiFake]:
     fake = WeChatApiFake().start()
     fake.register_app(SETTINGS["ANXIN_WECHAT_APPID"], SETTINGS["ANXIN_WECHAT_SECRET"])
     fake.register_app(SETTINGS["ANXIN_MP_APPID"], SETTINGS["ANXIN_MP_SECRET"])
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def asr_fake(wechat_fake: WeChatApiFake) -> Iterator[AsrApiFake]:
+    """Tencent Cloud's speech recognition on loopback: it hears what the WeChat fake's voice uploads say."""
+    fake = AsrApiFake(wechat_fake.transcript_of).start()
     yield fake
     fake.stop()
 

@@ -205,3 +205,34 @@ def test_serving_a_migrated_database_starts(database_url: str) -> None:
     app = create_app(settings_for_tests(ANXIN_STARTUP_CHECK="on", ANXIN_DATABASE_URL=database_url))
     assert app.test_client().get("/healthz").get_json()["ok"] is True
     app.extensions["anxin_db"].engine.dispose()
+
+
+# Speech recognition of voice messages (Tencent Cloud): an operator's real key, from the account's API keys page.
+ASR = {"ANXIN_ASR_PROVIDER": "tencent", "ANXIN_TENCENTCLOUD_SECRET_ID": "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
+       "ANXIN_TENCENTCLOUD_SECRET_KEY": "Gu5t9xGARNpq86cd98joQYCN3EXAMPLEkey"}
+
+
+def test_speech_recognition_uses_tencent_s_api_in_production_and_the_app_s_own_stand_in_in_development() -> None:
+    assert load_config(environ={**REAL, **ASR})["ANXIN_ASR_API_BASE"] == "https://asr.tencentcloudapi.com"
+    development = load_config(environ={"ANXIN_ASR_PROVIDER": "tencent", "PORT": "5050"})
+    assert development["ANXIN_ASR_API_BASE"] == "http://127.0.0.1:5050"
+    assert development["ANXIN_TENCENTCLOUD_SECRET_ID"] and development["ANXIN_TENCENTCLOUD_SECRET_KEY"]
+    assert load_config(environ={})["ANXIN_TENCENTCLOUD_SECRET_ID"] == ""  # no provider: no key made up
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"ANXIN_ASR_API_BASE": "http://asr.tencentcloudapi.com"}, "is a local stand-in for Tencent Cloud"),
+        ({"ANXIN_ASR_API_BASE": "https://127.0.0.1:5000"}, "is a local stand-in for Tencent Cloud"),
+        ({"ANXIN_ASR_API_BASE": "https://localhost"}, "is a local stand-in for Tencent Cloud"),
+        ({"ANXIN_TENCENTCLOUD_SECRET_KEY": ""}, "ANXIN_ASR_PROVIDER=tencent needs ANXIN_TENCENTCLOUD_SECRET_ID and"),
+        ({"ANXIN_TENCENTCLOUD_SECRET_ID": "", "ANXIN_TENCENTCLOUD_SECRET_KEY": ""}, "needs ANXIN_TENCENTCLOUD_SECRET"),
+        ({"ANXIN_TENCENTCLOUD_SECRET_ID": "AKIDanxin-development-only"}, "the development stand-ins' key"),
+        ({"ANXIN_ASR_PROVIDER": "aliyun"}, "must be 'tencent' or unset"),
+    ],
+)
+def test_production_refuses_a_speech_recognition_stand_in_or_a_provider_without_its_key(
+        env: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        load_config(environ={**REAL, **ASR, **env})

@@ -36,6 +36,10 @@ class ChatMessage:
     media_id: str = ""
     pic_url: str = ""
     recognition: str = ""  # a voice message's speech recognition result (WeChat's <Recognition>), if turned on
+    media_format: str = ""  # a voice message's Format: amr or speex
+    # Our own speech recognition of a voice WeChat sent without <Recognition> (bot.wechat.voice): "" none,
+    # "done" (``recognition`` holds it), "failed", or "pending" (answered "transcribing", finished later).
+    asr: str = ""
 
     @property
     def dedup_key(self) -> str:

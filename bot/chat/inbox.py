@@ -9,6 +9,11 @@ the stored reply (a read-only command, whose reply is not stored, is answered by
 running it again). If the first
 copy fails, its transaction (row included) rolls back and a retry processes it
 afresh, so nothing acknowledged is lost.
+
+A message that needs more than WeChat's five seconds (a voice still being transcribed) is answered
+"in progress" and recorded as such (handler ``NAME:pending``, with what is needed to resume it);
+``complete`` later claims that row and runs the handler, exactly once, and queues the reply as a
+customer-service message. A retry of the push meanwhile gets the "in progress" answer again.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,8 +36,10 @@ from bot.chat.context import (
     ChatContext,
     ChatMessage,
     ChatServices,
+    News,
     NoServices,
     Reply,
+    Text,
     reply_from_dict,
     reply_to_dict,
     roles_of,
@@ -40,6 +49,7 @@ from bot.core.clock import utcnow
 from bot.diary.refs import current_binding
 from bot.models import ChatUser, InboundMessage
 from bot.models.wechat import EVENT_PREFIX
+from bot.outbox.queue import enqueue
 from bot.store import background
 
 log = logging.getLogger("anxin.inbox")
@@ -47,6 +57,8 @@ log = logging.getLogger("anxin.inbox")
 # Events that open WeChat's 48-hour customer-service window (besides every ordinary message):
 # following, scanning a QR code, tapping a menu item. Others (VIEW, template receipts, location) do not.
 _WINDOW_EVENTS = {"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"}
+# The handler column of a message answered "in progress" and finished later by ``complete``.
+PENDING = ":pending"
 
 
 class ReplayedPush(Exception):
@@ -89,6 +101,10 @@ def receive(
                     stored = _stored(found, reply)
                     if stored is not None:
                         session.execute(_SET_REPLY, {"key": message.dedup_key, "reply": stored})
+                elif message.asr == "pending":
+                    reply = run(found, ctx, savepoint=False)
+                    _record(session, message, found.name + PENDING, _stored(found, reply, _resume(message)),
+                            push_key, now)
                 else:
                     reply = run(found, ctx, savepoint=False)
                     _record(session, message, found.name, _stored(found, reply), push_key, now)
@@ -139,10 +155,110 @@ _SET_REPLY = (update(InboundMessage).where(InboundMessage.dedup_key == bindparam
               .values(reply=bindparam("reply")).execution_options(synchronize_session=False))
 
 
-def _stored(found: Route, reply: Reply | None) -> str | None:
-    """The reply as the row keeps it: JSON, or None for "success" and for a read-only handler (run again)."""
+def _stored(found: Route, reply: Reply | None, resume: dict[str, Any] | None = None) -> str | None:
+    """The reply as the row keeps it: JSON, or None for "success" and for a read-only handler (run again).
+    A pending message's row also keeps what ``complete`` needs to finish it (``resume``)."""
     data = None if found.readonly else reply_to_dict(reply)
+    if data is not None and resume is not None:
+        data["resume"] = resume
     return json.dumps(data, ensure_ascii=False) if data else None
+
+
+def _resume(message: ChatMessage) -> dict[str, Any]:
+    """What a pending voice needs to be finished by another process: WeChat keeps its media for three days."""
+    return {"account": message.account, "create_time": message.create_time, "media_id": message.media_id,
+            "media_format": message.media_format}
+
+
+def seen(session_factory: sessionmaker[Session], message: ChatMessage, push_key: str | None = None) -> bool:
+    """True when ``message`` was already processed (or answered "in progress"), or its signed query string carried
+    a message before: ``receive`` answers it from the record or refuses it, with no costly work first."""
+    known = InboundMessage.dedup_key == message.dedup_key
+    if push_key is not None:
+        known = or_(known, InboundMessage.push_key == push_key)
+    with session_factory() as session:
+        return session.scalar(select(InboundMessage.id).where(known).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A message answered "in progress" and not finished yet, as its row keeps it."""
+
+    message: ChatMessage
+    received_at: dt.datetime
+
+
+def pending(session_factory: sessionmaker[Session], handler: str, before: dt.datetime,
+            limit: int = 50) -> list[Pending]:
+    """Messages of ``handler`` answered "in progress" before ``before`` and never finished (their thread died with
+    its process, or the network kept it from finishing)."""
+    with session_factory() as session:
+        rows = session.execute(
+            select(InboundMessage.dedup_key, InboundMessage.openid, InboundMessage.msg_type,
+                   InboundMessage.received_at, InboundMessage.reply)
+            .where(InboundMessage.handler == handler + PENDING, InboundMessage.received_at < before)
+            .order_by(InboundMessage.id).limit(limit)).all()
+    found = []
+    for row in rows:
+        resume = json.loads(row.reply or "{}").get("resume")
+        if not resume or not row.dedup_key.startswith("msg:"):
+            continue
+        found.append(Pending(ChatMessage(
+            openid=row.openid, account=resume["account"], msg_type=row.msg_type,
+            created_at=dt.datetime.fromtimestamp(resume["create_time"], dt.UTC), create_time=resume["create_time"],
+            msg_id=row.dedup_key.removeprefix("msg:"), media_id=resume["media_id"],
+            media_format=resume["media_format"], asr="pending"), row.received_at))
+    return found
+
+
+def complete(
+    session_factory: sessionmaker[Session],
+    message: ChatMessage,
+    settings: Mapping[str, Any],
+    services: ChatServices | None = None,
+    now: dt.datetime | None = None,
+) -> Reply | None:
+    """Finish a message answered "in progress", with what it turned out to say (``message``); return the reply, or
+    None when it was finished already.
+
+    One transaction claims the pending row (a second thread or the sweep finds it claimed and does nothing),
+    runs the handler as ``receive`` would have, replaces the stored reply and queues it as a customer-service
+    message (kind ``followup``): the entries, the row and the message to send are written together or not at
+    all. ``now`` is when the message came (the handlers file undated lines at it).
+    """
+    now = now or utcnow()
+    with session_factory() as session, session.begin():
+        ctx = _context(session, message, settings, services, now)
+        found = route(ctx)
+        claimed = cast(CursorResult[Any], session.execute(
+            _CLAIM, {"key": message.dedup_key, "pending": found.name + PENDING, "handler": found.name}))
+        if claimed.rowcount != 1:
+            return None
+        reply = run(found, ctx)
+        session.execute(_SET_REPLY, {"key": message.dedup_key, "reply": _stored(found, reply)})
+        text = _as_text(reply)
+        if text:
+            enqueue(session, key=f"reply:{message.dedup_key}", openid=message.openid, kind="followup", text=text)
+    for name, work in ctx.post_commit:
+        background.start(name, work)
+    if services is not None:
+        services.deliver_notifications()
+    log.info("chat.completed", extra={"fields": {"dedup_key": message.dedup_key, "handler": found.name}})
+    return reply
+
+
+_CLAIM = (update(InboundMessage)
+          .where(InboundMessage.dedup_key == bindparam("key"), InboundMessage.handler == bindparam("pending"))
+          .values(handler=bindparam("handler")).execution_options(synchronize_session=False))
+
+
+def _as_text(reply: Reply | None) -> str:
+    """A reply as a customer-service text: a news card's title, description and link."""
+    if isinstance(reply, Text):
+        return reply.content
+    if isinstance(reply, News):
+        return "\n".join(part for a in reply.articles for part in (a.title, a.description, a.url) if part)
+    return ""
 
 
 def _context(session: Session, message: ChatMessage, settings: Mapping[str, Any],

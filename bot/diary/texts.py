@@ -35,6 +35,8 @@ REFUSED_HEADER = "未记录 {n} 行："
 REFUSED_LINE = "“{line}”：{reason}"
 NOTHING_RECORDED = "没有记录任何内容。"
 VOICE_HEADER = "🎤 语音识别为：“{text}”\n（来自语音，请核对；识别有误请发文字更正，或发送“撤销”。）"
+VOICE_TRANSCRIBING = "🎤 收到语音，正在转成文字，稍后把识别和记录的结果发给您。"
+VOICE_ASR_FAILED = "收到语音，但没能识别出文字，这条没有记录。请改发文字，例如：喂奶 90ml。"
 VOICE_NO_RECOGNITION = (
     "收到语音，但没有收到微信的语音识别结果，暂时无法记录。请改发文字，例如：喂奶 90ml。\n"
     "（请家政公司在公众号后台“设置与开发 → 接口权限 → 接收语音识别结果”中开启语音识别。）"

@@ -1,4 +1,5 @@
-"""Sweeps: photo downloads a dead process left (every 5 minutes) and old rate-limit counters (daily)."""
+"""Sweeps: photo downloads and voice transcriptions a dead process left (every 5 minutes, every minute) and old
+rate-limit counters (daily)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.jobs import JobContext, job
 from bot.store.ratelimit import purge_counters
 from bot.wechat.media import fetch_photos
 from bot.wechat.replay import forget_push_keys
+from bot.wechat.voice import resume_pending
 
 # Keep counters at least a day, and at least two lookup windows.
 MIN_COUNTER_AGE_S = 86_400
@@ -21,6 +23,14 @@ def photos(ctx: JobContext) -> Mapping[str, Any]:
     if ctx.app is None:
         raise RuntimeError("the photos sweep needs the app (run it through run_job)")
     return fetch_photos(ctx.app, now=ctx.now)
+
+
+@job("voices", every_minutes=1, lease=dt.timedelta(minutes=5))
+def voices(ctx: JobContext) -> Mapping[str, Any]:
+    """Finish voice messages answered "transcribing" whose thread died with its process (or the network failed)."""
+    if ctx.app is None:
+        raise RuntimeError("the voices sweep needs the app (run it through run_job)")
+    return resume_pending(ctx.app, ctx.now)
 
 
 @job("purge", cron="10 4 * * *")

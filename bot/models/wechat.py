@@ -58,7 +58,9 @@ class InboundMessage(Base):
     # the same string is accepted again only with the same message (a retry), never for another one.
     push_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
-    __table_args__ = (Index("ix_inbound_message_openid_received_at", "openid", "received_at"),)
+    __table_args__ = (Index("ix_inbound_message_openid_received_at", "openid", "received_at"),
+                      # messages answered "in progress" (handler ``NAME:pending``), found by the job that finishes them
+                      Index("ix_inbound_message_handler_received_at", "handler", "received_at"))
 
     def __repr__(self) -> str:
         return f"<InboundMessage {self.dedup_key}>"

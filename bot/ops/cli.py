@@ -32,9 +32,13 @@ from bot.wechat.simulator import WeChatSender, reply_text
 @click.option("--event", "event", default=None, help="Send an event instead of text: subscribe, SCAN, ...")
 @click.option("--key", "event_key", default="", help="The event's EventKey (e.g. qrscene_badge_CODE).")
 @click.option("--safe", is_flag=True, help="Encrypt the push as in safe mode (needs ANXIN_WECHAT_AES_KEY).")
+@click.option("--voice", is_flag=True,
+              help="Send TEXT as a voice message without WeChat's recognition: the WeChat stand-in holds a voice "
+                   "that says it, and the speech-recognition stand-in hears it (needs ANXIN_ASR_PROVIDER=tencent "
+                   "and the server running: make run).")
 @click.argument("words", metavar="TEXT", nargs=-1)
 @with_appcontext
-def chat_command(openid: str, url: str | None, event: str | None, event_key: str, safe: bool,
+def chat_command(openid: str, url: str | None, event: str | None, event_key: str, safe: bool, voice: bool,
                  words: tuple[str, ...]) -> None:
     """Send a correctly signed WeChat message and print the reply (its words as typed: 绑定 DEMFAM26 needs no quotes)."""
     settings = current_app.config
@@ -44,7 +48,12 @@ def chat_command(openid: str, url: str | None, event: str | None, event_key: str
     if not event and not text:
         raise click.UsageError('give the TEXT to send, or --event subscribe')
     sender = WeChatSender.from_settings(settings, safe=safe)
-    body = sender.event(openid, event, event_key) if event else sender.text(openid, text)
+    if event:
+        body = sender.event(openid, event, event_key)
+    elif voice:
+        body = sender.voice(openid, _upload_voice(settings["ANXIN_WECHAT_API_BASE"], text))
+    else:
+        body = sender.text(openid, text)
     params, data = sender.sign(body)
     headers = {"Content-Type": "text/xml"}
     if url:
@@ -62,6 +71,19 @@ def chat_command(openid: str, url: str | None, event: str | None, event_key: str
         click.echo(f"HTTP {status}: {content.decode('utf-8', 'replace')}", err=True)
         sys.exit(1)
     click.echo(reply_text(sender.read_reply(content)))
+
+
+def _upload_voice(api_base: str, text: str) -> str:
+    """Upload to the WeChat stand-in a voice that says ``text``; its media id."""
+    try:
+        answer = requests.post(f"{api_base.rstrip('/')}/_voice", json={"text": text, "format": "amr"}, timeout=10)
+        media_id = answer.json().get("media_id") if answer.ok else None
+    except (requests.RequestException, ValueError) as exc:
+        raise click.ClickException(f"cannot reach the WeChat stand-in at {api_base} (is make run running?): "
+                                   f"{exc}") from None
+    if not media_id:
+        raise click.ClickException(f"the WeChat stand-in at {api_base} took no voice: {answer.text[:200]}")
+    return str(media_id)
 
 
 @click.command("create-agency")

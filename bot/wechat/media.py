@@ -1,4 +1,4 @@
-"""Photos the nurse sends: downloading WeChat's temporary media, at the edge.
+"""Photos and voices the nurse sends: downloading WeChat's temporary media, at the edge.
 
 Doc: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Get_temporary_materials.html
 The diary (``bot.diary.photos``) decides what is due and stores it; this module is the
@@ -15,6 +15,7 @@ from flask import Flask
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from bot.cloud.asr import AsrFailure
 from bot.delivery.notify import send_pending
 from bot.delivery.wechat_api import get_api
 from bot.diary.photos import MAX_BYTES, PhotoUnavailable, fetch_pending
@@ -36,6 +37,23 @@ def download_image(api: WeChatClient, media_id: str) -> tuple[bytes, str]:
     if len(data) > MAX_BYTES:
         raise PhotoUnavailable(f"media {media_id} is over {MAX_BYTES} bytes")
     return data, content_type
+
+
+# WeChat's limit for a voice: 2 MB, at most 60 s, AMR or MP3 (the doc above, 临时素材 "语音（voice）").
+MAX_VOICE_BYTES = 2 * 1024 * 1024
+
+
+def voice_audio(response: object, media_id: str) -> bytes | AsrFailure:
+    """The audio of WeChat's answer to ``/cgi-bin/media/get`` for a voice, or why there is none."""
+    if not isinstance(response, requests.Response):
+        return AsrFailure("WeChat.NotMedia", f"unexpected media answer: {response!r}"[:200])
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    data = response.content
+    if not content_type.startswith(("audio/", "voice/")) or not data:
+        return AsrFailure("WeChat.NotVoice", f"media {media_id} is not a voice ({content_type or 'no type'})")
+    if len(data) > MAX_VOICE_BYTES:
+        return AsrFailure("WeChat.TooLarge", f"media {media_id} is over {MAX_VOICE_BYTES} bytes")
+    return data
 
 
 def fetch_photos(app: Flask, photo_ids: list[int] | None = None, now: dt.datetime | None = None) -> dict[str, int]:

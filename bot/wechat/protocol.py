@@ -155,6 +155,7 @@ def to_message(root: dict[str, Any]) -> ChatMessage:
         media_id=clean_text(_field(root, "MediaId", False).strip())[:128],
         pic_url=clean_text(_field(root, "PicUrl", False).strip())[:1024],
         recognition=clean_text(_field(root, "Recognition", False).strip())[:2048],
+        media_format=clean_text(_field(root, "Format", False).strip().lower())[:16],
     )
 
 

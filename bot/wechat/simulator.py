@@ -67,6 +67,15 @@ class WeChatSender:
         fields = {"PicUrl": pic_url or "http://mmbiz.qpic.cn/example", "MediaId": media_id, "MsgId": str(msg_id)}
         return self._xml(openid, "image", None, fields)
 
+    def voice(self, openid: str, media_id: str, voice_format: str = "amr", recognition: str | None = None,
+              msg_id: int | None = None) -> str:
+        """A voice push; without ``recognition`` as WeChat sends it once ``<Recognition>`` is withdrawn."""
+        msg_id = msg_id if msg_id is not None else next(_msg_ids)
+        fields = {"MediaId": media_id, "Format": voice_format, "MsgId": str(msg_id)}
+        if recognition is not None:
+            fields["Recognition"] = recognition
+        return self._xml(openid, "voice", None, fields)
+
     def event(self, openid: str, event: str, key: str = "", create_time: int | None = None) -> str:
         fields = {"Event": event}
         if key:

@@ -25,6 +25,10 @@ extends it with scripted failures. It answers as WeChat does:
   Mini-program ``subscribe/send`` needs a grant (``grant(openid, template_id)``) per
   message: without one, 43101, as WeChat does for a one-time subscription used up.
 - ``/cgi-bin/user/info``: the follower's ``unionid`` when one was set with ``set_unionid``.
+- ``/cgi-bin/media/get``: the media uploaded (images; voices as AMR ``audio/amr`` or Speex ``audio/speex``),
+  40007 for a media id it does not know. A voice is "uploaded" with what it says (``add_voice``, or in
+  development ``POST /_voice`` ``{"text": …}`` from ``flask --app bot chat --voice``): the development
+  speech-recognition stand-in (``bot.cloud.asr_standin``) hears that text in it (``transcript_of``).
 Sources: https://kejiweixun.com/note/202303241915 (the 2023 template rules);
 developers.weixin.qq.com community threads on subscribeMessage 47003.
 
@@ -51,6 +55,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from bot.cloud.asr_standin import audio_key, silent_amr
 from config import STANDIN_PREFIX
 
 # A 1x1 PNG, the body of media downloads unless another is supplied.
@@ -91,6 +96,7 @@ class StandInState:
     custom_sent: dict[str, int] = field(default_factory=dict)  # openid -> sends since the user last wrote
     grants: dict[tuple[str, str], int] = field(default_factory=dict)  # (openid, template id) -> one-time grants
     unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid
+    voice_texts: dict[str, str] = field(default_factory=dict)  # sha256 of a voice's audio -> what it says
     token_ttl: int = 7200
     token_delay: float = 0.0
 
@@ -139,6 +145,20 @@ class WeChatStandIn:
 
     def add_media(self, media_id: str, body: bytes = PNG_1X1, content_type: str = "image/png") -> None:
         self.state.media[media_id] = (body, content_type)
+
+    def add_voice(self, media_id: str, text: str = "", voice_format: str = "amr", audio: bytes | None = None) -> bytes:
+        """Upload a voice saying ``text``: by default silent AMR, a quarter second a character (at least one)."""
+        if audio is None:
+            audio = silent_amr(max(1.0, len(text) / 4))
+        with self._lock:
+            self.state.media[media_id] = (audio, f"audio/{voice_format}")
+            if text:
+                self.state.voice_texts[audio_key(audio)] = text
+        return audio
+
+    def transcript_of(self, audio: bytes) -> str | None:
+        """What a voice uploaded here says (the development speech-recognition stand-in asks)."""
+        return self.state.voice_texts.get(audio_key(audio))
 
     def grant(self, openid: str, template_id: str, times: int = 1) -> None:
         """The mini-program user accepted ``template_id`` ``times`` times (``wx.requestSubscribeMessage``)."""
@@ -218,6 +238,8 @@ class WeChatStandIn:
             return self._jscode2session(request)
         if request.path == "/_sent":  # the stand-in's own page: what it delivered
             return _json({"delivered": self.delivered()})
+        if request.path == "/_voice" and request.method == "POST":  # its own upload: a voice saying a text
+            return self._upload_voice(body)
         if self.state.valid_tokens.get(request.args.get("access_token", "")) is None:
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         if request.path in SEND_PATHS:
@@ -289,6 +311,15 @@ class WeChatStandIn:
                 if grant in self.state.grants:
                     self.state.grants[grant] -= 1
         return None
+
+    def _upload_voice(self, body: Any) -> Response:
+        text = str(body.get("text") or "") if isinstance(body, dict) else ""
+        voice_format = str(body.get("format") or "amr") if isinstance(body, dict) else "amr"
+        if not text or voice_format not in ("amr", "speex"):
+            return _error(40004, "invalid media type: give a text and the format amr or speex")
+        media_id = f"VOICE-{next(self._tickets):06d}"
+        self.add_voice(media_id, text, voice_format)
+        return _json({"errcode": 0, "media_id": media_id})
 
     def _token(self, request: Request) -> Response:
         appid = request.args.get("appid", "")

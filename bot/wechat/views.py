@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot.chat import inbox
 from bot.edge.errors import error_response
 from bot.store.db import get_db
+from bot.wechat import voice
 from bot.wechat.protocol import (
     ProtocolError,
     SafeMode,
@@ -121,11 +122,18 @@ def receive() -> ResponseReturnValue:
     except ProtocolError as exc:
         return _bad_request(str(exc))
 
+    now = current_app.extensions["anxin_clock"]()
+    key = push_key(args)
+    handoff = None
+    if voice.wanted(app_ctx.app, message):
+        message, handoff = voice.prepare(app_ctx.app, _sessions(), message, now, key)
     try:
-        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=push_key(args),
-                              now=current_app.extensions["anxin_clock"]())
+        reply = inbox.receive(_sessions(), message, config, AppServices(app_ctx.app), push_key=key, now=now)
     except inbox.ReplayedPush:
         return _stale("this signed query string was already used for another message")
+    finally:
+        if handoff is not None:
+            handoff()
     if reply is None:
         return Response("success", mimetype="text/plain")
     xml = render_reply(reply, message, int(time.time()))

@@ -22,7 +22,8 @@ from tests.support.diary import NURSE, bound_family, texts_to
 def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
     tz = ZoneInfo(app.config["ANXIN_TIMEZONE"])
     jobs = {j.id: j for j in build_scheduler(app, background=True).get_jobs()}
-    assert set(jobs) == set(JOBS) == {"deliver", "digest", "reminders", "expiry", "credit", "photos", "purge", "escalate"}
+    assert set(jobs) == set(JOBS) == {"deliver", "digest", "reminders", "expiry", "credit", "photos", "purge", "escalate",
+                                         "voices"}
     noon = dt.datetime(2026, 11, 20, 12, 0, tzinfo=tz)
 
     def next_fire(name: str) -> dt.datetime:
@@ -37,6 +38,7 @@ def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
     assert "interval[0:30:00]" in str(jobs["reminders"].trigger)
     assert "interval[0:05:00]" in str(jobs["photos"].trigger)
     assert "interval[0:01:00]" in str(jobs["deliver"].trigger)
+    assert "interval[0:01:00]" in str(jobs["voices"].trigger)
 
 
 def test_the_credit_job_stores_every_grade(app: Flask, client: FlaskClient) -> None:

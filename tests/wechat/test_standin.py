@@ -210,3 +210,21 @@ def test_the_stand_in_hears_of_pushes_only_when_it_is_the_wechat_in_use(app: Fla
     standin.state.custom_sent["o-elsewhere"] = 3
     assert Chat(app.test_client()).say("o-elsewhere", "你好")  # answered, as ever
     assert standin.state.custom_sent["o-elsewhere"] == 3
+
+
+def test_a_voice_uploaded_with_a_text_is_served_as_amr_and_heard_as_that_text() -> None:
+    from bot.cloud.asr_standin import amr_duration_ms
+    from bot.wechat.standin import WeChatStandIn
+
+    standin = WeChatStandIn()
+    standin.register_app("wx-voice", "s3cret")
+    api = Client(standin)
+    token = api.get("/cgi-bin/token", query_string={"grant_type": "client_credential", "appid": "wx-voice",
+                                                     "secret": "s3cret"}).get_json()["access_token"]
+    media_id = api.post("/_voice", json={"text": "喂奶 90ml", "format": "amr"}).get_json()["media_id"]
+    voice = api.get("/cgi-bin/media/get", query_string={"access_token": token, "media_id": media_id})
+    assert voice.headers["Content-Type"] == "audio/amr" and amr_duration_ms(voice.data) == 1760  # 7 characters
+    assert standin.transcript_of(voice.data) == "喂奶 90ml"
+    unknown = api.get("/cgi-bin/media/get", query_string={"access_token": token, "media_id": "NO-SUCH-VOICE"})
+    assert unknown.get_json()["errcode"] == 40007
+    assert api.post("/_voice", json={"text": "", "format": "amr"}).get_json()["errcode"] == 40004
