@@ -27,7 +27,7 @@ from bot.diary import texts
 from bot.diary.engagements import parents_of
 from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
 from bot.diary.refs import BabyRef, EngagementLike, babies_of, worker_name
-from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import cards
@@ -105,6 +105,17 @@ class _Diary:
         if not self.separate and self.engagement.birth_weight_g:
             return self.engagement.birth_weight_g
         return self.baby.birth_weight_g if self.baby is not None else None
+
+    @property
+    def risk_factors(self) -> tuple[str, ...] | None:
+        if self.baby is None:
+            return None
+        key = f"risk:{self.baby.id}"
+        if key not in self.memo:
+            self.session.flush()
+            self.memo[key] = self.session.connection().scalar(select(Baby.risk_factors).where(Baby.id == self.baby.id))
+        held: str | None = self.memo[key]
+        return None if held is None else tuple(r for r in held.split(",") if r)
 
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[TimelineEntry]:
         """The kind's entries from ``start`` to ``end``. Every entry of one evaluation asks its rules' windows

@@ -136,7 +136,7 @@ FLAG_REASONS = {
     "raised_temperature_newborn": "宝宝体温 {celsius}℃（出生28天内≥37.5℃），建议尽快咨询医生。",
     "recheck_temperature": "宝宝{site}温度 {celsius}℃，建议用腋下体温计复测；≥37.5℃请尽快咨询医生。",
     "low_temperature": "宝宝体温 {celsius}℃（≤35.5℃），建议注意保暖并尽快咨询医生。",
-    "cool_temperature": "宝宝体温 {celsius}℃（低于36.0℃），建议注意保暖，半小时后复测。",
+    "cool_temperature": "宝宝体温 {celsius}℃（低于36.5℃），建议注意保暖，半小时后复测；≤35.5℃请尽快咨询医生。",
     "raised_temperature": "宝宝体温 {celsius}℃（37.5–37.9℃），建议留意，过半小时复测。",
     "feed_gap": "两次喂奶间隔 {hours}（超过4小时），建议留意宝宝吃奶情况。",
     "few_feeds": "过去24小时只记录到 {count} 次喂奶（少于8次），建议留意宝宝吃奶量，必要时咨询医生。",
@@ -146,6 +146,7 @@ FLAG_REASONS = {
     "black_stool": "出生第5天后大便仍为黑色，建议尽快咨询医生。",
     "red_stool": "大便带红色/血，建议尽快咨询医生。",
     "early_jaundice": "出生24小时内出现黄疸，建议尽快咨询医生。",
+    "early_jaundice_day2": "出生第2天出现黄疸，可能仍在出生24小时内（没有登记出生时刻），建议尽快咨询医生。",
     "spreading_jaundice": "黄疸已到{extent}，建议尽快咨询医生。",
     "lasting_jaundice": "出生第{day}天仍有黄疸，建议咨询医生。",
     "weight_loss": "体重 {grams}g，比出生体重 {birth}g 低 {percent}%（{step}），建议咨询医生。",
@@ -167,6 +168,11 @@ FLAG_REASONS = {
     "wound_infection": "产妇伤口{signs}，建议尽快咨询医生。",
     "blood_pressure_reported": "记录提到产妇血压高（没有读数），建议测量血压并咨询医生。",
     "high_bilirubin": "胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医复查。",
+    "high_bilirubin_tcb": "经皮胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医，抽血测血清胆红素确认。",
+    "bilirubin_confirm": "经皮胆红素 {value}，接近{age}的光疗参考线（{threshold}）或≥15mg/dL，建议尽快抽血测血清胆红素确认。",
+    "bilirubin_extreme": "胆红素 {value}（超过35mg/dL≈598μmol/L，极高），建议立即就医。",
+    "bilirubin_implausible": "胆红素读数 {value} 超出新生儿可能的范围，可能是笔误，请核对单位和数值；如读数属实请立即就医。",
+    "bilirubin_preterm": "胎龄{weeks}周（不足35周）的宝宝胆红素 {value}：早产宝宝不适用足月参考线，请医生判断是否需要治疗。",
     "heart_rate": "宝宝心率 {bpm} 次/分（正常约100–160），建议立即就医。",
     "chest_pain": "产妇胸痛或胸闷，建议立即就医（产后需排除心肺问题）。",
     "mother_breathless": "产妇呼吸困难或气短，建议立即就医。",
@@ -182,6 +188,8 @@ FLAG_REASONS = {
 HOUR_OF_AGE = "出生第{hours}小时"
 DAY_OF_AGE = "出生第{day}天"
 GESTATION_WEEKS = "胎龄{weeks}周"
+RISK_CURVE = "，按有高危因素的参考线"
+RISK_UNKNOWN_CURVE = "，未登记高危因素，按有高危因素的较低参考线"
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
 CORD_URGENT = {"pus": "有脓", "bleeding": "出血", "spreading": "周围皮肤红肿"}

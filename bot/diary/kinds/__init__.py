@@ -127,6 +127,10 @@ class FlagContext(Protocol):
     def birth_weight_g(self) -> int | None:
         """The entry's baby's birth weight (None: not given)."""
 
+    @property
+    def risk_factors(self) -> tuple[str, ...] | None:
+        """The entry's baby's AAP 2022 neurotoxicity risk factors: () when none, None when nobody said."""
+
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[TimelineEntry]:
         """The engagement's entries of ``kind`` from ``start`` to ``end`` (both included), in time order."""
 
