@@ -28,6 +28,8 @@ RECORDED_HEADER = "已记录 {n} 条："
 RECORDED_LINE = "{time} {text}"
 BACKDATED = "（补记）"
 RECORDED_FLAGS = "⚠️ 提醒（已告知家人）："
+RECORDED_REVIEW = "🔎 需人工确认（已转给机构督导，不发给家人）："
+RECORDED_FLAGGED_NOTE = "{time} 备注：{text}"
 RECORDED_ENTRY = "{time} {what}"
 RECORDED_NOTE = "{time} 备注：{text}（没有识别出具体事项，如需统计请换个说法重发，例如：喂奶 90ml）"
 RECORDED_MORE = "……另有 {n} 条已记录，发送“今天”查看全部。"
@@ -184,7 +186,22 @@ FLAG_REASONS = {
     "few_stools": "过去24小时只记录到 {count} 次大便（出生第{day}天起母乳喂养的宝宝应至少2次），建议留意吃奶量，必要时咨询医生。",
     "urates": "出生第{day}天仍见尿酸盐结晶（砖红色）或深色尿，建议留意宝宝是否吃够，必要时咨询医生。",
     "meconium": "出生第{day}天大便仍为黑色，建议留意并咨询医生。",
+    "no_wet_told": "记录提到宝宝很长时间（一晚或一天）没有小便，建议尽快咨询医生。",
+    "spreading_jaundice_told": "记录提到宝宝全身发黄或手心脚心发黄，建议尽快咨询医生。",
+    "needs_review": "这条记录提到需要留意的情况，但没能识别出具体内容：“{line}”。已转给机构督导人工确认。",
+    "blood_pressure_symptoms": "产妇血压高，并有头痛、视物模糊或上腹痛，建议立即就医。",
+    "blood_pressure_symptoms_reading": "产妇血压 {bp}（≥140/90），并有头痛、视物模糊或上腹痛，建议立即就医。",
+    "heavy_bleeding": "产妇出血多（一小时湿透一片卫生巾，或血块比鸡蛋大），建议立即就医。",
+    "mastitis": "产妇乳房红肿，伴发冷、寒战或发烧，建议尽快就医。",
+    "blocked_duct": "产妇堵奶超过24小时仍未疏通，建议联系医生或通乳师。",
+    "blocked_duct_hours": "产妇堵奶已 {hours} 仍未疏通（超过24小时），建议联系医生或通乳师。",
+    "eye_discharge": "宝宝眼屎多或眼睛有脓性分泌物，建议留意并咨询医生。",
+    "skin_pustules": "宝宝皮肤有脓疱，建议留意并咨询医生。",
+    "vomit_swollen_belly": "宝宝呕吐并且肚子胀、发硬，建议立即就医。",
+    "weight_still_falling": "出生第{day}天体重 {grams}g，比上次记录的 {before}g 还在下降（第4天后应开始回升），建议咨询医生。",
 }
+# The nurse's reply: a flag only the agency's supervisor receives (not the family).
+FLAG_TO_AGENCY = {"needs_review"}
 HOUR_OF_AGE = "出生第{hours}小时"
 DAY_OF_AGE = "出生第{day}天"
 GESTATION_WEEKS = "胎龄{weeks}周"

@@ -212,6 +212,15 @@ class EntryKind:
 
 
 KINDS: dict[str, EntryKind] = {}
+# Rules that read an entry's whole line whatever its kind (danger signs told in words, bot/diary/kinds/notes.py):
+# a sign told beside a feed (喂奶90ml，宝宝抽搐) is found on the feed's entry.
+LINE_RULES: list[FlagRule] = []
+
+
+def register_line_rule(rule: FlagRule) -> FlagRule:
+    LINE_RULES.append(rule)
+    return rule
+
 # Derived from KINDS, kept up to date by ``register``: the fields of each postable kind in ``order``...
 KIND_FIELDS: dict[str, tuple[Field, ...]] = {}
 # ... and the fields a kind cannot be recorded without.
