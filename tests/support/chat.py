@@ -109,7 +109,7 @@ def open_twins(app: Flask, client: FlaskClient, *, born: dt.datetime | None = No
         worker_id = make_worker(session, row).id
         agency_id = row.id
     born = born or dt.datetime.combine(today() - dt.timedelta(days=3), dt.time(8, 30), tzinfo=TZ)
-    babies = [
+    babies: list[dict[str, object]] = [
         {"nickname": nicknames[0], "sex": "male", "born_at": born.isoformat(), "gestation_weeks": gestation_weeks,
          "birth_weight_g": 2600},
         {"nickname": nicknames[1], "sex": "female", "born_at": (born + dt.timedelta(minutes=12)).isoformat(),
