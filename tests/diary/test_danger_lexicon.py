@@ -89,10 +89,16 @@ def test_described_signs_are_read(line: str, rule: str) -> None:
     assert rule in {r for r, _level, _reason in signs_in(line)}
 
 
+def test_a_sign_with_an_age_condition_holds_only_then() -> None:
+    # Black stool is urgent after day 5 (DIARY.md); before it, it is meconium (the diaper kind's watch rule).
+    assert signs_in("宝宝拉黑色便便", day=3) == []
+    assert [r for r, _level, _reason in signs_in("宝宝拉黑色便便", day=9)] == ["black_stool"]
+
+
 @pytest.mark.parametrize("line", [
     "没有抽搐", "宝宝没有抽搐 呼吸平稳", "伤口无红肿", "尿布干爽", "手心脚心不黄", "恶露没有异味", "嘴唇红润",
     "如果抽搐就要就医", "如果嘴唇发紫要马上去医院", "奶黄色大便", "黄疸值正常", "没有发烧", "体温正常",
-    "眼睛没有上翻，手脚也没有抖",
+    "眼睛没有上翻，手脚也没有抖", "吐奶，大便绿色", "配方奶宝宝大便土灰色",
 ])
 def test_negations_normal_lines_and_advice_tell_nothing(line: str) -> None:
     assert signs_in(line) == []
