@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.diary import texts
 from bot.diary.engagements import parents_of
-from bot.diary.kinds import KINDS, LINE_RULES, URGENT, WATCH, Alert, TimelineEntry
+from bot.diary.kinds import AGENCY_ONLY, KINDS, LINE_RULES, URGENT, WATCH, Alert, TimelineEntry
 from bot.diary.refs import BabyRef, EngagementLike, babies_of, worker_name
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
@@ -246,7 +246,7 @@ def _notify(session: Session, engagement: EngagementLike, flags: Sequence[tuple[
         reason = texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason
         notice = texts.FLAG_NOTICE.format(family=engagement.baby_nickname or engagement.family_name,
                                           time=local.strftime(" %m-%d %H:%M"), reason=reason)
-        if flag.rule not in texts.FLAG_TO_AGENCY:  # needs_review is for the agency's supervisor, not the family
+        if flag.rule not in AGENCY_ONLY:  # needs_review is for the agency's supervisor, not the family
             notes += [(f"flag:{flag.id}:{openid}", openid, notice) for openid in parents]
         if supervisors:
             agency_notice = texts.FLAG_NOTICE_AGENCY.format(

@@ -141,10 +141,14 @@ def _sentences(text: str) -> list[str]:
 
 
 def _told(sign: Sign, text: str, sentences: list[str]) -> bool:
-    if sign.named and find_affirmed(text, sign.named) is not None:
+    # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
+    if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
         return True
     for pattern in sign.described:
-        groups, parts = (pattern.clause, _CLAUSE.split(text)) if isinstance(pattern, ClausePattern) else (pattern, sentences)
+        groups = pattern.clause if isinstance(pattern, ClausePattern) else pattern
+        if not all(has(text, *group) for group in groups):
+            continue
+        parts = _CLAUSE.split(text) if isinstance(pattern, ClausePattern) else sentences
         if any(all(find_affirmed(part, group) is not None for group in groups) for part in parts):
             return True
     return False
@@ -180,12 +184,26 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON) -> l
     return [(rule, level, reason) for rule, (level, reason) in found.items()]
 
 
+_ALARM: dict[int, tuple[Lexicon, tuple[str, ...]]] = {}  # the lexicon is held: its id is not reused
+
+
+def _alarm(lexicon: Lexicon) -> tuple[str, ...]:
+    """Every alarm word of the lexicon, gathered once."""
+    held = _ALARM.get(id(lexicon))
+    if held is None:
+        words = tuple(dict.fromkeys([*(w for s in lexicon.signs for w in s.alarm), *lexicon.alarm_only]))
+        held = _ALARM[id(lexicon)] = (lexicon, words)
+    return held[1]
+
+
 def alarm_words(text: str, lexicon: Lexicon = LEXICON) -> list[str]:
     """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice)."""
     text = fold_writing(text.lower())
     if is_hypothetical(text):
         return []
-    words = [w for s in lexicon.signs for w in s.alarm] + lexicon.alarm_only
+    words = _alarm(lexicon)
+    if not has(text, *words):
+        return []
     said: list[str] = []
     for sentence in _sentences(text):
         if has(sentence, *lexicon.calm):

@@ -11,7 +11,7 @@ from bot.diary import texts
 from bot.diary.babies import BabyRef
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import KINDS, MOTHER, EntryKind, in_order
+from bot.diary.kinds import AGENCY_ONLY, KINDS, MOTHER, EntryKind, in_order
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike
 from bot.models import DiaryEntry, DiaryFlag
@@ -176,8 +176,8 @@ def recorded_text(
     flagged = {f.entry_id for f in flags}
     body = [recorded_line(e, tz, sent_day, babies, e.id in flagged) for e in entries]
     tail: list[str] = []
-    family = [f for f in flags if f.rule not in texts.FLAG_TO_AGENCY]
-    agency = [f for f in flags if f.rule in texts.FLAG_TO_AGENCY]
+    family = [f for f in flags if f.rule not in AGENCY_ONLY]
+    agency = [f for f in flags if f.rule in AGENCY_ONLY]
     if family:
         tail.append(texts.RECORDED_FLAGS)
         tail += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in family]

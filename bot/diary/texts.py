@@ -200,8 +200,6 @@ FLAG_REASONS = {
     "vomit_swollen_belly": "宝宝呕吐并且肚子胀、发硬，建议立即就医。",
     "weight_still_falling": "出生第{day}天体重 {grams}g，比上次记录的 {before}g 还在下降（第4天后应开始回升），建议咨询医生。",
 }
-# The nurse's reply: a flag only the agency's supervisor receives (not the family).
-FLAG_TO_AGENCY = {"needs_review"}
 HOUR_OF_AGE = "出生第{hours}小时"
 DAY_OF_AGE = "出生第{day}天"
 GESTATION_WEEKS = "胎龄{weeks}周"

@@ -89,6 +89,11 @@ def test_described_signs_are_read(line: str, rule: str) -> None:
     assert rule in {r for r, _level, _reason in signs_in(line)}
 
 
+def test_jaundice_all_over_the_body_is_stored_with_its_extent() -> None:
+    [entry] = parse_lines("宝宝全身发黄", dt.datetime.now(TZ), TZ)
+    assert (entry.kind, entry.fields) == ("jaundice", {"extent": "legs"})
+
+
 def test_a_sign_with_an_age_condition_holds_only_then() -> None:
     # Black stool is urgent after day 5 (DIARY.md); before it, it is meconium (the diaper kind's watch rule).
     assert signs_in("宝宝拉黑色便便", day=3) == []

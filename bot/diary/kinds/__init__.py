@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 URGENT = "urgent"
 WATCH = "watch"
+# Flags only the agency's supervisors receive, never the family (the safety net: a person checks a line first).
+AGENCY_ONLY = frozenset({"needs_review"})
 # Whom a kind's entries are about: a baby (twins: each entry names which), the mother, or either (a note).
 BABY = "baby"
 MOTHER = "mother"
