@@ -74,11 +74,13 @@ def parse_sign(said: Said) -> dict[str, Any] | None:
     text = said.text
     if is_hypothetical(text):
         return None
-    claimed = {s.key for s in _CLAIMED} | {s.said_of_mother for s in _CLAIMED if s.said_of_mother}
-    return {} if any(rule in claimed or rule in _NUMBER_SIGNS for rule, _level in danger_signs(text)) else None
+    return {} if any(rule in _CLAIMED_RULES for rule, _level in danger_signs(text)) else None
 
 
-_NUMBER_SIGNS = frozenset({"calf_pain", "heart_rate", "breathing"})
+# The rules whose line is a note: signs no kind measures (and what they are when said of the mother), and the
+# signs read from numbers here.
+_CLAIMED_RULES = frozenset({s.key for s in _CLAIMED} | {s.said_of_mother for s in _CLAIMED if s.said_of_mother}
+                           | {"calf_pain", "heart_rate", "breathing"})
 # Line keys: a sign told on a line that gives several entries (喂奶90ml，宝宝抽搐) is one finding, not one per entry.
 LINE_KEY_CHARS = 12
 
@@ -103,7 +105,7 @@ REVIEW_QUOTE_CHARS = 60
 
 def needs_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     text = re.sub(r"\s+", " ", (entry.text or "").lower())
-    if not text.strip() or _signs(text) or not alarm_words(text):
+    if not text.strip() or _signs(text, ctx.day_of_life(entry.occurred_at)) or not alarm_words(text):
         return []
     quoted = (entry.text or "").strip()
     if len(quoted) > REVIEW_QUOTE_CHARS:
