@@ -140,11 +140,11 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s.strip()]
 
 
-def _told(sign: Sign, text: str, sentences: list[str]) -> bool:
+def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
     # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
     if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
         return True
-    for pattern in sign.described:
+    for pattern in sign.described if described else ():
         groups = pattern.clause if isinstance(pattern, ClausePattern) else pattern
         if not all(has(text, *group) for group in groups):
             continue
@@ -159,8 +159,10 @@ def _by_rule() -> dict[str, Sign]:
     return {s.key: s for s in LEXICON.signs}
 
 
-def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON) -> list[tuple[str, str, str]]:
-    """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known)."""
+def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
+             described: bool = True) -> list[tuple[str, str, str]]:
+    """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known);
+    ``described=False``: by their named words only."""
     text = fold_writing(text.lower())
     if is_hypothetical(text):
         return []
@@ -170,7 +172,7 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON) -> l
     for sign in lexicon.signs:
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
             continue
-        if not _told(sign, text, sentences):
+        if not _told(sign, text, sentences, described):
             continue
         if sign.whose == "baby" and mother:
             if sign.said_of_mother is not None:

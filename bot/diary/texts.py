@@ -51,6 +51,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "texture": {"watery": "稀水样", "curdy": "有奶瓣", "mucus": "有黏液", "hard": "干硬", "soft": "糊状"},
     "state": {"asleep": "入睡", "awake": "醒了"},
     "site": {"axillary": "腋下", "ear": "耳温", "forehead": "额温", "perineum": "会阴", "caesarean": "剖宫产切口"},
+    "method": {"serum": "血清", "transcutaneous": "经皮"},
     "extent": {"face": "面部", "chest": "胸部", "belly": "腹部", "legs": "四肢", "soles": "手脚心"},
     "condition": {"dry": "干燥", "wet": "潮湿/渗液", "red": "发红", "smelly": "有异味", "fallen_off": "已脱落",
                   "healing": "愈合良好", "painful": "疼痛", "infected_signs": "红肿/渗液"},

@@ -158,6 +158,15 @@ def test_lines_that_look_alarming_raise_no_false_flag(diary: tuple[Session, Enga
     assert all(level == "watch" for _rule, level in found)  # 150/95 alone stays the watch it was
 
 
+def test_a_described_sign_beside_a_feed_keeps_the_feed_and_flags_the_sign(diary: tuple[Session, Engagement]) -> None:
+    session, engagement = diary
+    sent = dt.datetime.now(TZ) - dt.timedelta(minutes=1)
+    rows = record_entries(session, engagement, "o-nurse-lexicon", parse_lines("喂奶90ml，宝宝嘴唇发乌", sent, TZ), sent, TZ)
+    assert [(r.kind, r.fields.get("amount_ml")) for r in rows] == [("feeding", 90)]
+    flags = session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == rows[0].id)).all()
+    assert [(f.rule, f.severity) for f in flags] == [("cyanosis", "urgent")]
+
+
 def test_a_blocked_duct_not_cleared_in_24_hours_is_watched(diary: tuple[Session, Engagement]) -> None:
     now = dt.datetime.now(TZ) - dt.timedelta(minutes=1)
     assert flags_of(diary, "乳房 堵奶", now - dt.timedelta(hours=26)) == []

@@ -70,17 +70,23 @@ def _signs(text: str, day: int | None = None) -> list[tuple[str, str, str]]:
 
 
 def parse_sign(said: Said) -> dict[str, Any] | None:
-    """A line telling a danger sign no kind measures is a note (its flag comes from the text)."""
-    text = said.text
+    """A line naming a danger sign no kind measures is a note (its flag comes from the text): 不肯吃奶 is no feed.
+
+    Only the sign's named words claim the line: a described sign beside an event (喂奶90ml，宝宝嘴唇发乌) leaves
+    the event to its kind, and ``line_signs`` flags the sign on it."""
+    text = fold_writing(said.text)
     if is_hypothetical(text):
         return None
-    return {} if any(rule in _CLAIMED_RULES for rule, _level in danger_signs(text)) else None
+    named = {rule for rule, _level, _reason in signs_in(text, described=False)}
+    if named & _CLAIMED_RULES:
+        return {}
+    return {} if any(rule in _NUMBER_RULES for rule, _level in danger_signs(text)) else None
 
 
 # The rules whose line is a note: signs no kind measures (and what they are when said of the mother), and the
 # signs read from numbers here.
-_CLAIMED_RULES = frozenset({s.key for s in _CLAIMED} | {s.said_of_mother for s in _CLAIMED if s.said_of_mother}
-                           | {"calf_pain", "heart_rate", "breathing"})
+_CLAIMED_RULES = frozenset({s.key for s in _CLAIMED} | {s.said_of_mother for s in _CLAIMED if s.said_of_mother})
+_NUMBER_RULES = frozenset({"calf_pain", "heart_rate", "breathing"})
 # Line keys: a sign told on a line that gives several entries (喂奶90ml，宝宝抽搐) is one finding, not one per entry.
 LINE_KEY_CHARS = 12
 
