@@ -68,7 +68,9 @@ def create_engagement(body: EngagementIn) -> ApiResult:
     babies = None
     if body.babies is not None:
         babies = [BabyFields(nickname=b.nickname, sex=b.sex, gestation_weeks=b.gestation_weeks,
-                             birth_weight_g=b.birth_weight_g, born_at=_aware(b.born_at, tz)) for b in body.babies]
+                             birth_weight_g=b.birth_weight_g, born_at=_aware(b.born_at, tz),
+                             risk_factors=None if b.risk_factors is None else tuple(dict.fromkeys(b.risk_factors)))
+                  for b in body.babies]
     engagement = open_engagement(session, current_agency(), body.worker_id, body.starts_on, body.ends_on,
                                  body.family_name, body.baby_nickname, body.baby_birth_date, body.birth_weight_g,
                                  babies=babies, tz=tz)

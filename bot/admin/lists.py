@@ -50,7 +50,8 @@ def list_workers(query: WorkerListQuery) -> ApiResult:
 def baby_out(baby: Baby, tz: ZoneInfo) -> BabyOut:
     return BabyOut(position=baby.position, nickname=baby.nickname, sex=baby.sex,
                    born_at=baby.born_at.astimezone(tz) if baby.born_at is not None else None, born_on=baby.born_on,
-                   gestation_weeks=baby.gestation_weeks, birth_weight_g=baby.birth_weight_g)
+                   gestation_weeks=baby.gestation_weeks, birth_weight_g=baby.birth_weight_g,
+                   risk_factors=None if baby.risk_factors is None else [r for r in baby.risk_factors.split(",") if r])
 
 
 def _item(row: EngagementRow, tz: ZoneInfo) -> EngagementItem:

@@ -127,6 +127,7 @@ class BadgeStats(Out):
     revoked: bool
 
 
+RiskFactor = Literal["isoimmune_haemolysis", "g6pd_deficiency", "low_albumin", "sepsis", "instability"]
 GestationWeeks = Annotated[int, Strict(), Field(ge=22, le=44), BeforeValidator(integral)]
 
 
@@ -137,6 +138,9 @@ class BabyIn(In):
         default=None, description="出生日期，或出生时刻（如 2026-11-20T07:30:00+08:00；不带时区按本地时间）")
     gestation_weeks: GestationWeeks | None = Field(default=None, description="出生时孕周（22 到 44）")
     birth_weight_g: BirthWeight | None = None
+    risk_factors: Annotated[list[RiskFactor], Field(max_length=5)] | None = Field(
+        default=None, description="AAP 2022 胆红素神经毒性高危因素：同族免疫性溶血、G6PD缺乏、白蛋白<3.0g/dL、败血症、"
+        "临床不稳定；已确认没有时填 []，不知道时不填（按有高危因素的较低参考线判断）")
 
 
 class EngagementIn(In):
@@ -321,6 +325,7 @@ class BabyOut(Out):
     born_on: dt.date | None
     gestation_weeks: int | None
     birth_weight_g: int | None
+    risk_factors: list[str] | None = None
 
 
 class EngagementItem(Out):

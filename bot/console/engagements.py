@@ -57,8 +57,22 @@ def engagements() -> ResponseReturnValue:
                            state_text=STATE_TEXT)
 
 
+# The AAP 2022 neurotoxicity risk factor the agency knows of: "" not known (the lower bilirubin lines are used),
+# "none" known to have none, or one factor (several: the agency API's babies[].risk_factors).
+RISK_FIELD = "risk_factor"
+
+
 def _babies_form() -> list[dict[str, str]]:
-    return [{name: request.form.get(f"babies-{i}-{name}", "") for name in BABY_FORM} for i in range(MAX_BABY_ROWS)]
+    return [{name: request.form.get(f"babies-{i}-{name}", "") for name in (*BABY_FORM, RISK_FIELD)}
+            for i in range(MAX_BABY_ROWS)]
+
+
+def _baby_values(baby: dict[str, str]) -> dict[str, Any]:
+    given = values(baby, BABY_FORM, ints=("gestation_weeks", "birth_weight_g"))
+    risk = baby.get(RISK_FIELD, "").strip()
+    if given and risk:
+        given["risk_factors"] = [] if risk == "none" else [risk]
+    return given
 
 
 @bp.route("/engagements/new", methods=["GET", "POST"])
@@ -71,7 +85,7 @@ def new_engagement() -> ResponseReturnValue:
     form = {name: request.form.get(name, "") for name in ENGAGEMENT_FORM}
     babies = _babies_form()
     data: dict[str, Any] = values(form, ENGAGEMENT_FORM, ints=("worker_id",))
-    given = [values(b, BABY_FORM, ints=("gestation_weeks", "birth_weight_g")) for b in babies]
+    given = [_baby_values(b) for b in babies]
     if any(given):
         data["babies"] = [b for b in given if b]
     body, found = check(EngagementIn, data)
@@ -86,6 +100,7 @@ def new_engagement() -> ResponseReturnValue:
     fields = None
     if body.babies is not None:
         fields = [BabyFields(nickname=b.nickname, sex=b.sex, gestation_weeks=b.gestation_weeks, birth_weight_g=b.birth_weight_g,
+                             risk_factors=None if b.risk_factors is None else tuple(dict.fromkeys(b.risk_factors)),
                              born_at=b.born_at.replace(tzinfo=zone) if isinstance(b.born_at, dt.datetime)
                              and b.born_at.tzinfo is None else b.born_at) for b in body.babies]
     db = get_session()

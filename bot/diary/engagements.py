@@ -36,6 +36,8 @@ class BabyFields:
     born_at: dt.datetime | dt.date | None = None
     gestation_weeks: int | None = None
     birth_weight_g: int | None = None
+    # AAP 2022 neurotoxicity risk factors: () when the agency said none, None when not known.
+    risk_factors: tuple[str, ...] | None = None
 
     def born_on(self, tz: ZoneInfo) -> dt.date | None:
         if isinstance(self.born_at, dt.datetime):
@@ -112,6 +114,7 @@ def open_engagement(
             engagement_id=engagement.id, position=number, nickname=baby.nickname, sex=baby.sex,
             born_at=baby.born_at if isinstance(baby.born_at, dt.datetime) else None, born_on=baby.born_on(tz),
             gestation_weeks=baby.gestation_weeks, birth_weight_g=baby.birth_weight_g,
+            risk_factors=None if baby.risk_factors is None else ",".join(baby.risk_factors),
         ))
     session.flush()
     return engagement

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from bot.diary import texts
 from bot.diary.engagements import parents_of
-from bot.diary.kinds import KINDS, URGENT, WATCH, Alert, TimelineEntry
+from bot.diary.kinds import AGENCY_ONLY, KINDS, LINE_RULES, URGENT, WATCH, Alert, TimelineEntry
 from bot.diary.refs import BabyRef, EngagementLike, babies_of, worker_name
-from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import cards
@@ -106,6 +106,17 @@ class _Diary:
             return self.engagement.birth_weight_g
         return self.baby.birth_weight_g if self.baby is not None else None
 
+    @property
+    def risk_factors(self) -> tuple[str, ...] | None:
+        if self.baby is None:
+            return None
+        key = f"risk:{self.baby.id}"
+        if key not in self.memo:
+            self.session.flush()
+            self.memo[key] = self.session.connection().scalar(select(Baby.risk_factors).where(Baby.id == self.baby.id))
+        held: str | None = self.memo[key]
+        return None if held is None else tuple(r for r in held.split(",") if r)
+
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[TimelineEntry]:
         """The kind's entries from ``start`` to ``end``. Every entry of one evaluation asks its rules' windows
         around its own time: the first question reads as much more on each side as the evaluated entries
@@ -157,7 +168,8 @@ def findings(
 ) -> list[Alert]:
     """What the flag rules of the entry's kind find about it (nothing is raised yet)."""
     kind = KINDS.get(entry.kind)
-    if kind is None or entry.withdrawn_at is not None or not kind.flag_rules:
+    line_rules = tuple(LINE_RULES) if kind is not None and kind.postable else ()
+    if kind is None or entry.withdrawn_at is not None or not (kind.flag_rules or line_rules):
         return []
     babies = babies_of(session, engagement)
     separate = len(babies) > 1 and entry.baby_id is not None
@@ -165,6 +177,8 @@ def findings(
     diary = _Diary(session, engagement, now, tz, baby if separate or len(babies) == 1 else None, separate,
                    {} if memo is None else memo)
     found = [finding for rule in kind.flag_rules for finding in rule(diary, entry)]
+    # A sign its kind already found from the entry's fields (大便带血: red_stool) is not raised again from the words.
+    found += [f for rule in line_rules for f in rule(diary, entry) if f.rule not in {g.rule for g in found}]
     if not separate or baby is None:
         return found
     return [Alert(diary.own_key(f.key), f.rule, f.severity, texts.BABY_FLAG_REASON.format(baby=baby.label, reason=f.reason),
@@ -232,7 +246,8 @@ def _notify(session: Session, engagement: EngagementLike, flags: Sequence[tuple[
         reason = texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason
         notice = texts.FLAG_NOTICE.format(family=engagement.baby_nickname or engagement.family_name,
                                           time=local.strftime(" %m-%d %H:%M"), reason=reason)
-        notes += [(f"flag:{flag.id}:{openid}", openid, notice) for openid in parents]
+        if flag.rule not in AGENCY_ONLY:  # needs_review is for the agency's supervisor, not the family
+            notes += [(f"flag:{flag.id}:{openid}", openid, notice) for openid in parents]
         if supervisors:
             agency_notice = texts.FLAG_NOTICE_AGENCY.format(
                 family=engagement.family_name, worker=worker_name(session, engagement),

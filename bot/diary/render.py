@@ -11,7 +11,7 @@ from bot.diary import texts
 from bot.diary.babies import BabyRef
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import KINDS, MOTHER, EntryKind, in_order
+from bot.diary.kinds import AGENCY_ONLY, KINDS, MOTHER, EntryKind, in_order
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike
 from bot.models import DiaryEntry, DiaryFlag
@@ -144,12 +144,15 @@ def when_text(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:
     return text
 
 
-def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None, babies: Sequence[BabyRef] = ()) -> str:
+def recorded_line(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None, babies: Sequence[BabyRef] = (),
+                  flagged: bool = False) -> str:
+    """``flagged``: the entry raised a flag (a note telling a danger sign is understood: not "please rephrase")."""
     when = when_text(entry, tz, sent_day)
     baby = baby_label(entry, babies)
     mark = texts.BABY_PREFIX.format(baby=baby, text="") if baby is not None else ""  # twins: 07:30 【大宝】喂奶
     if entry.kind == "note":
-        line = texts.RECORDED_NOTE.format(time=when, text=mark + body_of(entry.text))
+        template = texts.RECORDED_FLAGGED_NOTE if flagged else texts.RECORDED_NOTE
+        line = template.format(time=when, text=mark + body_of(entry.text))
     elif entry.kind == "photo":
         line = texts.RECORDED_ENTRY.format(time=when, what=mark + texts.PHOTO_LINE)
     else:
@@ -170,11 +173,17 @@ def recorded_text(
         top.append(texts.RECORDED_HEADER.format(n=len(entries)))
     elif refused:
         top.append(texts.NOTHING_RECORDED)
-    body = [recorded_line(e, tz, sent_day, babies) for e in entries]
+    flagged = {f.entry_id for f in flags}
+    body = [recorded_line(e, tz, sent_day, babies, e.id in flagged) for e in entries]
     tail: list[str] = []
-    if flags:
+    family = [f for f in flags if f.rule not in AGENCY_ONLY]
+    agency = [f for f in flags if f.rule in AGENCY_ONLY]
+    if family:
         tail.append(texts.RECORDED_FLAGS)
-        tail += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in flags]
+        tail += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in family]
+    if agency:  # the safety net: the supervisor looks at it, the family is not alarmed by a guess
+        tail.append(texts.RECORDED_REVIEW)
+        tail += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in agency]
     if refused:
         tail.append(texts.REFUSED_HEADER.format(n=len(refused)))
         tail += [texts.REFUSED_LINE.format(line=line, reason=reason) for line, reason in refused]

@@ -28,6 +28,8 @@ RECORDED_HEADER = "已记录 {n} 条："
 RECORDED_LINE = "{time} {text}"
 BACKDATED = "（补记）"
 RECORDED_FLAGS = "⚠️ 提醒（已告知家人）："
+RECORDED_REVIEW = "🔎 需人工确认（已转给机构督导，不发给家人）："
+RECORDED_FLAGGED_NOTE = "{time} 备注：{text}"
 RECORDED_ENTRY = "{time} {what}"
 RECORDED_NOTE = "{time} 备注：{text}（没有识别出具体事项，如需统计请换个说法重发，例如：喂奶 90ml）"
 RECORDED_MORE = "……另有 {n} 条已记录，发送“今天”查看全部。"
@@ -51,6 +53,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "texture": {"watery": "稀水样", "curdy": "有奶瓣", "mucus": "有黏液", "hard": "干硬", "soft": "糊状"},
     "state": {"asleep": "入睡", "awake": "醒了"},
     "site": {"axillary": "腋下", "ear": "耳温", "forehead": "额温", "perineum": "会阴", "caesarean": "剖宫产切口"},
+    "method": {"serum": "血清", "transcutaneous": "经皮"},
     "extent": {"face": "面部", "chest": "胸部", "belly": "腹部", "legs": "四肢", "soles": "手脚心"},
     "condition": {"dry": "干燥", "wet": "潮湿/渗液", "red": "发红", "smelly": "有异味", "fallen_off": "已脱落",
                   "healing": "愈合良好", "painful": "疼痛", "infected_signs": "红肿/渗液"},
@@ -138,7 +141,7 @@ FLAG_REASONS = {
     "raised_temperature_newborn": "宝宝体温 {celsius}℃（出生28天内≥37.5℃），建议尽快咨询医生。",
     "recheck_temperature": "宝宝{site}温度 {celsius}℃，建议用腋下体温计复测；≥37.5℃请尽快咨询医生。",
     "low_temperature": "宝宝体温 {celsius}℃（≤35.5℃），建议注意保暖并尽快咨询医生。",
-    "cool_temperature": "宝宝体温 {celsius}℃（低于36.0℃），建议注意保暖，半小时后复测。",
+    "cool_temperature": "宝宝体温 {celsius}℃（低于36.5℃），建议注意保暖，半小时后复测；≤35.5℃请尽快咨询医生。",
     "raised_temperature": "宝宝体温 {celsius}℃（37.5–37.9℃），建议留意，过半小时复测。",
     "feed_gap": "两次喂奶间隔 {hours}（超过4小时），建议留意宝宝吃奶情况。",
     "few_feeds": "过去24小时只记录到 {count} 次喂奶（少于8次），建议留意宝宝吃奶量，必要时咨询医生。",
@@ -148,6 +151,7 @@ FLAG_REASONS = {
     "black_stool": "出生第5天后大便仍为黑色，建议尽快咨询医生。",
     "red_stool": "大便带红色/血，建议尽快咨询医生。",
     "early_jaundice": "出生24小时内出现黄疸，建议尽快咨询医生。",
+    "early_jaundice_day2": "出生第2天出现黄疸，可能仍在出生24小时内（没有登记出生时刻），建议尽快咨询医生。",
     "spreading_jaundice": "黄疸已到{extent}，建议尽快咨询医生。",
     "lasting_jaundice": "出生第{day}天仍有黄疸，建议咨询医生。",
     "weight_loss": "体重 {grams}g，比出生体重 {birth}g 低 {percent}%（{step}），建议咨询医生。",
@@ -169,6 +173,11 @@ FLAG_REASONS = {
     "wound_infection": "产妇伤口{signs}，建议尽快咨询医生。",
     "blood_pressure_reported": "记录提到产妇血压高（没有读数），建议测量血压并咨询医生。",
     "high_bilirubin": "胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医复查。",
+    "high_bilirubin_tcb": "经皮胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医，抽血测血清胆红素确认。",
+    "bilirubin_confirm": "经皮胆红素 {value}，接近{age}的光疗参考线（{threshold}）或≥15mg/dL，建议尽快抽血测血清胆红素确认。",
+    "bilirubin_extreme": "胆红素 {value}（超过35mg/dL≈598μmol/L，极高），建议立即就医。",
+    "bilirubin_implausible": "胆红素读数 {value} 超出新生儿可能的范围，可能是笔误，请核对单位和数值；如读数属实请立即就医。",
+    "bilirubin_preterm": "胎龄{weeks}周（不足35周）的宝宝胆红素 {value}：早产宝宝不适用足月参考线，请医生判断是否需要治疗。",
     "heart_rate": "宝宝心率 {bpm} 次/分（正常约100–160），建议立即就医。",
     "chest_pain": "产妇胸痛或胸闷，建议立即就医（产后需排除心肺问题）。",
     "mother_breathless": "产妇呼吸困难或气短，建议立即就医。",
@@ -180,10 +189,25 @@ FLAG_REASONS = {
     "few_stools": "过去24小时只记录到 {count} 次大便（出生第{day}天起母乳喂养的宝宝应至少2次），建议留意吃奶量，必要时咨询医生。",
     "urates": "出生第{day}天仍见尿酸盐结晶（砖红色）或深色尿，建议留意宝宝是否吃够，必要时咨询医生。",
     "meconium": "出生第{day}天大便仍为黑色，建议留意并咨询医生。",
+    "no_wet_told": "记录提到宝宝很长时间（一晚或一天）没有小便，建议尽快咨询医生。",
+    "spreading_jaundice_told": "记录提到宝宝全身发黄或手心脚心发黄，建议尽快咨询医生。",
+    "needs_review": "这条记录提到需要留意的情况，但没能识别出具体内容：“{line}”。已转给机构督导人工确认。",
+    "blood_pressure_symptoms": "产妇血压高，并有头痛、视物模糊或上腹痛，建议立即就医。",
+    "blood_pressure_symptoms_reading": "产妇血压 {bp}（≥140/90），并有头痛、视物模糊或上腹痛，建议立即就医。",
+    "heavy_bleeding": "产妇出血多（一小时湿透一片卫生巾，或血块比鸡蛋大），建议立即就医。",
+    "mastitis": "产妇乳房红肿，伴发冷、寒战或发烧，建议尽快就医。",
+    "blocked_duct": "产妇堵奶超过24小时仍未疏通，建议联系医生或通乳师。",
+    "blocked_duct_hours": "产妇堵奶已 {hours} 仍未疏通（超过24小时），建议联系医生或通乳师。",
+    "eye_discharge": "宝宝眼屎多或眼睛有脓性分泌物，建议留意并咨询医生。",
+    "skin_pustules": "宝宝皮肤有脓疱，建议留意并咨询医生。",
+    "vomit_swollen_belly": "宝宝呕吐并且肚子胀、发硬，建议立即就医。",
+    "weight_still_falling": "出生第{day}天体重 {grams}g，比上次记录的 {before}g 还在下降（第4天后应开始回升），建议咨询医生。",
 }
 HOUR_OF_AGE = "出生第{hours}小时"
 DAY_OF_AGE = "出生第{day}天"
 GESTATION_WEEKS = "胎龄{weeks}周"
+RISK_CURVE = "，按有高危因素的参考线"
+RISK_UNKNOWN_CURVE = "，未登记高危因素，按有高危因素的较低参考线"
 JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
 CORD_URGENT = {"pus": "有脓", "bleeding": "出血", "spreading": "周围皮肤红肿"}

@@ -53,6 +53,9 @@ class Baby(Base):
     born_on: Mapped[dt.date | None] = mapped_column(Date)  # the local calendar day of birth
     gestation_weeks: Mapped[int | None]
     birth_weight_g: Mapped[int | None]
+    # AAP 2022 hyperbilirubinemia neurotoxicity risk factors, comma-separated (bot.diary.kinds.jaundice.RISK_FACTORS);
+    # "" when the agency said there are none, NULL when nobody said (the lower, risk-factor curves are used then).
+    risk_factors: Mapped[str | None] = mapped_column(String(120))
 
     __table_args__ = (Index("ix_baby_engagement_id_position", "engagement_id", "position", unique=True),)
 

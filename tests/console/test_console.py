@@ -188,7 +188,8 @@ def test_an_engagement_with_twins_shows_scene_qr_codes_and_a_scan_binds(app: Fla
     form = {"worker_id": str(worker_id), "starts_on": today().isoformat(),
             "ends_on": (today() + dt.timedelta(days=26)).isoformat(), "family_name": "陈家",
             "babies-0-nickname": "大宝", "babies-0-sex": "female", "babies-0-born_at": f"{today().isoformat()}T07:30",
-            "babies-0-birth_weight_g": "2500", "babies-1-nickname": "二宝", "babies-1-gestation_weeks": "50"}
+            "babies-0-birth_weight_g": "2500", "babies-0-risk_factor": "g6pd_deficiency",
+            "babies-1-nickname": "二宝", "babies-1-gestation_weeks": "50", "babies-1-risk_factor": "none"}
     bad = admin.post("/console/engagements/new", form)
     assert bad.status_code == 400 and "babies[1].gestation_weeks" in text(bad) and "不能大于44" in text(bad)
     form["babies-1-gestation_weeks"] = "36"
@@ -201,6 +202,8 @@ def test_an_engagement_with_twins_shows_scene_qr_codes_and_a_scan_binds(app: Fla
     session.rollback()
     babies = session.scalars(select(Baby).order_by(Baby.position)).all()
     assert [(b.nickname, b.gestation_weeks) for b in babies] == [("大宝", None), ("二宝", 36)]
+    # AAP 2022 neurotoxicity risk factors as the agency knows them ("" would be: not known)
+    assert [b.risk_factors for b in babies] == ["g6pd_deficiency", ""]
     engagement = babies[0].engagement_id
     from bot.models import Engagement
 

@@ -46,7 +46,7 @@ def kinds(line: str, sent: dt.datetime = SENT) -> list[tuple[str, dict[str, Any]
     ("躯干及四肢发黄", [("jaundice", {"extent": "legs"})]),
     ("802 宝宝黄疸", [("jaundice", {})]),  # a room number is no bilirubin reading
     ("一个月大的宝宝黄疸值为16mg/dL", [("jaundice", {"bilirubin": 16.0, "bilirubin_unit": "mg/dL"})]),
-    ("经皮黄疸 205", [("jaundice", {"bilirubin": 205.0, "bilirubin_unit": "umol/L"})]),
+    ("经皮黄疸 205", [("jaundice", {"bilirubin": 205.0, "bilirubin_unit": "umol/L", "method": "transcutaneous"})]),
     ("吐绿水", [("spit_up", {"bilious": True})]),
     ("宝宝没有抽搐 呼吸平稳", [("note", {})]),
     ("寶寶喝完奶吐了", [("spit_up", {})]),  # traditional characters

@@ -167,10 +167,11 @@ def _flags(session: Session, entry: DiaryEntry) -> list[tuple[str, str]]:
 def test_bilirubin_is_judged_at_the_babys_hour_of_age_and_gestation(app: Flask, client: FlaskClient,
                                                                    writer: Session) -> None:
     born = dt.datetime.combine(today() - dt.timedelta(days=2), dt.time(2, 0), tzinfo=TZ)
-    family = open_twins(app, client, born=born, gestation_weeks=35)
+    family = open_twins(app, client, born=born, gestation_weeks=35, risk_factors=[])
     Chat(client).say(NURSE, f"绑定 {family.nurse_code}")
     engagement, (boy, girl) = _engagement(writer, family)
-    # 35 weeks at 30 hours: the line is about 11.6 mg/dL. The girl was born 12 minutes later: the same hour.
+    # 35 weeks at 30 hours, no neurotoxicity risk factor (the agency said so): the line is about 11.6 mg/dL.
+    # The girl was born 12 minutes later: the same hour.
     high = _record(writer, engagement, "jaundice", {"bilirubin": 12.0, "bilirubin_unit": "mg/dL"},
                    born + dt.timedelta(hours=30), boy)
     low = _record(writer, engagement, "jaundice", {"bilirubin": 11.0, "bilirubin_unit": "mg/dL"},

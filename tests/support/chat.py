@@ -100,7 +100,8 @@ def open_family(app: Flask, client: FlaskClient, *, agency: tuple[int, str] | No
 
 
 def open_twins(app: Flask, client: FlaskClient, *, born: dt.datetime | None = None, gestation_weeks: int | None = 36,
-               nicknames: tuple[str | None, str | None] = ("小豆苗", "小豆芽")) -> Family:
+               nicknames: tuple[str | None, str | None] = ("小豆苗", "小豆芽"),
+               risk_factors: list[str] | None = None) -> Family:
     """An engagement with twins (a boy, then a girl) opened through the agency API, born ``born`` (default: three
     days ago at 08:30 local time). The nicknames are those of the twin-log app in the corpus (小豆苗 / 小豆芽)."""
     with app.extensions["anxin_db"].new_session() as session:
@@ -108,12 +109,15 @@ def open_twins(app: Flask, client: FlaskClient, *, born: dt.datetime | None = No
         worker_id = make_worker(session, row).id
         agency_id = row.id
     born = born or dt.datetime.combine(today() - dt.timedelta(days=3), dt.time(8, 30), tzinfo=TZ)
-    babies = [
+    babies: list[dict[str, object]] = [
         {"nickname": nicknames[0], "sex": "male", "born_at": born.isoformat(), "gestation_weeks": gestation_weeks,
          "birth_weight_g": 2600},
         {"nickname": nicknames[1], "sex": "female", "born_at": (born + dt.timedelta(minutes=12)).isoformat(),
          "gestation_weeks": gestation_weeks, "birth_weight_g": 2400},
     ]
+    if risk_factors is not None:  # the AAP 2022 neurotoxicity risk factors the agency knows ([]: none)
+        for baby in babies:
+            baby["risk_factors"] = risk_factors
     payload = {"worker_id": worker_id, "starts_on": (today() - dt.timedelta(days=2)).isoformat(),
                "ends_on": (today() + dt.timedelta(days=26)).isoformat(), "family_name": "周家", "babies": babies}
     res = client.post("/admin/v1/engagements", json=payload, headers={"Authorization": f"Bearer {key}"})

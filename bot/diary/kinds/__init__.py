@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 URGENT = "urgent"
 WATCH = "watch"
+# Flags only the agency's supervisors receive, never the family (the safety net: a person checks a line first).
+AGENCY_ONLY = frozenset({"needs_review"})
 # Whom a kind's entries are about: a baby (twins: each entry names which), the mother, or either (a note).
 BABY = "baby"
 MOTHER = "mother"
@@ -127,6 +129,10 @@ class FlagContext(Protocol):
     def birth_weight_g(self) -> int | None:
         """The entry's baby's birth weight (None: not given)."""
 
+    @property
+    def risk_factors(self) -> tuple[str, ...] | None:
+        """The entry's baby's AAP 2022 neurotoxicity risk factors: () when none, None when nobody said."""
+
     def timeline(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[TimelineEntry]:
         """The engagement's entries of ``kind`` from ``start`` to ``end`` (both included), in time order."""
 
@@ -208,6 +214,15 @@ class EntryKind:
 
 
 KINDS: dict[str, EntryKind] = {}
+# Rules that read an entry's whole line whatever its kind (danger signs told in words, bot/diary/kinds/notes.py):
+# a sign told beside a feed (喂奶90ml，宝宝抽搐) is found on the feed's entry.
+LINE_RULES: list[FlagRule] = []
+
+
+def register_line_rule(rule: FlagRule) -> FlagRule:
+    LINE_RULES.append(rule)
+    return rule
+
 # Derived from KINDS, kept up to date by ``register``: the fields of each postable kind in ``order``...
 KIND_FIELDS: dict[str, tuple[Field, ...]] = {}
 # ... and the fields a kind cannot be recorded without.

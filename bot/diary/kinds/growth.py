@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -65,11 +66,32 @@ def weight_loss(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return [alert(entry, "weight_loss", severity, reason)]
 
 
+# Weight still falling after day 4 is watch (DIARY.md; NICE NG75 postnatal care: most babies lose weight in the first
+# days and start to regain by day 3–4; UNICEF UK Baby Friendly "infant weight loss" guidance).
+STILL_FALLING_AFTER_DAY = 4
+EARLIER_WEIGHT_WINDOW = dt.timedelta(days=7)
+
+
+def weight_still_falling(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """After day 4 of life, a weight below the one recorded before it (within a week)."""
+    grams = entry.fields.get("grams")
+    day = ctx.day_of_life(entry.occurred_at)
+    if not isinstance(grams, int | float) or day is None or day <= STILL_FALLING_AFTER_DAY:
+        return []
+    earlier = [w for w in ctx.timeline("weight", entry.occurred_at - EARLIER_WEIGHT_WINDOW, entry.occurred_at)
+               if w.id != entry.id and w.occurred_at < entry.occurred_at and isinstance(w.fields.get("grams"), int | float)]
+    if not earlier or grams >= earlier[-1].fields["grams"]:
+        return []
+    reason = texts.FLAG_REASONS["weight_still_falling"].format(day=day, grams=round(grams),
+                                                               before=round(earlier[-1].fields["grams"]))
+    return [alert(entry, "weight_still_falling", WATCH, reason)]
+
+
 register(EntryKind(
     name="weight", label="体重", order=70,
     fields=(Field("grams", "integer", 500, 15000),), required=("grams",),
     keywords=("体重", "称重", "秤", "称了"), parse=parse_weight, priority=100,
-    flag_rules=(weight_loss,),
+    flag_rules=(weight_loss, weight_still_falling),
 ))
 register(EntryKind(
     name="length", label="身长", order=80,

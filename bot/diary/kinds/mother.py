@@ -7,8 +7,22 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import MOTHER, URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, invalid, register
-from bot.diary.reading import affirmed
+from bot.diary.kinds import (
+    MOTHER,
+    URGENT,
+    WATCH,
+    Alert,
+    EntryKind,
+    Field,
+    FlagContext,
+    Said,
+    alert,
+    hours_text,
+    invalid,
+    register,
+)
+from bot.diary.lexicon import symptoms_of
+from bot.diary.reading import affirmed, fold_writing, is_hypothetical
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
@@ -62,15 +76,27 @@ def check_blood_pressure(fields: dict[str, Any]) -> None:
         raise invalid("diastolic_mmhg", "舒张压应低于收缩压")
 
 
+# ACOG Practice Bulletin 222 (gestational hypertension and preeclampsia) and Committee Opinion 736 (postpartum care);
+# AWHONN POST-BIRTH; DIARY.md: ≥ 160/110 is urgent; ≥ 140/90 is watch alone and urgent with a headache, vision
+# changes or upper-belly pain (the symptoms are the lexicon's, bot/diary/data/danger_signs.yaml).
+BP_SEVERE = (160, 110)
+BP_HIGH = (140, 90)
+
+
 def blood_pressure_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
-    """≥ 160/110 is urgent, ≥ 140/90 watch."""
+    """≥ 160/110 is urgent, ≥ 140/90 with a headache, blurred vision or upper-belly pain urgent, alone watch."""
     sys_, dia = entry.fields.get("systolic_mmhg"), entry.fields.get("diastolic_mmhg")
     if not isinstance(sys_, int) or not isinstance(dia, int):
         return []
-    if sys_ >= 160 or dia >= 110:
+    if sys_ >= BP_SEVERE[0] or dia >= BP_SEVERE[1]:
         return [alert(entry, "blood_pressure_urgent", URGENT,
                       texts.FLAG_REASONS["blood_pressure_urgent"].format(bp=f"{sys_}/{dia}"))]
-    if sys_ >= 140 or dia >= 90:
+    high = sys_ >= BP_HIGH[0] or dia >= BP_HIGH[1]
+    if high and not is_hypothetical(entry.text or "") and affirmed(
+            fold_writing((entry.text or "").lower()), *symptoms_of("blood_pressure_symptoms")):
+        return [alert(entry, "blood_pressure_symptoms", URGENT,
+                      texts.FLAG_REASONS["blood_pressure_symptoms_reading"].format(bp=f"{sys_}/{dia}"))]
+    if high:
         return [alert(entry, "blood_pressure_high", WATCH, texts.FLAG_REASONS["blood_pressure_high"].format(bp=f"{sys_}/{dia}"))]
     return []
 
@@ -103,7 +129,11 @@ def lochia_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     if f.get("smell"):
         found.append(alert(entry, "lochia_smell", WATCH, texts.FLAG_REASONS["lochia_smell"]))
     day = ctx.day_of_life(entry.occurred_at)
-    if f.get("colour") == "red" and f.get("bright") and day is not None and day > 10:
+    if f.get("colour") == "red" and f.get("bright") and f.get("amount") == "much" and day is not None and day > 4:
+        # Bright red and heavy again once it had lightened (DIARY.md, heavy bleeding; ACOG Committee Opinion 736:
+        # secondary postpartum haemorrhage).
+        found.append(alert(entry, "heavy_bleeding", URGENT, texts.FLAG_REASONS["heavy_bleeding"]))
+    elif f.get("colour") == "red" and f.get("bright") and day is not None and day > 10:
         found.append(alert(entry, "lochia_red", WATCH, texts.FLAG_REASONS["lochia_red"].format(day=day)))
     return found
 
@@ -142,6 +172,30 @@ def parse_breast(said: Said) -> dict[str, Any]:
                                             ("relieved", ("疏通", "通了", "缓解")))
                   if said.has(*words)]
     return {"conditions": conditions} if conditions else {}
+
+
+# A blocked duct not cleared in 24 hours is watch (DIARY.md; Academy of Breastfeeding Medicine protocol 36, 2022).
+BLOCKED_DUCT_HOURS = 24
+
+
+def blocked_duct(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """A breast entry still telling a blocked duct 24 hours or more after the first one of the same episode (no
+    entry between them telling it cleared)."""
+    conditions = entry.fields.get("conditions") or []
+    if "blocked" not in conditions or "relieved" in conditions:
+        return []
+    earlier = ctx.timeline("breast", entry.occurred_at - dt.timedelta(days=7), entry.occurred_at)
+    first = None
+    for past in earlier:
+        told = past.fields.get("conditions") or []
+        if "relieved" in told:
+            first = None
+        elif "blocked" in told:
+            first = first or past
+    if first is None or entry.occurred_at - first.occurred_at < dt.timedelta(hours=BLOCKED_DUCT_HOURS):
+        return []
+    reason = texts.FLAG_REASONS["blocked_duct_hours"].format(hours=hours_text(entry.occurred_at - first.occurred_at))
+    return [Alert(f"blocked_duct:{first.id}", "blocked_duct", WATCH, reason, entry)]
 
 
 def parse_mood(said: Said) -> dict[str, Any]:
@@ -238,6 +292,7 @@ register(EntryKind(
     name="breast", about=MOTHER, label="乳房", order=210,
     fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
     keywords=("乳房", "堵奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
+    flag_rules=(blocked_duct,),
 ))
 register(EntryKind(
     name="mood", about=MOTHER, label="情绪", order=220,

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register
-from bot.diary.reading import MOTHER_WORDS, affirmed, find_affirmed, fold_writing, has, is_hypothetical, negated
+from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register, register_line_rule
+from bot.diary.lexicon import LEXICON, alarm_words, first_group, signs_in
+from bot.diary.reading import MOTHER_WORDS, affirmed, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
     from bot.diary.kinds import FlagContext
     from bot.models import DiaryEntry
 
-# Danger signs no kind measures, told in words (DIARY.md flag table: WHO/IMCI newborn danger signs, China's
-# 新生儿访视技术规范 referral list; AWHONN POST-BIRTH for the mother). rule → (level, words). Said negated
-# (没有抽搐, 无呼吸急促) they are no sign.
-SIGNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "convulsions": (URGENT, ("抽搐", "抽筋", "两眼上翻", "眼睛上翻", "翻白眼", "惊厥", "抽风")),
-    "lethargy": (URGENT, ("叫不醒", "唤不醒", "嗜睡", "反应差", "难以唤醒", "无法唤醒", "很难叫醒", "没有反应", "蔫")),
-    "poor_feeding": (URGENT, ("不吃奶", "拒奶", "吸吮无力", "吃奶无力", "不肯吃奶", "吃不进", "不会吸")),
-    "breathing": (URGENT, ("呼吸急促", "呼吸困难", "呼吸快", "喘不上气", "吸凹", "三凹", "鼻翼扇动", "呻吟", "呼吸暂停")),
-    "cyanosis": (URGENT, ("嘴唇发青", "嘴唇发紫", "口唇发绀", "面色发灰", "脸色发青", "发绀", "青紫")),
-    "blood_pressure_reported": (WATCH, ("血压高", "高血压", "血压偏高", "血压升高")),
-    # The mother (AWHONN POST-BIRTH: chest pain or breathlessness, a painful swollen leg, a seizure, thoughts of
-    # harming herself or the baby). Chest pain is the mother's in a confinement diary; breathing words and a seizure
-    # are hers when the line names her (MOTHER_SIGNS below).
-    "chest_pain": (URGENT, ("胸痛", "胸口痛", "胸口疼", "胸疼", "胸闷", "胸口闷", "心口疼", "心口痛")),
-    "harm_thoughts": (URGENT, ("想死", "不想活", "轻生", "自杀", "自残", "伤害自己", "伤害宝宝", "伤害孩子", "掐死",
-                               "活着没意思", "结束生命", "跳楼", "想伤害")),
-    "mother_breathless": (URGENT, ("气短", "气促", "喘不过气", "上不来气")),
-}
-# A sign said of the mother is her own rule: 产妇呼吸困难 is not the baby's breathing, 妈妈抽搐 not the baby's fit.
-MOTHER_SIGNS = {"breathing": "mother_breathless", "convulsions": "mother_seizure", "lethargy": None,
-                "poor_feeding": None, "cyanosis": "mother_breathless"}
+# Danger signs told in words are data: bot/diary/data/danger_signs.yaml (bot.diary.lexicon), each concept with its
+# level, its medical words and the ways parents and nurses describe it. A sign no kind measures makes the line a
+# note; every entry's line is read for signs (``line_signs``), so a sign told beside a feed is not lost.
+_CLAIMED = tuple(s for s in LEXICON.signs if s.kind is None)  # signs no entry kind measures: the line is a note
 # A painful swollen calf (deep-vein thrombosis, AWHONN POST-BIRTH): the calf or one leg, swollen and painful; legs a
 # little puffy after birth (腿肿, 脚肿) alone are common and no sign.
 _CALF = re.compile(r"(?:小腿|腿肚子?|腓肠肌|一侧腿|单侧腿|一条腿|左腿|右腿)[^，,。;；]{0,4}?"
@@ -46,8 +32,9 @@ _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏)\D{0,4}?(\d{2,3})")
 BREATHS_FAST = 60
 BREATHS_SLOW = 30
 _BREATHS = re.compile(r"呼吸(?:频率|次数)?\D{0,3}?(\d{2,3})\s*(?:次|/分|每分)")
-_ALL_SIGN_WORDS = (*(w for _level, words in SIGNS.values() for w in words), "心率", "心跳", "脉搏", "小腿", "腿肚", "腿",
-                   "呼吸")
+_ALL_SIGN_WORDS = (*dict.fromkeys([*(w for s in _CLAIMED for w in s.named),
+                                   *(w for s in _CLAIMED for p in s.described for w in first_group(p))]),
+                   "心率", "心跳", "脉搏", "小腿", "腿肚", "腿", "呼吸")
 
 
 def heart_rate(text: str) -> int | None:
@@ -59,46 +46,84 @@ def heart_rate(text: str) -> int | None:
     return value if 40 <= value < HEART_RATE_LOW or HEART_RATE_HIGH < value <= 300 else None
 
 
-def danger_signs(text: str) -> list[tuple[str, str]]:
-    """The (rule, level) of every danger sign ``text`` tells of (not negated, not advice)."""
+def danger_signs(text: str, day: int | None = None) -> list[tuple[str, str]]:
+    """The (rule, level) of every danger sign ``text`` tells of (not negated, not advice), on day ``day`` of life."""
+    return [(rule, level) for rule, level, _reason in _signs(text, day)]
+
+
+def _signs(text: str, day: int | None = None) -> list[tuple[str, str, str]]:
+    text = fold_writing(text)
     if is_hypothetical(text):
         return []
+    found = {rule: (level, reason) for rule, level, reason in signs_in(text, day)}
     mother = has(text, *MOTHER_WORDS)
-    found: dict[str, str] = {}
-    for rule, (level, words) in SIGNS.items():
-        if find_affirmed(text, words) is None:
-            continue
-        own = MOTHER_SIGNS.get(rule, rule) if mother else rule
-        if own is not None:
-            found.setdefault(own, level)
     calf = _CALF.search(text)
     if calf is not None and not negated(text, calf.start()) and not affirmed(text[calf.start():], "不痛", "不疼", "不肿"):
-        found.setdefault("calf_pain", URGENT)
+        found.setdefault("calf_pain", (URGENT, "calf_pain"))
     if not mother and heart_rate(text) is not None:
-        found.setdefault("heart_rate", URGENT)
+        found.setdefault("heart_rate", (URGENT, "heart_rate"))
     breaths = _BREATHS.search(text)
     if (not mother and breaths is not None and not negated(text, breaths.start())
             and not BREATHS_SLOW <= int(breaths[1]) < BREATHS_FAST):
-        found.setdefault("breathing", URGENT)
-    return list(found.items())
+        found.setdefault("breathing", (URGENT, "breathing"))
+    return [(rule, level, reason) for rule, (level, reason) in found.items()]
 
 
 def parse_sign(said: Said) -> dict[str, Any] | None:
-    """A line telling a danger sign is a note (its flag comes from the text), whatever else it mentions."""
-    return {} if danger_signs(said.text) else None
+    """A line naming a danger sign no kind measures is a note (its flag comes from the text): 不肯吃奶 is no feed.
+
+    Only the sign's named words claim the line: a described sign beside an event (喂奶90ml，宝宝嘴唇发乌) leaves
+    the event to its kind, and ``line_signs`` flags the sign on it."""
+    text = fold_writing(said.text)
+    if is_hypothetical(text):
+        return None
+    named = {rule for rule, _level, _reason in signs_in(text, described=False)}
+    if named & _CLAIMED_RULES:
+        return {}
+    return {} if any(rule in _NUMBER_RULES for rule, _level in danger_signs(text)) else None
 
 
-def sign_flags(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
-    """Each danger sign a note tells of, at its level."""
-    text = fold_writing(re.sub(r"\s+", " ", (entry.text or "").lower()))
-    return [alert(entry, rule, level, texts.FLAG_REASONS[rule].format(bpm=heart_rate(text)))
-            for rule, level in danger_signs(text)]
+# The rules whose line is a note: signs no kind measures (and what they are when said of the mother), and the
+# signs read from numbers here.
+_CLAIMED_RULES = frozenset({s.key for s in _CLAIMED} | {s.said_of_mother for s in _CLAIMED if s.said_of_mother})
+_NUMBER_RULES = frozenset({"calf_pain", "heart_rate", "breathing"})
+# Line keys: a sign told on a line that gives several entries (喂奶90ml，宝宝抽搐) is one finding, not one per entry.
+LINE_KEY_CHARS = 12
 
 
+def line_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """Each danger sign an entry's line tells of, at its level (whatever kind the entry is)."""
+    text = re.sub(r"\s+", " ", (entry.text or "").lower())
+    if not text.strip():
+        return []
+    day = ctx.day_of_life(entry.occurred_at)
+    moment = entry.occurred_at.astimezone(dt.UTC).isoformat()
+    line = hashlib.sha1(f"{entry.engagement_id}:{moment}:{text}".encode()).hexdigest()[:LINE_KEY_CHARS]
+    return [Alert(f"{rule}:line:{line}", rule, level, texts.FLAG_REASONS[reason].format(bpm=heart_rate(fold_writing(text))),
+                  entry)
+            for rule, level, reason in _signs(text, day)]
+
+
+# The safety net (issue 34): a note that mentions something alarming (抽, 发紫, 脓, 血, 黄, 烧 …: the lexicon's alarm
+# words) but tells no sign the lexicon names is never a quiet note: a person at the agency looks at it.
+REVIEW_QUOTE_CHARS = 60
+
+
+def needs_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    text = re.sub(r"\s+", " ", (entry.text or "").lower())
+    if not text.strip() or _signs(text, ctx.day_of_life(entry.occurred_at)) or not alarm_words(text):
+        return []
+    quoted = (entry.text or "").strip()
+    if len(quoted) > REVIEW_QUOTE_CHARS:
+        quoted = quoted[:REVIEW_QUOTE_CHARS] + "…"
+    return [alert(entry, "needs_review", WATCH, texts.FLAG_REASONS["needs_review"].format(line=quoted))]
+
+
+register_line_rule(line_signs)
 NOTE = register(EntryKind(
     name="note", about=EITHER, label="备注", order=150,
     keywords=_ALL_SIGN_WORDS, parse=parse_sign, priority=5,
-    flag_rules=(sign_flags,),
+    flag_rules=(needs_review,),
 ))
 # A photo message makes a photo entry (bot.diary.photos); it is never posted as JSON.
 register(EntryKind(name="photo", about=EITHER, label="照片", order=230, postable=False))

@@ -110,7 +110,11 @@ NEWBORN_DAYS = 28
 FEVER_C = 38.0
 NEWBORN_RAISED_C = 37.5
 LOW_C = 35.5
-COOL_C = 36.0  # below the normal 36.0–37.4 °C: watch and re-check (not in the referral list)
+# WHO, Thermal protection of the newborn: a practical guide (WHO/RHT/MSM/97.2, 1997): normal axillary 36.5–37.5 °C;
+# 36.0–36.4 °C is cold stress (mild hypothermia), 32.0–35.9 °C moderate hypothermia. Below 36.5 °C is watch (warm
+# the baby, re-check): 36.0–36.4 as ``cool_temperature``, 35.6–35.9 as ``low_temperature``; ≤ 35.5 is urgent above.
+COOL_C = 36.5
+HYPOTHERMIA_C = 36.0
 
 
 def baby_temperature(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
@@ -126,8 +130,10 @@ def baby_temperature(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
         return [alert(entry, "fever", URGENT, texts.FLAG_REASONS["fever"].format(celsius=c))]
     if c <= LOW_C:
         return [alert(entry, "low_temperature", URGENT, texts.FLAG_REASONS["low_temperature"].format(celsius=c))]
-    if c < COOL_C:
+    if c < HYPOTHERMIA_C:
         return [alert(entry, "low_temperature", WATCH, texts.FLAG_REASONS["cool_temperature"].format(celsius=c))]
+    if c < COOL_C:
+        return [alert(entry, "cool_temperature", WATCH, texts.FLAG_REASONS["cool_temperature"].format(celsius=c))]
     if c >= NEWBORN_RAISED_C:
         if site in texts.SITE_LABELS:
             reason = texts.FLAG_REASONS["recheck_temperature"].format(site=texts.SITE_LABELS[site], celsius=c)

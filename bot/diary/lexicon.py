@@ -1,0 +1,234 @@
+"""The danger-sign lexicon: every sign of DIARY.md told in words, as data (``bot/diary/data/danger_signs.yaml``).
+
+Each concept names its flag rule (``key``), level, whose sign it is (the baby's or the mother's), the body part, its
+medical words (``named``: any one, not negated, tells the sign) and the ways parents and nurses describe it
+(``described``: patterns of word groups that must all occur, each not negated, within one sentence), words that
+mean something may be wrong (``alarm``: the safety net), the day-of-life range it holds in, and two or more public
+examples with their sources. The file is read once and checked at import: a mistake stops the start with the
+concept and field named. Adding a description is a change to the file, not to the code.
+
+Text is always read after ``fold_writing`` (traditional script and dictation slips to simplified), and advice or a
+condition (``is_hypothetical``: 如果…就要就医) tells no sign.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+
+from bot.diary import texts
+from bot.diary.reading import MOTHER_WORDS, find_affirmed, fold_writing, has, is_hypothetical
+
+__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "signs_in"]
+
+PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
+# libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]  # a flag rule (DiaryFlag.rule)
+Group = Annotated[list[Word], Field(min_length=1)]
+Groups = Annotated[list[Group], Field(min_length=1)]
+
+
+class ClausePattern(BaseModel):
+    """Groups that must meet within one clause (cut at commas too), not only one sentence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    clause: Groups
+
+
+Pattern = Groups | ClausePattern
+# Sentences: a described sign's words must meet within one (commas do not part them: 眼睛上翻，手脚抖动).
+_SENTENCE = re.compile(r"[。！!？?；;\n]+")
+_CLAUSE = re.compile(r"[。！!？?；;\n，,、]+|而|但")
+
+
+class LexiconError(ValueError):
+    """The lexicon file is not as bot/diary/data/README.md describes it."""
+
+
+class Example(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, StringConstraints(min_length=2, max_length=200)]
+    source: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+
+
+class Sign(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: Key
+    level: Literal["urgent", "watch"]
+    whose: Literal["baby", "mother"]
+    body_part: Word
+    # The flag reason (texts.FLAG_REASONS) when the words tell the sign; default: the key's own.
+    reason: Key | None = None
+    # A baby's sign said of the mother (妈妈抽搐): her own rule, or None for no sign.
+    said_of_mother: Key | None = None
+    # The entry kind that measures the sign (a line telling it is left to that kind; the words still flag it).
+    kind: Key | None = None
+    named: list[Word] = []
+    described: list[Pattern] = []
+    alarm: list[Word] = []
+    # Words whose presence in the entry's text, beside a reading (blood_pressure 150/95), makes the sign.
+    symptoms: list[Word] = []
+    supersedes: list[Key] = []
+    from_day: Annotated[int, Field(ge=1, le=400)] | None = None
+    to_day: Annotated[int, Field(ge=1, le=400)] | None = None
+    examples: Annotated[list[Example], Field(min_length=2)]
+    quiet: list[Example] = []  # real lines that look like the sign and must raise nothing
+
+    @field_validator("reason", "said_of_mother", "key")
+    @classmethod
+    def _known_reason(cls, value: str | None) -> str | None:
+        if value is not None and value not in texts.FLAG_REASONS:
+            raise ValueError(f"{value!r} has no reason in bot/diary/texts.py FLAG_REASONS")
+        return value
+
+    @model_validator(mode="after")
+    def _tells_something(self) -> Sign:
+        if not self.named and not self.described:
+            raise ValueError("a sign needs named words or described patterns")
+        try:
+            texts.FLAG_REASONS[self.reason_key].format()
+        except (KeyError, IndexError) as exc:
+            raise ValueError(f"reason {self.reason_key!r} needs values the words cannot give ({exc})") from exc
+        return self
+
+    @property
+    def reason_key(self) -> str:
+        return self.reason or self.key
+
+
+class Lexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: Literal[1]
+    calm: list[Word] = []
+    alarm_only: list[Word] = []
+    signs: Annotated[list[Sign], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Lexicon:
+        keys = [s.key for s in self.signs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("a concept key is listed twice")
+        return self
+
+    def by_key(self, key: str) -> Sign:
+        return next(s for s in self.signs if s.key == key)
+
+
+def load(path: Path = PATH) -> Lexicon:
+    """Read and check the lexicon file; ``LexiconError`` names what is wrong and where."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader (see _LOADER)
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{path}: cannot be read as YAML: {exc}") from exc
+    try:
+        return Lexicon.model_validate(data)
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise LexiconError(f"{path}: {where}") from exc
+
+
+LEXICON = load()
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
+    # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
+    if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
+        return True
+    for pattern in sign.described if described else ():
+        groups = pattern.clause if isinstance(pattern, ClausePattern) else pattern
+        if not all(has(text, *group) for group in groups):
+            continue
+        parts = _CLAUSE.split(text) if isinstance(pattern, ClausePattern) else sentences
+        if any(all(find_affirmed(part, group) is not None for group in groups) for part in parts):
+            return True
+    return False
+
+
+@cache
+def _by_rule() -> dict[str, Sign]:
+    return {s.key: s for s in LEXICON.signs}
+
+
+def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
+             described: bool = True) -> list[tuple[str, str, str]]:
+    """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known);
+    ``described=False``: by their named words only."""
+    text = fold_writing(text.lower())
+    if is_hypothetical(text):
+        return []
+    sentences = _sentences(text)
+    mother = has(text, *MOTHER_WORDS)
+    found: dict[str, tuple[str, str]] = {}
+    for sign in lexicon.signs:
+        if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
+            continue
+        if not _told(sign, text, sentences, described):
+            continue
+        if sign.whose == "baby" and mother:
+            if sign.said_of_mother is not None:
+                found.setdefault(sign.said_of_mother, (sign.level, sign.said_of_mother))
+            continue
+        found.setdefault(sign.key, (sign.level, sign.reason_key))
+    for sign in lexicon.signs:
+        if sign.key in found:
+            for other in sign.supersedes:
+                found.pop(other, None)
+    return [(rule, level, reason) for rule, (level, reason) in found.items()]
+
+
+_ALARM: dict[int, tuple[Lexicon, tuple[str, ...]]] = {}  # the lexicon is held: its id is not reused
+
+
+def _alarm(lexicon: Lexicon) -> tuple[str, ...]:
+    """Every alarm word of the lexicon, gathered once."""
+    held = _ALARM.get(id(lexicon))
+    if held is None:
+        words = tuple(dict.fromkeys([*(w for s in lexicon.signs for w in s.alarm), *lexicon.alarm_only]))
+        held = _ALARM[id(lexicon)] = (lexicon, words)
+    return held[1]
+
+
+def alarm_words(text: str, lexicon: Lexicon = LEXICON) -> list[str]:
+    """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice)."""
+    text = fold_writing(text.lower())
+    if is_hypothetical(text):
+        return []
+    words = _alarm(lexicon)
+    if not has(text, *words):
+        return []
+    said: list[str] = []
+    for sentence in _sentences(text):
+        if has(sentence, *lexicon.calm):
+            continue
+        word = find_affirmed(sentence, words)
+        if word is not None:
+            said.append(word)
+    return said
+
+
+def first_group(pattern: Pattern) -> list[str]:
+    """A described pattern's first words (what a line must hold to be worth reading for it)."""
+    return (pattern.clause if isinstance(pattern, ClausePattern) else pattern)[0]
+
+
+def symptoms_of(key: str) -> tuple[str, ...]:
+    """The words a concept lists as ``symptoms`` (e.g. the headache that makes a high reading urgent)."""
+    sign = _by_rule().get(key)
+    return tuple(sign.symptoms) if sign is not None else ()
+
+
+def kind_of(key: str) -> str | None:
+    sign = _by_rule().get(key)
+    return sign.kind if sign is not None else None
