@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.diary import texts
 from bot.diary.babies import BabyRef, Mention, label_of, mentions, which_babies
 from bot.diary.kinds import BABY, KINDS, MOTHER, Said, by_priority, fallbacks
+from bot.diary.kinds.temperature import bare_temperature
 from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, cn_to_int, fold_writing, has, is_hypothetical, numbers_with_units
 from bot.diary.reading import CN_NUM as _CN_NUM
 from bot.diary.words import digits
@@ -503,9 +504,13 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 # Clauses: cut at the writer's punctuation and at words that chain actions (然后, 接着).
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
-_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后")
+_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+                     # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
+                     r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).
 _MEASURES = frozenset({"amount_ml", "duration_min", "celsius", "grams", "cm", "bilirubin", "systolic_mmhg", "dose", "epds"})
+# Weak readings kept beside a clause's other events: a temperature is never dropped (睡醒37.8).
+_KEPT_WEAK = frozenset({"temperature"})
 # A clause that only says all is well (吃奶、大小便正常) reports no event when the line tells of others.
 _ALL_WELL = re.compile(r"^[^\d]*(?:正常|都好|良好|还好|没问题)$")
 
@@ -534,6 +539,12 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     groups = _group(pieces, body)
     if len(groups) <= 1:
         kind, fields = classify(body)
+        if kind == "note":
+            # A line telling a danger sign is a note (its flag comes from the text); a reading on it is kept as
+            # well (9点 体温38.6 宝宝有点蔫: the temperature and the sign).
+            measured = [p for p in pieces if p.kind != "note" and _MEASURES & set(p.fields)]
+            if measured and _tells_sign(body):
+                return [*((p.kind, dict(p.fields), p.start) for p in measured), ("note", {}, 0)]
         return [(kind, fields, 0)]
     events = []
     for group in groups:
@@ -542,9 +553,18 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
         if kind != group[0].kind and len(group) == 1:
             kind, fields = group[0].kind, group[0].fields
         elif kind == "note":
+            if _tells_sign(text):  # the event and, beside it, the sign told with it
+                events.append(("note", {}, min(p.start for p in group)))
             kind, fields = group[0].kind, dict(group[0].fields)
         events.append((kind, fields, min(p.start for p in group)))
     return events
+
+
+def _tells_sign(text: str) -> bool:
+    """Whether the note kind takes ``text`` for a danger sign it tells (the note's flag rules read its text)."""
+    note = KINDS["note"]
+    said = Said(text=text, mother=has(text, *MOTHER_WORDS))
+    return note.parse is not None and note.parse(said) is not None
 
 
 def _pieces(body: str) -> list[_Piece]:
@@ -566,13 +586,17 @@ def _pieces(body: str) -> list[_Piece]:
                 elif has(part, *BABY_WORDS):
                     mother = False
                 kind, fields, weak = _classify(part, mother)
+                if kind == "note":
+                    reading = bare_temperature(Said(text=part, mother=mother))
+                    if reading is not None:
+                        kind, fields, weak = "temperature", reading, True
                 meal = any(p.kind == "meal" and p.clause == number for p in pieces)
                 if meal and kind != "meal" and not (_MEASURES & set(fields)):
                     kind, fields = "note", {}  # 早餐:小米粥、鸡蛋、牛奶: the milk is a dish of the meal
                 pieces.append(_Piece(where, where + len(part), kind, fields, mother, number, weak))
             strong = any(p.kind != "note" and not p.weak for p in pieces if p.clause == number)
             for piece in pieces:
-                if piece.clause == number and piece.weak and strong:
+                if piece.clause == number and piece.weak and strong and piece.kind not in _KEPT_WEAK:
                     piece.kind, piece.fields = "note", {}  # 退烧药 美林 2.5ml: the ml is the medicine's
         clause_start = after
     return pieces
