@@ -546,7 +546,7 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
             if measured and _tells_sign(body):
                 return [*((p.kind, dict(p.fields), p.start) for p in measured), ("note", {}, 0)]
         return [(kind, fields, 0)]
-    events = []
+    events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:
         text = body[group[0].start:group[-1].end]
         kind, fields = classify(text, mother=group[0].mother)

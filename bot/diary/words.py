@@ -21,7 +21,7 @@ from pathlib import Path
 import cn2an
 import jieba
 
-__all__ = ["DICTIONARY", "digits", "has_word", "numeral_value", "tokens", "warm_up", "without_words"]
+__all__ = ["DICTIONARY", "cache_path", "digits", "has_word", "numeral_value", "tokens", "warm_up", "without_words"]
 
 DICTIONARY = Path(__file__).with_name("data") / "words.txt"
 
@@ -29,7 +29,7 @@ _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 
 
-def _cache_file() -> str:
+def cache_path() -> str:
     """The segmenter's dictionary cache: in the temporary directory, named for this user (no collisions)."""
     who = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     return os.path.join(tempfile.gettempdir(), f"anxin-jieba-{who}.cache")
@@ -55,7 +55,7 @@ def _segmenter() -> jieba.Tokenizer:
         if _tokenizer is None:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
-            tokenizer.cache_file = _cache_file()
+            tokenizer.cache_file = cache_path()
             tokenizer.initialize()
             for word, frequency, tag in dictionary_words():
                 tokenizer.add_word(word, frequency, tag)
