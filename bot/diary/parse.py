@@ -180,6 +180,7 @@ def _timed_clauses(line: str) -> list[str]:
     return [part for part in parts if part]
 
 
+@functools.lru_cache(maxsize=8192)
 def as_read(text: str) -> str:
     """A line as the parser reads it: normalised, in simplified characters, its numerals of amounts and times in digits."""
     return digits(fold_writing(normalise(text)))

@@ -109,6 +109,8 @@ def without_words(text: str, *words: str) -> str:
 
 CN_NUMERAL = "零〇一二两三四五六七八九十百千"
 _HAS_NUMERAL = re.compile(f"[{CN_NUMERAL}]")
+# A numeral that may count or tell the time: one before a unit's first character (only such lines are segmented).
+_MAY_COUNT = re.compile(f"[{CN_NUMERAL}]+个?半?(?:[小钟分毫克公斤次天周月点度℃]|cm|ml|cc|g)")
 _NUMERAL_HEAD = re.compile(f"([{CN_NUMERAL}]+)(.*)", re.S)
 # What may follow a numeral that is an amount or a time (a bare 分 may not: 十分 is "very").
 _UNIT = re.compile(r"(?:个?小时|个?钟头|分钟|毫升|ml|cc|克|g|公斤|斤|次|天|周|个月|cm|厘米|度|℃"
@@ -136,7 +138,7 @@ def digits(text: str) -> str:
     Only a numeral read as a word of its own, followed by a unit or 点: 喂了十五分钟 → 15分钟, 十点一刻 → 10点一刻,
     下午一点 → 下午1点; 有一点黄 ("a little yellow"), 十分疼痛 ("very painful"), 一下 stay as they are.
     """
-    if _HAS_NUMERAL.search(text) is None:
+    if _MAY_COUNT.search(text) is None:
         return text
     words = tokens(text)
     out = []
