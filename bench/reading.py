@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -63,11 +64,11 @@ def per_line_us(lines: list[str], repeats: int) -> float:
     return best
 
 
-def _cache_clearers() -> list[object]:
+def _cache_clearers() -> list[Callable[[], None]]:
     """The ``cache_clear`` of every lru_cache the reading keeps (so each round reads every line anew)."""
     import importlib
 
-    found = []
+    found: list[Callable[[], None]] = []
     for module_name in ("bot.diary.parse", "bot.diary.reading", "bot.diary.words"):
         try:
             module = importlib.import_module(module_name)

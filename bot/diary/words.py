@@ -109,8 +109,9 @@ def without_words(text: str, *words: str) -> str:
 
 CN_NUMERAL = "零〇一二两三四五六七八九十百千"
 _HAS_NUMERAL = re.compile(f"[{CN_NUMERAL}]")
-# A numeral that may count or tell the time: one before a unit's first character (only such lines are segmented).
-_MAY_COUNT = re.compile(f"[{CN_NUMERAL}]+个?半?(?:[小钟分毫克公斤次天周月点度℃]|cm|ml|cc|g)")
+# A numeral that may count or tell the time: before a unit's first character, or after 点/度 (only such lines are
+# segmented).
+_MAY_COUNT = re.compile(f"[{CN_NUMERAL}]+个?半?(?:[小钟分毫克公斤次天周月点度℃]|cm|ml|cc|g)|[点度][{CN_NUMERAL}]")
 _NUMERAL_HEAD = re.compile(f"([{CN_NUMERAL}]+)(.*)", re.S)
 # What may follow a numeral that is an amount or a time (a bare 分 may not: 十分 is "very").
 _UNIT = re.compile(r"(?:个?小时|个?钟头|分钟|毫升|ml|cc|克|g|公斤|斤|次|天|周|个月|cm|厘米|度|℃"
@@ -149,8 +150,11 @@ def digits(text: str) -> str:
             continue
         numeral, rest = head[1], head[2]
         after = rest if rest not in ("", "个") else rest + (words[i + 1] if i + 1 < len(words) else "")
-        minutes = rest == "分" and numeral != "十"  # 十五分 is minutes; 十分 alone is "very"
-        if _UNIT.match(after) is None and not minutes:
+        # 十五分 is minutes, and so is 十分 straight after 点; 十分 elsewhere is "very".
+        minutes = rest == "分" and (numeral != "十" or (i > 0 and words[i - 1].endswith("点")))
+        # A numeral straight after 度 or 点 is its decimal or its minutes: 三十七度八 → 37度8, 8点二十 → 8点20.
+        tail = rest == "" and i > 0 and words[i - 1].endswith(("度", "点"))
+        if _UNIT.match(after) is None and not minutes and not tail:
             out.append(word)
             continue
         if word == "一点" and not (i == 0 or words[i - 1] in _PERIOD_WORDS):

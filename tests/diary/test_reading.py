@@ -102,10 +102,17 @@ def test_chinese_numerals_of_amounts_and_times_are_numbers() -> None:
 
 # -- two kinds of feed, two babies -----------------------------------------------------------------
 
-def test_breast_milk_topped_up_with_formula_is_a_mixed_feed_not_formula() -> None:
-    # One sitting: the time at the breast and the formula's millilitres on one feed (the schema holds both), so the
-    # day counts one feed, as the 8-feeds-a-day rule counts sittings.
+def test_breast_milk_plus_formula_is_one_mixed_feed_not_formula() -> None:
+    # Written with +, one feed of both milks: the feeding schema holds the breast minutes and the formula's ml on one
+    # entry (as 混合喂养 母乳10分钟+奶粉60ml already was), and the day counts one feed, as the 8-feeds rule counts feeds.
     assert read("母乳20分钟+奶粉30ml") == [("feeding", {"type": "mixed", "amount_ml": 30, "duration_min": 20}, "11:00")]
+    assert read("母乳+奶粉 60ml") == [("feeding", {"type": "mixed", "amount_ml": 60}, "11:00")]
+
+
+def test_breast_milk_and_formula_in_two_clauses_are_two_feeds() -> None:
+    # As the corpus reads 亲喂左10右15分，又喝了50ml奶粉: each clause with its own measure is its own entry.
+    assert read("母乳20分钟，奶粉30ml") == [("feeding", {"type": "breast", "duration_min": 20}, "11:00"),
+                                          ("feeding", {"type": "formula", "amount_ml": 30}, "11:00")]
 
 
 def test_two_babies_fed_on_one_line_are_two_feeds() -> None:

@@ -49,6 +49,7 @@ def test_a_word_is_found_only_as_a_word() -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("十点一刻", "10点一刻"),  # cn2an.transform on the whole would say 10.1刻
     ("一百二十毫升", "120毫升"), ("喂了十五分钟", "喂了15分钟"), ("两点喂奶", "2点喂奶"), ("下午一点喂奶", "下午1点喂奶"),
+    ("三十七度八", "37度8"), ("8点二十", "8点20"), ("12点十分", "12点10分"),
     ("有一点黄", "有一点黄"), ("十分疼痛", "十分疼痛"), ("吃了一点点", "吃了一点点"), ("看了一下", "看了一下"),
 ])
 def test_numerals_of_amounts_and_times_become_digits(text: str, expected: str) -> None:

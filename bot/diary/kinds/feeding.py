@@ -73,7 +73,7 @@ def _feed(said: Said) -> dict[str, Any] | None:
     if not milk and not water and amount is None and drink is None:
         return None  # 吃了/喝了 with no amount and no milk named: something else was eaten
     if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "亲喂", "直喂", "乳喂")):
-        fields["type"] = "mixed"  # 母乳20分钟+奶粉30ml: one sitting at the breast topped up with formula
+        fields["type"] = "mixed"  # 母乳20分钟+奶粉30ml: one feed of both milks, its breast minutes and formula ml
     elif has(body, "配方", "奶粉"):
         fields["type"] = "formula"
     elif has(body, "吸出", "挤出", "吸奶", "挤奶", "瓶喂母乳", "母乳瓶喂", "储存奶", "冻奶"):
