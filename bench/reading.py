@@ -1,7 +1,8 @@
 """What reading a nurse's line costs: OpenCC, jieba and cn2an at start-up, and ``parse_lines`` a line.
 
-Prints the start-up of the reading's libraries (OpenCC's two converters; the diary's private jieba Tokenizer as
-``bot.diary.words.warm_up`` builds it, and a cold one, its cache file not yet written), then µs a line of
+Prints the start-up of the reading's libraries (OpenCC's two converters as ``bot.diary.reading.warm_up`` builds them;
+the diary's private jieba Tokenizer as ``bot.diary.words.warm_up`` builds it, and a cold one, its cache file not yet
+written), then µs a line of
 ``parse_lines`` over the corpus lines (``tests/diary/corpus``), every line read anew each round (the parser's
 caches cleared), and of the three steps inside it (``fold_writing``, ``words.tokens``, ``words.digits``).
 
@@ -90,14 +91,12 @@ def start_up() -> dict[str, float]:
     import logging
 
     import jieba
-    import opencc
 
-    from bot.diary import words
+    from bot.diary import reading, words
 
     figures = {}
     start = time.perf_counter()
-    opencc.OpenCC("tw2sp")
-    opencc.OpenCC("hk2s")
+    reading.warm_up()
     figures["opencc_ms"] = (time.perf_counter() - start) * 1e3
     start = time.perf_counter()
     words.warm_up()

@@ -37,7 +37,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker: object) -> None:
-    """Build the diary's word segmenter (~0.7 s) before the worker serves, not on a nurse's first line."""
-    from bot.diary.words import warm_up
+    """Build OpenCC's converters and the diary's word segmenter (~0.7 s) before the worker serves, not on a nurse's
+    first line."""
+    from bot.diary import reading, words
 
-    warm_up()
+    reading.warm_up()
+    words.warm_up()

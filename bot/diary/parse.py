@@ -23,7 +23,16 @@ from bot.diary import texts
 from bot.diary.babies import BabyRef, Mention, label_of, mentions, which_babies
 from bot.diary.kinds import BABY, KINDS, MOTHER, Said, by_priority, fallbacks
 from bot.diary.kinds.temperature import bare_temperature
-from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, cn_to_int, fold_writing, has, is_hypothetical, numbers_with_units
+from bot.diary.reading import (
+    BABY_WORDS,
+    MOTHER_WORDS,
+    cn_to_int,
+    fold_writing,
+    halves,
+    has,
+    is_hypothetical,
+    numbers_with_units,
+)
 from bot.diary.reading import CN_NUM as _CN_NUM
 from bot.diary.words import digits
 
@@ -478,12 +487,13 @@ def classify(body: str, mother: bool | None = None) -> tuple[str, dict[str, Any]
     priority order (``EntryKind.priority``) until one takes it, then the kinds' fallbacks (weak evidence such
     as a bare "90ml"); a line no kind takes is a note. ``mother``: whether the words are about the mother
     (default: whether they name her)."""
-    kind, fields, _weak = _classify(body, mother)
+    kind, fields, _weak = _classify(numbers_with_units(body), mother)
     return kind, fields
 
 
 def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool]:
-    text = numbers_with_units(body)
+    """``classify`` of a body as ``as_read`` gives it (its numerals already digits)."""
+    text = halves(body)
     text = re.sub(r"(?<![吃喂喝])奶奶", "祖母", text)  # grandma came to visit: not a feed
     said = Said(text=text, mother=has(text, *MOTHER_WORDS) if mother is None else mother)
     for kind in by_priority():
@@ -539,7 +549,7 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     pieces = _pieces(body)
     groups = _group(pieces, body)
     if len(groups) <= 1:
-        kind, fields = classify(body)
+        kind, fields, _weak = _classify(body, None)
         if kind == "note":
             # A line telling a danger sign is a note (its flag comes from the text); a reading on it is kept as
             # well (9点 体温38.6 宝宝有点蔫: the temperature and the sign).
@@ -550,7 +560,7 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:
         text = body[group[0].start:group[-1].end]
-        kind, fields = classify(text, mother=group[0].mother)
+        kind, fields, _weak = _classify(text, group[0].mother)
         if kind != group[0].kind and len(group) == 1:
             kind, fields = group[0].kind, group[0].fields
         elif kind == "note":

@@ -27,9 +27,15 @@ def cn_to_int(token: str) -> int | None:
 
 def numbers_with_units(body: str) -> str:
     """Write Chinese numerals before units as digits: 十五分钟 → 15分钟, 一个半小时 → 1.5小时 (十分疼痛 stays)."""
-    body = re.sub(rf"({CN_NUM})个?半(?=小时|钟头)", lambda m: f"{cn_to_int(m[1]) or 0}.5", body)
-    body = re.sub(r"半(?:个)?(?=小时|钟头)", "0.5", body)
-    return digits(body)
+    return digits(halves(body))
+
+
+def halves(body: str) -> str:
+    """Half hours as decimals: 一个半小时 → 1.5小时, 半小时 → 0.5小时 (the parser's lines have their numerals in digits)."""
+    if "半" not in body:
+        return body
+    body = re.sub(rf"({CN_NUM}|\d+)个?半(?=小时|钟头)", lambda m: f"{cn_to_int(m[1]) or 0}.5", body)
+    return re.sub(r"半(?:个)?(?=小时|钟头)", "0.5", body)
 
 
 def has(body: str, *words: str) -> bool:
@@ -82,26 +88,48 @@ def side(body: str) -> str | None:
 
 # Traditional and variant forms to simplified, by OpenCC: Taiwan's phrases and forms first (tw2sp: 睡著 → 睡着, 紙尿褲 →
 # 纸尿裤), then Hong Kong's variant characters (hk2s: 衞 → 卫). docs/decisions/0014-reading-with-opencc-jieba-cn2an.md.
-_CONVERTERS: tuple[opencc.OpenCC, ...] = ()
-_CONVERTERS_LOCK = threading.Lock()
+_CJK = "".join(chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00)))
 
 
-def _converters() -> tuple[opencc.OpenCC, ...]:
-    global _CONVERTERS
-    if not _CONVERTERS:
-        with _CONVERTERS_LOCK:
-            if not _CONVERTERS:
-                _CONVERTERS = (opencc.OpenCC("tw2sp"), opencc.OpenCC("hk2s"))
-    return _CONVERTERS
+class _Simplifier:
+    """OpenCC's two converters, built once; hk2s runs only on text holding a character tw2sp leaves to it (衞, 粧 …:
+    a handful, found when built by converting every CJK character), saving a conversion on nearly every line."""
+
+    def __init__(self) -> None:
+        self.taiwan = opencc.OpenCC("tw2sp")
+        self.hong_kong = opencc.OpenCC("hk2s")
+        after_taiwan = self.taiwan.convert("\n".join(_CJK)).split("\n")
+        after_both = self.hong_kong.convert("\n".join(after_taiwan)).split("\n")
+        self.hong_kong_only = frozenset(c for c, a, b in zip(_CJK, after_taiwan, after_both, strict=True) if a != b)
+
+    def convert(self, text: str) -> str:
+        text = self.taiwan.convert(text)
+        return text if self.hong_kong_only.isdisjoint(text) else self.hong_kong.convert(text)
+
+
+_SIMPLIFIER: _Simplifier | None = None
+_SIMPLIFIER_LOCK = threading.Lock()
+
+
+def _simplifier() -> _Simplifier:
+    global _SIMPLIFIER
+    built = _SIMPLIFIER
+    if built is None:
+        with _SIMPLIFIER_LOCK:
+            if _SIMPLIFIER is None:
+                _SIMPLIFIER = _Simplifier()
+            built = _SIMPLIFIER
+    return built
+
+
+def warm_up() -> None:
+    """Build OpenCC's converters now (at start-up) rather than on the first line."""
+    _simplifier()
 
 
 def to_simplified(text: str) -> str:
     """Traditional and variant Chinese as simplified (text already simplified comes back as it was)."""
-    if text.isascii():
-        return text
-    for converter in _converters():
-        text = converter.convert(text)
-    return text
+    return text if text.isascii() else _simplifier().convert(text)
 
 
 # Words voice dictation (WeChat's speech recognition) writes for what the nurse said.
