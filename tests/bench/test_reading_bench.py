@@ -8,6 +8,9 @@ import pytest
 
 from bench.reading import main
 
+# A git worktree and two child processes: with the other benchmarks, under make check only.
+pytestmark = pytest.mark.slow
+
 
 def test_the_benchmark_prints_start_up_and_a_line_against_a_revision(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--against", "HEAD", "--rounds", "1", "--repeats", "1"])
