@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.diary.babies import BabyRef
 from bot.diary.parse import read_lines
 from bot.diary.reading import fold_writing
-from bot.models import Baby, DiaryEntry
+from bot.models import Baby, DiaryEntry, DiaryFlag
 from tests.support.chat import TZ, Chat, open_family, open_twins
 
 NURSE, MOM = "o-nurse-reading", "o-mom-reading"
@@ -187,3 +187,24 @@ def test_chat_files_a_feed_told_just_now_at_its_time(app: Flask, client: FlaskCl
     session.rollback()
     [entry] = session.scalars(select(DiaryEntry).where(DiaryEntry.engagement_id == family.engagement_id))
     assert entry.occurred_at.astimezone(TZ).strftime("%H:%M") == "10:15" and entry.fields == {"type": "breast"}
+
+
+def test_chat_counts_the_sleep_that_ended_at_ten_from_its_start(app: Flask, client: FlaskClient) -> None:
+    family = open_family(app, client)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    assert "绑定成功" in chat.say(MOM, f"绑定 {family.family_code}")
+    chat.at(dt.datetime.now(TZ).replace(hour=11, minute=0, second=0, microsecond=0))
+    assert "08:00 睡眠 · 入睡" in chat.say(NURSE, "8点 宝宝入睡")
+    assert "10:00 睡眠 · 醒了" in chat.say(NURSE, "宝宝睡到10点")
+    assert "睡眠约 2小时0分" in chat.say(MOM, "今天")
+
+
+def test_chat_flags_a_sign_written_in_traditional_script(app: Flask, client: FlaskClient, session: Session) -> None:
+    family = open_family(app, client)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    chat.say(NURSE, "寶寶吸吮無力")  # the measurement's traditional-script miss
+    session.rollback()
+    rules = set(session.scalars(select(DiaryFlag.rule).where(DiaryFlag.engagement_id == family.engagement_id)))
+    assert "poor_feeding" in rules
