@@ -34,3 +34,12 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
 # The app logs its own requests (with request ids); gunicorn's error log stays for the server itself.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Build OpenCC's converters and the diary's word segmenter (~0.7 s) before the worker serves, not on a nurse's
+    first line."""
+    from bot.diary import reading, words
+
+    reading.warm_up()
+    words.warm_up()

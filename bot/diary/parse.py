@@ -20,10 +20,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.diary import texts
-from bot.diary.babies import BabyRef, label_of, mentions, which_babies
+from bot.diary.babies import BabyRef, Mention, label_of, mentions, which_babies
 from bot.diary.kinds import BABY, KINDS, MOTHER, Said, by_priority, fallbacks
-from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, cn_to_int, fold_writing, has, is_hypothetical, numbers_with_units
+from bot.diary.kinds.temperature import bare_temperature
+from bot.diary.reading import (
+    BABY_WORDS,
+    MOTHER_WORDS,
+    cn_to_int,
+    fold_writing,
+    halves,
+    has,
+    is_hypothetical,
+    numbers_with_units,
+)
 from bot.diary.reading import CN_NUM as _CN_NUM
+from bot.diary.words import digits
 
 __all__ = ["ParsedEntry", "body_of", "classify", "cn_to_int", "normalise", "parse_line", "parse_lines", "split_time"]
 
@@ -178,9 +189,15 @@ def _timed_clauses(line: str) -> list[str]:
     return [part for part in parts if part]
 
 
+@functools.lru_cache(maxsize=8192)
+def as_read(text: str) -> str:
+    """A line as the parser reads it: normalised, in simplified characters, its numerals of amounts and times in digits."""
+    return digits(fold_writing(normalise(text)))
+
+
 def _leading_clock(text: str) -> re.Match[str] | None:
     """The clock time a clause starts with (after its day and period words), if it does."""
-    norm = fold_writing(normalise(text))
+    norm = as_read(text)
     m = _START_RE.match(norm.lstrip())
     if m is None or not m["shour"] or not _is_clock(m, norm.lstrip()) or _hour_minute(m, "s") is None:
         return None
@@ -203,7 +220,7 @@ def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
 def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = ()) -> ReadLine:
     """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused."""
     text = line.strip()
-    norm = fold_writing(normalise(text))
+    norm = as_read(text)
     impossible = impossible_time(norm)
     if impossible is not None:
         return ReadLine(text, [], refused=texts.TIME_IMPOSSIBLE.format(time=impossible))
@@ -211,6 +228,10 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
     occurred = sent_at.astimezone(dt.UTC)
     other_day = None
     body = norm
+    ago = _AGO.search(norm) if when is None else None
+    if ago is not None:
+        occurred = occurred - _ago(ago)  # 半小时前喂奶60ml: half an hour before the message
+        body = _cut(norm, ago.start(), ago.end())
     if when is not None:
         body = when.body
         resolved = resolve_moment(when, sent_at, tz)
@@ -220,12 +241,14 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
         local_day = occurred.astimezone(tz).date()
         if local_day != sent_at.astimezone(tz).date():
             other_day = local_day
-    events = _understand(body)
+    named = mentions(body, babies) if len(babies) > 1 else []
+    events = _events_by_baby(body, named) or _understand(body)
     entries = []
     span = when.span_min if when is not None else None
-    named = mentions(body, babies) if len(babies) > 1 else []
     for kind_name, fields, start in events:
         kind = KINDS[kind_name]
+        if when is not None and when.until and kind_name == "sleep" and "duration_min" not in fields:
+            fields["state"] = "awake"  # 睡到10点: the sleep ended at 10 (its start is the day's last 入睡, if any)
         if span and kind.takes_range:  # the range is the first event's that can last (11点半睡到12点40)
             if "duration_min" not in fields:
                 fields["duration_min"] = span
@@ -244,6 +267,37 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
             entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=occurred,
                                        time_given=when is not None, hint=hint, baby_id=baby_id))
     return ReadLine(text, entries, other_day=other_day)
+
+
+# A time before the message: 半小时前, 十分钟前, 一个半小时前, 2个小时以前.
+_AGO = re.compile(r"(?P<n>\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)?\s*个?\s*(?P<half>半)?\s*个?\s*"
+                  r"(?P<unit>小时|钟头|分钟|分)\s*(?:之|以)?前")
+
+
+def _ago(match: re.Match[str]) -> dt.timedelta:
+    value = (cn_to_int(match["n"]) if match["n"] and not match["n"][0].isdigit() else float(match["n"] or 0)) or 0
+    value += 0.5 if match["half"] else 0
+    minutes = value * 60 if match["unit"] in ("小时", "钟头") else value
+    return dt.timedelta(minutes=round(minutes)) if 0 < minutes <= 24 * 60 else dt.timedelta(0)
+
+
+def _events_by_baby(body: str, named: Sequence[Mention]) -> list[tuple[str, dict[str, Any], int]] | None:
+    """A line telling each of several babies' events in turn (大宝 喂奶 90ml 二宝 喂奶 80ml), read baby by baby:
+    each name starts its own part, so two babies' feeds are two feeds. None when the line is not such a line
+    (one name, or a name that tells no event of its own: 喂奶90ml 大宝)."""
+    if len({m.ids for m in named}) < 2:
+        return None
+    cuts = sorted({m.start for m in named if m.start > 0})
+    events: list[tuple[str, dict[str, Any], int]] = []
+    for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True):
+        part = body[start:end]
+        if not part.strip():
+            continue
+        found = _understand(part)
+        if all(kind == "note" for kind, _fields, _at in found):
+            return None
+        events += [(kind, fields, at + start) for kind, fields, at in found]
+    return events
 
 
 # A day's reader asks it of every entry on every read (a 今天, a day view, the keepsake): 3–9 µs a line, and the
@@ -296,6 +350,7 @@ class LineTime:
     day_offset: int | None  # 昨天 -1, 前天 -2, 今天 0; None: not said
     span_min: int | None
     body: str  # the line without the time (a range's verb, 睡到 → 睡, is kept)
+    until: bool = False  # the time ends what the line tells (睡到10点: woke at 10), no start was given
 
 
 def impossible_time(norm: str) -> str | None:
@@ -372,7 +427,8 @@ def find_time(norm: str) -> LineTime | None:
         if not norm[end_at:].strip() and not norm[:m.start()].strip():
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
-        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at))
+        until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None
+        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until)
     return None
 
 
@@ -431,12 +487,13 @@ def classify(body: str, mother: bool | None = None) -> tuple[str, dict[str, Any]
     priority order (``EntryKind.priority``) until one takes it, then the kinds' fallbacks (weak evidence such
     as a bare "90ml"); a line no kind takes is a note. ``mother``: whether the words are about the mother
     (default: whether they name her)."""
-    kind, fields, _weak = _classify(body, mother)
+    kind, fields, _weak = _classify(numbers_with_units(body), mother)
     return kind, fields
 
 
 def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool]:
-    text = numbers_with_units(body)
+    """``classify`` of a body as ``as_read`` gives it (its numerals already digits)."""
+    text = halves(body)
     text = re.sub(r"(?<![吃喂喝])奶奶", "祖母", text)  # grandma came to visit: not a feed
     said = Said(text=text, mother=has(text, *MOTHER_WORDS) if mother is None else mother)
     for kind in by_priority():
@@ -458,9 +515,13 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 # Clauses: cut at the writer's punctuation and at words that chain actions (然后, 接着).
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
-_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后")
+_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+                     # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
+                     r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).
 _MEASURES = frozenset({"amount_ml", "duration_min", "celsius", "grams", "cm", "bilirubin", "systolic_mmhg", "dose", "epds"})
+# Weak readings kept beside a clause's other events: a temperature is never dropped (睡醒37.8).
+_KEPT_WEAK = frozenset({"temperature"})
 # A clause that only says all is well (吃奶、大小便正常) reports no event when the line tells of others.
 _ALL_WELL = re.compile(r"^[^\d]*(?:正常|都好|良好|还好|没问题)$")
 
@@ -488,18 +549,33 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     pieces = _pieces(body)
     groups = _group(pieces, body)
     if len(groups) <= 1:
-        kind, fields = classify(body)
+        kind, fields, _weak = _classify(body, None)
+        if kind == "note":
+            # A line telling a danger sign is a note (its flag comes from the text); a reading on it is kept as
+            # well (9点 体温38.6 宝宝有点蔫: the temperature and the sign).
+            measured = [p for p in pieces if p.kind != "note" and _MEASURES & set(p.fields)]
+            if measured and _tells_sign(body):
+                return [*((p.kind, dict(p.fields), p.start) for p in measured), ("note", {}, 0)]
         return [(kind, fields, 0)]
-    events = []
+    events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:
         text = body[group[0].start:group[-1].end]
-        kind, fields = classify(text, mother=group[0].mother)
+        kind, fields, _weak = _classify(text, group[0].mother)
         if kind != group[0].kind and len(group) == 1:
             kind, fields = group[0].kind, group[0].fields
         elif kind == "note":
+            if _tells_sign(text):  # the event and, beside it, the sign told with it
+                events.append(("note", {}, min(p.start for p in group)))
             kind, fields = group[0].kind, dict(group[0].fields)
         events.append((kind, fields, min(p.start for p in group)))
     return events
+
+
+def _tells_sign(text: str) -> bool:
+    """Whether the note kind takes ``text`` for a danger sign it tells (the note's flag rules read its text)."""
+    note = KINDS["note"]
+    said = Said(text=text, mother=has(text, *MOTHER_WORDS))
+    return note.parse is not None and note.parse(said) is not None
 
 
 def _pieces(body: str) -> list[_Piece]:
@@ -521,13 +597,17 @@ def _pieces(body: str) -> list[_Piece]:
                 elif has(part, *BABY_WORDS):
                     mother = False
                 kind, fields, weak = _classify(part, mother)
+                if kind == "note":
+                    reading = bare_temperature(Said(text=part, mother=mother))
+                    if reading is not None:
+                        kind, fields, weak = "temperature", reading, True
                 meal = any(p.kind == "meal" and p.clause == number for p in pieces)
                 if meal and kind != "meal" and not (_MEASURES & set(fields)):
                     kind, fields = "note", {}  # 早餐:小米粥、鸡蛋、牛奶: the milk is a dish of the meal
                 pieces.append(_Piece(where, where + len(part), kind, fields, mother, number, weak))
             strong = any(p.kind != "note" and not p.weak for p in pieces if p.clause == number)
             for piece in pieces:
-                if piece.clause == number and piece.weak and strong:
+                if piece.clause == number and piece.weak and strong and piece.kind not in _KEPT_WEAK:
                     piece.kind, piece.fields = "note", {}  # 退烧药 美林 2.5ml: the ml is the medicine's
         clause_start = after
     return pieces

@@ -7,8 +7,12 @@ time prefix and the dispatch over kinds live in ``bot/diary/parse.py``.
 from __future__ import annotations
 
 import re
+import threading
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+import opencc
+
+from bot.diary.words import digits, numeral_value
+
 CN_NUM = "[零〇一二两三四五六七八九十百]+"
 NUM = r"(\d+(?:\.\d+)?)"
 
@@ -17,33 +21,21 @@ BABY_WORDS = ("宝宝", "宝贝", "婴儿", "新生儿", "孩子", "baby", "bb")
 
 
 def cn_to_int(token: str) -> int | None:
-    """``十五`` → 15, ``二十`` → 20, ``一百二十`` → 120, ``7`` → 7; None if not a number."""
-    if token.isdigit():
-        return int(token)
-    if not token or any(c not in _CN_DIGITS and c not in "十百" for c in token):
-        return None
-    total, current = 0, 0
-    for char in token:
-        if char == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif char == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = current * 10 + _CN_DIGITS[char]
-    return total + current
+    """``十五`` → 15, ``二十`` → 20, ``一百二十`` → 120, ``7`` → 7; None if not a number (cn2an reads the numeral)."""
+    return numeral_value(token)
 
 
 def numbers_with_units(body: str) -> str:
-    """Write Chinese numerals before units as digits: 十五分钟 → 15分钟, 一个半小时 → 1.5小时."""
-    body = re.sub(rf"({CN_NUM})个?半(?=小时|钟头)", lambda m: f"{cn_to_int(m[1]) or 0}.5", body)
-    body = re.sub(r"半(?:个)?(?=小时|钟头)", "0.5", body)
-    return re.sub(
-        rf"({CN_NUM})\s*(?=个?小时|个?钟头|分钟|分|毫升|克|斤|公斤|次|片|块|cm|ml)",
-        lambda m: str(cn_to_int(m[1])) if cn_to_int(m[1]) is not None else m[1],
-        body,
-    )
+    """Write Chinese numerals before units as digits: 十五分钟 → 15分钟, 一个半小时 → 1.5小时 (十分疼痛 stays)."""
+    return digits(halves(body))
+
+
+def halves(body: str) -> str:
+    """Half hours as decimals: 一个半小时 → 1.5小时, 半小时 → 0.5小时 (the parser's lines have their numerals in digits)."""
+    if "半" not in body:
+        return body
+    body = re.sub(rf"({CN_NUM}|\d+)个?半(?=小时|钟头)", lambda m: f"{cn_to_int(m[1]) or 0}.5", body)
+    return re.sub(r"半(?:个)?(?=小时|钟头)", "0.5", body)
 
 
 def has(body: str, *words: str) -> bool:
@@ -94,13 +86,52 @@ def side(body: str) -> str | None:
 
 # -- how people really write: traditional characters, voice dictation, negation, advice ---------------
 
-# Traditional forms seen in parents' writing (Hong Kong / Taiwan pages, phones set to 繁體), folded to simplified.
-_TRADITIONAL = str.maketrans(
-    "寶兒嘔黃綠來東種麼點時後體溫餵醫臍帶覺紅燒臉腳頭顏飯換濕氣傷膿滲瀉嗎還發現媽過為這個們鐘鮮塊腫熱藥劑乾淨聽說邊兩夠稱長"
-    "幾睡級燙幫習慣應與據稀糞便尿塗擦爛癢奶髒漲脹測量記錄問題後週樣張裡髮鬧嬰產婦陰術",
-    "宝儿呕黄绿来东种么点时后体温喂医脐带觉红烧脸脚头颜饭换湿气伤脓渗泻吗还发现妈过为这个们钟鲜块肿热药剂干净听说边两够称长"
-    "几睡级烫帮习惯应与据稀粪便尿涂擦烂痒奶脏涨胀测量记录问题后周样张里发闹婴产妇阴术",
-)
+# Traditional and variant forms to simplified, by OpenCC: Taiwan's phrases and forms first (tw2sp: 睡著 → 睡着, 紙尿褲 →
+# 纸尿裤), then Hong Kong's variant characters (hk2s: 衞 → 卫). docs/decisions/0015-reading-with-opencc-jieba-cn2an.md.
+_CJK = "".join(chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00)))
+
+
+class _Simplifier:
+    """OpenCC's two converters, built once; hk2s runs only on text holding a character tw2sp leaves to it (衞, 粧 …:
+    a handful, found when built by converting every CJK character), saving a conversion on nearly every line."""
+
+    def __init__(self) -> None:
+        self.taiwan = opencc.OpenCC("tw2sp")
+        self.hong_kong = opencc.OpenCC("hk2s")
+        after_taiwan = self.taiwan.convert("\n".join(_CJK)).split("\n")
+        after_both = self.hong_kong.convert("\n".join(after_taiwan)).split("\n")
+        self.hong_kong_only = frozenset(c for c, a, b in zip(_CJK, after_taiwan, after_both, strict=True) if a != b)
+
+    def convert(self, text: str) -> str:
+        text = self.taiwan.convert(text)
+        return text if self.hong_kong_only.isdisjoint(text) else self.hong_kong.convert(text)
+
+
+_SIMPLIFIER: _Simplifier | None = None
+_SIMPLIFIER_LOCK = threading.Lock()
+
+
+def _simplifier() -> _Simplifier:
+    global _SIMPLIFIER
+    built = _SIMPLIFIER
+    if built is None:
+        with _SIMPLIFIER_LOCK:
+            if _SIMPLIFIER is None:
+                _SIMPLIFIER = _Simplifier()
+            built = _SIMPLIFIER
+    return built
+
+
+def warm_up() -> None:
+    """Build OpenCC's converters now (at start-up) rather than on the first line."""
+    _simplifier()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional and variant Chinese as simplified (text already simplified comes back as it was)."""
+    return text if text.isascii() else _simplifier().convert(text)
+
+
 # Words voice dictation (WeChat's speech recognition) writes for what the nurse said.
 VOICE_HOMOPHONES = {
     "青喂": "亲喂", "清喂": "亲喂", "亲位": "亲喂", "亲为": "亲喂", "木乳": "母乳", "拍格": "拍嗝", "拍个格": "拍嗝",
@@ -111,7 +142,7 @@ _HOMOPHONE_RE = re.compile("|".join(sorted(map(re.escape, VOICE_HOMOPHONES), key
 
 def fold_writing(text: str) -> str:
     """Traditional characters to simplified, and the homophones voice dictation brings to the words meant."""
-    return _HOMOPHONE_RE.sub(lambda m: VOICE_HOMOPHONES[m[0]], text.translate(_TRADITIONAL))
+    return _HOMOPHONE_RE.sub(lambda m: VOICE_HOMOPHONES[m[0]], to_simplified(text))
 
 
 # A word that says what follows is absent: 无红肿, 没有发烧, 未见渗液, 一点都不涨, 并无, 不黄.

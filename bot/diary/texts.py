@@ -49,7 +49,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "type": {"breast": "亲喂", "formula": "配方奶", "mixed": "混合喂养", "expressed": "母乳（瓶喂）", "water": "喂水"},
     "side": {"left": "左侧", "right": "右侧", "both": "两侧"},
     "colour": {"yellow": "黄色", "green": "绿色", "brown": "棕色", "black": "黑色", "white-grey": "灰白色", "red": "红色",
-               "pink": "淡红", "white": "白色"},
+               "dark-red": "暗红", "pink": "淡红", "white": "白色"},
     "texture": {"watery": "稀水样", "curdy": "有奶瓣", "mucus": "有黏液", "hard": "干硬", "soft": "糊状"},
     "state": {"asleep": "入睡", "awake": "醒了"},
     "site": {"axillary": "腋下", "ear": "耳温", "forehead": "额温", "perineum": "会阴", "caesarean": "剖宫产切口"},

@@ -11,6 +11,7 @@ from bot.diary import texts
 from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, hours_text, register
 from bot.diary.reading import affirmed, has
 from bot.diary.summary import DaySummary
+from bot.diary.words import without_words
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
@@ -77,20 +78,28 @@ def _stool_colour(body: str) -> str | None:
 
 # Words with 尿 that are the nappy, not what is in it.
 _NAPPY = re.compile(r"尿布|尿不湿|尿片|尿裤|尿垫|纸尿")
-_DRY = ("干爽", "干的", "是干", "没湿", "没有湿", "干干")
+_KEYWORDS = ("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
+             "💩", "大小便", "拉屎", "拉臭", "屎", "白便", "黑便", "绿便", "黄便", "血便", "稀便", "色便", "陶土便", "尿呈",
+             "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液", "粪便", "粪")
+_DRY = ("干爽", "干的", "是干", "没湿", "没有湿", "干干", "干燥")
+# Words that hold a nappy word but are none: eye, nose and ear discharge (眼屎 is no stool), nappy rash.
+_NOT_NAPPY = ("眼屎", "鼻屎", "耳屎", "尿布疹")
 
 
-def parse_diaper(line: Said) -> dict[str, Any]:
-    said = _without_negated(line.text)
+def parse_diaper(line: Said) -> dict[str, Any] | None:
+    text = without_words(line.text, *_NOT_NAPPY)
+    if not has(text, *_KEYWORDS):
+        return None  # 眼屎有点多, 尿布疹: no nappy was changed
+    said = _without_negated(text)
     stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
-                "大便", "便便", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着")
+                "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着")
     wet = has(said, "小便", "湿", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said)
     if has(said, "都有", "大小便"):
         stool = True
     if not stool and not wet:
         wet = not has(said, *_DRY)  # a change with nothing said is a wet nappy; 干爽 is a dry one
     fields: dict[str, Any] = {"wet": wet, "stool": stool}
-    if affirmed(line.text, *_URATES):
+    if affirmed(text, *_URATES):
         fields["urates"] = True
     if stool:
         colour = _stool_colour(said)
@@ -202,9 +211,7 @@ register(EntryKind(
         Field("texture", "choice", options=("watery", "curdy", "mucus", "hard", "soft")),
         Field("urates", "boolean"),
     ),
-    keywords=("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
-              "💩", "大小便", "拉屎", "拉臭", "屎", "白便", "黑便", "绿便", "黄便", "血便", "稀便", "色便", "陶土便", "尿呈",
-              "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液"),
+    keywords=_KEYWORDS,
     parse=parse_diaper, priority=140,
     summarise=summarise_nappies, summary_lines=nappy_lines,
     flag_rules=(stool_colour, wet_nappies, few_stools, urates),

@@ -23,6 +23,7 @@ from bot.diary.kinds import (
 )
 from bot.diary.reading import NUM, affirmed, amount_ml, duration_min, has, side
 from bot.diary.summary import DaySummary
+from bot.diary.words import has_word
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
@@ -71,8 +72,8 @@ def _feed(said: Said) -> dict[str, Any] | None:
     drink = _DRINK.search(body)
     if not milk and not water and amount is None and drink is None:
         return None  # 吃了/喝了 with no amount and no milk named: something else was eaten
-    if has(body, "混合", "混喂"):
-        fields["type"] = "mixed"
+    if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "亲喂", "直喂", "乳喂")):
+        fields["type"] = "mixed"  # 母乳20分钟+奶粉30ml: one feed of both milks, its breast minutes and formula ml
     elif has(body, "配方", "奶粉"):
         fields["type"] = "formula"
     elif has(body, "吸出", "挤出", "吸奶", "挤奶", "瓶喂母乳", "母乳瓶喂", "储存奶", "冻奶"):
@@ -123,7 +124,7 @@ def summarise_feeds(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
             continue
         summary.feeds += 1
         summary.feed_ml += int(f.get("amount_ml") or 0)
-        if f.get("type") == "breast":
+        if f.get("type") in ("breast", "mixed"):
             summary.breast_min += int(f.get("duration_min") or 0)
 
 
@@ -169,10 +170,30 @@ def feed_rhythm(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return found
 
 
+_BURP_WORDS = ("拍嗝", "打嗝", "拍奶嗝", "嗝")
+
+
+def parse_burp(said: Said) -> dict[str, Any] | None:
+    """A burp, unless it is said not to have come (还没打嗝, 没拍出嗝)."""
+    return {} if affirmed(said.text, *_BURP_WORDS) else None
+
+
 _BILIOUS = ("黄绿", "绿色", "绿水", "吐绿", "墨绿", "胆汁", "绿绿")
 
 
-def parse_spit_up(said: Said) -> dict[str, Any]:
+_SPIT_WORDS = ("吐奶", "溢奶", "漾奶", "呛奶", "吐了", "呕吐", "吐出", "喷射", "吐绿", "吐黄")
+# 吐 and 奶 said apart (偶尔吐一次奶, 吐了一口奶): milk that came back up, not a feed.
+_SPIT_APART = re.compile(r"吐[^，,。；;奶]{0,4}奶")
+
+
+def parse_spit_up(said: Said) -> dict[str, Any] | None:
+    """Milk that came back up; not when it is said not to have (没吐奶), nor 吐 inside another word."""
+    words = [w for w in _SPIT_WORDS if w in said.text]
+    apart = _SPIT_APART.search(said.text)
+    if apart is not None and has_word(said.text, "吐"):
+        words.append(apart[0])
+    if not words or not affirmed(said.text, *words):
+        return None
     fields: dict[str, Any] = {}
     if said.has("大量", "很多", "好多", "一大口", "多"):
         fields["amount"] = "much"
@@ -209,12 +230,12 @@ register(EntryKind(
 ))
 register(EntryKind(
     name="burp", label="拍嗝", order=20,
-    keywords=("拍嗝", "打嗝", "拍奶嗝", "嗝"), parse=lambda said: {}, priority=130,
+    keywords=_BURP_WORDS, parse=parse_burp, priority=130,
 ))
 register(EntryKind(
     name="spit_up", label="吐奶", order=30,
     fields=(Field("amount", "choice", options=("little", "much")), Field("projectile", "boolean"),
             Field("bilious", "boolean")),
-    keywords=("吐奶", "溢奶", "漾奶", "呛奶", "吐了", "呕吐", "吐出", "喷射", "吐绿", "吐黄"), parse=parse_spit_up, priority=120,
+    keywords=(*_SPIT_WORDS, "吐"), parse=parse_spit_up, priority=120,
     flag_rules=(vomit_signs,),
 ))

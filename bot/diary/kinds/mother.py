@@ -108,7 +108,9 @@ def parse_lochia(said: Said) -> dict[str, Any]:
         fields["bright"] = True
     elif said.has("淡红", "粉", "浅红"):
         fields["colour"] = "pink"
-    elif said.has("暗红", "红"):
+    elif said.has("暗红", "深红", "咖啡红"):
+        fields["colour"] = "dark-red"  # lochia rubra's usual colour in the first days: not bright red
+    elif said.has("红"):
         fields["colour"] = "red"
     elif said.has("褐", "咖啡", "棕"):
         fields["colour"] = "brown"
@@ -271,7 +273,7 @@ register(EntryKind(
 register(EntryKind(
     name="lochia", about=MOTHER, label="恶露", order=190,
     fields=(
-        Field("colour", "choice", options=("red", "pink", "brown", "white")),
+        Field("colour", "choice", options=("red", "dark-red", "pink", "brown", "white")),
         Field("bright", "boolean"),
         Field("amount", "choice", options=("little", "much")),
         Field("smell", "boolean"),

@@ -152,6 +152,19 @@ def mother_fever(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return []
 
 
+# A reading alone, no word for it: 37.8, 38.6度, 36.5℃ (one decimal, in the body's range).
+_BARE_READING = re.compile(r"\s*(3[4-9]|4[0-2])\.(\d)\s*(?:度|℃|°c?)?\s*")
+
+
+def bare_temperature(said: Said) -> dict[str, Any] | None:
+    """A body temperature written with no word for it, beside another event (睡醒37.8): the baby's reading, unless the
+    piece speaks of the mother. The parser asks it of such pieces only; a line that is only a number stays a note."""
+    match = _BARE_READING.fullmatch(said.text)
+    if match is None or said.mother:
+        return None
+    return {"celsius": float(f"{match[1]}.{match[2]}")}
+
+
 register(EntryKind(
     name="temperature", label="体温", order=60,
     fields=(CELSIUS, Field("site", "choice", options=("axillary", "ear", "forehead"))), required=("celsius",),

@@ -1,0 +1,210 @@
+"""Issue 34, items 1 and 4: a nurse's line read as written — traditional script, words as words, two babies or
+two kinds of feed on one line, relative and colloquial times, a reading written after another event.
+
+The lines are those the outside measurement of real writing quoted as misread (issue 34: "Traditional script",
+"Words read inside other words", "In chat, tried as a nurse would"); the Taiwan and Hong Kong words are from
+the same measurement's traditional-script set (紙尿褲, 糞便, 臍窩, 吸吮無力).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.diary.babies import BabyRef
+from bot.diary.parse import read_lines
+from bot.diary.reading import fold_writing
+from bot.models import Baby, DiaryEntry, DiaryFlag
+from tests.support.chat import TZ, Chat, open_family, open_twins
+
+NURSE, MOM = "o-nurse-reading", "o-mom-reading"
+SENT = dt.datetime(2026, 12, 7, 11, 0, tzinfo=TZ)
+TWINS = [BabyRef(31, 1), BabyRef(32, 2)]
+
+
+def read(line: str, babies: list[BabyRef] | None = None) -> list[tuple[str, dict[str, Any], str]] | str:
+    """The entries of one line: (kind, fields, local HH:MM), or why it was refused."""
+    [one] = read_lines(line, SENT, TZ, babies or [])
+    return one.refused or [(e.kind, e.fields, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for e in one.entries]
+
+
+# -- traditional script ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("written", "simplified"), [
+    ("紙尿褲", "纸尿裤"), ("糞便", "粪便"), ("臍窩", "脐窝"), ("吸吮無力", "吸吮无力"), ("體溫", "体温"), ("餵奶", "喂奶"),
+    ("尿布疹", "尿布疹"), ("奶瓶 60cc", "奶瓶 60cc"),
+    ("寶寶睡著了", "宝宝睡着了"),  # Taiwan's 著 of a state (tw2sp), which a character map cannot tell from 著名
+    ("衞生巾", "卫生巾"),  # Hong Kong's variant form (hk2s)
+])
+def test_traditional_and_variant_forms_are_read_as_simplified(written: str, simplified: str) -> None:
+    assert fold_writing(written) == simplified
+
+
+def test_simplified_writing_is_left_as_it_is() -> None:
+    line = "7点半 亲喂左边15分钟 拍嗝后睡着了 著名的月子中心"
+    assert fold_writing(line) == line
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("紙尿褲濕了", [("diaper", {"wet": True, "stool": False}, "11:00")]),
+    ("糞便黃色", [("diaper", {"wet": False, "stool": True, "colour": "yellow"}, "11:00")]),
+    ("臍窩有點紅", [("cord_care", {"condition": "red"}, "11:00")]),
+    ("體溫37.5", [("temperature", {"celsius": 37.5}, "11:00")]),
+    ("9點 餵奶90ml", [("feeding", {"amount_ml": 90}, "09:00")]),
+])
+def test_traditional_lines_become_entries(line: str, expected: list[tuple[str, dict[str, Any], str]]) -> None:
+    assert read(line) == expected
+
+
+# -- words read as words ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "not_kinds"), [
+    ("眼屎有点多", {"diaper"}),  # eye discharge, not stool
+    ("尿布疹", {"diaper"}),  # nappy rash, not a nappy change
+    ("还没打嗝", {"burp"}),  # a burp that did not come
+    ("偶尔吐一次奶", {"feeding"}),  # milk brought up, not a feed
+])
+def test_a_word_inside_another_word_is_not_read(line: str, not_kinds: set[str]) -> None:
+    entries = read(line)
+    assert isinstance(entries, list) and not {kind for kind, _f, _t in entries} & not_kinds
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    # 十分疼痛 is the measurement's; these two lines are written around it (not quoted from a source).
+    ("亲喂时十分疼痛", "feeding"), ("宝宝吃奶十分费力", "feeding"), ("乳头十分疼痛", "breast"),
+])
+def test_very_is_no_ten_minutes(line: str, kind: str) -> None:
+    entries = read(line)
+    assert isinstance(entries, list) and [k for k, _f, _t in entries] == [kind]
+    assert all("duration_min" not in fields for _kind, fields, _t in entries)
+
+
+def test_a_nappy_still_dry_is_no_wet_nappy() -> None:
+    assert read("尿布持续干燥") == [("diaper", {"wet": False, "stool": False}, "11:00")]
+
+
+def test_milk_brought_up_is_a_spit_up() -> None:
+    assert read("偶尔吐一次奶") == [("spit_up", {}, "11:00")]
+
+
+def test_chinese_numerals_of_amounts_and_times_are_numbers() -> None:
+    assert read("喝了一百二十毫升奶粉") == [("feeding", {"type": "formula", "amount_ml": 120}, "11:00")]
+    assert read("下午一点 亲喂二十分钟") == [("feeding", {"type": "breast", "duration_min": 20}, "13:00")]
+    little = read("宝宝有一点黄")
+    assert isinstance(little, list) and [t for _k, _f, t in little] == ["11:00"]  # 一点 is "a little", not 1 o'clock
+
+
+# -- two kinds of feed, two babies -----------------------------------------------------------------
+
+def test_breast_milk_plus_formula_is_one_mixed_feed_not_formula() -> None:
+    # Written with +, one feed of both milks: the feeding schema holds the breast minutes and the formula's ml on one
+    # entry (as 混合喂养 母乳10分钟+奶粉60ml already was), and the day counts one feed, as the 8-feeds rule counts feeds.
+    assert read("母乳20分钟+奶粉30ml") == [("feeding", {"type": "mixed", "amount_ml": 30, "duration_min": 20}, "11:00")]
+    assert read("母乳+奶粉 60ml") == [("feeding", {"type": "mixed", "amount_ml": 60}, "11:00")]
+
+
+def test_breast_milk_and_formula_in_two_clauses_are_two_feeds() -> None:
+    # As the corpus reads 亲喂左10右15分，又喝了50ml奶粉: each clause with its own measure is its own entry.
+    assert read("母乳20分钟，奶粉30ml") == [("feeding", {"type": "breast", "duration_min": 20}, "11:00"),
+                                          ("feeding", {"type": "formula", "amount_ml": 30}, "11:00")]
+
+
+def test_two_babies_fed_on_one_line_are_two_feeds() -> None:
+    [one] = read_lines("大宝 喂奶 90ml 二宝 喂奶 80ml", SENT, TZ, TWINS)
+    assert [(e.kind, e.fields, e.baby_id) for e in one.entries] == [
+        ("feeding", {"amount_ml": 90}, 31), ("feeding", {"amount_ml": 80}, 32)]
+
+
+# -- times -----------------------------------------------------------------------------------------
+
+def test_just_now_at_a_quarter_past_ten_is_ten_fifteen() -> None:
+    assert read("刚才十点一刻喂了母乳") == [("feeding", {"type": "breast"}, "10:15")]
+
+
+@pytest.mark.parametrize(("line", "at"), [
+    ("半小时前喂奶60ml", "10:30"), ("20分钟前换了尿布", "10:40"), ("一个半小时前喂奶60ml", "09:30"),
+    ("两个小时前喂奶60ml", "09:00"),
+])
+def test_a_time_before_the_message_is_counted_back(line: str, at: str) -> None:
+    entries = read(line)
+    assert isinstance(entries, list) and [t for _k, _f, t in entries] == [at]
+    assert all("duration_min" not in fields for _k, fields, _t in entries)
+
+
+def test_slept_until_ten_is_woke_at_ten() -> None:
+    assert read("宝宝睡到10点") == [("sleep", {"state": "awake"}, "10:00")]
+
+
+def test_slept_until_ten_after_falling_asleep_gives_the_sleep_between() -> None:
+    lines = read_lines("8点 宝宝入睡\n宝宝睡到10点", SENT, TZ)
+    assert [(e.fields, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for line in lines for e in line.entries] == [
+        ({"state": "asleep"}, "08:00"), ({"state": "awake"}, "10:00")]
+
+
+# -- a reading after another event ------------------------------------------------------------------
+
+def test_a_temperature_written_against_waking_is_kept() -> None:
+    assert read("睡醒37.8") == [("sleep", {"state": "awake"}, "11:00"), ("temperature", {"celsius": 37.8}, "11:00")]
+
+
+def test_a_fever_beside_a_danger_sign_is_kept() -> None:
+    assert read("9点 体温38.6 宝宝有点蔫") == [("temperature", {"celsius": 38.6}, "09:00"), ("note", {}, "09:00")]
+
+
+def test_dark_red_lochia_is_dark_red() -> None:
+    assert read("恶露暗红色") == [("lochia", {"colour": "dark-red"}, "11:00")]
+    assert read("恶露鲜红") == [("lochia", {"colour": "red", "bright": True}, "11:00")]
+
+
+# -- in chat, as a nurse sends them ----------------------------------------------------------------
+
+def test_chat_records_both_babies_feeds_and_says_so(app: Flask, client: FlaskClient, session: Session) -> None:
+    family = open_twins(app, client, nicknames=(None, None))
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    reply = chat.say(NURSE, "大宝 喂奶 90ml 二宝 喂奶 80ml")
+    assert "已记录 2 条" in reply and "【大宝】喂奶 · 90ml" in reply and "【小宝】喂奶 · 80ml" in reply
+    session.rollback()
+    babies = {b.position: b.id for b in session.scalars(select(Baby).where(Baby.engagement_id == family.engagement_id))}
+    stored = [(e.fields.get("amount_ml"), e.baby_id) for e in session.scalars(
+        select(DiaryEntry).where(DiaryEntry.engagement_id == family.engagement_id).order_by(DiaryEntry.id))]
+    assert stored == [(90, babies[1]), (80, babies[2])]
+
+
+def test_chat_files_a_feed_told_just_now_at_its_time(app: Flask, client: FlaskClient, session: Session) -> None:
+    family = open_family(app, client)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    chat.at(dt.datetime.now(TZ).replace(hour=11, minute=0, second=0, microsecond=0))
+    reply = chat.say(NURSE, "刚才十点一刻喂了母乳")
+    assert "10:15 喂奶" in reply
+    session.rollback()
+    [entry] = session.scalars(select(DiaryEntry).where(DiaryEntry.engagement_id == family.engagement_id))
+    assert entry.occurred_at.astimezone(TZ).strftime("%H:%M") == "10:15" and entry.fields == {"type": "breast"}
+
+
+def test_chat_counts_the_sleep_that_ended_at_ten_from_its_start(app: Flask, client: FlaskClient) -> None:
+    family = open_family(app, client)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    assert "绑定成功" in chat.say(MOM, f"绑定 {family.family_code}")
+    chat.at(dt.datetime.now(TZ).replace(hour=11, minute=0, second=0, microsecond=0))
+    assert "08:00 睡眠 · 入睡" in chat.say(NURSE, "8点 宝宝入睡")
+    assert "10:00 睡眠 · 醒了" in chat.say(NURSE, "宝宝睡到10点")
+    assert "睡眠约 2小时0分" in chat.say(MOM, "今天")
+
+
+def test_chat_flags_a_sign_written_in_traditional_script(app: Flask, client: FlaskClient, session: Session) -> None:
+    family = open_family(app, client)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    chat.say(NURSE, "寶寶吸吮無力")  # the measurement's traditional-script miss
+    session.rollback()
+    rules = set(session.scalars(select(DiaryFlag.rule).where(DiaryFlag.engagement_id == family.engagement_id)))
+    assert "poor_feeding" in rules
