@@ -1,9 +1,14 @@
 """Deliver the outbox: send pending notifications through the WeChat API, once each.
 
 Runs outside any request: called by the scheduler, by ``run-job``, and right after
-a transaction that queued something urgent. A row is claimed (``sending``) in a
-short transaction, sent with no transaction open, then marked ``sent``; a send
-WeChat refuses or that times out goes back to ``pending`` with back-off.
+a transaction that queued something urgent. Rows are claimed (``sending``) in a
+short transaction, urgent flags first, sent with no transaction open, then marked
+``sent``. Before a row is sent its channel plan is decided (``bot.delivery.plan``:
+customer-service message while the window is open and our count allows, else the
+template message, else the mini-program subscription message); a refusal that closes
+a channel (45047, 45015, 43004) moves it to the next channel at once, and every try
+is kept (``delivery_attempt``). A send that fails on the way (a timeout, a system
+error) goes back to ``pending`` with back-off.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import CursorResult, exists, or_, select, update
+from sqlalchemy import CursorResult, case, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.core.clock import utcnow
+from bot.delivery import plan as plans
 from bot.diary import texts
-from bot.models import ChatUser, DiaryFlag, InboundMessage, Notification
+from bot.models import ChatUser, DeliveryAttempt, DiaryFlag, InboundMessage, Notification
 from bot.models.wechat import EVENT_PREFIX
 from bot.outbox import cards, daylinks
 from bot.outbox.queue import backoff
@@ -46,7 +52,7 @@ def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int)
                 (Notification.status == "pending") & (Notification.next_attempt_at <= now),
                 (Notification.status == "sending") & (Notification.next_attempt_at <= now - STALE_SENDING),
             )
-        ).order_by(Notification.id).limit(limit)
+        ).order_by(case((Notification.kind == "flag", 0), else_=1), Notification.id).limit(limit)
         if session.get_bind().dialect.name in ("mysql", "mariadb"):
             due = due.with_for_update(skip_locked=True)
         ids = list(session.scalars(due))
@@ -57,7 +63,8 @@ def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int)
             .values(status="sending", next_attempt_at=now, attempts=Notification.attempts + 1)
         )
         return [(row.id, row.attempts) for row in session.execute(
-            select(Notification.id, Notification.attempts).where(Notification.id.in_(ids)).order_by(Notification.id)
+            select(Notification.id, Notification.attempts).where(Notification.id.in_(ids))
+            .order_by(case((Notification.kind == "flag", 0), else_=1), Notification.id)
         )]
 
 
@@ -189,10 +196,16 @@ def _release(session_factory: sessionmaker[Session], claimed: list[tuple[int, in
 
 
 def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
-    """Whether ``openid`` follows the Official Account, and when WeChat's 48-hour window last opened.
+    """Whether ``openid`` follows the Official Account, and when WeChat's window last opened (message or event)."""
+    follows, wrote, event = window_parts(session, openid)
+    return follows, max((t for t in (event, wrote) if t is not None), default=None)
 
-    One query. The window opens with every message (its ``inbound_message`` row) and with the events
-    that count (``chat_user.last_message_at``, which the inbox keeps for events only).
+
+def window_parts(session: Session, openid: str) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
+    """Whether ``openid`` follows the Official Account, when they last wrote, and when an event last counted.
+
+    One query. A message opens the window (its ``inbound_message`` row); so do the events that count
+    (``chat_user.last_message_at``, which the inbox keeps for events only), for a shorter time.
     """
     by_event = select(ChatUser.last_message_at).where(ChatUser.openid == openid).scalar_subquery()
     by_message = (select(InboundMessage.received_at)
@@ -200,15 +213,17 @@ def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
                   .order_by(InboundMessage.received_at.desc()).limit(1).scalar_subquery())
     row = session.execute(select(exists().where(ChatUser.openid == openid).label("known"),
                                  by_event.label("opened"), by_message.label("wrote"))).one()
-    follows, opened, wrote = bool(row.known) or row.wrote is not None, row.opened, row.wrote
-    last = max((t for t in (opened, wrote) if t is not None), default=None)
-    return follows, last
+    return bool(row.known) or row.wrote is not None, row.wrote, row.opened
+
+
+class Refused(Exception):
+    """Every channel of the plan refused this notification (or none could carry it)."""
 
 
 def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, settings: Mapping[str, Any],
                  note_id: int, attempts: int, now: dt.datetime, moment: dt.datetime,
                  throttled: threading.Event) -> str | None:
-    """Send one claimed row; return the outcome to count (None: another sender has it)."""
+    """Send one claimed row along its plan; return the outcome to count (None: another sender has it)."""
     # A long batch may outlive STALE_SENDING: never send a row another sender has taken over.
     if not _renew(session_factory, note_id, attempts):
         return None
@@ -216,31 +231,62 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         note = session.get(Notification, note_id)
         if note is None:  # deleted since the claim was renewed: nothing left to send
             return None
-        follower, last_message_at = window_of(session, note.openid)
+        follower, wrote, event = window_parts(session, note.openid)
         card = _card_of(session, note, settings)
         session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
-    in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
+    window = plans.open_window(wrote, event, now)
+    purpose = str(card["purpose"])
+    mp_template = plans.mini_program_template(settings, purpose) if getattr(api, "mini_program", None) else None
+    plan = plans.plan_for(note.kind, follower, window, template_for(settings, purpose), mp_template)
+    channel: str | None = None
     try:
         if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
             raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
-        if not follower:
-            channel = _send_mini_program(session_factory, api, note, card, settings)
+        if not plan:
+            if follower:
+                raise OutsideWindow("用户48小时内未互动且未配置模板消息 (outside the 48-hour window, no ANXIN_TEMPLATE_*)")
+            raise Stale("not a user of the Official Account, and no mini-program subscription template for "
+                        f"{purpose} (ANXIN_MP_TEMPLATE_{purpose.upper()})")
+        refusals: list[str] = []
+        for step in plan:
+            channel = step
+            try:
+                channel = _send_by(session_factory, api, note, card, step, window, settings)
+                break
+            except WeChatClientException as exc:
+                if exc.errcode not in plans.NEXT_CHANNEL:
+                    raise
+                refusals.append(f"{step}: {exc.errcode} {exc.errmsg}")
+                _attempted(session_factory, note, step, "refused", f"{exc.errcode} {exc.errmsg}", now)
+            except QuotaSpent as exc:
+                refusals.append(f"{step}: {exc}")
         else:
-            channel = _send(api, note, card, in_window, settings)
-    except (Stale, Duplicate) as exc:
+            raise Refused("; ".join(refusals))
+    except (Stale, Duplicate, Refused) as exc:
+        if isinstance(exc, Stale) and channel == "subscribe":
+            _attempted(session_factory, note, "subscribe", "refused", str(exc), now)
         return _failed(session_factory, note_id, attempts, str(exc), moment, final=True,
-                       status="skipped" if isinstance(exc, Duplicate) else "failed")
+                       status="skipped" if isinstance(exc, Duplicate) else "failed", plan=plan)
     except WeChatClientException as exc:
         if exc.errcode in RATE_LIMITED:
             throttled.set()
-        return _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES)
+        if channel is not None:
+            _attempted(session_factory, note, channel, "refused" if exc.errcode in FINAL_ERRCODES else "error",
+                       f"{exc.errcode} {exc.errmsg}", now)
+        return _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES,
+                       plan=plan)
     except (OSError, OutsideWindow) as exc:
-        return _failed(session_factory, note_id, attempts, str(exc), moment)
+        if channel is not None:
+            _attempted(session_factory, note, channel, "error", str(exc)[:255], now)
+        return _failed(session_factory, note_id, attempts, str(exc), moment, plan=plan)
     with session_factory() as session, session.begin():
         done = cast(CursorResult[Any], session.execute(
             update(Notification).where(_still_ours(note_id, attempts))
-            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None)
+            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None, plan=",".join(plan))
         ))
+        if done.rowcount == 1:
+            session.add(DeliveryAttempt(notification_id=note_id, channel=_reported(channel), outcome="sent",
+                                        at=utcnow()))
         flag_id = _flag_of(note.key)
         if done.rowcount == 1 and flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
             from bot.diary.alerts import record_event
@@ -248,6 +294,55 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
             record_event(session, flag_id, "sent", utcnow(), actor=note.openid, channel=channel)
     log.info("notify.sent", extra={"fields": {"key": note.key, "channel": channel}})
     return "sent"
+
+
+class QuotaSpent(Exception):
+    """Our own count says the customer-service window allows this notification no more messages."""
+
+
+def _send_by(session_factory: sessionmaker[Session], api: WeChatClient, note: Notification, card: dict[str, Any],
+             channel: str, window: plans.Window | None, settings: Mapping[str, Any]) -> str:
+    """Send ``note`` by one channel of its plan; return the channel it went by."""
+    if channel == "custom":
+        assert window is not None
+        if not plans.take_custom(session_factory, note.openid, window, plans.custom_allowance(note.kind, window)):
+            raise QuotaSpent(f"{plans.custom_allowance(note.kind, window)} of {window.limit} customer-service "
+                             "messages of this window used")
+        url, _ = _link(card, note.openid, settings)
+        try:
+            api.message.send_text(note.openid, _with_link(note.text, url))
+        except WeChatClientException as exc:
+            if exc.errcode in (45047, 45015):
+                plans.spend_custom(session_factory, note.openid, window)
+            elif exc.errcode != 43004:
+                plans.give_back_custom(session_factory, note.openid, window)
+            raise
+        except OSError:
+            plans.give_back_custom(session_factory, note.openid, window)
+            raise
+        return "custom"
+    if channel == "template":
+        return _send_template(api, note, card, settings)
+    return _send_mini_program(session_factory, api, note, card, settings)
+
+
+def _reported(channel: str) -> str:
+    """The channel as the deliveries report names it (an Official Account subscription notice is a subscription)."""
+    return "subscribe" if channel == "bizsend" else channel
+
+
+def _attempted(session_factory: sessionmaker[Session], note: Notification, channel: str, outcome: str,
+               detail: str, now: dt.datetime) -> None:
+    """Keep one try of one channel; a refusal of an urgent flag goes into the flag's trail."""
+    with session_factory() as session, session.begin():
+        session.add(DeliveryAttempt(notification_id=note.id, channel=_reported(channel), outcome=outcome,
+                                    detail=detail[:255], at=utcnow()))
+        flag_id = _flag_of(note.key)
+        if outcome == "refused" and flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
+            from bot.diary.alerts import record_event
+
+            record_event(session, flag_id, "refused", utcnow(), actor=note.openid, channel=channel,
+                         note=detail[:255])
 
 
 def _flag_of(key: str) -> int | None:
@@ -304,21 +399,15 @@ def template_for(settings: Mapping[str, Any], purpose: str) -> str | None:
     return specific or settings.get("ANXIN_WECHAT_TEMPLATE_ID")
 
 
-def _send(api: WeChatClient, note: Notification, card: dict[str, Any], in_window: bool,
-          settings: Mapping[str, Any]) -> str:
-    """Send by customer-service message inside the 48-hour window, else by template or subscription notification.
+def _send_template(api: WeChatClient, note: Notification, card: dict[str, Any], settings: Mapping[str, Any]) -> str:
+    """Send by template message, or by Official Account subscription notification (a ``sub:`` template id).
 
-    Custom messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
     Template messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
     Subscription notifications: https://developers.weixin.qq.com/doc/offiaccount/Subscription_Messages/api.html
     """
     url, page = _link(card, note.openid, settings)
-    if in_window:
-        api.message.send_text(note.openid, _with_link(note.text, url))
-        return "custom"
     template_id = template_for(settings, str(card["purpose"]))
-    if not template_id:
-        raise OutsideWindow("用户48小时内未互动且未配置模板消息 (outside the 48-hour window, no ANXIN_TEMPLATE_*)")
+    assert template_id
     data = cards.as_data(card["fields"])
     mini_program = _mini_program(settings, page)
     if template_id.startswith(SUBSCRIPTION_PREFIX):
@@ -422,12 +511,14 @@ KIND_PHRASES = {"digest": "今日小结", "flag": "提醒", "reminder": "记录�
 
 
 def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int, error: str, now: dt.datetime,
-            final: bool = False, status: str = "failed") -> str:
+            final: bool = False, status: str = "failed", plan: list[str] | None = None) -> str:
     with session_factory() as session, session.begin():
         note = session.scalar(select(Notification).where(_still_ours(note_id, attempts)))
         if note is None:
             return "retry"  # another sender took the row over; it decides what happens next
         note.last_error = error[:1000]
+        if plan is not None:
+            note.plan = ",".join(plan)
         if final or note.attempts >= MAX_ATTEMPTS:
             note.status = status
             outcome = "failed"
