@@ -25,6 +25,11 @@ DEV_SECRET_KEY = "anxin-development-key-change-me"
 # Where the app mounts the local stand-in for the WeChat API in development (bot.wechat.standin).
 STANDIN_PREFIX = "/_dev/wechat"
 REAL_WECHAT_API = "https://api.weixin.qq.com"
+REAL_SMS_API = "https://sms.tencentcloudapi.com"
+SMS_PROVIDERS = ("tencent",)
+# What an SMS provider needs besides the Tencent Cloud API key.
+SMS_KEYS = ("ANXIN_TENCENTCLOUD_SECRET_ID", "ANXIN_TENCENTCLOUD_SECRET_KEY", "ANXIN_SMS_SDK_APPID", "ANXIN_SMS_SIGN",
+            "ANXIN_SMS_TEMPLATE_FLAG")
 # Settings that hold real WeChat credentials: any of them set to its own value means production.
 # The MySQL/MariaDB drivers a database URL may name: PyMySQL (pure Python, the default) and mysqlclient (in C).
 MYSQL_DRIVERS = ("pymysql", "mysqldb")
@@ -110,6 +115,18 @@ class Config:
     # few MiB to send and, after any new entry, seconds of a worker to build.
     ANXIN_KEEPSAKE_LIMIT: int = 10
     ANXIN_KEEPSAKE_WINDOW: int = 3600
+    # Tencent Cloud: one API key for its services (SMS here).
+    ANXIN_TENCENTCLOUD_SECRET_ID: str | None = None
+    ANXIN_TENCENTCLOUD_SECRET_KEY: str | None = None
+    # SMS to families and supervisors when WeChat cannot reach them: "tencent", or unset for no SMS.
+    ANXIN_SMS_PROVIDER: str | None = None
+    # Unset: the real API in production, this app's own stand-in (its origin) in development.
+    ANXIN_SMS_API_BASE: str = ""
+    ANXIN_SMS_SDK_APPID: str | None = None  # 短信应用 SdkAppId, e.g. 1400006666
+    ANXIN_SMS_SIGN: str | None = None  # the approved signature (签名内容), e.g. 安心月子
+    # The approved template of an urgent flag: {1} the sign, {2} the baby's nickname, {3} the time, {4} the code
+    # of its /d/ link (the link's address stays in the template: Tencent takes no link as a parameter).
+    ANXIN_SMS_TEMPLATE_FLAG: str | None = None
 
 
 class TestConfig(Config):
@@ -202,6 +219,29 @@ def resolve_defaults(settings: dict[str, Any], environ: Mapping[str, str]) -> No
         settings["ANXIN_WECHAT_API_BASE"] = (
             local_origin(environ) + STANDIN_PREFIX if development else REAL_WECHAT_API
         )
+    if not settings.get("ANXIN_SMS_API_BASE"):
+        # Tencent Cloud API 3.0 posts to "/" of its host: the development stand-in answers there (bot.cloud).
+        settings["ANXIN_SMS_API_BASE"] = local_origin(environ) if development else REAL_SMS_API
+
+
+def is_cloud_standin(api_base: str) -> bool:
+    """True when ``api_base`` is a stand-in for a Tencent Cloud API: plain http, or a loopback host."""
+    parts = urlsplit(api_base)
+    host = parts.hostname or ""
+    return parts.scheme != "https" or host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def validate_sms(settings: Mapping[str, Any]) -> None:
+    """An SMS provider has every setting it needs (in every environment: a half-configured one sends nothing)."""
+    provider = settings.get("ANXIN_SMS_PROVIDER")
+    if not provider:
+        return
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError(f"ANXIN_SMS_PROVIDER={provider!r} must be one of {', '.join(SMS_PROVIDERS)} (or unset: no SMS)")
+    missing = [key for key in SMS_KEYS if not settings.get(key)]
+    if missing:
+        raise ConfigError(f"ANXIN_SMS_PROVIDER={provider} needs {', '.join(missing)} (Tencent Cloud console: "
+                          "API key, SMS application, approved signature and template)")
 
 
 def is_standin(api_base: str) -> bool:
@@ -282,9 +322,10 @@ def validate(settings: Mapping[str, Any]) -> None:
         if settings[key] not in ("on", "off"):
             raise ConfigError(f"{key} must be 'on' or 'off'")
 
-    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL"):
+    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL", "ANXIN_SMS_API_BASE"):
         if not str(settings[key]).startswith(("http://", "https://")):
             raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
+    validate_sms(settings)
 
     for key in _LIMIT_KEYS:
         if int(settings[key]) < 1:
@@ -390,6 +431,9 @@ def validate_production(settings: Mapping[str, Any]) -> None:
     if is_standin(str(settings["ANXIN_WECHAT_API_BASE"])):
         raise ConfigError(f"ANXIN_WECHAT_API_BASE={settings['ANXIN_WECHAT_API_BASE']!r} is a local stand-in "
                           f"for WeChat: production must use {REAL_WECHAT_API} (or an https proxy of it)")
+    if settings.get("ANXIN_SMS_PROVIDER") and is_cloud_standin(str(settings["ANXIN_SMS_API_BASE"])):
+        raise ConfigError(f"ANXIN_SMS_API_BASE={settings['ANXIN_SMS_API_BASE']!r} is a stand-in for Tencent Cloud "
+                          f"SMS: production must use {REAL_SMS_API} (https)")
 
 
 _NOTICES: set[str] = set()
