@@ -35,11 +35,13 @@ from bot.admin.models import (
 from bot.api.schema import ApiResult, operation
 from bot.core.clock import utcnow
 from bot.core.errors import NotFound
+from bot.core.security import FieldCipher
 from bot.delivery.notify import deliver_soon
 from bot.diary.alerts import flag_events, record_event
 from bot.diary.engagements import BabyFields, open_engagement
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
+from bot.diary.phones import masked_phones, set_family_phones
 from bot.models import Complaint, DiaryFlag, Engagement
 from bot.store.db import get_session
 
@@ -69,11 +71,16 @@ def create_engagement(body: EngagementIn) -> ApiResult:
     if body.babies is not None:
         babies = [BabyFields(nickname=b.nickname, sex=b.sex, gestation_weeks=b.gestation_weeks,
                              birth_weight_g=b.birth_weight_g, born_at=_aware(b.born_at, tz)) for b in body.babies]
-    engagement = open_engagement(session, current_agency(), body.worker_id, body.starts_on, body.ends_on,
+    cipher: FieldCipher = current_app.extensions["anxin_cipher"]
+    agency = current_agency()
+    engagement = open_engagement(session, agency, body.worker_id, body.starts_on, body.ends_on,
                                  body.family_name, body.baby_nickname, body.baby_birth_date, body.birth_weight_g,
                                  babies=babies, tz=tz)
+    set_family_phones(engagement, body.family_phones, bool(body.family_phones_consent), f"api:agency:{agency.id}", cipher,
+                      utcnow())
     session.commit()
-    return EngagementCreated(id=engagement.id, nurse_code=engagement.nurse_code, family_code=engagement.family_code), 201
+    return EngagementCreated(id=engagement.id, nurse_code=engagement.nurse_code, family_code=engagement.family_code,
+                             family_phones=masked_phones(engagement, cipher)), 201
 
 
 def _complaint_out(complaint: Complaint) -> ComplaintOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import utcnow
@@ -37,6 +37,8 @@ class Notification(Base):
     channel: Mapped[str | None] = mapped_column(String(16))  # custom | template | bizsend | subscribe | sms, once sent
     # The channels this notification may take, in order, decided before its first send (``custom,template``).
     plan: Mapped[str | None] = mapped_column(String(64))
+    # An SMS: the number, encrypted (``notification.phone``); ``openid`` then holds it masked (tel:138****8000).
+    phone_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
 
@@ -124,3 +126,26 @@ class DeliveryAttempt(Base):
 
     def __repr__(self) -> str:
         return f"<DeliveryAttempt {self.notification_id} {self.channel} {self.outcome}>"
+
+
+class ShortLink(Base):
+    """A short ``/d/CODE`` link for an SMS: a random code standing for one engagement's day and flag.
+
+    Tencent takes no link as a template parameter and counts every character, so an SMS carries only the code
+    (the site's address is written into the approved template). The code is the permission, as the sealed
+    token of a WeChat link is; it expires with it (``bot.outbox.daylinks.LINK_TTL``). ``recipient`` is whom
+    it was sent to, masked (tel:138****8000), for the flag's trail when they acknowledge from it.
+    """
+
+    __tablename__ = "short_link"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("diary_flag.id"))
+    recipient: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # parent | supervisor
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ShortLink {self.code} of engagement {self.engagement_id}>"

@@ -40,7 +40,7 @@ def test_a_wrong_secret_is_refused_as_tencent_refuses_it(settings: dict[str, Any
 @pytest.mark.parametrize(("params", "code"), [
     (["体温38.6℃", "小米粒", "12-07 03:05"], "InvalidParameterValue.TemplateParameterFormatError"),
     (["宝宝体温三十八点六度请尽快就医", "小米粒", "12-07 03:05", "x"], "InvalidParameterValue.TemplateParameterLengthLimit"),
-    (["体温38.6℃", "13912345678", "12-07 03:05", "x"], "InvalidParameterValue.PersonalDataInTemplateParameter"),
+    (["体温38.6℃", "13711112222", "12-07 03:05", "x"], "InvalidParameterValue.PersonalDataInTemplateParameter"),
     (["体温38.6℃", "小米粒", "12-07 03:05", "11010519491231002X"], "InvalidParameterValue.TemplateParameterLengthLimit"),
     (["体温38.6℃", "小米粒", "12-07", "t.cn/abc"], "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter"),
 ])
@@ -90,6 +90,6 @@ def test_one_message_per_number_in_thirty_seconds(settings: dict[str, Any], sms_
         with pytest.raises(SmsRefused) as again:
             send_sms(settings, PHONE, TEMPLATE, ["a", "b", "c", "d"])
         assert again.value.code == "LimitExceeded.PhoneNumberThirtySecondLimit" and again.value.retryable
-        send_sms(settings, "13900139000", TEMPLATE, ["a", "b", "c", "d"])  # another number is not limited
+        send_sms(settings, "18501234444", TEMPLATE, ["a", "b", "c", "d"])  # another number is not limited
     finally:
         sms_fake.clock = __import__("time").time
