@@ -21,8 +21,9 @@ MOM_PHONE, DAD_PHONE = "13800138000", "13711112222"
 
 
 def _payload(worker_id: int, **extra: Any) -> dict[str, Any]:
-    return {"worker_id": worker_id, "starts_on": today().isoformat(), "ends_on": (today() + dt.timedelta(days=40)).isoformat(), "family_name": "王家",
-            "baby_nickname": "小米粒", **extra}
+    return {"worker_id": worker_id, "starts_on": today().isoformat(),
+            "ends_on": (today() + dt.timedelta(days=40)).isoformat(), "family_name": "王家", "baby_nickname": "小米粒",
+            **extra}
 
 
 def test_family_phones_are_kept_encrypted_with_consent_and_shown_masked(app: Flask, client: FlaskClient,
