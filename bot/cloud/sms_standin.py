@@ -251,7 +251,7 @@ def init_app(app: Flask) -> None:
         return
     if urlsplit(str(settings["ANXIN_SMS_API_BASE"])).netloc != urlsplit(str(settings["ANXIN_PUBLIC_URL"])).netloc:
         return  # another SMS API (the tests' loopback fake): nothing to serve here
-    from bot.cloud.texts import FLAG_TEMPLATE
+    from bot.diary.texts import SMS_FLAG_TEMPLATE as FLAG_TEMPLATE
 
     standin = SmsStandIn()
     standin.register(str(settings["ANXIN_TENCENTCLOUD_SECRET_ID"]), str(settings["ANXIN_TENCENTCLOUD_SECRET_KEY"]),

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -34,6 +34,9 @@ from bot.models import ChatUser, DeliveryAttempt, DiaryFlag, InboundMessage, Not
 from bot.models.wechat import EVENT_PREFIX
 from bot.outbox import cards, daylinks
 from bot.outbox.queue import backoff
+
+if TYPE_CHECKING:
+    from bot.diary.alerts import SmsReach
 
 log = logging.getLogger("anxin.notify")
 
@@ -231,9 +234,13 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         note = session.get(Notification, note_id)
         if note is None:  # deleted since the claim was renewed: nothing left to send
             return None
-        follower, wrote, event = window_parts(session, note.openid)
-        card = _card_of(session, note, settings)
+        texting = bool(note.phone_enc)
+        if not texting:
+            follower, wrote, event = window_parts(session, note.openid)
+            card = _card_of(session, note, settings)
         session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
+    if texting:
+        return _deliver_sms(session_factory, settings, note, attempts, now, moment)
     window = plans.open_window(wrote, event, now)
     purpose = str(card["purpose"])
     mp_template = plans.mini_program_template(settings, purpose) if getattr(api, "mini_program", None) else None
@@ -265,16 +272,21 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
     except (Stale, Duplicate, Refused) as exc:
         if isinstance(exc, Stale) and channel == "subscribe":
             _attempted(session_factory, note, "subscribe", "refused", str(exc), now)
-        return _failed(session_factory, note_id, attempts, str(exc), moment, final=True,
-                       status="skipped" if isinstance(exc, Duplicate) else "failed", plan=plan)
+        outcome = _failed(session_factory, note_id, attempts, str(exc), moment, final=True,
+                          status="skipped" if isinstance(exc, Duplicate) else "failed", plan=plan)
+        _text_if_unreached(session_factory, settings, note, now)
+        return outcome
     except WeChatClientException as exc:
         if exc.errcode in RATE_LIMITED:
             throttled.set()
         if channel is not None:
             _attempted(session_factory, note, channel, "refused" if exc.errcode in FINAL_ERRCODES else "error",
                        f"{exc.errcode} {exc.errmsg}", now)
-        return _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES,
-                       plan=plan)
+        outcome = _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES,
+                          plan=plan)
+        if exc.errcode in FINAL_ERRCODES:
+            _text_if_unreached(session_factory, settings, note, now)
+        return outcome
     except (OSError, OutsideWindow) as exc:
         if channel is not None:
             _attempted(session_factory, note, channel, "error", str(exc)[:255], now)
@@ -293,6 +305,85 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
 
             record_event(session, flag_id, "sent", utcnow(), actor=note.openid, channel=channel)
     log.info("notify.sent", extra={"fields": {"key": note.key, "channel": channel}})
+    return "sent"
+
+
+# Our own limit of SMS per phone, below Tencent's defaults (one a 30 seconds, five an hour, for one number).
+SMS_PER_MINUTE = 1
+SMS_PER_HOUR = 5
+
+
+def sms_reach(settings: Mapping[str, Any]) -> SmsReach | None:
+    """The diary's SmsReach when SMS is configured (ANXIN_SMS_PROVIDER), else None."""
+    if not settings.get("ANXIN_SMS_PROVIDER"):
+        return None
+    from bot.core.security import FieldCipher
+    from bot.diary.alerts import SmsReach
+
+    return SmsReach(FieldCipher.from_settings(settings), str(settings["ANXIN_PUBLIC_URL"]))
+
+
+def _text_if_unreached(session_factory: sessionmaker[Session], settings: Mapping[str, Any], note: Notification,
+                       now: dt.datetime) -> None:
+    """A parent's urgent flag went by no WeChat channel: text the family at once if nobody else was reached."""
+    flag_id = _flag_of(note.key)
+    reach = sms_reach(settings)
+    if flag_id is None or reach is None or not note.key.startswith("flag:"):
+        return
+    from bot.diary.alerts import text_unreached
+
+    with session_factory() as session, session.begin():
+        queued = text_unreached(session, now, ZoneInfo(settings["ANXIN_TIMEZONE"]), reach, flag_ids=[flag_id])
+    if queued:
+        log.info("notify.sms_fallback", extra={"fields": {"flag": flag_id, "sms": queued}})
+
+
+def _deliver_sms(session_factory: sessionmaker[Session], settings: Mapping[str, Any], note: Notification,
+                 attempts: int, now: dt.datetime, moment: dt.datetime) -> str:
+    """Send one SMS notification through Tencent Cloud; refusals that may pass later are retried with back-off."""
+    from bot.cloud.sms import SmsRefused, send_sms
+    from bot.core.security import FieldCipher
+    from bot.store.ratelimit import counter_for, hit
+
+    if not settings.get("ANXIN_SMS_PROVIDER"):
+        return _failed(session_factory, note.id, attempts, "SMS is not configured (ANXIN_SMS_PROVIDER)", moment,
+                       final=True, plan=["sms"])
+    cipher = FieldCipher.from_settings(settings)
+    from bot.diary.alerts import SMS_PHONE_CONTEXT
+
+    phone = cipher.decrypt(str(note.phone_enc), SMS_PHONE_CONTEXT)
+    digest = cipher.digest(phone, "sms")[:32]
+    with session_factory() as session, session.begin():
+        store = counter_for(settings, session)
+        within = hit(store, f"sms:minute:{digest}", SMS_PER_MINUTE, 60) and hit(store, f"sms:hour:{digest}",
+                                                                              SMS_PER_HOUR, 3600)
+    if not within:
+        _attempted(session_factory, note, "sms", "error", "rate-limited per phone (ours)", now)
+        return _failed(session_factory, note.id, attempts, "rate-limited per phone (ours): sent again later", moment,
+                       plan=["sms"])
+    params = [str(p) for p in (note.template or {}).get("sms", [])]
+    try:
+        send_sms(settings, phone, str(settings["ANXIN_SMS_TEMPLATE_FLAG"]), params)
+    except SmsRefused as exc:
+        _attempted(session_factory, note, "sms", "error" if exc.retryable else "refused", str(exc), now)
+        return _failed(session_factory, note.id, attempts, str(exc), moment, final=not exc.retryable, plan=["sms"])
+    except OSError as exc:
+        _attempted(session_factory, note, "sms", "error", str(exc), now)
+        return _failed(session_factory, note.id, attempts, str(exc), moment, plan=["sms"])
+    with session_factory() as session, session.begin():
+        done = cast(CursorResult[Any], session.execute(
+            update(Notification).where(_still_ours(note.id, attempts))
+            .values(status="sent", sent_at=utcnow(), channel="sms", last_error=None, plan="sms")
+        ))
+        if done.rowcount == 1:
+            session.add(DeliveryAttempt(notification_id=note.id, channel="sms", outcome="sent", at=utcnow()))
+            flag_id = _flag_of(note.key)
+            if flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
+                from bot.diary.alerts import record_event
+
+                role = str((note.template or {}).get("role") or "")
+                record_event(session, flag_id, "sent", utcnow(), actor=note.openid, role=role or None, channel="sms")
+    log.info("notify.sent", extra={"fields": {"key": note.key[:24], "channel": "sms"}})
     return "sent"
 
 
@@ -346,9 +437,9 @@ def _attempted(session_factory: sessionmaker[Session], note: Notification, chann
 
 
 def _flag_of(key: str) -> int | None:
-    """The flag a notification is about: ``flag:ID:openid`` or ``escalate:ID:round:openid``."""
+    """The flag a notification is about: ``flag:ID:openid``, ``escalate:ID:round:openid`` or ``sms:ID:phone``."""
     kind, _, rest = key.partition(":")
-    if kind not in ("flag", "escalate"):
+    if kind not in ("flag", "escalate", "sms"):
         return None
     head = rest.split(":", 1)[0]
     return int(head) if head.isdigit() else None

@@ -46,7 +46,7 @@ SMS_SETTINGS = {
 
 def registered(fake: SmsApiFake, public_url: str) -> SmsApiFake:
     """The fake knows the tests' key, application and the flag template as approved."""
-    from bot.cloud.texts import FLAG_TEMPLATE
+    from bot.diary.texts import SMS_FLAG_TEMPLATE as FLAG_TEMPLATE
 
     fake.register(SMS_SETTINGS["ANXIN_TENCENTCLOUD_SECRET_ID"], SMS_SETTINGS["ANXIN_TENCENTCLOUD_SECRET_KEY"],
                   SMS_SETTINGS["ANXIN_SMS_SDK_APPID"],
