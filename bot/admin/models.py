@@ -355,3 +355,24 @@ class EngagementList(Out):
     page: int
     per_page: int
     pages: int
+
+
+class DeliveryQuery(In):
+    since: dt.datetime | None = Field(
+        default=None, description="起（含），如 2026-12-07T00:00:00+08:00；不带时区按本地时间；默认 until 前24小时")
+    until: dt.datetime | None = Field(default=None, description="止（不含）；默认现在")
+
+
+class ChannelOut(Out):
+    channel: Literal["custom", "template", "subscribe", "sms"] = Field(
+        description="custom 客服消息 / template 模板消息 / subscribe 订阅消息 / sms 短信")
+    sent: int = Field(description="已送达（对方平台已接受）")
+    refused: int = Field(description="被拒（45047 额度用完、45015 窗口关闭、43004 未关注、无订阅、短信被拒）")
+    failed: int = Field(description="发送失败将重试（超时、系统繁忙、每号码频率限制）")
+    pending: int = Field(description="本时段排队尚未发出")
+
+
+class DeliveryReport(Out):
+    since: dt.datetime
+    until: dt.datetime
+    channels: list[ChannelOut]

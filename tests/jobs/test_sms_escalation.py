@@ -43,7 +43,7 @@ def with_phones(app: Flask, family: Family, *phones: str) -> None:
         engagement = s.get(Engagement, family.engagement_id)
         assert engagement is not None
         set_family_phones(engagement, list(phones), True, "test", app.extensions["anxin_cipher"], utcnow())
-        create_staff(s, family.agency_id, "boss", "supervisor", password="Anxin-boss-2026!", phone=BOSS_PHONE,
+        create_staff(s, family.agency_id, "duty-supervisor", "supervisor", password="Anxin-boss-2026!", phone=BOSS_PHONE,
                      cipher=app.extensions["anxin_cipher"])
 
 
