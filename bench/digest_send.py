@@ -6,7 +6,8 @@
 Seeds N engagements with one parent each (half inside the 48-hour window, so half
 the digests are customer-service texts and half template messages), one diary entry
 each today, then runs the ``digest`` job once, as the scheduler would at 21:30, and
-checks that every parent got exactly one message. The WeChat stand-in answers on
+checks that every parent got exactly one message. Each send follows its channel plan
+(``bot.delivery.plan``): our own count of the customer-service quota is taken first. The WeChat stand-in answers on
 loopback over real HTTP; sends are paced at ``bot.delivery.notify.MAX_SENDS_PER_SECOND``.
 """
 
@@ -27,7 +28,7 @@ from sqlalchemy import insert
 
 from bot import create_app
 from bot.jobs import run_job
-from bot.models import Agency, Binding, ChatUser, DiaryEntry, Engagement, Worker
+from bot.models import Agency, Binding, ChatUser, DiaryEntry, Engagement, InboundMessage, Worker
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from config import settings_for_tests
@@ -54,6 +55,10 @@ def seed(app: Any, engagements: int, now: dt.datetime, tz: ZoneInfo) -> None:
             conn.execute(insert(ChatUser), [dict(
                 openid=f"o-parent-{i}", subscribed=True,
                 last_message_at=now - (dt.timedelta(hours=2) if i % 2 else dt.timedelta(days=3))) for i in ids])
+            # Half wrote 2 hours ago (their message opens WeChat's 48-hour window), half 3 days ago.
+            conn.execute(insert(InboundMessage), [dict(
+                dedup_key=f"bench:{i}", openid=f"o-parent-{i}", msg_type="text",
+                received_at=now - (dt.timedelta(hours=2) if i % 2 else dt.timedelta(days=3))) for i in ids])
             conn.execute(insert(DiaryEntry), [dict(
                 engagement_id=i + 1, kind="feeding", fields={"type": "formula", "amount_ml": 90}, text="喂奶 90ml",
                 occurred_at=now - dt.timedelta(hours=3), recorded_at=now - dt.timedelta(hours=3),
