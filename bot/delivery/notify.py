@@ -255,6 +255,7 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
             raise Stale("not a user of the Official Account, and no mini-program subscription template for "
                         f"{purpose} (ANXIN_MP_TEMPLATE_{purpose.upper()})")
         refusals: list[str] = []
+        closed_for_good = False  # 43004: no longer a follower; a spent quota or a closed window opens again
         for step in plan:
             channel = step
             try:
@@ -263,11 +264,14 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
             except WeChatClientException as exc:
                 if exc.errcode not in plans.NEXT_CHANNEL:
                     raise
+                closed_for_good = closed_for_good or exc.errcode == 43004
                 refusals.append(f"{step}: {exc.errcode} {exc.errmsg}")
                 _attempted(session_factory, note, step, "refused", f"{exc.errcode} {exc.errmsg}", now)
             except QuotaSpent as exc:
                 refusals.append(f"{step}: {exc}")
         else:
+            if not closed_for_good:  # only the window stood in the way (no template): wait for the user to write
+                raise OutsideWindow("; ".join(refusals))
             raise Refused("; ".join(refusals))
     except (Stale, Duplicate, Refused) as exc:
         if isinstance(exc, Stale) and channel == "subscribe":

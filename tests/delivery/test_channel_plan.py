@@ -112,3 +112,11 @@ def test_urgent_flags_are_sent_before_what_was_queued_earlier(app: Flask, wechat
     queue(app, "flag", "紧急")
     deliver(app, limit=1)
     assert [m["text"]["content"] for m in wechat_fake.messages_to(PARENT)] == ["紧急"]
+
+
+def test_without_a_template_a_spent_quota_waits_for_the_parent_to_write_again(app: Flask,
+                                                                             wechat_fake: WeChatApiFake) -> None:
+    app.config.update(ANXIN_WECHAT_TEMPLATE_ID=None, ANXIN_TEMPLATE_FLAG=None)
+    queue(app, "flag", *[f"紧急{n}" for n in range(6)], wrote=dt.timedelta(hours=1))
+    assert deliver(app) == {"sent": 5, "retry": 1, "failed": 0}  # the sixth is kept, not given up
+    assert rows(app)["紧急5"][0] == "pending"
