@@ -31,7 +31,7 @@ from bot.jobs import run_job
 from bot.models import Agency, Binding, ChatUser, DiaryEntry, Engagement, InboundMessage, Worker
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
-from config import settings_for_tests
+from config import Config, settings_for_tests
 from tests.fakes.wechat_api import WeChatApiFake
 
 
@@ -85,12 +85,20 @@ def run(url: str, engagements: int, label: str) -> dict[str, Any]:
     upgrade(engine)
     engine.dispose()
     fake = WeChatApiFake().start()
-    settings = settings_for_tests(ANXIN_DATABASE_URL=url, ANXIN_WECHAT_API_BASE=fake.url, ANXIN_LOG_LEVEL="ERROR")
+    # The production timeout (the tests' 2 s is short for a loaded machine: a send the fake took but answered late is
+    # sent again, as it would be to WeChat).
+    settings = settings_for_tests(ANXIN_DATABASE_URL=url, ANXIN_WECHAT_API_BASE=fake.url, ANXIN_LOG_LEVEL="ERROR",
+                                  ANXIN_WECHAT_TIMEOUT=Config.ANXIN_WECHAT_TIMEOUT)
     fake.register_app(settings["ANXIN_WECHAT_APPID"], settings["ANXIN_WECHAT_SECRET"])
     fake.register_app(settings["ANXIN_MP_APPID"], settings["ANXIN_MP_SECRET"])
     app = create_app(settings)
     tz = ZoneInfo(settings["ANXIN_TIMEZONE"])
-    now = dt.datetime.now(tz).replace(hour=21, minute=30, second=0, microsecond=0).astimezone(dt.UTC)
+    # The last 21:30 that has passed: a job's clock hours ahead of the real one would take the rows other senders are
+    # sending for stale ones (next_attempt_at is the real time) and send them again.
+    now = dt.datetime.now(tz).replace(hour=21, minute=30, second=0, microsecond=0)
+    if now > dt.datetime.now(tz):
+        now -= dt.timedelta(days=1)
+    now = now.astimezone(dt.UTC)
     seed(app, engagements, now, tz)
     started = time.perf_counter()
     result = run_job(app, "digest", now=now)
@@ -98,7 +106,10 @@ def run(url: str, engagements: int, label: str) -> dict[str, Any]:
     delivered = Counter(m["to"] for m in fake.delivered())
     channels = Counter(m["channel"] for m in fake.delivered())
     assert result.error is None, result.error
-    assert len(delivered) == engagements and set(delivered.values()) == {1}, "every parent exactly once"
+    twice = sum(1 for n in delivered.values() if n > 1)
+    assert len(delivered) == engagements and not twice, (
+        f"every parent exactly once: {engagements - len(delivered)} got nothing, {twice} more than one "
+        f"({round(elapsed, 1)} s, {result.detail})")
     again = run_job(app, "digest", now=now + dt.timedelta(minutes=20))
     assert again.detail is not None and again.detail["sent"] == 0 and len(fake.delivered()) == engagements
     fake.stop()
