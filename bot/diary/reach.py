@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,6 +24,8 @@ OUTCOMES = ("sent", "refused", "failed")
 # An urgent flag's family should hear of it within this long (by WeChat or SMS), or the dashboard says so.
 REACH_WITHIN = dt.timedelta(minutes=5)
 LOOKBACK = dt.timedelta(hours=24)
+# An SMS is tried within this long of being queued (back-off of at most an hour, 8 attempts).
+SMS_LIFETIME = dt.timedelta(days=1)
 
 
 @dataclass
@@ -35,19 +37,23 @@ class ChannelCounts:
     pending: int = 0
 
 
-def _agency_notes(agency_id: int) -> ColumnElement[bool]:
-    """Notifications of the agency: to its people, or the SMS of its flags."""
+def _agency_notes(session: Session, agency_id: int, since: dt.datetime, until: dt.datetime) -> ColumnElement[bool]:
+    """Notifications of the agency: to its people, or the SMS of its flags (``sms:FLAG:…``, read here)."""
     people = select(Binding.openid).join(Engagement, Engagement.id == Binding.engagement_id).where(
         Engagement.agency_id == agency_id).union(select(Supervisor.openid).where(Supervisor.agency_id == agency_id))
-    sms = select(DiaryFlag.id).join(Engagement, Engagement.id == DiaryFlag.engagement_id).where(
-        Engagement.agency_id == agency_id, Notification.key.like(literal("sms:") + cast(DiaryFlag.id, String) + ":%"))
-    return or_(Notification.openid.in_(people), (Notification.key.like("sms:%") & sms.exists()))
+    texts = {note_id: int(key.split(":")[1]) for note_id, key in session.execute(
+        select(Notification.id, Notification.key).where(
+            Notification.key.like("sms:%"), Notification.created_at >= since - SMS_LIFETIME,
+            Notification.created_at < until)) if key.split(":")[1].isdigit()}
+    ours = set(session.scalars(select(DiaryFlag.id).join(Engagement, Engagement.id == DiaryFlag.engagement_id).where(
+        Engagement.agency_id == agency_id, DiaryFlag.id.in_(set(texts.values()) or {0}))))
+    return or_(Notification.openid.in_(people), Notification.id.in_([n for n, f in texts.items() if f in ours] or [0]))
 
 
 def delivery_counts(session: Session, agency_id: int, since: dt.datetime, until: dt.datetime) -> list[ChannelCounts]:
     """Per channel, what was sent, refused and failed in [since, until), and what of that period is pending."""
     counts = {channel: ChannelCounts(channel) for channel in CHANNELS}
-    mine = _agency_notes(agency_id)
+    mine = _agency_notes(session, agency_id, since, until)
     rows = session.execute(
         select(DeliveryAttempt.channel, DeliveryAttempt.outcome, func.count())
         .join(Notification, Notification.id == DeliveryAttempt.notification_id)
