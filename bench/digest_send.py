@@ -6,7 +6,8 @@
 Seeds N engagements with one parent each (half inside the 48-hour window, so half
 the digests are customer-service texts and half template messages), one diary entry
 each today, then runs the ``digest`` job once, as the scheduler would at 21:30, and
-checks that every parent got exactly one message. The WeChat stand-in answers on
+checks that every parent got exactly one message. Each send follows its channel plan
+(``bot.delivery.plan``): our own count of the customer-service quota is taken first. The WeChat stand-in answers on
 loopback over real HTTP; sends are paced at ``bot.delivery.notify.MAX_SENDS_PER_SECOND``.
 """
 
@@ -27,10 +28,10 @@ from sqlalchemy import insert
 
 from bot import create_app
 from bot.jobs import run_job
-from bot.models import Agency, Binding, ChatUser, DiaryEntry, Engagement, Worker
+from bot.models import Agency, Binding, ChatUser, DiaryEntry, Engagement, InboundMessage, Worker
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
-from config import settings_for_tests
+from config import Config, settings_for_tests
 from tests.fakes.wechat_api import WeChatApiFake
 
 
@@ -54,6 +55,10 @@ def seed(app: Any, engagements: int, now: dt.datetime, tz: ZoneInfo) -> None:
             conn.execute(insert(ChatUser), [dict(
                 openid=f"o-parent-{i}", subscribed=True,
                 last_message_at=now - (dt.timedelta(hours=2) if i % 2 else dt.timedelta(days=3))) for i in ids])
+            # Half wrote 2 hours ago (their message opens WeChat's 48-hour window), half 3 days ago.
+            conn.execute(insert(InboundMessage), [dict(
+                dedup_key=f"bench:{i}", openid=f"o-parent-{i}", msg_type="text",
+                received_at=now - (dt.timedelta(hours=2) if i % 2 else dt.timedelta(days=3))) for i in ids])
             conn.execute(insert(DiaryEntry), [dict(
                 engagement_id=i + 1, kind="feeding", fields={"type": "formula", "amount_ml": 90}, text="喂奶 90ml",
                 occurred_at=now - dt.timedelta(hours=3), recorded_at=now - dt.timedelta(hours=3),
@@ -80,12 +85,20 @@ def run(url: str, engagements: int, label: str) -> dict[str, Any]:
     upgrade(engine)
     engine.dispose()
     fake = WeChatApiFake().start()
-    settings = settings_for_tests(ANXIN_DATABASE_URL=url, ANXIN_WECHAT_API_BASE=fake.url, ANXIN_LOG_LEVEL="ERROR")
+    # The production timeout (the tests' 2 s is short for a loaded machine: a send the fake took but answered late is
+    # sent again, as it would be to WeChat).
+    settings = settings_for_tests(ANXIN_DATABASE_URL=url, ANXIN_WECHAT_API_BASE=fake.url, ANXIN_LOG_LEVEL="ERROR",
+                                  ANXIN_WECHAT_TIMEOUT=Config.ANXIN_WECHAT_TIMEOUT)
     fake.register_app(settings["ANXIN_WECHAT_APPID"], settings["ANXIN_WECHAT_SECRET"])
     fake.register_app(settings["ANXIN_MP_APPID"], settings["ANXIN_MP_SECRET"])
     app = create_app(settings)
     tz = ZoneInfo(settings["ANXIN_TIMEZONE"])
-    now = dt.datetime.now(tz).replace(hour=21, minute=30, second=0, microsecond=0).astimezone(dt.UTC)
+    # The last 21:30 that has passed: a job's clock hours ahead of the real one would take the rows other senders are
+    # sending for stale ones (next_attempt_at is the real time) and send them again.
+    now = dt.datetime.now(tz).replace(hour=21, minute=30, second=0, microsecond=0)
+    if now > dt.datetime.now(tz):
+        now -= dt.timedelta(days=1)
+    now = now.astimezone(dt.UTC)
     seed(app, engagements, now, tz)
     started = time.perf_counter()
     result = run_job(app, "digest", now=now)
@@ -93,7 +106,10 @@ def run(url: str, engagements: int, label: str) -> dict[str, Any]:
     delivered = Counter(m["to"] for m in fake.delivered())
     channels = Counter(m["channel"] for m in fake.delivered())
     assert result.error is None, result.error
-    assert len(delivered) == engagements and set(delivered.values()) == {1}, "every parent exactly once"
+    twice = sum(1 for n in delivered.values() if n > 1)
+    assert len(delivered) == engagements and not twice, (
+        f"every parent exactly once: {engagements - len(delivered)} got nothing, {twice} more than one "
+        f"({round(elapsed, 1)} s, {result.detail})")
     again = run_job(app, "digest", now=now + dt.timedelta(minutes=20))
     assert again.detail is not None and again.detail["sent"] == 0 and len(fake.delivered()) == engagements
     fake.stop()

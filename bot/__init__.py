@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import miniprogram_api
     from bot import admin, console, jobs, web, wechat
     from bot.chat.handlers import load_handlers
+    from bot.cloud import sms_standin
     from bot.core import security
     from bot.edge import bodylimits, errors, hardening, health, logs, routing
     from bot.ops import cli, demo, startup
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     demo.init_app(app)
     standin.init_app(app)
     voice.init_app(app)
+    sms_standin.init_app(app)
     if app.config["ANXIN_STARTUP_CHECK"] == "on" and startup.serving():
         startup.check_database(app)
     if app.config["ANXIN_ENV"] == "production" and startup.serving():

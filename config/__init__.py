@@ -25,6 +25,11 @@ DEV_SECRET_KEY = "anxin-development-key-change-me"
 # Where the app mounts the local stand-in for the WeChat API in development (bot.wechat.standin).
 STANDIN_PREFIX = "/_dev/wechat"
 REAL_WECHAT_API = "https://api.weixin.qq.com"
+REAL_SMS_API = "https://sms.tencentcloudapi.com"
+SMS_PROVIDERS = ("tencent",)
+# What an SMS provider needs besides the Tencent Cloud API key.
+SMS_KEYS = ("ANXIN_TENCENTCLOUD_SECRET_ID", "ANXIN_TENCENTCLOUD_SECRET_KEY", "ANXIN_SMS_SDK_APPID", "ANXIN_SMS_SIGN",
+            "ANXIN_SMS_TEMPLATE_FLAG")
 # Settings that hold real WeChat credentials: any of them set to its own value means production.
 # The MySQL/MariaDB drivers a database URL may name: PyMySQL (pure Python, the default) and mysqlclient (in C).
 MYSQL_DRIVERS = ("pymysql", "mysqldb")
@@ -117,13 +122,22 @@ class Config:
     # few MiB to send and, after any new entry, seconds of a worker to build.
     ANXIN_KEEPSAKE_LIMIT: int = 10
     ANXIN_KEEPSAKE_WINDOW: int = 3600
-    # Tencent Cloud API key (one for its services); unset in development: the stand-ins' own key.
+    # Tencent Cloud API key (one for its services: speech recognition, SMS); unset in development: the stand-ins' own key.
     ANXIN_TENCENTCLOUD_SECRET_ID: str = ""
     ANXIN_TENCENTCLOUD_SECRET_KEY: str = ""
     # Speech recognition of voice messages WeChat sends without <Recognition>: "tencent", or unset for none.
     ANXIN_ASR_PROVIDER: str = ""
     # Unset: the real API in production, the stand-in this app serves at its own origin in development.
     ANXIN_ASR_API_BASE: str = ""
+    # SMS to families and supervisors when WeChat cannot reach them: "tencent", or unset for no SMS.
+    ANXIN_SMS_PROVIDER: str | None = None
+    # Unset: the real API in production, this app's own stand-in (its origin) in development.
+    ANXIN_SMS_API_BASE: str = ""
+    ANXIN_SMS_SDK_APPID: str | None = None  # 短信应用 SdkAppId, e.g. 1400006666
+    ANXIN_SMS_SIGN: str | None = None  # the approved signature (签名内容), e.g. 安心月子
+    # The approved template of an urgent flag: {1} the sign, {2} the baby's nickname, {3} the time, {4} the code
+    # of its /d/ link (the link's address stays in the template: Tencent takes no link as a parameter).
+    ANXIN_SMS_TEMPLATE_FLAG: str | None = None
 
 
 class TestConfig(Config):
@@ -217,12 +231,27 @@ def resolve_defaults(settings: dict[str, Any], environ: Mapping[str, str]) -> No
             local_origin(environ) + STANDIN_PREFIX if development else REAL_WECHAT_API
         )
     if not settings.get("ANXIN_ASR_API_BASE"):
-        # Tencent Cloud's SDK posts to the root of its endpoint: the development stand-in answers there.
+        # Tencent Cloud's SDK posts to the root of its endpoint: the development stand-ins answer there (bot.cloud).
         settings["ANXIN_ASR_API_BASE"] = local_origin(environ) if development else REAL_ASR_API
-    if development and settings.get("ANXIN_ASR_PROVIDER") and not (
+    if not settings.get("ANXIN_SMS_API_BASE"):
+        settings["ANXIN_SMS_API_BASE"] = local_origin(environ) if development else REAL_SMS_API
+    if development and (settings.get("ANXIN_ASR_PROVIDER") or settings.get("ANXIN_SMS_PROVIDER")) and not (
             settings.get("ANXIN_TENCENTCLOUD_SECRET_ID") or settings.get("ANXIN_TENCENTCLOUD_SECRET_KEY")):
         settings["ANXIN_TENCENTCLOUD_SECRET_ID"] = DEV_TENCENTCLOUD_SECRET_ID
         settings["ANXIN_TENCENTCLOUD_SECRET_KEY"] = DEV_TENCENTCLOUD_SECRET_KEY
+
+
+def validate_sms(settings: Mapping[str, Any]) -> None:
+    """An SMS provider has every setting it needs (in every environment: a half-configured one sends nothing)."""
+    provider = settings.get("ANXIN_SMS_PROVIDER")
+    if not provider:
+        return
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError(f"ANXIN_SMS_PROVIDER={provider!r} must be one of {', '.join(SMS_PROVIDERS)} (or unset: no SMS)")
+    missing = [key for key in SMS_KEYS if not settings.get(key)]
+    if missing:
+        raise ConfigError(f"ANXIN_SMS_PROVIDER={provider} needs {', '.join(missing)} (Tencent Cloud console: "
+                          "API key, SMS application, approved signature and template)")
 
 
 def is_standin(api_base: str) -> bool:
@@ -318,9 +347,10 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise ConfigError("ANXIN_ASR_PROVIDER=tencent needs ANXIN_TENCENTCLOUD_SECRET_ID and "
                           "ANXIN_TENCENTCLOUD_SECRET_KEY (a Tencent Cloud API key: 访问管理 → API密钥管理)")
 
-    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL", "ANXIN_ASR_API_BASE"):
+    for key in ("ANXIN_WECHAT_API_BASE", "ANXIN_PUBLIC_URL", "ANXIN_ASR_API_BASE", "ANXIN_SMS_API_BASE"):
         if not str(settings[key]).startswith(("http://", "https://")):
             raise ConfigError(f"{key}={settings[key]!r} must start with http:// or https://")
+    validate_sms(settings)
 
     for key in _LIMIT_KEYS:
         if int(settings[key]) < 1:
@@ -426,14 +456,17 @@ def validate_production(settings: Mapping[str, Any]) -> None:
     if is_standin(str(settings["ANXIN_WECHAT_API_BASE"])):
         raise ConfigError(f"ANXIN_WECHAT_API_BASE={settings['ANXIN_WECHAT_API_BASE']!r} is a local stand-in "
                           f"for WeChat: production must use {REAL_WECHAT_API} (or an https proxy of it)")
-    if settings.get("ANXIN_ASR_PROVIDER"):
-        if is_cloud_standin(str(settings["ANXIN_ASR_API_BASE"])):
-            raise ConfigError(f"ANXIN_ASR_API_BASE={settings['ANXIN_ASR_API_BASE']!r} is a local stand-in for "
-                              f"Tencent Cloud's speech recognition: production must use {REAL_ASR_API}")
-        if (settings["ANXIN_TENCENTCLOUD_SECRET_ID"] == DEV_TENCENTCLOUD_SECRET_ID
-                or settings["ANXIN_TENCENTCLOUD_SECRET_KEY"] == DEV_TENCENTCLOUD_SECRET_KEY):
-            raise ConfigError("ANXIN_TENCENTCLOUD_SECRET_ID / _KEY are the development stand-ins' key: production "
-                              "needs the Tencent Cloud API key of the account (访问管理 → API密钥管理)")
+    if settings.get("ANXIN_ASR_PROVIDER") and is_cloud_standin(str(settings["ANXIN_ASR_API_BASE"])):
+        raise ConfigError(f"ANXIN_ASR_API_BASE={settings['ANXIN_ASR_API_BASE']!r} is a local stand-in for "
+                          f"Tencent Cloud's speech recognition: production must use {REAL_ASR_API}")
+    if settings.get("ANXIN_SMS_PROVIDER") and is_cloud_standin(str(settings["ANXIN_SMS_API_BASE"])):
+        raise ConfigError(f"ANXIN_SMS_API_BASE={settings['ANXIN_SMS_API_BASE']!r} is a stand-in for Tencent Cloud "
+                          f"SMS: production must use {REAL_SMS_API} (https)")
+    if (settings.get("ANXIN_ASR_PROVIDER") or settings.get("ANXIN_SMS_PROVIDER")) and (
+            settings["ANXIN_TENCENTCLOUD_SECRET_ID"] == DEV_TENCENTCLOUD_SECRET_ID
+            or settings["ANXIN_TENCENTCLOUD_SECRET_KEY"] == DEV_TENCENTCLOUD_SECRET_KEY):
+        raise ConfigError("ANXIN_TENCENTCLOUD_SECRET_ID / _KEY are the development stand-ins' key: production "
+                          "needs the Tencent Cloud API key of the account (访问管理 → API密钥管理)")
 
 
 _NOTICES: set[str] = set()

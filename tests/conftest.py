@@ -22,6 +22,7 @@ from bot.store import background
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from tests.fakes.asr_api import AsrApiFake
+from tests.fakes.sms_api import SMS_SETTINGS, SmsApiFake, registered
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import BACKENDS, SETTINGS, clear, new_database_url
 from tests.support.chat import MOM, NURSE, Chat, Family, bound_family, yesterday_at
@@ -65,14 +66,23 @@ def asr_fake(wechat_fake: WeChatApiFake) -> Iterator[AsrApiFake]:
     fake.stop()
 
 
-@pytest.fixture
-def app_settings(database_url: str, wechat_fake: WeChatApiFake) -> dict[str, object]:
-    return {**SETTINGS, "ANXIN_DATABASE_URL": database_url, "ANXIN_WECHAT_API_BASE": wechat_fake.url}
+@pytest.fixture(scope="session")
+def sms_fake() -> Iterator[SmsApiFake]:
+    fake = registered(SmsApiFake(), str(SETTINGS["ANXIN_PUBLIC_URL"])).start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture
-def app(app_settings: dict[str, object], wechat_fake: WeChatApiFake) -> Iterator[Flask]:
+def app_settings(database_url: str, wechat_fake: WeChatApiFake, sms_fake: SmsApiFake) -> dict[str, object]:
+    return {**SETTINGS, **SMS_SETTINGS, "ANXIN_DATABASE_URL": database_url, "ANXIN_WECHAT_API_BASE": wechat_fake.url,
+            "ANXIN_SMS_API_BASE": sms_fake.url}
+
+
+@pytest.fixture
+def app(app_settings: dict[str, object], wechat_fake: WeChatApiFake, sms_fake: SmsApiFake) -> Iterator[Flask]:
     wechat_fake.reset()
+    sms_fake.reset()
     app = create_app(app_settings)
     engine = app.extensions["anxin_db"].engine
     clear(engine)

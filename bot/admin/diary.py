@@ -19,9 +19,12 @@ from sqlalchemy import select
 from bot.admin import bp, current_agency
 from bot.admin.models import (
     AckIn,
+    ChannelOut,
     ComplaintList,
     ComplaintOut,
     ComplaintQuery,
+    DeliveryQuery,
+    DeliveryReport,
     EngagementCreated,
     EngagementIn,
     FlagEventOut,
@@ -34,12 +37,15 @@ from bot.admin.models import (
 )
 from bot.api.schema import ApiResult, operation
 from bot.core.clock import utcnow
-from bot.core.errors import NotFound
+from bot.core.errors import BadRequest, NotFound
+from bot.core.security import FieldCipher
 from bot.delivery.notify import deliver_soon
 from bot.diary.alerts import flag_events, record_event
 from bot.diary.engagements import BabyFields, open_engagement
 from bot.diary.family import answer_complaint, list_complaints
 from bot.diary.flags import acknowledge_flag, agency_flags
+from bot.diary.phones import masked_phones, set_family_phones
+from bot.diary.reach import CHANNELS, delivery_counts
 from bot.models import Complaint, DiaryFlag, Engagement
 from bot.store.db import get_session
 
@@ -71,11 +77,16 @@ def create_engagement(body: EngagementIn) -> ApiResult:
                              birth_weight_g=b.birth_weight_g, born_at=_aware(b.born_at, tz),
                              risk_factors=None if b.risk_factors is None else tuple(dict.fromkeys(b.risk_factors)))
                   for b in body.babies]
-    engagement = open_engagement(session, current_agency(), body.worker_id, body.starts_on, body.ends_on,
+    cipher: FieldCipher = current_app.extensions["anxin_cipher"]
+    agency = current_agency()
+    engagement = open_engagement(session, agency, body.worker_id, body.starts_on, body.ends_on,
                                  body.family_name, body.baby_nickname, body.baby_birth_date, body.birth_weight_g,
                                  babies=babies, tz=tz)
+    set_family_phones(engagement, body.family_phones, bool(body.family_phones_consent), f"api:agency:{agency.id}", cipher,
+                      utcnow())
     session.commit()
-    return EngagementCreated(id=engagement.id, nurse_code=engagement.nurse_code, family_code=engagement.family_code), 201
+    return EngagementCreated(id=engagement.id, nurse_code=engagement.nurse_code, family_code=engagement.family_code,
+                             family_phones=masked_phones(engagement, cipher)), 201
 
 
 def _complaint_out(complaint: Complaint) -> ComplaintOut:
@@ -169,3 +180,24 @@ def flag_trail(flag_id: int) -> ApiResult:
     events = [FlagEventOut(action=cast(EventAction, e.action), at=_local(e.at) or e.at, actor=e.actor, role=e.role,
                            channel=e.channel, note=e.note) for e in flag_events(session, flag.id)]
     return FlagEvents(flag=_flag_out(flag, engagement), events=events)
+
+
+MAX_REPORT_DAYS = 92
+
+
+@bp.get("/deliveries")
+@operation(query=DeliveryQuery, responses={200: DeliveryReport})
+def deliveries(query: DeliveryQuery) -> ApiResult:
+    """送达情况：?since=…&until=… 每个渠道（客服消息、模板消息、订阅消息、短信）已送达、被拒、失败、排队的条数"""
+    tz = _tz()
+    until = query.until.replace(tzinfo=tz) if query.until and query.until.tzinfo is None else query.until or utcnow()
+    since = query.since.replace(tzinfo=tz) if query.since and query.since.tzinfo is None else query.since
+    since = since or until - dt.timedelta(days=1)
+    if since >= until:
+        raise BadRequest("since 应早于 until (since must be before until)", code="invalid_field")
+    if until - since > dt.timedelta(days=MAX_REPORT_DAYS):
+        raise BadRequest(f"时段最长{MAX_REPORT_DAYS}天 (at most {MAX_REPORT_DAYS} days)", code="invalid_field")
+    counts = delivery_counts(get_session(), current_agency().id, since.astimezone(dt.UTC), until.astimezone(dt.UTC))
+    return DeliveryReport(since=since.astimezone(tz), until=until.astimezone(tz), channels=[
+        ChannelOut(channel=c.channel, sent=c.sent, refused=c.refused, failed=c.failed, pending=c.pending)
+        for c in counts if c.channel in CHANNELS])

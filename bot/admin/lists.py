@@ -21,6 +21,7 @@ from bot.admin.models import (
 )
 from bot.agency.listing import find_workers
 from bot.api.schema import ApiResult, operation
+from bot.diary.phones import masked_phones
 from bot.diary.roster import EngagementRow, find_engagements
 from bot.lookup.codes import format_code
 from bot.lookup.profile import local_today
@@ -60,6 +61,7 @@ def _item(row: EngagementRow, tz: ZoneInfo) -> EngagementItem:
         id=e.id, worker_id=e.worker_id, worker_name=row.worker_name, family_name=e.family_name, starts_on=e.starts_on,
         ends_on=e.ends_on, state=row.state, babies=[baby_out(b, tz) for b in row.babies],
         nurse_bound=row.nurse_bound, parents_bound=row.parents, open_flags=row.open_flags,
+        family_phones=masked_phones(e, current_app.extensions["anxin_cipher"]),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, get_args
 
-from pydantic import BeforeValidator, Field, Strict, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from bot.api.schema import In, Out
 from bot.core.validation import PRINTABLE, integral
@@ -21,6 +21,8 @@ Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=PRINTABLE)]
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000, pattern=PRINTABLE)]
 Note500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# A mainland mobile number: 11 digits (bot.diary.phones checks it again, whoever calls).
+MobilePhone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1[3-9][0-9]{9}$")]
 # Integers as JSON means them: 3 or 3.0, never "3" or true.
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(integral)]
 BirthWeight = Annotated[int, Strict(), Field(ge=500, le=7000), BeforeValidator(integral)]
@@ -153,12 +155,21 @@ class EngagementIn(In):
     birth_weight_g: BirthWeight | None = None
     babies: Annotated[list[BabyIn], Field(min_length=1, max_length=4)] | None = Field(
         default=None, description="每个宝宝一项（双胞胎两项）；填写时不要再填 baby_nickname、baby_birth_date、birth_weight_g")
+    family_phones: Annotated[list[MobilePhone], Field(max_length=4)] = Field(
+        default_factory=list, description="家人手机号（11位大陆手机号，最多4个）：紧急提醒无人确认时以短信通知；须征得家人同意")
+    family_phones_consent: Literal[True] | None = Field(
+        default=None, description="已征得家人同意以短信接收紧急提醒：填写 family_phones 时须为 true")
+
+    # Phones without the family's consent are refused (bot.diary.phones); the schema says so too.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "dependentRequired": {"family_phones": ["family_phones_consent"]}})
 
 
 class EngagementCreated(Out):
     id: int
     nurse_code: str
     family_code: str
+    family_phones: list[str] = Field(description="家人手机号，仅显示遮盖后的号码（138****8000）")
 
 
 class ComplaintQuery(In):
@@ -340,6 +351,7 @@ class EngagementItem(Out):
     nurse_bound: bool
     parents_bound: int
     open_flags: int
+    family_phones: list[str] = Field(description="家人手机号，遮盖后（138****8000）")
 
 
 class EngagementList(Out):
@@ -348,3 +360,24 @@ class EngagementList(Out):
     page: int
     per_page: int
     pages: int
+
+
+class DeliveryQuery(In):
+    since: dt.datetime | None = Field(
+        default=None, description="起（含），如 2026-12-07T00:00:00+08:00；不带时区按本地时间；默认 until 前24小时")
+    until: dt.datetime | None = Field(default=None, description="止（不含）；默认现在")
+
+
+class ChannelOut(Out):
+    channel: Literal["custom", "template", "subscribe", "sms"] = Field(
+        description="custom 客服消息 / template 模板消息 / subscribe 订阅消息 / sms 短信")
+    sent: int = Field(description="已送达（对方平台已接受）")
+    refused: int = Field(description="被拒（45047 额度用完、45015 窗口关闭、43004 未关注、无订阅、短信被拒）")
+    failed: int = Field(description="发送失败将重试（超时、系统繁忙、每号码频率限制）")
+    pending: int = Field(description="本时段排队尚未发出")
+
+
+class DeliveryReport(Out):
+    since: dt.datetime
+    until: dt.datetime
+    channels: list[ChannelOut]

@@ -119,6 +119,8 @@ def create_staff(
     _check_login_names_free(session, username, phone, phone_digest, cipher)
     staff = Staff(agency_id=agency_id, username=username, phone_digest=phone_digest, display_name=name, role=role,
                   password_hash=hash_password(password))
+    if phone and cipher is not None:
+        staff.phone_enc = cipher.encrypt(phone, PHONE_CONTEXT)  # a supervisor's urgent flags by SMS
     session.add(staff)
     try:
         session.flush()

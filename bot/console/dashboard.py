@@ -13,6 +13,7 @@ from bot.console import bp, current_agency, current_staff, today, tz
 from bot.core.clock import utcnow
 from bot.diary.family import list_complaints
 from bot.diary.flags import URGENT, agency_flags
+from bot.diary.reach import unreached_flags
 from bot.diary.reminders import quiet_nurses
 from bot.lookup.credit import KIND_LABELS
 from bot.store.db import get_session
@@ -24,9 +25,10 @@ def dashboard() -> ResponseReturnValue:
     db = get_session()
     staff, agency = current_staff(), current_agency()
     day = today()
-    flags, complaints, quiet = [], [], []
+    flags, complaints, quiet, unreached = [], [], [], []
     if allowed(staff, "flags"):
         flags = sorted(agency_flags(db, agency.id, open_only=True), key=lambda fe: fe[0].severity != URGENT)
+        unreached = unreached_flags(db, agency.id, utcnow())
     if allowed(staff, "complaints"):
         complaints = [c for c in list_complaints(db, agency) if c.responded_at is None]
     if allowed(staff, "engagements"):
@@ -34,5 +36,5 @@ def dashboard() -> ResponseReturnValue:
     checks = expiring(db, day, WARN_DAYS, agency_id=agency.id, expired_since=day - dt.timedelta(days=WARN_DAYS))
     return render_template(
         "console/dashboard.html", flags=flags, complaints=complaints, quiet=quiet, checks=checks, today=day,
-        kind_labels=KIND_LABELS, urgent=URGENT, now=utcnow().astimezone(tz()),
+        kind_labels=KIND_LABELS, urgent=URGENT, now=utcnow().astimezone(tz()), unreached=unreached,
     )

@@ -9,19 +9,21 @@ import time
 from typing import Any
 
 import requests
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from bot.admin.models import EngagementIn
-from bot.console import bp, current_agency, needs, today, tz
+from bot.console import bp, current_agency, current_staff, needs, today, tz
 from bot.console.forms import check, values
+from bot.core.clock import utcnow
 from bot.core.errors import AnxinError, NotFound
 from bot.core.validation import Problem
 from bot.delivery.wechat_api import get_api
 from bot.diary.engagements import NURSE, BabyFields, open_engagement
 from bot.diary.flags import flags_of_day
+from bot.diary.phones import masked_phones, set_family_phones
 from bot.diary.refs import babies_of
 from bot.diary.roster import STATES, find_engagements, state_of
 from bot.lookup.images import qr_png
@@ -88,6 +90,11 @@ def new_engagement() -> ResponseReturnValue:
     given = [_baby_values(b) for b in babies]
     if any(given):
         data["babies"] = [b for b in given if b]
+    form["family_phones"] = request.form.get("family_phones", "")
+    form["family_phones_consent"] = request.form.get("family_phones_consent", "")
+    data["family_phones"] = [p for p in form["family_phones"].replace("，", ",").replace("\n", ",").split(",") if p.strip()]
+    if form["family_phones_consent"] == "yes":
+        data["family_phones_consent"] = True
     body, found = check(EngagementIn, data)
 
     def refuse(problems: list[Problem], status: int = 400) -> ResponseReturnValue:
@@ -107,8 +114,13 @@ def new_engagement() -> ResponseReturnValue:
     try:
         engagement = open_engagement(db, current_agency(), body.worker_id, body.starts_on, body.ends_on, body.family_name,
                                      babies=fields, tz=zone)
+        set_family_phones(engagement, body.family_phones, bool(body.family_phones_consent), f"staff:{current_staff().id}",
+                          current_app.extensions["anxin_cipher"], utcnow())
     except AnxinError as exc:
-        return refuse([Problem("worker_id" if exc.code == "worker_not_found" else "", exc.message, exc.code)], exc.status)
+        field = {"worker_not_found": "worker_id", "consent_required": "family_phones_consent"}.get(exc.code or "", "")
+        if exc.code == "invalid_field" and "family_phones" in exc.message:
+            field = "family_phones"
+        return refuse([Problem(field, exc.message, exc.code)], exc.status)
     db.commit()
     flash(f"已开户：{engagement.family_name}。请让月嫂和家人扫描下方二维码绑定。")
     return redirect(url_for("console.engagement", engagement_id=engagement.id))
@@ -165,5 +177,5 @@ def engagement(engagement_id: int) -> ResponseReturnValue:
     return render_template(
         "console/engagement.html", e=found, worker=worker, babies=babies, bindings=bindings,
         codes=codes, state=state, state_text=STATE_TEXT, sex_text=SEX_TEXT, flags=flags, nurse=NURSE,
-        today_flags=today_flags,
+        today_flags=today_flags, phones=masked_phones(found, current_app.extensions["anxin_cipher"]),
     )

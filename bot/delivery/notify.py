@@ -1,9 +1,14 @@
 """Deliver the outbox: send pending notifications through the WeChat API, once each.
 
 Runs outside any request: called by the scheduler, by ``run-job``, and right after
-a transaction that queued something urgent. A row is claimed (``sending``) in a
-short transaction, sent with no transaction open, then marked ``sent``; a send
-WeChat refuses or that times out goes back to ``pending`` with back-off.
+a transaction that queued something urgent. Rows are claimed (``sending``) in a
+short transaction, urgent flags first, sent with no transaction open, then marked
+``sent``. Before a row is sent its channel plan is decided (``bot.delivery.plan``:
+customer-service message while the window is open and our count allows, else the
+template message, else the mini-program subscription message); a refusal that closes
+a channel (45047, 45015, 43004) moves it to the next channel at once, and every try
+is kept (``delivery_attempt``). A send that fails on the way (a timeout, a system
+error) goes back to ``pending`` with back-off.
 """
 
 from __future__ import annotations
@@ -13,21 +18,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import CursorResult, exists, or_, select, update
+from sqlalchemy import CursorResult, case, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.core.clock import utcnow
+from bot.delivery import plan as plans
 from bot.diary import texts
-from bot.models import ChatUser, DiaryFlag, InboundMessage, Notification
+from bot.models import ChatUser, DeliveryAttempt, DiaryFlag, InboundMessage, Notification
 from bot.models.wechat import EVENT_PREFIX
 from bot.outbox import cards, daylinks
 from bot.outbox.queue import backoff
+
+if TYPE_CHECKING:
+    from bot.diary.alerts import SmsReach
 
 log = logging.getLogger("anxin.notify")
 
@@ -46,7 +55,7 @@ def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int)
                 (Notification.status == "pending") & (Notification.next_attempt_at <= now),
                 (Notification.status == "sending") & (Notification.next_attempt_at <= now - STALE_SENDING),
             )
-        ).order_by(Notification.id).limit(limit)
+        ).order_by(case((Notification.kind == "flag", 0), else_=1), Notification.id).limit(limit)
         if session.get_bind().dialect.name in ("mysql", "mariadb"):
             due = due.with_for_update(skip_locked=True)
         ids = list(session.scalars(due))
@@ -57,7 +66,8 @@ def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int)
             .values(status="sending", next_attempt_at=now, attempts=Notification.attempts + 1)
         )
         return [(row.id, row.attempts) for row in session.execute(
-            select(Notification.id, Notification.attempts).where(Notification.id.in_(ids)).order_by(Notification.id)
+            select(Notification.id, Notification.attempts).where(Notification.id.in_(ids))
+            .order_by(case((Notification.kind == "flag", 0), else_=1), Notification.id)
         )]
 
 
@@ -189,10 +199,16 @@ def _release(session_factory: sessionmaker[Session], claimed: list[tuple[int, in
 
 
 def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
-    """Whether ``openid`` follows the Official Account, and when WeChat's 48-hour window last opened.
+    """Whether ``openid`` follows the Official Account, and when WeChat's window last opened (message or event)."""
+    follows, wrote, event = window_parts(session, openid)
+    return follows, max((t for t in (event, wrote) if t is not None), default=None)
 
-    One query. The window opens with every message (its ``inbound_message`` row) and with the events
-    that count (``chat_user.last_message_at``, which the inbox keeps for events only).
+
+def window_parts(session: Session, openid: str) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
+    """Whether ``openid`` follows the Official Account, when they last wrote, and when an event last counted.
+
+    One query. A message opens the window (its ``inbound_message`` row); so do the events that count
+    (``chat_user.last_message_at``, which the inbox keeps for events only), for a shorter time.
     """
     by_event = select(ChatUser.last_message_at).where(ChatUser.openid == openid).scalar_subquery()
     by_message = (select(InboundMessage.received_at)
@@ -200,15 +216,17 @@ def window_of(session: Session, openid: str) -> tuple[bool, dt.datetime | None]:
                   .order_by(InboundMessage.received_at.desc()).limit(1).scalar_subquery())
     row = session.execute(select(exists().where(ChatUser.openid == openid).label("known"),
                                  by_event.label("opened"), by_message.label("wrote"))).one()
-    follows, opened, wrote = bool(row.known) or row.wrote is not None, row.opened, row.wrote
-    last = max((t for t in (opened, wrote) if t is not None), default=None)
-    return follows, last
+    return bool(row.known) or row.wrote is not None, row.wrote, row.opened
+
+
+class Refused(Exception):
+    """Every channel of the plan refused this notification (or none could carry it)."""
 
 
 def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, settings: Mapping[str, Any],
                  note_id: int, attempts: int, now: dt.datetime, moment: dt.datetime,
                  throttled: threading.Event) -> str | None:
-    """Send one claimed row; return the outcome to count (None: another sender has it)."""
+    """Send one claimed row along its plan; return the outcome to count (None: another sender has it)."""
     # A long batch may outlive STALE_SENDING: never send a row another sender has taken over.
     if not _renew(session_factory, note_id, attempts):
         return None
@@ -216,31 +234,75 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         note = session.get(Notification, note_id)
         if note is None:  # deleted since the claim was renewed: nothing left to send
             return None
-        follower, last_message_at = window_of(session, note.openid)
-        card = _card_of(session, note, settings)
+        texting = bool(note.phone_enc)
+        if not texting:
+            follower, wrote, event = window_parts(session, note.openid)
+            card = _card_of(session, note, settings)
         session.expunge(note)  # a detached copy: no transaction stays open while we talk to WeChat
-    in_window = bool(last_message_at and now - last_message_at < CUSTOMER_SERVICE_WINDOW)
+    if texting:
+        return _deliver_sms(session_factory, settings, note, attempts, now, moment)
+    window = plans.open_window(wrote, event, now)
+    purpose = str(card["purpose"])
+    mp_template = plans.mini_program_template(settings, purpose) if getattr(api, "mini_program", None) else None
+    plan = plans.plan_for(note.kind, follower, window, template_for(settings, purpose), mp_template)
+    channel: str | None = None
     try:
         if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
             raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
-        if not follower:
-            channel = _send_mini_program(session_factory, api, note, card, settings)
+        if not plan:
+            if follower:
+                raise OutsideWindow("用户48小时内未互动且未配置模板消息 (outside the 48-hour window, no ANXIN_TEMPLATE_*)")
+            raise Stale("not a user of the Official Account, and no mini-program subscription template for "
+                        f"{purpose} (ANXIN_MP_TEMPLATE_{purpose.upper()})")
+        refusals: list[str] = []
+        closed_for_good = False  # 43004: no longer a follower; a spent quota or a closed window opens again
+        for step in plan:
+            channel = step
+            try:
+                channel = _send_by(session_factory, api, note, card, step, window, settings)
+                break
+            except WeChatClientException as exc:
+                if exc.errcode not in plans.NEXT_CHANNEL:
+                    raise
+                closed_for_good = closed_for_good or exc.errcode == 43004
+                refusals.append(f"{step}: {exc.errcode} {exc.errmsg}")
+                _attempted(session_factory, note, step, "refused", f"{exc.errcode} {exc.errmsg}", now)
+            except QuotaSpent as exc:
+                refusals.append(f"{step}: {exc}")
         else:
-            channel = _send(api, note, card, in_window, settings)
-    except (Stale, Duplicate) as exc:
-        return _failed(session_factory, note_id, attempts, str(exc), moment, final=True,
-                       status="skipped" if isinstance(exc, Duplicate) else "failed")
+            if not closed_for_good:  # only the window stood in the way (no template): wait for the user to write
+                raise OutsideWindow("; ".join(refusals))
+            raise Refused("; ".join(refusals))
+    except (Stale, Duplicate, Refused) as exc:
+        if isinstance(exc, Stale) and channel == "subscribe":
+            _attempted(session_factory, note, "subscribe", "refused", str(exc), now)
+        outcome = _failed(session_factory, note_id, attempts, str(exc), moment, final=True,
+                          status="skipped" if isinstance(exc, Duplicate) else "failed", plan=plan)
+        _text_if_unreached(session_factory, settings, note, now)
+        return outcome
     except WeChatClientException as exc:
         if exc.errcode in RATE_LIMITED:
             throttled.set()
-        return _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES)
+        if channel is not None:
+            _attempted(session_factory, note, channel, "refused" if exc.errcode in FINAL_ERRCODES else "error",
+                       f"{exc.errcode} {exc.errmsg}", now)
+        outcome = _failed(session_factory, note_id, attempts, str(exc), moment, final=exc.errcode in FINAL_ERRCODES,
+                          plan=plan)
+        if exc.errcode in FINAL_ERRCODES:
+            _text_if_unreached(session_factory, settings, note, now)
+        return outcome
     except (OSError, OutsideWindow) as exc:
-        return _failed(session_factory, note_id, attempts, str(exc), moment)
+        if channel is not None:
+            _attempted(session_factory, note, channel, "error", str(exc)[:255], now)
+        return _failed(session_factory, note_id, attempts, str(exc), moment, plan=plan)
     with session_factory() as session, session.begin():
         done = cast(CursorResult[Any], session.execute(
             update(Notification).where(_still_ours(note_id, attempts))
-            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None)
+            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None, plan=",".join(plan))
         ))
+        if done.rowcount == 1:
+            session.add(DeliveryAttempt(notification_id=note_id, channel=_reported(channel), outcome="sent",
+                                        at=utcnow()))
         flag_id = _flag_of(note.key)
         if done.rowcount == 1 and flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
             from bot.diary.alerts import record_event
@@ -250,10 +312,138 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
     return "sent"
 
 
+# Our own limit of SMS per phone, below Tencent's defaults (one a 30 seconds, five an hour, for one number).
+SMS_PER_MINUTE = 1
+SMS_PER_HOUR = 5
+
+
+def sms_reach(settings: Mapping[str, Any]) -> SmsReach | None:
+    """The diary's SmsReach when SMS is configured (ANXIN_SMS_PROVIDER), else None."""
+    if not settings.get("ANXIN_SMS_PROVIDER"):
+        return None
+    from bot.core.security import FieldCipher
+    from bot.diary.alerts import SmsReach
+
+    return SmsReach(FieldCipher.from_settings(settings), str(settings["ANXIN_PUBLIC_URL"]))
+
+
+def _text_if_unreached(session_factory: sessionmaker[Session], settings: Mapping[str, Any], note: Notification,
+                       now: dt.datetime) -> None:
+    """A parent's urgent flag went by no WeChat channel: text the family at once if nobody else was reached."""
+    flag_id = _flag_of(note.key)
+    reach = sms_reach(settings)
+    if flag_id is None or reach is None or not note.key.startswith("flag:"):
+        return
+    from bot.diary.alerts import text_unreached
+
+    with session_factory() as session, session.begin():
+        queued = text_unreached(session, now, ZoneInfo(settings["ANXIN_TIMEZONE"]), reach, flag_ids=[flag_id])
+    if queued:
+        log.info("notify.sms_fallback", extra={"fields": {"flag": flag_id, "sms": queued}})
+
+
+def _deliver_sms(session_factory: sessionmaker[Session], settings: Mapping[str, Any], note: Notification,
+                 attempts: int, now: dt.datetime, moment: dt.datetime) -> str:
+    """Send one SMS notification through Tencent Cloud; refusals that may pass later are retried with back-off."""
+    from bot.cloud.sms import SmsRefused, send_sms
+    from bot.core.security import FieldCipher
+    from bot.store.ratelimit import counter_for, hit
+
+    if not settings.get("ANXIN_SMS_PROVIDER"):
+        return _failed(session_factory, note.id, attempts, "SMS is not configured (ANXIN_SMS_PROVIDER)", moment,
+                       final=True, plan=["sms"])
+    cipher = FieldCipher.from_settings(settings)
+    from bot.diary.alerts import SMS_PHONE_CONTEXT
+
+    phone = cipher.decrypt(str(note.phone_enc), SMS_PHONE_CONTEXT)
+    digest = cipher.digest(phone, "sms")[:32]
+    with session_factory() as session, session.begin():
+        store = counter_for(settings, session)
+        within = hit(store, f"sms:minute:{digest}", SMS_PER_MINUTE, 60) and hit(store, f"sms:hour:{digest}",
+                                                                              SMS_PER_HOUR, 3600)
+    if not within:
+        _attempted(session_factory, note, "sms", "error", "rate-limited per phone (ours)", now)
+        return _failed(session_factory, note.id, attempts, "rate-limited per phone (ours): sent again later", moment,
+                       plan=["sms"])
+    params = [str(p) for p in (note.template or {}).get("sms", [])]
+    try:
+        send_sms(settings, phone, str(settings["ANXIN_SMS_TEMPLATE_FLAG"]), params)
+    except SmsRefused as exc:
+        _attempted(session_factory, note, "sms", "error" if exc.retryable else "refused", str(exc), now)
+        return _failed(session_factory, note.id, attempts, str(exc), moment, final=not exc.retryable, plan=["sms"])
+    except OSError as exc:
+        _attempted(session_factory, note, "sms", "error", str(exc), now)
+        return _failed(session_factory, note.id, attempts, str(exc), moment, plan=["sms"])
+    with session_factory() as session, session.begin():
+        done = cast(CursorResult[Any], session.execute(
+            update(Notification).where(_still_ours(note.id, attempts))
+            .values(status="sent", sent_at=utcnow(), channel="sms", last_error=None, plan="sms")
+        ))
+        if done.rowcount == 1:
+            session.add(DeliveryAttempt(notification_id=note.id, channel="sms", outcome="sent", at=utcnow()))
+            flag_id = _flag_of(note.key)
+            if flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
+                from bot.diary.alerts import record_event
+
+                role = str((note.template or {}).get("role") or "")
+                record_event(session, flag_id, "sent", utcnow(), actor=note.openid, role=role or None, channel="sms")
+    log.info("notify.sent", extra={"fields": {"key": note.key[:24], "channel": "sms"}})
+    return "sent"
+
+
+class QuotaSpent(Exception):
+    """Our own count says the customer-service window allows this notification no more messages."""
+
+
+def _send_by(session_factory: sessionmaker[Session], api: WeChatClient, note: Notification, card: dict[str, Any],
+             channel: str, window: plans.Window | None, settings: Mapping[str, Any]) -> str:
+    """Send ``note`` by one channel of its plan; return the channel it went by."""
+    if channel == "custom":
+        assert window is not None
+        if not plans.take_custom(session_factory, note.openid, window, plans.custom_allowance(note.kind, window)):
+            raise QuotaSpent(f"{plans.custom_allowance(note.kind, window)} of {window.limit} customer-service "
+                             "messages of this window used")
+        url, _ = _link(card, note.openid, settings)
+        try:
+            api.message.send_text(note.openid, _with_link(note.text, url))
+        except WeChatClientException as exc:
+            if exc.errcode in (45047, 45015):
+                plans.spend_custom(session_factory, note.openid, window)
+            elif exc.errcode != 43004:
+                plans.give_back_custom(session_factory, note.openid, window)
+            raise
+        except OSError:
+            plans.give_back_custom(session_factory, note.openid, window)
+            raise
+        return "custom"
+    if channel == "template":
+        return _send_template(api, note, card, settings)
+    return _send_mini_program(session_factory, api, note, card, settings)
+
+
+def _reported(channel: str) -> str:
+    """The channel as the deliveries report names it (an Official Account subscription notice is a subscription)."""
+    return "subscribe" if channel == "bizsend" else channel
+
+
+def _attempted(session_factory: sessionmaker[Session], note: Notification, channel: str, outcome: str,
+               detail: str, now: dt.datetime) -> None:
+    """Keep one try of one channel; a refusal of an urgent flag goes into the flag's trail."""
+    with session_factory() as session, session.begin():
+        session.add(DeliveryAttempt(notification_id=note.id, channel=_reported(channel), outcome=outcome,
+                                    detail=detail[:255], at=utcnow()))
+        flag_id = _flag_of(note.key)
+        if outcome == "refused" and flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
+            from bot.diary.alerts import record_event
+
+            record_event(session, flag_id, "refused", utcnow(), actor=note.openid, channel=channel,
+                         note=detail[:255])
+
+
 def _flag_of(key: str) -> int | None:
-    """The flag a notification is about: ``flag:ID:openid`` or ``escalate:ID:round:openid``."""
+    """The flag a notification is about: ``flag:ID:openid``, ``escalate:ID:round:openid`` or ``sms:ID:phone``."""
     kind, _, rest = key.partition(":")
-    if kind not in ("flag", "escalate"):
+    if kind not in ("flag", "escalate", "sms"):
         return None
     head = rest.split(":", 1)[0]
     return int(head) if head.isdigit() else None
@@ -304,21 +494,15 @@ def template_for(settings: Mapping[str, Any], purpose: str) -> str | None:
     return specific or settings.get("ANXIN_WECHAT_TEMPLATE_ID")
 
 
-def _send(api: WeChatClient, note: Notification, card: dict[str, Any], in_window: bool,
-          settings: Mapping[str, Any]) -> str:
-    """Send by customer-service message inside the 48-hour window, else by template or subscription notification.
+def _send_template(api: WeChatClient, note: Notification, card: dict[str, Any], settings: Mapping[str, Any]) -> str:
+    """Send by template message, or by Official Account subscription notification (a ``sub:`` template id).
 
-    Custom messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
     Template messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
     Subscription notifications: https://developers.weixin.qq.com/doc/offiaccount/Subscription_Messages/api.html
     """
     url, page = _link(card, note.openid, settings)
-    if in_window:
-        api.message.send_text(note.openid, _with_link(note.text, url))
-        return "custom"
     template_id = template_for(settings, str(card["purpose"]))
-    if not template_id:
-        raise OutsideWindow("用户48小时内未互动且未配置模板消息 (outside the 48-hour window, no ANXIN_TEMPLATE_*)")
+    assert template_id
     data = cards.as_data(card["fields"])
     mini_program = _mini_program(settings, page)
     if template_id.startswith(SUBSCRIPTION_PREFIX):
@@ -422,12 +606,14 @@ KIND_PHRASES = {"digest": "今日小结", "flag": "提醒", "reminder": "记录�
 
 
 def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int, error: str, now: dt.datetime,
-            final: bool = False, status: str = "failed") -> str:
+            final: bool = False, status: str = "failed", plan: list[str] | None = None) -> str:
     with session_factory() as session, session.begin():
         note = session.scalar(select(Notification).where(_still_ours(note_id, attempts)))
         if note is None:
             return "retry"  # another sender took the row over; it decides what happens next
         note.last_error = error[:1000]
+        if plan is not None:
+            note.plan = ",".join(plan)
         if final or note.attempts >= MAX_ATTEMPTS:
             note.status = status
             outcome = "failed"

@@ -11,7 +11,11 @@ A flag is raised (and first queued to the family and the supervisors) in
   (``acknowledge_by_agency``).
 - ``escalate``: an urgent flag no parent acknowledged within ``ANXIN_ESCALATE_MINUTES``
   is sent again to the family and handed to the agency's supervisors, and again every
-  interval after, at most ``MAX_ROUNDS`` times, until someone acknowledges it.
+  interval after, at most ``MAX_ROUNDS`` times, until someone acknowledges it. With SMS
+  configured (``SmsReach``) the first round also goes by SMS to the family's phones and the
+  second to the supervisors' (staff with a phone); ``text_unreached`` sends it by SMS at once to
+  a family no WeChat channel reaches (no parent bound, or every parent's message refused).
+  One SMS per phone and flag (its key), each with a short ``/d/CODE`` link.
 - the trail (``FlagEvent``): who was sent, opened and acknowledged what, and when.
 """
 
@@ -27,12 +31,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.security import FieldCipher
 from bot.diary import texts
 from bot.diary.engagements import PARENT, parents_of, role_in
-from bot.models import Binding, DiaryFlag, Engagement, FlagEvent, Supervisor
+from bot.diary.phones import family_phones, mask
+from bot.models import Binding, DiaryFlag, Engagement, FlagEvent, Notification, ShortLink, Staff, Supervisor
 from bot.outbox import cards
 from bot.outbox.queue import enqueue
 from bot.outbox.recipients import supervisors_of
+from bot.outbox.shortlinks import make_link
 
 URGENT = "urgent"
 MAX_ROUNDS = 3
@@ -158,15 +165,126 @@ def acknowledge_from_link(session: Session, flag_id: int, engagement_id: int, op
     return True
 
 
+def sms_acknowledgement(session: Session, link: ShortLink) -> str | None:
+    """What the page of an SMS's short link offers: ``due`` (a button), ``done``, or None (no open flag)."""
+    flag = session.get(DiaryFlag, link.flag_id) if link.flag_id is not None else None
+    if flag is None or flag.engagement_id != link.engagement_id:
+        return None
+    if link.role == PARENT:
+        return "done" if _acknowledged_by(session, flag.id, link.recipient) else "due"
+    return "done" if flag.acknowledged_at is not None else "due"
+
+
+def acknowledge_from_sms(session: Session, link: ShortLink, now: dt.datetime) -> bool:
+    """已收到 on the page of an SMS's short link: the family member (or supervisor) it was sent to acknowledges."""
+    flag = session.get(DiaryFlag, link.flag_id, with_for_update=True) if link.flag_id is not None else None
+    if flag is None or flag.engagement_id != link.engagement_id:
+        return False
+    if link.role == PARENT:
+        if not _acknowledged_by(session, flag.id, link.recipient):
+            acknowledge_by_family(session, flag, link.recipient, "sms", now)
+        return True
+    first = flag.acknowledged_at is None
+    if first:
+        flag.acknowledged_at, flag.acknowledged_by = now, link.recipient
+    record_event(session, flag.id, "acknowledged", now, actor=link.recipient, role="supervisor", channel="sms")
+    return True
+
+
 def _acknowledged_by(session: Session, flag_id: int, openid: str) -> bool:
     return session.scalar(select(FlagEvent.id).where(
         FlagEvent.flag_id == flag_id, FlagEvent.actor == openid, FlagEvent.action == "acknowledged",
         FlagEvent.role == PARENT).limit(1)) is not None
 
 
-def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneInfo) -> dict[str, int]:
-    """Send again, and to the supervisors, every urgent flag nobody acknowledged for ``after``."""
-    counts = {"escalated": 0, "queued": 0}
+@dataclass(frozen=True)
+class SmsReach:
+    """What texting needs: the cipher of the stored numbers and the site the template's link names."""
+
+    cipher: FieldCipher
+    site: str
+
+
+SMS_PHONE_CONTEXT = "notification.phone"  # bot.delivery.notify decrypts it with the same context
+# Staff whose phones get an urgent flag's second SMS round.
+SMS_STAFF_ROLES = ("supervisor", "admin")
+SMS_PARAM_MAX = 12  # Tencent counts every character; a parameter of a notice template holds at most this many
+# How far back text_unreached looks for urgent flags no WeChat channel brought to the family.
+UNREACHED_LOOKBACK = dt.timedelta(hours=24)
+
+
+def _sms_params(flag: DiaryFlag, engagement: Engagement, tz: ZoneInfo, code: str) -> list[str]:
+    """The template's parameters: the sign, the baby's nickname, the time, the link's code — no name, ID or phone."""
+    sign = cards.short(flag_subject(flag, engagement), SMS_PARAM_MAX)
+    nickname = cards.short(engagement.baby_nickname or texts.SMS_NICKNAME_DEFAULT, SMS_PARAM_MAX)
+    return [sign, nickname, flag.raised_at.astimezone(tz).strftime("%m-%d %H:%M"), code]
+
+
+def queue_sms(session: Session, flag: DiaryFlag, engagement: Engagement, role: str, phones: Sequence[str],
+              now: dt.datetime, tz: ZoneInfo, sms: SmsReach) -> int:
+    """Queue the flag's SMS to each phone not texted about it before (as ``role``); return how many were queued."""
+    queued = 0
+    for phone in dict.fromkeys(phones):
+        key = f"sms:{flag.id}:{sms.cipher.digest(phone, 'sms')[:32]}"
+        if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+            continue  # one SMS per phone and flag, whichever round or role found the number
+        recipient = "tel:" + mask(phone)
+        code = make_link(session, engagement.id, flag.day, flag.id, recipient, role, now)
+        params = _sms_params(flag, engagement, tz, code)
+        text = texts.SMS_FLAG_TEMPLATE.format("", *params, site=sms.site.rstrip("/"))
+        note = enqueue(session, key=key, openid=recipient, kind="flag", text=text,
+                       template={"sms": params, "role": role}, now=now)
+        if note is not None:
+            note.phone_enc = sms.cipher.encrypt(phone, SMS_PHONE_CONTEXT)
+            note.plan = "sms"
+            queued += 1
+    return queued
+
+
+def _staff_phones(session: Session, agency_id: int, cipher: FieldCipher) -> list[str]:
+    from bot.agency.staff import PHONE_CONTEXT
+
+    rows = session.scalars(select(Staff.phone_enc).where(
+        Staff.agency_id == agency_id, Staff.active.is_(True), Staff.role.in_(SMS_STAFF_ROLES),
+        Staff.phone_enc.is_not(None)).order_by(Staff.id))
+    return [cipher.decrypt(enc, PHONE_CONTEXT) for enc in rows if enc]
+
+
+def text_unreached(session: Session, now: dt.datetime, tz: ZoneInfo, sms: SmsReach,
+                   flag_ids: Sequence[int] | None = None) -> int:
+    """Text the family of every open urgent flag that no WeChat channel brought to them; return how many SMS.
+
+    Unreached: no parent is bound, or every parent's message of the flag was refused or given up.
+    """
+    query = select(DiaryFlag).where(
+        DiaryFlag.severity == URGENT, DiaryFlag.cleared_at.is_(None), DiaryFlag.acknowledged_at.is_(None),
+        DiaryFlag.family_acknowledged_at.is_(None), DiaryFlag.raised_at >= now - UNREACHED_LOOKBACK)
+    if flag_ids is not None:
+        query = query.where(DiaryFlag.id.in_(list(flag_ids)))
+    queued = 0
+    for flag in session.scalars(query.order_by(DiaryFlag.id)).all():
+        engagement = session.get(Engagement, flag.engagement_id)
+        assert engagement is not None
+        if not engagement.family_phones_enc:
+            continue
+        parents = parents_of(session, engagement.id)
+        if parents:
+            states = list(session.scalars(select(Notification.status).where(
+                Notification.key.in_([f"flag:{flag.id}:{openid}" for openid in parents]))))
+            if not states or any(state not in ("failed", "skipped") for state in states):
+                continue  # on its way, or arrived
+        count = queue_sms(session, flag, engagement, PARENT, family_phones(engagement, sms.cipher), now, tz, sms)
+        if count:
+            record_event(session, flag.id, "escalated", now, channel="sms",
+                         note=texts.SMS_UNREACHED_EVENT.format(people=count))
+        queued += count
+    return queued
+
+
+def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneInfo,
+             sms: SmsReach | None = None) -> dict[str, int]:
+    """Send again, and to the supervisors, every urgent flag nobody acknowledged for ``after`` (and by SMS)."""
+    counts = {"escalated": 0, "queued": 0, "sms": 0}
     due = session.scalars(
         select(DiaryFlag).where(
             DiaryFlag.severity == URGENT, DiaryFlag.cleared_at.is_(None), DiaryFlag.acknowledged_at.is_(None),
@@ -198,8 +316,16 @@ def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneIn
             note = enqueue(session, key=f"escalate:{flag.id}:{flag.escalations}:{openid}", openid=openid,
                            kind="flag", text=text, template=card, now=now)
             counts["queued"] += note is not None
+        texted = 0
+        if sms is not None and flag.escalations == 1:
+            texted = queue_sms(session, flag, engagement, PARENT, family_phones(engagement, sms.cipher), now, tz, sms)
+        elif sms is not None and flag.escalations == 2:
+            texted = queue_sms(session, flag, engagement, "supervisor",
+                               _staff_phones(session, engagement.agency_id, sms.cipher), now, tz, sms)
+        counts["sms"] += texted
         record_event(session, flag.id, "escalated", now, note=texts.ESCALATION_EVENT.format(
-            round=flag.escalations, minutes=minutes, people=len(recipients)))
+            round=flag.escalations, minutes=minutes, people=len(recipients))
+            + (texts.SMS_ROUND_EVENT.format(people=texted) if texted else ""))
     return counts
 
 

@@ -259,3 +259,12 @@ ACK_NOT_ALLOWED = "“收到”用于家属或机构督导确认紧急提醒；�
 MORE_LINK = "…… 全文较长，点此查看：{url}"
 DAY_LINK = "查看详情：{url}"
 REMINDER_CARD_SUBJECT = "{family}自{last}起无新记录"
+
+# The SMS of an urgent flag, as its template is approved in the Tencent Cloud SMS console (docs/operations.md):
+# {1} the sign (体温38.6℃), {2} the baby's nickname, {3} the time (12-07 03:05), {4} the code of its short link.
+# The link's address ({site}, ANXIN_PUBLIC_URL) is part of the template: Tencent takes no link as a parameter.
+# Never a full name, an ID number or a phone number.
+SMS_FLAG_TEMPLATE = "{2}：{1}，{3}记录，请尽快查看并回复 {site}/d/{4}"
+SMS_NICKNAME_DEFAULT = "宝宝"
+SMS_ROUND_EVENT = "；短信通知{people}个号码"
+SMS_UNREACHED_EVENT = "微信无法送达家人：已短信通知{people}个号码"

@@ -1,4 +1,4 @@
-"""``escalate`` (every minute): urgent flags no parent acknowledged are sent again and to the supervisors."""
+"""``escalate`` (every minute): urgent flags no parent acknowledged are sent again, to the supervisors and by SMS."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bot.delivery.notify import SEND_WORKERS, send_pending
+from bot.delivery.notify import SEND_WORKERS, send_pending, sms_reach
 from bot.diary.alerts import escalate as escalate_flags
+from bot.diary.alerts import text_unreached
 from bot.jobs import JobContext, job
 
 
@@ -15,9 +16,12 @@ from bot.jobs import JobContext, job
 def escalate(ctx: JobContext) -> Mapping[str, Any]:
     """Send again, and to the supervisors, urgent flags unacknowledged for ANXIN_ESCALATE_MINUTES."""
     after = dt.timedelta(minutes=float(ctx.settings["ANXIN_ESCALATE_MINUTES"]))
+    reach = sms_reach(ctx.settings)
     with ctx.session_factory() as session, session.begin():
-        counts = escalate_flags(session, ctx.now, after, ctx.tz)
-    if counts["queued"]:
+        counts = escalate_flags(session, ctx.now, after, ctx.tz, sms=reach)
+        if reach is not None:  # families no WeChat channel reaches: by SMS at once, not after a round
+            counts["sms"] += text_unreached(session, ctx.now, ctx.tz, reach)
+    if counts["queued"] or counts["sms"]:
         counts.update(send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now, workers=SEND_WORKERS,
                                    drain=True))
     return counts

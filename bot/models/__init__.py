@@ -25,7 +25,14 @@ from bot.models.diary import (
 )
 from bot.models.jobs import JobLock, JobRun
 from bot.models.lookup import LOOKUP_SURFACES, LookupLog, RateCounter
-from bot.models.outbox import Notification, SubscriptionGrant, WeChatIdentity
+from bot.models.outbox import (
+    CustomQuota,
+    DeliveryAttempt,
+    Notification,
+    ShortLink,
+    SubscriptionGrant,
+    WeChatIdentity,
+)
 from bot.models.staff import STAFF_ROLES, Baby, Staff
 from bot.models.supervisors import Supervisor, SupervisorCode
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
@@ -44,6 +51,8 @@ __all__ = [
     "ChatUser",
     "Complaint",
     "CurrentEngagement",
+    "CustomQuota",
+    "DeliveryAttempt",
     "DiaryEntry",
     "DiaryFlag",
     "DiaryPhoto",
@@ -58,6 +67,7 @@ __all__ = [
     "Notification",
     "RateCounter",
     "Rating",
+    "ShortLink",
     "Staff",
     "SubscriptionGrant",
     "Supervisor",

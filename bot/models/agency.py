@@ -156,6 +156,11 @@ class Engagement(Base):
     nurse_code_used_at: Mapped[dt.datetime | None]
     family_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The family's mobile numbers for urgent flags by SMS: a JSON list, encrypted as one field
+    # (``bot.diary.phones``), shown only masked; kept only with the family's consent, recorded when and by whom.
+    family_phones_enc: Mapped[str | None] = mapped_column(Text)
+    family_phones_consent_at: Mapped[dt.datetime | None]
+    family_phones_consent_by: Mapped[str | None] = mapped_column(String(64))
 
     worker: Mapped[Worker] = relationship()
     agency: Mapped[Agency] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import utcnow
@@ -23,6 +23,8 @@ class Staff(Base):
     username: Mapped[str] = mapped_column(String(50), unique=True)  # stored lower-case
     # Keyed digest of the phone number (signs in with it); the number itself is not kept.
     phone_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The same number encrypted (``staff.phone``): a supervisor's urgent flags by SMS. Never shown unmasked.
+    phone_enc: Mapped[str | None] = mapped_column(Text)
     display_name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(16))  # one of STAFF_ROLES
     password_hash: Mapped[str] = mapped_column(String(255))

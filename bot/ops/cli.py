@@ -188,7 +188,7 @@ def badge_qr_command(code: str) -> None:
 
 
 STATUS_LABELS = {"sent": "已发送", "pending": "待发送", "sending": "发送中", "failed": "发送失败", "cancelled": "已撤回"}
-CHANNEL_LABELS = {"custom": "客服消息", "template": "模板消息"}
+CHANNEL_LABELS = {"custom": "客服消息", "template": "模板消息", "bizsend": "订阅通知", "subscribe": "订阅消息", "sms": "短信"}
 
 
 @click.command("outbox")

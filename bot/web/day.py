@@ -23,12 +23,13 @@ from flask.typing import ResponseReturnValue
 
 from bot.core.clock import utcnow
 from bot.diary import texts
-from bot.diary.alerts import acknowledge_from_link, link_acknowledgement
+from bot.diary.alerts import acknowledge_from_link, acknowledge_from_sms, link_acknowledgement, sms_acknowledgement
 from bot.diary.days import day_view, summaries
 from bot.diary.keepsake import nurse_display_name
 from bot.diary.refs import EngagementRef, binding_in, engagement_ref
 from bot.diary.render import stars
-from bot.outbox import daylinks
+from bot.outbox import daylinks, shortlinks
+from bot.outbox.shortlinks import find_link
 from bot.store.db import get_session
 from bot.web import _SECURITY_HEADERS, bp
 
@@ -57,6 +58,11 @@ def _refused(message: str, status: int) -> Response:
 
 
 def _read(token: str) -> daylinks.DayLink | Response:
+    if shortlinks.CODE.match(token):  # the short link of an SMS
+        short = find_link(get_session(), token, utcnow())
+        if short is None:
+            return _refused(EXPIRED_TEXT, 410)
+        return daylinks.DayLink(short.engagement_id, short.day, None, short.flag_id)
     try:
         return daylinks.read(current_app.config["ANXIN_SECRET_KEY"], token)
     except daylinks.LinkError as exc:
@@ -89,7 +95,11 @@ def day_page(token: str) -> ResponseReturnValue:
     view = day_view(session, engagement, link.day, tz)
     ack = None
     if link.flag_id is not None and any(f.id == link.flag_id for f in view.flags):
-        ack = link_acknowledgement(session, link.flag_id, engagement.id, link.openid)
+        short = find_link(session, token, utcnow()) if shortlinks.CODE.match(token) else None
+        if short is not None:
+            ack = sms_acknowledgement(session, short)
+        else:
+            ack = link_acknowledgement(session, link.flag_id, engagement.id, link.openid)
     first = max(link.day - dt.timedelta(days=CHART_DAYS - 1), engagement.starts_on)
     days = summaries(session, engagement, first, link.day, tz) if first <= link.day else []
     top = max([d.feed_ml for d in days] + [1])
@@ -135,7 +145,12 @@ def acknowledge(token: str) -> ResponseReturnValue:
     if link.flag_id is None:
         return _refused(CANNOT_ACK_TEXT, 400)
     session = get_session()
-    if not acknowledge_from_link(session, link.flag_id, engagement.id, link.openid, utcnow()):
+    short = find_link(session, token, utcnow()) if shortlinks.CODE.match(token) else None
+    if short is not None:
+        done = acknowledge_from_sms(session, short, utcnow())
+    else:
+        done = acknowledge_from_link(session, link.flag_id, engagement.id, link.openid, utcnow())
+    if not done:
         session.rollback()
         return _refused(CANNOT_ACK_TEXT, 400)
     session.commit()

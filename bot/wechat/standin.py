@@ -7,12 +7,19 @@ extends it with scripted failures. It answers as WeChat does:
 
 - ``/cgi-bin/token``: a token per app; a new one invalidates the app's previous one.
   A wrong secret is 40125, another grant type 40002.
+- ``/cgi-bin/stable_token`` (POST JSON): the app's stable token, the same one while it is valid;
+  ``force_refresh`` replaces it (and invalidates the previous one). Stable tokens and those of
+  ``/cgi-bin/token`` do not affect each other, as WeChat keeps them apart.
+  Doc: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken.html
 - any other call without a valid token: 40001 (invalid credential).
 - ``/sns/jscode2session``: 40029 for a code it does not know, 40163 for a code used
   before. With ``any_code`` (development) every fresh code logs in: the openid is the
   code up to its first ``:`` (``demo-parent:2`` is ``demo-parent``).
 - ``/cgi-bin/message/custom/send``: 43004 to someone who unfollowed, 45015 outside
-  the 48-hour window, 45047 past ``custom_limit`` messages since the user last wrote,
+  the 48-hour window (48 hours after the user last wrote, by the stand-in's clock, or when
+  told with ``close_window``), 45047 past ``custom_limit`` messages since the user last wrote
+  (5 since June 2023: a user's message allows 5 customer-service messages within 48 hours;
+  https://docs.chatalog.ai/zh-cn/platform-setup/wechat/ke-fu-xiao-xi quotes WeChat's table),
   45002 for text over 2,048 bytes, 44002 for an empty message.
 - template and subscribe messages: 40003 without ``touser``, 40037 without a template
   id, 43004 / 43101 to someone who unfollowed / refused. Fields are checked as WeChat
@@ -64,7 +71,8 @@ PNG_1X1 = bytes.fromhex(
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5dd2b3a0000000049454e44ae426082"
 )
 TEXT_LIMIT_BYTES = 2048
-CUSTOM_LIMIT = 20  # customer-service messages per user between two of the user's own messages
+CUSTOM_LIMIT = 5  # customer-service messages per user message (WeChat's rule since 2023-06)
+WINDOW_SECONDS = 48 * 3600  # a user's message opens the customer-service window this long
 
 SEND_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
               "/cgi-bin/message/subscribe/send", "/cgi-bin/message/subscribe/bizsend")
@@ -94,6 +102,8 @@ class StandInState:
     unsubscribed: set[str] = field(default_factory=set)
     refused_subscribe: set[str] = field(default_factory=set)
     custom_sent: dict[str, int] = field(default_factory=dict)  # openid -> sends since the user last wrote
+    wrote_at: dict[str, float] = field(default_factory=dict)  # openid -> when the user last wrote (stand-in clock)
+    stable_tokens: dict[str, str] = field(default_factory=dict)  # appid -> its current stable token
     grants: dict[tuple[str, str], int] = field(default_factory=dict)  # (openid, template id) -> one-time grants
     unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid
     voice_texts: dict[str, str] = field(default_factory=dict)  # sha256 of a voice's audio -> what it says
@@ -120,6 +130,8 @@ class WeChatStandIn:
         self.strict_grants = not any_code
         self.custom_limit = custom_limit
         self._lock = threading.RLock()
+        # The stand-in's clock (epoch seconds): tests move it on to close a window.
+        self.clock: Callable[[], float] = time.time
         self._tokens = itertools.count(1)
         self._tickets = itertools.count(1)
 
@@ -170,11 +182,28 @@ class WeChatStandIn:
         with self._lock:
             self.state.unionids[openid] = unionid
 
-    def user_wrote(self, openid: str) -> None:
+    def user_wrote(self, openid: str, at: float | None = None) -> None:
         """The user wrote to the Official Account: the 48-hour window opens and the message count restarts."""
         with self._lock:
             self.state.outside_window.discard(openid)
             self.state.custom_sent.pop(openid, None)
+            self.state.wrote_at[openid] = self.clock() if at is None else at
+
+    def close_window(self, openid: str) -> None:
+        """WeChat considers ``openid``'s window closed (whatever our records say): 45015 until the user writes."""
+        with self._lock:
+            self.state.outside_window.add(openid)
+
+    def window_open(self, openid: str) -> bool:
+        """Whether a customer-service message to ``openid`` is inside the 48-hour window.
+
+        A user the stand-in never heard write counts as inside (the tests' fake does not see the pushes);
+        one it saw write more than 48 hours ago does not.
+        """
+        if openid in self.state.outside_window:
+            return False
+        wrote = self.state.wrote_at.get(openid)
+        return wrote is None or self.clock() - wrote < WINDOW_SECONDS
 
     # -- what happened ----------------------------------------------------------
     def calls_to(self, path: str) -> list[Call]:
@@ -234,6 +263,8 @@ class WeChatStandIn:
         """WeChat's answer to one call (subclasses script failures before it)."""
         if request.path == "/cgi-bin/token":
             return self._token(request)
+        if request.path == "/cgi-bin/stable_token":
+            return self._stable_token(request, body)
         if request.path == "/sns/jscode2session":
             return self._jscode2session(request)
         if request.path == "/_sent":  # the stand-in's own page: what it delivered
@@ -278,7 +309,7 @@ class WeChatStandIn:
         if openid in self.state.unsubscribed and path != "/cgi-bin/message/subscribe/send":
             return _error(43004, "require subscribe")
         if path == "/cgi-bin/message/custom/send":
-            if openid in self.state.outside_window:
+            if not self.window_open(openid):
                 return _error(45015, "response out of time limit or subscription is canceled")
             if body.get("msgtype") == "text":
                 content = str((body.get("text") or {}).get("content") or "")
@@ -333,10 +364,32 @@ class WeChatStandIn:
             time.sleep(self.state.token_delay)
         with self._lock:
             # A new token invalidates the app's previous one, as WeChat does.
+            stable = set(self.state.stable_tokens.values())
             for token, owner in list(self.state.valid_tokens.items()):
-                if owner == appid:
+                if owner == appid and token not in stable:
                     del self.state.valid_tokens[token]
             token = f"TOKEN-{appid}-{next(self._tokens)}"
+            self.state.valid_tokens[token] = appid
+        return _json({"access_token": token, "expires_in": self.state.token_ttl})
+
+    def _stable_token(self, request: Request, body: Any) -> Response:
+        if request.method != "POST" or not isinstance(body, dict):
+            return _error(47001, "data format error (POST JSON)")
+        appid = str(body.get("appid") or "")
+        if body.get("grant_type") != "client_credential":
+            return _error(40002, "invalid grant_type")
+        if appid not in self.state.credentials:
+            return _error(40013, "invalid appid")
+        if self.state.credentials[appid] != body.get("secret"):
+            return _error(40125, "invalid appsecret")
+        with self._lock:
+            current = self.state.stable_tokens.get(appid)
+            if current is not None and self.state.valid_tokens.get(current) == appid and not body.get("force_refresh"):
+                return _json({"access_token": current, "expires_in": self.state.token_ttl})
+            if current is not None:
+                self.state.valid_tokens.pop(current, None)
+            token = f"STABLE-{appid}-{next(self._tokens)}"
+            self.state.stable_tokens[appid] = token
             self.state.valid_tokens[token] = appid
         return _json({"access_token": token, "expires_in": self.state.token_ttl})
 

@@ -80,7 +80,7 @@ def test_unacknowledged_urgent_flag_is_sent_again_and_to_the_supervisors(
 ) -> None:
     flag_id = fever(app, family)
     run_job(app, "deliver")
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=14)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=14)).detail == {"escalated": 0, "queued": 0, "sms": 0}
     late = run_job(app, "escalate", now=T0 + dt.timedelta(minutes=15, seconds=5)).detail
     assert late is not None and (late["escalated"], late["queued"], late["sent"]) == (1, 3, 3)
     [again] = texts_to(wechat_fake, MOM, "再次提醒")
@@ -90,12 +90,12 @@ def test_unacknowledged_urgent_flag_is_sent_again_and_to_the_supervisors(
     [_, dad_again] = wechat_fake.templates_to(DAD)
     assert dad_again["data"]["thing4"]["value"] == "仍未确认，请尽快查看"
     # The same minute again: nothing twice.
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=16)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=16)).detail == {"escalated": 0, "queued": 0, "sms": 0}
 
     # The supervisor acts, and says what was done.
     reply = Chat(client).say(BOSS, "收到 已电话联系家属去医院")
     assert reply.startswith("已记录处理 1 条紧急提醒") and "处理说明：已电话联系家属去医院" in reply
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=40)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=40)).detail == {"escalated": 0, "queued": 0, "sms": 0}
 
     # Who saw what, when: kept for the agency.
     trail = client.get(f"/admin/v1/flags/{flag_id}/events", headers=auth(family.key)).get_json()
@@ -118,7 +118,7 @@ def test_a_parent_saying_shou_dao_stops_the_escalation(app: Flask, client: Flask
     run_job(app, "deliver")
     reply = Chat(client).say(DAD, "收到")
     assert reply.startswith("已确认收到 1 条紧急提醒") and "宝宝体温 38.5℃" in reply
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0, "sms": 0}
     assert texts_to(wechat_fake, BOSS, "升级") == []
     flag = session.get(DiaryFlag, flag_id)
     assert flag.family_acknowledged_at is not None and flag.acknowledged_at is None  # the agency still sees it open
@@ -160,7 +160,7 @@ def test_the_pages_button_acknowledges_for_that_parent_once(app: Flask, client: 
     assert session.get(DiaryFlag, flag_id).family_acknowledged_at is not None
     events = session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id, FlagEvent.action != "sent")).all()
     assert [(e.action, e.actor, e.channel) for e in events] == [("acknowledged", DAD, "link")]
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(minutes=20)).detail == {"escalated": 0, "queued": 0, "sms": 0}
 
 
 def test_a_bad_expired_or_cross_site_acknowledgement_writes_nothing(app: Flask, client: FlaskClient, family: Family,
@@ -199,7 +199,7 @@ def test_escalation_minutes_are_configurable(app_settings: dict[str, Any], clien
     app = create_app({**app_settings, "ANXIN_ESCALATE_MINUTES": 0.5})
     family = bound_family(app, app.test_client())
     write(app, family, "体温 38.5", T0)
-    assert run_job(app, "escalate", now=T0 + dt.timedelta(seconds=20)).detail == {"escalated": 0, "queued": 0}
+    assert run_job(app, "escalate", now=T0 + dt.timedelta(seconds=20)).detail == {"escalated": 0, "queued": 0, "sms": 0}
     assert (run_job(app, "escalate", now=T0 + dt.timedelta(seconds=31)).detail or {})["escalated"] == 1
     background.join_all()
     app.extensions["anxin_db"].engine.dispose()

@@ -11,15 +11,16 @@ from sqlalchemy import select
 
 from bot.core.clock import utcnow
 from bot.jobs import JOBS, build_scheduler, run_job
-from bot.models import ChatUser, JobRun
+from bot.models import JobRun
 from bot.outbox.queue import enqueue
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import redis_or_skip
+from tests.support.diary import user_wrote
 
 
 def test_run_job_deliver_from_the_cli(app: Flask, runner, wechat_fake: WeChatApiFake, session) -> None:
     with app.extensions["anxin_db"].new_session() as s, s.begin():
-        s.add(ChatUser(openid="o-p1", last_message_at=utcnow()))
+        user_wrote(s, "o-p1", utcnow())
         enqueue(s, key="flag:9:o-p1", openid="o-p1", kind="flag", text="体温 38.2℃，建议留意")
     result = runner.invoke(args=["run-job", "deliver"])
     assert result.exit_code == 0, result.output
@@ -38,7 +39,7 @@ def test_run_job_refuses_an_unknown_job(runner) -> None:
 def test_two_runners_racing_run_the_job_once(app: Flask, wechat_fake: WeChatApiFake, session) -> None:
     with app.extensions["anxin_db"].new_session() as s, s.begin():
         for i in range(10):
-            s.add(ChatUser(openid=f"o-{i}", last_message_at=utcnow()))
+            user_wrote(s, f"o-{i}", utcnow())
             enqueue(s, key=f"digest:{i}", openid=f"o-{i}", kind="digest", text=f"小结{i}")
     wechat_fake.fail_next("/cgi-bin/message/custom/send", delay=0.1, times=10)  # a slow run holds the lease
     results = []

@@ -15,13 +15,14 @@ from bot.delivery.wechat_api import get_api
 from bot.models import ChatUser, Notification
 from bot.outbox.queue import enqueue
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.diary import user_wrote
 
 
 def queue(app: Flask, *pairs: tuple[str, str], kind: str = "digest") -> None:
     with app.extensions["anxin_db"].new_session() as session, session.begin():
         for openid, text in pairs:
             if session.scalar(select(ChatUser).where(ChatUser.openid == openid)) is None:
-                session.add(ChatUser(openid=openid, last_message_at=utcnow() - dt.timedelta(hours=1)))
+                user_wrote(session, openid, utcnow() - dt.timedelta(hours=1))
             enqueue(session, key=f"{kind}:{openid}:2026-11-20", openid=openid, kind=kind, text=text)
 
 
@@ -69,7 +70,7 @@ def test_http_errors_and_timeouts_are_retried(app: Flask, wechat_fake: WeChatApi
 
 def test_outside_the_48_hour_window_a_template_message_is_sent(app: Flask, wechat_fake: WeChatApiFake) -> None:
     with app.extensions["anxin_db"].new_session() as s, s.begin():
-        s.add(ChatUser(openid="o-quiet", last_message_at=utcnow() - dt.timedelta(hours=49)))
+        user_wrote(s, "o-quiet", utcnow() - dt.timedelta(hours=49))
         enqueue(s, key="digest:o-quiet:2026-11-20", openid="o-quiet", kind="digest", text="宝宝今日小结\n喂奶8次，共720ml")
     assert deliver(app)["sent"] == 1
     assert wechat_fake.messages_to("o-quiet") == []
@@ -86,11 +87,11 @@ def test_without_a_template_a_quiet_user_waits_and_nothing_is_lost(app_settings:
 
     app = create_app({**app_settings, "ANXIN_WECHAT_TEMPLATE_ID": None, "ANXIN_TEMPLATE_FLAG": None})
     with app.extensions["anxin_db"].new_session() as s, s.begin():
-        s.add(ChatUser(openid="o-quiet", last_message_at=utcnow() - dt.timedelta(days=3)))
+        user_wrote(s, "o-quiet", utcnow() - dt.timedelta(days=3))
         enqueue(s, key="flag:1:o-quiet", openid="o-quiet", kind="flag", text="体温偏高，建议留意")
     assert deliver(app) == {"sent": 0, "retry": 1, "failed": 0}
     with app.extensions["anxin_db"].new_session() as s, s.begin():
-        s.scalars(select(ChatUser)).one().last_message_at = utcnow()  # the parent writes again
+        user_wrote(s, "o-quiet", utcnow())  # the parent writes again
     assert deliver(app, now=utcnow() + dt.timedelta(minutes=2)) == {"sent": 1, "retry": 0, "failed": 0}
     assert [m["text"]["content"] for m in wechat_fake.messages_to("o-quiet")] == ["体温偏高，建议留意"]
     app.extensions["anxin_db"].engine.dispose()
@@ -157,7 +158,7 @@ def test_a_late_nudge_is_dropped_not_sent(app: Flask, wechat_fake: WeChatApiFake
 def test_template_messages_carry_the_local_date(app: Flask, wechat_fake: WeChatApiFake) -> None:
     late_evening_utc = dt.datetime(2026, 11, 22, 17, 30, tzinfo=dt.UTC)  # 01:30 on 11-23 in Asia/Shanghai
     with app.extensions["anxin_db"].new_session() as s, s.begin():
-        s.add(ChatUser(openid="o-quiet", last_message_at=late_evening_utc - dt.timedelta(days=3)))
+        user_wrote(s, "o-quiet", late_evening_utc - dt.timedelta(days=3))
         enqueue(s, key="flag:7:o-quiet", openid="o-quiet", kind="flag", text="体温偏高\n建议留意", now=late_evening_utc)
     assert deliver(app, now=late_evening_utc)["sent"] == 1
     [sent] = wechat_fake.templates_to("o-quiet")

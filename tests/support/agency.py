@@ -109,8 +109,8 @@ def supervisor_code(client: FlaskClient, key: str) -> str:
 
 def pin_admin_body(case: Any, worker_id: int, starts_on: dt.date) -> None:
     """Make a generated /admin/v1 request body keep the rules no JSON Schema can state: an ID number's check digit,
-    this agency's worker, an engagement of 26 days from ``starts_on``, dates in order, a photo big enough to show a
-    face (the server's own rule)."""
+    this agency's worker, an engagement of 26 days from ``starts_on``, dates in order (a report's period too), a photo
+    big enough to show a face (the server's own rule)."""
     if case.path.endswith("/workers") and case.method == "POST" and isinstance(case.body, dict):
         case.body = worker_json()
     if isinstance(case.body, dict) and "starts_on" in case.body:
@@ -131,6 +131,9 @@ def pin_admin_body(case: Any, worker_id: int, starts_on: dt.date) -> None:
         case.body.pop("expires_on", None)
     if case.path.endswith("/consent") and isinstance(case.body, dict):
         case.body["signed_on"] = today.isoformat()
+    if case.path.endswith("/deliveries") and isinstance(case.query, dict):  # a period in order, at most 92 days
+        case.query.pop("since", None)
+        case.query.pop("until", None)
     if case.path.endswith("/photo"):
         fmt = {"image/png": "PNG", "image/webp": "WEBP"}.get(case.media_type or "", "JPEG")
         case.body = photo_bytes((64, 64), fmt)

@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
@@ -52,6 +53,14 @@ def last_wrote(app: Flask, openid: str, at: dt.datetime) -> None:
         session.execute(update(ChatUser).where(ChatUser.openid == openid).values(last_message_at=at))
         session.execute(update(InboundMessage).where(InboundMessage.openid == openid, InboundMessage.received_at > at)
                         .values(received_at=at))
+
+
+def user_wrote(session: Session, openid: str, at: dt.datetime) -> None:
+    """``openid`` follows the Official Account and last wrote a message at ``at`` (the 48-hour window opens)."""
+    if session.scalar(select(ChatUser.openid).where(ChatUser.openid == openid)) is None:
+        session.add(ChatUser(openid=openid, last_message_at=at))
+    session.add(InboundMessage(dedup_key=f"wrote:{openid}:{at.isoformat()}", openid=openid, msg_type="text",
+                               received_at=at))
 
 
 def texts_to(fake: WeChatApiFake, openid: str, containing: str = "") -> list[str]:

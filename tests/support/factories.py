@@ -26,6 +26,7 @@ PRODUCTION = {
     "ANXIN_WECHAT_TOKEN": "7c1f9a3e5b2d8046e1a9c7f3b5d20e84",
     "ANXIN_DATA_KEY": "kZ7yq1Jm9vR3xT0bN5wC8eH2uL6aF4sD1gP9oK3iM7Q=",
     "ANXIN_WECHAT_AES_KEY": "Xb3nQ7vR1mK9tZ5wL2cY8dH4jF6gA0sE3uP7oN1iB5k",
+    "ANXIN_SMS_PROVIDER": "",  # no SMS: the tests' SMS settings name a loopback stand-in, which production refuses
 }
 _serial = itertools.count(1)
 

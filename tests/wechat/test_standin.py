@@ -98,6 +98,49 @@ def test_messages_are_refused_as_wechat_refuses_them(standin: WeChatStandIn) -> 
     assert [m["text"] for m in standin.delivered()] == ["m0", "m1", "m2", "again"]  # only what WeChat took
 
 
+def test_the_2023_quota_five_messages_per_user_message_within_48_hours() -> None:
+    standin = WeChatStandIn()  # WeChat's own limits, not a test's
+    standin.register_app(*OA)
+    now = [1_800_000_000.0]
+    standin.clock = lambda: now[0]
+    client = Client(standin)
+    token = _token(client)
+    standin.user_wrote("o-1")
+    assert CUSTOM_LIMIT == 5
+    assert [_send(client, token, _text("o-1", f"m{i}")) for i in range(7)] == [0, 0, 0, 0, 0, 45047, 45047]
+    standin.user_wrote("o-1")  # a new message: five more
+    now[0] += 47 * 3600
+    assert _send(client, token, _text("o-1", "still open")) == 0
+    now[0] += 2 * 3600  # 49 hours after the user last wrote: the window is closed
+    assert _send(client, token, _text("o-1", "too late")) == 45015
+    standin.user_wrote("o-2")
+    standin.close_window("o-2")  # WeChat says closed although the user wrote
+    assert _send(client, token, _text("o-2", "hi")) == 45015
+    assert [m["text"] for m in standin.delivered()] == [f"m{i}" for i in range(5)] + ["still open"]
+
+
+def test_stable_token_is_served_as_wechat_serves_it(standin: WeChatStandIn) -> None:
+    client = Client(standin)
+
+    def stable(**extra: Any) -> dict[str, Any]:
+        body = {"grant_type": "client_credential", "appid": OA[0], "secret": OA[1], **extra}
+        return _answer(client.post("/cgi-bin/stable_token", json=body))
+
+    first = stable()
+    assert first["expires_in"] == 7200
+    assert stable()["access_token"] == first["access_token"]  # the same token while it is valid
+    assert _send(client, first["access_token"], _text("o-s1", "hi")) == 0
+    plain = _token(client)  # /cgi-bin/token's tokens are kept apart: neither invalidates the other
+    assert _send(client, first["access_token"], _text("o-s2", "hi")) == 0
+    forced = stable(force_refresh=True)
+    assert forced["access_token"] != first["access_token"]
+    assert _send(client, first["access_token"], _text("o-s3", "hi")) == 40001
+    assert _send(client, forced["access_token"], _text("o-s4", "hi")) == 0
+    assert _send(client, plain, _text("o-s5", "hi")) == 0
+    assert stable(secret="wrong")["errcode"] == 40125
+    assert _answer(client.get("/cgi-bin/stable_token", query_string={"appid": OA[0]}))["errcode"] == 47001
+
+
 def test_login_codes_are_strict_unless_any_code_is_allowed(standin: WeChatStandIn) -> None:
     def login(client: Client, code: str) -> dict[str, Any]:
         query = {"appid": MP[0], "secret": MP[1], "js_code": code, "grant_type": "authorization_code"}
