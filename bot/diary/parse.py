@@ -32,6 +32,7 @@ from bot.diary.reading import (
     has,
     is_hypothetical,
     numbers_with_units,
+    reported,
 )
 from bot.diary.reading import CN_NUM as _CN_NUM
 from bot.diary.words import digits
@@ -546,6 +547,7 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body):
         return [("note", {}, 0)]
+    body = reported(body)  # advice, conditions and general statements beside what happened tell no event
     pieces = _pieces(body)
     groups = _group(pieces, body)
     if len(groups) <= 1:

@@ -1,0 +1,109 @@
+"""Issue 34: general text — advice, definitions, doctors' explanations, norms and ranges, questions of fact — is no
+report about this baby or mother: it stays one note and raises nothing. A parent's question about their own baby
+(宝宝嘴巴发紫是怎么回事) still reports what it asks about, and what a line does report beside advice is kept.
+
+Every line is a development line of the real-writing corpus (``tests/diary/corpus``), quoted with its source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.diary.parse import read_lines
+from bot.diary.reading import fold_writing, is_hypothetical, reported
+from bot.models import DiaryEntry, DiaryFlag
+from tests.support.chat import TZ, Chat, open_family
+
+NURSE = "o-nurse-general"
+SENT = dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ)
+
+
+def kinds(line: str) -> list[tuple[str, dict[str, object]]]:
+    [one] = read_lines(line, SENT, TZ)
+    return [(e.kind, e.fields) for e in one.entries]
+
+
+# (line, source): habits of babies at large, norms and ranges, explanations of causes, conditions and advice.
+GENERAL = [
+    # a generic subject and a habit: 母乳喂养的婴儿 … 多呈 …, 约1~4次
+    ("母乳喂养的婴儿(宝宝),大便多呈金黄色糊状便,每天约1~4次", "https://m.kob123.com/shenghuokexue/100202.html"),
+    # an explanation of causes: 可能与…有关
+    ("宝宝大便发白可能与胆道梗阻、消化不良、乳糖不耐受、药物影响或饮食因素有关。",
+     "https://m.bohe.cn/article/mip/ddhqt4fqtkxf9sa.html"),
+    # a norm with a range and definitions: 正常体温…之间, 称为
+    ("宝宝正常体温在腋窝处为35.9--37.2度之间,通过测量后凡超过正常范围0.5度以上时称为发热,不超过38度称为低热,"
+     "超过39度者称为高热。", "https://m.how234.com/eamyrffdhee.html"),
+    # a condition and advice: 若伴随…需就医
+    ("若伴随眼球上翻或持续抽搐需就医排查神经系统疾病", "https://www.bohe.cn/zx/1236740.html"),
+    ("建议家长定时监测体温,若持续超过37.5摄氏度或伴随拒奶、嗜睡等症状需及时就医。",
+     "https://m.fh21.com.cn/iask/view/2914388.html"),
+    # a condition after a conjunction (但如果…), the whole sentence its scope
+    ("但如果发现宝宝每分钟呼吸超过60次,或者面色发紫,或经常出现呼吸暂停,那就应及时就诊。",
+     "http://jk.tcmer.com/baby/200608/3701_2.html"),
+    # a definition with a comparison in brackets
+    ("低体温(<35℃):环境寒冷或低血糖,伴随皮肤发花、四肢冰凉,需保暖并喂糖水。", "https://mip.mfk.com/article/12084125.shtml"),
+    # a norm: 属正常现象
+    ("少量吐奶属正常现象", "https://m.fh21.com.cn/iask/view/100057629.html"),
+    # a question of fact about babies at large
+    ("新生儿肚脐需要天天消毒吗", "https://wapask.39.net/question/74525409.html"),
+    # traditional script (OpenCC first): a generic subject 膽道閉鎖的新生兒
+    ("膽道閉鎖的新生兒大便呈現灰白或淡黃色。", "https://health.udn.com/health/story/6057/3258885"),
+    ("當耳(肛)溫超過38.5℃,或腋溫超過37.5℃,父母可先使用口服退燒藥幫孩子退燒",
+     "http://limamafamily.blogspot.com/2013/01/blog-post_2053.html"),
+]
+
+
+@pytest.mark.parametrize(("line", "source"), GENERAL)
+def test_general_text_is_one_note(line: str, source: str) -> None:
+    assert is_hypothetical(fold_writing(line)), source  # callers read a line folded to simplified
+    assert kinds(line) == [("note", {})], source
+
+
+@pytest.mark.parametrize("line", [
+    "宝宝嘴巴发紫是怎么回事",  # http://3g.club.xywy.com/wenda/195456802.htm
+    "新生儿嘴唇发黑什么原因",  # http://www.sysjgy.com/jiankang/17588142847ez0m.html
+    "為何寶寶每次吃奶後都會吐奶?",  # Hong Kong Department of Health's parents' question (corpus: traditional.yaml)
+])
+def test_a_parents_question_about_their_baby_is_a_report(line: str) -> None:
+    assert not is_hypothetical(fold_writing(line))
+    assert reported(fold_writing(line)) == fold_writing(line)
+
+
+def test_what_a_line_reports_beside_advice_is_kept() -> None:
+    # a public care record (corpus everyday.yaml, care-records-seed): the advice 注意观察… is general, the oozing was seen.
+    line = "注意观察脐带残端，略有渗液，已用碘伏消毒。"
+    assert not is_hypothetical(line)
+    assert reported(line) == line  # 注意观察 in a care record: the nurse watched it
+    assert kinds(line) == [("cord_care", {"condition": "wet"})]
+
+
+def test_a_question_of_cause_keeps_the_sign_it_asks_about() -> None:
+    # http://3g.club.xywy.com/wenda/195456802.htm asks 宝宝嘴巴发紫是怎么回事; asked as 是不是…, the lips are still told.
+    assert reported("宝宝嘴巴发紫是不是缺氧").startswith("宝宝嘴巴发紫")
+
+
+def test_an_idiom_holding_a_condition_word_is_no_condition() -> None:
+    # https://centurialee.pixnet.net/blog/post/26446744: 若無其事 ("as if nothing happened") holds 若 ("if") and
+    # tells what happened.
+    assert not is_hypothetical(fold_writing("雖然吐奶後的大寶看起來若無其事,沒什麼哭鬧"))
+
+
+def test_chat_keeps_general_text_as_a_note_and_raises_nothing(
+        app: Flask, client: FlaskClient, session: Session) -> None:
+    family = open_family(app, client)
+    chat = Chat(client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    # https://www.bohe.cn/zx/1236740.html: a doctor's advice, no convulsion of this baby
+    reply = chat.say(NURSE, "若伴随眼球上翻或持续抽搐需就医排查神经系统疾病")
+    assert "备注" in reply and "抽搐" not in reply.split("备注", 1)[0]
+    session.rollback()
+    [entry] = session.scalars(select(DiaryEntry).where(DiaryEntry.engagement_id == family.engagement_id))
+    assert entry.kind == "note"
+    flags = list(session.scalars(select(DiaryFlag.rule).where(DiaryFlag.engagement_id == family.engagement_id)))
+    assert flags == []
