@@ -352,6 +352,9 @@ class LineTime:
     span_min: int | None
     body: str  # the line without the time (a range's verb, 睡到 → 睡, is kept)
     until: bool = False  # the time ends what the line tells (睡到10点: woke at 10), no start was given
+    # An hour of 1–11 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
+    # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00).
+    either_half: bool = False
 
 
 def impossible_time(norm: str) -> str | None:
@@ -429,7 +432,9 @@ def find_time(norm: str) -> LineTime | None:
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
         until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None
-        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until)
+        either = not (day or m["speriod"]) and 1 <= hour <= 11 and m["smm"] is None
+        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until,
+                        either)
     return None
 
 
@@ -472,6 +477,11 @@ def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo) -> dt.dat
     """
     local_sent = sent_at.astimezone(tz)
     day = local_sent.date() + dt.timedelta(days=when.day_offset or 0)
+    if when.either_half and when.day_offset is None:
+        come = [moment for back in (0, 1) for hour in (when.hour, when.hour + 12)
+                if (moment := dt.datetime.combine(day - dt.timedelta(days=back), dt.time(hour, when.minute), tzinfo=tz))
+                - local_sent <= FUTURE_TOLERANCE]
+        return max(come).astimezone(dt.UTC)
     candidate = dt.datetime.combine(day, dt.time(when.hour, when.minute), tzinfo=tz)
     if candidate - local_sent > FUTURE_TOLERANCE:
         if when.day_offset is not None:
@@ -527,6 +537,25 @@ _KEPT_WEAK = frozenset({"temperature"})
 _ALL_WELL = re.compile(r"^[^\d]*(?:正常|都好|良好|还好|没问题)$")
 
 
+# An activity named as the time of something else (喝奶时出现痰音, 醒来的时候一点事没有) is no event of its own.
+_AS_A_TIME = re.compile(r"(?:吃奶|喝奶|喂奶|哺乳|吃完奶|喝完奶|喂完奶|睡觉|入睡|睡着|醒来|睡醒|换尿布|洗澡)"
+                        r"(?=(?:的)?时(?!间|长|段|辰))")
+# A clause judging how an activity goes (吃奶良好, 睡眠安稳, 排便规律, 母乳喂养一直不太顺利, 喂奶量有波动) tells no event.
+_JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂奶量|奶量|喂奶|睡眠|排便|大小便|哺乳|母乳喂养|喂养)"
+                     r"[^\d，,。；;]{0,10}?(?:正常|良好|安稳|规律|很好|不错|顺利|稳定|波动|都好|还好)[了的。]?(?=$|[，,。；;])")
+
+
+_WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
+
+
+def _without_events_told(body: str) -> str:
+    """``body`` with activities that tell no event blanked (same length): an activity named as a time, a clause
+    judging how an activity goes."""
+    if "时" in body:
+        body = _AS_A_TIME.sub(lambda m: " " * len(m[0]), body)
+    return _JUDGED.sub(lambda m: " " * len(m[0]), _WELL.sub(lambda m: " " * len(m[0]), body))
+
+
 @dataclass
 class _Piece:
     start: int
@@ -547,7 +576,9 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body):
         return [("note", {}, 0)]
-    body = reported(body)  # advice, conditions and general statements beside what happened tell no event
+    body = _without_events_told(reported(body))  # advice, norms, a judgement of how feeds go: no event
+    if not body.strip(" ，,。；;、"):
+        return [("note", {}, 0)]
     pieces = _pieces(body)
     groups = _group(pieces, body)
     if len(groups) <= 1:

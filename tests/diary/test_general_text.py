@@ -107,3 +107,42 @@ def test_chat_keeps_general_text_as_a_note_and_raises_nothing(
     assert entry.kind == "note"
     flags = list(session.scalars(select(DiaryFlag.rule).where(DiaryFlag.engagement_id == family.engagement_id)))
     assert flags == []
+
+
+# -- what a report tells that is no event of its own ---------------------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    # a public care record (corpus everyday.yaml, care-records-seed): judgements of how feeds and sleep go
+    "吃奶良好，睡眠安稳。",
+    "下午睡眠安稳，吃奶情况良好。",
+    "柚柚今天精神很好，吃奶正常，排便规律。",
+    "宝宝昨晚睡眠不太安稳",
+    # https://mip.chengdunaoke.com/zlxm/nt/2193.html: 醒来的时候 is when, 吃好、睡好 how well
+    "醒来的时候一点事没有,也没有别的症状,吃好、睡好、精神也很好。",
+    # https://discovery.ettoday.net/news/1278544: 喝奶時 is when the noise was heard
+    "甚至是喝奶時出現類似唐老鴨『呵呵』的痰音",
+])
+def test_a_judgement_or_an_activity_named_as_a_time_is_no_event(line: str) -> None:
+    assert kinds(line) == [("note", {})]
+
+
+@pytest.mark.parametrize(("line", "fields"), [
+    # a public baby-log parser's self-test (corpus everyday.yaml, feed-stool-parser-selftest): the stool described
+    ("金黄色糊状的", {"wet": False, "stool": True, "colour": "yellow", "texture": "soft"}),
+    ("拉稀水样的", {"wet": False, "stool": True, "texture": "watery"}),
+    ("早上拉的黄色软便", {"wet": False, "stool": True, "colour": "yellow", "texture": "soft"}),
+    # https://wapask.39.net/question/58335125.html
+    ("宝宝拉柏油样便", {"wet": False, "stool": True, "colour": "black"}),
+])
+def test_a_stool_described_without_naming_it_is_a_stool(line: str, fields: dict[str, object]) -> None:
+    assert kinds(line) == [("diaper", fields)]
+
+
+@pytest.mark.parametrize(("sent", "at"), [("15:00", "15:00"), ("16:20", "15:00"), ("09:00", "03:00"), ("02:00", "15:00")])
+def test_an_hour_said_without_a_part_of_the_day_is_the_latest_that_has_come(sent: str, at: str) -> None:
+    # a public baby-log parser's self-test (corpus everyday.yaml, feed-stool-parser-selftest), sent at 15:00
+    hour, minute = map(int, sent.split(":"))
+    [one] = read_lines("3点喝了90ml奶粉", SENT.replace(hour=hour, minute=minute), TZ)
+    [entry] = one.entries
+    assert entry.occurred_at.astimezone(TZ).strftime("%H:%M") == at
+    assert entry.kind == "feeding" and entry.fields["amount_ml"] == 90

@@ -80,7 +80,10 @@ def _stool_colour(body: str) -> str | None:
 _NAPPY = re.compile(r"尿布|尿不湿|尿片|尿裤|尿垫|纸尿")
 _KEYWORDS = ("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
              "💩", "大小便", "拉屎", "拉臭", "屎", "白便", "黑便", "绿便", "黄便", "血便", "稀便", "色便", "陶土便", "尿呈",
-             "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液", "粪便", "粪")
+             "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液", "粪便", "粪", "样便", "软便", "硬便",
+             "拉稀", "拉的", "糊状", "一粒一粒")
+# What a stool looks like, said without naming the stool (金黄色糊状的, 黄色一粒一粒的, 拉稀水样的).
+_STOOL_SHAPES = ("糊状", "一粒一粒", "水样", "稀水", "蛋花样")
 _DRY = ("干爽", "干的", "是干", "没湿", "没有湿", "干干", "干燥")
 # Words that hold a nappy word but are none: eye, nose and ear discharge (眼屎 is no stool), nappy rash.
 _NOT_NAPPY = ("眼屎", "鼻屎", "耳屎", "尿布疹")
@@ -92,7 +95,8 @@ def parse_diaper(line: Said) -> dict[str, Any] | None:
         return None  # 眼屎有点多, 尿布疹: no nappy was changed
     said = _without_negated(text)
     stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
-                "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着")
+                "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着",
+                "拉稀", "拉的", *_STOOL_SHAPES)
     wet = has(said, "小便", "湿", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said)
     if has(said, "都有", "大小便"):
         stool = True
