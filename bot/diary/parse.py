@@ -546,14 +546,31 @@ _JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂�
 
 
 _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
+# A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
+_NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
+# How much a feed takes these days (吃奶量提升至60ml/次, 喂养量增加) is a trend, not a feed.
+_TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提升|增加|减少|下降|提高|上升|增多)[^，,。；;]*")
+# A correction (体温三十八，不对，我说错了，是三十六点八): the values said before it are withdrawn.
+_WITHDRAWN = re.compile(r"[\d.零〇一二两三四五六七八九十百]+|不对|说错了|搞错了|写错了|打错了|说错|不是")
+_CORRECTION = re.compile(r"(?:不对|说错了|搞错了|写错了|打错了|说错|更正一下|纠正一下)[，,。;；:：\s]*")
 
 
 def _without_events_told(body: str) -> str:
-    """``body`` with activities that tell no event blanked (same length): an activity named as a time, a clause
-    judging how an activity goes."""
+    """``body`` with what tells no event blanked (same length): what a correction withdraws, an activity named as a
+    time, a feed refused or named as a habit, a trend of amounts, a clause judging how an activity goes."""
+    corrections = list(_CORRECTION.finditer(body))
+    if corrections:  # the values said before it are withdrawn, what they measured is not (体温38.5，不对，是38.8)
+        end = corrections[-1].end()
+        body = _WITHDRAWN.sub(_blank, body[:end]) + body[end:]
     if "时" in body:
-        body = _AS_A_TIME.sub(lambda m: " " * len(m[0]), body)
-    return _JUDGED.sub(lambda m: " " * len(m[0]), _WELL.sub(lambda m: " " * len(m[0]), body))
+        body = _AS_A_TIME.sub(_blank, body)
+    for pattern in (_WELL, _NO_FEED, _TREND, _JUDGED):
+        body = pattern.sub(_blank, body)
+    return body
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match[0])
 
 
 @dataclass

@@ -146,3 +146,54 @@ def test_an_hour_said_without_a_part_of_the_day_is_the_latest_that_has_come(sent
     [entry] = one.entries
     assert entry.occurred_at.astimezone(TZ).strftime("%H:%M") == at
     assert entry.kind == "feeding" and entry.fields["amount_ml"] == 90
+
+
+# -- numbers, corrections, refusals and trends ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "celsius"), [
+    # dictated vital signs, a public GitHub file the code index does not name by repository (code-index file id
+    # 70784296067, a clinical speech-to-text normaliser's tests): 点 is the decimal point, not a clock
+    ("体温三十八点五摄氏度", 38.5),
+    # the same kind of dictation (code-index file id 67190081337): 最高体温三十八点五度
+    ("最高体温三十八点五度", 38.5),
+])
+def test_a_number_with_its_decimal_point_said_as_dian_is_a_decimal(line: str, celsius: float) -> None:
+    assert kinds(line) == [("temperature", {"celsius": celsius})]
+
+
+def test_a_correction_withdraws_the_value_said_before_it() -> None:
+    # corpus everyday.yaml, fever-misread-cases (a public file of voice-dictation mis-readings): 三十八 is withdrawn
+    assert kinds("三十八，不对，我说错了，是三十六点八。") != [("temperature", {"celsius": 38.0})]
+    [one] = read_lines("三十八，不对，我说错了，是三十六点八。", SENT, TZ)
+    assert all(e.fields.get("celsius") != 38.0 for e in one.entries)
+
+
+@pytest.mark.parametrize("line", [
+    # https://unakao.pixnet.net/blog/post/1243972: a feed refused is no feed
+    "都不喝奶",
+    # corpus everyday.yaml, postnatal-ward-seed: how much a feed takes these days is a trend
+    "802 周小宝吃奶量提升至 60ml/次。",
+])
+def test_a_feed_refused_or_a_trend_of_amounts_is_no_feed(line: str) -> None:
+    assert kinds(line) == [("note", {})]
+
+
+def test_a_habit_of_feeding_is_no_feed_but_the_spit_up_asked_about_is_told() -> None:
+    # https://www.fhs.gov.hk/tc_chi/health_info/faq/child_health/CC1_3_1_5.html (a parents' question)
+    assert kinds("為何寶寶每次吃奶後都會吐奶?") == [("spit_up", {})]
+
+
+def test_taiwans_word_for_breast_milk_beside_formula_is_a_mixed_feed() -> None:
+    # https://hedilai.pixnet.net/blog/post/25250992: 配方奶搭配母奶
+    assert kinds("只有妥協的用配方奶搭配母奶來餵食他了。") == [("feeding", {"type": "mixed"})]
+
+
+def test_a_nappy_never_wet_all_night_is_a_dry_nappy() -> None:
+    # https://www.e123.hk/news/119120: 尿片都未濕過
+    assert kinds("試過整晚(差不多9個鐘)尿片都未濕過") == [("diaper", {"wet": False, "stool": False})]
+    assert kinds("换尿不湿") == [("diaper", {"wet": True, "stool": False})]  # 尿不湿 is the nappy, not "not wet"
+
+
+def test_a_cord_gone_is_a_cord_fallen_off() -> None:
+    # https://centurialee.pixnet.net/blog/post/26446744
+    assert kinds("月初去醫院打完卡介苗回來,大寶的臍帶就不見了") == [("cord_care", {"condition": "fallen_off"})]

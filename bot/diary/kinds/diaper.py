@@ -56,6 +56,7 @@ def _without_negated(body: str) -> str:
     """``body`` with what is said to be absent taken out: 无血丝, 没有血, 不是黑色, 没有大便, 没拉."""
     body = re.sub(rf"{_NEGATION}(?:有|见|带|是|发)?(?:{_COLOUR_WORDS})(?:色|丝|点|便)?", " ", body)
     body = re.sub(rf"{_NEGATION}(?:有|见)?{_STOOL_WORDS}", " ", body)
+    body = re.sub(rf"(?<!尿){_NEGATION}(?:有)?湿过?", "干的", body)  # 尿片都未湿过: a dry nappy (尿不湿 is a nappy)
     return re.sub(rf"{_NEGATION}(?:有|见)?(?:小便|尿)", " ", body)
 
 

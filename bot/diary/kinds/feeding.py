@@ -35,7 +35,7 @@ MIN_FEEDS = 8
 
 # Words that name a feed for sure; 吃了/喝了 and a bare "ml" only do with a number (吃了90毫升, 90ml).
 _FEED_WORDS = ("喂奶", "吃奶", "喝奶", "母乳", "亲喂", "配方", "奶粉", "瓶喂", "吸奶", "挤奶", "喂乃", "🍼", "混合喂养", "混喂",
-               "喂了", "喂母乳", "直喂", "喂养", "奶")
+               "喂了", "喂母乳", "直喂", "喂养", "母奶", "奶")
 _WATER = re.compile(r"(?:喂|喝|饮)了?(?:点|些|一点|几口)?(?:温|白)?开?水|\d+\s*(?:ml|毫升|cc)?\s*(?:的)?(?:温|白)?开?水(?!温|样)"
                     r"|(?<![血羊流口])水\s*\d+\s*(?:ml|毫升|cc)")
 # Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma.
@@ -72,7 +72,7 @@ def _feed(said: Said) -> dict[str, Any] | None:
     drink = _DRINK.search(body)
     if not milk and not water and amount is None and drink is None:
         return None  # 吃了/喝了 with no amount and no milk named: something else was eaten
-    if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "亲喂", "直喂", "乳喂")):
+    if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "母奶", "亲喂", "直喂", "乳喂")):
         fields["type"] = "mixed"  # 母乳20分钟+奶粉30ml: one feed of both milks, its breast minutes and formula ml
     elif has(body, "配方", "奶粉"):
         fields["type"] = "formula"
@@ -82,8 +82,8 @@ def _feed(said: Said) -> dict[str, Any] | None:
         fields["type"] = "water"
     elif has(body, "亲喂", "直喂", "乳喂"):
         fields["type"] = "breast"
-    elif has(body, "母乳"):
-        # 母乳 with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at the breast.
+    elif has(body, "母乳", "母奶"):
+        # 母乳 (Taiwan: 母奶) with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at the breast.
         fields["type"] = "expressed" if amount is not None or drink is not None else "breast"
     which = side(body)
     if which:
