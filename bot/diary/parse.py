@@ -547,7 +547,8 @@ _JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂�
 
 _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
 # A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
-_NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
+_NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
+                      r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
 # How much a feed takes these days (吃奶量提升至60ml/次, 喂养量增加) is a trend, not a feed.
 _TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提升|增加|减少|下降|提高|上升|增多)[^，,。；;]*")
 # A correction (体温三十八，不对，我说错了，是三十六点八): the values said before it are withdrawn.

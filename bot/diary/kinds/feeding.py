@@ -83,7 +83,8 @@ def _feed(said: Said) -> dict[str, Any] | None:
     elif has(body, "亲喂", "直喂", "乳喂"):
         fields["type"] = "breast"
     elif has(body, "母乳", "母奶"):
-        # 母乳 (Taiwan: 母奶) with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at the breast.
+        # 母乳 (Taiwan: 母奶) with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at
+        # the breast.
         fields["type"] = "expressed" if amount is not None or drink is not None else "breast"
     which = side(body)
     if which:
