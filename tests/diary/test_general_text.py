@@ -197,3 +197,30 @@ def test_a_nappy_never_wet_all_night_is_a_dry_nappy() -> None:
 def test_a_cord_gone_is_a_cord_fallen_off() -> None:
     # https://centurialee.pixnet.net/blog/post/26446744
     assert kinds("月初去醫院打完卡介苗回來,大寶的臍帶就不見了") == [("cord_care", {"condition": "fallen_off"})]
+
+
+@pytest.mark.parametrize("line", [
+    # https://wsa.jianshu.io/p/d8f1c586cbde: a schedule (每两小时喂一次奶) is no feed
+    "每一小时要量一次体温并做记录,每两小时喂一次奶、换一次尿布。",
+    # corpus everyday.yaml (twin-voice-bridge, a public voice-to-diary bridge's tests): a question of how many
+    "今天喂了几次",
+    # corpus everyday.yaml (care-centre-api-tests): an allergy to the protein of cow's milk is no feed
+    "對牛奶蛋白過敏疑慮，觀察中",
+])
+def test_a_schedule_a_question_of_how_many_or_milk_protein_is_no_feed(line: str) -> None:
+    assert kinds(line) == [("note", {})]
+
+
+def test_taiwans_blocked_duct_pushed_open_is_a_breast_entry_not_a_feed() -> None:
+    # https://963234.vweuut.asia/talk/article/130403 (a mirror of a mamibuy post): 塞奶 is a blocked duct, 推開 cleared it
+    assert kinds("但至少把塞奶的部分給推開了.") == [("breast", {"conditions": ["blocked", "relieved"]})]
+
+
+@pytest.mark.parametrize(("line", "amount"), [
+    # https://centurialee.pixnet.net/blog/post/26446744
+    ("大寶有時候才剛喝完奶,休息沒幾分鐘,還沒打嗝,就把奶全部吐出來了。", "much"),
+    # https://discovery.ettoday.net/news/1278910
+    ("「歐醫師,寶寶這段時間無論是喝ㄋㄟ時,或是喝完ㄋㄟㄋㄟ後,就容易忽然發出『嘔』聲音後,吐了幾口奶!」", "little"),
+])
+def test_how_much_came_back_up(line: str, amount: str) -> None:
+    assert ("spit_up", {"amount": amount}) in kinds(line)

@@ -38,8 +38,9 @@ _FEED_WORDS = ("喂奶", "吃奶", "喝奶", "母乳", "亲喂", "配方", "奶�
                "喂了", "喂母乳", "直喂", "喂养", "母奶", "奶")
 _WATER = re.compile(r"(?:喂|喝|饮)了?(?:点|些|一点|几口)?(?:温|白)?开?水|\d+\s*(?:ml|毫升|cc)?\s*(?:的)?(?:温|白)?开?水(?!温|样)"
                     r"|(?<![血羊流口])水\s*\d+\s*(?:ml|毫升|cc)")
-# Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma.
-_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母")
+# Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma, a blocked duct (Taiwan: 塞奶), the
+# protein of cow's milk (牛奶蛋白过敏).
+_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母|塞奶|牛奶蛋白")
 # Drinks and food that are the mother's, never the baby's feed.
 _NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?:ml|毫升|cc)?\s*的?(?:汤|粥|茶|酒|羹|果汁)")
 # A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
@@ -196,9 +197,9 @@ def parse_spit_up(said: Said) -> dict[str, Any] | None:
     if not words or not affirmed(said.text, *words):
         return None
     fields: dict[str, Any] = {}
-    if said.has("大量", "很多", "好多", "一大口", "多"):
+    if said.has("大量", "很多", "好多", "一大口", "多", "全部", "全都"):
         fields["amount"] = "much"
-    elif said.has("少量", "一点", "一口", "少"):
+    elif said.has("少量", "一点", "一口", "几口", "少"):
         fields["amount"] = "little"
     if affirmed(said.text, "喷射", "喷出"):
         fields["projectile"] = True

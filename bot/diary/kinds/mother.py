@@ -169,9 +169,9 @@ def wound_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 
 def parse_breast(said: Said) -> dict[str, Any]:
-    conditions = [name for name, words in (("engorged", ("涨", "胀")), ("blocked", ("堵",)),
+    conditions = [name for name, words in (("engorged", ("涨", "胀")), ("blocked", ("堵", "塞奶")),
                                             ("cracked", ("皲裂", "破", "裂")), ("mastitis_signs", ("红肿", "硬块")),
-                                            ("relieved", ("疏通", "通了", "缓解")))
+                                            ("relieved", ("疏通", "通了", "缓解", "推开")))
                   if said.has(*words)]
     return {"conditions": conditions} if conditions else {}
 
@@ -293,7 +293,7 @@ register(EntryKind(
 register(EntryKind(
     name="breast", about=MOTHER, label="乳房", order=210,
     fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
-    keywords=("乳房", "堵奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
+    keywords=("乳房", "堵奶", "塞奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
     flag_rules=(blocked_duct,),
 ))
 register(EntryKind(
