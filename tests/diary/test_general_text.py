@@ -54,6 +54,13 @@ GENERAL = [
     ("新生儿肚脐需要天天消毒吗", "https://wapask.39.net/question/74525409.html"),
     # traditional script (OpenCC first): a generic subject 膽道閉鎖的新生兒
     ("膽道閉鎖的新生兒大便呈現灰白或淡黃色。", "https://health.udn.com/health/story/6057/3258885"),
+    # what newborns in general have, a sign of something in general, a typical picture
+    ("新生儿会有少量的眼屎,若量不多、不黄,可不必治疗。", "http://www.leha.com/health/9563_2"),
+    ("高烧并伴有颤抖,是感染的一个信号。", "https://www.5wangxiao.com/thread-7385825-1-1.html"),
+    ("堵奶表现为局部硬块伴胀痛,乳腺炎会出现红肿热痛等典型炎症反应。", "https://m.fh21.com.cn/iask/view/30014494.html"),
+    # advice and questions of whether (是不是…? 會不會…? 有…嗎?): nothing is told of a baby
+    ("我們可以先簡單檢查寶寶的身體,是不是發燒了?會不會喘(呼吸急促且費力)?嘴唇有發紺嗎?前囟門有凸出嗎?",
+     "http://www.cth.org.tw/?aid=57&pid=96&page_name=detail&iid=556"),
     ("當耳(肛)溫超過38.5℃,或腋溫超過37.5℃,父母可先使用口服退燒藥幫孩子退燒",
      "http://limamafamily.blogspot.com/2013/01/blog-post_2053.html"),
 ]
@@ -68,6 +75,7 @@ def test_general_text_is_one_note(line: str, source: str) -> None:
 @pytest.mark.parametrize("line", [
     "宝宝嘴巴发紫是怎么回事",  # http://3g.club.xywy.com/wenda/195456802.htm
     "新生儿嘴唇发黑什么原因",  # http://www.sysjgy.com/jiankang/17588142847ez0m.html
+    "产后恶露有臭味正常吗",  # https://science.bio1000.com/nwwd/202505/957065.html: is it normal that it smells
     "為何寶寶每次吃奶後都會吐奶?",  # Hong Kong Department of Health's parents' question (corpus: traditional.yaml)
 ])
 def test_a_parents_question_about_their_baby_is_a_report(line: str) -> None:
