@@ -333,7 +333,9 @@ def _clock(prefix: str) -> str:
         rf"(?P<{prefix}day>{_DAY})?\s*(?P<{prefix}period>{_PERIODS})?\s*"
         rf"(?P<{prefix}hour>\d{{1,2}}|{_CN_NUM})\s*"
         rf"(?:[:](?P<{prefix}mm>\d{{2}})(?!\d)|(?:点|时)(?:\s*(?P<{prefix}half>半)|\s*(?P<{prefix}quarter>一刻|三刻)"
-        rf"|(?P<{prefix}cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?)"
+        rf"|(?P<{prefix}cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?"
+        # 八点多, 8点左右: a little after, about (the hour is the time)
+        rf"(?:多(?!次|少)|左右)?)"
     )
 
 

@@ -232,3 +232,14 @@ def test_taiwans_blocked_duct_pushed_open_is_a_breast_entry_not_a_feed() -> None
 ])
 def test_how_much_came_back_up(line: str, amount: str) -> None:
     assert ("spit_up", {"amount": amount}) in kinds(line)
+
+
+def test_a_little_after_eight_is_eight_and_a_stool_counted_once_is_a_stool() -> None:
+    # corpus everyday.yaml (smart-input-examples, a public baby-diary app's input examples), sent at 12:30
+    sent = SENT.replace(hour=12, minute=30)
+    first, second = read_lines("昨晚八点多拉一次，吃到九点。12点吃完母乳又拉一次。", sent, TZ)
+    stool = first.entries[0]
+    assert (stool.kind, stool.fields.get("stool"), stool.occurred_at.astimezone(TZ).strftime("%d %H:%M")) \
+        == ("diaper", True, "06 20:00")
+    assert [(e.kind, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for e in second.entries] \
+        == [("feeding", "12:00"), ("diaper", "12:00")]
