@@ -243,3 +243,10 @@ def test_a_little_after_eight_is_eight_and_a_stool_counted_once_is_a_stool() -> 
         == ("diaper", True, "06 20:00")
     assert [(e.kind, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for e in second.entries] \
         == [("feeding", "12:00"), ("diaper", "12:00")]
+
+
+def test_a_parents_range_of_temperatures_is_read_at_its_top() -> None:
+    # http://info.babyhome.com.tw/article/4008?page=2: a parent asking about their own baby; 是正常的嗎 is a question
+    line = "已經第3天了,我寶寶體溫都一直持續在37~37.2℃,請問這樣是正常的嗎?"
+    assert not is_hypothetical(fold_writing(line))
+    assert kinds(line) == [("temperature", {"celsius": 37.2})]
