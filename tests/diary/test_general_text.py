@@ -250,3 +250,15 @@ def test_a_parents_range_of_temperatures_is_read_at_its_top() -> None:
     line = "已經第3天了,我寶寶體溫都一直持續在37~37.2℃,請問這樣是正常的嗎?"
     assert not is_hypothetical(fold_writing(line))
     assert kinds(line) == [("temperature", {"celsius": 37.2})]
+
+
+@pytest.mark.parametrize(("line", "fields"), [
+    # https://www.71396.com/s-2-0bf055a260732309: warm fluid from below, down both legs
+    ("她突然感觉到一股温热的液体从身下顺着双腿流下", {}),
+    # https://www.5wangxiao.com/thread-7385825-1-1.html
+    ("阴道分泌物有异味", {"smell": True}),
+    # https://963234.vweuut.asia/talk/article/130403 (a mirror of a mamibuy post)
+    ("朋友進去廁所要換護墊時,突然沒力氣身下也都是鮮紅色的血跟血塊", {"colour": "red", "bright": True}),
+])
+def test_lochia_told_without_the_word_is_lochia(line: str, fields: dict[str, object]) -> None:
+    assert kinds(line) == [("lochia", fields)]

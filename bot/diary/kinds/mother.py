@@ -101,7 +101,14 @@ def blood_pressure_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return []
 
 
-def parse_lochia(said: Said) -> dict[str, Any]:
+# Lochia told without the word: bleeding or discharge from the vagina, "below" (下体, 身下) or on the pad.
+_LOCHIA_PLACES = ("阴道", "下体", "下身", "身下", "产护垫", "卫生巾")
+_LOCHIA_WHAT = ("血", "分泌物", "液体", "流出", "排出")
+
+
+def parse_lochia(said: Said) -> dict[str, Any] | None:
+    if not said.has("恶露") and not said.has(*_LOCHIA_WHAT):
+        return None  # 下体 or a pad with no blood or discharge said is no lochia
     fields: dict[str, Any] = {}
     if affirmed(said.text, "鲜红", "大红", "血块"):
         fields["colour"] = "red"
@@ -278,7 +285,7 @@ register(EntryKind(
         Field("amount", "choice", options=("little", "much")),
         Field("smell", "boolean"),
     ),
-    keywords=("恶露",), parse=parse_lochia, priority=30,
+    keywords=("恶露", *_LOCHIA_PLACES), parse=parse_lochia, priority=30,
     flag_rules=(lochia_signs,),
 ))
 register(EntryKind(
