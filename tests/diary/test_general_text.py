@@ -262,3 +262,13 @@ def test_a_parents_range_of_temperatures_is_read_at_its_top() -> None:
 ])
 def test_lochia_told_without_the_word_is_lochia(line: str, fields: dict[str, object]) -> None:
     assert kinds(line) == [("lochia", fields)]
+
+
+def test_a_nappy_word_said_only_as_absent_is_no_nappy_change() -> None:
+    # https://mip.mfk.com/article/11385496.shtml: 停止排便排气 is a sign of an obstruction, no nappy was changed
+    assert kinds("表现为腹胀硬满、频繁呕吐(含胆汁)、停止排便排气") == [("spit_up", {"bilious": True})]
+
+
+def test_the_mother_pumping_is_no_feed() -> None:
+    # corpus everyday.yaml (twin-voice-bridge, a public voice-to-diary bridge's tests)
+    assert kinds("宝妈吸完奶了") == [("note", {})]

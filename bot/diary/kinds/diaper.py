@@ -44,8 +44,8 @@ _STOOL_COLOURS = (
     ("yellow", ("黄",)),
 )
 _COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in words}, key=len, reverse=True))
-_NEGATION = r"(?:没有|没|无|不|未见|未)"
-_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|拉)"
+_NEGATION = r"(?:没有|没|无|不|未见|未|停止|不再)"  # 停止排便: no stool passed
+_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|排便|解便|拉)"
 # Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash).
 _NOT_STOOL_COLOUR = re.compile(
     r"白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
@@ -95,6 +95,8 @@ def parse_diaper(line: Said) -> dict[str, Any] | None:
     if not has(text, *_KEYWORDS):
         return None  # 眼屎有点多, 尿布疹: no nappy was changed
     said = _without_negated(text)
+    if not has(said, *_KEYWORDS) and not has(said, *_DRY):
+        return None  # only what did not happen is named (一晚上没尿, 停止排便): no nappy was changed
     stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
                 "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着",
                 "拉稀", "拉的", "拉1次", "拉2次", "拉3次", *_STOOL_SHAPES)

@@ -38,6 +38,7 @@ _FEED_WORDS = ("喂奶", "吃奶", "喝奶", "母乳", "亲喂", "配方", "奶�
                "喂了", "喂母乳", "直喂", "喂养", "母奶", "奶")
 _WATER = re.compile(r"(?:喂|喝|饮)了?(?:点|些|一点|几口)?(?:温|白)?开?水|\d+\s*(?:ml|毫升|cc)?\s*(?:的)?(?:温|白)?开?水(?!温|样)"
                     r"|(?<![血羊流口])水\s*\d+\s*(?:ml|毫升|cc)")
+_PUMPING = ("吸奶", "挤奶", "吸完奶", "挤完奶")
 # Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma, a blocked duct (Taiwan: 塞奶), the
 # protein of cow's milk (牛奶蛋白过敏).
 _NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母|塞奶|牛奶蛋白")
@@ -52,6 +53,8 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
     """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …)."""
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
+    if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
+        return None  # 宝妈吸完奶了: the mother pumped; no baby was fed
     return _feed(said) if milk or water else None
 
 
