@@ -32,6 +32,7 @@ from bot.diary.reading import (
     has,
     is_hypothetical,
     numbers_with_units,
+    reported,
 )
 from bot.diary.reading import CN_NUM as _CN_NUM
 from bot.diary.words import digits
@@ -332,7 +333,9 @@ def _clock(prefix: str) -> str:
         rf"(?P<{prefix}day>{_DAY})?\s*(?P<{prefix}period>{_PERIODS})?\s*"
         rf"(?P<{prefix}hour>\d{{1,2}}|{_CN_NUM})\s*"
         rf"(?:[:](?P<{prefix}mm>\d{{2}})(?!\d)|(?:点|时)(?:\s*(?P<{prefix}half>半)|\s*(?P<{prefix}quarter>一刻|三刻)"
-        rf"|(?P<{prefix}cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?)"
+        rf"|(?P<{prefix}cnmin>\d{{1,2}}(?![\d.])|{_CN_NUM}(?![零〇一二两三四五六七八九十百]))(?:分(?!钟)|(?!{_UNIT_AFTER})))?"
+        # 八点多, 8点左右: a little after, about (the hour is the time)
+        rf"(?:多(?!次|少)|左右)?)"
     )
 
 
@@ -351,6 +354,9 @@ class LineTime:
     span_min: int | None
     body: str  # the line without the time (a range's verb, 睡到 → 睡, is kept)
     until: bool = False  # the time ends what the line tells (睡到10点: woke at 10), no start was given
+    # An hour of 1–11 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
+    # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00).
+    either_half: bool = False
 
 
 def impossible_time(norm: str) -> str | None:
@@ -428,7 +434,9 @@ def find_time(norm: str) -> LineTime | None:
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
         until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None
-        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until)
+        either = not (day or m["speriod"]) and 1 <= hour <= 11 and m["smm"] is None
+        return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until,
+                        either)
     return None
 
 
@@ -471,6 +479,11 @@ def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo) -> dt.dat
     """
     local_sent = sent_at.astimezone(tz)
     day = local_sent.date() + dt.timedelta(days=when.day_offset or 0)
+    if when.either_half and when.day_offset is None:
+        come = [moment for back in (0, 1) for hour in (when.hour, when.hour + 12)
+                if (moment := dt.datetime.combine(day - dt.timedelta(days=back), dt.time(hour, when.minute), tzinfo=tz))
+                - local_sent <= FUTURE_TOLERANCE]
+        return max(come).astimezone(dt.UTC)
     candidate = dt.datetime.combine(day, dt.time(when.hour, when.minute), tzinfo=tz)
     if candidate - local_sent > FUTURE_TOLERANCE:
         if when.day_offset is not None:
@@ -526,6 +539,43 @@ _KEPT_WEAK = frozenset({"temperature"})
 _ALL_WELL = re.compile(r"^[^\d]*(?:正常|都好|良好|还好|没问题)$")
 
 
+# An activity named as the time of something else (喝奶时出现痰音, 醒来的时候一点事没有) is no event of its own.
+_AS_A_TIME = re.compile(r"(?:吃奶|喝奶|喂奶|哺乳|吃完奶|喝完奶|喂完奶|睡觉|入睡|睡着|醒来|睡醒|换尿布|洗澡)"
+                        r"(?=(?:的)?时(?!间|长|段|辰))")
+# A clause judging how an activity goes (吃奶良好, 睡眠安稳, 排便规律, 母乳喂养一直不太顺利, 喂奶量有波动) tells no event.
+_JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂奶量|奶量|喂奶|睡眠|排便|大小便|哺乳|母乳喂养|喂养)"
+                     r"[^\d，,。；;]{0,10}?(?:正常|良好|安稳|规律|很好|不错|顺利|稳定|波动|都好|还好)[了的。]?(?=$|[，,。；;])")
+
+
+_WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
+# A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
+_NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
+                      r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
+# How much a feed takes these days (吃奶量提升至60ml/次, 喂养量增加) is a trend, not a feed.
+_TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提升|增加|减少|下降|提高|上升|增多)[^，,。；;]*")
+# A correction (体温三十八，不对，我说错了，是三十六点八): the values said before it are withdrawn.
+_WITHDRAWN = re.compile(r"[\d.零〇一二两三四五六七八九十百]+|不对|说错了|搞错了|写错了|打错了|说错|不是")
+_CORRECTION = re.compile(r"(?:不对|说错了|搞错了|写错了|打错了|说错|更正一下|纠正一下)[，,。;；:：\s]*")
+
+
+def _without_events_told(body: str) -> str:
+    """``body`` with what tells no event blanked (same length): what a correction withdraws, an activity named as a
+    time, a feed refused or named as a habit, a trend of amounts, a clause judging how an activity goes."""
+    corrections = list(_CORRECTION.finditer(body))
+    if corrections:  # the values said before it are withdrawn, what they measured is not (体温38.5，不对，是38.8)
+        end = corrections[-1].end()
+        body = _WITHDRAWN.sub(_blank, body[:end]) + body[end:]
+    if "时" in body:
+        body = _AS_A_TIME.sub(_blank, body)
+    for pattern in (_WELL, _NO_FEED, _TREND, _JUDGED):
+        body = pattern.sub(_blank, body)
+    return body
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match[0])
+
+
 @dataclass
 class _Piece:
     start: int
@@ -545,6 +595,9 @@ def understand(body: str) -> list[tuple[str, dict[str, Any]]]:
 def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body):
+        return [("note", {}, 0)]
+    body = _without_events_told(reported(body))  # advice, norms, a judgement of how feeds go: no event
+    if not body.strip(" ，,。；;、"):
         return [("note", {}, 0)]
     pieces = _pieces(body)
     groups = _group(pieces, body)

@@ -183,13 +183,106 @@ def affirmed(text: str, *words: str) -> bool:
     return find_affirmed(text, words) is not None
 
 
-# Advice, conditions and generalities describe no event: 如果…, 可能…, 一般…, 正常的恶露…, 嗜睡的宝宝则….
-_HYPOTHETICAL = re.compile(
-    r"如果|假如|假设|若是|万一|也许|可能是|可能会|可能因为|可能变|会变[为成]|一般来说|一般会|通常|往往|正常的|的宝宝(?:可|则|会|一般|通常)|"
-    r"应该怎么|要注意|需要注意|注意观察|预防|避免|以防"
+# -- general text: what is said of babies or mothers in general, not of this one -------------------------------
+# Q&A pages, doctors' explanations and advice quoted in a chat tell no event: 母乳喂养的婴儿大便多呈金黄色糊状便,
+# 新生儿惊厥常表现为…, 可能与…有关, 腋窝处为35.9--37.2度之间, 若伴随…需就医. Three scopes:
+# - a statement of general fact makes its whole sentence general (a norm, a range, a habit of babies at large, a
+#   generic subject: 母乳喂养的婴儿, 许多妈妈, 对于…的宝宝来说);
+# - a condition (如果, 若, 一旦, 当…) makes the rest of its sentence general: 宝宝38.5度，如果还不退就去医院 keeps 38.5;
+# - advice, a guess or a question of fact makes its clause general (注意观察脐带残端，略有渗液 keeps the oozing); a
+#   question about a cause makes the rest of its clause general (宝宝嘴唇发紫是不是缺氧 keeps the lips).
+# A parent's question about their own baby (宝宝嘴巴发紫是怎么回事, 新生儿嘴唇发黑什么原因) reports what it asks about.
+_GENERAL_SENTENCE = re.compile(
+    # habits of babies at large, norms, ranges, definitions
+    r"一般来说|一般而言|一般都|一般会|一般在|通常|往往|常常会|常会|则常|常表现|常见|多见|多呈|多介于|多数情况|大多数|大部分"
+    r"|正常现象|生理现象|正常范围|正常体温|正常温度|正常的(?!吗)|属于正常|属正常|为正常"
+    r"|典型|是\S{0,6}的(?:一个)?(?:信号|征兆)|称为|可以诊断|可诊断|可以认为|不一定|未必|最为合适|为宜|会自然|不能超过|不应超过|应低于|应高于|超过就"
+    r"|\d\s*(?:度|℃|摄氏度)?\s*之间"
+    r"|[\d一二两三四五六七八九十]\s*(?:至|到|~|-|—)\s*[\d一二两三四五六七八九十]+\s*(?:周|天|个月)(?:内|左右)"
+    # a subject that is no one baby or mother
+    r"|^\s*对于|对于\S{0,30}来说|(?:许多|很多|不少|有的|有些|一些|多数|大多)(?:宝宝|妈妈|婴儿|新生儿|孩子|父母|家长|人|产妇)"
+    r"|(?:新生儿|婴儿|初生儿)(?:都|也|一般)?(?:会有|会出现|常|多数)|孕妇|哺乳期女性|(?<![我家你他她])的(?:婴儿|新生儿)|的宝宝(?:可|则|会|一般|通常|来说)"
+    r"|天大的(?:新生儿|婴儿|时候)|天大时|个月大的时候"
+    # explanations: causes and consequences in general
+    r"|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
+    # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
+    r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
 )
+_CONDITION = re.compile(
+    r"如果|假如|假设|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
+    r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
+)
+_ADVICE = re.compile(
+    # a guess (宝宝可能是饿了), a doubt, a question of fact
+    r"也许|有可能|可能(?:是|会|因为|与|由|导致|出现|有|引起|跟|和|变)|会变[为成]|不知道是"
+    r"|需要\S{0,10}吗|才需要|多高才|多少才|[了过]几次|多少次|有[^，,。；;？?！!]{0,10}(?<!正常)(?<!要紧)(?<!严重)(?<!紧)(?<!事)(?<!问题)吗"
+    # advice
+    r"|应该怎么|注意(?!到|力|观察)|预防|避免|以防|建议|必须|即可|不用担心|可不必|不必|可先|可以先|我们可以"
+    r"|需(?!要)|需要(?:注意|及时|立即|尽快|马上|就医|看医生)|应(?:立即|及时|尽快|马上|暂停|注意|当|保持|避免|在|给|去)"
+    r"|请(?:立即|及时|尽快|马上)|就医|就诊|求医|看医生"
+    # a schedule (每两小时喂一次奶)
+    r"|每[^，,。；;]{0,3}?(?:小时|钟头)[^，,。；;]{0,4}?[一1]次"
+)
+# A question about a cause: what follows it in its clause (宝宝嘴唇发紫是不是缺氧 still tells the lips).
+_DOUBT = re.compile(r"是不是|会不会")
+_SENTENCE_CUT = re.compile(r"[。！!？?；;\n]+")
+_CLAUSE_CUT_ALL = re.compile(r"[。！!？?；;\n，,:：]+")
+
+
+def general_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
+    fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses."""
+    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
+            or _DOUBT.search(text)):
+        return []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*_SENTENCE_CUT.finditer(text), None]:
+        end = cut.start() if cut is not None else len(text)
+        sentence = text[start:end]
+        if _GENERAL_SENTENCE.search(sentence):
+            spans.append((start, end))
+        else:
+            condition = _CONDITION.search(sentence)
+            stop = end
+            if condition is not None:  # from the start of the condition's clause (但如果…) to the sentence's end
+                before = [m.end() for m in _CLAUSE_CUT_ALL.finditer(sentence, 0, condition.start())]
+                stop = start + (before[-1] if before else 0)
+                spans.append((stop, end))
+            at = start
+            for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None]:
+                clause_end = clause_cut.start() if clause_cut is not None else stop
+                if _ADVICE.search(text, at, clause_end):
+                    spans.append((at, clause_end))
+                else:
+                    doubt = _DOUBT.search(text, at, clause_end)
+                    if doubt is not None:
+                        spans.append((doubt.start(), clause_end))
+                if clause_cut is None:
+                    break
+                at = clause_cut.end()
+        if cut is None:
+            break
+        start = cut.end()
+    return spans
+
+
+def reported(text: str) -> str:
+    """``text`` with its general parts (``general_spans``) blanked out: what it tells of this baby or mother, at the
+    same offsets."""
+    spans = general_spans(text)
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+_TELLS_NOTHING = re.compile(r"[\s，,。！!？?；;:：、.\d()（）\[\]「」『』“”\"'-]*")
 
 
 def is_hypothetical(text: str) -> bool:
-    """The line gives advice or a condition rather than telling what happened."""
-    return _HYPOTHETICAL.search(text) is not None
+    """The line tells nothing of this baby or mother: it is all advice, conditions or general statements
+    (``reported`` keeps the parts of a mixed line that do tell something)."""
+    return bool(general_spans(text)) and _TELLS_NOTHING.fullmatch(reported(text)) is not None

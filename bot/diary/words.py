@@ -133,12 +133,35 @@ def numeral_value(token: str) -> int | None:
     return int(value) if float(value).is_integer() else None
 
 
+# A number with 点 as its decimal point (三十七点八, 37点8, 黄疸十二点五): not a clock when it is no hour (over 24),
+# when a unit of a measure follows, or when a measure is named just before it.
+_DECIMAL = re.compile(rf"(?<![\d.{CN_NUMERAL}])([{CN_NUMERAL}]+|\d{{1,3}})点([零〇一二三四五六七八九]+|\d+)(?![\d{CN_NUMERAL}])"
+                      r"(?=\s*(度|℃|°|摄氏度|mg|umol|μmol|µmol|斤|公斤|kg|cm|厘米|公分)?)")
+_MEASURE_BEFORE = re.compile(r"(?:体温|温度|腋温|耳温|额温|肛温|口温|黄疸值?|胆红素|经皮|血清|测|量|值|体重|身长|身高)\S{0,2}$")
+_CN_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
+
+
+def _decimals(text: str) -> str:
+    """Numbers written with 点 as their decimal point, in digits: 三十八点五度 → 38.5度, 体温37点8 → 37.8."""
+    def read(match: re.Match[str]) -> str:
+        whole = numeral_value(match[1])
+        if whole is None:
+            return match[0]
+        if not (whole > 24 or match[3] or _MEASURE_BEFORE.search(text, 0, match.start())):
+            return match[0]
+        fraction = "".join(_CN_DIGIT.get(c, c) for c in match[2])
+        return f"{whole}.{fraction}"
+    return _DECIMAL.sub(read, text) if "点" in text else text
+
+
 def digits(text: str) -> str:
     """``text`` with each Chinese numeral that counts an amount or tells the time written in digits.
 
     Only a numeral read as a word of its own, followed by a unit or 点: 喂了十五分钟 → 15分钟, 十点一刻 → 10点一刻,
-    下午一点 → 下午1点; 有一点黄 ("a little yellow"), 十分疼痛 ("very painful"), 一下 stay as they are.
+    下午一点 → 下午1点; 有一点黄 ("a little yellow"), 十分疼痛 ("very painful"), 一下 stay as they are. A number with
+    点 as its decimal point is a decimal: 三十八点五度 → 38.5度, 体温37点8 → 37.8.
     """
+    text = _decimals(text)
     if _MAY_COUNT.search(text) is None:
         return text
     words = tokens(text)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def parse_cord(said: Said) -> dict[str, Any]:
     text = said.text
     fields: dict[str, Any] = {}
-    for condition, words in (("fallen_off", ("脱落", "掉了")), ("smelly", ("臭", "异味", "气味")), ("red", ("红",)),
+    for condition, words in (("fallen_off", ("脱落", "掉了", "不见了")), ("smelly", ("臭", "异味", "气味")), ("red", ("红",)),
                              ("wet", ("湿", "渗", "分泌物", "流水", "血水")), ("dry", ("干", "正常", "好"))):
         if affirmed(text, *words):
             fields["condition"] = condition

@@ -44,8 +44,8 @@ _STOOL_COLOURS = (
     ("yellow", ("黄",)),
 )
 _COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in words}, key=len, reverse=True))
-_NEGATION = r"(?:没有|没|无|不|未见|未)"
-_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|拉)"
+_NEGATION = r"(?:没有|没|无|不|未见|未|停止|不再)"  # 停止排便: no stool passed
+_STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|排便|解便|拉)"
 # Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash).
 _NOT_STOOL_COLOUR = re.compile(
     r"白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
@@ -56,6 +56,7 @@ def _without_negated(body: str) -> str:
     """``body`` with what is said to be absent taken out: 无血丝, 没有血, 不是黑色, 没有大便, 没拉."""
     body = re.sub(rf"{_NEGATION}(?:有|见|带|是|发)?(?:{_COLOUR_WORDS})(?:色|丝|点|便)?", " ", body)
     body = re.sub(rf"{_NEGATION}(?:有|见)?{_STOOL_WORDS}", " ", body)
+    body = re.sub(rf"(?<!尿){_NEGATION}(?:有)?湿过?", "干的", body)  # 尿片都未湿过: a dry nappy (尿不湿 is a nappy)
     return re.sub(rf"{_NEGATION}(?:有|见)?(?:小便|尿)", " ", body)
 
 
@@ -80,7 +81,10 @@ def _stool_colour(body: str) -> str | None:
 _NAPPY = re.compile(r"尿布|尿不湿|尿片|尿裤|尿垫|纸尿")
 _KEYWORDS = ("尿布", "尿不湿", "纸尿裤", "尿片", "换尿", "大便", "小便", "便便", "拉了", "臭臭", "粑粑", "尿了", "嘘嘘",
              "💩", "大小便", "拉屎", "拉臭", "屎", "白便", "黑便", "绿便", "黄便", "血便", "稀便", "色便", "陶土便", "尿呈",
-             "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液", "粪便", "粪")
+             "又尿", "加尿", "排便", "解便", "尿酸盐", "尿色", "尿很黄", "尿黄", "尿液", "粪便", "粪", "样便", "软便", "硬便",
+             "拉稀", "拉的", "糊状", "一粒一粒", "拉1次", "拉2次", "拉3次", "拉了1次")
+# What a stool looks like, said without naming the stool (金黄色糊状的, 黄色一粒一粒的, 拉稀水样的).
+_STOOL_SHAPES = ("糊状", "一粒一粒", "水样", "稀水", "蛋花样")
 _DRY = ("干爽", "干的", "是干", "没湿", "没有湿", "干干", "干燥")
 # Words that hold a nappy word but are none: eye, nose and ear discharge (眼屎 is no stool), nappy rash.
 _NOT_NAPPY = ("眼屎", "鼻屎", "耳屎", "尿布疹")
@@ -91,8 +95,11 @@ def parse_diaper(line: Said) -> dict[str, Any] | None:
     if not has(text, *_KEYWORDS):
         return None  # 眼屎有点多, 尿布疹: no nappy was changed
     said = _without_negated(text)
+    if not has(said, *_KEYWORDS) and not has(said, *_DRY):
+        return None  # only what did not happen is named (一晚上没尿, 停止排便): no nappy was changed
     stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
-                "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着")
+                "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着",
+                "拉稀", "拉的", "拉1次", "拉2次", "拉3次", *_STOOL_SHAPES)
     wet = has(said, "小便", "湿", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said)
     if has(said, "都有", "大小便"):
         stool = True

@@ -35,11 +35,13 @@ MIN_FEEDS = 8
 
 # Words that name a feed for sure; 吃了/喝了 and a bare "ml" only do with a number (吃了90毫升, 90ml).
 _FEED_WORDS = ("喂奶", "吃奶", "喝奶", "母乳", "亲喂", "配方", "奶粉", "瓶喂", "吸奶", "挤奶", "喂乃", "🍼", "混合喂养", "混喂",
-               "喂了", "喂母乳", "直喂", "喂养", "奶")
+               "喂了", "喂母乳", "直喂", "喂养", "母奶", "奶")
 _WATER = re.compile(r"(?:喂|喝|饮)了?(?:点|些|一点|几口)?(?:温|白)?开?水|\d+\s*(?:ml|毫升|cc)?\s*(?:的)?(?:温|白)?开?水(?!温|样)"
                     r"|(?<![血羊流口])水\s*\d+\s*(?:ml|毫升|cc)")
-# Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma.
-_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母")
+_PUMPING = ("吸奶", "挤奶", "吸完奶", "挤完奶")
+# Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma, a blocked duct (Taiwan: 塞奶), the
+# protein of cow's milk (牛奶蛋白过敏).
+_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母|塞奶|牛奶蛋白")
 # Drinks and food that are the mother's, never the baby's feed.
 _NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?:ml|毫升|cc)?\s*的?(?:汤|粥|茶|酒|羹|果汁)")
 # A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
@@ -51,6 +53,8 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
     """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …)."""
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
+    if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
+        return None  # 宝妈吸完奶了: the mother pumped; no baby was fed
     return _feed(said) if milk or water else None
 
 
@@ -72,7 +76,7 @@ def _feed(said: Said) -> dict[str, Any] | None:
     drink = _DRINK.search(body)
     if not milk and not water and amount is None and drink is None:
         return None  # 吃了/喝了 with no amount and no milk named: something else was eaten
-    if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "亲喂", "直喂", "乳喂")):
+    if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "母奶", "亲喂", "直喂", "乳喂")):
         fields["type"] = "mixed"  # 母乳20分钟+奶粉30ml: one feed of both milks, its breast minutes and formula ml
     elif has(body, "配方", "奶粉"):
         fields["type"] = "formula"
@@ -82,8 +86,9 @@ def _feed(said: Said) -> dict[str, Any] | None:
         fields["type"] = "water"
     elif has(body, "亲喂", "直喂", "乳喂"):
         fields["type"] = "breast"
-    elif has(body, "母乳"):
-        # 母乳 with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at the breast.
+    elif has(body, "母乳", "母奶"):
+        # 母乳 (Taiwan: 母奶) with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at
+        # the breast.
         fields["type"] = "expressed" if amount is not None or drink is not None else "breast"
     which = side(body)
     if which:
@@ -195,9 +200,9 @@ def parse_spit_up(said: Said) -> dict[str, Any] | None:
     if not words or not affirmed(said.text, *words):
         return None
     fields: dict[str, Any] = {}
-    if said.has("大量", "很多", "好多", "一大口", "多"):
+    if said.has("大量", "很多", "好多", "一大口", "多", "全部", "全都"):
         fields["amount"] = "much"
-    elif said.has("少量", "一点", "一口", "少"):
+    elif said.has("少量", "一点", "一口", "几口", "少"):
         fields["amount"] = "little"
     if affirmed(said.text, "喷射", "喷出"):
         fields["projectile"] = True

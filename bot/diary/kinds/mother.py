@@ -101,7 +101,14 @@ def blood_pressure_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return []
 
 
-def parse_lochia(said: Said) -> dict[str, Any]:
+# Lochia told without the word: bleeding or discharge from the vagina, "below" (下体, 身下) or on the pad.
+_LOCHIA_PLACES = ("阴道", "下体", "下身", "身下", "产护垫", "卫生巾")
+_LOCHIA_WHAT = ("血", "分泌物", "液体", "流出", "排出")
+
+
+def parse_lochia(said: Said) -> dict[str, Any] | None:
+    if not said.has("恶露") and not said.has(*_LOCHIA_WHAT):
+        return None  # 下体 or a pad with no blood or discharge said is no lochia
     fields: dict[str, Any] = {}
     if affirmed(said.text, "鲜红", "大红", "血块"):
         fields["colour"] = "red"
@@ -169,9 +176,9 @@ def wound_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 
 def parse_breast(said: Said) -> dict[str, Any]:
-    conditions = [name for name, words in (("engorged", ("涨", "胀")), ("blocked", ("堵",)),
+    conditions = [name for name, words in (("engorged", ("涨", "胀")), ("blocked", ("堵", "塞奶")),
                                             ("cracked", ("皲裂", "破", "裂")), ("mastitis_signs", ("红肿", "硬块")),
-                                            ("relieved", ("疏通", "通了", "缓解")))
+                                            ("relieved", ("疏通", "通了", "缓解", "推开")))
                   if said.has(*words)]
     return {"conditions": conditions} if conditions else {}
 
@@ -278,7 +285,7 @@ register(EntryKind(
         Field("amount", "choice", options=("little", "much")),
         Field("smell", "boolean"),
     ),
-    keywords=("恶露",), parse=parse_lochia, priority=30,
+    keywords=("恶露", *_LOCHIA_PLACES), parse=parse_lochia, priority=30,
     flag_rules=(lochia_signs,),
 ))
 register(EntryKind(
@@ -293,7 +300,7 @@ register(EntryKind(
 register(EntryKind(
     name="breast", about=MOTHER, label="乳房", order=210,
     fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
-    keywords=("乳房", "堵奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
+    keywords=("乳房", "堵奶", "塞奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
     flag_rules=(blocked_duct,),
 ))
 register(EntryKind(

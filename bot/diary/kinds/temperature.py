@@ -27,8 +27,21 @@ def _celsius(body: str) -> float | None:
     match = re.search(r"(\d{2,3}(?:\.\d{1,2})?)", body)
     if not match:
         return None
-    value = float(match[1])
-    if 340 <= value <= 430 and "." not in match[1]:  # 368 typed for 36.8
+    value = _plausible(match[1])
+    # A range (37~37.2℃, 37.5到38度) is read at its top: an alarming reading is never dropped.
+    upper = _RANGE_TOP.match(body, match.end())
+    if value is not None and upper is not None:
+        top = _plausible(upper[1])
+        value = max(value, top) if top is not None else value
+    return value
+
+
+_RANGE_TOP = re.compile(r"\s*(?:度|°c|℃|°)?\s*(?:~|-|—|－|到|至)\s*(\d{2,3}(?:\.\d{1,2})?)")
+
+
+def _plausible(number: str) -> float | None:
+    value = float(number)
+    if 340 <= value <= 430 and "." not in number:  # 368 typed for 36.8
         value /= 10
     return round(value, 2) if 30 <= value <= 45 else None
 
