@@ -49,7 +49,7 @@ from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
 # The corpus's size today (tests/diary/corpus/README.md; the team's goal is 600): raise it when lines are added.
-MIN_LINES = 420
+MIN_LINES = 774
 # What the development part must reach (the bar), and the sealed part's safety figures: set one to
 # None to print that part's figures and skip instead of failing, e.g. SEALED_BAR = Bar(0.0, missed=0, false_flags=0)
 # to hold the sealed third to no missed danger sign and no false flag whatever its share.
