@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from bot.diary import texts
 from bot.diary.reading import MOTHER_WORDS, find_affirmed, fold_writing, has, is_hypothetical
 
-__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "signs_in"]
+__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "mother_words", "signs_in"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -47,6 +47,7 @@ Pattern = Groups | ClausePattern
 # Sentences: a described sign's words must meet within one (commas do not part them: 眼睛上翻，手脚抖动).
 _SENTENCE = re.compile(r"[。！!？?；;\n]+")
 _CLAUSE = re.compile(r"[。！!？?；;\n，,、]+|而|但")
+_BLANK = "\u3000"  # what a masked character becomes: an ideographic space, no word and no negation
 
 
 class LexiconError(ValueError):
@@ -109,6 +110,12 @@ class Lexicon(BaseModel):
     version: Literal[1]
     calm: list[Word] = []
     alarm_only: list[Word] = []
+    # Phrases that hold a sign's or an alarm's word and tell neither (挤到手快抽筋): blanked before reading.
+    not_signs: list[Word] = []
+    # Words that begin like a negation and negate nothing (不停抽搐): their first character is blanked before reading.
+    not_negations: list[Word] = []
+    # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
+    mother: list[Word] = []
     signs: Annotated[list[Sign], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -142,6 +149,22 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s.strip()]
 
 
+def _unmasked(text: str, lexicon: Lexicon) -> str:
+    """``text`` with every ``not_signs`` phrase blanked and the negation-like first character of every
+    ``not_negations`` word blanked (the same length: positions and clauses stay)."""
+    for phrase in lexicon.not_signs:
+        if phrase in text:
+            text = text.replace(phrase, _BLANK * len(phrase))
+    for word in lexicon.not_negations:
+        if word in text:
+            text = text.replace(word, _BLANK + word[1:])
+    return text
+
+
+def mother_words(lexicon: Lexicon = LEXICON) -> tuple[str, ...]:
+    return (*MOTHER_WORDS, *lexicon.mother)
+
+
 def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
     # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
     if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
@@ -165,11 +188,11 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
              described: bool = True) -> list[tuple[str, str, str]]:
     """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known);
     ``described=False``: by their named words only."""
-    text = fold_writing(text.lower())
+    text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
     sentences = _sentences(text)
-    mother = has(text, *MOTHER_WORDS)
+    mother = has(text, *mother_words(lexicon))
     found: dict[str, tuple[str, str]] = {}
     for sign in lexicon.signs:
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
@@ -202,7 +225,7 @@ def _alarm(lexicon: Lexicon) -> tuple[str, ...]:
 
 def alarm_words(text: str, lexicon: Lexicon = LEXICON) -> list[str]:
     """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice)."""
-    text = fold_writing(text.lower())
+    text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
     words = _alarm(lexicon)
