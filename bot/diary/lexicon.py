@@ -109,7 +109,13 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: Literal[1]
     calm: list[Word] = []
+    # Advice to see a doctor: in a sentence with one of these, alarm words are advice (the safety net only).
+    advice: list[Word] = []
+    # In a sentence with one of these the writer says what it tells is normal (属于正常生理现象): it tells no sign.
+    normal: list[Word] = []
     alarm_only: list[Word] = []
+    # Alarm words that say something is getting worse (no kind measures it): read on every entry's line.
+    worsening: list[Word] = []
     # Phrases that hold a sign's or an alarm's word and tell neither (挤到手快抽筋): blanked before reading.
     not_signs: list[Word] = []
     # Words that begin like a negation and negate nothing (不停抽搐): their first character is blanked before reading.
@@ -192,6 +198,9 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     if is_hypothetical(text):
         return []
     sentences = _sentences(text)
+    if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常 is not normal
+        sentences = [s for s in sentences if find_affirmed(s, lexicon.normal) is None]
+        text = "。".join(sentences)
     mother = has(text, *mother_words(lexicon))
     found: dict[str, tuple[str, str]] = {}
     for sign in lexicon.signs:
@@ -218,22 +227,27 @@ def _alarm(lexicon: Lexicon) -> tuple[str, ...]:
     """Every alarm word of the lexicon, gathered once."""
     held = _ALARM.get(id(lexicon))
     if held is None:
-        words = tuple(dict.fromkeys([*(w for s in lexicon.signs for w in s.alarm), *lexicon.alarm_only]))
+        words = tuple(dict.fromkeys([*(w for s in lexicon.signs for w in s.alarm), *lexicon.alarm_only,
+                                     *lexicon.worsening]))
         held = _ALARM[id(lexicon)] = (lexicon, words)
     return held[1]
 
 
-def alarm_words(text: str, lexicon: Lexicon = LEXICON) -> list[str]:
-    """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice)."""
+def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = False) -> list[str]:
+    """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice);
+    ``worsening``: only those that say something is getting worse."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
-    words = _alarm(lexicon)
+    words = tuple(lexicon.worsening) if worsening else _alarm(lexicon)
     if not has(text, *words):
         return []
     said: list[str] = []
     for sentence in _sentences(text):
-        if has(sentence, *lexicon.calm):
+        if has(sentence, *lexicon.advice):
+            continue
+        if (has(sentence, *lexicon.calm, *lexicon.normal)  # said well, and not 不正常
+                and find_affirmed(sentence, [*lexicon.calm, *lexicon.normal]) is not None):
             continue
         word = find_affirmed(sentence, words)
         if word is not None:

@@ -65,3 +65,21 @@ def test_what_looks_like_a_sign_raises_nothing(diary: tuple[Session, Engagement]
 def test_a_heavier_eye_discharge_is_the_sign_and_a_little_is_none() -> None:
     assert [r for r, _l, _k in signs_in("新生儿20多天眼睛一边有眼屎是怎么回事")] == ["eye_discharge"]
     assert alarm_words("新生儿会有少量的眼屎,若量不多、不黄,可不必治疗。") == []
+
+
+def test_a_sentence_saying_it_is_normal_tells_no_sign_unless_it_says_not() -> None:
+    # kangpuyun.com/detail/11922338.html: general text saying it is normal
+    assert signs_in("此时大脑处于高度抑制状态,外界刺激难以唤醒,属于正常生理现象。") == []
+    assert [r for r, _l, _k in signs_in("宝宝嗜睡，不属于正常现象")] == ["lethargy"]
+    assert alarm_words("宝宝呼吸不正常 有点喘") == ["喘"]  # 不正常 is no calm
+
+
+def test_getting_worse_reaches_a_person_on_a_measured_entry(diary: tuple[Session, Engagement]) -> None:
+    # today.line.me/tw/v3/article/DR5a6zp (pyloric stenosis): a spit-up entry, worse every day, which no kind measures
+    assert flags_of(diary, "新生兒嘔吐情形一天比一天頻繁、程度越來越厲害。") == [("needs_review", "watch")]
+
+
+def test_advice_to_see_a_doctor_is_no_report_for_the_safety_net(diary: tuple[Session, Engagement]) -> None:
+    # sina.cn/news/detail/5273516320495897.html: alarm words inside advice go to nobody
+    line = "产后一旦出现出血量超过月经量、流出鲜红色血液并伴有大血块,或出现头晕、心慌、出冷汗、晕厥等症状,必须立即就医,一刻也不能耽误。"
+    assert flags_of(diary, line) == []

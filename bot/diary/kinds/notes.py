@@ -114,17 +114,34 @@ def line_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 REVIEW_QUOTE_CHARS = 60
 
 
+def _quoted(entry: DiaryEntry) -> str:
+    quoted = (entry.text or "").strip()
+    if len(quoted) > REVIEW_QUOTE_CHARS:
+        quoted = quoted[:REVIEW_QUOTE_CHARS] + "…"
+    return texts.FLAG_REASONS["needs_review"].format(line=quoted)
+
+
 def needs_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     text = re.sub(r"\s+", " ", (entry.text or "").lower())
     if not text.strip() or _signs(text, ctx.day_of_life(entry.occurred_at)) or not alarm_words(text):
         return []
-    quoted = (entry.text or "").strip()
-    if len(quoted) > REVIEW_QUOTE_CHARS:
-        quoted = quoted[:REVIEW_QUOTE_CHARS] + "…"
-    return [alert(entry, "needs_review", WATCH, texts.FLAG_REASONS["needs_review"].format(line=quoted))]
+    return [alert(entry, "needs_review", WATCH, _quoted(entry))]
+
+
+def worsening_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """The safety net on a measured entry's line: it says something is getting worse (呕吐一天比一天频繁, a spit-up
+    entry), which no kind measures, and tells no sign. Notes are ``needs_review``'s."""
+    text = re.sub(r"\s+", " ", (entry.text or "").lower())
+    if (entry.kind == "note" or not text.strip() or not alarm_words(text, worsening=True)
+            or _signs(text, ctx.day_of_life(entry.occurred_at))):
+        return []
+    moment = entry.occurred_at.astimezone(dt.UTC).isoformat()
+    line = hashlib.sha1(f"{entry.engagement_id}:{moment}:{text}".encode()).hexdigest()[:LINE_KEY_CHARS]
+    return [Alert(f"needs_review:line:{line}", "needs_review", WATCH, _quoted(entry), entry)]
 
 
 register_line_rule(line_signs)
+register_line_rule(worsening_review)
 NOTE = register(EntryKind(
     name="note", about=EITHER, label="备注", order=150,
     keywords=_ALL_SIGN_WORDS, parse=parse_sign, priority=5,
