@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from bot.diary import texts
-from bot.diary.reading import MOTHER_WORDS, find_affirmed, fold_writing, has, is_hypothetical
+from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, find_affirmed, fold_writing, has, is_hypothetical
 
 __all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "mother_words", "signs_in"]
 
@@ -70,6 +70,8 @@ class Sign(BaseModel):
     reason: Key | None = None
     # A baby's sign said of the mother (妈妈抽搐): her own rule, or None for no sign.
     said_of_mother: Key | None = None
+    # A mother's sign said of the baby (宝宝喘不过气: a line naming the baby and not the mother): the baby's rule.
+    said_of_baby: Key | None = None
     # The entry kind that measures the sign (a line telling it is left to that kind; the words still flag it).
     kind: Key | None = None
     named: list[Word] = []
@@ -83,7 +85,7 @@ class Sign(BaseModel):
     examples: Annotated[list[Example], Field(min_length=2)]
     quiet: list[Example] = []  # real lines that look like the sign and must raise nothing
 
-    @field_validator("reason", "said_of_mother", "key")
+    @field_validator("reason", "said_of_mother", "said_of_baby", "key")
     @classmethod
     def _known_reason(cls, value: str | None) -> str | None:
         if value is not None and value not in texts.FLAG_REASONS:
@@ -202,6 +204,7 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         sentences = [s for s in sentences if find_affirmed(s, lexicon.normal) is None]
         text = "。".join(sentences)
     mother = has(text, *mother_words(lexicon))
+    baby = not mother and has(text, *BABY_WORDS)
     found: dict[str, tuple[str, str]] = {}
     for sign in lexicon.signs:
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
@@ -211,6 +214,9 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         if sign.whose == "baby" and mother:
             if sign.said_of_mother is not None:
                 found.setdefault(sign.said_of_mother, (sign.level, sign.said_of_mother))
+            continue
+        if sign.whose == "mother" and baby and sign.said_of_baby is not None:
+            found.setdefault(sign.said_of_baby, (sign.level, sign.said_of_baby))
             continue
         found.setdefault(sign.key, (sign.level, sign.reason_key))
     for sign in lexicon.signs:

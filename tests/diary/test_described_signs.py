@@ -83,3 +83,23 @@ def test_advice_to_see_a_doctor_is_no_report_for_the_safety_net(diary: tuple[Ses
     # sina.cn/news/detail/5273516320495897.html: alarm words inside advice go to nobody
     line = "产后一旦出现出血量超过月经量、流出鲜红色血液并伴有大血块,或出现头晕、心慌、出冷汗、晕厥等症状,必须立即就医,一刻也不能耽误。"
     assert flags_of(diary, line) == []
+
+
+def test_a_mothers_sign_said_of_the_baby_is_the_babys() -> None:
+    """气短 is the mother's word in the lexicon; said of the baby it is its laboured breathing (the family is not told
+    the mother cannot breathe). http://www.6k11.com/answer/462822.html"""
+    told = {r for r, _l, _k in signs_in("婴儿会有气短或其他症状")}
+    assert told == {"breathing"}
+
+
+def test_breathing_fast_told_in_other_words() -> None:
+    # https://m.wgrsj.cn/aaa/by1r3l.html: 呼吸变得急促, the named 呼吸急促 with words between
+    assert "breathing" in {r for r, _l, _k in signs_in("宝宝会感到不适,呼吸变得急促,需要喘气")}
+
+
+@pytest.mark.parametrize(("line", "source"), [
+    ("宝宝屁股上有块青色印记,是怎么回事?", "https://zhihuimami.com/yuerzhishi/526.html"),
+    ("婴儿的屁股上为何都有青色的胎记", "https://m.bohe.cn/article/view/is1pm7q1dk3hyr5.html"),
+])
+def test_a_blue_birthmark_is_no_cyanosis(line: str, source: str) -> None:
+    assert signs_in(line) == [], source
