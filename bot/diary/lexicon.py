@@ -157,6 +157,13 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s.strip()]
 
 
+def _says_well(sentence: str, words: list[str]) -> bool:
+    """Whether ``sentence`` says all is well in one of ``words`` (not negated: 不正常; not asked: 正常吗, 是否正常 —
+    a question asks whether all is well, it does not say so)."""
+    return (has(sentence, *words) and find_affirmed(sentence, words) is not None
+            and not has(sentence, "吗", "嘛", "是否", "是不是"))
+
+
 def _unmasked(text: str, lexicon: Lexicon) -> str:
     """``text`` with every ``not_signs`` phrase blanked and the negation-like first character of every
     ``not_negations`` word blanked (the same length: positions and clauses stay)."""
@@ -200,8 +207,8 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     if is_hypothetical(text):
         return []
     sentences = _sentences(text)
-    if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常 is not normal
-        sentences = [s for s in sentences if find_affirmed(s, lexicon.normal) is None]
+    if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal
+        sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
         text = "。".join(sentences)
     mother = has(text, *mother_words(lexicon))
     baby = not mother and has(text, *BABY_WORDS)
@@ -252,8 +259,7 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
     for sentence in _sentences(text):
         if has(sentence, *lexicon.advice):
             continue
-        if (has(sentence, *lexicon.calm, *lexicon.normal)  # said well, and not 不正常
-                and find_affirmed(sentence, [*lexicon.calm, *lexicon.normal]) is not None):
+        if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
             continue
         word = find_affirmed(sentence, words)
         if word is not None:

@@ -103,3 +103,10 @@ def test_breathing_fast_told_in_other_words() -> None:
 ])
 def test_a_blue_birthmark_is_no_cyanosis(line: str, source: str) -> None:
     assert signs_in(line) == [], source
+
+
+def test_asking_whether_it_is_normal_is_not_saying_so() -> None:
+    """A question (正常吗) asks whether all is well: its alarm words still reach a person, and a sign is still told.
+    https://s.fh21.com.cn/article/view/5dw91e9lmn.html"""
+    assert alarm_words("新生儿眼睛总是抽搐正常吗") == ["抽"]
+    assert [r for r, _l, _k in signs_in("新生儿眼睛总是抽搐正常吗")] == ["convulsions"]
