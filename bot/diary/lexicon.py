@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from bot.diary import texts
-from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, find_affirmed, fold_writing, has, is_hypothetical
+from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, NEGATION, find_affirmed, fold_writing, has, is_hypothetical
 
 __all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "mother_words", "signs_in"]
 
@@ -122,6 +122,8 @@ class Lexicon(BaseModel):
     not_signs: list[Word] = []
     # Words that begin like a negation and negate nothing (不停抽搐): their first character is blanked before reading.
     not_negations: list[Word] = []
+    # Words negative in themselves besides the lexicon's own (没力气): a negation that stops at their end.
+    self_negative: list[Word] = []
     # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
     mother: list[Word] = []
     signs: Annotated[list[Sign], Field(min_length=1)]
@@ -164,15 +166,39 @@ def _says_well(sentence: str, words: list[str]) -> bool:
             and not has(sentence, "吗", "嘛", "是否", "是不是"))
 
 
+_SELF_NEGATIVE: dict[int, tuple[Lexicon, re.Pattern[str] | None]] = {}  # the lexicon is held: its id is not reused
+
+
+def _self_negative(lexicon: Lexicon) -> re.Pattern[str] | None:
+    """The lexicon's words that are negative in themselves (不吃奶, 没精神, 没力气): their negation is theirs alone."""
+    held = _SELF_NEGATIVE.get(id(lexicon))
+    if held is None:
+        words = {w for s in lexicon.signs for w in (*s.named, *s.alarm,
+                                                    *(w for p in s.described for g in _groups(p) for w in g))}
+        words |= {*lexicon.alarm_only, *lexicon.worsening, *lexicon.calm, *lexicon.self_negative}
+        negative = sorted((w for w in words if re.match(NEGATION, w)), key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(w) for w in negative)) if negative else None
+        held = _SELF_NEGATIVE[id(lexicon)] = (lexicon, pattern)
+    return held[1]
+
+
+def _groups(pattern: Pattern) -> list[list[str]]:
+    return pattern.clause if isinstance(pattern, ClausePattern) else pattern
+
+
 def _unmasked(text: str, lexicon: Lexicon) -> str:
-    """``text`` with every ``not_signs`` phrase blanked and the negation-like first character of every
-    ``not_negations`` word blanked (the same length: positions and clauses stay)."""
+    """``text`` with every ``not_signs`` phrase blanked, the negation-like first character of every
+    ``not_negations`` word blanked, and a blank after every word negative in itself (宝宝没精神嘴唇发紫: the 没 of
+    没精神 does not deny 嘴唇发紫)."""
     for phrase in lexicon.not_signs:
         if phrase in text:
             text = text.replace(phrase, _BLANK * len(phrase))
     for word in lexicon.not_negations:
         if word in text:
             text = text.replace(word, _BLANK + word[1:])
+    negative = _self_negative(lexicon)
+    if negative is not None:
+        text = negative.sub(lambda m: m[0] + _BLANK, text)
     return text
 
 

@@ -110,3 +110,11 @@ def test_asking_whether_it_is_normal_is_not_saying_so() -> None:
     https://s.fh21.com.cn/article/view/5dw91e9lmn.html"""
     assert alarm_words("新生儿眼睛总是抽搐正常吗") == ["抽"]
     assert [r for r, _l, _k in signs_in("新生儿眼睛总是抽搐正常吗")] == ["convulsions"]
+
+
+def test_a_word_negative_in_itself_does_not_deny_what_follows(diary: tuple[Session, Engagement]) -> None:
+    """没力气 is a symptom, not a denial of the blood after it (963234.vweuut.asia/talk/article/130403); the lexicon's
+    own negative words (不吃奶, 没精神) likewise end their negation."""
+    line = "朋友進去廁所要換護墊時,突然沒力氣身下也都是鮮紅色的血跟血塊"
+    assert ("heavy_bleeding", "urgent") in flags_of(diary, line)
+    assert alarm_words("没有发烧") == [] and alarm_words("无红肿") == []  # DIARY.md's denials still deny
