@@ -111,8 +111,10 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: Literal[1]
     calm: list[Word] = []
-    # Advice to see a doctor: in a sentence with one of these, alarm words are advice (the safety net only).
+    # Advice to see a doctor under a condition: in a sentence with a word of each, alarm words are advice (the safety
+    # net only).
     advice: list[Word] = []
+    condition: list[Word] = []
     # In a sentence with one of these the writer says what it tells is normal (属于正常生理现象): it tells no sign.
     normal: list[Word] = []
     alarm_only: list[Word] = []
@@ -283,7 +285,7 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
         return []
     said: list[str] = []
     for sentence in _sentences(text):
-        if has(sentence, *lexicon.advice):
+        if has(sentence, *lexicon.advice) and has(sentence, *lexicon.condition):
             continue
         if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
             continue
