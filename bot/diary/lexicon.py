@@ -208,6 +208,26 @@ def mother_words(lexicon: Lexicon = LEXICON) -> tuple[str, ...]:
     return (*MOTHER_WORDS, *lexicon.mother)
 
 
+_TRIGGERS: dict[int, tuple[Lexicon, list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]]]] = {}
+
+
+def _triggers(lexicon: Lexicon) -> list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]]:
+    """Each sign with a pattern of the words a line must hold to be worth reading for it (its named words and every
+    described pattern's first words), and of its named words alone: one search in C instead of a loop per word."""
+    held = _TRIGGERS.get(id(lexicon))
+    if held is None:
+        def alternation(words: list[str]) -> re.Pattern[str] | None:
+            unique = sorted(set(words), key=len, reverse=True)
+            return re.compile("|".join(re.escape(w) for w in unique)) if unique else None
+        rows: list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]] = []
+        for sign in lexicon.signs:
+            every = alternation([*sign.named, *(w for p in sign.described for w in first_group(p))])
+            assert every is not None  # a sign has named words or described patterns (Sign._tells_something)
+            rows.append((sign, every, alternation(list(sign.named))))
+        held = _TRIGGERS[id(lexicon)] = (lexicon, rows)
+    return held[1]
+
+
 def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
     # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
     if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
@@ -241,7 +261,10 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     mother = has(text, *mother_words(lexicon))
     baby = not mother and has(text, *BABY_WORDS)
     found: dict[str, tuple[str, str]] = {}
-    for sign in lexicon.signs:
+    for sign, every, named in _triggers(lexicon):
+        trigger = every if described else named
+        if trigger is None or trigger.search(text) is None:
+            continue
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
             continue
         if not _told(sign, text, sentences, described):
