@@ -162,10 +162,10 @@ def _sentences(text: str) -> list[str]:
 
 
 def _says_well(sentence: str, words: list[str]) -> bool:
-    """Whether ``sentence`` says all is well in one of ``words`` (not negated: 不正常; not asked: 正常吗, 是否正常 —
+    """Whether ``sentence`` says all is well in one of ``words`` (not negated: 不正常; not asked: 正常吗, 正常吧, 是否正常 —
     a question asks whether all is well, it does not say so)."""
     return (has(sentence, *words) and find_affirmed(sentence, words) is not None
-            and not has(sentence, "吗", "嘛", "是否", "是不是"))
+            and not has(sentence, "吗", "嘛", "吧", "是否", "是不是"))
 
 
 _SELF_NEGATIVE: dict[int, tuple[Lexicon, re.Pattern[str] | None]] = {}  # the lexicon is held: its id is not reused
