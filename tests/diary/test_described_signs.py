@@ -81,7 +81,8 @@ def test_getting_worse_reaches_a_person_on_a_measured_entry(diary: tuple[Session
 
 def test_advice_to_see_a_doctor_is_no_report_for_the_safety_net(diary: tuple[Session, Engagement]) -> None:
     # sina.cn/news/detail/5273516320495897.html: alarm words inside advice go to nobody
-    line = "产后一旦出现出血量超过月经量、流出鲜红色血液并伴有大血块,或出现头晕、心慌、出冷汗、晕厥等症状,必须立即就医,一刻也不能耽误。"
+    line = ("产后一旦出现出血量超过月经量、流出鲜红色血液并伴有大血块,或出现头晕、心慌、出冷汗、晕厥等症状,"
+            "必须立即就医,一刻也不能耽误。")
     assert flags_of(diary, line) == []
     # hk01.com (孩子出世有黃疸…): getting worse, under 如發現 … 請立即求醫, is advice too
     assert alarm_words("如發現初生寶寶黃疸加重，且食慾不振和不願醒來吃奶的話，請立即求醫。", worsening=True) == []
