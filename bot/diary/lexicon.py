@@ -22,9 +22,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from bot.diary import texts
-from bot.diary.reading import MOTHER_WORDS, find_affirmed, fold_writing, has, is_hypothetical
+from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, NEGATION, find_affirmed, fold_writing, has, is_hypothetical
 
-__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "signs_in"]
+__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "mother_words", "signs_in"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -47,6 +47,7 @@ Pattern = Groups | ClausePattern
 # Sentences: a described sign's words must meet within one (commas do not part them: 眼睛上翻，手脚抖动).
 _SENTENCE = re.compile(r"[。！!？?；;\n]+")
 _CLAUSE = re.compile(r"[。！!？?；;\n，,、]+|而|但")
+_BLANK = "\u3000"  # what a masked character becomes: an ideographic space, no word and no negation
 
 
 class LexiconError(ValueError):
@@ -69,6 +70,8 @@ class Sign(BaseModel):
     reason: Key | None = None
     # A baby's sign said of the mother (妈妈抽搐): her own rule, or None for no sign.
     said_of_mother: Key | None = None
+    # A mother's sign said of the baby (宝宝喘不过气: a line naming the baby and not the mother): the baby's rule.
+    said_of_baby: Key | None = None
     # The entry kind that measures the sign (a line telling it is left to that kind; the words still flag it).
     kind: Key | None = None
     named: list[Word] = []
@@ -82,7 +85,7 @@ class Sign(BaseModel):
     examples: Annotated[list[Example], Field(min_length=2)]
     quiet: list[Example] = []  # real lines that look like the sign and must raise nothing
 
-    @field_validator("reason", "said_of_mother", "key")
+    @field_validator("reason", "said_of_mother", "said_of_baby", "key")
     @classmethod
     def _known_reason(cls, value: str | None) -> str | None:
         if value is not None and value not in texts.FLAG_REASONS:
@@ -108,7 +111,23 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: Literal[1]
     calm: list[Word] = []
+    # Advice to see a doctor under a condition: in a sentence with a word of each, alarm words are advice (the safety
+    # net only).
+    advice: list[Word] = []
+    condition: list[Word] = []
+    # In a sentence with one of these the writer says what it tells is normal (属于正常生理现象): it tells no sign.
+    normal: list[Word] = []
     alarm_only: list[Word] = []
+    # Alarm words that say something is getting worse (no kind measures it): read on every entry's line.
+    worsening: list[Word] = []
+    # Phrases that hold a sign's or an alarm's word and tell neither (挤到手快抽筋): blanked before reading.
+    not_signs: list[Word] = []
+    # Words that begin like a negation and negate nothing (不停抽搐): their first character is blanked before reading.
+    not_negations: list[Word] = []
+    # Words negative in themselves besides the lexicon's own (没力气): a negation that stops at their end.
+    self_negative: list[Word] = []
+    # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
+    mother: list[Word] = []
     signs: Annotated[list[Sign], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -142,6 +161,73 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s.strip()]
 
 
+def _says_well(sentence: str, words: list[str]) -> bool:
+    """Whether ``sentence`` says all is well in one of ``words`` (not negated: 不正常; not asked: 正常吗, 正常吧, 是否正常 —
+    a question asks whether all is well, it does not say so)."""
+    return (has(sentence, *words) and find_affirmed(sentence, words) is not None
+            and not has(sentence, "吗", "嘛", "吧", "是否", "是不是"))
+
+
+_SELF_NEGATIVE: dict[int, tuple[Lexicon, re.Pattern[str] | None]] = {}  # the lexicon is held: its id is not reused
+
+
+def _self_negative(lexicon: Lexicon) -> re.Pattern[str] | None:
+    """The lexicon's words that are negative in themselves (不吃奶, 没精神, 没力气): their negation is theirs alone."""
+    held = _SELF_NEGATIVE.get(id(lexicon))
+    if held is None:
+        words = {w for s in lexicon.signs for w in (*s.named, *s.alarm,
+                                                    *(w for p in s.described for g in _groups(p) for w in g))}
+        words |= {*lexicon.alarm_only, *lexicon.worsening, *lexicon.calm, *lexicon.self_negative}
+        negative = sorted((w for w in words if re.match(NEGATION, w)), key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(w) for w in negative)) if negative else None
+        held = _SELF_NEGATIVE[id(lexicon)] = (lexicon, pattern)
+    return held[1]
+
+
+def _groups(pattern: Pattern) -> list[list[str]]:
+    return pattern.clause if isinstance(pattern, ClausePattern) else pattern
+
+
+def _unmasked(text: str, lexicon: Lexicon) -> str:
+    """``text`` with every ``not_signs`` phrase blanked, the negation-like first character of every
+    ``not_negations`` word blanked, and a blank after every word negative in itself (宝宝没精神嘴唇发紫: the 没 of
+    没精神 does not deny 嘴唇发紫)."""
+    for phrase in lexicon.not_signs:
+        if phrase in text:
+            text = text.replace(phrase, _BLANK * len(phrase))
+    for word in lexicon.not_negations:
+        if word in text:
+            text = text.replace(word, _BLANK + word[1:])
+    negative = _self_negative(lexicon)
+    if negative is not None:
+        text = negative.sub(lambda m: m[0] + _BLANK, text)
+    return text
+
+
+def mother_words(lexicon: Lexicon = LEXICON) -> tuple[str, ...]:
+    return (*MOTHER_WORDS, *lexicon.mother)
+
+
+_TRIGGERS: dict[int, tuple[Lexicon, list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]]]] = {}
+
+
+def _triggers(lexicon: Lexicon) -> list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]]:
+    """Each sign with a pattern of the words a line must hold to be worth reading for it (its named words and every
+    described pattern's first words), and of its named words alone: one search in C instead of a loop per word."""
+    held = _TRIGGERS.get(id(lexicon))
+    if held is None:
+        def alternation(words: list[str]) -> re.Pattern[str] | None:
+            unique = sorted(set(words), key=len, reverse=True)
+            return re.compile("|".join(re.escape(w) for w in unique)) if unique else None
+        rows: list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]] = []
+        for sign in lexicon.signs:
+            every = alternation([*sign.named, *(w for p in sign.described for w in first_group(p))])
+            assert every is not None  # a sign has named words or described patterns (Sign._tells_something)
+            rows.append((sign, every, alternation(list(sign.named))))
+        held = _TRIGGERS[id(lexicon)] = (lexicon, rows)
+    return held[1]
+
+
 def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
     # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
     if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
@@ -165,13 +251,20 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
              described: bool = True) -> list[tuple[str, str, str]]:
     """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known);
     ``described=False``: by their named words only."""
-    text = fold_writing(text.lower())
+    text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
     sentences = _sentences(text)
-    mother = has(text, *MOTHER_WORDS)
+    if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal
+        sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
+        text = "。".join(sentences)
+    mother = has(text, *mother_words(lexicon))
+    baby = not mother and has(text, *BABY_WORDS)
     found: dict[str, tuple[str, str]] = {}
-    for sign in lexicon.signs:
+    for sign, every, named in _triggers(lexicon):
+        trigger = every if described else named
+        if trigger is None or trigger.search(text) is None:
+            continue
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
             continue
         if not _told(sign, text, sentences, described):
@@ -179,6 +272,9 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         if sign.whose == "baby" and mother:
             if sign.said_of_mother is not None:
                 found.setdefault(sign.said_of_mother, (sign.level, sign.said_of_mother))
+            continue
+        if sign.whose == "mother" and baby and sign.said_of_baby is not None:
+            found.setdefault(sign.said_of_baby, (sign.level, sign.said_of_baby))
             continue
         found.setdefault(sign.key, (sign.level, sign.reason_key))
     for sign in lexicon.signs:
@@ -195,22 +291,26 @@ def _alarm(lexicon: Lexicon) -> tuple[str, ...]:
     """Every alarm word of the lexicon, gathered once."""
     held = _ALARM.get(id(lexicon))
     if held is None:
-        words = tuple(dict.fromkeys([*(w for s in lexicon.signs for w in s.alarm), *lexicon.alarm_only]))
+        words = tuple(dict.fromkeys([*(w for s in lexicon.signs for w in s.alarm), *lexicon.alarm_only,
+                                     *lexicon.worsening]))
         held = _ALARM[id(lexicon)] = (lexicon, words)
     return held[1]
 
 
-def alarm_words(text: str, lexicon: Lexicon = LEXICON) -> list[str]:
-    """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice)."""
-    text = fold_writing(text.lower())
+def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = False) -> list[str]:
+    """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice);
+    ``worsening``: only those that say something is getting worse."""
+    text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
-    words = _alarm(lexicon)
+    words = tuple(lexicon.worsening) if worsening else _alarm(lexicon)
     if not has(text, *words):
         return []
     said: list[str] = []
     for sentence in _sentences(text):
-        if has(sentence, *lexicon.calm):
+        if has(sentence, *lexicon.advice) and has(sentence, *lexicon.condition):
+            continue
+        if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
             continue
         word = find_affirmed(sentence, words)
         if word is not None:

@@ -12,6 +12,7 @@ from bot.diary.babies import BabyRef
 from bot.diary.days import DaySummary, DayView, EntryView, RatingView
 from bot.diary.entries import is_backdated
 from bot.diary.kinds import AGENCY_ONLY, KINDS, MOTHER, EntryKind, in_order
+from bot.diary.kinds.notes import danger_signs
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike
 from bot.models import DiaryEntry, DiaryFlag
@@ -173,7 +174,7 @@ def recorded_text(
         top.append(texts.RECORDED_HEADER.format(n=len(entries)))
     elif refused:
         top.append(texts.NOTHING_RECORDED)
-    flagged = {f.entry_id for f in flags}
+    flagged = {f.entry_id for f in flags} | _notes_telling(entries, flags)
     body = [recorded_line(e, tz, sent_day, babies, e.id in flagged) for e in entries]
     tail: list[str] = []
     family = [f for f in flags if f.rule not in AGENCY_ONLY]
@@ -188,6 +189,14 @@ def recorded_text(
         tail.append(texts.REFUSED_HEADER.format(n=len(refused)))
         tail += [texts.REFUSED_LINE.format(line=line, reason=reason) for line, reason in refused]
     return fit_text(top, body, tail)
+
+
+def _notes_telling(entries: list[DiaryEntry], flags: list[DiaryFlag]) -> set[int]:
+    """The notes whose own text tells a sign flagged in this reply: a sign told beside a reading (9点 体温38.6
+    宝宝有点蔫) is flagged on the line's first entry, and its note is understood, not "please rephrase"."""
+    rules = {f.rule for f in flags}
+    return {e.id for e in entries
+            if e.kind == "note" and rules and any(rule in rules for rule, _level in danger_signs(e.text or ""))}
 
 
 def fit_text(top: list[str], body: list[str], tail: list[str], limit: int = WECHAT_TEXT_BYTES) -> str:

@@ -218,3 +218,10 @@ def test_a_flagged_line_is_not_also_asked_to_be_rephrased(chat: Chat, watched_fa
 def test_a_plain_note_still_asks_to_be_rephrased(chat: Chat, watched_family: Family) -> None:
     reply = chat.say(NURSE, "宝宝今天很乖")
     assert "换个说法重发" in reply and "需人工确认" not in reply
+
+
+def test_a_sign_told_beside_a_reading_is_not_asked_to_be_rephrased(chat: Chat, watched_family: Family) -> None:
+    """The sign (蔫: lethargy) is flagged on the line's first entry, the reading; its note is understood all the same."""
+    reply = chat.say(NURSE, "9点 体温38.6 宝宝有点蔫")
+    assert "宝宝体温 38.6℃" in reply and "宝宝叫不醒、嗜睡或反应差" in reply, reply
+    assert "换个说法重发" not in reply and "没有识别出具体事项" not in reply, reply

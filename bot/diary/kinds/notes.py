@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register, register_line_rule
-from bot.diary.lexicon import LEXICON, alarm_words, first_group, signs_in
-from bot.diary.reading import MOTHER_WORDS, affirmed, fold_writing, has, is_hypothetical, negated
+from bot.diary.lexicon import LEXICON, alarm_words, first_group, mother_words, signs_in
+from bot.diary.reading import affirmed, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
     from bot.diary.kinds import FlagContext
@@ -20,10 +20,15 @@ if TYPE_CHECKING:
 # level, its medical words and the ways parents and nurses describe it. A sign no kind measures makes the line a
 # note; every entry's line is read for signs (``line_signs``), so a sign told beside a feed is not lost.
 _CLAIMED = tuple(s for s in LEXICON.signs if s.kind is None)  # signs no entry kind measures: the line is a note
-# A painful swollen calf (deep-vein thrombosis, AWHONN POST-BIRTH): the calf or one leg, swollen and painful; legs a
-# little puffy after birth (腿肿, 脚肿) alone are common and no sign.
+# A painful swollen calf (deep-vein thrombosis, AWHONN POST-BIRTH; NICE NG89: the calf, the thigh or the groin,
+# swelling with pain, or one leg bigger than the other): a leg swollen and painful, or one leg thicker than the other;
+# legs a little puffy after birth (腿肿, 脚肿) alone are common and no sign.
+# Both legs swollen alike (双腿对称性肿胀) is common after birth: a leg word that is not one leg needs the pain too.
+_PAINFUL_SWELLING = r"(?:肿痛|又肿又[疼痛]|肿[^，,。]{0,3}[疼痛]|[疼痛][^，,。]{0,3}肿)"
 _CALF = re.compile(r"(?:小腿|腿肚子?|腓肠肌|一侧腿|单侧腿|一条腿|左腿|右腿)[^，,。;；]{0,4}?"
-                   r"(?:肿痛|红肿|肿胀|又肿又[疼痛]|肿[^，,。]{0,3}[疼痛]|[疼痛][^，,。]{0,3}肿)")
+                   rf"(?:红肿|肿胀|{_PAINFUL_SWELLING})"
+                   rf"|(?:大腿根?|两条腿|双腿|腹股沟)[^，,。;；]{{0,4}}?{_PAINFUL_SWELLING}"
+                   r"|[左右]腿比[左右]腿[^，,。;；]{0,4}?(?:粗|胖|肿|大)")
 # Heart rate < 100 or > 160 a minute is urgent (DIARY.md; WHO/IMCI, 新生儿访视技术规范: normal 120–160 awake, ≥ 100 asleep).
 HEART_RATE_LOW = 100
 HEART_RATE_HIGH = 160
@@ -56,7 +61,7 @@ def _signs(text: str, day: int | None = None) -> list[tuple[str, str, str]]:
     if is_hypothetical(text):
         return []
     found = {rule: (level, reason) for rule, level, reason in signs_in(text, day)}
-    mother = has(text, *MOTHER_WORDS)
+    mother = has(text, *mother_words())
     calf = _CALF.search(text)
     if calf is not None and not negated(text, calf.start()) and not affirmed(text[calf.start():], "不痛", "不疼", "不肿"):
         found.setdefault("calf_pain", (URGENT, "calf_pain"))
@@ -109,17 +114,34 @@ def line_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 REVIEW_QUOTE_CHARS = 60
 
 
+def _quoted(entry: DiaryEntry) -> str:
+    quoted = (entry.text or "").strip()
+    if len(quoted) > REVIEW_QUOTE_CHARS:
+        quoted = quoted[:REVIEW_QUOTE_CHARS] + "…"
+    return texts.FLAG_REASONS["needs_review"].format(line=quoted)
+
+
 def needs_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     text = re.sub(r"\s+", " ", (entry.text or "").lower())
     if not text.strip() or _signs(text, ctx.day_of_life(entry.occurred_at)) or not alarm_words(text):
         return []
-    quoted = (entry.text or "").strip()
-    if len(quoted) > REVIEW_QUOTE_CHARS:
-        quoted = quoted[:REVIEW_QUOTE_CHARS] + "…"
-    return [alert(entry, "needs_review", WATCH, texts.FLAG_REASONS["needs_review"].format(line=quoted))]
+    return [alert(entry, "needs_review", WATCH, _quoted(entry))]
+
+
+def worsening_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """The safety net on a measured entry's line: it says something is getting worse (呕吐一天比一天频繁, a spit-up
+    entry), which no kind measures, and tells no sign. Notes are ``needs_review``'s."""
+    text = re.sub(r"\s+", " ", (entry.text or "").lower())
+    if (entry.kind == "note" or not text.strip() or not alarm_words(text, worsening=True)
+            or _signs(text, ctx.day_of_life(entry.occurred_at))):
+        return []
+    moment = entry.occurred_at.astimezone(dt.UTC).isoformat()
+    line = hashlib.sha1(f"{entry.engagement_id}:{moment}:{text}".encode()).hexdigest()[:LINE_KEY_CHARS]
+    return [Alert(f"needs_review:line:{line}", "needs_review", WATCH, _quoted(entry), entry)]
 
 
 register_line_rule(line_signs)
+register_line_rule(worsening_review)
 NOTE = register(EntryKind(
     name="note", about=EITHER, label="备注", order=150,
     keywords=_ALL_SIGN_WORDS, parse=parse_sign, priority=5,
