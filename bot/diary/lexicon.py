@@ -248,11 +248,12 @@ def _by_rule() -> dict[str, Sign]:
 
 
 def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
-             described: bool = True) -> list[tuple[str, str, str]]:
+             described: bool = True, *, reports_only: bool = True) -> list[tuple[str, str, str]]:
     """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known);
-    ``described=False``: by their named words only."""
+    ``described=False``: by their named words only. ``reports_only=False`` reads advice and general text too (what
+    the words describe, for checking the lexicon's examples: many are taken from advice pages)."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
-    if is_hypothetical(text):
+    if reports_only and is_hypothetical(text):
         return []
     sentences = _sentences(text)
     if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal

@@ -132,6 +132,12 @@ class Outcome:
     problems: list[str]
     missed_flags: list[str]
     false_flags: list[str] = field(default_factory=list)  # rules raised that the line should not raise at all
+    raised_any: bool = False  # the line raised some flag: a person is told, whatever the rule
+
+    @property
+    def missed_unseen(self) -> bool:
+        """A danger sign missed and nothing raised at all: nobody is told (the safety net did not catch it either)."""
+        return bool(self.missed_flags) and not self.raised_any
 
     @property
     def correct(self) -> bool:
@@ -147,6 +153,7 @@ class Figures:
     danger_lines: int
     missed: int
     false_flags: int
+    missed_unseen: int = 0  # of ``missed``: lines that raised no flag at all, so no person was told
 
     @property
     def share(self) -> float:
@@ -162,7 +169,7 @@ class Figures:
 
     def __str__(self) -> str:
         return (f"{self.lines} lines, {self.share:.1%} fully right ({self.fully_right}), {self.danger_lines} danger "
-                f"lines, {self.missed} missed, {self.false_flags} false flags")
+                f"lines, {self.missed} missed ({self.missed_unseen} told to nobody), {self.false_flags} false flags")
 
 
 @dataclass
@@ -180,7 +187,8 @@ class Report:
         return Figures(lines=len(rows), fully_right=sum(o.correct for o in rows),
                        danger_lines=sum(1 for o in rows if o.item.expected_flags),
                        missed=sum(1 for o in rows if o.missed_flags),
-                       false_flags=sum(1 for o in rows if o.false_flags))
+                       false_flags=sum(1 for o in rows if o.false_flags),
+                       missed_unseen=sum(1 for o in rows if o.missed_unseen))
 
     def by_category(self) -> dict[str, tuple[int, int]]:
         """(fully correct, lines) per category, development part."""
@@ -393,7 +401,7 @@ def score(items: Sequence[Item], probe: FlagProbe, day: dt.date, tz: ZoneInfo) -
             flag_problems, missed = compare_flags(item, raised)
             problems += flag_problems
             wrongly = false_flags(item, raised)
-        report.outcomes.append(Outcome(item, problems, missed, wrongly))
+        report.outcomes.append(Outcome(item, problems, missed, wrongly, raised_any=not isinstance(raised, str) and bool(raised)))
     return report
 
 

@@ -19,6 +19,7 @@ from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.lexicon import LEXICON, LexiconError, load, signs_in
 from bot.diary.parse import parse_lines
+from bot.diary.reading import is_hypothetical
 from bot.models import DiaryFlag, Engagement, Notification
 from tests.support.agency import supervisor_code
 from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family
@@ -37,8 +38,11 @@ def test_every_sign_has_two_public_examples_with_their_source() -> None:
 
 @pytest.mark.parametrize(("key", "text", "source"), EXAMPLES, ids=[f"{k}:{t[:12]}" for k, t, _ in EXAMPLES])
 def test_every_example_tells_its_sign(key: str, text: str, source: str) -> None:
-    told = {rule for rule, _level, _reason in signs_in(text)}
+    """Its words describe the sign; and an example that reports (not advice such as 若…应立即就诊) raises it."""
+    told = {rule for rule, _level, _reason in signs_in(text, reports_only=False)}
     assert key in told, f"{text!r} ({source}) does not tell {key}: {told}"
+    if not is_hypothetical(text):
+        assert key in {rule for rule, _level, _reason in signs_in(text)}, f"{text!r} ({source}) is read as no report"
 
 
 @pytest.mark.parametrize(("key", "text", "source"), QUIET, ids=[f"{k}:{t[:12]}" for k, t, _ in QUIET])

@@ -93,7 +93,7 @@ def test_advice_to_see_a_doctor_is_no_report_for_the_safety_net(diary: tuple[Ses
 def test_a_mothers_sign_said_of_the_baby_is_the_babys() -> None:
     """气短 is the mother's word in the lexicon; said of the baby it is its laboured breathing (the family is not told
     the mother cannot breathe). http://www.6k11.com/answer/462822.html"""
-    told = {r for r, _l, _k in signs_in("婴儿会有气短或其他症状")}
+    told = {r for r, _l, _k in signs_in("婴儿会有气短或其他症状", reports_only=False)}  # babies in general: no report
     assert told == {"breathing"}
 
 
