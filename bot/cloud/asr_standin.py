@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import hashlib
-import hmac
 import json
-import re
 import threading
 import time
 import uuid
@@ -39,6 +36,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.wrappers import Request, Response
 
+from bot.cloud.standin import TencentCloudRoute, signature_refusal
+
 SERVICE = "asr"
 ACTION = "SentenceRecognition"
 VERSION = "2019-06-14"
@@ -47,7 +46,6 @@ VOICE_FORMATS = ("wav", "pcm", "ogg-opus", "speex", "silk", "mp3", "m4a", "aac",
 ENGINES = ("8k_zh", "8k_en", "16k_zh", "16k_zh-PY", "16k_zh_medical", "16k_en", "16k_yue", "16k_ja", "16k_ko")
 MAX_SECONDS = 60
 MAX_BASE64_BYTES = 3 * 1024 * 1024
-CLOCK_SKEW = 300
 
 # AMR-NB storage format (RFC 4867 §5): "#!AMR\n", then frames of 20 ms whose first byte's FT (bits 3-6)
 # gives the size: modes 4.75-12.2 kbit/s (FT 0-7), comfort noise (FT 8), no data (FT 15); FT 9-14 are not used.
@@ -58,9 +56,6 @@ AMR_FRAME_MS = 20
 # (the Speex manual's wideband mode table), the rate WeChat's 16 kHz voice is closest to.
 SPEEX_BYTES_PER_SECOND = 27800 // 8
 
-_AUTHORIZATION = re.compile(
-    r"TC3-HMAC-SHA256 Credential=(?P<id>[^/\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z]+)/tc3_request, "
-    r"SignedHeaders=(?P<signed>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})$")
 
 
 def silent_amr(seconds: float, mode: int = 7) -> bytes:
@@ -179,32 +174,8 @@ class AsrStandIn:
 
     def _check_signature(self, request: Request, body: bytes) -> Response | None:
         """Sign the request again with the secret its SecretId names; refuse it unless the signatures agree."""
-        match = _AUTHORIZATION.match(request.headers.get("Authorization", ""))
-        if match is None or match["signed"] != "content-type;host" or match["service"] != SERVICE:
-            return error_response("AuthFailure.InvalidAuthorization", "the Authorization header is not TC3-HMAC-SHA256 "
-                          "for this service")
-        secret = self.state.keys.get(match["id"])
-        if secret is None:
-            return error_response("AuthFailure.SecretIdNotFound", "the SecretId is not found")
-        stamp = request.headers.get("X-TC-Timestamp", "")
-        if not stamp.isdigit() or abs(int(stamp) - time.time()) > CLOCK_SKEW:
-            return error_response("AuthFailure.SignatureExpire", "the signature expired: the timestamp is too far from now")
-        if dt.datetime.fromtimestamp(int(stamp), dt.UTC).strftime("%Y-%m-%d") != match["date"]:
-            return error_response("AuthFailure.SignatureFailure", "the credential's date is not the timestamp's")
-        canonical = "\n".join([
-            request.method, "/", "",
-            f"content-type:{request.headers.get('Content-Type', '')}\nhost:{request.headers.get('Host', '')}\n",
-            "content-type;host", hashlib.sha256(body).hexdigest()])
-        scope = f"{match['date']}/{SERVICE}/tc3_request"
-        to_sign = f"TC3-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-        key = hmac.new(("TC3" + secret).encode(), match["date"].encode(), hashlib.sha256).digest()
-        key = hmac.new(key, SERVICE.encode(), hashlib.sha256).digest()
-        key = hmac.new(key, b"tc3_request", hashlib.sha256).digest()
-        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, match["signature"]):
-            return error_response("AuthFailure.SignatureFailure", "the request signature we calculated does not match "
-                          "the signature you provided")
-        return None
+        refused = signature_refusal(request, body, self.state.keys, SERVICE, time.time())
+        return None if refused is None else error_response(*refused)
 
     def _recognize(self, params: dict[str, Any]) -> Response:
         missing = [name for name in ("EngSerViceType", "SourceType", "VoiceFormat") if params.get(name) in (None, "")]
@@ -242,20 +213,6 @@ class AsrStandIn:
                         "RequestId": str(uuid.uuid4())})
 
 
-class ApiRootDispatch:
-    """WSGI wrapper: Tencent Cloud API calls (``POST /`` with ``X-TC-Action``) go to the stand-in, the rest to the app."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]], standin: AsrStandIn) -> None:
-        self.app = app
-        self.standin = standin
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if (environ.get("PATH_INFO") in ("", "/") and environ.get("REQUEST_METHOD") == "POST"
-                and environ.get("HTTP_X_TC_ACTION") == ACTION):
-            return self.standin(environ, start_response)
-        return self.app(environ, start_response)
-
-
 def init_app(app: Flask, transcripts: Callable[[bytes], str | None] | None = None) -> None:
     """In development with ``ANXIN_ASR_PROVIDER`` set, answer SentenceRecognition at the app's own origin."""
     settings = app.config
@@ -264,4 +221,4 @@ def init_app(app: Flask, transcripts: Callable[[bytes], str | None] | None = Non
     standin = AsrStandIn(transcripts)
     standin.register_key(settings["ANXIN_TENCENTCLOUD_SECRET_ID"], settings["ANXIN_TENCENTCLOUD_SECRET_KEY"])
     app.extensions["anxin_asr_standin"] = standin
-    app.wsgi_app = ApiRootDispatch(app.wsgi_app, standin)  # type: ignore[method-assign]  # Flask's documented way to wrap
+    app.wsgi_app = TencentCloudRoute.serve(app.wsgi_app, SERVICE, standin)  # type: ignore[method-assign]  # Flask's documented way to wrap

@@ -26,9 +26,6 @@ loopback fake (``tests/fakes/sms_api.py``). It answers as Tencent does, in Tence
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
 import itertools
 import json
 import re
@@ -43,19 +40,18 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.wrappers import Request, Response
 
+from bot.cloud.standin import TencentCloudRoute, signature_refusal
+
 SERVICE = "sms"
 VERSION = "2021-01-11"
 # Tencent counts every character (a Chinese character, a letter, a digit, a punctuation mark) as one.
 PARAM_MAX_CHARS = 12
-SIGNATURE_MAX_SKEW = 300
 THIRTY_SECONDS = 30.0
 HOURLY_LIMIT = 5
 _E164_MAINLAND = re.compile(r"^\+861[3-9]\d{9}$")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 _LINK = re.compile(r"https?://|www\.|\.(com|cn|net|org)(/|$)", re.IGNORECASE)
-_AUTH = re.compile(r"^TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/([a-z]+)/tc3_request, "
-                   r"SignedHeaders=([a-z;-]+), Signature=([0-9a-f]{64})$")
 
 
 @dataclass
@@ -82,15 +78,6 @@ class SmsState:
 def _error(code: str, message: str) -> Response:
     body = {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}}
     return Response(json.dumps(body, ensure_ascii=False), content_type="application/json")
-
-
-def tc3_signature(secret_key: str, date: str, service: str, string_to_sign: str) -> str:
-    """The TC3-HMAC-SHA256 signature of ``string_to_sign`` (Tencent Cloud API 3.0, signature v3)."""
-    def mac(key: bytes, msg: str) -> bytes:
-        return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
-
-    signing = mac(mac(mac(("TC3" + secret_key).encode("utf-8"), date), service), "tc3_request")
-    return hmac.new(signing, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def render(content: str, params: list[str]) -> str:
@@ -150,27 +137,8 @@ class SmsStandIn:
         return self._send(body)
 
     def _check_signature(self, request: Request, raw: bytes) -> Response | None:
-        match = _AUTH.match(request.headers.get("Authorization", ""))
-        if match is None:
-            return _error("AuthFailure.SignatureFailure", "the Authorization header is not TC3-HMAC-SHA256")
-        secret_id, date, service, signed_headers, signature = match.groups()
-        secret_key = self.state.keys.get(secret_id)
-        if secret_key is None:
-            return _error("AuthFailure.SecretIdNotFound", "the SecretId is not found")
-        timestamp = request.headers.get("X-TC-Timestamp", "")
-        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > SIGNATURE_MAX_SKEW:
-            return _error("AuthFailure.SignatureExpire", "the signature expired: the timestamp is off by over 5 minutes")
-        if service != SERVICE or dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%d") != date:
-            return _error("AuthFailure.SignatureFailure", "the credential scope does not match the request")
-        headers = signed_headers.split(";")
-        canonical_headers = "".join(f"{name}:{request.headers.get(name, '').strip()}\n" for name in headers)
-        canonical = "\n".join(["POST", "/", request.query_string.decode("ascii"), canonical_headers, signed_headers,
-                               hashlib.sha256(raw).hexdigest()])
-        string_to_sign = "\n".join(["TC3-HMAC-SHA256", timestamp, f"{date}/{service}/tc3_request",
-                                    hashlib.sha256(canonical.encode("utf-8")).hexdigest()])
-        if not hmac.compare_digest(tc3_signature(secret_key, date, service, string_to_sign), signature):
-            return _error("AuthFailure.SignatureFailure", "the signature is wrong")
-        return None
+        refused = signature_refusal(request, raw, self.state.keys, SERVICE, self.clock())
+        return None if refused is None else _error(*refused)
 
     def _send(self, body: dict[str, Any]) -> Response:
         for name in ("PhoneNumberSet", "SmsSdkAppId", "TemplateId", "SignName"):
@@ -226,23 +194,6 @@ class SmsStandIn:
         return {**status, "Code": code, "Message": message}
 
 
-class TencentCloudRoute:
-    """WSGI wrapper: a Tencent Cloud API 3.0 call (``POST /`` with ``X-TC-Action``) goes to the stand-in of its
-    service (named in the Authorization header's credential scope); everything else to the app."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]], standins: dict[str, Callable[..., Iterable[bytes]]]) -> None:
-        self.app = app
-        self.standins = standins
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") in ("", "/") and environ.get("HTTP_X_TC_ACTION"):
-            match = _AUTH.match(environ.get("HTTP_AUTHORIZATION", ""))
-            standin = self.standins.get(match.group(3)) if match else None
-            if standin is not None:
-                return standin(environ, start_response)
-        return self.app(environ, start_response)
-
-
 def init_app(app: Flask) -> None:
     """In development with SMS configured to this app's own origin, answer ``SendSms`` here (``app.extensions``
     ``["anxin_sms_standin"]``), with the configured key, application and flag template."""
@@ -259,4 +210,4 @@ def init_app(app: Flask) -> None:
                      {str(settings["ANXIN_SMS_TEMPLATE_FLAG"]):
                       FLAG_TEMPLATE.replace("{site}", str(settings["ANXIN_PUBLIC_URL"]).rstrip("/"))})
     app.extensions["anxin_sms_standin"] = standin
-    app.wsgi_app = TencentCloudRoute(app.wsgi_app, {SERVICE: standin})  # type: ignore[method-assign]  # Flask's documented way to wrap
+    app.wsgi_app = TencentCloudRoute.serve(app.wsgi_app, SERVICE, standin)  # type: ignore[method-assign]  # Flask's documented way to wrap
