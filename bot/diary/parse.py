@@ -170,22 +170,27 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
     return lines
 
 
-_CLAUSE_CUT = re.compile(r"[，,；;。]+")
+_CLAUSE_CUT = re.compile(r"[，,；;。]+|\s+")
 
 
 def _timed_clauses(line: str) -> list[str]:
     """A line that tells several events each at its own time (7点半喂奶120ml，8点换尿布) read as that many lines.
 
     The line is cut before every clause that starts with a clock time, when the line itself starts with one;
-    otherwise it stays whole (喂奶120ml，8点换尿布: the time is the line's, as before).
+    otherwise it stays whole (喂奶120ml，8点换尿布: the time is the line's, as before). A space cuts too
+    (10点喂奶90ml 11点喂奶80ml) once the clause before it tells something after its own time (下午 3点喂奶 and
+    7点 120ml stay one line).
     """
     if not line or _leading_clock(line) is None:
         return [line] if line else []
     parts, start = [], 0
     for cut in _CLAUSE_CUT.finditer(line):
-        if _leading_clock(line[cut.end():]) is not None:
-            parts.append(line[start:cut.start()].strip())
-            start = cut.end()
+        if _leading_clock(line[cut.end():]) is None:
+            continue
+        if not cut.group().strip() and not _tells_after_its_time(line[start:cut.start()]):
+            continue
+        parts.append(line[start:cut.start()].strip())
+        start = cut.end()
     parts.append(line[start:].strip())
     return [part for part in parts if part]
 
@@ -194,6 +199,16 @@ def _timed_clauses(line: str) -> list[str]:
 def as_read(text: str) -> str:
     """A line as the parser reads it: normalised, in simplified characters, its numerals of amounts and times in digits."""
     return digits(fold_writing(normalise(text)))
+
+
+def _tells_after_its_time(clause: str) -> bool:
+    """Whether ``clause``, which starts with a clock time, says something after it (10点喂奶90ml, not 下午 or 10点)."""
+    norm = fold_writing(normalise(clause)).strip()
+    if _RANGE_OPEN.search(norm):  # 11点半 睡到 | 12点40, 22点 到 今天 | 2点: the next time ends a range
+        return False
+    m = _START_RE.match(norm)
+    return m is not None and bool(norm[m.end():].strip(" ，,。；;:：、"))
+
 
 
 def _leading_clock(text: str) -> re.Match[str] | None:
@@ -325,6 +340,8 @@ _DAY_WORDS = {"昨天": -1, "昨日": -1, "昨晚": -1, "昨夜": -1, "前天": 
 _DAY_PERIOD = {"昨晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "今早": "早上", "今晨": "早上"}
 _DAY = r"(?:昨天|昨日|昨晚|昨夜|前天|今天|今日|今早|今晨|今晚)"
 _PERIODS = r"(?:上午|早上|早晨|清晨|中午|午后|下午|傍晚|晚上|夜晚|夜里|夜间|半夜|深夜|凌晨|早|晚)"
+# A clause that ends by opening a range: its next clock time is the range's end, not a new clause.
+_RANGE_OPEN = re.compile(rf"(?:到|至|-|~|—|－)\s*(?:{_DAY}|次日|第二天|隔天)?\s*(?:{_PERIODS})?$")
 
 
 def _clock(prefix: str) -> str:
@@ -609,6 +626,14 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
             measured = [p for p in pieces if p.kind != "note" and _MEASURES & set(p.fields)]
             if measured and _tells_sign(body):
                 return [*((p.kind, dict(p.fields), p.start) for p in measured), ("note", {}, 0)]
+            # An event told beside the sign in one clause (喂奶 60cc 吸吮无力): the line without the sign's words is
+            # the event, kept beside the sign's note rather than lost in it.
+            signs = [p for p in pieces if p.kind == "note" and not p.weak]
+            if signs and any(p.kind != "note" for p in pieces) and _tells_sign(body):
+                rest = "".join(" " if any(p.start <= i < p.end for p in signs) else c for i, c in enumerate(body))
+                event, event_fields, _weak = _classify(rest, None)
+                if event != "note" and KINDS[event].about == BABY and not _tells_sign(rest):
+                    return [(event, event_fields, 0), ("note", {}, 0)]
         return [(kind, fields, 0)]
     events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:

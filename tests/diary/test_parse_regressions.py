@@ -44,3 +44,31 @@ def test_out_of_range_values_never_refuse_the_message(line: str, kind: str, fiel
     assert (entry.kind, entry.fields) == (kind, fields)
     read_fields(entry.kind, entry.fields)
     assert entry.text == line
+
+
+# Lines tried as a nurse types them, several events with a space between (issue 34, "in chat, tried as a nurse would";
+# written here, not quoted from a source): each event at its own time, and a range's end never a new event.
+_AT_15 = dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("10点喂奶90ml 11点喂奶80ml", [("feeding", {"amount_ml": 90}, "10:00"), ("feeding", {"amount_ml": 80}, "11:00")]),
+    ("10点 喂奶 90ml 11点 换尿布", [("feeding", {"amount_ml": 90}, "10:00"),
+                                 ("diaper", {"wet": True, "stool": False}, "11:00")]),
+    ("下午 3点喂奶", [("feeding", {}, "15:00")]),
+    ("14:00 至 15:30 睡觉", [("sleep", {"duration_min": 90}, "14:00")]),
+    ("11点半 睡到 12点40", [("sleep", {"duration_min": 70}, "11:30")]),
+    ("晚上 9点 睡到 凌晨 2点", [("sleep", {"duration_min": 300}, "21:00")]),
+])
+def test_events_a_space_apart_each_keep_their_own_time(line: str, expected: list[tuple[str, dict[str, object], str]]) -> None:
+    got = [(e.kind, e.fields, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for e in parse_lines(line, _AT_15, TZ)]
+    assert got == expected
+
+
+@pytest.mark.parametrize(("line", "event"), [
+    ("餵奶 60cc 吸吮無力", ("feeding", {"amount_ml": 60})),
+    ("换尿布 宝宝嘴唇发紫", ("diaper", {"wet": True, "stool": False})),
+])
+def test_an_event_told_beside_a_sign_in_one_clause_is_kept_beside_its_note(line: str,
+                                                                          event: tuple[str, dict[str, object]]) -> None:
+    assert [(e.kind, e.fields) for e in parse_lines(line, _AT_15, TZ)] == [event, ("note", {})]
