@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from typing import TYPE_CHECKING, Any
@@ -56,10 +57,13 @@ def danger_signs(text: str, day: int | None = None) -> list[tuple[str, str]]:
     return [(rule, level) for rule, level, _reason in _signs(text, day)]
 
 
-def _signs(text: str, day: int | None = None) -> list[tuple[str, str, str]]:
+# A line is read for signs by the parser, each of its entries' rules, the safety net and the reply: once is enough
+# (it depends on the text and the day of life alone; the lexicon is loaded once).
+@functools.lru_cache(maxsize=4096)
+def _signs(text: str, day: int | None = None) -> tuple[tuple[str, str, str], ...]:
     text = fold_writing(text)
     if is_hypothetical(text):
-        return []
+        return ()
     found = {rule: (level, reason) for rule, level, reason in signs_in(text, day)}
     mother = has(text, *mother_words())
     calf = _CALF.search(text)
@@ -71,7 +75,7 @@ def _signs(text: str, day: int | None = None) -> list[tuple[str, str, str]]:
     if (not mother and breaths is not None and not negated(text, breaths.start())
             and not BREATHS_SLOW <= int(breaths[1]) < BREATHS_FAST):
         found.setdefault("breathing", (URGENT, "breathing"))
-    return [(rule, level, reason) for rule, (level, reason) in found.items()]
+    return tuple((rule, level, reason) for rule, (level, reason) in found.items())
 
 
 def parse_sign(said: Said) -> dict[str, Any] | None:
