@@ -7,16 +7,15 @@ Tests script what only they need: an error code or a slow answer for the next ca
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.cloud.asr_standin import AsrStandIn, error_response
+from tests.fakes.loopback import Loopback
 
 SECRET_ID = "AKIDanxintest0000000000000000000000"
 SECRET_KEY = "anxin-test-tencentcloud-secret-key"
@@ -28,23 +27,14 @@ class AsrFailure:
     delay: float = 0.0
 
 
-class AsrApiFake(AsrStandIn):
+class AsrApiFake(Loopback, AsrStandIn):
     """The stand-in on a loopback port; ``url`` is its origin, for ``ANXIN_ASR_API_BASE``."""
 
     def __init__(self, transcripts: Callable[[bytes], str | None] | None = None) -> None:
         super().__init__(transcripts)
         self.register_key(SECRET_ID, SECRET_KEY)
         self.failures: deque[AsrFailure] = deque()
-        self._server = make_server("127.0.0.1", 0, self, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> AsrApiFake:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve_on(self)
 
     def reset(self) -> None:
         super().reset()

@@ -5,32 +5,18 @@ The official SDK signs its requests and posts them here exactly as to ``sms.tenc
 
 from __future__ import annotations
 
-import threading
-
-from werkzeug.serving import make_server
-
 from bot.cloud.sms_standin import SmsStandIn
+from tests.fakes.loopback import Loopback
 
 __all__ = ["SmsApiFake"]
 
 
-class SmsApiFake(SmsStandIn):
+class SmsApiFake(Loopback, SmsStandIn):
     """The stand-in on a loopback port; ``url`` is its origin, for ``ANXIN_SMS_API_BASE``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__()
-        self._server = make_server(host, port, self, threaded=True)
-        self.url = f"http://{host}:{self._server.server_port}"
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> SmsApiFake:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve_on(self, host, port)
 
 
 # The tests' Tencent Cloud account: what the fake knows and the app is configured with.

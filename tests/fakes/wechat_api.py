@@ -10,16 +10,15 @@ Run it by hand: ``flask --app bot fake-wechat`` (the same stand-in, on its own p
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.wechat.standin import PNG_1X1, Call, StandInState, WeChatStandIn, _error
+from tests.fakes.loopback import Loopback
 
 __all__ = ["PNG_1X1", "Call", "Failure", "StandInState", "WeChatApiFake"]
 
@@ -32,25 +31,13 @@ class Failure:
     delay: float = 0.0
 
 
-class WeChatApiFake(WeChatStandIn):
+class WeChatApiFake(Loopback, WeChatStandIn):
     """The stand-in on a loopback port; ``url`` is its origin, for ``ANXIN_WECHAT_API_BASE``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(any_code=False)
         self.failures: deque[Failure] = deque()
-        self._server = make_server(host, port, self, threaded=True)
-        self.url = f"http://{host}:{self._server.server_port}"
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle --------------------------------------------------------------
-    def start(self) -> WeChatApiFake:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve_on(self, host, port)
 
     def reset(self) -> None:
         super().reset()
