@@ -6,7 +6,6 @@ The lexicon's own examples are public sentences, each with its source in the fil
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.lexicon import LEXICON, LexiconError, load, signs_in
 from bot.diary.parse import parse_lines
 from bot.diary.reading import is_hypothetical
 from bot.models import DiaryFlag, Engagement, Notification
+from tests.diary.test_danger_signs import NURSE as SIGNS_NURSE
+from tests.diary.test_danger_signs import diary as diary
+from tests.diary.test_danger_signs import flags_of as flags_raised
 from tests.support.agency import supervisor_code
-from tests.support.chat import MOM, NURSE, TZ, Chat, Family, open_family
+from tests.support.chat import MOM, NURSE, TZ, Chat, Family
 
 EXAMPLES = [(s.key, e.text, e.source) for s in LEXICON.signs for e in s.examples]
 QUIET = [(s.key, e.text, e.source) for s in LEXICON.signs for e in s.quiet]
@@ -115,22 +116,9 @@ def test_negations_normal_lines_and_advice_tell_nothing(line: str) -> None:
 
 # -- recorded, flagged and answered -----------------------------------------------------------------------------
 
-@pytest.fixture
-def diary(app: Flask, client: FlaskClient) -> Iterator[tuple[Session, Engagement]]:
-    family = open_family(app, client, birth_days_ago=8, birth_weight_g=3400)  # day 9 of life today
-    with app.extensions["anxin_db"].new_session() as session:
-        engagement = session.get(Engagement, family.engagement_id)
-        assert engagement is not None
-        bind(session, "o-nurse-lexicon", family.nurse_code, dt.datetime.now(dt.UTC) - dt.timedelta(days=2), TZ)
-        yield session, engagement
-
-
 def flags_of(diary: tuple[Session, Engagement], text: str, at: dt.datetime | None = None) -> list[tuple[str, str]]:
-    session, engagement = diary
-    sent = at or dt.datetime.now(TZ) - dt.timedelta(minutes=1)
-    rows = record_entries(session, engagement, "o-nurse-lexicon", parse_lines(text, sent, TZ), sent, TZ)
-    ids = [r.id for r in rows]
-    return sorted((f.rule, f.severity) for f in session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id.in_(ids))))
+    """The flags the line raises when the nurse writes it, in order of rule."""
+    return sorted(flags_raised(diary, text, at))
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -165,7 +153,7 @@ def test_lines_that_look_alarming_raise_no_false_flag(diary: tuple[Session, Enga
 def test_a_described_sign_beside_a_feed_keeps_the_feed_and_flags_the_sign(diary: tuple[Session, Engagement]) -> None:
     session, engagement = diary
     sent = dt.datetime.now(TZ) - dt.timedelta(minutes=1)
-    rows = record_entries(session, engagement, "o-nurse-lexicon", parse_lines("喂奶90ml，宝宝嘴唇发乌", sent, TZ), sent, TZ)
+    rows = record_entries(session, engagement, SIGNS_NURSE, parse_lines("喂奶90ml，宝宝嘴唇发乌", sent, TZ), sent, TZ)
     assert [(r.kind, r.fields.get("amount_ml")) for r in rows] == [("feeding", 90)]
     flags = session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == rows[0].id)).all()
     assert [(f.rule, f.severity) for f in flags] == [("cyanosis", "urgent")]
