@@ -23,14 +23,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import CustomQuota
+from bot.store.locks import locked_row
 
 CUSTOM_LIMIT = 5  # per user message, within MESSAGE_WINDOW
 EVENT_LIMIT = 3  # per event (follow, scan, menu click), within EVENT_WINDOW
@@ -81,24 +79,6 @@ def plan_for(kind: str, follower: bool, window: Window | None, template_id: str 
     return channels
 
 
-def _create_row(dialect: str) -> Insert:
-    table = cast(Table, CustomQuota.__table__)
-    if dialect == "sqlite":
-        return sqlite_insert(table).values(openid=bindparam("openid"), used=0).on_conflict_do_nothing()
-    made = mysql_insert(table).values(openid=bindparam("openid"), used=0)
-    return made.on_duplicate_key_update(openid=made.inserted.openid)
-
-
-def _locked(session: Session, openid: str) -> CustomQuota:
-    row = session.get(CustomQuota, openid, with_for_update=True, populate_existing=True)
-    if row is None:
-        # An upsert, not an INSERT whose duplicate-key error is caught (see wechat_api.TokenStore).
-        session.execute(_create_row(session.get_bind().dialect.name), {"openid": openid})
-        row = session.get(CustomQuota, openid, with_for_update=True, populate_existing=True)
-        assert row is not None
-    return row
-
-
 def _current(row: CustomQuota, window: Window) -> None:
     """Start the count over when a newer message or event opened the window."""
     if row.opened_at is None or row.opened_at < window.opened_at:
@@ -108,7 +88,7 @@ def _current(row: CustomQuota, window: Window) -> None:
 def take_custom(session_factory: sessionmaker[Session], openid: str, window: Window, allowance: int) -> bool:
     """Count one customer-service message to ``openid`` if fewer than ``allowance`` went in this window."""
     with session_factory() as session, session.begin():
-        row = _locked(session, openid)
+        row = locked_row(session, CustomQuota, openid, used=0)
         _current(row, window)
         if row.used >= allowance:
             return False
@@ -119,7 +99,7 @@ def take_custom(session_factory: sessionmaker[Session], openid: str, window: Win
 def give_back_custom(session_factory: sessionmaker[Session], openid: str, window: Window) -> None:
     """A send that WeChat never took (a timeout, a system error): it does not count."""
     with session_factory() as session, session.begin():
-        row = _locked(session, openid)
+        row = locked_row(session, CustomQuota, openid, used=0)
         if row.opened_at == window.opened_at and row.used > 0:
             row.used -= 1
 
@@ -127,7 +107,7 @@ def give_back_custom(session_factory: sessionmaker[Session], openid: str, window
 def spend_custom(session_factory: sessionmaker[Session], openid: str, window: Window) -> None:
     """WeChat says this window is spent or closed (45047, 45015): nothing more goes by customer-service message."""
     with session_factory() as session, session.begin():
-        row = _locked(session, openid)
+        row = locked_row(session, CustomQuota, openid, used=0)
         _current(row, window)
         row.used = max(row.used, window.limit)
 

@@ -16,13 +16,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import cast
 
 import requests
 from flask import Flask, current_app
-from sqlalchemy import Insert, Table, bindparam
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -30,6 +26,7 @@ from wechatpy.exceptions import WeChatClientException
 from bot.core.clock import utcnow
 from bot.models import AccessToken
 from bot.store.db import get_db
+from bot.store.locks import locked_row
 
 log = logging.getLogger("anxin.wechat.api")
 
@@ -51,7 +48,7 @@ class TokenStore:
         ``stale`` is a token WeChat just refused: it is replaced even if not yet expired.
         """
         with self._sessions() as session, session.begin():
-            row = self._locked_row(session, appid)
+            row = locked_row(session, AccessToken, appid)
             now = utcnow()
             if (
                 row.token
@@ -67,27 +64,6 @@ class TokenStore:
             row.refreshed_at = now
             log.info("wechat.token_refreshed", extra={"fields": {"appid": appid, "expires_in": expires_in}})
             return token, row.expires_at
-
-    @staticmethod
-    def _locked_row(session: Session, appid: str) -> AccessToken:
-        row = session.get(AccessToken, appid, with_for_update=True, populate_existing=True)
-        if row is None:
-            # Made if missing, locked either way. Not an INSERT whose duplicate-key error is caught: that error
-            # leaves a shared lock on the row, which the FOR UPDATE after it must upgrade, and two processes
-            # doing so at once deadlock on MariaDB (1213). The upsert waits for an exclusive lock instead.
-            session.execute(_create_row(session.get_bind().dialect.name), {"appid": appid})
-            row = session.get(AccessToken, appid, with_for_update=True, populate_existing=True)
-            assert row is not None
-        return row
-
-
-def _create_row(dialect: str) -> Insert:
-    """INSERT the app id's row unless it is there (then lock it as if updating it)."""
-    table = cast(Table, AccessToken.__table__)
-    if dialect == "sqlite":
-        return sqlite_insert(table).values(appid=bindparam("appid")).on_conflict_do_nothing()
-    made = mysql_insert(table).values(appid=bindparam("appid"))
-    return made.on_duplicate_key_update(appid=made.inserted.appid)
 
 
 class WeChatApi(WeChatClient):

@@ -1,4 +1,5 @@
-"""Leases that decide which process runs a job: in the database, or in Redis when configured.
+"""Leases that decide which process runs a job: in the database, or in Redis when configured; and a row locked
+for update, made first if missing (``locked_row``).
 
 A lease is taken atomically (a conditional UPDATE, or Redis ``SET NX PX``) and
 expires on its own, so a process that died holding it blocks nobody for long.
@@ -10,14 +11,41 @@ import datetime as dt
 import os
 import socket
 import uuid
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import CursorResult, Table, or_, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.clock import utcnow
 from bot.models import JobLock
+from bot.models.base import Base
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def locked_row(session: Session, model: type[_Row], key: str, **defaults: Any) -> _Row:
+    """The row of ``model`` whose primary key is ``key``, locked FOR UPDATE; made first (with ``defaults``) if missing.
+
+    Made by an upsert, not by an INSERT whose duplicate-key error is caught: that error leaves a shared lock on the
+    row, which the FOR UPDATE after it must upgrade, and two processes doing so at once deadlock on MariaDB (1213).
+    The upsert waits for an exclusive lock instead.
+    """
+    row = session.get(model, key, with_for_update=True, populate_existing=True)
+    if row is None:
+        table = cast(Table, model.__table__)
+        (column,) = table.primary_key.columns
+        values = {column.name: key, **defaults}
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(sqlite_insert(table).values(values).on_conflict_do_nothing())
+        else:
+            made = mysql_insert(table).values(values)
+            session.execute(made.on_duplicate_key_update({column.name: made.inserted[column.name]}))
+        row = session.get(model, key, with_for_update=True, populate_existing=True)
+        assert row is not None
+    return row
 
 
 def owner_id() -> str:
