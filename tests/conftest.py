@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,6 +26,7 @@ from tests.fakes.asr_api import AsrApiFake
 from tests.fakes.sms_api import SMS_SETTINGS, SmsApiFake, registered
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import BACKENDS, SETTINGS, clear, new_database_url
+from tests.support.browser import launch
 from tests.support.chat import MOM, NURSE, Chat, Family, bound_family, yesterday_at
 
 # The full check's tests (`make check`): benchmarks and whole deployments, minutes each. `make test` leaves them out.
@@ -131,6 +133,13 @@ def morning(chat: Chat) -> dt.datetime:
     """The conversation happens at 11:00 yesterday (local time): a morning behind it and the evening ahead,
     whatever the hour the tests run. Times in the test are relative to the datetime it yields."""
     return chat.at(yesterday_at(11))
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium through Playwright (``tests.support.browser``); skipped, or failed under
+    ``ANXIN_TEST_REQUIRE_BROWSER=1``, where it is not installed."""
+    yield from launch()
 
 
 @pytest.fixture

@@ -9,57 +9,21 @@ another agency's staff see none of it. A screenshot of each main page is written
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from PIL import Image
 
 from tests.support.agency import id_number
+from tests.support.browser import ARTIFACTS, shoot
 from tests.support.chat import Chat, today
 from tests.support.console import PASSWORD, make_staff
 from tests.support.factories import make_agency
 
 pytestmark = pytest.mark.slow  # a real browser: make check runs it, make test leaves it out
 
-REQUIRE_BROWSER = os.environ.get("ANXIN_TEST_REQUIRE_BROWSER") == "1"
-CHROMIUM = os.environ.get("ANXIN_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("ANXIN_SCREENSHOT_DIR", Path(__file__).resolve().parents[1] / "artifacts" / "console"))
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    reason = None
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        reason = f"chromium is not installed at {CHROMIUM}: apt-get install chromium fonts-noto-cjk"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = reason or "playwright is not installed: pip install playwright==1.65.2 (no browser download needed)"
-    if reason:
-        if REQUIRE_BROWSER:
-            pytest.fail(reason + " (ANXIN_TEST_REQUIRE_BROWSER=1)")
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-def shoot(page: Any, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    with Image.open(path) as image:
-        assert len(image.convert("RGB").getcolors(1 << 20) or []) > 20, f"{name}: a blank page"
-    return path
+SHOTS = ARTIFACTS / "console"
 
 
 def sign_in(page: Any, origin: str, username: str) -> None:

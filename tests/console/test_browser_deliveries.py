@@ -8,15 +8,15 @@ import pytest
 from flask import Flask
 
 from bot.jobs import run_job
-from tests.console.test_browser import browser, shoot, sign_in
+from tests.console.test_browser import sign_in
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.jobs.test_sms_escalation import MOM_PHONE, fever, with_phones
+from tests.support.browser import shoot
 from tests.support.chat import Family
 from tests.support.console import make_staff
 from tests.support.diary import MOM
 
 pytestmark = pytest.mark.slow  # a real browser: make check runs it, make test leaves it out
-__all__ = ["browser"]  # the fixture, shared with the console's main browser test
 
 
 def test_a_supervisor_sees_what_reached_whom(app: Flask, live_server: str, browser: Any, family: Family,
