@@ -8,7 +8,6 @@ Helpers the tests import live in ``tests/support/``; this file holds fixtures on
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.store import background
@@ -28,6 +26,7 @@ from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import BACKENDS, SETTINGS, clear, new_database_url
 from tests.support.browser import launch
 from tests.support.chat import MOM, NURSE, Chat, Family, bound_family, yesterday_at
+from tests.support.serving import serving
 
 # The full check's tests (`make check`): benchmarks and whole deployments, minutes each. `make test` leaves them out.
 SLOW_FOLDERS = ("bench", "deploy")
@@ -145,9 +144,5 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on loopback; yields its origin."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(app) as origin:
+        yield origin

@@ -8,8 +8,6 @@ Limits and codes: https://cloud.tencent.com/document/product/1093/35646 (audio â
 from __future__ import annotations
 
 import base64
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +15,6 @@ from flask import Flask
 from tencentcloud.asr.v20190614.asr_client import AsrClient
 from tencentcloud.asr.v20190614.models import SentenceRecognitionRequest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.cloud.asr import REGION, AsrFailure, SpeechRecognizer, Transcript, recognizer_from
@@ -27,6 +24,7 @@ from bot.store import background
 from tests.fakes.asr_api import SECRET_ID, SECRET_KEY, AsrApiFake
 from tests.support.backends import SETTINGS, clear
 from tests.support.chat import NURSE, Chat, bound_family
+from tests.support.serving import free_port, serving
 
 
 @pytest.fixture
@@ -108,13 +106,6 @@ def test_an_unsupported_wechat_format_is_not_sent() -> None:
                                                               "voice format 'mp3' is not amr or speex")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def dev_server(database_url: str) -> Iterator[tuple[Flask, str]]:
     """The development app as ``make run`` serves it with ANXIN_ASR_PROVIDER=tencent: its own stand-ins at its origin."""
@@ -125,11 +116,8 @@ def dev_server(database_url: str) -> Iterator[tuple[Flask, str]]:
                       "ANXIN_TENCENTCLOUD_SECRET_ID": "", "ANXIN_TENCENTCLOUD_SECRET_KEY": ""})
     engine = app.extensions["anxin_db"].engine
     clear(engine)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, origin
-    server.shutdown()
-    server.server_close()
+    with serving(app, port):
+        yield app, origin
     background.join_all()
     clear(engine)
     engine.dispose()

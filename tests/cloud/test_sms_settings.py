@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.cloud.sms import send_sms
@@ -15,7 +13,7 @@ from config import REAL_SMS_API, ConfigError, load_config
 from tests.fakes.sms_api import SMS_SETTINGS
 from tests.support.backends import clear
 from tests.support.factories import PRODUCTION
-from tests.wechat.test_standin import free_port
+from tests.support.serving import free_port, serving
 
 REAL = {key: str(value) for key, value in PRODUCTION.items()}
 
@@ -49,12 +47,8 @@ def laptop(app_settings: dict[str, object]) -> Iterator[tuple[Flask, str]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = create_app({**app_settings, "ANXIN_PUBLIC_URL": base, "ANXIN_SMS_API_BASE": base})
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base
-    server.shutdown()
-    server.server_close()
+    with serving(app, port):
+        yield app, base
     clear(app.extensions["anxin_db"].engine)
     app.extensions["anxin_db"].engine.dispose()
 

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, PHOTO_BODY_LIMIT, WECHAT_BODY_LIMIT
 from config import Config
+from tests.support.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_SITE = ROOT / "deploy" / "nginx" / "anxin.conf"
@@ -207,12 +208,6 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _prepare(folder: Path, http_port: int = 80, https_port: int = 443, upstream: str = "127.0.0.1:8000") -> Path:
     """The site as installed, with the settings at its top pointed into ``folder``; returns nginx.conf."""
     cert, key = _self_signed(folder)
@@ -250,7 +245,7 @@ def test_the_nginx_site_passes_nginx_t_with_its_tls_block(tmp_path: Path) -> Non
 def nginx_in_front(tmp_path: Path, live_server: str) -> Iterator[tuple[str, str]]:
     """nginx with the shipped site on two free ports, proxying to the app; yields (http, https) origins."""
     nginx = _nginx()
-    http_port, https_port = _free_port(), _free_port()
+    http_port, https_port = free_port(), free_port()
     conf = _prepare(tmp_path, http_port, https_port, live_server.removeprefix("http://"))
     text = (tmp_path / "anxin.conf").read_text().replace("listen [::]", "# listen [::]")  # no IPv6 needed here
     (tmp_path / "anxin.conf").write_text(text)

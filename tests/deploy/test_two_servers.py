@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from bot.store.locks import RedisLeases
 from bot.wechat.simulator import WeChatSender, reply_text
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import REQUIRE_REDIS, SETTINGS, clear
+from tests.support.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("ANXIN_TEST_REDIS_URL", "")
@@ -44,12 +44,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 LOOKUP_LIMIT = 4
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

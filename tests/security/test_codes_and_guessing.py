@@ -13,7 +13,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.chat.handlers.diary_binding import BIND_TOO_MANY
@@ -22,6 +21,7 @@ from bot.models import Binding, Supervisor, SupervisorCode
 from bot.wechat.simulator import WeChatSender, reply_text
 from tests.support.backends import SETTINGS, redis_or_skip
 from tests.support.chat import Chat, open_family
+from tests.support.serving import serving
 
 pytestmark = pytest.mark.xdist_group("redis")  # counters in Redis database 15, shared by every worker
 
@@ -88,12 +88,8 @@ def racing_server(request: pytest.FixtureRequest, app: Flask, app_settings: dict
         for key in client.scan_iter("anxin:rl:bind:*"):  # counters of earlier runs in this window
             client.delete(key)
     served = create_app(settings)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(served) as origin:
+        yield origin
     served.extensions["anxin_db"].engine.dispose()
 
 

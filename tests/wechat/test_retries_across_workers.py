@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -22,14 +21,9 @@ from sqlalchemy import Engine
 from bot.wechat.simulator import WeChatSender
 from tests.support.backends import SETTINGS, count_rows
 from tests.support.chat import content
+from tests.support.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -47,7 +41,7 @@ def gunicorn(settings: dict[str, object], workers: int, log_path: Path) -> Itera
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.time() + 30
+            deadline = time.time() + 90  # each worker builds OpenCC and jieba before it serves; a busy machine is slow
             while True:
                 booted = log_path.read_text(errors="replace").count('"msg": "app.ready"')
                 try:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,6 @@ import pytest
 import requests
 from click.testing import Result
 from flask import Flask
-from werkzeug.serving import make_server
 from werkzeug.test import Client, TestResponse
 
 from bot import create_app
@@ -27,16 +24,11 @@ from bot.wechat.standin import CUSTOM_LIMIT, WeChatStandIn, standin_in_use
 from tests.support.backends import clear
 from tests.support.chat import Chat
 from tests.support.factories import PRODUCTION
+from tests.support.serving import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 OA = ("wx-oa", "oa-secret")
 MP = ("wx-mp", "mp-secret")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- the stand-in answers as WeChat does --------------------------------------------------------
@@ -168,13 +160,9 @@ def laptop(app_settings: dict[str, object]) -> Iterator[tuple[Flask, str]]:
     app = create_app({**app_settings, "ANXIN_WECHAT_API_BASE": f"{base}/_dev/wechat", "ANXIN_PUBLIC_URL": base})
     engine = app.extensions["anxin_db"].engine
     clear(engine)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base
-    background.join_all()
-    server.shutdown()
-    server.server_close()
+    with serving(app, port):
+        yield app, base
+        background.join_all()
     clear(engine)
     engine.dispose()
 
