@@ -89,12 +89,12 @@ def lms_value(lv: float, m: float, s: float, z: float) -> float:
     """The measurement at ``z`` for LMS parameters (WHO's formula; L = 0 is the log-normal limit)."""
     if lv == 0:
         return m * math.exp(s * z)
-    return m * (1 + lv * s * z) ** (1 / lv)
+    return float(m * (1 + lv * s * z) ** (1 / lv))
 
 
 def _lms_at(key: str, sex: str, weeks: float) -> tuple[float, float, float]:
     rows = standard()[key][sex]
-    low = min(max(int(math.floor(weeks)), 0), MAX_WEEK)
+    low = min(max(math.floor(weeks), 0), MAX_WEEK)
     high = min(low + 1, MAX_WEEK)
     t = min(max(weeks - low, 0.0), 1.0) if high > low else 0.0
     return tuple(a + (b - a) * t for a, b in zip(rows[low][1:], rows[high][1:], strict=True))  # type: ignore[return-value]
@@ -104,7 +104,7 @@ def percentile_of(key: str, sex: str, weeks: float, value: float) -> float:
     """Where ``value`` at ``weeks`` of age stands among children of ``sex`` (0–100), from the LMS z-score."""
     lv, m, s = _lms_at(key, sex, weeks)
     z = math.log(value / m) / s if lv == 0 else ((value / m) ** lv - 1) / (lv * s)
-    return 50 * (1 + math.erf(z / math.sqrt(2)))
+    return 50.0 * (1 + math.erf(float(z) / math.sqrt(2)))
 
 
 def curves(key: str, sex: str, last_week: int) -> dict[str, list[tuple[int, float]]]:
@@ -262,7 +262,8 @@ def layout(chart: GrowthChart, width: float = 340, height: float = 230) -> Layou
     span_x = float(chart.last_week)
 
     def at(weeks: float, value: float) -> tuple[float, float]:
-        return (round(left + (right - left) * weeks / span_x, 1), round(bottom - (bottom - top) * (value - low) / (high - low), 1))
+        return (round(left + (right - left) * weeks / span_x, 1),
+                round(bottom - (bottom - top) * (value - low) / (high - low), 1))
 
     lines = []
     for sex, per in ref.items():
