@@ -216,7 +216,6 @@ def _chart(indicator: Indicator, sex: str | None, born: dt.date | None,
 # ---- drawing: one layout, drawn as SVG (web, mini-program) and with reportlab (keepsake) ----
 
 COLOURS = {"male": "#3b82c4", "female": "#d0487a"}
-NEUTRAL = "#6b9e8f"
 POINT = "#1f2937"
 
 
@@ -267,7 +266,7 @@ def layout(chart: GrowthChart, width: float = 340, height: float = 230) -> Layou
 
     lines = []
     for sex, per in ref.items():
-        colour = COLOURS[sex] if chart.sex is None else NEUTRAL
+        colour = COLOURS[sex]  # the baby's sex's colour; both, each its own, when the sex is unknown
         for name, curve in per.items():
             if chart.sex is None and name in ("P15", "P85"):
                 continue  # both sexes' five curves would be ten lines: the outer and middle ones suffice
