@@ -372,7 +372,7 @@ def _days_of(engagement: EngagementLike, today: dt.date) -> tuple[dt.date, dt.da
 
 def keepsake_version(session: Session, engagement: EngagementLike, tz: ZoneInfo, today: dt.date, nurse_name: str) -> str:
     """A digest of everything the keepsake shows: it changes when an entry is added, edited or withdrawn,
-    a rating or flag changes, a photo arrives, a baby is added, or a new day begins; a few aggregate queries."""
+    a rating or flag changes, a photo arrives, a baby is added or corrected, or a new day begins; a few small queries."""
     eid = engagement.id
     first, last = _days_of(engagement, today)
     parts: list[Any] = [
@@ -387,7 +387,10 @@ def keepsake_version(session: Session, engagement: EngagementLike, tz: ZoneInfo,
                         .where(DiaryFlag.engagement_id == eid)).one(),
         session.execute(select(func.count(), func.max(DiaryPhoto.id))
                         .where(DiaryPhoto.engagement_id == eid, DiaryPhoto.status == "stored")).one(),
-        session.execute(select(func.count(), func.max(Baby.id)).where(Baby.engagement_id == eid)).one(),
+        # The babies as the cover and the growth charts show them (sex, birth): an agency may correct them later.
+        session.execute(select(Baby.id, Baby.nickname, Baby.sex, Baby.born_on, Baby.born_at, Baby.birth_weight_g)
+                        .where(Baby.engagement_id == eid).order_by(Baby.id)).all(),
+        engagement.baby_birth_date, engagement.birth_weight_g,
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
