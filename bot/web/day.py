@@ -2,8 +2,14 @@
 
 No login: the signed token (``bot.outbox.daylinks``) is the permission, for one engagement
 and one day, sent to one family member, valid for a week. The page shows that day
-only (entries, flags with their level and advice, every member's rating, the last
-days' millilitres as a small chart) with the security headers of ``/b/CODE``.
+(entries, flags with their level and advice, every member's rating, the last days'
+millilitres as a small chart, the babies' growth against the WHO standard, the nurse by
+her name) with the security headers of ``/b/CODE``, and links to the day before and after
+within the engagement: links sealed like the one opened, for the same person.
+
+Rating from the page is a form that posts to ``/d/TOKEN/rate``: the member the link was sent
+to rates that day through the chat's own ``rate_day`` (one rating per member and day; rating
+again replaces it). Bad input gets the page again with the reason in Chinese, and writes nothing.
 
 ``GET`` only reads: chat apps fetch links for their previews, so opening a flag message's
 link must not stop its escalation. The page of such a link has a 已收到 button, a form
@@ -22,11 +28,14 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 
 from bot.core.clock import utcnow
+from bot.core.errors import AnxinError
 from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, acknowledge_from_sms, link_acknowledgement, sms_acknowledgement
 from bot.diary.days import day_view, summaries
-from bot.diary.keepsake import nurse_display_name
-from bot.diary.refs import EngagementRef, binding_in, engagement_ref
+from bot.diary.engagements import PARENT
+from bot.diary.family import MAX_COMMENT, rate_day
+from bot.diary.growth_charts import growth, percentile_text, svg
+from bot.diary.refs import BindingRef, EngagementRef, binding_in, engagement_ref, worker_name
 from bot.diary.render import stars
 from bot.outbox import daylinks, shortlinks
 from bot.outbox.shortlinks import find_link
@@ -44,6 +53,11 @@ INVALID_TEXT = "链接无效，请从公众号或小程序的消息重新打开�
 NOT_MEMBER_TEXT = "您已不是这个家庭的成员，无法查看。"
 CANNOT_ACK_TEXT = "这个链接不能确认提醒。紧急提醒可在公众号回复“收到”确认。"
 CROSS_SITE_TEXT = "请在本页面点击“已收到”按钮确认。"
+CROSS_SITE_RATE_TEXT = "请在本页面的评分表单中提交评分。"
+RATE_NO_MEMBER_TEXT = "这个链接不能评分，请在公众号发送“评分 5 很细心”为这一天评分。"
+RATE_FUTURE_TEXT = "这一天还没到，不能评分。"
+RATE_STARS_TEXT = "请选择 1 到 5 星再提交（1 最低，5 最高）。"
+RATED_TEXT = "已收到您的评分，谢谢！"
 
 
 def _page(html: str, status: int = 200) -> Response:
@@ -69,14 +83,32 @@ def _read(token: str) -> daylinks.DayLink | Response:
         return _refused(EXPIRED_TEXT, 410) if exc.expired else _refused(INVALID_TEXT, 404)
 
 
-def _engagement(link: daylinks.DayLink) -> EngagementRef | None:
+def _member(link: daylinks.DayLink) -> tuple[EngagementRef | None, BindingRef | None]:
     """The link's engagement while the person it was sent to still belongs to the family (a forwarded old link
-    shows nothing): their binding, read once."""
+    shows nothing), and their binding, read once; an SMS's short link names no one (no binding)."""
     session = get_session()
     if link.openid is not None:
         binding = binding_in(session, link.engagement_id, link.openid)
-        return binding.engagement if binding is not None else None
-    return engagement_ref(session, link.engagement_id)
+        return (binding.engagement, binding) if binding is not None else (None, None)
+    return engagement_ref(session, link.engagement_id), None
+
+
+def _engagement(link: daylinks.DayLink) -> EngagementRef | None:
+    return _member(link)[0]
+
+
+def _last_day(engagement: EngagementRef, tz: ZoneInfo) -> dt.date:
+    """The last day a family can open: the engagement's end, or today while it lasts."""
+    return min(engagement.ends_on, utcnow().astimezone(tz).date())
+
+
+def _neighbour(link: daylinks.DayLink, engagement: EngagementRef, tz: ZoneInfo, step: int) -> str | None:
+    """The page of the day before (``step`` -1) or after (+1), sealed for the same person; None past the ends."""
+    day = link.day + dt.timedelta(days=step)
+    if not engagement.starts_on <= day <= _last_day(engagement, tz):
+        return None
+    token = daylinks.sign(current_app.config["ANXIN_SECRET_KEY"], link.engagement_id, day, link.openid)
+    return url_for("web.day_page", token=token)
 
 
 @bp.get("/d/<token>")
@@ -87,9 +119,15 @@ def day_page(token: str) -> ResponseReturnValue:
         return link
     if request.method == "HEAD":  # link previews: nothing read
         return Response(status=200, mimetype="text/html", headers={"Cache-Control": "no-store"})
-    engagement = _engagement(link)
+    engagement, binding = _member(link)
     if engagement is None:
         return _refused(NOT_MEMBER_TEXT, 403)
+    return _render(token, link, engagement, binding, rated=request.args.get("rated") == "1")
+
+
+def _render(token: str, link: daylinks.DayLink, engagement: EngagementRef, binding: BindingRef | None,
+            error: str | None = None, status: int = 200, rated: bool = False,
+            form: dict[str, str] | None = None) -> Response:
     session = get_session()
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     view = day_view(session, engagement, link.day, tz)
@@ -106,9 +144,19 @@ def day_page(token: str) -> ResponseReturnValue:
     chart = [{"ml": d.feed_ml, "label": f"{d.date.month}/{d.date.day}", "today": d.date == link.day,
               "height": round(CHART_HEIGHT * d.feed_ml / top)} for d in days]
     hours, minutes = divmod(view.summary.sleep_min, 60)
+    babies = growth(session, engagement, tz, until=link.day)
+    charts = [{"baby": baby.label, "chart": chart, "svg": svg(chart, f"growth-{chart.indicator.kind}-{i}"),
+               "latest": chart.measurements[-1], "share": percentile_text(chart.measurements[-1])}
+              for i, baby in enumerate(babies) for chart in baby.charts]
+    can_rate = binding is not None and binding.role == PARENT and link.day <= utcnow().astimezone(tz).date()
+    mine = view.rating_of(link.openid) if link.openid else None
     html = render_template(
         "day.html", view=view, family=engagement.baby_nickname or engagement.family_name,
-        weekday=texts.WEEKDAYS[view.date.weekday()], nurse=nurse_display_name(session, engagement),
+        weekday=texts.WEEKDAYS[view.date.weekday()], nurse=worker_name(session, engagement),
+        agency=engagement.agency_name, growth=charts,
+        previous=_neighbour(link, engagement, tz, -1), following=_neighbour(link, engagement, tz, 1),
+        can_rate=can_rate, mine=mine, rate_action=url_for("web.rate", token=token), error=error, rated=rated,
+        form=form or {}, max_comment=MAX_COMMENT,
         levels=LEVELS, flagged={f.entry_id for f in view.flags}, stars=stars, reader=link.openid,
         times={e.id: e.occurred_at.astimezone(tz).strftime("%H:%M") for e in view.entries},
         bodies={e.id: texts.PHOTO_LINE if e.kind == "photo" else e.body for e in view.entries},
@@ -116,7 +164,7 @@ def day_page(token: str) -> ResponseReturnValue:
         valid_days=daylinks.LINK_TTL.days, ack_flag=link.flag_id, ack=ack,
         ack_action=url_for("web.acknowledge", token=token),
     )
-    return _page(html)
+    return _page(html, status)
 
 
 def _cross_site() -> bool:
@@ -156,3 +204,39 @@ def acknowledge(token: str) -> ResponseReturnValue:
     session.commit()
     # Post/Redirect/Get: the page, now showing 已确认; reloading it does not post again.
     return redirect(url_for("web.day_page", token=token, _anchor="flags"), code=303)
+
+
+def _stars(raw: str | None) -> int | None:
+    """The form's stars: a whole number from 1 to 5 as text, else None (junk, empty, 4.5, ５)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw in ("1", "2", "3", "4", "5") else None
+
+
+@bp.post("/d/<token>/rate")
+def rate(token: str) -> ResponseReturnValue:
+    """The family member the link was sent to rates its day (the chat's ``rate_day``), then sees the page."""
+    link = _read(token)
+    if isinstance(link, Response):
+        return link
+    if _cross_site():
+        return _refused(CROSS_SITE_RATE_TEXT, 403)
+    engagement, binding = _member(link)
+    if engagement is None:
+        return _refused(NOT_MEMBER_TEXT, 403)
+    if binding is None or link.openid is None:
+        return _refused(RATE_NO_MEMBER_TEXT, 400)
+    tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
+    form = {"stars": str(request.form.get("stars", ""))[:8], "comment": str(request.form.get("comment", ""))[:400]}
+    stars_given = _stars(form["stars"])
+    if link.day > utcnow().astimezone(tz).date():
+        return _render(token, link, engagement, binding, error=RATE_FUTURE_TEXT, status=400, form=form)
+    if stars_given is None:
+        return _render(token, link, engagement, binding, error=RATE_STARS_TEXT, status=400, form=form)
+    session = get_session()
+    try:
+        rate_day(session, engagement, link.openid, link.day, stars_given, form["comment"], utcnow(), role=binding.role)
+    except AnxinError as exc:  # not a parent, a day outside the engagement, a comment too long: said, nothing written
+        session.rollback()
+        return _render(token, link, engagement, binding, error=exc.message, status=exc.status, form=form)
+    session.commit()
+    return redirect(url_for("web.day_page", token=token, rated=1, _anchor="ratings"), code=303)

@@ -75,6 +75,8 @@ def test_the_twins_keepsake_names_each_baby_on_its_cover_pages_and_charts(
          "text": "配方奶130ml"},
         {"client_id": "k2", "occurred_at": at, "kind": "feeding", "amount_ml": 110, "baby_id": babies["小豆芽"],
          "text": "配方奶110ml"},
+        {"client_id": "k3", "occurred_at": at, "kind": "weight", "grams": 2650, "baby_id": babies["小豆苗"]},
+        {"client_id": "k4", "occurred_at": at, "kind": "weight", "grams": 2380, "baby_id": babies["小豆芽"]},
     ]).status_code == 201
     res = nurse.get(f"{path}/export.pdf")
     assert res.status_code == 200
@@ -83,3 +85,6 @@ def test_the_twins_keepsake_names_each_baby_on_its_cover_pages_and_charts(
     assert "小豆苗 · 每日奶量" in text and "小豆芽 · 每日奶量" in text  # a chart per baby
     assert "【小豆苗】配方奶130ml" in text and "【小豆芽】配方奶110ml" in text
     assert "小豆苗：喂奶 1 次，共 130ml" in text and "小豆芽：喂奶 1 次，共 110ml" in text
+    # The cover names each baby with its sex and birth weight; growth is charted per baby against its sex's curves.
+    assert "小豆苗 · 男孩" in text and "出生体重 2600 克" in text and "小豆芽 · 女孩" in text
+    assert "小豆苗 · 体重（kg）· WHO 标准（男孩）" in text and "小豆芽 · 体重（kg）· WHO 标准（女孩）" in text

@@ -1,4 +1,4 @@
-"""Growth: weight and length."""
+"""Growth: weight, length and head circumference."""
 
 from __future__ import annotations
 
@@ -39,6 +39,14 @@ def parse_length(said: Said) -> dict[str, Any] | None:
         return None
     value = float(match[1])
     return {"cm": value} if 30 <= value <= 90 else None
+
+
+def parse_head(said: Said) -> dict[str, Any] | None:
+    match = re.search(rf"{NUM}\s*(cm|厘米|公分)?", said.text)
+    if not match:
+        return None
+    value = float(match[1])
+    return {"cm": value} if 25 <= value <= 55 else None
 
 
 # Weight-loss steps (DIARY.md; NICE NG75 / UNICEF Baby Friendly "faltering growth"): ≥ 10 % below birth weight
@@ -97,4 +105,9 @@ register(EntryKind(
     name="length", label="身长", order=80,
     fields=(Field("cm", "number", 30, 90),), required=("cm",),
     keywords=("身长", "身高"), parse=parse_length, priority=110,
+))
+register(EntryKind(
+    name="head", label="头围", order=85,
+    fields=(Field("cm", "number", 25, 55),), required=("cm",),
+    keywords=("头围",), parse=parse_head, priority=105,
 ))
