@@ -298,11 +298,14 @@ class FollowUp:
     evaluations: list[FinalEvaluation]
 
     def averages(self) -> dict[str, float]:
-        """Each dimension's mean over the family's evaluations."""
-        if not self.evaluations:
-            return {}
-        return {d.key: round(sum(int(e.stars[d.key]) for e in self.evaluations) / len(self.evaluations), 1)
-                for d in DIMENSIONS}
+        """Each dimension's mean over the family's evaluations that gave it (one given before a dimension was added
+        to the data file has none for it)."""
+        means = {}
+        for d in DIMENSIONS:
+            given = [int(e.stars[d.key]) for e in self.evaluations if d.key in e.stars]
+            if given:
+                means[d.key] = round(sum(given) / len(given), 1)
+        return means
 
 
 LIST_LIMIT = 200
