@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from bot.diary import texts
 from bot.diary.engagements import PARENT
 from bot.diary.refs import EngagementLike
 from bot.models import Binding, Engagement, FinalEvaluation, FollowUpVisit, Notification, Worker
@@ -296,6 +297,10 @@ class FollowUp:
     worker_name: str
     visit: FollowUpVisit | None
     evaluations: list[FinalEvaluation]
+    members: dict[str, str]  # openid -> how the family member is named (家人1 … by the order they bound, as ratings)
+
+    def member(self, evaluation: FinalEvaluation) -> str:
+        return self.members.get(evaluation.openid, texts.FORMER_MEMBER)
 
     def averages(self) -> dict[str, float]:
         """Each dimension's mean over the family's evaluations that gave it (one given before a dimension was added
@@ -328,12 +333,26 @@ def follow_ups(session: Session, agency_id: int, state: str, today: dt.date, lim
     else:
         query = query.where(FollowUpVisit.done_at.is_not(None)).order_by(FollowUpVisit.done_at.desc())
     found = session.execute(query.limit(limit)).all()
+    evaluations, members = _family_words(session, [e.id for e, _, _ in found])
+    return [FollowUp(e, name, visit, evaluations.get(e.id, []), members.get(e.id, {})) for e, name, visit in found]
+
+
+def _family_words(session: Session, engagement_ids: list[int]
+                  ) -> tuple[dict[int, list[FinalEvaluation]], dict[int, dict[str, str]]]:
+    """The final evaluations of the engagements, and how each family member is named (as their daily ratings)."""
     evaluations: dict[int, list[FinalEvaluation]] = {}
-    if found:
-        for evaluation in session.scalars(select(FinalEvaluation).where(
-                FinalEvaluation.engagement_id.in_([e.id for e, _, _ in found])).order_by(FinalEvaluation.id)):
-            evaluations.setdefault(evaluation.engagement_id, []).append(evaluation)
-    return [FollowUp(e, name, visit, evaluations.get(e.id, [])) for e, name, visit in found]
+    members: dict[int, dict[str, str]] = {}
+    if not engagement_ids:
+        return evaluations, members
+    for evaluation in session.scalars(select(FinalEvaluation).where(FinalEvaluation.engagement_id.in_(engagement_ids))
+                                      .order_by(FinalEvaluation.id)):
+        evaluations.setdefault(evaluation.engagement_id, []).append(evaluation)
+    for engagement_id, openid in session.execute(
+            select(Binding.engagement_id, Binding.openid)
+            .where(Binding.engagement_id.in_(engagement_ids), Binding.role == PARENT).order_by(Binding.id)):
+        named = members.setdefault(engagement_id, {})
+        named[openid] = texts.FAMILY_MEMBER.format(n=len(named) + 1)
+    return evaluations, members
 
 
 def follow_up_of(session: Session, agency_id: int, engagement_id: int) -> FollowUp | None:
@@ -345,9 +364,8 @@ def follow_up_of(session: Session, agency_id: int, engagement_id: int) -> Follow
     ).first()
     if row is None:
         return None
-    evaluations = list(session.scalars(select(FinalEvaluation).where(FinalEvaluation.engagement_id == engagement_id)
-                                       .order_by(FinalEvaluation.id)))
-    return FollowUp(row[0], row[1], row[2], evaluations)
+    evaluations, members = _family_words(session, [engagement_id])
+    return FollowUp(row[0], row[1], row[2], evaluations.get(engagement_id, []), members.get(engagement_id, {}))
 
 
 def _agency_engagement(session: Session, agency_id: int, engagement_id: int) -> Engagement:
