@@ -36,7 +36,7 @@ MESSAGE_WINDOW = dt.timedelta(hours=48)
 EVENT_WINDOW = dt.timedelta(minutes=1)
 # Customer-service messages of a window that digests and reminders leave for urgent flags.
 URGENT_RESERVE = 3
-ROUTINE_KINDS = frozenset({"digest", "reminder"})
+ROUTINE_KINDS = frozenset({"digest", "reminder", "evaluation"})
 # WeChat's answers that close a channel for this user now: try the next one of the plan at once.
 # 45047 quota spent, 45015 window closed, 43004 not (or no longer) a follower.
 # https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html

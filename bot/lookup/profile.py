@@ -35,7 +35,9 @@ from bot.lookup.credit import (
     Credit,
     RatingSummary,
     check_states,
+    closing_columns,
     grade_for,
+    read_closing,
     read_record,
     record_columns,
 )
@@ -263,7 +265,7 @@ _BADGE_HOLDER = (
     select(Badge.id.label("badge_id"), Badge.code, Badge.worker_id, Badge.expires_on, Badge.revoked_at,
            Worker.name.label("holder_name"), Worker.gender, Worker.birth_date, Worker.service_types,
            Worker.experience_years, Worker.consent_signed_on, Agency.name.label("agency_name"),
-           *record_columns(Worker.id))  # and her record: one round trip
+           *record_columns(Worker.id), *closing_columns(Worker.id))  # and her record: one round trip
     .join(Worker, Worker.id == Badge.worker_id)
     .join(Agency, Agency.id == Worker.agency_id)
     .where(Badge.code == bindparam("code"))
@@ -419,7 +421,7 @@ def build_profile(session: Session, badge: BadgeFacts, worker: HolderFacts, agen
         ratings=ratings,
         engagements_served=served,
         complaints=complaints,
-        credit=grade_for(checks, ratings, served, complaints),
+        credit=grade_for(checks, ratings, served, complaints, read_closing(record)),
         badge_expires_on=badge.expires_on,
     )
 

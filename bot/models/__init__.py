@@ -14,6 +14,7 @@ from bot.models.agency import (
     WorkerPhoto,
 )
 from bot.models.base import Base
+from bot.models.closing import FinalEvaluation, FollowUpVisit
 from bot.models.diary import (
     CurrentEngagement,
     DiaryEntry,
@@ -58,7 +59,9 @@ __all__ = [
     "DiaryPhoto",
     "DiaryRevision",
     "Engagement",
+    "FinalEvaluation",
     "FlagEvent",
+    "FollowUpVisit",
     "InboundMessage",
     "JobLock",
     "JobRun",
