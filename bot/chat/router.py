@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.chat.context import NURSE, PARENT, VISITOR, ChatContext, Reply, Text
 from bot.core.errors import AnxinError
+from bot.store.retry import conflict_code
 
 log = logging.getLogger("anxin.chat")
 
@@ -191,6 +192,8 @@ def run_whole(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         ctx.session.flush()  # its constraint errors are its own, raised here
         return reply
     except Exception as exc:
+        if conflict_code(exc) is not None:
+            raise  # the database refused the whole transaction: the message is run again (bot.store.retry)
         raise HandlerFailed(failure_reply(name, exc, ctx)) from exc
 
 
@@ -243,6 +246,8 @@ def run_handler(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         savepoint.commit()
         return reply
     except Exception as exc:
+        if conflict_code(exc) is not None:
+            raise  # the whole transaction is lost, savepoint and all: the message is run again (bot.store.retry)
         # If the savepoint cannot even be rolled back the connection is gone: let the request fail so WeChat retries.
         savepoint.rollback()
         del ctx.post_commit[pending:]
