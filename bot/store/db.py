@@ -131,11 +131,15 @@ def _ready(connection: Any) -> bool:
     """A server that is no Galera node, or a node that takes queries (joined, synced, in the primary component)."""
     cursor = connection.cursor()
     try:
+        cursor.execute("SHOW VARIABLES LIKE 'wsrep_on'")
+        galera = cursor.fetchone()
+        if galera is None or str(galera[1]).upper() != "ON":
+            return True
         cursor.execute("SHOW STATUS LIKE 'wsrep_ready'")
         row = cursor.fetchone()
     finally:
         cursor.close()
-    return row is None or str(row[1]).upper() == "ON"
+    return row is not None and str(row[1]).upper() == "ON"
 
 
 # MySQL protocol: the client may send several statements in one query. Never asked for: an injection that

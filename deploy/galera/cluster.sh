@@ -26,6 +26,13 @@ mysql_port() { echo $((PORT + $1 - 1)); }
 gcomm_port() { echo $((GCOMM + 10 * ($1 - 1))); }
 pid_of() { local f; f="$(node_dir "$1")/mysqld.pid"; [ -s "$f" ] && cat "$f" || true; }
 alive() { local p; p="$(pid_of "$1")"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# A node that wrote its pid and is no longer running (read twice: mariadbd rewrites the file as it starts).
+gone() {
+  local p; p="$(pid_of "$1")"
+  [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null || return 1
+  sleep 1; p="$(pid_of "$1")"
+  [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null
+}
 sql() { mariadb --no-defaults -uroot -S "$(node_dir "$1")/mysqld.sock" -N -B -e "$2" 2>/dev/null; }
 status_of() { sql "$1" "SHOW GLOBAL STATUS LIKE '$2'" | cut -f2; }
 
@@ -69,7 +76,7 @@ wait_synced() {  # wait_synced N SIZE
     if [ "$(status_of "$n" wsrep_local_state_comment)" = Synced ] && [ "$(status_of "$n" wsrep_cluster_size)" -ge "$size" ] 2>/dev/null; then
       return 0
     fi
-    if ! alive "$n" && [ -n "$(pid_of "$n")" ]; then
+    if gone "$n"; then
       die "node $n exited; see $(node_dir "$n")/error.log"
     fi
     sleep 0.5
