@@ -79,11 +79,14 @@ def _still_ours(note_id: int, attempts: int) -> Any:
 
 
 @retried("notify.renew")
-def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int) -> bool:
-    """Refresh this claim just before sending; False if another sender took the row over meanwhile."""
+def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int, moment: dt.datetime | None = None
+           ) -> bool:
+    """Refresh this claim just before sending, at the run's clock ``moment`` (the claims' clock, which a run for
+    another time than now keeps: renewed at the wall clock, a claim looked stale to that run's other threads and
+    went out twice); False if another sender took the row over meanwhile."""
     with session_factory() as session, session.begin():
         result = cast(CursorResult[Any], session.execute(
-            update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=utcnow())
+            update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=moment or utcnow())
         ))
         return result.rowcount == 1
 
@@ -232,7 +235,7 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
                  throttled: threading.Event) -> str | None:
     """Send one claimed row along its plan; return the outcome to count (None: another sender has it)."""
     # A long batch may outlive STALE_SENDING: never send a row another sender has taken over.
-    if not _renew(session_factory, note_id, attempts):
+    if not _renew(session_factory, note_id, attempts, moment):
         return None
     with session_factory() as session:
         note = session.get(Notification, note_id)

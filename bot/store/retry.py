@@ -55,7 +55,7 @@ def retrying(work: Callable[[], T], what: str, attempts: int = ATTEMPTS) -> T:
     for attempt in range(1, attempts + 1):
         try:
             return work()
-        except DBAPIError as exc:
+        except Exception as exc:  # a conflict may come wrapped (a handler's error raised from it): its chain says
             code = conflict_code(exc)
             if code is None or attempt == attempts:
                 if code is not None:
