@@ -134,6 +134,7 @@ class Outcome:
     acknowledged: bool = False  # the nurse was shown 已记录
     answered_by: str = ""  # the server of the attempt that was answered
     reply: str = ""  # what it answered
+    answered_at: float = 0.0  # time.monotonic() of that answer
 
 
 class WeChatLoad:
@@ -174,6 +175,7 @@ class WeChatLoad:
                 outcome.reply = reply_text(self.sender.read_reply(res.content))
                 outcome.acknowledged = "已记录" in outcome.reply
                 outcome.answered_by = url
+                outcome.answered_at = time.monotonic()
                 return outcome
             if status not in ("timeout",):
                 time.sleep(1.0)  # WeChat resends a few seconds later
