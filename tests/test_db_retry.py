@@ -13,11 +13,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, exc, text
+from sqlalchemy import Connection, Engine, exc, text
+from sqlalchemy.engine import make_url
 
 from bot.store.db import failover_hosts, make_engine
 from bot.store.retry import conflict_code, retrying
-from sqlalchemy.engine import make_url
 
 
 @pytest.fixture
@@ -34,9 +34,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     made.dispose()
 
 
-def _append(conn: object, name: str, mark: str) -> None:
-    conn.execute(text("UPDATE job_lock SET owner = CONCAT(owner, :m) WHERE name = :n"),  # type: ignore[attr-defined]
-                 {"m": mark, "n": name})
+def _append(conn: Connection, name: str, mark: str) -> None:
+    conn.execute(text("UPDATE job_lock SET owner = CONCAT(owner, :m) WHERE name = :n"), {"m": mark, "n": name})
 
 
 def test_a_deadlocked_unit_runs_again_and_both_units_commit_once(engine: Engine,
@@ -73,7 +72,7 @@ def test_a_deadlocked_unit_runs_again_and_both_units_commit_once(engine: Engine,
     retried = [r for r in caplog.records if r.getMessage() == "db.conflict_retried"]
     assert [r.fields["code"] for r in retried] == [1213]  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        owners = dict(conn.execute(text("SELECT name, owner FROM job_lock WHERE name LIKE 'retry-%'")).all())
+        owners: dict[str, str] = dict(conn.execute(text("SELECT name, owner FROM job_lock WHERE name LIKE 'retry-%'")).all())
     # Each unit's two writes are there once each: the refused run left nothing behind.
     assert sorted(owners["retry-a"]) == ["x", "y"] and sorted(owners["retry-b"]) == ["x", "y"]
 
