@@ -200,8 +200,8 @@ class Check:
 
 
 class Bench:
-    def __init__(self, cluster: Cluster, fake: WeChatApiFake, redis_url: str, tmp: Path) -> None:
-        self.cluster, self.fake, self.redis_url, self.tmp = cluster, fake, redis_url, tmp
+    def __init__(self, cluster: Cluster, fake: WeChatApiFake, redis_url: str, tmp: Path, clients: int = 6) -> None:
+        self.cluster, self.fake, self.redis_url, self.tmp, self.clients = cluster, fake, redis_url, tmp, clients
         self.check = Check()
         self.servers: list[Server] = []
 
@@ -339,7 +339,8 @@ class Bench:
 
     def steady(self, sender: WeChatSender, nurses: list[str], seconds: float) -> None:
         print(f"steady load, {seconds:g} s over three servers:", flush=True)
-        load = WeChatLoad([s.url for s in self.servers], sender, nurses, f"S{uuid.uuid4().hex[:4]}", clients=6)
+        load = WeChatLoad([s.url for s in self.servers], sender, nurses, f"S{uuid.uuid4().hex[:4]}",
+                          clients=self.clients)
         started = time.monotonic()
         load.start()
         time.sleep(seconds)
@@ -387,7 +388,8 @@ class Bench:
     def kill_a_node(self, sender: WeChatSender, nurses: list[str], seconds: float) -> None:
         victim = NODES
         print(f"kill -9 of node{victim} mid-load ({seconds:g} s):", flush=True)
-        load = WeChatLoad([s.url for s in self.servers], sender, nurses, f"K{uuid.uuid4().hex[:4]}", clients=6)
+        load = WeChatLoad([s.url for s in self.servers], sender, nurses, f"K{uuid.uuid4().hex[:4]}",
+                          clients=self.clients)
         load.start()
         time.sleep(seconds / 3)
         killed = time.monotonic()
@@ -463,6 +465,8 @@ class Bench:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="steady load (the kill load is 1.5 times it)")
+    parser.add_argument("--clients", type=int, default=6,
+                        help="WeChat clients of the loads, each waiting for its answer (default 6)")
     parser.add_argument("--pairs", type=int, default=24, help="messages pushed twice at once (default 24)")
     parser.add_argument("--port", type=int, default=13306, help="node 1's MySQL port (2 and 3 follow)")
     parser.add_argument("--gcomm", type=int, default=14567, help="node 1's gcomm port (+10 per node)")
@@ -489,7 +493,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             cluster = stack.enter_context(running_cluster(args.port, args.gcomm, args.keep))
             logs = cluster.base / "servers"  # kept with the cluster's directory (--keep)
             logs.mkdir()
-            bench = Bench(cluster, fake, args.redis, logs)
+            bench = Bench(cluster, fake, args.redis, logs, args.clients)
             try:
                 bench.prepare()
                 figures = bench.run(args.seconds, args.pairs)
