@@ -16,8 +16,11 @@ import pytest
 from sqlalchemy import Connection, Engine, exc, text
 from sqlalchemy.engine import make_url
 
+from bot import create_app
 from bot.store.db import failover_hosts, make_engine
 from bot.store.retry import conflict_code, retrying
+from tests.support.agency import TODAY, add_worker, auth, new_agency
+from tests.support.backends import clear
 
 
 @pytest.fixture
@@ -106,6 +109,39 @@ def test_an_error_that_is_no_conflict_is_raised_at_once(engine: Engine) -> None:
     with pytest.raises(exc.IntegrityError) as raised:
         retrying(unit, "test.duplicate")
     assert conflict_code(raised.value) is None and runs == [1]
+
+
+def test_a_request_refused_for_a_lock_is_answered_503_to_retry_and_keeps_nothing(
+        app_settings: dict[str, object], database_url: str) -> None:
+    """A console or API request is not run again by the app: it is told to come back (503, Retry-After)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite waits for its write lock (busy_timeout) instead of refusing")
+    # The server's own setting, per connection: a lock waited for over a second refuses the statement (1205).
+    url = make_url(database_url).update_query_dict({"init_command": "SET innodb_lock_wait_timeout = 1"})
+    app = create_app({**app_settings, "ANXIN_DATABASE_URL": url.render_as_string(hide_password=False)})
+    engine = app.extensions["anxin_db"].engine
+    clear(engine)
+    try:
+        _, key = new_agency(app, "锁等待家政服务有限公司")
+        client = app.test_client()
+        worker_id = add_worker(client, key)
+        with engine.connect() as holder:
+            holder.begin()
+            holder.execute(text("SELECT id FROM worker WHERE id = :i FOR UPDATE"), {"i": worker_id})
+            res = client.put(f"/admin/v1/workers/{worker_id}/consent", json={"signed_on": TODAY.isoformat()},
+                             headers=auth(key))
+            holder.rollback()
+        assert res.status_code == 503 and res.headers["Retry-After"] == "1", res.get_data(as_text=True)
+        assert res.get_json()["error"] == {"code": "conflict", "message": "服务繁忙，请稍后重试 (busy, try again)"}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT consent_signed_on FROM worker WHERE id = :i"),
+                                {"i": worker_id}).scalar() is None
+        again = client.put(f"/admin/v1/workers/{worker_id}/consent", json={"signed_on": TODAY.isoformat()},
+                           headers=auth(key))
+        assert again.status_code == 200, again.get_data(as_text=True)
+    finally:
+        clear(engine)
+        engine.dispose()
 
 
 def _closed_port() -> int:
