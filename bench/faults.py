@@ -132,13 +132,20 @@ class Outcome:
     marker: str
     attempts: list[str] = field(default_factory=list)  # "200", "500", "timeout", "refused", ...
     acknowledged: bool = False  # the nurse was shown 已记录
+    answered_by: str = ""  # the server of the attempt that was answered
+    reply: str = ""  # what it answered
+    answered_at: float = 0.0  # time.monotonic() of that answer
 
 
 class WeChatLoad:
-    """Nurses writing through /wechat as WeChat delivers: 5 s to answer, three resends of the same MsgId."""
+    """Nurses writing through /wechat as WeChat delivers: 5 s to answer, three resends of the same MsgId.
 
-    def __init__(self, url: str, sender: WeChatSender, nurses: list[str], tag: str, clients: int = 8) -> None:
-        self.url, self.sender, self.nurses, self.tag, self.clients = url, sender, nurses, tag, clients
+    Given several servers (``url`` a list), message n goes to server n, and each resend to the next one."""
+
+    def __init__(self, url: str | list[str], sender: WeChatSender, nurses: list[str], tag: str,
+                 clients: int = 8) -> None:
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.url, self.sender, self.nurses, self.tag, self.clients = self.urls[0], sender, nurses, tag, clients
         self.outcomes: list[Outcome] = []
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
@@ -150,10 +157,11 @@ class WeChatLoad:
         marker = f"{self.tag}{n:06d}"
         outcome = Outcome(marker)
         body = self.sender.text(self.nurses[n % len(self.nurses)], f"备注 {marker}")  # one MsgId for every resend
-        for _ in range(1 + WECHAT_RETRIES):
+        for attempt in range(1 + WECHAT_RETRIES):
             push = signed_push(self.sender, body)
+            url = self.urls[(n + attempt) % len(self.urls)]
             try:
-                res = http.post(self.url + push.path, data=push.body.encode(), headers=dict(push.headers),
+                res = http.post(url + push.path, data=push.body.encode(), headers=dict(push.headers),
                                 timeout=WECHAT_WAIT)
                 status = str(res.status_code)
             except requests.Timeout:
@@ -164,7 +172,10 @@ class WeChatLoad:
             with self._lock:
                 self.timeline.append((time.monotonic(), status))
             if status == "200":
-                outcome.acknowledged = "已记录" in reply_text(self.sender.read_reply(res.content))
+                outcome.reply = reply_text(self.sender.read_reply(res.content))
+                outcome.acknowledged = "已记录" in outcome.reply
+                outcome.answered_by = url
+                outcome.answered_at = time.monotonic()
                 return outcome
             if status not in ("timeout",):
                 time.sleep(1.0)  # WeChat resends a few seconds later

@@ -51,6 +51,7 @@ from bot.models import ChatUser, InboundMessage
 from bot.models.wechat import EVENT_PREFIX
 from bot.outbox.queue import enqueue
 from bot.store import background
+from bot.store.retry import retried, retrying
 
 log = logging.getLogger("anxin.inbox")
 
@@ -88,8 +89,17 @@ def receive(
     same transaction: a concurrent copy that loses on the unique key rolls back everything it
     did. A command with a guard (a throttle whose count must stand whatever the handler does)
     inserts its row first and runs its handler in a savepoint.
+
+    The whole of it runs again when the database refused it for a conflict (``bot.store.retry``: on a Galera
+    cluster, the copy of the message another node recorded first): the second run finds the row and answers
+    with its stored reply. A guard's count in Redis counts each run.
     """
-    now = now or utcnow()
+    when = now or utcnow()
+    return retrying(lambda: _receive(session_factory, message, settings, services, push_key, when), "chat.receive")
+
+
+def _receive(session_factory: sessionmaker[Session], message: ChatMessage, settings: Mapping[str, Any],
+             services: ChatServices | None, push_key: str | None, now: dt.datetime) -> Reply | None:
     with session_factory() as session:
         try:
             with session.begin():
@@ -211,6 +221,7 @@ def pending(session_factory: sessionmaker[Session], handler: str, before: dt.dat
     return found
 
 
+@retried("chat.complete")
 def complete(
     session_factory: sessionmaker[Session],
     message: ChatMessage,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.chat.context import NURSE, PARENT, VISITOR, ChatContext, Reply, Text
 from bot.core.errors import AnxinError
+from bot.store.retry import conflict_code
 
 log = logging.getLogger("anxin.chat")
 
@@ -191,6 +192,8 @@ def run_whole(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         ctx.session.flush()  # its constraint errors are its own, raised here
         return reply
     except Exception as exc:
+        if database_refused(exc):
+            raise
         raise HandlerFailed(failure_reply(name, exc, ctx)) from exc
 
 
@@ -243,6 +246,8 @@ def run_handler(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         savepoint.commit()
         return reply
     except Exception as exc:
+        if database_refused(exc):
+            raise
         # If the savepoint cannot even be rolled back the connection is gone: let the request fail so WeChat retries.
         savepoint.rollback()
         del ctx.post_commit[pending:]
@@ -260,6 +265,14 @@ def run_reader(name: str, handler: Handler, ctx: ChatContext) -> Reply | None:
         raise
     except Exception as exc:
         return failure_reply(name, exc, ctx)
+
+
+def database_refused(exc: Exception) -> bool:
+    """The database lost the message's whole transaction, savepoint and all: a conflict with another transaction
+    (the message is run again: ``bot.store.retry``), or the connection (the request fails and WeChat resends).
+    Answered as a handler's failure, the message would be recorded with BUSY on another connection, without
+    what it said, and every resend would get BUSY too."""
+    return conflict_code(exc) is not None or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def failure_reply(name: str, exc: Exception, ctx: ChatContext) -> Text:

@@ -34,6 +34,7 @@ from bot.models import ChatUser, DeliveryAttempt, DiaryFlag, InboundMessage, Not
 from bot.models.wechat import EVENT_PREFIX
 from bot.outbox import cards, daylinks
 from bot.outbox.queue import backoff
+from bot.store.retry import retried
 
 if TYPE_CHECKING:
     from bot.diary.alerts import SmsReach
@@ -47,6 +48,7 @@ CUSTOMER_SERVICE_WINDOW = dt.timedelta(hours=48)
 TEXT_LIMIT_BYTES = 2048  # a customer-service text message, in UTF-8 (45002 beyond)
 
 
+@retried("notify.claim")
 def _claim(session_factory: sessionmaker[Session], now: dt.datetime, limit: int) -> list[tuple[int, int]]:
     """Mark due rows ``sending``; return (id, attempts) pairs, the attempt number being this claim's token."""
     with session_factory() as session, session.begin():
@@ -76,11 +78,15 @@ def _still_ours(note_id: int, attempts: int) -> Any:
     return (Notification.id == note_id) & (Notification.status == "sending") & (Notification.attempts == attempts)
 
 
-def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int) -> bool:
-    """Refresh this claim just before sending; False if another sender took the row over meanwhile."""
+@retried("notify.renew")
+def _renew(session_factory: sessionmaker[Session], note_id: int, attempts: int, moment: dt.datetime | None = None
+           ) -> bool:
+    """Refresh this claim just before sending, at the run's clock ``moment`` (the claims' clock, which a run for
+    another time than now keeps: renewed at the wall clock, a claim looked stale to that run's other threads and
+    went out twice); False if another sender took the row over meanwhile."""
     with session_factory() as session, session.begin():
         result = cast(CursorResult[Any], session.execute(
-            update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=utcnow())
+            update(Notification).where(_still_ours(note_id, attempts)).values(next_attempt_at=moment or utcnow())
         ))
         return result.rowcount == 1
 
@@ -190,6 +196,7 @@ def send_pending(
     return counts
 
 
+@retried("notify.release")
 def _release(session_factory: sessionmaker[Session], claimed: list[tuple[int, int]]) -> None:
     """Hand rows claimed but not tried back to the queue, their attempt not counted."""
     with session_factory() as session, session.begin():
@@ -228,7 +235,7 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
                  throttled: threading.Event) -> str | None:
     """Send one claimed row along its plan; return the outcome to count (None: another sender has it)."""
     # A long batch may outlive STALE_SENDING: never send a row another sender has taken over.
-    if not _renew(session_factory, note_id, attempts):
+    if not _renew(session_factory, note_id, attempts, moment):
         return None
     with session_factory() as session:
         note = session.get(Notification, note_id)
@@ -295,21 +302,28 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         if channel is not None:
             _attempted(session_factory, note, channel, "error", str(exc)[:255], now)
         return _failed(session_factory, note_id, attempts, str(exc), moment, plan=plan)
-    with session_factory() as session, session.begin():
-        done = cast(CursorResult[Any], session.execute(
-            update(Notification).where(_still_ours(note_id, attempts))
-            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None, plan=",".join(plan))
-        ))
-        if done.rowcount == 1:
-            session.add(DeliveryAttempt(notification_id=note_id, channel=_reported(channel), outcome="sent",
-                                        at=utcnow()))
-        flag_id = _flag_of(note.key)
-        if done.rowcount == 1 and flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
-            from bot.diary.alerts import record_event
-
-            record_event(session, flag_id, "sent", utcnow(), actor=note.openid, channel=channel)
+    _mark_sent(session_factory, note, attempts, channel, ",".join(plan))
     log.info("notify.sent", extra={"fields": {"key": note.key, "channel": channel}})
     return "sent"
+
+
+@retried("notify.sent")
+def _mark_sent(session_factory: sessionmaker[Session], note: Notification, attempts: int, channel: str,
+               plan: str, role: str | None = None) -> None:
+    """Record the send of a row still in this claim's hands, and for an urgent flag, in its trail."""
+    with session_factory() as session, session.begin():
+        done = cast(CursorResult[Any], session.execute(
+            update(Notification).where(_still_ours(note.id, attempts))
+            .values(status="sent", sent_at=utcnow(), channel=channel, last_error=None, plan=plan)
+        ))
+        if done.rowcount != 1:
+            return
+        session.add(DeliveryAttempt(notification_id=note.id, channel=_reported(channel), outcome="sent", at=utcnow()))
+        flag_id = _flag_of(note.key)
+        if flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
+            from bot.diary.alerts import record_event
+
+            record_event(session, flag_id, "sent", utcnow(), actor=note.openid, role=role, channel=channel)
 
 
 # Our own limit of SMS per phone, below Tencent's defaults (one a 30 seconds, five an hour, for one number).
@@ -374,19 +388,7 @@ def _deliver_sms(session_factory: sessionmaker[Session], settings: Mapping[str, 
     except OSError as exc:
         _attempted(session_factory, note, "sms", "error", str(exc), now)
         return _failed(session_factory, note.id, attempts, str(exc), moment, plan=["sms"])
-    with session_factory() as session, session.begin():
-        done = cast(CursorResult[Any], session.execute(
-            update(Notification).where(_still_ours(note.id, attempts))
-            .values(status="sent", sent_at=utcnow(), channel="sms", last_error=None, plan="sms")
-        ))
-        if done.rowcount == 1:
-            session.add(DeliveryAttempt(notification_id=note.id, channel="sms", outcome="sent", at=utcnow()))
-            flag_id = _flag_of(note.key)
-            if flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
-                from bot.diary.alerts import record_event
-
-                role = str((note.template or {}).get("role") or "")
-                record_event(session, flag_id, "sent", utcnow(), actor=note.openid, role=role or None, channel="sms")
+    _mark_sent(session_factory, note, attempts, "sms", "sms", str((note.template or {}).get("role") or "") or None)
     log.info("notify.sent", extra={"fields": {"key": note.key[:24], "channel": "sms"}})
     return "sent"
 
@@ -426,6 +428,7 @@ def _reported(channel: str) -> str:
     return "subscribe" if channel == "bizsend" else channel
 
 
+@retried("notify.attempted")
 def _attempted(session_factory: sessionmaker[Session], note: Notification, channel: str, outcome: str,
                detail: str, now: dt.datetime) -> None:
     """Keep one try of one channel; a refusal of an urgent flag goes into the flag's trail."""
@@ -605,6 +608,7 @@ KIND_PHRASES = {"digest": "今日小结", "flag": "提醒", "reminder": "记录�
                 "followup": "回复", "complaint": "投诉回复", "lookup": "查询异常"}
 
 
+@retried("notify.failed")
 def _failed(session_factory: sessionmaker[Session], note_id: int, attempts: int, error: str, now: dt.datetime,
             final: bool = False, status: str = "failed", plan: list[str] | None = None) -> str:
     with session_factory() as session, session.begin():

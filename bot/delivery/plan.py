@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import CustomQuota
 from bot.store.locks import locked_row
+from bot.store.retry import retried
 
 CUSTOM_LIMIT = 5  # per user message, within MESSAGE_WINDOW
 EVENT_LIMIT = 3  # per event (follow, scan, menu click), within EVENT_WINDOW
@@ -85,6 +86,7 @@ def _current(row: CustomQuota, window: Window) -> None:
         row.opened_at, row.used = window.opened_at, 0
 
 
+@retried("plan.take_custom")
 def take_custom(session_factory: sessionmaker[Session], openid: str, window: Window, allowance: int) -> bool:
     """Count one customer-service message to ``openid`` if fewer than ``allowance`` went in this window."""
     with session_factory() as session, session.begin():
@@ -96,6 +98,7 @@ def take_custom(session_factory: sessionmaker[Session], openid: str, window: Win
         return True
 
 
+@retried("plan.give_back_custom")
 def give_back_custom(session_factory: sessionmaker[Session], openid: str, window: Window) -> None:
     """A send that WeChat never took (a timeout, a system error): it does not count."""
     with session_factory() as session, session.begin():
@@ -104,6 +107,7 @@ def give_back_custom(session_factory: sessionmaker[Session], openid: str, window
             row.used -= 1
 
 
+@retried("plan.spend_custom")
 def spend_custom(session_factory: sessionmaker[Session], openid: str, window: Window) -> None:
     """WeChat says this window is spent or closed (45047, 45015): nothing more goes by customer-service message."""
     with session_factory() as session, session.begin():

@@ -27,6 +27,7 @@ from bot.core.clock import utcnow
 from bot.models import AccessToken
 from bot.store.db import get_db
 from bot.store.locks import locked_row
+from bot.store.retry import retried
 
 log = logging.getLogger("anxin.wechat.api")
 
@@ -42,10 +43,14 @@ class TokenStore:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
+    @retried("wechat.token")
     def token(self, appid: str, fetch: Fetch, stale: str | None = None) -> tuple[str, dt.datetime]:
         """Return a valid token and its expiry, fetching one if none is valid.
 
-        ``stale`` is a token WeChat just refused: it is replaced even if not yet expired.
+        ``stale`` is a token WeChat just refused: it is replaced even if not yet expired. On a Galera cluster the
+        row lock holds on one node only: two nodes' processes may both fetch, one commits, the other's commit
+        fails (1213) and its second run reads the token the first stored. WeChat keeps the token it replaced
+        valid for five minutes, so both work meanwhile.
         """
         with self._sessions() as session, session.begin():
             row = locked_row(session, AccessToken, appid)

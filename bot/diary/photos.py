@@ -26,6 +26,7 @@ from bot.diary.parse import ParsedEntry
 from bot.diary.refs import EngagementLike
 from bot.models import DiaryPhoto, Engagement
 from bot.outbox.queue import backoff, enqueue
+from bot.store.retry import retried, retrying
 
 log = logging.getLogger("anxin.diary.photos")
 
@@ -97,8 +98,14 @@ def fetch_pending(
     """Fetch the photos that are due (all of them, or ``photo_ids``); return how many were stored, retried, failed."""
     now = now or utcnow()
     counts = {"stored": 0, "retry": 0, "failed": 0}
-    with session_factory() as session, session.begin():
-        claimed = _claim(session, now, photo_ids)
+
+    def claim() -> list[tuple[int, str]]:
+        with session_factory() as session, session.begin():
+            return _claim(session, now, photo_ids)
+
+    # SKIP LOCKED skips what this node locks: another Galera node's sweep claiming the same rows makes one commit
+    # fail (1213); run again, it skips the rows the other took.
+    claimed = retrying(claim, "photos.claim")
     for photo_id, media_id in claimed:
         try:
             data, content_type = download(media_id)  # no transaction open while WeChat answers
@@ -106,12 +113,8 @@ def fetch_pending(
             counts[_failed(session_factory, photo_id, str(exc), now, tz)] += 1
             continue
         try:
-            with session_factory() as session, session.begin():
-                photo = session.get(DiaryPhoto, photo_id, with_for_update=True)
-                assert photo is not None
-                if photo.status != "fetching":
-                    continue  # another sweep finished it meanwhile
-                store_photo(session, photo, data, content_type, utcnow(), tz)
+            if not _store(session_factory, photo_id, data, content_type, tz):
+                continue  # another sweep finished it meanwhile
         except AnxinError as exc:  # e.g. the nurse was unbound meanwhile
             counts[_failed(session_factory, photo_id, exc.message, now, tz, final=True)] += 1
             continue
@@ -120,6 +123,19 @@ def fetch_pending(
     return counts
 
 
+@retried("photos.store")
+def _store(session_factory: sessionmaker[Session], photo_id: int, data: bytes, content_type: str, tz: ZoneInfo) -> bool:
+    """Store a fetched photo still claimed (``fetching``); False when another sweep finished it meanwhile."""
+    with session_factory() as session, session.begin():
+        photo = session.get(DiaryPhoto, photo_id, with_for_update=True)
+        assert photo is not None
+        if photo.status != "fetching":
+            return False
+        store_photo(session, photo, data, content_type, utcnow(), tz)
+        return True
+
+
+@retried("photos.failed")
 def _failed(session_factory: sessionmaker[Session], photo_id: int, error: str, now: dt.datetime, tz: ZoneInfo,
             final: bool = False) -> str:
     with session_factory() as session, session.begin():

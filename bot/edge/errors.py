@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from bot.core.errors import AnxinError
+from bot.store.retry import conflict_code
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -24,6 +25,7 @@ _HTTP_MESSAGES = {
     413: "请求内容过大 (payload too large)",
     429: "请求过于频繁，请稍后再试 (too many requests)",
     500: "服务器内部错误 (internal server error)",
+    503: "服务繁忙，请稍后重试 (busy, try again)",
 }
 
 
@@ -38,6 +40,14 @@ def _anxin_error(error: AnxinError) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    code = conflict_code(error)
+    if code is not None:
+        # The database refused the request's transaction for a conflict (another Galera node wrote the same rows
+        # first): nothing of it was kept, and the same request sent again will be run afresh.
+        logging.getLogger("anxin.http").warning("request.conflict", extra={"fields": {"code": code}})
+        response = error_response(503, "conflict", _HTTP_MESSAGES[503])
+        response.headers["Retry-After"] = "1"
+        return response
     # A bug or an outage: logged with the request id, answered 500 so WeChat retries what it sent.
     logging.getLogger("anxin.http").error("request.failed", exc_info=error,
                                           extra={"fields": {"error": type(error).__name__}})

@@ -9,6 +9,7 @@ from typing import Any
 from bot.delivery.notify import SEND_WORKERS, send_pending
 from bot.diary.digest import queue_digests
 from bot.jobs import JobContext, job
+from bot.store.retry import retrying
 
 CATCH_UP_BEFORE_HOUR = 6
 
@@ -19,8 +20,13 @@ def digest(ctx: JobContext) -> Mapping[str, Any]:
     local = ctx.now.astimezone(ctx.tz)
     # A run in the small hours (a scheduler that missed 21:30, or a manual catch-up) is about the day just ended.
     day = local.date() - dt.timedelta(days=1) if local.hour < CATCH_UP_BEFORE_HOUR else local.date()
-    with ctx.session_factory() as session, session.begin():
-        queued = queue_digests(session, day, ctx.tz, ctx.now)
+
+    def queue() -> Mapping[str, Any]:
+        with ctx.session_factory() as session, session.begin():
+            return queue_digests(session, day, ctx.tz, ctx.now)
+
+    # Run again whole if another node's run queued the same digests at the same moment: it then finds them queued.
+    queued = retrying(queue, "digest.queue")
     # Everything due at the job's clock goes out, including digests a refused send left for this re-run.
     sent = send_pending(ctx.session_factory, ctx.api, ctx.settings, now=ctx.now, workers=SEND_WORKERS, drain=True)
     return {"day": day.isoformat(), **queued, **sent}

@@ -21,11 +21,17 @@ already ended (a COMMIT leaves nothing to undo). A connection that died while in
 the server restarted within those seconds — fails that one request, which the app
 answers so that the sender retries, and SQLAlchemy then replaces every older connection
 of the pool on its next checkout.
+
+A MySQL URL may name other servers of a Galera cluster to connect to when its own does not answer or is
+not ready (``?failover=10.0.0.12:3306,10.0.0.13:3306``): each new connection tries the URL's host first,
+then these in order, and takes the first that is a node ready for queries (``wsrep_ready``). The writes
+of one app server thus go to one node while it lives, and to the next while it does not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,13 +40,15 @@ from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolResetState
 
 from bot.core.clock import utcnow
 from bot.models.base import Base, UTCDateTime
 from config import MYSQL_DRIVERS
+
+log = logging.getLogger("anxin.db")
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -64,8 +72,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     driver = parsed.get_driver_name()
     if driver not in MYSQL_DRIVERS:
         raise ValueError(f"{url!r}: Anxin runs MySQL/MariaDB on {' or '.join(MYSQL_DRIVERS)}, not {driver!r}")
+    parsed, failover = failover_hosts(parsed)
     engine = create_engine(
-        url,
+        parsed,
         connect_args=_pymysql_arguments() if driver == "pymysql" else _mysqldb_arguments(),
         pool_recycle=3600,
         pool_reset_on_return=None,  # _configure_server_pool resets what needs it
@@ -73,7 +82,64 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         **kwargs,
     )
     _configure_server_pool(engine)
+    if failover:
+        _connect_with_failover(engine, failover)
     return engine
+
+
+FAILOVER = "failover"
+
+
+def failover_hosts(url: URL) -> tuple[URL, list[tuple[str, int]]]:
+    """The URL without its ``failover`` query and the (host, port) pairs it named (port 3306 if left out)."""
+    raw = url.query.get(FAILOVER)
+    if raw is None:
+        return url, []
+    hosts = []
+    for item in (",".join(raw) if isinstance(raw, tuple) else raw).split(","):
+        host, _, port = item.strip().rpartition(":") if ":" in item else (item.strip(), "", "3306")
+        if not host or not port.isdigit():
+            raise ValueError(f"{FAILOVER}={raw!r}: expected host:port,host:port")
+        hosts.append((host, int(port)))
+    return url.difference_update_query([FAILOVER]), hosts
+
+
+def _connect_with_failover(engine: Engine, failover: list[tuple[str, int]]) -> None:
+    """Make each new connection to the URL's host, else to the first ``failover`` host that is a ready node."""
+
+    @event.listens_for(engine, "do_connect")  # after _without_multi_statements: cparams are final here
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        dbapi = dialect.loaded_dbapi
+        tried: list[str] = []
+        for host, port in [(cparams.get("host", "localhost"), int(cparams.get("port", 3306))), *failover]:
+            try:
+                connection = dbapi.connect(*cargs, **{**cparams, "host": host, "port": port})
+            except dbapi.OperationalError as err:
+                tried.append(f"{host}:{port}: {err}")
+                continue
+            if _ready(connection):
+                if tried:
+                    log.warning("db.failover", extra={"fields": {"to": f"{host}:{port}", "tried": tried}})
+                return connection
+            connection.close()
+            tried.append(f"{host}:{port}: a Galera node not ready for queries (wsrep_ready OFF)")
+        raise dbapi.OperationalError(2003, "no database server of the URL or its failover list answered: "
+                                     + "; ".join(tried))
+
+
+def _ready(connection: Any) -> bool:
+    """A server that is no Galera node, or a node that takes queries (joined, synced, in the primary component)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("SHOW VARIABLES LIKE 'wsrep_on'")
+        galera = cursor.fetchone()
+        if galera is None or str(galera[1]).upper() != "ON":
+            return True
+        cursor.execute("SHOW STATUS LIKE 'wsrep_ready'")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return row is not None and str(row[1]).upper() == "ON"
 
 
 # MySQL protocol: the client may send several statements in one query. Never asked for: an injection that

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.clock import utcnow
 from bot.models import JobLock
 from bot.models.base import Base
+from bot.store.retry import retried
 
 _Row = TypeVar("_Row", bound=Base)
 
@@ -59,11 +60,17 @@ class Leases(Protocol):
 
 
 class DatabaseLeases:
-    """Leases in the ``job_lock`` table."""
+    """Leases in the ``job_lock`` table.
+
+    Taken by a conditional UPDATE (``WHERE locked_until < now``), never by a row lock held while the job runs:
+    on a Galera cluster two nodes' UPDATEs of the row both run, one commits and the other fails at COMMIT (1213);
+    run again, it finds the lease held.
+    """
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
+    @retried("lease.acquire")
     def acquire(self, name: str, owner: str, ttl: dt.timedelta) -> bool:
         self._ensure(name)
         now = utcnow()
@@ -75,6 +82,7 @@ class DatabaseLeases:
             ))
         return result.rowcount == 1
 
+    @retried("lease.release")
     def release(self, name: str, owner: str) -> None:
         with self._sessions() as session, session.begin():
             session.execute(

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Table, TextClause, sele
 from sqlalchemy.orm import Session
 
 from bot.models import RateCounter
+from bot.store.retry import retrying
 
 _MAX_KEY = 191
 
@@ -75,8 +76,14 @@ class DatabaseCounter:
         returning = getattr(dialect, "is_mariadb", False) and (dialect.server_version_info or ()) >= (10, 5)
         if not isinstance(bind, Engine):  # a session bound to one connection: count in its transaction
             return _upsert(self.session, returning, unique, params)
-        with bind.begin() as own:
-            return _upsert(own, returning, unique, params)
+        return retrying(lambda: _upsert_committed(bind, returning, unique, params), "ratelimit.count")
+
+
+def _upsert_committed(engine: Engine, returning: bool, keys: list[str], params: dict[str, Any]) -> dict[str, int]:
+    """The upsert in a transaction of its own; a hit refused for a conflict (another Galera node counted the same
+    key at the same moment) was not counted, and is counted again by ``retrying``."""
+    with engine.begin() as own:
+        return _upsert(own, returning, keys, params)
 
 
 def _counts(rows: Any) -> dict[str, int]:

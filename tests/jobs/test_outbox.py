@@ -45,6 +45,18 @@ def test_each_notification_reaches_its_user_once(app: Flask, wechat_fake: WeChat
     assert [m["text"]["content"] for m in wechat_fake.messages_to("o-p2")] == ["今日小结：喂奶9次"]
 
 
+def test_a_run_for_another_time_in_threads_sends_each_notification_once(app: Flask, wechat_fake: WeChatApiFake
+                                                                       ) -> None:
+    """A run whose clock is not the wall clock (a catch-up, bench.cluster's evening digest) claims in small
+    batches in four threads: no thread takes another's fresh claim for a stale one."""
+    parents = [f"o-p{i}" for i in range(12)]
+    queue(app, *((p, f"今日小结 {p}") for p in parents))
+    counts = send_pending(app.extensions["anxin_db"].session_factory, get_api(app), app.config,
+                          now=utcnow() + dt.timedelta(days=1), limit=2, workers=4, drain=True)
+    assert counts == {"sent": 12, "retry": 0, "failed": 0}
+    assert [len(wechat_fake.messages_to(p)) for p in parents] == [1] * 12
+
+
 def test_a_refused_send_is_retried_after_back_off(app: Flask, wechat_fake: WeChatApiFake, session) -> None:
     queue(app, ("o-p1", "今日小结"))
     wechat_fake.fail_next("/cgi-bin/message/custom/send", errcode=-1)  # 系统繁忙
