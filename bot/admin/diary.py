@@ -68,7 +68,7 @@ def _aware(moment: dt.date | dt.datetime | None, tz: ZoneInfo) -> dt.date | dt.d
 @bp.post("/engagements")
 @operation(body=EngagementIn, responses={201: EngagementCreated}, errors=(404, 409))
 def create_engagement(body: EngagementIn) -> ApiResult:
-    """上户：为一位服务员开一户服务 → 201 {"id", "nurse_code", "family_code"}"""
+    """上户：安排一位服务员到家庭服务 → 201 {"id", "nurse_code", "family_code"}"""
     session = get_session()
     tz = _tz()
     babies = None

@@ -12,6 +12,9 @@ from bot.core.errors import AnxinError
 from bot.models import STAFF_ROLES
 from bot.store.db import get_session
 
+# A new account starts with the least it may do; an admin gives it more on purpose.
+LEAST_PRIVILEGE = "clerk"
+
 
 @bp.route("/staff", methods=["GET", "POST"])
 @needs("staff")
@@ -21,6 +24,7 @@ def staff() -> ResponseReturnValue:
     created = None
     error = None
     form = {k: request.form.get(k, "") for k in ("username", "display_name", "phone", "role")}
+    form["role"] = form["role"] or LEAST_PRIVILEGE
     if request.method == "POST":
         try:
             account, password = create_staff(db, agency.id, form["username"], form["role"],
@@ -28,7 +32,7 @@ def staff() -> ResponseReturnValue:
                                              cipher=cipher())
             db.commit()
             created = (account.username, password)
-            form = {}
+            form = {"role": LEAST_PRIVILEGE}
         except AnxinError as exc:
             db.rollback()
             error = exc.message

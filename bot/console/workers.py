@@ -16,6 +16,7 @@ from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, rea
 from bot.agency.listing import LIGHTS, find_workers
 from bot.agency.workers import (
     MAX_PHOTO_BYTES,
+    PHONE_CONTEXT,
     InvalidField,
     agency_worker,
     parse_worker,
@@ -25,10 +26,13 @@ from bot.agency.workers import (
     set_photo,
     withdraw_consent,
 )
-from bot.console import bp, cipher, current_agency, needs, today, tz
+from bot.agency.phones import worker_phone as full_phone
+from bot.console import bp, cipher, current_agency, current_staff, needs, today, tz
 from bot.console.charts import bar_chart
 from bot.console.forms import check, values
+from bot.core.clock import utcnow
 from bot.core.errors import AnxinError
+from bot.diary.phones import mask
 from bot.core.validation import Problem
 from bot.lookup.codes import format_code
 from bot.lookup.credit import KIND_LABELS, check_states, compute_credit
@@ -98,9 +102,10 @@ def _lookups_by_day(badge_ids: list[int]) -> list[tuple[dt.date, int]]:
 
 
 def _worker_page(worker_id: int, problems: list[Problem] | None = None, status: int = 200,
-                 form: dict[str, Any] | None = None) -> ResponseReturnValue:
+                 form: dict[str, Any] | None = None, phone_full: str | None = None) -> ResponseReturnValue:
     db = get_session()
     worker = agency_worker(db, current_agency(), worker_id)
+    phone = cipher().decrypt(worker.phone_enc, PHONE_CONTEXT) if worker.phone_enc else None
     day = today()
     states = check_states(db, worker.id, day)
     history = db.scalars(select(Verification).where(Verification.worker_id == worker.id)
@@ -118,6 +123,7 @@ def _worker_page(worker_id: int, problems: list[Problem] | None = None, status: 
         kinds=VERIFICATION_KINDS, kind_labels=KIND_LABELS, state_text=STATE_TEXT, status_text=STATUS_TEXT,
         genders=GENDER_TEXT, has_photo=db.get(WorkerPhoto, worker.id) is not None, format_code=format_code,
         problems=problems or [], form=form or {}, today=day, max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024),
+        phone_masked=mask(phone) if phone else None, phone_full=phone_full,
     )
     return html, status
 
@@ -131,6 +137,17 @@ def worker(worker_id: int) -> ResponseReturnValue:
 def _refused(worker_id: int, problems: list[Problem], form: dict[str, Any]) -> ResponseReturnValue:
     get_session().rollback()
     return _worker_page(worker_id, problems, 400, form)
+
+
+@bp.post("/workers/<id:worker_id>/phone")
+@needs("phones")
+def worker_phone(worker_id: int) -> ResponseReturnValue:
+    """Her phone number in full for her own agency's staff with the ``phones`` permission: each time logged."""
+    db = get_session()
+    worker = agency_worker(db, current_agency(), worker_id)
+    phone = full_phone(db, current_staff(), worker, cipher(), utcnow())
+    db.commit()
+    return _worker_page(worker_id, phone_full=phone)
 
 
 @bp.post("/workers/<id:worker_id>/verifications")

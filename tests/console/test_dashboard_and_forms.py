@@ -1,0 +1,118 @@
+"""The dashboard's figures, expired checks apart and in red, a worker's phone for her own agency, the worker
+picker and the wording of the engagement form, a new account's least role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from bot.models import Engagement, PhoneView
+from tests.support.agency import add_worker, publish, verify
+from tests.support.chat import Chat, open_family, today
+from tests.support.console import Console, make_staff, signed_in_admin, text
+from tests.support.factories import make_agency
+
+
+@pytest.fixture
+def agency(session) -> tuple[int, str]:
+    row, key = make_agency(session, "宁波甬城家政")
+    return row.id, key
+
+
+@pytest.fixture
+def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
+    return signed_in_admin(app, client, agency[0])
+
+
+def figure(page: str, name: str) -> str:
+    start = page.index(f'id="fig-{name}"')
+    return page[page.index("<strong>", start) + 8:page.index("</strong>", start)]
+
+
+def test_the_dashboard_counts_what_matters_and_keeps_expired_checks_apart(
+        app: Flask, client: FlaskClient, admin: Console, agency: tuple[int, str]) -> None:
+    family = open_family(app, admin.client, agency=agency)
+    chat = Chat(admin.client)
+    chat.say("o-nurse", f"绑定 {family.nurse_code}")
+    chat.say("o-parent", f"绑定 {family.family_code}")
+    chat.say("o-nurse", "体温 38.6")
+    chat.say("o-parent", "评分 4")
+    chat.say("o-parent2", f"绑定 {family.family_code}")
+    chat.say("o-parent2", "评分 5")
+    worker = add_worker(admin.client, agency[1], name="韩冬梅")
+    code = publish(admin.client, agency[1], worker)
+    verify(admin.client, agency[1], worker, "health", expires_on=today() + dt.timedelta(days=10))
+    verify(admin.client, agency[1], worker, "insurance", expires_on=today() - dt.timedelta(days=3))
+    assert client.get(f"/b/{code}").status_code == 200  # one look-up this week
+    page = text(admin.get("/console/"))
+    assert figure(page, "active") == "1" and figure(page, "urgent") == "1"
+    assert figure(page, "rating") == "4.5" and "本月家人平均评分（2 次）" in page
+    assert figure(page, "lookups") == "1"
+    assert figure(page, "expiring") == "1" and figure(page, "expired") == "1"
+    expiring = page[page.index('id="expiring"'):]
+    expired = page[page.index('id="expired"'):page.index('id="expiring"')]
+    assert "健康证" in expiring[:expiring.index("</section>")] and "还剩 10 天" in expiring
+    assert "已过期 3 天" in expired and 'class="expired"' in expired and "已过期" not in expiring[:expiring.index("</section>")]
+    worker_page = text(admin.get(f"/console/workers/{worker}"))
+    assert 'class="state-expired"' in worker_page  # drawn red (console.css), not like a valid check
+    css = (Path(__file__).parents[2] / "bot/console/static/console.css").read_text(encoding="utf-8")
+    assert "tr.state-expired td" in css and "var(--red)" in css.split("tr.state-expired td", 1)[1][:60]
+
+
+def test_a_worker_s_own_agency_sees_her_phone_in_full_and_the_view_is_logged(
+        app: Flask, admin: Console, agency: tuple[int, str], session) -> None:
+    worker = add_worker(admin.client, agency[1], phone="13905741234")
+    page = text(admin.get(f"/console/workers/{worker}"))
+    assert "139****1234" in page and "13905741234" not in page and "显示完整号码" in page
+    shown = admin.post(f"/console/workers/{worker}/phone")
+    assert shown.status_code == 200 and 'href="tel:13905741234"' in text(shown)
+    session.rollback()
+    logged = session.scalars(select(PhoneView)).one()
+    assert logged.worker_id == worker and logged.page == "worker"
+    make_staff(app, agency[0], "luru", "clerk")
+    clerk = Console(app.test_client())
+    clerk.login("luru")
+    page = text(clerk.get(f"/console/workers/{worker}"))
+    assert "139****1234" in page and "显示完整号码" not in page
+    refused = clerk.post(f"/console/workers/{worker}/phone")
+    assert refused.status_code == 403 and "13905741234" not in text(refused)
+    session.rollback()
+    assert len(session.scalars(select(PhoneView)).all()) == 1
+
+
+def test_the_engagement_form_picks_a_worker_by_name_and_speaks_of_上户(
+        admin: Console, agency: tuple[int, str], session) -> None:
+    first = add_worker(admin.client, agency[1], name="伍秀芳")
+    add_worker(admin.client, agency[1], name="韩冬梅")
+    twin = add_worker(admin.client, agency[1], name="韩冬梅")
+    page = text(admin.get("/console/engagements/new"))
+    assert "新建上户" in page and "上户日期" in page and "下户日期" in page and "开户" not in page
+    assert f'<option value="伍秀芳 · 编号 {first}">' in page and "服务员编号" not in page
+    form = {"starts_on": today().isoformat(), "ends_on": (today() + dt.timedelta(days=26)).isoformat(),
+            "family_name": "陈家"}
+    for typed, why in (("", "请选择服务员"), ("张三", "本机构没有名为“张三”的服务员"),
+                       ("韩冬梅", "有多位服务员名为“韩冬梅”")):
+        res = admin.post("/console/engagements/new", {**form, "worker": typed})
+        assert res.status_code == 400 and why in text(res)
+    session.rollback()
+    assert session.scalars(select(Engagement)).first() is None
+    res = admin.post("/console/engagements/new", {**form, "worker": "伍秀芳"})
+    assert res.status_code == 302
+    assert "已上户：陈家" in text(admin.get(res.headers["Location"]))
+    res = admin.post("/console/engagements/new", {**form, "family_name": "李家", "worker": f"韩冬梅 · 编号 {twin}"})
+    assert res.status_code == 302
+    session.rollback()
+    assert session.scalars(select(Engagement.worker_id).where(Engagement.family_name == "李家")).one() == twin
+    assert "安排上户" in text(admin.get(f"/console/workers/{first}"))
+    assert "＋ 新建上户" in text(admin.get("/console/engagements"))
+
+
+def test_a_new_account_starts_with_the_least_role(admin: Console) -> None:
+    page = text(admin.get("/console/staff"))
+    create = page[page.index("新建账号"):]
+    assert '<option value="clerk" selected>' in create and '<option value="admin" selected>' not in create
