@@ -16,8 +16,10 @@ from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from bot.admin.models import EngagementIn
+from bot.agency.listing import MAX_PER_PAGE, Page
 from bot.console import bp, current_agency, current_staff, needs, today, tz
-from bot.console.forms import check, values
+from bot.console.export import wants_xlsx, xlsx_response
+from bot.console.forms import check, date_filters, values
 from bot.core.clock import utcnow
 from bot.core.errors import AnxinError, NotFound
 from bot.core.validation import Problem
@@ -26,7 +28,7 @@ from bot.diary.engagements import NURSE, BabyFields, open_engagement
 from bot.diary.flags import flags_of_day
 from bot.diary.phones import masked_phones, set_family_phones
 from bot.diary.refs import babies_of
-from bot.diary.roster import STATES, find_engagements, state_of
+from bot.diary.roster import STATES, EngagementRow, find_engagements, state_of
 from bot.lookup.codes import CodeCheck, check_code, format_code
 from bot.lookup.images import qr_png
 from bot.models import Badge, Binding, DiaryFlag, Engagement, Worker
@@ -49,16 +51,31 @@ def _page_arg() -> int:
     return int(text) if text.isdigit() and 0 < int(text) < 100000 else 1
 
 
+ENGAGEMENT_HEADERS = ("家庭", "月嫂", "宝宝", "上户日期", "下户日期", "状态", "月嫂已绑定", "家人人数", "待处理提醒")
+
+
 @bp.get("/engagements")
 @needs("engagements")
 def engagements() -> ResponseReturnValue:
+    """By state, family name and the days the service overlaps; ``format=xlsx`` downloads every match."""
     state = request.args.get("state", "")
     state = state if state in STATES else ""
     q = request.args.get("q", "").strip()[:50]
-    found = find_engagements(get_session(), current_agency().id, today(), state=state or None, q=q or None,
-                             page=_page_arg(), per_page=20)
-    return render_template("console/engagements.html", found=found, state=state, q=q, states=STATES,
-                           state_text=STATE_TEXT)
+    since, until = date_filters(request.args)
+
+    def find(page: int, per_page: int) -> Page[EngagementRow]:
+        return find_engagements(get_session(), current_agency().id, today(), state=state or None, q=q or None,
+                                page=page, per_page=per_page, since=since, until=until)
+
+    if wants_xlsx():
+        first = find(1, MAX_PER_PAGE)
+        rows = first.items + [r for n in range(2, first.pages + 1) for r in find(n, MAX_PER_PAGE).items]
+        return xlsx_response("上户", ENGAGEMENT_HEADERS, [(
+            r.engagement.family_name, r.worker_name, "、".join(b.nickname or "宝宝" for b in r.babies),
+            r.engagement.starts_on, r.engagement.ends_on, STATE_TEXT[r.state], "是" if r.nurse_bound else "否",
+            r.parents, r.open_flags) for r in rows])
+    return render_template("console/engagements.html", found=find(_page_arg(), 20), state=state, q=q, states=STATES,
+                           state_text=STATE_TEXT, since=since, until=until)
 
 
 # The AAP 2022 neurotoxicity risk factor the agency knows of: "" not known (the lower bilirubin lines are used),

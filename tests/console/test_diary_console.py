@@ -158,3 +158,37 @@ def test_flags_and_complaints_filter_by_day_and_download_as_xlsx(
     assert rows[1][2].startswith("'=HYPERLINK")  # never a formula in a spreadsheet program
     assert "月嫂迟到" in text(admin.get(f"/console/complaints?status=all&from={day}&to={day}"))
     assert "没有投诉" in text(admin.get(f"/console/complaints?status=all&from={later}"))
+
+
+def test_workers_engagements_and_lookups_filter_by_day_and_download_without_id_numbers(
+        app: Flask, client: FlaskClient, admin: Console, agency: tuple[int, str], session) -> None:
+    from tests.support.agency import add_worker, id_number, publish
+
+    family = open_family(app, admin.client, agency=agency, family_name="=1+1 王家")
+    number = id_number(dt.date(1985, 6, 12))
+    worker = add_worker(admin.client, agency[1], name="韩冬梅", id_number=number, phone="13905741234")
+    code = publish(admin.client, agency[1], worker)
+    assert client.get(f"/b/{code}").status_code == 200
+    day, later = today().isoformat(), (today() + dt.timedelta(days=40)).isoformat()
+    assert "韩冬梅" in text(admin.get(f"/console/workers?from={day}&to={day}"))
+    assert "没有找到服务员" in text(admin.get(f"/console/workers?from={later}"))
+    assert admin.get("/console/workers?to=12/01/2026").status_code == 400
+    res = admin.get(f"/console/workers?from={day}&format=xlsx")
+    rows = list(load_workbook(io.BytesIO(res.data)).active.iter_rows(values_only=True))
+    assert rows[0][3] == "身份证号" and len(rows) == 3  # the header, 韩冬梅 and open_family's worker
+    mine = next(r for r in rows if r[1] == "韩冬梅")
+    assert mine[3] == number[:3] + "*" * 11 + number[-4:] and mine[4] == "139****1234" and mine[7].startswith("绿码")
+    assert number not in res.data.decode("latin-1") and "13905741234" not in str(rows)
+    page = text(admin.get(f"/console/engagements?from={day}&to={day}"))
+    assert "王家" in page and "服务期（上户—下户）" in page
+    assert "没有上户记录" in text(admin.get(f"/console/engagements?from={later}"))
+    res = admin.get("/console/engagements?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(res.data)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("家庭", "月嫂", "宝宝", "上户日期") and rows[1][0] == "'=1+1 王家"
+    page = text(admin.get(f"/console/lookups?from={day}&to={day}"))
+    assert "韩冬梅" in page and "网页" in page and "已显示" in page
+    assert "这段时间没有核验记录" in text(admin.get(f"/console/lookups?from={later}"))
+    res = admin.get("/console/lookups?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(res.data)).active.iter_rows(values_only=True))
+    assert rows[1][1] == "韩冬梅" and rows[1][3] == "网页"
+    assert family.engagement_id
