@@ -43,4 +43,5 @@ def agency_lookups(session: Session, agency_id: int, *, since: dt.datetime | Non
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.execute(query.order_by(LookupLog.at.desc(), LookupLog.id.desc())
                            .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([LookupRow(*row) for row in rows], total, page, per_page)
+    return Page([LookupRow(at, worker_id or 0, name, code, surface, outcome)
+                 for at, worker_id, name, code, surface, outcome in rows], total, page, per_page)

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.admin.models import AckIn, ResponseIn
+from bot.agency.periods import day_span
 from bot.agency.phones import log_phone_view
 from bot.agency.workers import PHONE_CONTEXT
 from bot.console import bp, cipher, current_agency, current_staff, needs, tz
 from bot.console.export import wants_xlsx, xlsx_response
-from bot.console.forms import check, date_filters, day_span, values
+from bot.console.forms import check, date_filters, values
 from bot.core.clock import utcnow
 from bot.core.errors import NotFound
 from bot.core.validation import Problem
@@ -180,8 +181,7 @@ def complaints() -> ResponseReturnValue:
     since, until = date_filters(request.args)
     start, end = day_span(since, until, tz())
     db = get_session()
-    rows = [c for c in list_complaints(db, current_agency())
-            if (start is None or c.created_at >= start) and (end is None or c.created_at < end)]
+    rows = list_complaints(db, current_agency(), since=start, until=end)
     if status != "all":
         rows = [c for c in rows if (c.responded_at is None) == (status == "open")]
     names = _names(rows)

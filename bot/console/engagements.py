@@ -148,9 +148,9 @@ def new_engagement() -> ResponseReturnValue:
     options = _picker_options()
     if request.method == "GET":
         form = {"worker": "", "starts_on": today().isoformat()}
-        given = request.args.get("worker_id", "")
-        if _NUMBER.fullmatch(given):
-            worker = get_session().get(Worker, int(given))
+        asked = request.args.get("worker_id", "")
+        if _NUMBER.fullmatch(asked):
+            worker = get_session().get(Worker, int(asked))
             if worker is not None and worker.agency_id == current_agency().id:
                 form["worker"] = _picker_label(worker.id, worker.name, None)
         return render_template("console/engagement_new.html", form=form, babies=[{}] * MAX_BABY_ROWS, problems=[],

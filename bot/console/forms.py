@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -56,9 +55,3 @@ def date_filters(args: Mapping[str, str]) -> tuple[dt.date | None, dt.date | Non
         raise BadRequest("结束日期不能早于开始日期", code="invalid_date")
     return since, until
 
-
-def day_span(since: dt.date | None, until: dt.date | None, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The instants a filter's days start and end at (``until`` included: the end is the next day's start)."""
-    start = dt.datetime.combine(since, dt.time(0), tzinfo=tz) if since else None
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=tz) if until else None
-    return start, end

@@ -17,6 +17,7 @@ from bot.agency.exports import Cell, mask_id
 from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload
 from bot.agency.listing import LIGHTS, MAX_PER_PAGE, Page, WorkerRow, find_workers
 from bot.agency.lookups import OUTCOME_TEXT, SURFACE_TEXT, agency_lookups
+from bot.agency.periods import day_span
 from bot.agency.phones import worker_phone as full_phone
 from bot.agency.workers import (
     ID_CONTEXT,
@@ -34,7 +35,7 @@ from bot.agency.workers import (
 from bot.console import bp, cipher, current_agency, current_staff, needs, today, tz
 from bot.console.charts import bar_chart
 from bot.console.export import wants_xlsx, xlsx_response
-from bot.console.forms import check, date_filters, day_span, values
+from bot.console.forms import check, date_filters, values
 from bot.core.clock import utcnow
 from bot.core.errors import AnxinError
 from bot.core.validation import Problem

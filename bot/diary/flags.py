@@ -380,7 +380,7 @@ def flags_of_entries(session: Session, entry_ids: Sequence[int]) -> list[DiaryFl
     ))
 
 
-def withdrawn_flags(session: Session) -> Select[tuple[int]]:
+def withdrawn_flags() -> Select[int]:
     """The ids of urgent flags retracted because the nurse withdrew their entry (``retract``'s ``by``)."""
     return select(FlagEvent.flag_id).where(FlagEvent.action == "retracted", FlagEvent.note == WITHDRAWN)
 
@@ -414,7 +414,7 @@ def agency_flags(session: Session, agency_id: int, open_only: bool = False, *, s
     )
     if open_only:
         query = query.where(DiaryFlag.acknowledged_at.is_(None),
-                            or_(DiaryFlag.cleared_at.is_(None), DiaryFlag.id.in_(withdrawn_flags(session))))
+                            or_(DiaryFlag.cleared_at.is_(None), DiaryFlag.id.in_(withdrawn_flags())))
     if since is not None:
         query = query.where(DiaryFlag.day >= since)
     if until is not None:
