@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | dt.date | dt.datetime | None
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -39,10 +40,24 @@ def mask_id(number: str) -> str:
 
 def xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """One sheet named ``title``: a bold header row, then ``rows``, every cell through ``safe_cell``."""
+    return xlsx_book([(title, headers, rows, set())])
+
+
+def xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]], set[str]]]) -> bytes:
+    """A workbook of sheets: (title, headers, rows, the headings of columns formatted as text: an ID number typed
+    into a General cell loses its last digits)."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, headers, rows, text_columns in sheets:
+        _sheet(book.create_sheet(title[:31]), headers, rows, text_columns)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Cell]], text_columns: set[str]) -> None:
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -58,8 +73,8 @@ def xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> 
             elif isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = width
+        if headers[i - 1] in text_columns:  # the column's own style: cells typed into it later are text
+            sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bot.admin.models import BadgeIn, ConsentIn, VerificationIn
 from bot.agency.badges import agency_badge, issue_badge, revoke_badge
-from bot.agency.exports import Cell, mask_id
-from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload
+from bot.agency.exports import XLSX_TYPE, Cell, mask_id
+from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload, template_xlsx
 from bot.agency.listing import LIGHTS, MAX_PER_PAGE, Page, WorkerRow, find_workers
 from bot.agency.lookups import OUTCOME_TEXT, SURFACE_TEXT, agency_lookups
 from bot.agency.periods import day_span
@@ -307,6 +307,15 @@ def revoke(code: str) -> ResponseReturnValue:
 
 
 # -- bulk import ------------------------------------------------------------------------------
+
+@bp.get("/workers/import/template.xlsx")
+@needs("workers.write")
+def import_template() -> ResponseReturnValue:
+    """The import template: the headings (checks and their expiry too), an example and the rules."""
+    return Response(template_xlsx(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": "attachment; filename=\"import-template.xlsx\"; "
+                               "filename*=UTF-8''%E6%9C%8D%E5%8A%A1%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
+
 
 @bp.route("/workers/import", methods=["GET", "POST"])
 @needs("workers.write")

@@ -116,3 +116,49 @@ def test_a_new_account_starts_with_the_least_role(admin: Console) -> None:
     page = text(admin.get("/console/staff"))
     create = page[page.index("新建账号"):]
     assert '<option value="clerk" selected>' in create and '<option value="admin" selected>' not in create
+
+
+def test_the_import_template_carries_checks_and_errors_name_the_row_the_person_and_the_column(
+        admin: Console, agency: tuple[int, str], session) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.models import Verification, Worker
+    from tests.support.agency import id_number
+
+    page = text(admin.get("/console/workers/import"))
+    assert "下载导入模板" in page
+    res = admin.get("/console/workers/import/template.xlsx")
+    assert res.status_code == 200 and res.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(res.data))
+    assert book.sheetnames == ["服务员", "填写示例", "填写说明"]
+    headers = [c.value for c in book["服务员"][1]]
+    assert headers[:3] == ["姓名", "身份证号", "手机号"] and "健康证有效期至" in headers and "保险有效期至" in headers
+    assert book["服务员"].max_row == 1 and book["服务员"].column_dimensions["B"].number_format == "@"  # ID numbers typed as text
+    sheet = book["服务员"]
+    good = {"姓名": "伍秀芳", "身份证号": id_number(dt.date(1985, 6, 12)), "手机号": "13905741234", "性别": "女",
+            "出生日期": "1985-06-12", "服务类型": "月嫂", "从业年限": 6,
+            "健康证有效期至": dt.datetime(2027, 6, 30), "保险有效期至": "2027/12/31"}
+    bad = {**good, "姓名": "陈美玲", "身份证号": id_number(dt.date(1990, 1, 1)), "出生日期": "1990-01-01",
+           "健康证有效期至": "明年", "保险有效期至": None}
+    for row in (good, bad):
+        sheet.append([row.get(h) for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    res = admin.post("/console/workers/import", {"file": (io.BytesIO(out.getvalue()), "w.xlsx")},
+                     content_type="multipart/form-data")
+    page = text(res)
+    assert res.status_code == 400 and "<td>第 3 行</td><td>陈美玲</td><td>健康证有效期至</td>" in page
+    assert "<td>保险</td>" not in page and "<td>陈美玲</td><td>保险有效期至</td>" not in page  # left blank: no check
+    session.rollback()
+    assert session.scalars(select(Worker)).all() == []
+    sheet.delete_rows(3)
+    out = io.BytesIO()
+    book.save(out)
+    res = admin.post("/console/workers/import", {"file": (io.BytesIO(out.getvalue()), "w.xlsx")},
+                     content_type="multipart/form-data")
+    assert res.status_code == 200 and "已导入 1 名服务员" in text(res)
+    session.rollback()
+    checks = {v.kind: v.expires_on for v in session.scalars(select(Verification))}
+    assert checks == {"health": dt.date(2027, 6, 30), "insurance": dt.date(2027, 12, 31)}
