@@ -173,15 +173,20 @@ class EngagementCreated(Out):
 
 
 class DayRange(In):
-    """``from`` and ``to`` days of a list (YYYY-MM-DD, both included), as the console filters it."""
+    """``from`` and ``to`` days of a list (YYYY-MM-DD, both included), as the console filters it. A day before
+    2000 or after 2100 is read as that bound (nothing is recorded outside them); ``to`` before ``from`` finds
+    nothing."""
 
     since: dt.date | None = Field(default=None, alias="from", description="从这一天起（含）")
     until: dt.date | None = Field(default=None, alias="to", description="到这一天止（含）")
 
     @model_validator(mode="after")
-    def _in_order(self) -> DayRange:
-        if self.since is not None and self.until is not None and self.until < self.since:
-            raise ValueError("结束日期不能早于开始日期 (to before from)")
+    def _within_bounds(self) -> DayRange:
+        low, high = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+        if self.since is not None:
+            self.since = min(max(self.since, low), high)
+        if self.until is not None:
+            self.until = min(max(self.until, low), high)
         return self
 
 

@@ -73,7 +73,7 @@ def test_a_monday_morning_in_the_console(app: Flask, live_server: str, browser: 
         page.click("text=查看工牌卡片")
     card = card_page.value
     card.wait_for_load_state()
-    assert card.evaluate("document.images[0].naturalWidth") == 640
+    assert card.evaluate("document.images[0].naturalWidth") == 1004  # 85 mm at 300 dpi
     card.close()
 
     # An engagement; the nurse binds by scanning its scene QR (the event WeChat would push).

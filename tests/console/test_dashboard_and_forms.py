@@ -162,3 +162,33 @@ def test_the_import_template_carries_checks_and_errors_name_the_row_the_person_a
     session.rollback()
     checks = {v.kind: v.expires_on for v in session.scalars(select(Verification))}
     assert checks == {"health": dt.date(2027, 6, 30), "insurance": dt.date(2027, 12, 31)}
+
+
+def test_the_agency_s_logo_and_name_head_its_badge_cards(admin: Console, agency: tuple[int, str], session) -> None:
+    import io
+
+    from PIL import Image
+
+    from tests.support.agency import photo_bytes
+
+    code = publish(admin.client, agency[1], add_worker(admin.client, agency[1]))
+    page = text(admin.get("/console/staff"))
+    assert "机构标志" in page and "宁波甬城家政" in page
+    res = admin.post("/console/agency/logo", {"logo": (io.BytesIO(b"not an image"), "logo.png")},
+                     content_type="multipart/form-data")
+    assert res.status_code == 400 and "机构标志不是有效的 JPEG、PNG 或 WebP 图片" in text(res)
+    before = Image.open(io.BytesIO(admin.get(f"/console/badges/{code}/card.png").data)).convert("RGB")
+    logo = photo_bytes(size=(400, 400), fmt="PNG", colour=(200, 30, 30))
+    res = admin.post("/console/agency/logo", {"logo": (io.BytesIO(logo), "logo.png")},
+                     content_type="multipart/form-data")
+    assert res.status_code == 302
+    assert 'alt="宁波甬城家政的标志"' in text(admin.get("/console/staff"))
+    card = Image.open(io.BytesIO(admin.get(f"/console/badges/{code}/card.png").data)).convert("RGB")
+    header = card.crop((0, 0, 240, 200)).tobytes()
+    reds = sum(1 for i in range(0, len(header), 3) if header[i] > 180 and header[i + 1] < 80 and header[i + 2] < 80)
+    assert reds > 10000  # the logo, left of the agency's name
+    plain = before.crop((0, 0, 240, 200)).tobytes()
+    assert not any(plain[i] > 180 and plain[i + 1] < 80 for i in range(0, len(plain), 3))
+    assert card.getpixel((500, 185)) == (13, 110, 86)  # the header band is the agency's, not 安心家政's text
+    pdf = admin.get("/console/badges.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
