@@ -42,5 +42,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('agency') as batch_op:
         batch_op.drop_column('logo_png')
-    op.drop_index('ix_phone_view_agency_id_at', table_name='phone_view')
     op.drop_table('phone_view')

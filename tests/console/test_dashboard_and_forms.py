@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from bot.agency.exports import XLSX_TYPE
 from bot.models import Engagement, PhoneView
 from tests.support.agency import add_worker, publish, verify
 from tests.support.chat import Chat, open_family, today
@@ -130,7 +131,7 @@ def test_the_import_template_carries_checks_and_errors_name_the_row_the_person_a
     page = text(admin.get("/console/workers/import"))
     assert "下载导入模板" in page
     res = admin.get("/console/workers/import/template.xlsx")
-    assert res.status_code == 200 and res.mimetype.endswith("spreadsheetml.sheet")
+    assert res.status_code == 200 and res.mimetype == XLSX_TYPE
     book = load_workbook(io.BytesIO(res.data))
     assert book.sheetnames == ["服务员", "填写示例", "填写说明"]
     headers = [c.value for c in book["服务员"][1]]

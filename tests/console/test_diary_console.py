@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.agency.exports import XLSX_TYPE
 from bot.models import DiaryFlag, Notification, PhoneView
 from tests.support.agency import supervisor_code
 from tests.support.chat import Chat, open_family, today
@@ -149,7 +150,7 @@ def test_flags_and_complaints_filter_by_day_and_download_as_xlsx(
     assert bad.status_code == 400 and "开始日期应为 年-月-日" in text(bad)
     assert "结束日期不能早于开始日期" in text(admin.get(f"/console/flags?from={later}&to={day}"))
     res = admin.get(f"/console/flags?status=all&from={day}&format=xlsx")
-    assert res.status_code == 200 and res.mimetype.endswith("spreadsheetml.sheet")
+    assert res.status_code == 200 and res.mimetype == XLSX_TYPE
     sheet = load_workbook(io.BytesIO(res.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("日期", "提醒时间", "级别", "家庭") and rows[1][2] == "紧急" and rows[1][4] == "伍秀芳"
