@@ -11,7 +11,7 @@ from bot.agency.staff import allowed
 from bot.console import bp, current_agency, current_staff, today, tz
 from bot.core.clock import utcnow
 from bot.diary.family import list_complaints
-from bot.diary.flags import URGENT, agency_flags
+from bot.diary.flags import URGENT, agency_flags, withdrawals
 from bot.diary.reach import unreached_flags
 from bot.diary.reminders import quiet_nurses
 from bot.lookup.credit import KIND_LABELS
@@ -38,4 +38,5 @@ def dashboard() -> ResponseReturnValue:
         "console/dashboard.html", flags=flags, complaints=complaints, quiet=quiet, figures=found, today=day,
         kind_labels=KIND_LABELS, urgent=URGENT, now=utcnow().astimezone(tz()), unreached=unreached,
         urgent_open=sum(1 for f, _ in flags if f.severity == URGENT), warn_days=WARN_DAYS,
+        withdrawn=withdrawals(db, [f.id for f, _ in flags[:10]]),
     )

@@ -51,6 +51,7 @@ def test_a_supervisor_checks_the_diary_and_the_flags(app: Flask, live_server: st
     urgent = int(page.inner_text("#fig-urgent strong"))
     assert urgent >= 2 and "待处理的紧急提醒" in figures
     assert page.inner_text("#fig-rating strong") == "4.0" and "已过期的核验" in figures
+    assert "已撤销" in page.inner_text("#flags")  # the withdrawn urgent flag still waits on the dashboard
     shoot(page, f"dashboard-figures-{size}")
 
     page.goto(f"{live_server}/console/flags")
