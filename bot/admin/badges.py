@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 from bot.admin import bp, current_agency
 from bot.admin.models import BadgeStats, RevokedOut
 from bot.agency.badges import agency_badge, revoke_badge
+from bot.agency.badges import badge_card as card_png
 from bot.api.schema import ApiResult, operation
-from bot.core.errors import Forbidden
 from bot.lookup.codes import format_code
-from bot.lookup.images import badge_card_png, badge_url
-from bot.lookup.profile import mask_name
-from bot.models import LookupLog, WorkerPhoto
+from bot.models import LookupLog
 from bot.store.db import get_session
 
 
@@ -55,17 +53,5 @@ def badge_stats(code: str) -> ApiResult:
 def badge_card(code: str) -> ApiResult:
     """可打印的工牌卡片（PNG）"""
     session = get_session()
-    badge = agency_badge(session, current_agency(), code)
-    worker = badge.worker
-    if worker.consent_signed_on is None:  # PIPL art. 25: nothing to show a stranger without it
-        raise Forbidden("该服务员尚未授权公开，不能打印工牌 (no consent to publication on record)", code="consent_missing")
-    photo = session.get(WorkerPhoto, worker.id)
-    png = badge_card_png(
-        code=badge.code,
-        masked_name=mask_name(worker.name),
-        agency_name=worker.agency.name,
-        url=badge_url(current_app.config["ANXIN_PUBLIC_URL"], badge.code),
-        photo=photo.data if photo else None,
-        service_types=list(worker.service_types or []),
-    )
+    png = card_png(session, agency_badge(session, current_agency(), code), current_app.config["ANXIN_PUBLIC_URL"])
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})

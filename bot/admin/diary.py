@@ -35,6 +35,7 @@ from bot.admin.models import (
     ResponseIn,
     Severity,
 )
+from bot.agency.periods import day_span
 from bot.api.schema import ApiResult, operation
 from bot.core.clock import utcnow
 from bot.core.errors import BadRequest, NotFound
@@ -68,7 +69,7 @@ def _aware(moment: dt.date | dt.datetime | None, tz: ZoneInfo) -> dt.date | dt.d
 @bp.post("/engagements")
 @operation(body=EngagementIn, responses={201: EngagementCreated}, errors=(404, 409))
 def create_engagement(body: EngagementIn) -> ApiResult:
-    """上户：为一位服务员开一户服务 → 201 {"id", "nurse_code", "family_code"}"""
+    """上户：安排一位服务员到家庭服务 → 201 {"id", "nurse_code", "family_code"}"""
     session = get_session()
     tz = _tz()
     babies = None
@@ -100,9 +101,10 @@ def _complaint_out(complaint: Complaint) -> ComplaintOut:
 @bp.get("/complaints")
 @operation(query=ComplaintQuery, responses={200: ComplaintList})
 def complaints(query: ComplaintQuery) -> ApiResult:
-    """家人的投诉：?status=all|open|answered"""
+    """家人的投诉：?status=all|open|answered&from=YYYY-MM-DD&to=YYYY-MM-DD（投诉日期，含首尾）"""
     status = query.status
-    rows = list_complaints(get_session(), current_agency())
+    since, until = day_span(query.since, query.until, _tz())
+    rows = list_complaints(get_session(), current_agency(), since=since, until=until)
     if status != "all":
         rows = [c for c in rows if (c.responded_at is None) == (status == "open")]
     return ComplaintList(complaints=[_complaint_out(c) for c in rows])
@@ -142,8 +144,10 @@ def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
 @bp.get("/flags")
 @operation(query=FlagQuery, responses={200: FlagList})
 def flags(query: FlagQuery) -> ApiResult:
-    """日记提醒：?status=open（未确认，默认）|all"""
-    rows = agency_flags(get_session(), current_agency().id, open_only=query.status == "open")
+    """日记提醒：?status=open（未确认，默认；月嫂撤销了记录的紧急提醒也在其中，直到机构确认）|all
+    &from=YYYY-MM-DD&to=YYYY-MM-DD（提醒日期，含首尾）"""
+    rows = agency_flags(get_session(), current_agency().id, open_only=query.status == "open", since=query.since,
+                        until=query.until)
     return FlagList(flags=[_flag_out(f, e) for f, e in rows])
 
 

@@ -20,6 +20,7 @@ from bot.admin.models import (
     WorkerListQuery,
 )
 from bot.agency.listing import find_workers
+from bot.agency.periods import day_span
 from bot.api.schema import ApiResult, operation
 from bot.diary.phones import masked_phones
 from bot.diary.roster import EngagementRow, find_engagements
@@ -36,9 +37,10 @@ def _today() -> dt.date:
 @bp.get("/workers")
 @operation(query=WorkerListQuery, responses={200: WorkerList})
 def list_workers(query: WorkerListQuery) -> ApiResult:
-    """服务员列表：?q=姓名或工牌编号&light=green|yellow|red&page=1&per_page=20（最新登记的在前）"""
+    """服务员列表：?q=姓名或工牌编号&light=green|yellow|red&from=&to=（登记日期）&page=1&per_page=20（最新登记的在前）"""
+    since, until = day_span(query.since, query.until, ZoneInfo(current_app.config["ANXIN_TIMEZONE"]))
     found = find_workers(get_session(), current_agency().id, _today(), q=query.q, light=query.light,
-                         page=query.page, per_page=query.per_page)
+                         page=query.page, per_page=query.per_page, since=since, until=until)
     return WorkerList(
         workers=[WorkerListItem(id=w.id, name=w.name, gender=w.gender, service_types=w.service_types,
                                 experience_years=w.experience_years, light=cast(Light, w.light), consented=w.consented,
@@ -68,9 +70,9 @@ def _item(row: EngagementRow, tz: ZoneInfo) -> EngagementItem:
 @bp.get("/engagements")
 @operation(query=EngagementListQuery, responses={200: EngagementList})
 def list_engagements(query: EngagementListQuery) -> ApiResult:
-    """上户列表：?state=active|upcoming|ended&worker_id=&q=家庭名称&page=1&per_page=20"""
+    """上户列表：?state=active|upcoming|ended&worker_id=&q=家庭名称&from=&to=（服务期与之重叠）&page=1&per_page=20"""
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     found = find_engagements(get_session(), current_agency().id, _today(), state=query.state, worker_id=query.worker_id,
-                             q=query.q, page=query.page, per_page=query.per_page)
+                             q=query.q, page=query.page, per_page=query.per_page, since=query.since, until=query.until)
     return EngagementList(engagements=[_item(r, tz) for r in found.items], total=found.total, page=found.page,
                           per_page=found.per_page, pages=found.pages)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, get_args
 
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 from bot.api.schema import In, Out
 from bot.core.validation import PRINTABLE, integral
@@ -172,7 +172,25 @@ class EngagementCreated(Out):
     family_phones: list[str] = Field(description="家人手机号，仅显示遮盖后的号码（138****8000）")
 
 
-class ComplaintQuery(In):
+class DayRange(In):
+    """``from`` and ``to`` days of a list (YYYY-MM-DD, both included), as the console filters it. A day before
+    2000 or after 2100 is read as that bound (nothing is recorded outside them); ``to`` before ``from`` finds
+    nothing."""
+
+    since: dt.date | None = Field(default=None, alias="from", description="从这一天起（含）")
+    until: dt.date | None = Field(default=None, alias="to", description="到这一天止（含）")
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> DayRange:
+        low, high = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+        if self.since is not None:
+            self.since = min(max(self.since, low), high)
+        if self.until is not None:
+            self.until = min(max(self.until, low), high)
+        return self
+
+
+class ComplaintQuery(DayRange):
     status: Literal["all", "open", "answered"] = "all"
 
 
@@ -194,7 +212,7 @@ class ResponseIn(In):
     text: Text1000
 
 
-class FlagQuery(In):
+class FlagQuery(DayRange):
     status: Literal["open", "all"] = "open"
 
 
@@ -291,7 +309,7 @@ PageNo = Annotated[int, Field(ge=1, le=100000)]
 Light = Literal["green", "yellow", "red"]
 
 
-class WorkerListQuery(In):
+class WorkerListQuery(DayRange):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
         default=None, description="姓名的一部分，或工牌编号")
     light: Light | None = Field(default=None, description="按状态码筛选：green / yellow / red")
@@ -319,7 +337,7 @@ class WorkerList(Out):
     pages: int
 
 
-class EngagementListQuery(In):
+class EngagementListQuery(DayRange):
     state: Literal["active", "upcoming", "ended"] | None = Field(default=None, description="服务中 / 未开始 / 已结束")
     worker_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(

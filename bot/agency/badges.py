@@ -8,11 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import utcnow
-from bot.core.errors import NotFound
+from bot.core.errors import Forbidden, NotFound
 from bot.lookup.codes import CodeCheck, check_code, generate_code
-from bot.models import Agency, Badge, Worker
+from bot.lookup.images import badge_card_png, badge_url
+from bot.lookup.profile import mask_name
+from bot.models import Agency, Badge, Worker, WorkerPhoto
 
 BADGE_VALIDITY = dt.timedelta(days=730)
+NO_CONSENT = "该服务员尚未授权公开，不能打印工牌 (no consent to publication on record)"
 
 
 def issue_badge(session: Session, worker: Worker, today: dt.date, expires_on: dt.date | None = None) -> Badge:
@@ -48,3 +51,15 @@ def revoke_badge(session: Session, badge: Badge) -> None:
     """Revoke the badge; revoking it again changes nothing."""
     if badge.revoked_at is None:
         badge.revoked_at = utcnow()
+
+
+def badge_card(session: Session, badge: Badge, public_url: str) -> bytes:
+    """The printable card of a badge, with its agency's name and logo; Forbidden unless the worker consented to
+    publication (PIPL art. 25: a card is shown to strangers)."""
+    worker = badge.worker
+    if worker.consent_signed_on is None:
+        raise Forbidden(NO_CONSENT, code="consent_missing")
+    photo = session.get(WorkerPhoto, worker.id)
+    return badge_card_png(code=badge.code, masked_name=mask_name(worker.name), agency_name=worker.agency.name,
+                          url=badge_url(public_url, badge.code), photo=photo.data if photo else None,
+                          service_types=list(worker.service_types or []), logo=worker.agency.logo_png)

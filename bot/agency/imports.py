@@ -32,10 +32,13 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
-from bot.agency.workers import WORKER_FIELDS, InvalidField, parse_worker, register_worker
+from bot.agency.exports import Cell, xlsx_book
+from bot.agency.schemas import cell_date
+from bot.agency.workers import WORKER_FIELDS, InvalidField, parse_worker, record_verification, register_worker
 from bot.core.errors import AnxinError, BadRequest, PayloadTooLarge
 from bot.core.security import FieldCipher
-from bot.models import Agency
+from bot.lookup.credit import KIND_LABELS
+from bot.models import VERIFICATION_KINDS, Agency
 
 # Column headings an agency's own spreadsheet may use, Chinese or English.
 HEADER_ALIASES = {
@@ -44,6 +47,19 @@ HEADER_ALIASES = {
     "从业年限": "experience_years", "籍贯": "hometown", "授权日期": "consent_signed_on",
     "授权签署日期": "consent_signed_on",
 }
+# Each column's heading in the template (``template_xlsx``) and in every error: the agency's words, not ours.
+FIELD_LABELS = {
+    "name": "姓名", "id_number": "身份证号", "phone": "手机号", "gender": "性别", "birth_date": "出生日期",
+    "service_types": "服务类型", "experience_years": "从业年限", "hometown": "籍贯", "consent_signed_on": "授权日期",
+}
+# A check of each kind (health certificate, insurance …) as verified, with the day it was issued and runs out:
+# ``health.issued_on`` under 健康证签发日期, ``health.expires_on`` under 健康证有效期至.
+CHECK_PARTS = {"issued_on": "签发日期", "expires_on": "有效期至"}
+CHECK_COLUMNS = {f"{kind}.{part}": KIND_LABELS[kind] + label for kind in VERIFICATION_KINDS
+                 for part, label in CHECK_PARTS.items()}
+FIELD_LABELS.update(CHECK_COLUMNS)
+HEADER_ALIASES.update({label: name for name, label in CHECK_COLUMNS.items()})
+HEADER_ALIASES.update({f"{KIND_LABELS[kind]}到期日期": f"{kind}.expires_on" for kind in VERIFICATION_KINDS})
 REQUIRED_COLUMNS = ("name", "id_number", "phone", "gender", "birth_date", "service_types", "experience_years")
 MAX_ROWS = 20000  # rows under the header, blank ones included: each one costs reading
 MAX_COLUMNS = 32  # cells read of each row; a cell in column XFD must not make every row 16,384 wide
@@ -69,9 +85,16 @@ class RowError:
     row: int
     field: str | None
     message: str
+    person: str | None = None  # the row's 姓名, so the agency finds it
+
+    @property
+    def column(self) -> str:
+        """The field as the spreadsheet's heading names it (身份证号, 健康证有效期至)."""
+        return FIELD_LABELS.get(self.field or "", self.field or "")
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 行" + (f" 字段 {self.field}" if self.field else "")
+        where = f"第 {self.row} 行" + (f"（{self.person}）" if self.person else "") + (
+            f" {self.column}" if self.field else "")
         return f"{where}：{self.message}"
 
 
@@ -90,10 +113,12 @@ def _header(cells: Iterable[Any]) -> list[str]:
         names.append(HEADER_ALIASES.get(name, name.lower()))
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        raise BadRequest(f"缺少列 {', '.join(missing)} (missing columns)", code="missing_columns")
-    unknown = [n for n in names if n and n not in WORKER_FIELDS]
+        raise BadRequest(f"缺少列：{'、'.join(FIELD_LABELS[c] for c in missing)}（请使用导入模板的表头）(missing columns)",
+                         code="missing_columns")
+    unknown = [n for n in names if n and n not in WORKER_FIELDS and n not in CHECK_COLUMNS]
     if unknown:
-        raise BadRequest(f"未知的列 {', '.join(unknown)} (unknown columns)", code="unknown_columns")
+        raise BadRequest(f"无法识别的列：{'、'.join(unknown)}（请使用导入模板的表头）(unknown columns)",
+                         code="unknown_columns")
     return names
 
 
@@ -267,6 +292,28 @@ def _count_shared_strings(stream: IO[bytes], deadline: Deadline) -> None:
     parser.Parse(b"", True)
 
 
+def _checks(row: Row) -> tuple[dict[str, dict[str, dt.date | None]], list[RowError]]:
+    """The row's checks: kind → its issued_on and expires_on days; an error for a cell that is not a day."""
+    checks: dict[str, dict[str, dt.date | None]] = {}
+    errors: list[RowError] = []
+    for column in CHECK_COLUMNS:
+        if column not in row.fields:
+            continue
+        kind, part = column.split(".")
+        value = cell_date(row.fields[column])
+        if isinstance(value, dt.date):
+            checks.setdefault(kind, {"issued_on": None, "expires_on": None})[part] = value
+        else:
+            errors.append(RowError(row.number, column, "应为日期，如 2027-03-31 或 2027/3/31",
+                                   _person(row)))
+    return checks, errors
+
+
+def _person(row: Row) -> str | None:
+    name = row.fields.get("name")
+    return str(name).strip()[:20] or None if name is not None else None
+
+
 def import_workers(
     session: Session,
     agency: Agency,
@@ -275,23 +322,65 @@ def import_workers(
     today: dt.date,
     progress: Callable[[Row], None] | None = None,
 ) -> int:
-    """Register every row's worker; raise ImportFailed listing every bad row (the caller rolls back)."""
+    """Register every row's worker and her checks; raise ImportFailed listing every bad row, each named by its
+    row number, the person and the column's heading (the caller rolls back)."""
     errors: list[RowError] = []
     seen: dict[str, int] = {}  # ID number → the row it first appeared in
     for row in rows:
+        person = _person(row)
+        checks, bad_checks = _checks(row)
+        errors.extend(bad_checks)
+        worker_fields = {k: v for k, v in row.fields.items() if k not in CHECK_COLUMNS}
         try:
-            fields = parse_worker(row.fields, today, spreadsheet=True)
+            fields = parse_worker(worker_fields, today, spreadsheet=True)
             if fields.id_number in seen:
                 raise InvalidField("id_number", f"与第 {seen[fields.id_number]} 行的身份证号重复")
             seen[fields.id_number] = row.number
-            register_worker(session, agency, fields, cipher)
+            worker = register_worker(session, agency, fields, cipher)
+            for kind, days in checks.items():
+                try:
+                    record_verification(session, worker, kind=kind, status="verified", document_no=None,
+                                        issued_on=days["issued_on"], expires_on=days["expires_on"], today=today,
+                                        cipher=cipher)
+                except InvalidField as exc:
+                    errors.extend(RowError(row.number, f"{kind}.{p.field}" if p.field in CHECK_PARTS else None,
+                                           f"{KIND_LABELS[kind]}：{p.why}", person) for p in exc.problems)
         except InvalidField as exc:
-            errors.extend(RowError(row.number, p.field, p.why) for p in exc.problems)
+            errors.extend(RowError(row.number, p.field, p.why, person) for p in exc.problems)
         except AnxinError as exc:
-            errors.append(RowError(row.number, "id_number" if exc.code == "duplicate_worker" else None, exc.message))
+            errors.append(RowError(row.number, "id_number" if exc.code == "duplicate_worker" else None, exc.message,
+                                   person))
         if progress is not None:
             progress(row)
     if errors:
         raise ImportFailed(errors)
     session.flush()
     return len(rows)
+
+
+TEMPLATE_COLUMNS = (*FIELD_LABELS.keys(),)
+TEMPLATE_NOTES = (
+    ("姓名、身份证号、手机号、性别、出生日期、服务类型、从业年限", "必填"),
+    ("身份证号", "请设为文本格式，否则 Excel 会丢掉末几位"),
+    ("性别", "女 或 男"),
+    ("出生日期、授权日期、签发日期、有效期至", "日期，如 1985-06-12 或 1985/6/12"),
+    ("服务类型", "用顿号分隔，如 月嫂、育婴师"),
+    ("授权日期", "服务员签署公开授权书的日期；未签署请留空"),
+    ("某项核验的签发日期、有效期至", "填写即记为“已核验”；健康证和保险须填有效期至"),
+    ("导入规则", "只要有一处错误，整个文件都不导入，并列出每一行（含姓名）的每一处错误"),
+)
+
+
+def template_xlsx() -> bytes:
+    """The import template: the headings on the first sheet (what is read), a filled-in example and the rules
+    on the second (never read)."""
+    example: dict[str, Cell] = {"name": "伍秀芳", "id_number": "（18位身份证号）", "phone": "13905741234", "gender": "女",
+               "birth_date": "1985-06-12", "service_types": "月嫂、育婴师", "experience_years": 6, "hometown": "浙江宁波",
+               "consent_signed_on": "2026-12-01", "health.expires_on": "2027-06-30", "insurance.expires_on": "2027-12-31",
+               "identity.issued_on": "2026-12-01"}
+    headers = [FIELD_LABELS[c] for c in TEMPLATE_COLUMNS]
+    return xlsx_book([
+        ("服务员", headers, [], {FIELD_LABELS["id_number"]}),
+        ("填写示例", headers, [[example.get(c, "") for c in TEMPLATE_COLUMNS]], set()),
+        ("填写说明", ("列", "说明"), [list(n) for n in TEMPLATE_NOTES], set()),
+    ])

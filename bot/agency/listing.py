@@ -28,6 +28,7 @@ T = TypeVar("T")
 class WorkerRow:
     id: int
     name: str
+    created_at: dt.datetime
     gender: str
     service_types: list[str]
     experience_years: int
@@ -81,12 +82,17 @@ def light_column(agency_id: int, today: dt.date, worker_ids: list[int] | None = 
 
 def find_workers(
     session: Session, agency_id: int, today: dt.date, *, q: str | None = None, light: str | None = None,
-    page: int = 1, per_page: int = 20,
+    page: int = 1, per_page: int = 20, since: dt.datetime | None = None, until: dt.datetime | None = None,
 ) -> Page[WorkerRow]:
-    """The agency's workers, newest first: ``q`` a part of the name or a badge code; ``light`` green|yellow|red."""
+    """The agency's workers, newest first: ``q`` a part of the name or a badge code; ``light`` green|yellow|red;
+    ``since``/``until``: registered from (included) and before (excluded) these instants."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     query = select(Worker).where(Worker.agency_id == agency_id)
+    if since is not None:
+        query = query.where(Worker.created_at >= since)
+    if until is not None:
+        query = query.where(Worker.created_at < until)
     if q:
         q = q.strip()
         code_check, code = check_code(q)
@@ -118,7 +124,7 @@ def find_workers(
         ):
             badges[worker_id] = code
     items = [
-        WorkerRow(id=w.id, name=w.name, gender=w.gender, service_types=list(w.service_types or []),
+        WorkerRow(id=w.id, name=w.name, created_at=w.created_at, gender=w.gender, service_types=list(w.service_types or []),
                   experience_years=w.experience_years, light=str(row_light), consented=w.consent_signed_on is not None,
                   badge_code=badges.get(w.id), credit_grade=w.credit_grade)
         for w, row_light in rows

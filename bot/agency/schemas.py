@@ -158,7 +158,7 @@ class WorkerRow(WorkerIn):
         if isinstance(years, str) and years.strip().isdigit():
             cells["experience_years"] = int(years.strip())
         for name in ("birth_date", "consent_signed_on"):
-            cells[name] = _cell_date(cells.get(name))
+            cells[name] = cell_date(cells.get(name))
         return {k: v for k, v in cells.items() if v is not None}
 
     @field_validator("id_number", mode="before")
@@ -176,7 +176,7 @@ class WorkerRow(WorkerIn):
         return value
 
 
-def _cell_date(value: Any) -> Any:
+def cell_date(value: Any) -> Any:
     """Excel's dates, and the 1985/6/12 that Excel in China writes into a CSV."""
     if isinstance(value, dt.datetime):
         return value.date()

@@ -24,10 +24,11 @@ from bot.core.security import FieldCipher
 from bot.models import STAFF_ROLES, Agency, Staff
 
 ROLE_LABELS = {"admin": "管理员", "supervisor": "客服/主管", "clerk": "录入员"}
-# What each role may do. Every console page names the permission it needs.
+# What each role may do. Every console page names the permission it needs. ``phones``: see a worker's or a
+# family's phone number in full, to call them (each time logged, ``bot.agency.phones``).
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"staff", "workers.read", "workers.write", "engagements", "flags", "complaints"}),
-    "supervisor": frozenset({"workers.read", "engagements", "flags", "complaints"}),
+    "admin": frozenset({"staff", "workers.read", "workers.write", "engagements", "flags", "complaints", "phones"}),
+    "supervisor": frozenset({"workers.read", "engagements", "flags", "complaints", "phones"}),
     "clerk": frozenset({"workers.read", "workers.write"}),
 }
 assert set(PERMISSIONS) == set(STAFF_ROLES) == set(ROLE_LABELS)

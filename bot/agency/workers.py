@@ -174,12 +174,13 @@ def record_verification(
     return verification
 
 
-def set_photo(session: Session, worker: Worker, data: bytes) -> WorkerPhoto:
-    """Check that ``data`` is a JPEG, PNG or WebP image by decoding it; store it resized, without EXIF."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise PayloadTooLarge("照片不能超过5 MiB (photo over 5 MiB)", code="photo_too_large")
+def decode_image(data: bytes, *, what: str = "照片", max_bytes: int = MAX_PHOTO_BYTES, min_side: int = 32) -> Image.Image:
+    """Check that ``data`` is a JPEG, PNG or WebP image by decoding it; the image upright (EXIF orientation
+    applied), or BadRequest naming ``what`` in Chinese."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"{what}不能超过{max_bytes // (1024 * 1024)} MiB (image too large)", code="photo_too_large")
     if not data:
-        raise BadRequest("缺少照片内容 (empty body)", code="no_photo")
+        raise BadRequest(f"缺少{what}内容 (empty body)", code="no_photo")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -189,14 +190,19 @@ def set_photo(session: Session, worker: Worker, data: bytes) -> WorkerPhoto:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
-                rgb = upright.convert("RGB")
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
             SyntaxError, ValueError):
-        raise BadRequest("照片不是有效的 JPEG、PNG 或 WebP 图片 (not a valid image)", code="bad_photo") from None
+        raise BadRequest(f"{what}不是有效的 JPEG、PNG 或 WebP 图片 (not a valid image)", code="bad_photo") from None
     if image_format not in PHOTO_FORMATS:
-        raise BadRequest("照片只接受 JPEG、PNG 或 WebP 格式 (JPEG, PNG or WebP only)", code="bad_photo")
-    if min(rgb.size) < 32:
-        raise BadRequest("照片太小，至少32×32像素 (photo too small)", code="bad_photo")
+        raise BadRequest(f"{what}只接受 JPEG、PNG 或 WebP 格式 (JPEG, PNG or WebP only)", code="bad_photo")
+    if min(upright.size) < min_side:
+        raise BadRequest(f"{what}太小，至少{min_side}×{min_side}像素 (image too small)", code="bad_photo")
+    return upright
+
+
+def set_photo(session: Session, worker: Worker, data: bytes) -> WorkerPhoto:
+    """Check that ``data`` is a JPEG, PNG or WebP image by decoding it; store it resized, without EXIF."""
+    rgb = decode_image(data).convert("RGB")
     rgb.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     out = io.BytesIO()
     rgb.save(out, format="JPEG", quality=85, optimize=True)  # a fresh JPEG carries no EXIF

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot.agency.imports import FIELD_LABELS
 from bot.agency.staff import ROLE_LABELS, active_staff, allowed, require
 from bot.core.errors import AnxinError, Forbidden
 from bot.core.security import FieldCipher
@@ -165,7 +166,7 @@ def _context() -> dict[str, object]:
     staff = g.get("staff")
     return {
         "staff": staff, "can": (lambda permission: staff is not None and allowed(staff, permission)),
-        "csrf_token": csrf_token, "role_labels": ROLE_LABELS, "local": local,
+        "csrf_token": csrf_token, "role_labels": ROLE_LABELS, "local": local, "field_labels": FIELD_LABELS,
     }
 
 

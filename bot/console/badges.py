@@ -12,40 +12,26 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
-from bot.agency.badges import agency_badge
+from bot.agency.badges import agency_badge, badge_card
 from bot.console import bp, current_agency, needs
-from bot.core.errors import BadRequest, Forbidden
+from bot.core.errors import BadRequest
 from bot.diary.keepsake import keepsake_font
-from bot.lookup.images import CARD_SIZE, badge_card_png, badge_url
-from bot.lookup.profile import mask_name
-from bot.models import Badge, Worker, WorkerPhoto
+from bot.lookup.images import CARD_MM
+from bot.models import Badge, Worker
 from bot.store.db import get_session
 
 MAX_CARDS = 200
-CARD_WIDTH = 85 * mm
-NO_CONSENT = "该服务员尚未授权公开，不能打印工牌 (no consent to publication on record)"
-
-
-def _consented(badge: Badge) -> Badge:
-    """The badge, if its worker consented to publication (PIPL art. 25); a card is shown to strangers."""
-    if badge.worker.consent_signed_on is None:
-        raise Forbidden(NO_CONSENT, code="consent_missing")
-    return badge
+CARD_WIDTH, CARD_HEIGHT = CARD_MM[0] * mm, CARD_MM[1] * mm  # printed at CARD_DPI
 
 
 def _card(badge: Badge) -> bytes:
-    db = get_session()
-    worker = badge.worker
-    photo = db.get(WorkerPhoto, worker.id)
-    return badge_card_png(code=badge.code, masked_name=mask_name(worker.name), agency_name=worker.agency.name,
-                          url=badge_url(current_app.config["ANXIN_PUBLIC_URL"], badge.code),
-                          photo=photo.data if photo else None, service_types=list(worker.service_types or []))
+    return badge_card(get_session(), badge, current_app.config["ANXIN_PUBLIC_URL"])
 
 
 @bp.get("/badges/<code>/card.png")
 @needs("workers.read")
 def card(code: str) -> ResponseReturnValue:
-    badge = _consented(agency_badge(get_session(), current_agency(), code))
+    badge = agency_badge(get_session(), current_agency(), code)
     return Response(_card(badge), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
@@ -73,7 +59,7 @@ def sheet() -> ResponseReturnValue:
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle("安心 · 服务员工牌")
     page_w, page_h = A4
-    card_h = CARD_WIDTH * CARD_SIZE[1] / CARD_SIZE[0]
+    card_h = CARD_HEIGHT
     gap_x, gap_y = (page_w - 2 * CARD_WIDTH) / 3, (page_h - 2 * card_h) / 3
     notes = [f"{left_out} 名服务员尚未授权公开，未打印其工牌。"] if left_out else []
     notes += [] if badges else ["没有可打印的工牌。"]

@@ -4,6 +4,7 @@ lookups, credit), and the bulk import of a spreadsheet."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -12,10 +13,16 @@ from sqlalchemy import func, select
 
 from bot.admin.models import BadgeIn, ConsentIn, VerificationIn
 from bot.agency.badges import agency_badge, issue_badge, revoke_badge
-from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload
-from bot.agency.listing import LIGHTS, find_workers
+from bot.agency.exports import XLSX_TYPE, Cell, mask_id
+from bot.agency.imports import MAX_FILE_BYTES, ImportFailed, import_workers, read_upload, template_xlsx
+from bot.agency.listing import LIGHTS, MAX_PER_PAGE, Page, WorkerRow, find_workers
+from bot.agency.lookups import OUTCOME_TEXT, SURFACE_TEXT, agency_lookups
+from bot.agency.periods import day_span
+from bot.agency.phones import worker_phone as full_phone
 from bot.agency.workers import (
+    ID_CONTEXT,
     MAX_PHOTO_BYTES,
+    PHONE_CONTEXT,
     InvalidField,
     agency_worker,
     parse_worker,
@@ -25,15 +32,18 @@ from bot.agency.workers import (
     set_photo,
     withdraw_consent,
 )
-from bot.console import bp, cipher, current_agency, needs, today, tz
+from bot.console import bp, cipher, current_agency, current_staff, needs, today, tz
 from bot.console.charts import bar_chart
-from bot.console.forms import check, values
+from bot.console.export import wants_xlsx, xlsx_response
+from bot.console.forms import check, date_filters, values
+from bot.core.clock import utcnow
 from bot.core.errors import AnxinError
 from bot.core.validation import Problem
+from bot.diary.phones import mask
 from bot.lookup.codes import format_code
 from bot.lookup.credit import KIND_LABELS, check_states, compute_credit
 from bot.lookup.profile import GENDER_TEXT, LIGHT_TEXT, STATE_TEXT, status_light
-from bot.models import VERIFICATION_KINDS, Badge, LookupLog, Verification, WorkerPhoto
+from bot.models import VERIFICATION_KINDS, Badge, LookupLog, Verification, Worker, WorkerPhoto
 from bot.store.db import get_session
 
 WORKER_FORM = ("name", "id_number", "phone", "gender", "birth_date", "service_types", "experience_years", "hometown",
@@ -47,17 +57,65 @@ def _page_arg() -> int:
     return int(text) if text.isdigit() and 0 < int(text) < 100000 else 1
 
 
+WORKER_HEADERS = ("编号", "姓名", "性别", "身份证号", "手机", "服务类型", "从业年限", "状态码", "公开授权", "工牌",
+                  "信用等级", "登记时间")
+
+
+def _worker_export(rows: list[WorkerRow]) -> Iterator[tuple[Cell, ...]]:
+    """The rows with the ID and phone numbers masked (decrypted only to be masked)."""
+    db, zone = get_session(), tz()
+    held = {w.id: w for w in db.scalars(select(Worker).where(Worker.id.in_([r.id for r in rows] or [0])))}
+    for r in rows:
+        w = held[r.id]
+        phone = cipher().decrypt(w.phone_enc, PHONE_CONTEXT) if w.phone_enc else ""
+        yield (r.id, r.name, GENDER_TEXT.get(r.gender, r.gender), mask_id(cipher().decrypt(w.id_number_enc, ID_CONTEXT)),
+               mask(phone) if phone else "", "、".join(r.service_types), r.experience_years, LIGHT_TEXT[r.light],
+               "已授权" if r.consented else "未授权", format_code(r.badge_code) if r.badge_code else "",
+               r.credit_grade, r.created_at.astimezone(zone))
+
+
 @bp.get("/workers")
 @needs("workers.read")
 def workers() -> ResponseReturnValue:
-    """Search by name or badge code, filter by light, 20 a page."""
+    """Search by name or badge code, filter by light and by the day registered, 20 a page; ``format=xlsx``
+    downloads every match (ID and phone numbers masked)."""
     q = request.args.get("q", "").strip()[:50]
     light = request.args.get("light", "")
     light = light if light in LIGHTS else ""
-    found = find_workers(get_session(), current_agency().id, today(), q=q or None, light=light or None,
-                         page=_page_arg(), per_page=20)
-    return render_template("console/workers.html", found=found, q=q, light=light, lights=LIGHTS, light_text=LIGHT_TEXT,
-                           genders=GENDER_TEXT, format_code=format_code)
+    since, until = date_filters(request.args)
+    start, end = day_span(since, until, tz())
+
+    def find(page: int, per_page: int) -> Page[WorkerRow]:
+        return find_workers(get_session(), current_agency().id, today(), q=q or None, light=light or None,
+                            page=page, per_page=per_page, since=start, until=end)
+
+    if wants_xlsx():
+        first = find(1, MAX_PER_PAGE)
+        rows = first.items + [r for n in range(2, first.pages + 1) for r in find(n, MAX_PER_PAGE).items]
+        return xlsx_response("服务员", WORKER_HEADERS, _worker_export(rows))
+    return render_template("console/workers.html", found=find(_page_arg(), 20), q=q, light=light, lights=LIGHTS,
+                           light_text=LIGHT_TEXT, genders=GENDER_TEXT, format_code=format_code, since=since,
+                           until=until)
+
+
+@bp.get("/lookups")
+@needs("workers.read")
+def lookups() -> ResponseReturnValue:
+    """Who checked the agency's workers' badges when (not who asked), by day; ``format=xlsx`` downloads them."""
+    since, until = date_filters(request.args)
+    start, end = day_span(since, until, tz())
+    db = get_session()
+    if wants_xlsx():
+        zone = tz()
+        first = agency_lookups(db, current_agency().id, since=start, until=end, page=1, per_page=MAX_PER_PAGE)
+        rows = first.items + [r for n in range(2, first.pages + 1) for r in agency_lookups(
+            db, current_agency().id, since=start, until=end, page=n, per_page=MAX_PER_PAGE).items]
+        return xlsx_response("核验记录", ("时间", "服务员", "工牌", "途径", "结果"), [
+            (r.at.astimezone(zone), r.worker_name, format_code(r.code) if r.code else "",
+             SURFACE_TEXT.get(r.surface, r.surface), OUTCOME_TEXT.get(r.outcome, r.outcome)) for r in rows])
+    found = agency_lookups(db, current_agency().id, since=start, until=end, page=_page_arg())
+    return render_template("console/lookups.html", found=found, since=since, until=until, format_code=format_code,
+                           surfaces=SURFACE_TEXT, outcomes=OUTCOME_TEXT)
 
 
 @bp.route("/workers/new", methods=["GET", "POST"])
@@ -98,9 +156,10 @@ def _lookups_by_day(badge_ids: list[int]) -> list[tuple[dt.date, int]]:
 
 
 def _worker_page(worker_id: int, problems: list[Problem] | None = None, status: int = 200,
-                 form: dict[str, Any] | None = None) -> ResponseReturnValue:
+                 form: dict[str, Any] | None = None, phone_full: str | None = None) -> ResponseReturnValue:
     db = get_session()
     worker = agency_worker(db, current_agency(), worker_id)
+    phone = cipher().decrypt(worker.phone_enc, PHONE_CONTEXT) if worker.phone_enc else None
     day = today()
     states = check_states(db, worker.id, day)
     history = db.scalars(select(Verification).where(Verification.worker_id == worker.id)
@@ -118,6 +177,7 @@ def _worker_page(worker_id: int, problems: list[Problem] | None = None, status: 
         kinds=VERIFICATION_KINDS, kind_labels=KIND_LABELS, state_text=STATE_TEXT, status_text=STATUS_TEXT,
         genders=GENDER_TEXT, has_photo=db.get(WorkerPhoto, worker.id) is not None, format_code=format_code,
         problems=problems or [], form=form or {}, today=day, max_photo_mb=MAX_PHOTO_BYTES // (1024 * 1024),
+        phone_masked=mask(phone) if phone else None, phone_full=phone_full,
     )
     return html, status
 
@@ -131,6 +191,17 @@ def worker(worker_id: int) -> ResponseReturnValue:
 def _refused(worker_id: int, problems: list[Problem], form: dict[str, Any]) -> ResponseReturnValue:
     get_session().rollback()
     return _worker_page(worker_id, problems, 400, form)
+
+
+@bp.post("/workers/<id:worker_id>/phone")
+@needs("phones")
+def worker_phone(worker_id: int) -> ResponseReturnValue:
+    """Her phone number in full for her own agency's staff with the ``phones`` permission: each time logged."""
+    db = get_session()
+    worker = agency_worker(db, current_agency(), worker_id)
+    phone = full_phone(db, current_staff(), worker, cipher(), utcnow())
+    db.commit()
+    return _worker_page(worker_id, phone_full=phone)
 
 
 @bp.post("/workers/<id:worker_id>/verifications")
@@ -236,6 +307,15 @@ def revoke(code: str) -> ResponseReturnValue:
 
 
 # -- bulk import ------------------------------------------------------------------------------
+
+@bp.get("/workers/import/template.xlsx")
+@needs("workers.write")
+def import_template() -> ResponseReturnValue:
+    """The import template: the headings (checks and their expiry too), an example and the rules."""
+    return Response(template_xlsx(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": "attachment; filename=\"import-template.xlsx\"; "
+                               "filename*=UTF-8''%E6%9C%8D%E5%8A%A1%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
+
 
 @bp.route("/workers/import", methods=["GET", "POST"])
 @needs("workers.write")

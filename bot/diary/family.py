@@ -88,11 +88,15 @@ def file_complaint(
     return complaint
 
 
-def list_complaints(session: Session, agency: Agency) -> list[Complaint]:
-    """The agency's own complaints, newest first."""
-    return list(session.scalars(
-        select(Complaint).where(Complaint.agency_id == agency.id).order_by(Complaint.created_at.desc(), Complaint.id.desc())
-    ))
+def list_complaints(session: Session, agency: Agency, *, since: dt.datetime | None = None,
+                    until: dt.datetime | None = None) -> list[Complaint]:
+    """The agency's own complaints, newest first; made from ``since`` (included) to ``until`` (excluded)."""
+    query = select(Complaint).where(Complaint.agency_id == agency.id)
+    if since is not None:
+        query = query.where(Complaint.created_at >= since)
+    if until is not None:
+        query = query.where(Complaint.created_at < until)
+    return list(session.scalars(query.order_by(Complaint.created_at.desc(), Complaint.id.desc())))
 
 
 def answer_complaint(

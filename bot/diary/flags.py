@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,15 +27,16 @@ from bot.diary import texts
 from bot.diary.engagements import parents_of
 from bot.diary.kinds import AGENCY_ONLY, KINDS, LINE_RULES, URGENT, WATCH, Alert, TimelineEntry
 from bot.diary.refs import BabyRef, EngagementLike, babies_of, worker_name
-from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, Notification
+from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, FlagEvent, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
 from bot.outbox import cards
 from bot.outbox.queue import enqueue, enqueue_new
 from bot.outbox.recipients import supervisors_of
 
-__all__ = ["URGENT", "WATCH", "acknowledge_flag", "agency_flags", "clear_for_entry", "day_of_life", "evaluate",
-           "findings", "flags_of_day", "flags_of_entries", "reevaluate", "retract"]
+__all__ = ["URGENT", "WATCH", "WITHDRAWN", "Withdrawal", "acknowledge_flag", "agency_flags", "clear_for_entry",
+           "day_of_life", "evaluate", "findings", "flags_of_day", "flags_of_entries", "reevaluate", "retract",
+           "withdrawals", "withdrawn_flags"]
 
 
 # How much more of a kind's timeline the first rule's question reads, for the next rules' (see _Diary.timeline),
@@ -280,23 +281,37 @@ def reevaluate(
 
 
 def clear_for_entry(session: Session, entry_id: int, now: dt.datetime, engagement: EngagementLike | None = None) -> None:
-    """The entry behind these flags was withdrawn or changed: they no longer stand."""
+    """The entry behind these flags was withdrawn or changed: they no longer stand.
+
+    Only its author withdraws an entry (``bot.diary.entries.withdraw_entry``): a withdrawn entry's flags are
+    retracted by her (``WITHDRAWN``), which an urgent flag's agency is told of (``retract``)."""
+    entry = session.get(DiaryEntry, entry_id)
+    by = entry.author_openid if entry is not None and entry.withdrawn_at is not None else None
     for flag in session.scalars(select(DiaryFlag).where(DiaryFlag.entry_id == entry_id, DiaryFlag.cleared_at.is_(None))):
-        retract(session, flag, now, engagement=engagement)
+        retract(session, flag, now, engagement=engagement, by=by)
+
+
+# The flag trail's note of an urgent flag retracted because the nurse withdrew its entry (``撤销``): such a flag
+# stays in the agency's queue (``agency_flags``) until the agency acknowledges it, and its supervisors are told.
+WITHDRAWN = "withdrawn"
 
 
 def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: bool = True,
-            engagement: EngagementLike | None = None) -> None:
+            engagement: EngagementLike | None = None, by: str | None = None) -> None:
     """A flag that no longer holds leaves the day view and the digest, is not sent, and is corrected where it was.
 
     Its notifications still waiting are cancelled; to whoever it already went (or is going to right now)
     one correction follows, unless ``correct`` is False (a new alert of the same sign replaces it).
-    ``engagement``: the flag's, when the caller has it (else it is read).
+    ``engagement``: the flag's, when the caller has it (else it is read). ``by``: the nurse who withdrew the
+    entry behind it; an urgent flag the agency has not acknowledged then goes on waiting in its queue, and every
+    supervisor of the agency is told who withdrew what (not the family's plain correction).
     """
     from bot.diary.alerts import record_event  # the flag's trail (alerts builds on this module)
 
     flag.cleared_at = now
-    record_event(session, flag.id, "retracted", now)
+    withdrawn = by is not None and flag.severity == URGENT and flag.acknowledged_at is None
+    record_event(session, flag.id, "retracted", now, actor=by, role="nurse" if by else None,
+                 note=WITHDRAWN if withdrawn else None)
     notes = session.scalars(select(Notification).where(
         or_(Notification.key.like(f"flag:{flag.id}:%"), Notification.key.like(f"escalate:{flag.id}:%")),
         Notification.kind == "flag"))
@@ -308,15 +323,34 @@ def retract(session: Session, flag: DiaryFlag, now: dt.datetime, *, correct: boo
             note.status = "cancelled"
         elif note.status in ("sending", "sent"):
             told.add(note.openid)
-    if engagement is None or not correct:
+    if engagement is None:
+        return
+    supervisors: list[str] = []
+    if withdrawn:
+        supervisors = supervisors_of(session, engagement.agency_id)
+        _tell_withdrawn(session, engagement, flag, now, supervisors)
+    if not correct:
         return
     text = texts.FLAG_RETRACTED.format(family=engagement.baby_nickname or engagement.family_name,
                                        time=f" {flag.day:%m-%d}", reason=flag.reason)
     correction = cards.card("flag", f"更正：{flag.reason}", "已撤销", now, hint=texts.FLAG_RETRACTED_HINT,
                             day=flag.day, engagement_id=flag.engagement_id)
-    for openid in sorted(told):
+    for openid in sorted(told - set(supervisors)):
         enqueue(session, key=f"retract:{flag.id}:{openid}:{now.timestamp():.0f}", openid=openid, kind="correction",
                 text=text, template=correction)
+
+
+def _tell_withdrawn(session: Session, engagement: EngagementLike, flag: DiaryFlag, now: dt.datetime,
+                    supervisors: Sequence[str]) -> None:
+    """Every supervisor of the agency hears that the nurse withdrew the entry behind an urgent flag, whether or
+    not the flag itself had reached them yet: the agency, not the nurse, decides that it needs nothing done."""
+    text = texts.FLAG_WITHDRAWN_AGENCY.format(family=engagement.family_name, worker=worker_name(session, engagement),
+                                              time=f" {flag.day:%m-%d}", reason=flag.reason)
+    template = cards.card("flag", f"撤销：{flag.reason}", "紧急提醒已被撤销", now, hint=texts.FLAG_WITHDRAWN_HINT,
+                          day=flag.day, engagement_id=flag.engagement_id)
+    for openid in supervisors:
+        enqueue(session, key=f"withdrawn:{flag.id}:{openid}", openid=openid, kind="correction", text=text,
+                template=template)
 
 
 # The day view's flags as plain rows of the columns it shows, on the session's connection: a 今天 reads them on
@@ -346,15 +380,45 @@ def flags_of_entries(session: Session, entry_ids: Sequence[int]) -> list[DiaryFl
     ))
 
 
-def agency_flags(session: Session, agency_id: int, open_only: bool = False) -> list[tuple[DiaryFlag, Engagement]]:
-    """The flags of an agency's engagements, newest first (``open_only``: not acknowledged nor cleared)."""
+def withdrawn_flags() -> Select[int]:
+    """The ids of urgent flags retracted because the nurse withdrew their entry (``retract``'s ``by``)."""
+    return select(FlagEvent.flag_id).where(FlagEvent.action == "retracted", FlagEvent.note == WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Who withdrew the entry behind an urgent flag (an openid), and when."""
+
+    by: str
+    at: dt.datetime
+
+
+def withdrawals(session: Session, flag_ids: Sequence[int]) -> dict[int, Withdrawal]:
+    """The withdrawal of each of these flags that has one (``WITHDRAWN``)."""
+    if not flag_ids:
+        return {}
+    return {flag_id: Withdrawal(actor or "", at) for flag_id, actor, at in session.execute(
+        select(FlagEvent.flag_id, FlagEvent.actor, FlagEvent.at)
+        .where(FlagEvent.flag_id.in_(list(flag_ids)), FlagEvent.action == "retracted", FlagEvent.note == WITHDRAWN))}
+
+
+def agency_flags(session: Session, agency_id: int, open_only: bool = False, *, since: dt.date | None = None,
+                 until: dt.date | None = None) -> list[tuple[DiaryFlag, Engagement]]:
+    """The flags of an agency's engagements, newest first (``open_only``: not acknowledged, and not cleared
+    unless the nurse withdrew an urgent flag's entry: the agency acknowledges that too). ``since`` and
+    ``until``: the days (the flag's local day) from and to, both included."""
     query = (
         select(DiaryFlag, Engagement).join(Engagement, Engagement.id == DiaryFlag.engagement_id)
         .where(Engagement.agency_id == agency_id)
         .order_by(DiaryFlag.raised_at.desc(), DiaryFlag.id.desc())
     )
     if open_only:
-        query = query.where(DiaryFlag.acknowledged_at.is_(None), DiaryFlag.cleared_at.is_(None))
+        query = query.where(DiaryFlag.acknowledged_at.is_(None),
+                            or_(DiaryFlag.cleared_at.is_(None), DiaryFlag.id.in_(withdrawn_flags())))
+    if since is not None:
+        query = query.where(DiaryFlag.day >= since)
+    if until is not None:
+        query = query.where(DiaryFlag.day <= until)
     return [(flag, engagement) for flag, engagement in session.execute(query)]
 
 

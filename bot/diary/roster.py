@@ -34,9 +34,10 @@ def state_of(engagement: Engagement, today: dt.date) -> str:
 
 def find_engagements(
     session: Session, agency_id: int, today: dt.date, *, state: str | None = None, worker_id: int | None = None,
-    q: str | None = None, page: int = 1, per_page: int = 20,
+    q: str | None = None, page: int = 1, per_page: int = 20, since: dt.date | None = None, until: dt.date | None = None,
 ) -> Page[EngagementRow]:
-    """The agency's engagements, latest start first."""
+    """The agency's engagements, latest start first; ``since``/``until``: those whose service (上户 to 下户)
+    overlaps these days."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     query = (select(Engagement, Worker.name).join(Worker, Worker.id == Engagement.worker_id)
@@ -49,6 +50,10 @@ def find_engagements(
         query = query.where(Engagement.ends_on < today)
     if worker_id is not None:
         query = query.where(Engagement.worker_id == worker_id)
+    if since is not None:
+        query = query.where(Engagement.ends_on >= since)
+    if until is not None:
+        query = query.where(Engagement.starts_on <= until)
     if q:
         escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Engagement.family_name.like(f"%{escaped}%", escape="\\"))

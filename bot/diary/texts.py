@@ -135,6 +135,11 @@ FLAG_RETRACTED = "【更正】{family}{time} 的提醒“{reason}”已撤销：
 FLAG_NOTICE_AGENCY = (
     "【安心提醒·机构】{family}（服务员 {worker}）{time}：{reason}\n（提醒仅供参考，不是诊断。可在机构后台确认已处理。）"
 )
+FLAG_WITHDRAWN_AGENCY = (
+    "【安心提醒·机构】{family}（服务员 {worker}）{time} 的紧急提醒“{reason}”：月嫂撤销了这条记录，提醒已取消。"
+    "\n请核实宝宝的情况，并在机构后台确认已处理。"
+)
+FLAG_WITHDRAWN_HINT = "月嫂撤销了记录，请核实并在机构后台确认"
 FLAG_SEVERITY = {"urgent": "🔴", "watch": "🟡"}
 FLAG_REASONS = {
     "fever": "宝宝体温 {celsius}℃（≥38.0℃），建议尽快咨询医生。",

@@ -21,7 +21,13 @@ CJK_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 )
-CARD_SIZE = (640, 1000)
+# The card as printed: 85 × 133 mm (a badge holder's size) at 300 dpi, its QR at least 30 mm across (354 px)
+# so that a phone scans it from an arm's length.
+CARD_MM = (85, 133)
+CARD_DPI = 300
+CARD_SIZE = (round(CARD_MM[0] / 25.4 * CARD_DPI), round(CARD_MM[1] / 25.4 * CARD_DPI))
+QR_MIN_MM = 30
+QR_BOX = round(42 / 25.4 * CARD_DPI)  # the room given to the QR: 42 mm; whole-pixel modules make it a little less
 LIGHT_COLOURS = {"green": (22, 163, 74), "yellow": (234, 179, 8), "red": (220, 38, 38)}
 
 
@@ -65,39 +71,53 @@ def _fitted(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> Imag
 
 
 def badge_card_png(
-    *, code: str, masked_name: str, agency_name: str, url: str, photo: bytes | None, service_types: list[str]
+    *, code: str, masked_name: str, agency_name: str, url: str, photo: bytes | None, service_types: list[str],
+    logo: bytes | None = None,
 ) -> bytes:
-    """A printable badge card: photo, masked name, agency, 扫码核验 with the QR, the code and the address (PNG, 640×1000).
+    """A printable badge card of the agency (its name and logo on top): photo, masked name, 扫码核验 with the QR,
+    the code and the address (PNG, ``CARD_SIZE`` at ``CARD_DPI``).
 
     Only for a worker whose consent to publication is on record: the caller refuses the others.
     """
     card = Image.new("RGB", CARD_SIZE, "white")
     draw = ImageDraw.Draw(card)
-    width, _ = CARD_SIZE
+    width, height = CARD_SIZE
     green = (13, 110, 86)
-    draw.rectangle((0, 0, width, 110), fill=green)
-    draw.text((width // 2, 55), "安心家政 · 服务员工牌", font=_font(40), fill="white", anchor="mm")
-    box = (width // 2 - 150, 135, width // 2 + 150, 465)
+    band = 200
+    draw.rectangle((0, 0, width, band), fill=green)
+    left = 40
+    if logo:
+        with Image.open(io.BytesIO(logo)) as image:
+            mark = image.convert("RGBA")
+            mark.thumbnail((band - 40, band - 40))
+            plate = Image.new("RGBA", (mark.width + 16, mark.height + 16), (255, 255, 255, 255))
+            plate.alpha_composite(mark, (8, 8))
+            card.paste(plate.convert("RGB"), (left, (band - plate.height) // 2))
+            left += plate.width + 24
+    centre = (left + width - 40) // 2
+    draw.text((centre, 78), agency_name, font=_fitted(draw, agency_name, 64, width - 40 - left), fill="white", anchor="mm")
+    draw.text((centre, 152), "服务员工牌", font=_font(40), fill=(220, 240, 234), anchor="mm")
+    box = (width // 2 - 200, 235, width // 2 + 200, 705)
     if photo:
         with Image.open(io.BytesIO(photo)) as image:
             face = image.convert("RGB")
             face.thumbnail((box[2] - box[0], box[3] - box[1]))
             card.paste(face, (box[0] + (box[2] - box[0] - face.width) // 2, box[1] + (box[3] - box[1] - face.height) // 2))
     else:
-        draw.rectangle(box, outline=(160, 160, 160), width=3)
-        draw.text(((box[0] + box[2]) // 2, (box[1] + box[3]) // 2), "无照片", font=_font(36), fill=(160, 160, 160),
+        draw.rectangle(box, outline=(160, 160, 160), width=4)
+        draw.text(((box[0] + box[2]) // 2, (box[1] + box[3]) // 2), "无照片", font=_font(56), fill=(160, 160, 160),
                   anchor="mm")
-    draw.text((width // 2, 505), masked_name, font=_fitted(draw, masked_name, 52, width - 40), fill="black", anchor="mm")
+    draw.text((width // 2, 765), masked_name, font=_fitted(draw, masked_name, 80, width - 60), fill="black", anchor="mm")
     services = "、".join(service_types)
-    draw.text((width // 2, 553), services, font=_fitted(draw, services, 28, width - 40), fill=(70, 70, 70), anchor="mm")
-    draw.text((width // 2, 592), agency_name, font=_fitted(draw, agency_name, 28, width - 40), fill=(70, 70, 70),
-              anchor="mm")
-    draw.text((width // 2, 640), "扫码核验 · 微信扫一扫查看实名与证件", font=_font(28), fill=green, anchor="mm")
-    qr = _qr_image(url, fit=250)  # whole-pixel modules: a resized QR would not scan reliably
-    card.paste(qr, (width // 2 - qr.width // 2, 790 - qr.height // 2))
-    draw.text((width // 2, 932), format_code(code), font=_font(40), fill="black", anchor="mm")
+    draw.text((width // 2, 838), services, font=_fitted(draw, services, 44, width - 60), fill=(70, 70, 70), anchor="mm")
+    draw.text((width // 2, 900), "扫码核验 · 微信扫一扫查看实名与证件", font=_fitted(
+        draw, "扫码核验 · 微信扫一扫查看实名与证件", 42, width - 60), fill=green, anchor="mm")
+    qr = _qr_image(url, fit=QR_BOX)  # whole-pixel modules: a resized QR would not scan reliably
+    card.paste(qr, (width // 2 - qr.width // 2, 930))
+    draw.text((width // 2, 930 + qr.height + 40), format_code(code), font=_font(60), fill="black", anchor="mm")
     address = f"或打开 {url}"
-    draw.text((width // 2, 976), address, font=_fitted(draw, address, 20, width - 40), fill=(70, 70, 70), anchor="mm")
+    draw.text((width // 2, height - 40), address, font=_fitted(draw, address, 30, width - 60), fill=(70, 70, 70),
+              anchor="mm")
     out = io.BytesIO()
-    card.save(out, format="PNG", optimize=True)
+    card.save(out, format="PNG", optimize=True, dpi=(CARD_DPI, CARD_DPI))
     return out.getvalue()

@@ -34,7 +34,7 @@ from bot.models.outbox import (
     SubscriptionGrant,
     WeChatIdentity,
 )
-from bot.models.staff import STAFF_ROLES, Baby, Staff
+from bot.models.staff import STAFF_ROLES, Baby, PhoneView, Staff
 from bot.models.supervisors import Supervisor, SupervisorCode
 from bot.models.wechat import AccessToken, ChatUser, InboundMessage
 
@@ -68,6 +68,7 @@ __all__ = [
     "KeepsakeCache",
     "LookupLog",
     "Notification",
+    "PhoneView",
     "RateCounter",
     "Rating",
     "ShortLink",

@@ -34,6 +34,8 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(100))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The agency's logo as a PNG (re-encoded from the upload, at most 600 px a side), printed on its badge cards.
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary().with_variant(MEDIUMBLOB(), "mysql", "mariadb"))
 
     def __repr__(self) -> str:
         return f"<Agency {self.id} {self.name}>"

@@ -41,6 +41,26 @@ class Staff(Base):
         return f"<Staff {self.username} {self.role} of agency {self.agency_id}>"
 
 
+class PhoneView(Base):
+    """A staff member saw a phone number in full (a worker's, or an engagement's family's), as a lookup is logged:
+    who, whose, from which page, when."""
+
+    __tablename__ = "phone_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagement.id"))
+    page: Mapped[str] = mapped_column(String(16))  # worker | flags
+
+    __table_args__ = (Index("ix_phone_view_agency_id_at", "agency_id", "at"),)
+
+    def __repr__(self) -> str:
+        return f"<PhoneView by staff {self.staff_id} at {self.at:%Y-%m-%d %H:%M}>"
+
+
 class Baby(Base):
     """One baby of an engagement (twins are two rows); the first is also summed up on the engagement."""
 

@@ -62,9 +62,9 @@ def test_one_bad_row_imports_nothing_and_names_every_error(app, runner, tmp_path
     path = _csv(tmp_path / "workers.csv", rows)
     result = runner.invoke(args=["import-workers", str(path), "--agency", str(agency_id)])
     assert result.exit_code == 1
-    assert "第 3 行 字段 phone：应为11位手机号码" in result.output
-    assert "第 5 行 字段 id_number" in result.output
-    assert "第 7 行 字段 id_number：与第 2 行的身份证号重复" in result.output  # the earlier row, not a stored worker
+    assert "第 3 行（李秋梅） 手机号：应为11位手机号码" in result.output
+    assert "第 5 行（李春梅） 身份证号" in result.output
+    assert "第 7 行（李夏梅） 身份证号：与第 2 行的身份证号重复" in result.output  # the earlier row, not a stored worker
     assert "未导入任何数据" in result.output
     assert count_rows(app.extensions["anxin_db"].engine, "worker") == 0
 
@@ -85,8 +85,8 @@ def test_xlsx_with_dates_and_an_id_stored_as_a_number(app, runner, session, tmp_
     book.save(path)
     result = runner.invoke(args=["import-workers", str(path), "--agency", str(agency_id)])
     assert result.exit_code == 1
-    assert "第 2 行 字段 id_number：该身份证号已登记" in result.output  # row 2 is already in
-    assert "第 3 行 字段 id_number：身份证号须为文本格式" in result.output
+    assert "第 2 行（李冬梅） 身份证号：该身份证号已登记" in result.output  # row 2 is already in
+    assert "第 3 行（李春梅） 身份证号：身份证号须为文本格式" in result.output
     assert count_rows(app.extensions["anxin_db"].engine, "worker") == 1
 
 
@@ -96,7 +96,7 @@ def test_bad_files(runner, tmp_path: Path, agency_id: int) -> None:
                                                          str(agency_id)]).output
     (tmp_path / "w.csv").write_text("name,phone\n")
     result = runner.invoke(args=["import-workers", str(tmp_path / "w.csv"), "--agency", str(agency_id)])
-    assert result.exit_code == 1 and "缺少列 id_number" in result.output
+    assert result.exit_code == 1 and "缺少列：身份证号、性别" in result.output
     path = _csv(tmp_path / "ok.csv", [_row(1)])
     result = runner.invoke(args=["import-workers", str(path), "--agency", "999999"])
     assert result.exit_code == 1 and "机构 999999 不存在" in result.output

@@ -73,18 +73,18 @@ def test_a_monday_morning_in_the_console(app: Flask, live_server: str, browser: 
         page.click("text=查看工牌卡片")
     card = card_page.value
     card.wait_for_load_state()
-    assert card.evaluate("document.images[0].naturalWidth") == 640
+    assert card.evaluate("document.images[0].naturalWidth") == 1004  # 85 mm at 300 dpi
     card.close()
 
     # An engagement; the nurse binds by scanning its scene QR (the event WeChat would push).
     page.goto(worker_url)
-    page.click("text=为她开一户")
+    page.click("text=安排上户")
     page.fill("input[name=ends_on]", (today() + dt.timedelta(days=26)).isoformat())
     page.fill("input[name=family_name]", "王家")
     page.fill("input[name='babies-0-nickname']", "小米")
     page.fill("input[name='babies-0-born_at']", f"{(today() - dt.timedelta(days=3)).isoformat()}T07:30")
     page.fill("input[name='babies-0-birth_weight_g']", "3400")
-    page.click("button:has-text('开户并生成绑定码')")
+    page.click("button:has-text('上户并生成绑定码')")
     assert page.locator("figure.qr img").count() == 2
     shoot(page, "engagement")
     nurse_code = page.locator("figure.qr[data-role=nurse] code").inner_text()

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.orm import Session
 
-from bot.lookup.images import _font
+from bot.lookup.images import CARD_DPI, CARD_SIZE, QR_BOX, QR_MIN_MM, _font
 from tests.support.agency import add_worker, auth, publish
 from tests.support.backends import SETTINGS
 from tests.support.factories import make_agency
@@ -37,20 +37,25 @@ def test_the_card_says_scan_to_verify_with_the_address(client: FlaskClient, sess
     code = publish(client, key, add_worker(client, key))
     res = client.get(f"/admin/v1/badges/{code}/card.png", headers=auth(key))
     assert res.status_code == 200 and res.mimetype == "image/png"
-    card = Image.open(io.BytesIO(res.data)).convert("RGB")
-    caption = card.crop((0, 622, 640, 658))
-    assert _dark_or(GREEN, caption) > 300  # the caption line, in the header's green
-    expected = _drawn("扫码核验 · 微信扫一扫查看实名与证件", 28, GREEN)
+    image = Image.open(io.BytesIO(res.data))
+    assert image.size == CARD_SIZE == (1004, 1571)  # 85 × 133 mm at 300 dpi
+    assert round(image.info["dpi"][0]) == CARD_DPI == 300
+    card = image.convert("RGB")
+    width = CARD_SIZE[0]
+    caption = card.crop((0, 876, width, 924))
+    assert _dark_or(GREEN, caption) > 600  # the caption line, in the header's green
+    expected = _drawn("扫码核验 · 微信扫一扫查看实名与证件", 42, GREEN)
     assert abs(_dark_or(GREEN, caption) - _dark_or(GREEN, expected)) < 0.1 * _dark_or(GREEN, expected)
-    address = card.crop((0, 962, 640, 992))
-    assert _dark_or((70, 70, 70), address) > 100  # the address under the code
+    address = card.crop((0, 1512, width, 1550))
+    assert _dark_or((70, 70, 70), address) > 200  # the address under the code
     # The QR on the card is the QR of the badge's address, module for module.
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
     qr.add_data(f"{SETTINGS['ANXIN_PUBLIC_URL']}/b/{code}")
     qr.make(fit=True)
     size = qr.modules_count + 8
-    box = 250 // size
-    left, top = 320 - size * box // 2, 790 - size * box // 2
+    box = QR_BOX // size
+    assert size * box >= round(QR_MIN_MM / 25.4 * CARD_DPI) == 354  # at least 30 mm across when printed
+    left, top = width // 2 - size * box // 2, 930
     for row, line in enumerate(qr.get_matrix()):
         for col, dark in enumerate(line):
             pixel = card.getpixel((left + col * box + box // 2, top + row * box + box // 2))
