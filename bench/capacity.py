@@ -18,9 +18,11 @@ The stages (``--stages``), in order, on the same two databases:
 * ``pool:MB``   ``SET GLOBAL innodb_buffer_pool_size`` to MB for the stage (restored at the end, whatever happens);
 * ``migrate``   the schema's next migration (the index change), applied to both databases, and the stage after it.
 
-Before anything, it prints what the write runs (EXPLAIN of each statement), the sizes of ``diary_entry``'s indexes
-and the pages a write's engagement occupies at the tail of each index (why the big diary's write hot set outgrows
-the pool). ``--keep`` keeps the two databases; ``--reuse`` measures kept ones again without building.
+Before anything, it prints the sizes of ``diary_entry``'s indexes and what a write's statements read (ANALYZE of
+each read). Before each stage, a warm pass: every nurse writes once, straight to the database (the steady state of
+a pool that has seen a day's writing). After each stage, how much of each index the buffer pool holds
+(``information_schema.INNODB_BUFFER_PAGE``) and the pages read from disk a write, statement by statement (one
+connection). ``--keep`` keeps the two databases; ``--reuse`` measures kept ones again without building.
 
     .venv/bin/python -m bench.capacity --days 10 --keep                 # 10,000 engagements × 10 days × 40 (~4 M): ~20 min
     .venv/bin/python -m bench.capacity --reuse --stages as-is,pool:1024,as-is
@@ -34,18 +36,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import itertools
 import json
 import random
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, select, text
+from sqlalchemy import Engine, bindparam, create_engine, event, make_url, select, text
 
 from bench.anxin import NURSE_LINES, Seeder, environ, settings, start_fake
 from bench.harness import Server, run_wrk, write_requests
@@ -263,86 +267,56 @@ def describe(plan: Any) -> str:
     return "; ".join(parts)
 
 
-# Where a chat line's INSERT lands in each index of diary_entry, for engagement :e (nurse :nurse): the last key of
-# the engagement's range there. A probe reads the path from the root to that leaf, as the INSERT would.
-TAILS = {
-    "PRIMARY": "SELECT id FROM diary_entry FORCE INDEX (PRIMARY) ORDER BY id DESC LIMIT 1",
-    "ix_diary_entry_baby_id": "SELECT id FROM diary_entry FORCE INDEX (ix_diary_entry_baby_id) WHERE baby_id IS NULL "
-                              "ORDER BY baby_id DESC, id DESC LIMIT 1",
-    "uq_diary_entry_engagement_id_client_id": "SELECT id FROM diary_entry FORCE INDEX "
-        "(uq_diary_entry_engagement_id_client_id) WHERE engagement_id = :e AND client_id IS NULL "
-        "ORDER BY client_id DESC, id DESC LIMIT 1",
-    "ix_diary_entry_engagement_id_occurred_at": "SELECT id FROM diary_entry FORCE INDEX "
-        "(ix_diary_entry_engagement_id_occurred_at) WHERE engagement_id = :e ORDER BY occurred_at DESC, id DESC LIMIT 1",
-    "ix_diary_entry_engagement_id_author_openid_recorded_at": "SELECT id FROM diary_entry FORCE INDEX "
-        "(ix_diary_entry_engagement_id_author_openid_recorded_at) WHERE engagement_id = :e AND author_openid = :nurse "
-        "ORDER BY recorded_at DESC, id DESC LIMIT 1",
-    "ix_diary_entry_engagement_id_kind_occurred_at": "SELECT id FROM diary_entry FORCE INDEX "
-        "(ix_diary_entry_engagement_id_kind_occurred_at) WHERE engagement_id = :e AND kind = 'feeding' "
-        "ORDER BY occurred_at DESC, id DESC LIMIT 1",
-}
-
-
-def tail_misses(url: str, engagements: list[int], rng: random.Random, probes: int = 200) -> dict[str, float]:
-    """For each index of diary_entry that exists: pages read from disk a probe of a random engagement's tail
-    (``TAILS``), each engagement probed once, each index on other engagements than the last."""
-    engine = make_engine(url)
-    found: dict[str, float] = {}
-    with engine.connect() as conn:
-        present = set(conn.execute(text("SELECT DISTINCT index_name FROM information_schema.statistics "
-                                        "WHERE table_schema = DATABASE() AND table_name = 'diary_entry'")).scalars())
-        chosen = iter(rng.sample(engagements, min(len(engagements), probes * len(TAILS))))
-        for index, probe in TAILS.items():
-            if index not in present:
-                continue
-            read = 0
-            done = 0
-            for _ in range(probes):
-                e = next(chosen, None)
-                if e is None:
-                    break
-                statement = probe.replace(":e", str(int(e))).replace(":nurse", f"'{nurse(e)}'")
-                read += sum(_pages_read(json.loads(conn.exec_driver_sql("ANALYZE FORMAT=JSON " + statement).scalar_one())))
-                done += 1
-            found[index] = read / max(1, done)
-    engine.dispose()
+def pool_share(db: Engine, names: dict[str, str]) -> dict[str, dict[str, tuple[int, int]]]:
+    """For each database and each index of its ``diary_entry``: (pages of it in the buffer pool, its pages)."""
+    found: dict[str, dict[str, tuple[int, int]]] = {}
+    with db.connect() as conn:
+        cached = conn.execute(text(
+            "SELECT table_name, index_name, COUNT(*) FROM information_schema.INNODB_BUFFER_PAGE "
+            "WHERE table_name IN :tables GROUP BY table_name, index_name").bindparams(
+            bindparam("tables", expanding=True)), {"tables": [f"`{n}`.`diary_entry`" for n in names.values()]}).all()
+        sizes = conn.execute(text(
+            "SELECT database_name, index_name, stat_value FROM mysql.innodb_index_stats WHERE table_name = 'diary_entry' "
+            "AND stat_name = 'size' AND database_name IN :dbs").bindparams(bindparam("dbs", expanding=True)),
+            {"dbs": list(names.values())}).all()
+    in_pool = {(table.split("`")[1], index): int(n) for table, index, n in cached}
+    for label, name in names.items():
+        found[label] = {index: (in_pool.get((name, index), 0), int(size)) for db_name, index, size in sizes
+                        if db_name == name}
     return found
 
 
-def _pages_read(node: Any) -> Iterator[int]:
-    if isinstance(node, dict):
-        if "r_engine_stats" in node:
-            yield int(node["r_engine_stats"].get("pages_read_count", 0))
-        for value in node.values():
-            yield from _pages_read(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _pages_read(value)
-
-
-
 # The database's part of a diary write in chat, as the app sends it (``bench.load --only-sql --show-sql``): the
-# sender's binding, the entry, the message's own row, COMMIT.
-SQL_WRITE = (
-    "SELECT binding.engagement_id, binding.role FROM binding WHERE binding.openid = %(openid)s",
+# sender's binding; the entry; for a feed or a nappy (half of ``NURSE_LINES``) the flag rules' timeline of its kind
+# over two days, with when the diary begins (bot/diary/flags.py, with its index hints); the message's own row.
+SQL_BINDING = "SELECT binding.engagement_id, binding.role FROM binding WHERE binding.openid = %(openid)s"
+SQL_ENTRY = (
     "INSERT INTO diary_entry (engagement_id, baby_id, kind, fields, text, occurred_at, recorded_at, author_openid, "
-    "client_id, version) VALUES (%(e)s, NULL, 'diaper', '{\"wet\": true}', '换尿布 小便', %(now)s, %(now)s, %(openid)s, "
-    "NULL, 1)",
+    "client_id, version) VALUES (%(e)s, NULL, %(kind)s, '{}', '换尿布 小便', %(now)s, %(now)s, %(openid)s, NULL, 1)")
+SQL_TIMELINE = (
+    "SELECT diary_entry.id, diary_entry.occurred_at, diary_entry.fields, (SELECT first_entry.occurred_at FROM "
+    "diary_entry AS first_entry USE INDEX (ix_diary_entry_engagement_id_occurred_at) WHERE first_entry.engagement_id "
+    "= %(e)s AND first_entry.withdrawn_at IS NULL ORDER BY first_entry.occurred_at LIMIT 1) AS starts FROM "
+    "diary_entry USE INDEX (ix_diary_entry_engagement_id_kind_occurred_at) WHERE diary_entry.engagement_id = %(e)s "
+    "AND diary_entry.kind = %(kind)s AND diary_entry.withdrawn_at IS NULL AND diary_entry.occurred_at >= %(low)s "
+    "AND diary_entry.occurred_at <= %(now)s ORDER BY diary_entry.occurred_at, diary_entry.id")
+SQL_MESSAGE = (
     "INSERT INTO inbound_message (dedup_key, openid, msg_type, received_at, handler, reply, push_key) VALUES "
-    "(%(key)s, %(openid)s, 'text', %(now)s, 'diary', NULL, %(push)s)",
-)
+    "(%(key)s, %(openid)s, 'text', %(now)s, 'diary', NULL, %(push)s)")
+KINDS = ("diaper", "bath", "feeding", "sleep")  # alternately one the flag rules read the timeline of, one not
+RULED = ("diaper", "feeding")
 
 
-def sql_writes(url: str, nurses: list[str], threads: int, duration: float, db: Engine) -> dict[str, Any]:
-    """``threads`` connections sending ``SQL_WRITE`` for random nurses for ``duration`` seconds: writes a second
-    with no app in front (what the database alone does), and MariaDB's counters a write."""
-    import hashlib
-    import threading
-
+def sql_writes(url: str, nurses: list[str], threads: int, duration: float | None, db: Engine) -> dict[str, Any]:
+    """``threads`` connections sending a diary write's statements for random nurses for ``duration`` seconds
+    (None: every nurse once, in a random order): writes a second with no app in front, and MariaDB's counters a
+    write."""
     engine = create_engine(url, pool_size=threads, max_overflow=0)
     done = [0] * threads
-    stop = time.monotonic() + duration
+    stop = time.monotonic() + (duration if duration is not None else 10**6)
     serial = itertools.count(int(time.time() * 1000) * 1000)
+    queue = iter(random.sample(nurses, len(nurses)))
+    lock = threading.Lock()
 
     def loop(slot: int) -> None:
         rng = random.Random(slot)
@@ -351,12 +325,19 @@ def sql_writes(url: str, nurses: list[str], threads: int, duration: float, db: E
             assert raw is not None
             cursor = raw.cursor()
             while time.monotonic() < stop:
-                openid = rng.choice(nurses)
+                if duration is None:
+                    with lock:
+                        openid = next(queue, None)
+                    if openid is None:
+                        break
+                else:
+                    openid = rng.choice(nurses)
                 n = next(serial)
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                params = {"openid": openid, "e": int(openid.rsplit("-", 1)[1]), "now": now, "key": f"msg:{n}",
-                          "push": hashlib.sha256(str(n).encode()).hexdigest()}
-                for statement in SQL_WRITE:
+                kind = KINDS[n % len(KINDS)]
+                params = {"openid": openid, "e": int(openid.rsplit("-", 1)[1]), "now": now, "low": now - 2 * dt.timedelta(days=1),
+                          "kind": kind, "key": f"msg:{n}", "push": hashlib.sha256(str(n).encode()).hexdigest()}
+                for statement in (SQL_BINDING, SQL_ENTRY, *((SQL_TIMELINE,) if kind in RULED else ()), SQL_MESSAGE):
                     cursor.execute(statement, params)
                     cursor.fetchall()
                 raw.commit()
@@ -378,6 +359,43 @@ def sql_writes(url: str, nurses: list[str], threads: int, duration: float, db: E
     for name in after:
         result[name] = (after[name] - before[name]) / total
     return result
+
+
+def statement_reads(url: str, nurses: list[str], db: Engine, writes: int = 300) -> dict[str, float]:
+    """Pages MariaDB read from disk for each statement of ``writes`` diary writes (a feed or a nappy: the timeline
+    read included) of random nurses, one connection, one statement at a time (the server's counter before and
+    after each: other clients of the server add to it)."""
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    reads: dict[str, int] = {"binding": 0, "entry": 0, "timeline": 0, "message": 0, "commit": 0}
+    rng = random.Random(writes)
+    serial = itertools.count(int(time.time() * 1000) * 1000 + 500_000)
+
+    def page_reads() -> int:
+        with db.connect() as conn:
+            return int(conn.execute(text("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_reads'")).one()[1])
+
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        for openid in rng.sample(nurses, min(writes, len(nurses))):
+            n = next(serial)
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            params = {"openid": openid, "e": int(openid.rsplit("-", 1)[1]), "now": now,
+                      "low": now - 2 * dt.timedelta(days=1), "kind": RULED[n % len(RULED)], "key": f"msg:{n}",
+                      "push": hashlib.sha256(str(n).encode()).hexdigest()}
+            for name, statement in (("binding", SQL_BINDING), ("entry", SQL_ENTRY), ("timeline", SQL_TIMELINE),
+                                    ("message", SQL_MESSAGE), ("commit", None)):
+                before = page_reads()
+                if statement is None:
+                    raw.commit()
+                else:
+                    cursor.execute(statement, params)
+                    cursor.fetchall()
+                reads[name] += page_reads() - before
+        cursor.close()
+    engine.dispose()
+    return {name: count / writes for name, count in reads.items()}
 
 # -- the load ------------------------------------------------------------------------------------------------------
 
@@ -500,8 +518,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             values = settings(urls["small"], fake.url)
             sender = WeChatSender.from_settings(create_app({**values, "ANXIN_LOG_LEVEL": "WARNING"}).config)
             nurses = {label: nurses_of(url) for label, url in urls.items()}
-            engagements = [int(n.rsplit("-", 1)[1]) for n in nurses["big"]]
-            print_sizes(urls, len(engagements))
+            print_sizes(urls, len(nurses["big"]))
             print("the statements of a diary write in chat (a feed, then a nappy), on the big database:", flush=True)
             explain_write(urls["big"], values, sender, nurses["big"][0])
             for stage in stages:
@@ -512,8 +529,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         upgrade(engine)
                         print(f"migrated {make_url(url).database} to head: {time.perf_counter() - t0:.0f} s", flush=True)
                         engine.dispose()
-                    print_sizes(urls, len(engagements))
+                    print_sizes(urls, len(nurses["big"]))
                 resize(int(stage[5:]) if stage.startswith("pool:") else original_mb)
+                for label, url in urls.items():  # the steady state: every nurse has written since the pool was sized
+                    warm = sql_writes(url, nurses[label], max(1, args.sql_threads), None, db)
+                    print(f"  {stage:<10} warm pass, {label}: every nurse wrote once ({warm['writes']:,} writes, "
+                          f"{warm['rps']:.0f} a second, disk reads {warm['Innodb_buffer_pool_reads']:.2f} a write)",
+                          flush=True)
                 servers = {label: Server(f"anxin-capacity-{label}", "bot:create_app()", args.server_workers,
                                          environ({**values, "ANXIN_DATABASE_URL": url}), tmp, tmp / f"{label}.log",
                                          worker_class="sync") for label, url in urls.items()}
@@ -524,12 +546,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 finally:
                     for server in servers.values():
                         server.stop()
-                misses = {label: tail_misses(url, engagements, rng) for label, url in urls.items()}
-                out["stages"][stage] = {"runs": runs, "tail_misses": misses}
+                share = pool_share(db, names)
+                by_statement = {label: statement_reads(url, nurses[label], db) for label, url in urls.items()}
+                out["stages"][stage] = {"runs": runs, "pool_share": share, "statement_reads": by_statement}
                 for label in urls:
-                    print(f"  {stage}: {label}: pages read from disk to reach an engagement's tail, by index: " + ", ".join(
-                        f"{index.replace('ix_diary_entry_', '').replace('uq_diary_entry_', 'uq ')} {m:.2f}"
-                        for index, m in misses[label].items()), flush=True)
+                    print(f"  {stage}: {label}: diary_entry's pages in the buffer pool after the runs, by index: "
+                          + ", ".join(f"{index.replace('ix_diary_entry_', '').replace('uq_diary_entry_', 'uq ')} "
+                                      f"{cached:,}/{size:,}" for index, (cached, size) in sorted(share[label].items())),
+                          flush=True)
+                    print(f"  {stage}: {label}: pages read from disk a write, by statement (one connection, a feed or "
+                          f"a nappy): " + ", ".join(f"{name} {v:.2f}" for name, v in by_statement[label].items()),
+                          flush=True)
     finally:
         fake.stop()
         db.dispose()
