@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print_sizes(urls, len(nurses["big"]))
             print("the statements of a diary write in chat (a feed, then a nappy), on the big database:", flush=True)
             explain_write(urls["big"], values, sender, nurses["big"][0])
-            for stage in stages:
+            for number, stage in enumerate(stages, 1):
                 if stage == "migrate":
                     for url in urls.values():
                         engine = make_engine(url)
@@ -548,7 +548,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         server.stop()
                 share = pool_share(db, names)
                 by_statement = {label: statement_reads(url, nurses[label], db) for label, url in urls.items()}
-                out["stages"][stage] = {"runs": runs, "pool_share": share, "statement_reads": by_statement}
+                out["stages"][f"{number}. {stage}"] = {"runs": runs, "pool_share": share, "statement_reads": by_statement}
                 for label in urls:
                     print(f"  {stage}: {label}: diary_entry's pages in the buffer pool after the runs, by index: "
                           + ", ".join(f"{index.replace('ix_diary_entry_', '').replace('uq_diary_entry_', 'uq ')} "
@@ -567,7 +567,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if not any(found["runs"][kind]["small"] for found in out["stages"].values()):
             continue
         unit = "req/s" if kind == "http" else "wr/s"
-        print(f"{'HTTP, p99 ms' if kind == 'http' else 'SQL only':<12} {'small ' + unit:>11} {'p99':>6} {'disk':>5} "
+        print(f"{'HTTP' if kind == 'http' else 'SQL only':<12} {'small ' + unit:>11} {'p99':>6} {'disk':>5} "
               f"{'written':>7} {'big ' + unit:>9} {'p99':>6} {'disk':>5} {'written':>7} {'big/small':>9}")
         for stage, found in out["stages"].items():
             small, big = found["runs"][kind]["small"], found["runs"][kind]["big"]
