@@ -14,9 +14,11 @@ same server add to them (a test suite's small databases add little to the disk r
 
 The stages (``--stages``), in order, on the same two databases:
 
-* ``as-is``     the server as it runs (the default 128 MB buffer pool) and the schema of the migrations;
+* ``as-is``     the server's buffer pool as it was when the run started (MariaDB's default: 128 MB);
 * ``pool:MB``   ``SET GLOBAL innodb_buffer_pool_size`` to MB for the stage (restored at the end, whatever happens);
-* ``migrate``   the schema's next migration (the index change), applied to both databases, and the stage after it.
+* ``migrate``   both databases brought to the newest migration, then measured with the pool as ``as-is`` (a
+                build with ``migrate`` among its stages stops one revision short of it, so a schema change can be
+                measured before and after in one run).
 
 Before anything, it prints the sizes of ``diary_entry``'s indexes and what a write's statements read (ANALYZE of
 each read). Before each stage, a warm pass: every nurse writes once, straight to the database (the steady state of
@@ -24,12 +26,15 @@ a pool that has seen a day's writing). After each stage, how much of each index 
 (``information_schema.INNODB_BUFFER_PAGE``) and the pages read from disk a write, statement by statement (one
 connection). ``--keep`` keeps the two databases; ``--reuse`` measures kept ones again without building.
 
-    .venv/bin/python -m bench.capacity --days 10 --keep                 # 10,000 engagements × 10 days × 40 (~4 M): ~20 min
-    .venv/bin/python -m bench.capacity --reuse --stages as-is,pool:1024,as-is
-    .venv/bin/python -m bench.capacity                                  # 40 days (~16 M, as bench.scale): add ~10 min
+    .venv/bin/python -m bench.capacity --workers 10000 --days 10 --stages as-is --keep   # build ~4 M: ~17 min busy
+    .venv/bin/python -m bench.capacity --reuse --stages as-is,pool:1024,as-is --rounds 2  # ~7 min a stage
+    .venv/bin/python -m bench.capacity --reuse --sql-only                                 # the database's part only
+    .venv/bin/python -m bench.capacity                            # 40 days (~16 M, as bench.scale): the build ~55 min busy
 
-The server's own buffer pool is restored to what it was; nothing else of the server is changed. The databases are
-``anxin_capacity`` and ``anxin_capacity_small`` (dropped at the end unless ``--keep``).
+The server's buffer pool is restored to what it was, and InnoDB's ``index_page_splits`` counter turned off again if
+it was off; nothing else of the server is changed. The databases are ``anxin_capacity`` and
+``anxin_capacity_small`` (dropped at the end unless ``--keep`` or ``--reuse``). Figures and what they mean:
+docs/capacity.md.
 """
 
 from __future__ import annotations
@@ -275,6 +280,8 @@ def pool_share(db: Engine, names: dict[str, str]) -> dict[str, dict[str, tuple[i
             "SELECT table_name, index_name, COUNT(*) FROM information_schema.INNODB_BUFFER_PAGE "
             "WHERE table_name IN :tables GROUP BY table_name, index_name").bindparams(
             bindparam("tables", expanding=True)), {"tables": [f"`{n}`.`diary_entry`" for n in names.values()]}).all()
+        for name in names.values():  # the sizes as they are now (after the census: ANALYZE reads sample pages)
+            conn.execute(text(f"ANALYZE TABLE `{name}`.diary_entry")).all()
         sizes = conn.execute(text(
             "SELECT database_name, index_name, stat_value FROM mysql.innodb_index_stats WHERE table_name = 'diary_entry' "
             "AND stat_name = 'size' AND database_name IN :dbs").bindparams(bindparam("dbs", expanding=True)),
@@ -420,10 +427,10 @@ def measure(stage: str, servers: dict[str, Server], urls: dict[str, str], sender
             ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Turns of the two databases (small, big; big, small; ...): a warm-up run, then the measured one over HTTP;
     then (``--sql-threads``) the write's statements alone, straight to the database."""
-    runs: dict[str, dict[str, list[dict[str, Any]]]] = {"http": {label: [] for label in servers},
-                                                        "sql": {label: [] for label in servers}}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {"http": {label: [] for label in urls},
+                                                        "sql": {label: [] for label in urls}}
     for turn in range(args.rounds):
-        for label in (list(servers) if turn % 2 == 0 else list(reversed(servers))):
+        for label in (list(urls) if turn % 2 == 0 else list(reversed(urls))):
             if not args.sql_only:
                 run_once(servers[label], sender, nurses[label], rng, tmp, args, db, args.warmup)
                 r = run_once(servers[label], sender, nurses[label], rng, tmp, args, db, args.duration)
@@ -536,9 +543,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     print(f"  {stage:<10} warm pass, {label}: every nurse wrote once ({warm['writes']:,} writes, "
                           f"{warm['rps']:.0f} a second, disk reads {warm['Innodb_buffer_pool_reads']:.2f} a write)",
                           flush=True)
-                servers = {label: Server(f"anxin-capacity-{label}", "bot:create_app()", args.server_workers,
-                                         environ({**values, "ANXIN_DATABASE_URL": url}), tmp, tmp / f"{label}.log",
-                                         worker_class="sync") for label, url in urls.items()}
+                servers = {} if args.sql_only else {
+                    label: Server(f"anxin-capacity-{label}", "bot:create_app()", args.server_workers,
+                                  environ({**values, "ANXIN_DATABASE_URL": url}), tmp, tmp / f"{label}.log",
+                                  worker_class="sync") for label, url in urls.items()}
                 try:
                     for server in servers.values():
                         server.start(ready_path="/healthz", timeout=300)  # a busy machine starts slowly
