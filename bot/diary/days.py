@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from bot.diary.babies import BabyRef
 from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
-from bot.diary.kinds import in_order
+from bot.diary.kinds import AGENCY_ONLY, describe, in_order
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike, babies_of, read_babies
 from bot.diary.summary import BabyTotals, DaySummary
@@ -26,7 +26,9 @@ from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES
 
 __all__ = ["DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
-           "day_view", "day_views", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
+           "day_view", "day_views", "entries_of_day", "entry_body", "entry_view", "ratings_of_day", "summaries"]
+
+NOTE = "note"
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ class EntryView:
     id: int
     kind: str
     fields: dict[str, Any]
-    text: str
-    body: str  # the text without its leading time
+    text: str  # the line as the nurse sent it (the same for every entry that line made)
+    body: str  # what readers see: built from the kind and fields (``配方奶 90ml``), a note's own words, a photo
     occurred_at: dt.datetime
     recorded_at: dt.datetime
     author: str
@@ -44,6 +46,20 @@ class EntryView:
     backdated: bool
     version: int = 1
     baby_id: int | None = None  # twins: which baby
+
+    @property
+    def original(self) -> str:
+        """The nurse's own line without its leading time, shown on demand (原文), never beside ``body``."""
+        return body_of(self.text)
+
+
+def entry_body(kind: str, fields: Mapping[str, Any], text: str) -> str:
+    """How one entry reads to everyone: its kind's ``describe`` of its fields; a note is the nurse's own words."""
+    if kind == "photo":
+        return texts.PHOTO_LINE
+    if kind == NOTE:
+        return body_of(text)
+    return describe(kind, fields)
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,11 @@ class DayView:
     flags: list[FlagView]
     babies: list[BabyRef] = field(default_factory=list)  # twins: the engagement's babies; empty for one baby
 
+    @property
+    def family_flags(self) -> list[FlagView]:
+        """The flags a family sees: not those only the agency's supervisors receive (``AGENCY_ONLY``)."""
+        return [f for f in self.flags if f.rule not in AGENCY_ONLY]
+
     def rating_of(self, openid: str) -> RatingView | None:
         """This member's own rating of the day, if any."""
         return next((r for r in self.ratings if r.rated_by == openid), None)
@@ -83,7 +104,8 @@ class DayView:
 def entry_view(entry: DiaryEntry) -> EntryView:
     """What readers see of one entry."""
     return EntryView(
-        id=entry.id, kind=entry.kind, fields=dict(entry.fields), text=entry.text, body=body_of(entry.text),
+        id=entry.id, kind=entry.kind, fields=dict(entry.fields), text=entry.text,
+        body=entry_body(entry.kind, entry.fields, entry.text),
         occurred_at=entry.occurred_at, recorded_at=entry.recorded_at, author=entry.author_openid,
         client_id=entry.client_id, revised=entry.revised_at is not None, backdated=is_backdated(entry),
         version=entry.version, baby_id=entry.baby_id,
@@ -139,7 +161,8 @@ def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag],
 
 
 def _totals(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) -> DaySummary:
-    summary = DaySummary(date=day, entries=len(entries), flags=len(flags))
+    # The flags the family is told of: those for the agency's supervisors alone are not counted in their figures.
+    summary = DaySummary(date=day, entries=len(entries), flags=sum(f.rule not in AGENCY_ONLY for f in flags))
     by_kind: dict[str, list[DiaryEntry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)

@@ -46,7 +46,7 @@ VOICE_NO_RECOGNITION = (
 DAY_NAMES = {-1: "昨天", -2: "前天"}
 DESCRIBE_SEPARATOR = " · "
 VALUE_LABELS: dict[str, dict[str, str]] = {
-    "type": {"breast": "亲喂", "formula": "配方奶", "mixed": "混合喂养", "expressed": "母乳（瓶喂）", "water": "喂水"},
+    "type": {"breast": "母乳", "formula": "配方奶", "mixed": "混合喂养", "expressed": "瓶喂母乳", "water": "喂水"},
     "side": {"left": "左侧", "right": "右侧", "both": "两侧"},
     "colour": {"yellow": "黄色", "green": "绿色", "brown": "棕色", "black": "黑色", "white-grey": "灰白色", "red": "红色",
                "dark-red": "暗红", "pink": "淡红", "white": "白色"},
@@ -91,6 +91,11 @@ DAY_HEADER = "📖 {family} {date}（{weekday}）月子日记"
 DAY_EMPTY = "这一天还没有记录。"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SUMMARY_HEADER = "—— 小结 ——"
+SUMMARY_FIRST = "小结：{line}"
+ENTRIES_HEADER = "—— 记录 {count} 条（发送“{command}”看月嫂原话）——"
+ORIGINALS_COMMAND = "原文"
+ORIGINALS_COMMAND_DAY = "原文 {month}-{day}"
+ORIGINALS_HEADER = "📝 {family} {date} 月嫂原话："
 SUMMARY_FEEDS = "喂奶 {count} 次{ml}{minutes}"
 SUMMARY_FEEDS_ML = "，共 {ml}ml"
 SUMMARY_FEEDS_MIN = "，亲喂共 {minutes} 分钟"
@@ -115,13 +120,15 @@ RATE_OUTSIDE = "只能为服务期内（{starts} 至 {ends}）的日子评分。
 COMMENT_TOO_LONG = "评语不能超过 {max} 个字。"
 
 COMPLAINT_USAGE = "请发送“投诉 具体内容”，例如：投诉 今天下午一直在玩手机。"
-COMPLAINT_OK = "投诉已提交给{agency}（编号 {id}），处理结果会通过公众号通知您。"
+COMPLAINT_OK = "投诉已提交给{agency}：“{excerpt}”。处理结果会通过公众号通知您。"
 COMPLAINT_TOO_LONG = "投诉内容不能超过 {max} 个字，请分几次发送。"
 COMPLAINT_NOT_PARENT = "只有家人可以投诉。如有问题请直接联系家政公司。"
-COMPLAINT_ANSWER = "【投诉处理结果】您 {date} 提交的投诉（编号 {id}）：\n{text}"
+COMPLAINT_ANSWER = "【投诉处理结果】您 {date} 提交的投诉“{excerpt}”：\n{text}"
 COMPLAINT_NOT_FOUND = "投诉不存在。"
 COMPLAINT_ALREADY_ANSWERED = "该投诉已经答复过了。"
-COMPLAINT_PENDING = "您的投诉（编号 {id}）正在等待{agency}答复；需要补充的内容请直接联系家政公司。"
+COMPLAINT_PENDING = "您 {date} 提交的投诉“{excerpt}”正在等待{agency}答复；需要补充的内容请直接联系家政公司。"
+# How much of a complaint its replies quote, so that the family knows which one (they never see its number).
+COMPLAINT_EXCERPT_CHARS = 16
 COMPLAINT_TOO_LATE = "该服务已于{ends}结束超过{days}天，如有问题请直接联系家政公司。"
 ENTRY_OUTSIDE = "记录时间 {date} 不在服务期内（{starts} 至 {ends}）。"
 ENGAGEMENT_NOT_STARTED = "该服务将于{starts}开始，届时再记录日记。"

@@ -24,10 +24,10 @@ from flask.typing import ResponseReturnValue
 from bot.core.clock import utcnow
 from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, acknowledge_from_sms, link_acknowledgement, sms_acknowledgement
-from bot.diary.days import day_view, summaries
+from bot.diary.days import DayView, day_view, summaries
 from bot.diary.keepsake import nurse_display_name
 from bot.diary.refs import EngagementRef, binding_in, engagement_ref
-from bot.diary.render import stars
+from bot.diary.render import family_title, stars
 from bot.outbox import daylinks, shortlinks
 from bot.outbox.shortlinks import find_link
 from bot.store.db import get_session
@@ -94,7 +94,8 @@ def day_page(token: str) -> ResponseReturnValue:
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     view = day_view(session, engagement, link.day, tz)
     ack = None
-    if link.flag_id is not None and any(f.id == link.flag_id for f in view.flags):
+    flags = view.family_flags  # a flag only the agency's supervisors receive is not the family's to read
+    if link.flag_id is not None and any(f.id == link.flag_id for f in flags):
         short = find_link(session, token, utcnow()) if shortlinks.CODE.match(token) else None
         if short is not None:
             ack = sms_acknowledgement(session, short)
@@ -107,16 +108,28 @@ def day_page(token: str) -> ResponseReturnValue:
               "height": round(CHART_HEIGHT * d.feed_ml / top)} for d in days]
     hours, minutes = divmod(view.summary.sleep_min, 60)
     html = render_template(
-        "day.html", view=view, family=engagement.baby_nickname or engagement.family_name,
+        "day.html", view=view, flags=flags, family=family_title(engagement, view.babies),
         weekday=texts.WEEKDAYS[view.date.weekday()], nurse=nurse_display_name(session, engagement),
-        levels=LEVELS, flagged={f.entry_id for f in view.flags}, stars=stars, reader=link.openid,
+        levels=LEVELS, flagged={f.entry_id for f in flags}, stars=stars, reader=link.openid,
         times={e.id: e.occurred_at.astimezone(tz).strftime("%H:%M") for e in view.entries},
-        bodies={e.id: texts.PHOTO_LINE if e.kind == "photo" else e.body for e in view.entries},
+        babies={b.id: b.label for b in view.babies}, originals=_originals(view),
         sleep=f"{hours}时{minutes}分" if hours else f"{minutes}分", chart=chart if len(chart) > 1 else [],
         valid_days=daylinks.LINK_TTL.days, ack_flag=link.flag_id, ack=ack,
         ack_action=url_for("web.acknowledge", token=token),
     )
     return _page(html)
+
+
+def _originals(view: DayView) -> dict[int, str]:
+    """The nurse's own line, on demand under the first entry it made: a line that made two entries is shown once."""
+    seen: set[tuple[str, dt.datetime]] = set()
+    originals = {}
+    for e in view.entries:
+        if e.kind in ("photo", "note") or (e.text, e.occurred_at) in seen:
+            continue
+        seen.add((e.text, e.occurred_at))
+        originals[e.id] = e.original
+    return originals
 
 
 def _cross_site() -> bool:
