@@ -44,9 +44,9 @@ from sqlalchemy.orm import Session
 
 from bot.core.clock import utcnow
 from bot.diary.babies import BabyRef
-from bot.diary.days import DaySummary, baby_views, day_bounds, summaries
+from bot.diary.days import DaySummary, baby_views, day_bounds, entry_body, summaries
 from bot.diary.entries import is_backdated
-from bot.diary.parse import body_of
+from bot.diary.kinds import AGENCY_ONLY
 from bot.diary.refs import EngagementLike, agency_name, worker_name
 from bot.models import Baby, DiaryEntry, DiaryFlag, DiaryPhoto, KeepsakeCache, Rating
 
@@ -321,8 +321,9 @@ def _build(session: Session, engagement: EngagementLike, tz: ZoneInfo, today: dt
     ratings: dict[dt.date, list[Rating]] = {}
     for rating in session.scalars(select(Rating).where(Rating.engagement_id == engagement.id).order_by(Rating.id)):
         ratings.setdefault(rating.day, []).append(rating)
-    all_flags = list(session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == engagement.id,
-                                                             DiaryFlag.cleared_at.is_(None)).order_by(DiaryFlag.id)))
+    all_flags = list(session.scalars(select(DiaryFlag).where(  # the family's book: not the agency's safety net
+        DiaryFlag.engagement_id == engagement.id, DiaryFlag.cleared_at.is_(None), DiaryFlag.rule.not_in(AGENCY_ONLY),
+    ).order_by(DiaryFlag.id)))
     flags: dict[dt.date, list[DiaryFlag]] = {}
     for flag in all_flags:
         flags.setdefault(flag.day, []).append(flag)
@@ -382,7 +383,7 @@ def _build(session: Session, engagement: EngagementLike, tz: ZoneInfo, today: dt
         for entry in day_entries:
             if day_listed >= MAX_DAY_ENTRIES or listed >= MAX_ENTRIES or chars >= MAX_CHARS:
                 break
-            body = body_of(entry.text) or entry.kind
+            body = entry_body(entry.kind, entry.fields, entry.text) or entry.kind
             mark = "（补记）" if is_backdated(entry) else ""
             text = markup(body, font) or escape(entry.kind)
             if entry.baby_id in labels:  # twins: whose entry it is
