@@ -208,10 +208,10 @@ def outbox_command(openid: str | None, limit: int) -> None:
     with get_db().reader_session() as session:
         notes = list(reversed(session.scalars(query).all()))
         # The link each message carried, as its delivery kept it (an SMS has its link in its text).
-        links = dict(session.execute(
+        links = {note_id: link for note_id, link in session.execute(
             select(DeliveryAttempt.notification_id, DeliveryAttempt.detail)
             .where(DeliveryAttempt.notification_id.in_([n.id for n in notes]), DeliveryAttempt.outcome == "sent",
-                   DeliveryAttempt.detail.is_not(None))).tuples().all())
+                   DeliveryAttempt.detail.is_not(None)))}
     if not notes:
         click.echo("发件箱为空 (nothing queued yet)" + (f" for {openid}" if openid else ""))
         return

@@ -79,8 +79,8 @@ def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat:
     reply = chat.say(NURSE, f"{earlier} 喂奶 120ml\n换尿布 大便 黄色\n宝宝今天很乖🙂")
     assert reply.startswith("已记录 3 条")
     # Issue 10 item 4: each entry is confirmed as understood, a plain note is marked so the nurse can rephrase.
-    assert f"{earlier} 喂奶 · 120ml" in reply
-    assert "换尿布 · 大便 黄色" in reply and "备注：宝宝今天很乖🙂（没有识别出具体事项" in reply
+    assert f"{earlier} 喂奶 120ml" in reply
+    assert "换尿布 大便 黄色" in reply and "备注：宝宝今天很乖🙂（没有识别出具体事项" in reply
     entries = live_entries(session)
     assert [e.kind for e in entries] == ["feeding", "diaper", "note"]
     assert entries[0].fields == {"amount_ml": 120}
@@ -193,13 +193,15 @@ def test_other_families_nurses_and_strangers_see_nothing(app: Flask, client: Fla
     chat.say(NURSE, "喂奶 110ml 王家的秘密")
     assert "王家的秘密" not in chat.say("o-mom-li", "今天")
     assert "王家的秘密" not in chat.say("o-nurse-li", "今天")
+    assert "王家的秘密" not in chat.say("o-mom-li", "原文")
     stranger = chat.say(STRANGER, "今天")
     assert "王家的秘密" not in stranger and "绑定" in stranger
     # Another nurse cannot withdraw this nurse's entry; a parent cannot withdraw at all.
     assert "没有可以撤销" in chat.say("o-nurse-li", "撤销")
     chat.say(MOM, "撤销")
     chat.say("o-mom-li", "评分 1 差")
-    assert "王家的秘密" in chat.say(MOM, "今天")
+    assert "喂奶 110ml" in chat.say(MOM, "今天")
+    assert "王家的秘密" in chat.say(MOM, "原文")  # the nurse's own words, on demand
     session.rollback()
     ratings = session.scalars(select(Rating)).all()
     assert [(r.engagement_id, r.stars) for r in ratings] == [(other.engagement_id, 1)]
@@ -303,7 +305,7 @@ def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat
 def test_the_babys_and_the_mothers_readings_on_one_line_are_two_entries(chat: Chat, family: Family) -> None:
     """Issue 10 item 2 (was: only the baby's reading recorded, the nurse asked to resend the mother's)."""
     reply = chat.say(NURSE, "宝宝体温36.5 妈妈体温38.2")
-    assert "已记录 2 条" in reply and "体温 · 36.5℃" in reply and "产妇体温 · 38.2℃" in reply
+    assert "已记录 2 条" in reply and "体温 36.5℃" in reply and "产妇体温 38.2℃" in reply
     assert "产妇体温 38.2℃（≥38.0℃）" in reply  # the mother's fever is flagged
 
 

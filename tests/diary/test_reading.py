@@ -169,7 +169,7 @@ def test_chat_records_both_babies_feeds_and_says_so(app: Flask, client: FlaskCli
     chat = Chat(client)
     assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
     reply = chat.say(NURSE, "大宝 喂奶 90ml 二宝 喂奶 80ml")
-    assert "已记录 2 条" in reply and "【大宝】喂奶 · 90ml" in reply and "【小宝】喂奶 · 80ml" in reply
+    assert "已记录 2 条" in reply and "【大宝】喂奶 90ml" in reply and "【小宝】喂奶 80ml" in reply
     session.rollback()
     babies = {b.position: b.id for b in session.scalars(select(Baby).where(Baby.engagement_id == family.engagement_id))}
     stored = [(e.fields.get("amount_ml"), e.baby_id) for e in session.scalars(
@@ -195,8 +195,8 @@ def test_chat_counts_the_sleep_that_ended_at_ten_from_its_start(app: Flask, clie
     assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
     assert "绑定成功" in chat.say(MOM, f"绑定 {family.family_code}")
     chat.at(dt.datetime.now(TZ).replace(hour=11, minute=0, second=0, microsecond=0))
-    assert "08:00 睡眠 · 入睡" in chat.say(NURSE, "8点 宝宝入睡")
-    assert "10:00 睡眠 · 醒了" in chat.say(NURSE, "宝宝睡到10点")
+    assert "08:00 睡眠 入睡" in chat.say(NURSE, "8点 宝宝入睡")
+    assert "10:00 睡眠 醒了" in chat.say(NURSE, "宝宝睡到10点")
     assert "睡眠约 2小时0分" in chat.say(MOM, "今天")
 
 
