@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bot.core.security import FieldCipher
 from bot.diary import texts
 from bot.diary.engagements import PARENT, parents_of, role_in
+from bot.diary.flags import flag_title
 from bot.diary.phones import family_phones, mask
 from bot.models import Binding, DiaryFlag, Engagement, FlagEvent, Notification, ShortLink, Staff, Supervisor
 from bot.outbox import cards
@@ -304,9 +305,9 @@ def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneIn
         card = flag_card(session, flag.id, tz, escalation=flag.escalations)
         local = flag.raised_at.astimezone(tz)
         minutes = max(int((now - flag.raised_at).total_seconds() // 60), 1)
-        family_text = texts.ESCALATION_FAMILY.format(
-            family=engagement.baby_nickname or engagement.family_name, time=local.strftime("%m-%d %H:%M"),
-            reason=flag.reason, minutes=minutes)
+        title, about = flag_title(session, engagement, flag)
+        family_text = texts.ESCALATION_FAMILY.format(family=title, time=local.strftime("%m-%d %H:%M"), reason=about,
+                                                     minutes=minutes)
         agency_text = texts.ESCALATION_AGENCY.format(
             family=engagement.family_name, worker=engagement.worker.name, time=local.strftime("%m-%d %H:%M"),
             reason=flag.reason, minutes=minutes)

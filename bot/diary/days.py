@@ -79,7 +79,7 @@ class RatingView:
     comment: str | None
     rated_by: str
     updated_at: dt.datetime
-    member: str = ""  # how the family sees who rated: 家人1, 家人2 … in the order they bound
+    member: str = ""  # how the family sees who rated: as they said at binding (妈妈, 奶奶 …), else 家人 (家人2 …)
 
 
 @dataclass
@@ -206,15 +206,16 @@ def day_views(session: Session, engagement_ids: Sequence[int], day: dt.date, tz:
     ):
         flags[flag.engagement_id].append(flag)
     babies = read_babies(session, engagement_ids)
-    places: dict[int, dict[str, int]] = {e: {} for e in engagement_ids}
-    for engagement_id, openid in session.execute(
-        select(Binding.engagement_id, Binding.openid)
+    places: dict[int, dict[str, tuple[int, str | None]]] = {e: {} for e in engagement_ids}
+    for engagement_id, openid, relation in session.execute(
+        select(Binding.engagement_id, Binding.openid, Binding.relation)
         .where(Binding.engagement_id.in_(engagement_ids), Binding.role == PARENT).order_by(Binding.bound_at, Binding.id)
     ):
-        places[engagement_id][openid] = len(places[engagement_id]) + 1
-    ratings: dict[int, list[tuple[Rating, int | None]]] = {e: [] for e in engagement_ids}
+        places[engagement_id][openid] = (len(places[engagement_id]) + 1, relation)
+    ratings: dict[int, list[tuple[Rating, int | None, str | None]]] = {e: [] for e in engagement_ids}
     for rating in session.scalars(select(Rating).where(Rating.engagement_id.in_(engagement_ids), Rating.day == day)):
-        ratings[rating.engagement_id].append((rating, places[rating.engagement_id].get(rating.rated_by)))
+        place, relation = places[rating.engagement_id].get(rating.rated_by, (None, None))
+        ratings[rating.engagement_id].append((rating, place, relation))
     return {e: _view(day, entries[e], flags[e], _rating_views(ratings[e]), _baby_views(babies[e]), with_entries=False)
             for e in engagement_ids}
 
@@ -238,7 +239,7 @@ def _view(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag], ratin
     )
 
 
-def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int]]:
+def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int, str | None]]:
     """Each rating of a day with its rater's place among the engagement's parents (0 for one who left)."""
     rater = aliased(Binding)
     earlier = aliased(Binding)
@@ -250,7 +251,8 @@ def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int]]:
         .scalar_subquery()
     )
     return (
-        select(Rating.stars, Rating.comment, Rating.rated_by, Rating.updated_at, place.label("place"))
+        select(Rating.stars, Rating.comment, Rating.rated_by, Rating.updated_at, place.label("place"),
+               rater.relation.label("relation"))
         .outerjoin(rater, and_(rater.engagement_id == Rating.engagement_id, rater.openid == Rating.rated_by,
                                rater.role == PARENT))
         .where(Rating.engagement_id == bindparam("engagement_id"), Rating.day == bindparam("day"))
@@ -261,20 +263,28 @@ _RATINGS_OF_DAY = _ratings_of_day()
 
 
 def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
-    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound: one query, of
-    plain rows of what a reader sees (a row stands in for the rating)."""
+    """Every family member's rating of ``day``, named as they said at binding (妈妈 …) and in the order they bound:
+    one query, of plain rows of what a reader sees (a row stands in for the rating)."""
     session.flush()  # a rating this transaction gave is part of its day
     rows = session.connection().execute(_RATINGS_OF_DAY, {"engagement_id": engagement_id, "day": day}).all()
-    return _rating_views([(cast(Rating, row), row.place or None) for row in rows])
+    return _rating_views([(cast(Rating, row), row.place or None, row.relation) for row in rows])
 
 
-def _rating_views(rows: Sequence[tuple[Rating, int | None]]) -> list[RatingView]:
-    """Ratings with their rater's place among the parents (None: no longer bound), in that order."""
+def _rating_views(rows: Sequence[tuple[Rating, int | None, str | None]]) -> list[RatingView]:
+    """Ratings with their rater's place among the parents (None: no longer bound) and who they said they are, in
+    that order: 妈妈, 奶奶 …; one who said nothing is 家人 (家人2, 家人3 by place when several such rated)."""
     gone = 1 << 30  # who no longer holds a parent binding comes last
-    placed = sorted(((n or gone, r) for r, n in rows), key=lambda pair: (pair[0], pair[1].updated_at))
-    return [RatingView(r.stars, r.comment, r.rated_by, r.updated_at,
-                       texts.FORMER_MEMBER if n == gone else texts.FAMILY_MEMBER.format(n=n))
-            for n, r in placed]
+    placed = sorted(((n or gone, r, relation) for r, n, relation in rows), key=lambda row: (row[0], row[1].updated_at))
+    unnamed = sum(1 for n, _r, relation in placed if n != gone and not relation)
+
+    def member(n: int, relation: str | None) -> str:
+        if n == gone:
+            return relation or texts.FORMER_MEMBER
+        if relation:
+            return relation
+        return texts.FAMILY_MEMBER.format(n=n) if unnamed > 1 else texts.FAMILY_MEMBER_ONE
+
+    return [RatingView(r.stars, r.comment, r.rated_by, r.updated_at, member(n, relation)) for n, r, relation in placed]
 
 
 def summaries(session: Session, engagement: EngagementLike, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.diary import texts
 from bot.diary.days import DayView, day_bounds, day_views
 from bot.diary.engagements import PARENT
-from bot.diary.render import family_title, flag_lines, stars, summary_lines
+from bot.diary.refs import family_title
+from bot.diary.render import flag_lines, stars, summary_lines
 from bot.models import Binding, DiaryEntry, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES

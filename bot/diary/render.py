@@ -13,7 +13,7 @@ from bot.diary.entries import is_backdated
 from bot.diary.kinds import AGENCY_ONLY, MOTHER, EntryKind, describe, in_order
 from bot.diary.kinds.notes import danger_signs
 from bot.diary.parse import body_of
-from bot.diary.refs import EngagementLike
+from bot.diary.refs import EngagementLike, family_title
 from bot.models import DiaryEntry, DiaryFlag
 
 
@@ -31,13 +31,6 @@ def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool, bab
     return line + (texts.BACKDATED if backdated else "")
 
 
-def family_title(engagement: EngagementLike, babies: Sequence[BabyRef] = ()) -> str:
-    """Whom a family's day is about: every baby of twins (``大宝、二宝``), else the baby's nickname or the family."""
-    if len(babies) > 1:
-        return "、".join(b.label for b in babies)
-    return engagement.baby_nickname or engagement.family_name
-
-
 def baby_label(entry: DiaryEntry, babies: Sequence[BabyRef]) -> str | None:
     """The label of the baby a twin's entry is about, among its engagement's ``babies`` (None: one baby, or the
     mother's entry)."""
@@ -51,7 +44,7 @@ def stars(n: int) -> str:
 
 
 def rating_line(ratings: list[RatingView]) -> str:
-    """Every member's own rating on one line: 评分：★★★★★ 家人1 很细心 / ★★★★☆ 家人2."""
+    """Every member's own rating on one line: 评分：★★★★★ 妈妈 很细心 / ★★★★☆ 爸爸."""
     return texts.RATING_LINE.format(ratings=" / ".join(
         f"{stars(r.stars)} {r.member}" + (f" {r.comment}" if r.comment else "") for r in ratings
     ))

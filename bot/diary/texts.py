@@ -11,6 +11,12 @@ BIND_USAGE = "请发送“绑定 绑定码”，例如：绑定 N7K2M9QH。绑�
 # Shown when a user (or everyone together) tried too many codes in the window: codes cannot be guessed.
 BIND_TOO_MANY = "绑定尝试过于频繁，请稍后再试。如绑定码无误仍无法绑定，请联系家政公司。"
 BIND_OK = "绑定成功 ✅\n身份：{role}\n家庭：{family}（宝宝：{baby}）\n服务期：{starts}至{ends}\n发送“帮助”查看可以使用的功能。"
+# A family member who did not say who they are to the baby is asked to (their ratings are then named so).
+BIND_ASK_RELATION = "\n告诉我们您是宝宝的谁，家人看到的评分会这样称呼您：发送“我是 妈妈”（或爸爸、奶奶、外婆……）。"
+BIND_RELATION = "\n称呼：{relation}"
+RELATION_OK = "好的，以后家人看到的评分会称呼您为“{relation}”。"
+RELATION_BAD = "称呼请用几个汉字，例如：我是 妈妈 / 我是 奶奶。"
+RELATION_NOT_PARENT = "只有家人可以设置称呼。"
 BIND_UNKNOWN = "绑定码不存在，请核对后重新发送（绑定码由家政公司提供）。"
 BIND_USED = "该月嫂绑定码已被使用，每个月嫂绑定码只能使用一次。如需更换手机，请联系家政公司。"
 BIND_EXPIRED = "该服务已于{ends}结束，绑定码已失效。"
@@ -105,7 +111,8 @@ SUMMARY_TEMPS = "体温 {temps}"
 SUMMARY_MOTHER_TEMPS = "产妇体温 {temps}"
 SUMMARY_FLAGS = "⚠️ 需留意 {count} 项："
 RATING_LINE = "评分：{ratings}"
-FAMILY_MEMBER = "家人{n}"
+FAMILY_MEMBER = "家人{n}"  # several members who did not say who they are (the order they bound)
+FAMILY_MEMBER_ONE = "家人"  # the only one
 FORMER_MEMBER = "家人"
 NO_RATING = "今天还没有评分，发送“评分 5 辛苦了”为今天评分（1–5 星）。"
 DATE_BAD = "日期看不懂，请发送例如“日记 11-20”或“日记 2026-11-20”。"

@@ -26,8 +26,8 @@ from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, acknowledge_from_sms, link_acknowledgement, sms_acknowledgement
 from bot.diary.days import DayView, day_view, summaries
 from bot.diary.keepsake import nurse_display_name
-from bot.diary.refs import EngagementRef, binding_in, engagement_ref
-from bot.diary.render import family_title, stars
+from bot.diary.refs import EngagementRef, binding_in, engagement_ref, family_title
+from bot.diary.render import stars
 from bot.outbox import daylinks, shortlinks
 from bot.outbox.shortlinks import find_link
 from bot.store.db import get_session

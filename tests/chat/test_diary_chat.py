@@ -155,7 +155,7 @@ def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, sess
     session.rollback()
     rating = session.scalars(select(Rating)).one()
     assert (rating.stars, rating.comment, rating.day, rating.rated_by) == (5, "非常专业，辛苦了", today(), MOM)
-    assert "评分：★★★★★ 家人1 非常专业，辛苦了" in chat.say(MOM, "今天")
+    assert "评分：★★★★★ 家人 非常专业，辛苦了" in chat.say(MOM, "今天")  # the only one, who did not say who she is
     assert "只有家人可以评分" in chat.say(NURSE, "评分 5 我自己打")
     assert "绑定" in chat.say(STRANGER, "评分 1")
     session.rollback()
@@ -318,14 +318,23 @@ def test_binding_codes_are_read_however_they_are_typed(app: Flask, client: Flask
 
 
 def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:
-    """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5)."""
-    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
+    """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5). Each is
+    named as they said: at binding (绑定 CODE 爸爸) or later (我是 妈妈) (issue 33)."""
+    bound = chat.say(DAD, f"绑定 {family.family_code} 爸爸")
+    assert "绑定成功" in bound and "称呼：爸爸" in bound
+    assert "称呼您为“妈妈”" in chat.say(MOM, "我是 妈妈")
     assert "感谢评分" in chat.say(MOM, "评分 5 很细心")
     dad = chat.say(DAD, "评分 4")
     assert "感谢评分" in dad and "已替换" not in dad  # Dad's first rating replaces nothing, not even Mom's
-    assert "评分：★★★★★ 家人1 很细心 / ★★★★☆ 家人2" in chat.say(DAD, "今天")
+    assert "评分：★★★★★ 妈妈 很细心 / ★★★★☆ 爸爸" in chat.say(DAD, "今天")
     assert "已替换" in chat.say(DAD, "评分 3 夜里有点吵")
-    assert "评分：★★★★★ 家人1 很细心 / ★★★☆☆ 家人2 夜里有点吵" in chat.say(MOM, "今天")
+    assert "评分：★★★★★ 妈妈 很细心 / ★★★☆☆ 爸爸 夜里有点吵" in chat.say(MOM, "今天")
     session.rollback()
     stored = {(r.rated_by, r.stars, r.comment) for r in session.scalars(select(Rating))}
     assert stored == {(MOM, 5, "很细心"), (DAD, 3, "夜里有点吵")}
+
+
+def test_who_a_family_member_is_is_a_few_characters(family: Family, chat: Chat) -> None:
+    assert "称呼请用几个汉字" in chat.say(MOM, "我是 123")
+    assert "未绑定" not in chat.say(MOM, "我是 奶奶") and "称呼您为“奶奶”" in chat.say(MOM, "称呼 奶奶")
+    assert "告诉我们您是宝宝的谁" not in chat.say(MOM, f"绑定 {family.family_code}")  # said already: not asked again

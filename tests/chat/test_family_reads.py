@@ -77,6 +77,10 @@ def test_today_reads_each_entry_once_as_understood_with_the_summary_first(chat: 
     # Shorter than it was, with nothing left out.
     assert len(lines) < LINES_BEFORE, shown
     print(f"今天: {len(lines)} lines (before: {LINES_BEFORE})")
+    # The rater is named as she said who she is, not 家人1.
+    chat.say(MOM, "我是 妈妈")
+    chat.say(MOM, "评分 5 很细心")
+    assert chat.say(MOM, "今天").splitlines()[-1] == "评分：★★★★★ 妈妈 很细心"
 
 
 def test_the_nurses_own_words_are_there_on_demand_each_line_once(chat: Chat, family: Family) -> None:
@@ -166,7 +170,11 @@ def twins(app: Flask, client: FlaskClient, chat: Chat) -> Family:
     return fam
 
 
-def test_twins_are_both_named_and_each_entry_says_whose(chat: Chat, twins: Family) -> None:
+def test_twins_are_both_named_and_each_entry_says_whose(chat: Chat, twins: Family, session) -> None:
+    from sqlalchemy import select
+
+    from bot.models import Notification
+
     write_day(chat, [("09:05", "09:00 小豆苗喝了130毫升配方奶，小豆芽喝了110毫升配方奶"),
                      ("10:05", "10:00 小豆芽 体温38.6")], at="11:00")
     shown = chat.say(MOM, "今天")
@@ -175,3 +183,7 @@ def test_twins_are_both_named_and_each_entry_says_whose(chat: Chat, twins: Famil
     assert "⚠️10:00 【小豆芽】体温 38.6℃" in shown
     fed = chat.say(MOM, "今天吃了多少")
     assert "小豆苗：喂奶 1 次，共 130ml" in fed and "小豆芽：喂奶 1 次，共 110ml" in fed
+    # The second twin's fever is titled with that baby, not with the first one's name.
+    notice = session.scalars(select(Notification.text).where(Notification.openid == MOM,
+                                                             Notification.kind == "flag")).one()
+    assert notice.startswith("【安心提醒】小豆芽 ") and "🔴 宝宝体温 38.6℃" in notice and "小豆苗" not in notice

@@ -21,7 +21,8 @@ from bot.diary.babies import BabyRef
 from bot.diary.days import DayView, EntryView, day_view
 from bot.diary.kinds import KINDS, minutes_text
 from bot.diary.reading import fold_writing
-from bot.diary.render import entry_line, family_title
+from bot.diary.refs import family_title
+from bot.diary.render import entry_line
 from bot.diary.summary import DaySummary
 from bot.diary.texts import FLAG_SEVERITY
 
