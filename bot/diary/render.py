@@ -104,11 +104,11 @@ def day_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo, today: dt.
 def originals_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo) -> str:
     """The nurse's own lines of the day, each once (a line that made several entries is one line), in time order."""
     lines = [texts.ORIGINALS_HEADER.format(family=family_title(engagement, view.babies), date=view.date.isoformat())]
-    seen: set[tuple[str, dt.datetime]] = set()
+    seen: set[tuple[str, dt.datetime]] = set()  # a line: its text as it came in (every entry it made shares both)
     for entry in view.entries:
-        if entry.kind == "photo" or (entry.text, entry.occurred_at) in seen:
+        if entry.kind == "photo" or (entry.text, entry.recorded_at) in seen:
             continue
-        seen.add((entry.text, entry.occurred_at))
+        seen.add((entry.text, entry.recorded_at))
         lines.append(texts.RECORDED_LINE.format(time=hhmm(entry.occurred_at, tz), text=entry.original))
     if len(lines) == 1:
         lines.append(texts.DAY_EMPTY)

@@ -26,6 +26,7 @@ from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, acknowledge_from_sms, link_acknowledgement, sms_acknowledgement
 from bot.diary.days import DayView, day_view, summaries
 from bot.diary.keepsake import nurse_display_name
+from bot.diary.kinds import minutes_text
 from bot.diary.refs import EngagementRef, binding_in, engagement_ref, family_title
 from bot.diary.render import stars
 from bot.outbox import daylinks, shortlinks
@@ -106,14 +107,13 @@ def day_page(token: str) -> ResponseReturnValue:
     top = max([d.feed_ml for d in days] + [1])
     chart = [{"ml": d.feed_ml, "label": f"{d.date.month}/{d.date.day}", "today": d.date == link.day,
               "height": round(CHART_HEIGHT * d.feed_ml / top)} for d in days]
-    hours, minutes = divmod(view.summary.sleep_min, 60)
     html = render_template(
         "day.html", view=view, flags=flags, family=family_title(engagement, view.babies),
         weekday=texts.WEEKDAYS[view.date.weekday()], nurse=nurse_display_name(session, engagement),
         levels=LEVELS, flagged={f.entry_id for f in flags}, stars=stars, reader=link.openid,
         times={e.id: e.occurred_at.astimezone(tz).strftime("%H:%M") for e in view.entries},
         babies={b.id: b.label for b in view.babies}, originals=_originals(view),
-        sleep=f"{hours}时{minutes}分" if hours else f"{minutes}分", chart=chart if len(chart) > 1 else [],
+        sleep=minutes_text(view.summary.sleep_min), chart=chart if len(chart) > 1 else [],
         valid_days=daylinks.LINK_TTL.days, ack_flag=link.flag_id, ack=ack,
         ack_action=url_for("web.acknowledge", token=token),
     )
@@ -122,12 +122,12 @@ def day_page(token: str) -> ResponseReturnValue:
 
 def _originals(view: DayView) -> dict[int, str]:
     """The nurse's own line, on demand under the first entry it made: a line that made two entries is shown once."""
-    seen: set[tuple[str, dt.datetime]] = set()
+    seen: set[tuple[str, dt.datetime]] = set()  # a line is its text as it came in (every entry it made shares both)
     originals = {}
     for e in view.entries:
-        if e.kind in ("photo", "note") or (e.text, e.occurred_at) in seen:
+        if e.kind in ("photo", "note") or (e.text, e.recorded_at) in seen:
             continue
-        seen.add((e.text, e.occurred_at))
+        seen.add((e.text, e.recorded_at))
         originals[e.id] = e.original
     return originals
 

@@ -91,6 +91,9 @@ def test_the_nurses_own_words_are_there_on_demand_each_line_once(chat: Chat, fam
     assert lines[0].startswith("📝 小米 ")
     for typed in TWO_ENTRY_LINES:
         assert sum(typed in line for line in lines) == 1
+    # Each line the nurse sent, once: fifteen messages, one of them two sentences with a time each (two lines).
+    assert len(lines) == 1 + len(DAY) + 1
+    assert "10:00 左右吃了60ml奶粉" in lines and "12:00 吃了母乳20分钟。" in lines
     assert "15:30 体温37度" in lines
     # Yesterday's 原文, from the day after.
     chat.at(yesterday_at(23) + dt.timedelta(hours=2))
