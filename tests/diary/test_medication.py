@@ -77,7 +77,7 @@ def test_chat_records_it_and_the_family_reads_it_in_the_day_and_its_summary(app:
     ]
     day = chat.say(MOM, "今天")
     assert f"{first:%H:%M} 用药 维生素D 1粒" in day
-    assert "用药 2 次：维生素D 1粒、益生菌 0.5袋" in day.split("—— 小结 ——")[1]
+    assert "用药 2 次：维生素D 1粒、益生菌 0.5袋" in day.split("—— 记录")[0]  # the summary, before the entries
     background.join_all()
 
 

@@ -116,7 +116,8 @@ def test_chat_records_each_baby_asks_about_the_unnamed_line_and_the_day_shows_ea
     assert stored == [("feeding", 130, a), ("diaper", None, a), ("feeding", 110, b), ("feeding", 90, a), ("feeding", 90, b)]
 
     day = chat.say(MOM, "今天")
-    assert "【小豆苗】小豆苗喝了130毫升配方奶" in day and day.count("【小豆芽】") == 2
+    assert "【小豆苗】配方奶 130ml" in day and day.count("【小豆芽】") == 2
+    assert "小豆苗喝了130毫升配方奶" not in day and "小豆苗喝了130毫升配方奶" in chat.say(MOM, "原文")
     assert "小豆苗：喂奶 2 次，共 220ml；尿布 1 次" in day
     assert "小豆芽：喂奶 2 次，共 200ml" in day
 
