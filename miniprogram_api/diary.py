@@ -80,11 +80,18 @@ def _deliver_flags() -> None:
     deliver_soon(app_ctx.app)
 
 
+# Days a path may name by a word, as offsets from today in the service's time zone.
+DAY_WORDS = {"today": 0, "yesterday": -1}
+
+
 def read_date(value: str) -> dt.date:
+    """``YYYY-MM-DD``, or ``today`` / ``yesterday`` (local, the service's time zone)."""
+    if value in DAY_WORDS:
+        return utcnow().astimezone(_tz()).date() + dt.timedelta(days=DAY_WORDS[value])
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise BadRequest("日期应为 YYYY-MM-DD (invalid date)", code="invalid_date") from None
+        raise BadRequest("日期应为 YYYY-MM-DD、today 或 yesterday (invalid date)", code="invalid_date") from None
     return day  # the range a diary can hold is checked where days are turned into times (days.day_bounds)
 
 
@@ -101,7 +108,7 @@ def _binding(engagement_id: int) -> BindingRef:
 
 def entry_out(view: EntryView, tz: ZoneInfo, flags: list[FlagOut] | None = None) -> EntryOut:
     return EntryOut(
-        id=view.id, client_id=view.client_id, kind=view.kind, text=view.text,
+        id=view.id, client_id=view.client_id, kind=view.kind, text=view.text, body=view.body,
         occurred_at=local(view.occurred_at, tz), recorded_at=local(view.recorded_at, tz),
         author="me" if view.author == current_openid() else "nurse", revised=view.revised, backdated=view.backdated,
         version=view.version, flags=flags or [], baby_id=view.baby_id, **view.fields,
@@ -171,11 +178,14 @@ def list_engagements() -> ApiResult:
 @login_required
 @operation(responses={200: DayOut}, errors=(*AUTHED, 404))
 def day_view(engagement_id: int, day: str) -> ApiResult:
-    """某一天的日记：{"date", "entries", "summary", "rating", "ratings", "flags"}"""
-    engagement = _binding(engagement_id).engagement
+    """某一天的日记：{"date", "entries", "summary", "rating", "ratings", "flags"}；day 为 YYYY-MM-DD 或 today / yesterday"""
+    binding = _binding(engagement_id)
+    engagement = binding.engagement
     tz = _tz()
     view = days.day_view(get_session(), engagement, read_date(day), tz)
-    flags = [flag_out(f, tz) for f in view.flags]
+    # The family sees the flags it is told of; the nurse also the safety net's (she was told it went to a person).
+    shown = view.family_flags if binding.role == engagements.PARENT else view.flags
+    flags = [flag_out(f, tz) for f in shown]
     by_entry: dict[int, list[FlagOut]] = {}
     for flag in flags:
         if flag.entry_id is not None:

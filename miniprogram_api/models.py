@@ -116,7 +116,8 @@ class EntryOut(Out):
     id: int
     client_id: str | None
     kind: AnyKind
-    text: str
+    text: str = Field(description="月嫂的原文（一行记了几条时，每条都是同一行）；默认不显示，供“原文”查看")
+    body: str = Field(description="显示用的一行，由类型和字段生成，例如“配方奶 90ml”“体温 36.8℃”；笔记为月嫂原话")
     occurred_at: dt.datetime
     recorded_at: dt.datetime
     author: Literal["me", "nurse"]

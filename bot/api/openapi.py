@@ -40,7 +40,9 @@ BADGE_CODE = {"type": "string", "format": "badge-code",
               "pattern": r"^[0-9A-HJKMNP-TV-Z]{5}-?[0-9A-HJKMNP-TV-Z]{5}-?[0-9A-HJKMNP-TV-Z]$"}
 # Path parameters that are not plain strings, by name.
 PATH_SCHEMAS: dict[str, dict[str, Any]] = {
-    "day": {"type": "string", "format": "date"},
+    # A local calendar day, or the words for the two a family asks for most (the mini-program: /days/today).
+    "day": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": ["today", "yesterday"]}],
+            "description": "YYYY-MM-DD，或 today / yesterday（按服务所在时区）", "examples": ["today", "2026-11-20"]},
     "code": BADGE_CODE,
 }
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -41,6 +41,8 @@ class Command:
     priority: int
     guard: Guard | None = None
     readonly: bool = False
+    # Matched against the normalised text as this folds it (traditional script to simplified, e.g.); None: as is.
+    fold: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,15 @@ def command(
     priority: int = 100,
     guard: Guard | None = None,
     readonly: bool = False,
+    fold: Callable[[str], str] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register a text command; ``pattern`` is matched against the normalised text.
 
     Lower ``priority`` is tried first; ``help`` is the line ``帮助`` shows to ``roles``; ``guard`` runs
     first, outside the handler's savepoint, and may answer instead of it. A ``readonly`` handler writes
     nothing: it runs without a savepoint and its reply is not stored (a repeat of the message runs it again).
+    ``fold`` turns the normalised text into what ``pattern`` is matched against (``bot.diary.reading.fold_writing``:
+    one pattern for simplified and traditional script).
     """
 
     def register(handler: Handler) -> Handler:
@@ -92,6 +97,7 @@ def command(
                 priority=priority,
                 guard=guard,
                 readonly=readonly,
+                fold=fold,
             )
         )
         COMMANDS.sort(key=lambda c: c.priority)
@@ -212,10 +218,13 @@ def route(ctx: ChatContext) -> Route:
         handler = MESSAGE_HANDLERS.get(msg.msg_type)
         return Route(f"message:{msg.msg_type}", handler) if handler is not None else Route("fallback", FALLBACK[0])
     text = normalise_text(msg.text)
+    folded: dict[Callable[[str], str], str] = {}  # each way of folding, done once a message
     for cmd in COMMANDS:
         if not (cmd.roles & ctx.roles):
             continue
-        match = cmd.pattern.fullmatch(text)
+        if cmd.fold is not None and cmd.fold not in folded:
+            folded[cmd.fold] = cmd.fold(text)
+        match = cmd.pattern.fullmatch(folded[cmd.fold] if cmd.fold is not None else text)
         if match:
             ctx.match = match
             return Route(cmd.name, cmd.handler, cmd.guard, cmd.readonly)

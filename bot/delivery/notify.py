@@ -253,6 +253,7 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
     mp_template = plans.mini_program_template(settings, purpose) if getattr(api, "mini_program", None) else None
     plan = plans.plan_for(note.kind, follower, window, template_for(settings, purpose), mp_template)
     channel: str | None = None
+    link: str | None = None  # the link the message carried, kept with its delivery (``flask outbox`` shows it)
     try:
         if note.kind in MAX_AGE and now - note.created_at > MAX_AGE[note.kind]:
             raise Stale(f"{note.kind} older than {MAX_AGE[note.kind]}: no longer worth sending")
@@ -266,7 +267,7 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         for step in plan:
             channel = step
             try:
-                channel = _send_by(session_factory, api, note, card, step, window, settings)
+                channel, link = _send_by(session_factory, api, note, card, step, window, settings)
                 break
             except WeChatClientException as exc:
                 if exc.errcode not in plans.NEXT_CHANNEL:
@@ -302,15 +303,16 @@ def _deliver_one(session_factory: sessionmaker[Session], api: WeChatClient, sett
         if channel is not None:
             _attempted(session_factory, note, channel, "error", str(exc)[:255], now)
         return _failed(session_factory, note_id, attempts, str(exc), moment, plan=plan)
-    _mark_sent(session_factory, note, attempts, channel, ",".join(plan))
+    _mark_sent(session_factory, note, attempts, channel, ",".join(plan), link=link)
     log.info("notify.sent", extra={"fields": {"key": note.key, "channel": channel}})
     return "sent"
 
 
 @retried("notify.sent")
 def _mark_sent(session_factory: sessionmaker[Session], note: Notification, attempts: int, channel: str,
-               plan: str, role: str | None = None) -> None:
-    """Record the send of a row still in this claim's hands, and for an urgent flag, in its trail."""
+               plan: str, role: str | None = None, link: str | None = None) -> None:
+    """Record the send of a row still in this claim's hands (with the link it carried), and for an urgent flag,
+    in its trail."""
     with session_factory() as session, session.begin():
         done = cast(CursorResult[Any], session.execute(
             update(Notification).where(_still_ours(note.id, attempts))
@@ -318,7 +320,8 @@ def _mark_sent(session_factory: sessionmaker[Session], note: Notification, attem
         ))
         if done.rowcount != 1:
             return
-        session.add(DeliveryAttempt(notification_id=note.id, channel=_reported(channel), outcome="sent", at=utcnow()))
+        session.add(DeliveryAttempt(notification_id=note.id, channel=_reported(channel), outcome="sent",
+                                    detail=link if link and len(link) <= LINK_DETAIL else None, at=utcnow()))
         flag_id = _flag_of(note.key)
         if flag_id is not None and session.get(DiaryFlag, flag_id) is not None:
             from bot.diary.alerts import record_event
@@ -397,9 +400,13 @@ class QuotaSpent(Exception):
     """Our own count says the customer-service window allows this notification no more messages."""
 
 
+# The longest link a delivery keeps (DeliveryAttempt.detail).
+LINK_DETAIL = 255
+
+
 def _send_by(session_factory: sessionmaker[Session], api: WeChatClient, note: Notification, card: dict[str, Any],
-             channel: str, window: plans.Window | None, settings: Mapping[str, Any]) -> str:
-    """Send ``note`` by one channel of its plan; return the channel it went by."""
+             channel: str, window: plans.Window | None, settings: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Send ``note`` by one channel of its plan; return the channel it went by and the link it carried."""
     if channel == "custom":
         assert window is not None
         if not plans.take_custom(session_factory, note.openid, window, plans.custom_allowance(note.kind, window)):
@@ -417,7 +424,7 @@ def _send_by(session_factory: sessionmaker[Session], api: WeChatClient, note: No
         except OSError:
             plans.give_back_custom(session_factory, note.openid, window)
             raise
-        return "custom"
+        return "custom", url
     if channel == "template":
         return _send_template(api, note, card, settings)
     return _send_mini_program(session_factory, api, note, card, settings)
@@ -497,7 +504,8 @@ def template_for(settings: Mapping[str, Any], purpose: str) -> str | None:
     return specific or settings.get("ANXIN_WECHAT_TEMPLATE_ID")
 
 
-def _send_template(api: WeChatClient, note: Notification, card: dict[str, Any], settings: Mapping[str, Any]) -> str:
+def _send_template(api: WeChatClient, note: Notification, card: dict[str, Any], settings: Mapping[str, Any]
+                   ) -> tuple[str, str | None]:
     """Send by template message, or by Official Account subscription notification (a ``sub:`` template id).
 
     Template messages: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
@@ -516,9 +524,9 @@ def _send_template(api: WeChatClient, note: Notification, card: dict[str, Any], 
         if mini_program:
             body["miniprogram"] = {"appid": mini_program["appid"], "pagepath": mini_program["pagepath"]}
         api.post("message/subscribe/bizsend", data=body)
-        return "bizsend"
+        return "bizsend", url
     api.message.send_template(note.openid, template_id, data, url=url, mini_program=mini_program)
-    return "template"
+    return "template", url
 
 
 SUBSCRIPTION_PREFIX = "sub:"
@@ -532,7 +540,7 @@ def _mini_program(settings: Mapping[str, Any], page: str | None) -> dict[str, st
 
 
 def _send_mini_program(session_factory: sessionmaker[Session], api: WeChatClient, note: Notification,
-                       card: dict[str, Any], settings: Mapping[str, Any]) -> str:
+                       card: dict[str, Any], settings: Mapping[str, Any]) -> tuple[str, str | None]:
     """A subscription message to someone known only in the mini-program, if they granted one.
 
     Doc: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
@@ -555,7 +563,7 @@ def _send_mini_program(session_factory: sessionmaker[Session], api: WeChatClient
     body = {"touser": note.openid, "template_id": template_id, "data": cards.as_data(card["fields"]),
             "page": page or daylinks.MINIPROGRAM_DAY_PAGE}
     mini_program.post("message/subscribe/send", data=body)
-    return "subscribe"
+    return "subscribe", str(body["page"])
 
 
 def _same_person_elsewhere(session_factory: sessionmaker[Session], api: WeChatClient,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bot.core.security import FieldCipher
 from bot.diary import texts
 from bot.diary.engagements import PARENT, parents_of, role_in
+from bot.diary.flags import flag_title
 from bot.diary.phones import family_phones, mask
 from bot.models import Binding, DiaryFlag, Engagement, FlagEvent, Notification, ShortLink, Staff, Supervisor
 from bot.outbox import cards
@@ -48,10 +49,10 @@ ACK_LOOKBACK = dt.timedelta(hours=24)
 _FIRST_CLAUSE = re.compile(r"[（(，,。；;]")
 
 
-def flag_subject(flag: DiaryFlag, engagement: Engagement) -> str:
-    """What happened, for a 20-character field: 宝宝体温38.5℃."""
-    reason = _FIRST_CLAUSE.split(cards.plain(flag.reason), maxsplit=1)[0].replace(" ", "")
-    return reason or texts.FLAG_CARD_DEFAULT
+def flag_subject(flag: DiaryFlag, engagement: Engagement, reason: str | None = None) -> str:
+    """What happened, for a 20-character field: 宝宝体温38.5℃ (``reason``: the flag's, or as its title leaves it)."""
+    first = _FIRST_CLAUSE.split(cards.plain(flag.reason if reason is None else reason), maxsplit=1)[0].replace(" ", "")
+    return first or texts.FLAG_CARD_DEFAULT
 
 
 def flag_card(session: Session, flag_id: int, tz: ZoneInfo, escalation: int = 0) -> dict[str, Any] | None:
@@ -213,10 +214,12 @@ SMS_PARAM_MAX = 12  # Tencent counts every character; a parameter of a notice te
 UNREACHED_LOOKBACK = dt.timedelta(hours=24)
 
 
-def _sms_params(flag: DiaryFlag, engagement: Engagement, tz: ZoneInfo, code: str) -> list[str]:
-    """The template's parameters: the sign, the baby's nickname, the time, the link's code — no name, ID or phone."""
-    sign = cards.short(flag_subject(flag, engagement), SMS_PARAM_MAX)
-    nickname = cards.short(engagement.baby_nickname or texts.SMS_NICKNAME_DEFAULT, SMS_PARAM_MAX)
+def _sms_params(session: Session, flag: DiaryFlag, engagement: Engagement, tz: ZoneInfo, code: str) -> list[str]:
+    """The template's parameters: the sign, the baby's nickname (a twin's own), the time, the link's code — no name,
+    ID or phone."""
+    title, about = flag_title(session, engagement, flag)
+    sign = cards.short(flag_subject(flag, engagement, about), SMS_PARAM_MAX)
+    nickname = cards.short(title if title != engagement.family_name else texts.SMS_NICKNAME_DEFAULT, SMS_PARAM_MAX)
     return [sign, nickname, flag.raised_at.astimezone(tz).strftime("%m-%d %H:%M"), code]
 
 
@@ -230,7 +233,7 @@ def queue_sms(session: Session, flag: DiaryFlag, engagement: Engagement, role: s
             continue  # one SMS per phone and flag, whichever round or role found the number
         recipient = "tel:" + mask(phone)
         code = make_link(session, engagement.id, flag.day, flag.id, recipient, role, now)
-        params = _sms_params(flag, engagement, tz, code)
+        params = _sms_params(session, flag, engagement, tz, code)
         text = texts.SMS_FLAG_TEMPLATE.format("", *params, site=sms.site.rstrip("/"))
         note = enqueue(session, key=key, openid=recipient, kind="flag", text=text,
                        template={"sms": params, "role": role}, now=now)
@@ -304,9 +307,9 @@ def escalate(session: Session, now: dt.datetime, after: dt.timedelta, tz: ZoneIn
         card = flag_card(session, flag.id, tz, escalation=flag.escalations)
         local = flag.raised_at.astimezone(tz)
         minutes = max(int((now - flag.raised_at).total_seconds() // 60), 1)
-        family_text = texts.ESCALATION_FAMILY.format(
-            family=engagement.baby_nickname or engagement.family_name, time=local.strftime("%m-%d %H:%M"),
-            reason=flag.reason, minutes=minutes)
+        title, about = flag_title(session, engagement, flag)
+        family_text = texts.ESCALATION_FAMILY.format(family=title, time=local.strftime("%m-%d %H:%M"), reason=about,
+                                                     minutes=minutes)
         agency_text = texts.ESCALATION_AGENCY.format(
             family=engagement.family_name, worker=engagement.worker.name, time=local.strftime("%m-%d %H:%M"),
             reason=flag.reason, minutes=minutes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from bot.diary.babies import BabyRef
 from bot.diary.engagements import MAX_DATE, MIN_DATE, PARENT
 from bot.diary.entries import is_backdated
 from bot.diary.flags import flags_of_day
-from bot.diary.kinds import in_order
+from bot.diary.kinds import AGENCY_ONLY, describe, in_order
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike, babies_of, read_babies
 from bot.diary.summary import BabyTotals, DaySummary
@@ -26,7 +26,9 @@ from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES
 
 __all__ = ["DaySummary", "DayView", "EntryView", "FlagView", "RatingView", "baby_views", "day_bounds",
-           "day_view", "day_views", "entries_of_day", "entry_view", "ratings_of_day", "summaries"]
+           "day_view", "day_views", "entries_of_day", "entry_body", "entry_view", "ratings_of_day", "summaries"]
+
+NOTE = "note"
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ class EntryView:
     id: int
     kind: str
     fields: dict[str, Any]
-    text: str
-    body: str  # the text without its leading time
+    text: str  # the line as the nurse sent it (the same for every entry that line made)
+    body: str  # what readers see: built from the kind and fields (``配方奶 90ml``), a note's own words, a photo
     occurred_at: dt.datetime
     recorded_at: dt.datetime
     author: str
@@ -44,6 +46,20 @@ class EntryView:
     backdated: bool
     version: int = 1
     baby_id: int | None = None  # twins: which baby
+
+    @property
+    def original(self) -> str:
+        """The nurse's own line without its leading time, shown on demand (原文), never beside ``body``."""
+        return body_of(self.text)
+
+
+def entry_body(kind: str, fields: Mapping[str, Any], text: str) -> str:
+    """How one entry reads to everyone: its kind's ``describe`` of its fields; a note is the nurse's own words."""
+    if kind == "photo":
+        return texts.PHOTO_LINE
+    if kind == NOTE:
+        return body_of(text)
+    return describe(kind, fields)
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,7 @@ class RatingView:
     comment: str | None
     rated_by: str
     updated_at: dt.datetime
-    member: str = ""  # how the family sees who rated: 家人1, 家人2 … in the order they bound
+    member: str = ""  # how the family sees who rated: as they said at binding (妈妈, 奶奶 …), else 家人 (家人2 …)
 
 
 @dataclass
@@ -75,6 +91,11 @@ class DayView:
     flags: list[FlagView]
     babies: list[BabyRef] = field(default_factory=list)  # twins: the engagement's babies; empty for one baby
 
+    @property
+    def family_flags(self) -> list[FlagView]:
+        """The flags a family sees: not those only the agency's supervisors receive (``AGENCY_ONLY``)."""
+        return [f for f in self.flags if f.rule not in AGENCY_ONLY]
+
     def rating_of(self, openid: str) -> RatingView | None:
         """This member's own rating of the day, if any."""
         return next((r for r in self.ratings if r.rated_by == openid), None)
@@ -83,7 +104,8 @@ class DayView:
 def entry_view(entry: DiaryEntry) -> EntryView:
     """What readers see of one entry."""
     return EntryView(
-        id=entry.id, kind=entry.kind, fields=dict(entry.fields), text=entry.text, body=body_of(entry.text),
+        id=entry.id, kind=entry.kind, fields=dict(entry.fields), text=entry.text,
+        body=entry_body(entry.kind, entry.fields, entry.text),
         occurred_at=entry.occurred_at, recorded_at=entry.recorded_at, author=entry.author_openid,
         client_id=entry.client_id, revised=entry.revised_at is not None, backdated=is_backdated(entry),
         version=entry.version, baby_id=entry.baby_id,
@@ -139,7 +161,8 @@ def _summarise(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag],
 
 
 def _totals(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag]) -> DaySummary:
-    summary = DaySummary(date=day, entries=len(entries), flags=len(flags))
+    # The flags the family is told of: those for the agency's supervisors alone are not counted in their figures.
+    summary = DaySummary(date=day, entries=len(entries), flags=sum(f.rule not in AGENCY_ONLY for f in flags))
     by_kind: dict[str, list[DiaryEntry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
@@ -183,15 +206,16 @@ def day_views(session: Session, engagement_ids: Sequence[int], day: dt.date, tz:
     ):
         flags[flag.engagement_id].append(flag)
     babies = read_babies(session, engagement_ids)
-    places: dict[int, dict[str, int]] = {e: {} for e in engagement_ids}
-    for engagement_id, openid in session.execute(
-        select(Binding.engagement_id, Binding.openid)
+    places: dict[int, dict[str, tuple[int, str | None]]] = {e: {} for e in engagement_ids}
+    for engagement_id, openid, relation in session.execute(
+        select(Binding.engagement_id, Binding.openid, Binding.relation)
         .where(Binding.engagement_id.in_(engagement_ids), Binding.role == PARENT).order_by(Binding.bound_at, Binding.id)
     ):
-        places[engagement_id][openid] = len(places[engagement_id]) + 1
-    ratings: dict[int, list[tuple[Rating, int | None]]] = {e: [] for e in engagement_ids}
+        places[engagement_id][openid] = (len(places[engagement_id]) + 1, relation)
+    ratings: dict[int, list[tuple[Rating, int | None, str | None]]] = {e: [] for e in engagement_ids}
     for rating in session.scalars(select(Rating).where(Rating.engagement_id.in_(engagement_ids), Rating.day == day)):
-        ratings[rating.engagement_id].append((rating, places[rating.engagement_id].get(rating.rated_by)))
+        place, relation = places[rating.engagement_id].get(rating.rated_by, (None, None))
+        ratings[rating.engagement_id].append((rating, place, relation))
     return {e: _view(day, entries[e], flags[e], _rating_views(ratings[e]), _baby_views(babies[e]), with_entries=False)
             for e in engagement_ids}
 
@@ -215,7 +239,7 @@ def _view(day: dt.date, entries: list[DiaryEntry], flags: list[DiaryFlag], ratin
     )
 
 
-def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int]]:
+def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int, str | None]]:
     """Each rating of a day with its rater's place among the engagement's parents (0 for one who left)."""
     rater = aliased(Binding)
     earlier = aliased(Binding)
@@ -227,7 +251,8 @@ def _ratings_of_day() -> Select[tuple[int, str | None, str, dt.datetime, int]]:
         .scalar_subquery()
     )
     return (
-        select(Rating.stars, Rating.comment, Rating.rated_by, Rating.updated_at, place.label("place"))
+        select(Rating.stars, Rating.comment, Rating.rated_by, Rating.updated_at, place.label("place"),
+               rater.relation.label("relation"))
         .outerjoin(rater, and_(rater.engagement_id == Rating.engagement_id, rater.openid == Rating.rated_by,
                                rater.role == PARENT))
         .where(Rating.engagement_id == bindparam("engagement_id"), Rating.day == bindparam("day"))
@@ -238,20 +263,28 @@ _RATINGS_OF_DAY = _ratings_of_day()
 
 
 def ratings_of_day(session: Session, engagement_id: int, day: dt.date) -> list[RatingView]:
-    """Every family member's rating of ``day``, labelled 家人1, 家人2 … by the order they bound: one query, of
-    plain rows of what a reader sees (a row stands in for the rating)."""
+    """Every family member's rating of ``day``, named as they said at binding (妈妈 …) and in the order they bound:
+    one query, of plain rows of what a reader sees (a row stands in for the rating)."""
     session.flush()  # a rating this transaction gave is part of its day
     rows = session.connection().execute(_RATINGS_OF_DAY, {"engagement_id": engagement_id, "day": day}).all()
-    return _rating_views([(cast(Rating, row), row.place or None) for row in rows])
+    return _rating_views([(cast(Rating, row), row.place or None, row.relation) for row in rows])
 
 
-def _rating_views(rows: Sequence[tuple[Rating, int | None]]) -> list[RatingView]:
-    """Ratings with their rater's place among the parents (None: no longer bound), in that order."""
+def _rating_views(rows: Sequence[tuple[Rating, int | None, str | None]]) -> list[RatingView]:
+    """Ratings with their rater's place among the parents (None: no longer bound) and who they said they are, in
+    that order: 妈妈, 奶奶 …; one who said nothing is 家人 (家人2, 家人3 by place when several such rated)."""
     gone = 1 << 30  # who no longer holds a parent binding comes last
-    placed = sorted(((n or gone, r) for r, n in rows), key=lambda pair: (pair[0], pair[1].updated_at))
-    return [RatingView(r.stars, r.comment, r.rated_by, r.updated_at,
-                       texts.FORMER_MEMBER if n == gone else texts.FAMILY_MEMBER.format(n=n))
-            for n, r in placed]
+    placed = sorted(((n or gone, r, relation) for r, n, relation in rows), key=lambda row: (row[0], row[1].updated_at))
+    unnamed = sum(1 for n, _r, relation in placed if n != gone and not relation)
+
+    def member(n: int, relation: str | None) -> str:
+        if n == gone:
+            return relation or texts.FORMER_MEMBER
+        if relation:
+            return relation
+        return texts.FAMILY_MEMBER.format(n=n) if unnamed > 1 else texts.FAMILY_MEMBER_ONE
+
+    return [RatingView(r.stars, r.comment, r.rated_by, r.updated_at, member(n, relation)) for n, r, relation in placed]
 
 
 def summaries(session: Session, engagement: EngagementLike, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[DaySummary]:

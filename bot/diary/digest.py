@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.diary import texts
 from bot.diary.days import DayView, day_bounds, day_views
 from bot.diary.engagements import PARENT
-from bot.diary.render import stars, summary_lines
+from bot.diary.refs import family_title
+from bot.diary.render import flag_lines, stars, summary_lines
 from bot.models import Binding, DiaryEntry, Engagement, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, DIARY_ENTRIES
@@ -53,19 +54,15 @@ def engagements_with_entries(session: Session, day: dt.date, tz: ZoneInfo, probe
     return engagements
 
 
-def _family(engagement: Engagement) -> str:
-    if engagement.baby_nickname:
-        return f"{engagement.baby_nickname}（{engagement.family_name}）"
-    return engagement.family_name
+def _family(view: DayView, engagement: Engagement) -> str:
+    """``小米（王家）``; twins ``大宝、二宝（周家）``; the family alone when no baby has a name."""
+    title = family_title(engagement, view.babies)
+    return f"{title}（{engagement.family_name}）" if title != engagement.family_name else title
 
 
 def figure_lines(view: DayView) -> list[str]:
-    """The day's figures (feeds and ml, nappies, sleep, temperatures) and anything flagged."""
-    lines = summary_lines(view.summary) or [texts.DIGEST_NOTHING_COUNTED]
-    if view.flags:
-        lines.append(texts.SUMMARY_FLAGS.format(count=len(view.flags)))
-        lines += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in view.flags]
-    return lines
+    """The day's figures (feeds and ml, nappies, sleep, temperatures) and what the family is told to look at."""
+    return (summary_lines(view.summary) or [texts.DIGEST_NOTHING_COUNTED]) + flag_lines(view.family_flags)
 
 
 def rating_request(view: DayView, openid: str) -> str:
@@ -79,7 +76,7 @@ def rating_request(view: DayView, openid: str) -> str:
 
 def digest_text(view: DayView, engagement: Engagement, openid: str) -> str:
     """The customer-service message: header, figures, flags, and the request to rate."""
-    lines = [texts.DIGEST_HEADER.format(family=_family(engagement), date=view.date.isoformat(),
+    lines = [texts.DIGEST_HEADER.format(family=_family(view, engagement), date=view.date.isoformat(),
                                         weekday=texts.WEEKDAYS[view.date.weekday()]),
              texts.DIGEST_ENTRIES.format(count=view.summary.entries)]
     lines += figure_lines(view)
@@ -89,9 +86,10 @@ def digest_text(view: DayView, engagement: Engagement, openid: str) -> str:
 
 def digest_card(view: DayView, engagement: Engagement, now: dt.datetime, tz: ZoneInfo) -> dict[str, Any]:
     """The short fields of the digest for a parent outside the 48-hour window, and its link to the day."""
-    hint = (texts.DIGEST_CARD_HINT_FLAGS.format(count=view.summary.entries, flags=len(view.flags)) if view.flags
+    flags = view.family_flags
+    hint = (texts.DIGEST_CARD_HINT_FLAGS.format(count=view.summary.entries, flags=len(flags)) if flags
             else texts.DIGEST_CARD_HINT.format(count=view.summary.entries))
-    return cards.card("digest", texts.DIGEST_CARD_SUBJECT.format(family=engagement.baby_nickname or engagement.family_name),
+    return cards.card("digest", texts.DIGEST_CARD_SUBJECT.format(family=family_title(engagement, view.babies)),
                       cards.PHRASES["digest"], now.astimezone(tz), hint=hint, day=view.date, engagement_id=engagement.id)
 
 

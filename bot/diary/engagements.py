@@ -5,6 +5,7 @@ A request reads its sender's binding once (``bot.diary.refs``); this module writ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.agency.codes import new_code, normalise_code
-from bot.core.errors import BadRequest, Conflict, NotFound
+from bot.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from bot.diary import texts
 from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, Worker
 
@@ -171,6 +172,22 @@ def bind(session: Session, openid: str, code: str, now: dt.datetime, tz: ZoneInf
             select(Binding).where(Binding.engagement_id == engagement.id, Binding.openid == openid)
         ).one()
     _set_current(session, openid, engagement.id, now)
+    return binding
+
+
+# Who a family member says they are to the baby: a few characters of words, no digits or signs (妈妈, 奶奶, 小姨).
+RELATION = re.compile(r"[\u4e00-\u9fff]{1,8}")
+
+
+def set_relation(session: Session, binding_id: int, said: str) -> Binding:
+    """Keep who a family member is to the baby (``妈妈``, ``爷爷`` …): how their ratings and their family name them."""
+    relation = said.strip()
+    if not RELATION.fullmatch(relation):
+        raise BadRequest(texts.RELATION_BAD, code="invalid_relation")
+    binding = session.get(Binding, binding_id)
+    if binding is None or binding.role != PARENT:
+        raise Forbidden(texts.RELATION_NOT_PARENT, code="not_parent")
+    binding.relation = relation
     return binding
 
 

@@ -75,17 +75,25 @@ def file_complaint(
                        code="engagement_long_ended")
     # Open complaints count against the worker's grade: one at a time from each family member.
     pending = session.scalar(
-        select(Complaint.id).where(Complaint.engagement_id == engagement.id, Complaint.openid == openid,
-                                   Complaint.responded_at.is_(None)).with_for_update()
+        select(Complaint).where(Complaint.engagement_id == engagement.id, Complaint.openid == openid,
+                                Complaint.responded_at.is_(None)).with_for_update()
     )
     if pending is not None:
-        raise Conflict(texts.COMPLAINT_PENDING.format(id=pending, agency=agency_name(session, engagement)),
-                       code="complaint_pending")
+        raise Conflict(texts.COMPLAINT_PENDING.format(
+            date=pending.created_at.astimezone(tz).strftime("%m-%d"), excerpt=complaint_excerpt(pending.text),
+            agency=agency_name(session, engagement)), code="complaint_pending")
     complaint = Complaint(agency_id=engagement.agency_id, worker_id=engagement.worker_id, engagement_id=engagement.id,
                           openid=openid, text=text, created_at=now)
     session.add(complaint)
     session.flush()
     return complaint
+
+
+def complaint_excerpt(text: str) -> str:
+    """The start of a complaint, for the family's replies to name it by (its number is the agency's)."""
+    text = " ".join(text.split())
+    limit = texts.COMPLAINT_EXCERPT_CHARS
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def list_complaints(session: Session, agency: Agency, *, since: dt.datetime | None = None,
@@ -118,7 +126,8 @@ def answer_complaint(
     enqueue(
         session, key=f"complaint:{complaint.id}:response", openid=complaint.openid, kind="complaint",
         text=texts.COMPLAINT_ANSWER.format(
-            date=complaint.created_at.astimezone(tz).strftime("%m-%d"), id=complaint.id, text=text
+            date=complaint.created_at.astimezone(tz).strftime("%m-%d"), excerpt=complaint_excerpt(complaint.text),
+            text=text,
         ),
     )
     return complaint

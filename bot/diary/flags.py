@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot.diary import texts
 from bot.diary.engagements import parents_of
 from bot.diary.kinds import AGENCY_ONLY, KINDS, LINE_RULES, URGENT, WATCH, Alert, TimelineEntry
-from bot.diary.refs import BabyRef, EngagementLike, babies_of, worker_name
+from bot.diary.refs import BabyRef, EngagementLike, babies_of, family_title, worker_name
 from bot.models import Baby, DiaryEntry, DiaryFlag, Engagement, FlagEvent, Notification
 from bot.models.base import use_index
 from bot.models.diary import BY_DAY, BY_KIND_AND_DAY, DIARY_ENTRIES
@@ -245,8 +245,9 @@ def _notify(session: Session, engagement: EngagementLike, flags: Sequence[tuple[
     for flag, seen_at in flags:
         local = seen_at.astimezone(tz)
         reason = texts.FLAG_SEVERITY[flag.severity] + " " + flag.reason
-        notice = texts.FLAG_NOTICE.format(family=engagement.baby_nickname or engagement.family_name,
-                                          time=local.strftime(" %m-%d %H:%M"), reason=reason)
+        title, about = flag_title(session, engagement, flag)
+        notice = texts.FLAG_NOTICE.format(family=title, time=local.strftime(" %m-%d %H:%M"),
+                                          reason=texts.FLAG_SEVERITY[flag.severity] + " " + about)
         if flag.rule not in AGENCY_ONLY:  # needs_review is for the agency's supervisor, not the family
             notes += [(f"flag:{flag.id}:{openid}", openid, notice) for openid in parents]
         if supervisors:
@@ -255,6 +256,17 @@ def _notify(session: Session, engagement: EngagementLike, flags: Sequence[tuple[
                 time=local.strftime(" %m-%d %H:%M"), reason=reason)
             notes += [(f"flag:{flag.id}:{openid}", openid, agency_notice) for openid in supervisors]
     enqueue_new(session, [Notification(key=key, openid=openid, kind="flag", text=text) for key, openid, text in notes])
+
+
+def flag_title(session: Session, engagement: EngagementLike, flag: DiaryFlag) -> tuple[str, str]:
+    """What a flag's message is titled with and what it says: in a twin family, the baby it is about (its reason
+    without the baby said again), or both babies for the mother's; else the baby's nickname or the family."""
+    babies = babies_of(session, engagement)
+    entry = session.get(DiaryEntry, flag.entry_id) if flag.entry_id is not None and len(babies) > 1 else None
+    baby = next((b for b in babies if entry is not None and b.id == entry.baby_id), None)
+    if baby is None:
+        return family_title(engagement, babies), flag.reason
+    return baby.label, flag.reason.removeprefix(texts.BABY_FLAG_REASON.format(baby=baby.label, reason=""))
 
 
 def _clear_keys(session: Session, engagement: EngagementLike, keys: list[str], now: dt.datetime) -> None:

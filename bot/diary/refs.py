@@ -20,7 +20,7 @@ from bot.diary.babies import BabyRef, labelled
 from bot.models import Agency, Baby, Binding, CurrentEngagement, Engagement, Worker
 
 __all__ = ["BabyRef", "BindingRef", "EngagementLike", "EngagementRef", "binding_in", "current_binding",
-           "engagement_ref", "read_babies"]
+           "engagement_ref", "family_title", "read_babies"]
 
 
 class EngagementLike(Protocol):
@@ -198,3 +198,10 @@ def worker_name(session: Session, engagement: EngagementLike) -> str:
     worker = session.get(Worker, engagement.worker_id)
     assert worker is not None  # a foreign key
     return worker.name
+
+
+def family_title(engagement: EngagementLike, babies: Sequence[BabyRef] = ()) -> str:
+    """Whom a family's day is about: every baby of twins (``大宝、二宝``), else the baby's nickname or the family."""
+    if len(babies) > 1:
+        return "、".join(b.label for b in babies)
+    return engagement.baby_nickname or engagement.family_name

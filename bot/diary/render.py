@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.diary import texts
 from bot.diary.babies import BabyRef
-from bot.diary.days import DaySummary, DayView, EntryView, RatingView
+from bot.diary.days import DaySummary, DayView, EntryView, FlagView, RatingView, entry_body
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import AGENCY_ONLY, KINDS, MOTHER, EntryKind, in_order
+from bot.diary.kinds import AGENCY_ONLY, MOTHER, EntryKind, describe, in_order
 from bot.diary.kinds.notes import danger_signs
 from bot.diary.parse import body_of
-from bot.diary.refs import EngagementLike
+from bot.diary.refs import EngagementLike, family_title
 from bot.models import DiaryEntry, DiaryFlag
 
 
@@ -23,14 +22,10 @@ def hhmm(moment: dt.datetime, tz: ZoneInfo) -> str:
 
 
 def entry_line(entry: DiaryEntry | EntryView, tz: ZoneInfo, backdated: bool, baby: str | None = None) -> str:
-    # A view already holds its body: a day of thirty entries need not read each line's time again.
-    if entry.kind == "photo":
-        body = texts.PHOTO_LINE
-    elif isinstance(entry, EntryView):
-        body = entry.body
-    else:
-        body = body_of(entry.text)
-    if baby is not None:  # twins: which baby, as the line may name both or neither
+    """``HH:MM`` and the entry as it reads (``配方奶 90ml``), its baby in twin families, 补记 when written late."""
+    # A view already holds its body: a day of thirty entries need not describe each again.
+    body = entry.body if isinstance(entry, EntryView) else entry_body(entry.kind, entry.fields, entry.text)
+    if baby is not None:  # twins: which baby
         body = texts.BABY_PREFIX.format(baby=baby, text=body)
     line = texts.RECORDED_LINE.format(time=hhmm(entry.occurred_at, tz), text=body)
     return line + (texts.BACKDATED if backdated else "")
@@ -49,7 +44,7 @@ def stars(n: int) -> str:
 
 
 def rating_line(ratings: list[RatingView]) -> str:
-    """Every member's own rating on one line: 评分：★★★★★ 家人1 很细心 / ★★★★☆ 家人2."""
+    """Every member's own rating on one line: 评分：★★★★★ 妈妈 很细心 / ★★★★☆ 爸爸."""
     return texts.RATING_LINE.format(ratings=" / ".join(
         f"{stars(r.stars)} {r.member}" + (f" {r.comment}" if r.comment else "") for r in ratings
     ))
@@ -70,24 +65,35 @@ def _kind_lines(summary: DaySummary, kinds: Sequence[EntryKind]) -> list[str]:
     return [line for kind in kinds if kind.summary_lines is not None for line in kind.summary_lines(summary)]
 
 
+def flag_lines(flags: Sequence[FlagView]) -> list[str]:
+    """The family's flags under one heading (none: no lines)."""
+    if not flags:
+        return []
+    return [texts.SUMMARY_FLAGS.format(count=len(flags))] + [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}"
+                                                            for f in flags]
+
+
 def day_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo, today: dt.date) -> str:
-    """The day as the family reads it in chat: entries with HH:MM, then summary, flags and rating."""
-    lines = [texts.DAY_HEADER.format(family=engagement.baby_nickname or engagement.family_name,
-                                     date=view.date.isoformat(), weekday=texts.WEEKDAYS[view.date.weekday()])]
-    flagged = {f.entry_id for f in view.flags}
+    """The day as the family reads it in chat: the summary first, then what needs a look, then one line per entry
+    (as it reads, not as typed: 原文 shows the nurse's lines) in time order, and the rating."""
+    lines = [texts.DAY_HEADER.format(family=family_title(engagement, view.babies), date=view.date.isoformat(),
+                                     weekday=texts.WEEKDAYS[view.date.weekday()])]
+    summary = summary_lines(view.summary)
+    if summary:
+        lines += [texts.SUMMARY_FIRST.format(line=summary[0]), *summary[1:]]
+    flags = view.family_flags
+    lines += flag_lines(flags)
+    flagged = {f.entry_id for f in flags}
     babies = {b.id: b.label for b in view.babies}
-    if not view.entries:
+    if view.entries:
+        command = texts.ORIGINALS_COMMAND if view.date == today else texts.ORIGINALS_COMMAND_DAY.format(
+            month=view.date.month, day=view.date.day)
+        lines.append(texts.ENTRIES_HEADER.format(count=len(view.entries), command=command))
+    else:
         lines.append(texts.DAY_EMPTY)
     for entry in view.entries:
         line = entry_line(entry, tz, entry.backdated, babies.get(entry.baby_id or 0))
         lines.append(("⚠️" if entry.id in flagged else "") + line)
-    summary = summary_lines(view.summary)
-    if summary:
-        lines.append(texts.SUMMARY_HEADER)
-        lines += summary
-    if view.flags:
-        lines.append(texts.SUMMARY_FLAGS.format(count=len(view.flags)))
-        lines += [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}" for f in view.flags]
     if view.ratings:
         lines.append(rating_line(view.ratings))
     elif view.date == today:
@@ -95,41 +101,22 @@ def day_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo, today: dt.
     return "\n".join(lines)
 
 
+def originals_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo) -> str:
+    """The nurse's own lines of the day, each once (a line that made several entries is one line), in time order."""
+    lines = [texts.ORIGINALS_HEADER.format(family=family_title(engagement, view.babies), date=view.date.isoformat())]
+    seen: set[tuple[str, dt.datetime]] = set()  # a line: its text as it came in (every entry it made shares both)
+    for entry in view.entries:
+        if entry.kind == "photo" or (entry.text, entry.recorded_at) in seen:
+            continue
+        seen.add((entry.text, entry.recorded_at))
+        lines.append(texts.RECORDED_LINE.format(time=hhmm(entry.occurred_at, tz), text=entry.original))
+    if len(lines) == 1:
+        lines.append(texts.DAY_EMPTY)
+    return "\n".join(lines)
+
+
 # WeChat's limit for a text message (passive reply and customer-service message): 2,048 bytes of UTF-8.
 WECHAT_TEXT_BYTES = 2048
-
-
-def describe(kind_name: str, fields: Mapping[str, Any]) -> str:
-    """An entry as understood, in its structured form: ``喂奶 · 配方奶 110ml``, ``换尿布 · 大便 黄色``."""
-    kind = KINDS.get(kind_name)
-    if kind is None:
-        return kind_name
-    parts: list[str] = []
-    names = [f.name for f in kind.fields]
-    if kind_name == "blood_pressure" and {"systolic_mmhg", "diastolic_mmhg"} <= set(fields):
-        parts.append(f"{fields['systolic_mmhg']}/{fields['diastolic_mmhg']}mmHg")
-        names = []
-    for name in names:
-        value = fields.get(name)
-        if value is None or value is False or value == []:
-            continue
-        if name == "bilirubin":
-            parts.append(f"胆红素 {value:g}{'μmol/L' if fields.get('bilirubin_unit') == 'umol/L' else 'mg/dL'}")
-        elif name in ("bilirubin_unit", "unit"):
-            continue
-        elif name == "dose":
-            parts.append(f"{value:g}{texts.VALUE_LABELS['unit'].get(str(fields.get('unit')), '')}")
-        elif value is True:
-            parts.append(texts.TRUE_LABELS.get(name, name))
-        elif isinstance(value, list):
-            parts.append("、".join(texts.VALUE_LABELS.get(name, {}).get(str(v), str(v)) for v in value))
-        elif isinstance(value, int | float):
-            parts.append(f"{value:g}{texts.UNIT_SUFFIXES.get(name, '')}")
-        else:
-            parts.append(texts.VALUE_LABELS.get(name, {}).get(str(value), str(value)))
-    if kind_name == "diaper" and not fields.get("wet") and not fields.get("stool"):
-        parts.insert(0, texts.DRY_NAPPY)
-    return kind.label + (texts.DESCRIBE_SEPARATOR + " ".join(parts) if parts else "")
 
 
 def when_text(entry: DiaryEntry, tz: ZoneInfo, sent_day: dt.date | None) -> str:

@@ -11,6 +11,12 @@ BIND_USAGE = "请发送“绑定 绑定码”，例如：绑定 N7K2M9QH。绑�
 # Shown when a user (or everyone together) tried too many codes in the window: codes cannot be guessed.
 BIND_TOO_MANY = "绑定尝试过于频繁，请稍后再试。如绑定码无误仍无法绑定，请联系家政公司。"
 BIND_OK = "绑定成功 ✅\n身份：{role}\n家庭：{family}（宝宝：{baby}）\n服务期：{starts}至{ends}\n发送“帮助”查看可以使用的功能。"
+# A family member who did not say who they are to the baby is asked to (their ratings are then named so).
+BIND_ASK_RELATION = "\n告诉我们您是宝宝的谁，家人看到的评分会这样称呼您：发送“我是 妈妈”（或爸爸、奶奶、外婆……）。"
+BIND_RELATION = "\n称呼：{relation}"
+RELATION_OK = "好的，以后家人看到的评分会称呼您为“{relation}”。"
+RELATION_BAD = "称呼请用几个汉字，例如：我是 妈妈 / 我是 奶奶。"
+RELATION_NOT_PARENT = "只有家人可以设置称呼。"
 BIND_UNKNOWN = "绑定码不存在，请核对后重新发送（绑定码由家政公司提供）。"
 BIND_USED = "该月嫂绑定码已被使用，每个月嫂绑定码只能使用一次。如需更换手机，请联系家政公司。"
 BIND_EXPIRED = "该服务已于{ends}结束，绑定码已失效。"
@@ -46,7 +52,7 @@ VOICE_NO_RECOGNITION = (
 DAY_NAMES = {-1: "昨天", -2: "前天"}
 DESCRIBE_SEPARATOR = " · "
 VALUE_LABELS: dict[str, dict[str, str]] = {
-    "type": {"breast": "亲喂", "formula": "配方奶", "mixed": "混合喂养", "expressed": "母乳（瓶喂）", "water": "喂水"},
+    "type": {"breast": "母乳", "formula": "配方奶", "mixed": "混合喂养", "expressed": "瓶喂母乳", "water": "喂水"},
     "side": {"left": "左侧", "right": "右侧", "both": "两侧"},
     "colour": {"yellow": "黄色", "green": "绿色", "brown": "棕色", "black": "黑色", "white-grey": "灰白色", "red": "红色",
                "dark-red": "暗红", "pink": "淡红", "white": "白色"},
@@ -91,6 +97,11 @@ DAY_HEADER = "📖 {family} {date}（{weekday}）月子日记"
 DAY_EMPTY = "这一天还没有记录。"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SUMMARY_HEADER = "—— 小结 ——"
+SUMMARY_FIRST = "小结：{line}"
+ENTRIES_HEADER = "—— 记录 {count} 条（发送“{command}”看月嫂原话）——"
+ORIGINALS_COMMAND = "原文"
+ORIGINALS_COMMAND_DAY = "原文 {month}-{day}"
+ORIGINALS_HEADER = "📝 {family} {date} 月嫂原话："
 SUMMARY_FEEDS = "喂奶 {count} 次{ml}{minutes}"
 SUMMARY_FEEDS_ML = "，共 {ml}ml"
 SUMMARY_FEEDS_MIN = "，亲喂共 {minutes} 分钟"
@@ -100,7 +111,8 @@ SUMMARY_TEMPS = "体温 {temps}"
 SUMMARY_MOTHER_TEMPS = "产妇体温 {temps}"
 SUMMARY_FLAGS = "⚠️ 需留意 {count} 项："
 RATING_LINE = "评分：{ratings}"
-FAMILY_MEMBER = "家人{n}"
+FAMILY_MEMBER = "家人{n}"  # several members who did not say who they are (the order they bound)
+FAMILY_MEMBER_ONE = "家人"  # the only one
 FORMER_MEMBER = "家人"
 NO_RATING = "今天还没有评分，发送“评分 5 辛苦了”为今天评分（1–5 星）。"
 DATE_BAD = "日期看不懂，请发送例如“日记 11-20”或“日记 2026-11-20”。"
@@ -115,13 +127,15 @@ RATE_OUTSIDE = "只能为服务期内（{starts} 至 {ends}）的日子评分。
 COMMENT_TOO_LONG = "评语不能超过 {max} 个字。"
 
 COMPLAINT_USAGE = "请发送“投诉 具体内容”，例如：投诉 今天下午一直在玩手机。"
-COMPLAINT_OK = "投诉已提交给{agency}（编号 {id}），处理结果会通过公众号通知您。"
+COMPLAINT_OK = "投诉已提交给{agency}：“{excerpt}”。处理结果会通过公众号通知您。"
 COMPLAINT_TOO_LONG = "投诉内容不能超过 {max} 个字，请分几次发送。"
 COMPLAINT_NOT_PARENT = "只有家人可以投诉。如有问题请直接联系家政公司。"
-COMPLAINT_ANSWER = "【投诉处理结果】您 {date} 提交的投诉（编号 {id}）：\n{text}"
+COMPLAINT_ANSWER = "【投诉处理结果】您 {date} 提交的投诉“{excerpt}”：\n{text}"
 COMPLAINT_NOT_FOUND = "投诉不存在。"
 COMPLAINT_ALREADY_ANSWERED = "该投诉已经答复过了。"
-COMPLAINT_PENDING = "您的投诉（编号 {id}）正在等待{agency}答复；需要补充的内容请直接联系家政公司。"
+COMPLAINT_PENDING = "您 {date} 提交的投诉“{excerpt}”正在等待{agency}答复；需要补充的内容请直接联系家政公司。"
+# How much of a complaint its replies quote, so that the family knows which one (they never see its number).
+COMPLAINT_EXCERPT_CHARS = 16
 COMPLAINT_TOO_LATE = "该服务已于{ends}结束超过{days}天，如有问题请直接联系家政公司。"
 ENTRY_OUTSIDE = "记录时间 {date} 不在服务期内（{starts} 至 {ends}）。"
 ENGAGEMENT_NOT_STARTED = "该服务将于{starts}开始，届时再记录日记。"

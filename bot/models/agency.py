@@ -182,6 +182,8 @@ class Binding(Base):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"))
     openid: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))  # nurse | parent
+    # Who a family member is to the baby (妈妈, 爸爸, 奶奶 …), as they said when binding: how their family sees them.
+    relation: Mapped[str | None] = mapped_column(String(16))
     bound_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     engagement: Mapped[Engagement] = relationship()

@@ -199,7 +199,7 @@ def outbox_command(openid: str | None, limit: int) -> None:
     """List what each person would have received (the outbox), newest last, grouped by person."""
     from zoneinfo import ZoneInfo
 
-    from bot.models import Notification
+    from bot.models import DeliveryAttempt, Notification
 
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     query = select(Notification).order_by(Notification.id.desc()).limit(limit)
@@ -207,6 +207,11 @@ def outbox_command(openid: str | None, limit: int) -> None:
         query = query.where(Notification.openid == openid)
     with get_db().reader_session() as session:
         notes = list(reversed(session.scalars(query).all()))
+        # The link each message carried, as its delivery kept it (an SMS has its link in its text).
+        links = {note_id: link for note_id, link in session.execute(
+            select(DeliveryAttempt.notification_id, DeliveryAttempt.detail)
+            .where(DeliveryAttempt.notification_id.in_([n.id for n in notes]), DeliveryAttempt.outcome == "sent",
+                   DeliveryAttempt.detail.is_not(None)))}
     if not notes:
         click.echo("发件箱为空 (nothing queued yet)" + (f" for {openid}" if openid else ""))
         return
@@ -223,6 +228,8 @@ def outbox_command(openid: str | None, limit: int) -> None:
             click.echo(f"  {at:%Y-%m-%d %H:%M}  [{status}] {note.kind}")
             for line in note.text.splitlines():
                 click.echo(f"      {line}")
+            if links.get(note.id):
+                click.echo(f"      🔗 {links[note.id]}")
             if note.status != "sent" and note.last_error:
                 click.echo(f"      ↳ {note.last_error[:200]}")
         click.echo("")

@@ -31,11 +31,12 @@ from bot.core.clock import utcnow
 from bot.core.errors import AnxinError
 from bot.diary import texts
 from bot.diary.alerts import acknowledge_from_link, acknowledge_from_sms, link_acknowledgement, sms_acknowledgement
-from bot.diary.days import day_view, summaries
+from bot.diary.days import DayView, day_view, summaries
 from bot.diary.engagements import PARENT
 from bot.diary.family import MAX_COMMENT, rate_day
 from bot.diary.growth_charts import growth, percentile_text, svg
-from bot.diary.refs import BindingRef, EngagementRef, binding_in, engagement_ref, worker_name
+from bot.diary.kinds import minutes_text
+from bot.diary.refs import BindingRef, EngagementRef, binding_in, engagement_ref, family_title, worker_name
 from bot.diary.render import stars
 from bot.outbox import daylinks, shortlinks
 from bot.outbox.shortlinks import find_link
@@ -132,7 +133,8 @@ def _render(token: str, link: daylinks.DayLink, engagement: EngagementRef, bindi
     tz = ZoneInfo(current_app.config["ANXIN_TIMEZONE"])
     view = day_view(session, engagement, link.day, tz)
     ack = None
-    if link.flag_id is not None and any(f.id == link.flag_id for f in view.flags):
+    flags = view.family_flags  # a flag only the agency's supervisors receive is not the family's to read
+    if link.flag_id is not None and any(f.id == link.flag_id for f in flags):
         short = find_link(session, token, utcnow()) if shortlinks.CODE.match(token) else None
         if short is not None:
             ack = sms_acknowledgement(session, short)
@@ -143,7 +145,6 @@ def _render(token: str, link: daylinks.DayLink, engagement: EngagementRef, bindi
     top = max([d.feed_ml for d in days] + [1])
     chart = [{"ml": d.feed_ml, "label": f"{d.date.month}/{d.date.day}", "today": d.date == link.day,
               "height": round(CHART_HEIGHT * d.feed_ml / top)} for d in days]
-    hours, minutes = divmod(view.summary.sleep_min, 60)
     babies = growth(session, engagement, tz, until=link.day)
     charts = [{"baby": baby.label, "chart": chart, "svg": svg(chart, f"growth-{chart.indicator.kind}-{i}"),
                "latest": chart.measurements[-1], "share": percentile_text(chart.measurements[-1])}
@@ -151,20 +152,32 @@ def _render(token: str, link: daylinks.DayLink, engagement: EngagementRef, bindi
     can_rate = binding is not None and binding.role == PARENT and link.day <= utcnow().astimezone(tz).date()
     mine = view.rating_of(link.openid) if link.openid else None
     html = render_template(
-        "day.html", view=view, family=engagement.baby_nickname or engagement.family_name,
+        "day.html", view=view, flags=flags, family=family_title(engagement, view.babies),
         weekday=texts.WEEKDAYS[view.date.weekday()], nurse=worker_name(session, engagement),
         agency=engagement.agency_name, growth=charts,
         previous=_neighbour(link, engagement, tz, -1), following=_neighbour(link, engagement, tz, 1),
         can_rate=can_rate, mine=mine, rate_action=url_for("web.rate", token=token), error=error, rated=rated,
         form=form or {}, max_comment=MAX_COMMENT,
-        levels=LEVELS, flagged={f.entry_id for f in view.flags}, stars=stars, reader=link.openid,
+        levels=LEVELS, flagged={f.entry_id for f in flags}, stars=stars, reader=link.openid,
         times={e.id: e.occurred_at.astimezone(tz).strftime("%H:%M") for e in view.entries},
-        bodies={e.id: texts.PHOTO_LINE if e.kind == "photo" else e.body for e in view.entries},
-        sleep=f"{hours}时{minutes}分" if hours else f"{minutes}分", chart=chart if len(chart) > 1 else [],
+        babies={b.id: b.label for b in view.babies}, originals=_originals(view),
+        sleep=minutes_text(view.summary.sleep_min), chart=chart if len(chart) > 1 else [],
         valid_days=daylinks.LINK_TTL.days, ack_flag=link.flag_id, ack=ack,
         ack_action=url_for("web.acknowledge", token=token),
     )
     return _page(html, status)
+
+
+def _originals(view: DayView) -> dict[int, str]:
+    """The nurse's own line, on demand under the first entry it made: a line that made two entries is shown once."""
+    seen: set[tuple[str, dt.datetime]] = set()  # a line is its text as it came in (every entry it made shares both)
+    originals = {}
+    for e in view.entries:
+        if e.kind in ("photo", "note") or (e.text, e.recorded_at) in seen:
+            continue
+        seen.add((e.text, e.recorded_at))
+        originals[e.id] = e.original
+    return originals
 
 
 def _cross_site() -> bool:

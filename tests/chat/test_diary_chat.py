@@ -79,8 +79,8 @@ def test_nurse_lines_are_recorded_and_confirmed_with_times(family: Family, chat:
     reply = chat.say(NURSE, f"{earlier} 喂奶 120ml\n换尿布 大便 黄色\n宝宝今天很乖🙂")
     assert reply.startswith("已记录 3 条")
     # Issue 10 item 4: each entry is confirmed as understood, a plain note is marked so the nurse can rephrase.
-    assert f"{earlier} 喂奶 · 120ml" in reply
-    assert "换尿布 · 大便 黄色" in reply and "备注：宝宝今天很乖🙂（没有识别出具体事项" in reply
+    assert f"{earlier} 喂奶 120ml" in reply
+    assert "换尿布 大便 黄色" in reply and "备注：宝宝今天很乖🙂（没有识别出具体事项" in reply
     entries = live_entries(session)
     assert [e.kind for e in entries] == ["feeding", "diaper", "note"]
     assert entries[0].fields == {"amount_ml": 120}
@@ -155,7 +155,7 @@ def test_rating_replaces_and_explains_the_range(family: Family, chat: Chat, sess
     session.rollback()
     rating = session.scalars(select(Rating)).one()
     assert (rating.stars, rating.comment, rating.day, rating.rated_by) == (5, "非常专业，辛苦了", today(), MOM)
-    assert "评分：★★★★★ 家人1 非常专业，辛苦了" in chat.say(MOM, "今天")
+    assert "评分：★★★★★ 家人 非常专业，辛苦了" in chat.say(MOM, "今天")  # the only one, who did not say who she is
     assert "只有家人可以评分" in chat.say(NURSE, "评分 5 我自己打")
     assert "绑定" in chat.say(STRANGER, "评分 1")
     session.rollback()
@@ -193,13 +193,15 @@ def test_other_families_nurses_and_strangers_see_nothing(app: Flask, client: Fla
     chat.say(NURSE, "喂奶 110ml 王家的秘密")
     assert "王家的秘密" not in chat.say("o-mom-li", "今天")
     assert "王家的秘密" not in chat.say("o-nurse-li", "今天")
+    assert "王家的秘密" not in chat.say("o-mom-li", "原文")
     stranger = chat.say(STRANGER, "今天")
     assert "王家的秘密" not in stranger and "绑定" in stranger
     # Another nurse cannot withdraw this nurse's entry; a parent cannot withdraw at all.
     assert "没有可以撤销" in chat.say("o-nurse-li", "撤销")
     chat.say(MOM, "撤销")
     chat.say("o-mom-li", "评分 1 差")
-    assert "王家的秘密" in chat.say(MOM, "今天")
+    assert "喂奶 110ml" in chat.say(MOM, "今天")
+    assert "王家的秘密" in chat.say(MOM, "原文")  # the nurse's own words, on demand
     session.rollback()
     ratings = session.scalars(select(Rating)).all()
     assert [(r.engagement_id, r.stars) for r in ratings] == [(other.engagement_id, 1)]
@@ -303,7 +305,7 @@ def test_a_family_cannot_rate_or_complain_beyond_the_engagement(app: Flask, chat
 def test_the_babys_and_the_mothers_readings_on_one_line_are_two_entries(chat: Chat, family: Family) -> None:
     """Issue 10 item 2 (was: only the baby's reading recorded, the nurse asked to resend the mother's)."""
     reply = chat.say(NURSE, "宝宝体温36.5 妈妈体温38.2")
-    assert "已记录 2 条" in reply and "体温 · 36.5℃" in reply and "产妇体温 · 38.2℃" in reply
+    assert "已记录 2 条" in reply and "体温 36.5℃" in reply and "产妇体温 38.2℃" in reply
     assert "产妇体温 38.2℃（≥38.0℃）" in reply  # the mother's fever is flagged
 
 
@@ -316,14 +318,23 @@ def test_binding_codes_are_read_however_they_are_typed(app: Flask, client: Flask
 
 
 def test_each_family_member_rates_for_themselves(family: Family, chat: Chat, session) -> None:
-    """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5)."""
-    assert "绑定成功" in chat.say(DAD, f"绑定 {family.family_code}")
+    """A second parent's rating keeps the first one's comment; re-rating replaces only your own (issue 11.5). Each is
+    named as they said: at binding (绑定 CODE 爸爸) or later (我是 妈妈) (issue 33)."""
+    bound = chat.say(DAD, f"绑定 {family.family_code} 爸爸")
+    assert "绑定成功" in bound and "称呼：爸爸" in bound
+    assert "称呼您为“妈妈”" in chat.say(MOM, "我是 妈妈")
     assert "感谢评分" in chat.say(MOM, "评分 5 很细心")
     dad = chat.say(DAD, "评分 4")
     assert "感谢评分" in dad and "已替换" not in dad  # Dad's first rating replaces nothing, not even Mom's
-    assert "评分：★★★★★ 家人1 很细心 / ★★★★☆ 家人2" in chat.say(DAD, "今天")
+    assert "评分：★★★★★ 妈妈 很细心 / ★★★★☆ 爸爸" in chat.say(DAD, "今天")
     assert "已替换" in chat.say(DAD, "评分 3 夜里有点吵")
-    assert "评分：★★★★★ 家人1 很细心 / ★★★☆☆ 家人2 夜里有点吵" in chat.say(MOM, "今天")
+    assert "评分：★★★★★ 妈妈 很细心 / ★★★☆☆ 爸爸 夜里有点吵" in chat.say(MOM, "今天")
     session.rollback()
     stored = {(r.rated_by, r.stars, r.comment) for r in session.scalars(select(Rating))}
     assert stored == {(MOM, 5, "很细心"), (DAD, 3, "夜里有点吵")}
+
+
+def test_who_a_family_member_is_is_a_few_characters(family: Family, chat: Chat) -> None:
+    assert "称呼请用几个汉字" in chat.say(MOM, "我是 123")
+    assert "未绑定" not in chat.say(MOM, "我是 奶奶") and "称呼您为“奶奶”" in chat.say(MOM, "称呼 奶奶")
+    assert "告诉我们您是宝宝的谁" not in chat.say(MOM, f"绑定 {family.family_code}")  # said already: not asked again

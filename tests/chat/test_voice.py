@@ -36,12 +36,12 @@ def test_a_recognised_voice_line_is_recorded_like_the_text_and_the_reply_says_vo
         family: Family, chat: Chat, session) -> None:
     reply = voice(chat, NURSE, "青喂左边15分钟。")  # 青喂: the recogniser's homophone of 亲喂
     assert reply.startswith("🎤 语音识别为：“青喂左边15分钟”") and "请核对" in reply
-    assert "喂奶 · 亲喂 左侧 15分钟" in reply
+    assert "母乳 左侧 15分钟" in reply
     typed = chat.say(NURSE, "青喂左边15分钟")
     [(kind, fields, text), (kind2, fields2, _)] = entries(session)
     assert (kind, fields) == (kind2, fields2) == ("feeding", {"type": "breast", "side": "left", "duration_min": 15})
     assert text == "青喂左边15分钟"
-    assert "喂奶 · 亲喂 左侧 15分钟" in typed and "语音" not in typed
+    assert "母乳 左侧 15分钟" in typed and "语音" not in typed
 
 
 def test_a_voice_message_without_recognition_asks_to_type_and_names_the_setting(
@@ -59,7 +59,7 @@ def test_a_parent_s_voice_command_is_read_as_text(family: Family, chat: Chat) ->
 
 def test_english_or_pinyin_from_a_nurse_is_a_note_not_a_badge_code(family: Family, chat: Chat, session) -> None:
     reply = chat.say(NURSE, "feeding 90ml")  # 11 letters and digits: a badge code's shape, a wrong check symbol
-    assert "已记录 1 条" in reply and "喂奶 · 90ml" in reply
+    assert "已记录 1 条" in reply and "喂奶 90ml" in reply
     reply = chat.say(NURSE, "baby sleeps")
     assert "已记录 1 条" in reply and "备注：baby sleeps" in reply
     assert [k for k, _f, _t in entries(session)] == ["feeding", "note"]

@@ -116,8 +116,8 @@ def test_the_reply_shows_what_was_understood_and_the_day(db: tuple[Session, Enga
     rows, flags = record(db, "7:30 配方奶 110ml\n14:00-14:30 睡觉\n晚上9点 喂奶 60ml\n宝宝今天很乖", now)
     text = recorded_text(rows, flags, TZ, sent_day=now.date(), refused=[("25:00 喂奶", "“25:00”不是有效的时间")])
     lines = text.splitlines()
-    assert lines[:4] == ["已记录 4 条：", "07:30 喂奶 · 配方奶 110ml（补记）", "14:00–14:30 睡眠 · 30分钟",
-                         "昨天 21:00 喂奶 · 60ml（补记）"]
+    assert lines[:4] == ["已记录 4 条：", "07:30 配方奶 110ml（补记）", "14:00–14:30 睡眠 30分钟",
+                         "昨天 21:00 喂奶 60ml（补记）"]
     assert lines[4].startswith("15:00 备注：宝宝今天很乖（没有识别出具体事项")
     assert "未记录 1 行：" in lines and "“25:00 喂奶”：“25:00”不是有效的时间" in lines
 

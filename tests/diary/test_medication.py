@@ -73,11 +73,11 @@ def test_chat_records_it_and_the_family_reads_it_in_the_day_and_its_summary(app:
     reply = chat.say(NURSE, f"{first:%H:%M} 用药 维生素D 1粒\n{second:%H:%M} 宝宝 益生菌 半袋")
     # Issue 10 item 4: the reply confirms each entry as understood (it echoed the lines before).
     assert reply.splitlines() == [
-        "已记录 2 条：", f"{first:%H:%M} 用药 · 维生素D 1粒", f"{second:%H:%M} 用药 · 益生菌 0.5袋 宝宝",
+        "已记录 2 条：", f"{first:%H:%M} 用药 维生素D 1粒", f"{second:%H:%M} 用药 益生菌 0.5袋 宝宝",
     ]
     day = chat.say(MOM, "今天")
     assert f"{first:%H:%M} 用药 维生素D 1粒" in day
-    assert "用药 2 次：维生素D 1粒、益生菌 0.5袋" in day.split("—— 小结 ——")[1]
+    assert "用药 2 次：维生素D 1粒、益生菌 0.5袋" in day.split("—— 记录")[0]  # the summary, before the entries
     background.join_all()
 
 

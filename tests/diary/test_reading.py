@@ -169,7 +169,7 @@ def test_chat_records_both_babies_feeds_and_says_so(app: Flask, client: FlaskCli
     chat = Chat(client)
     assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
     reply = chat.say(NURSE, "大宝 喂奶 90ml 二宝 喂奶 80ml")
-    assert "已记录 2 条" in reply and "【大宝】喂奶 · 90ml" in reply and "【小宝】喂奶 · 80ml" in reply
+    assert "已记录 2 条" in reply and "【大宝】喂奶 90ml" in reply and "【小宝】喂奶 80ml" in reply
     session.rollback()
     babies = {b.position: b.id for b in session.scalars(select(Baby).where(Baby.engagement_id == family.engagement_id))}
     stored = [(e.fields.get("amount_ml"), e.baby_id) for e in session.scalars(
@@ -183,7 +183,7 @@ def test_chat_files_a_feed_told_just_now_at_its_time(app: Flask, client: FlaskCl
     assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
     chat.at(dt.datetime.now(TZ).replace(hour=11, minute=0, second=0, microsecond=0))
     reply = chat.say(NURSE, "刚才十点一刻喂了母乳")
-    assert "10:15 喂奶" in reply
+    assert "10:15 母乳" in reply
     session.rollback()
     [entry] = session.scalars(select(DiaryEntry).where(DiaryEntry.engagement_id == family.engagement_id))
     assert entry.occurred_at.astimezone(TZ).strftime("%H:%M") == "10:15" and entry.fields == {"type": "breast"}
@@ -195,9 +195,9 @@ def test_chat_counts_the_sleep_that_ended_at_ten_from_its_start(app: Flask, clie
     assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
     assert "绑定成功" in chat.say(MOM, f"绑定 {family.family_code}")
     chat.at(dt.datetime.now(TZ).replace(hour=11, minute=0, second=0, microsecond=0))
-    assert "08:00 睡眠 · 入睡" in chat.say(NURSE, "8点 宝宝入睡")
-    assert "10:00 睡眠 · 醒了" in chat.say(NURSE, "宝宝睡到10点")
-    assert "睡眠约 2小时0分" in chat.say(MOM, "今天")
+    assert "08:00 睡眠 入睡" in chat.say(NURSE, "8点 宝宝入睡")
+    assert "10:00 睡眠 醒了" in chat.say(NURSE, "宝宝睡到10点")
+    assert "小结：睡眠约 2小时" in chat.say(MOM, "今天").splitlines()  # 2 hours, not "2小时0分"
 
 
 def test_chat_flags_a_sign_written_in_traditional_script(app: Flask, client: FlaskClient, session: Session) -> None:

@@ -106,7 +106,7 @@ def test_chat_records_each_baby_asks_about_the_unnamed_line_and_the_day_shows_ea
     reply = chat.say(NURSE, "小豆苗喝了130毫升配方奶，顺便换了一片尿布，小豆芽喝了110毫升配方奶\n"
                             "喂奶 90ml\n"
                             "两个宝宝各喂90ml")
-    assert "【小豆苗】喂奶 · 配方奶 130ml" in reply and "【小豆芽】喂奶 · 配方奶 110ml" in reply
+    assert "【小豆苗】配方奶 130ml" in reply and "【小豆芽】配方奶 110ml" in reply
     assert "喂奶 90ml" in reply and "哪个宝宝" in reply  # the unnamed line is quoted with the question
     session.rollback()
     babies = {b.nickname: b.id for b in session.scalars(select(Baby).where(Baby.engagement_id == twins.engagement_id))}
@@ -116,14 +116,15 @@ def test_chat_records_each_baby_asks_about_the_unnamed_line_and_the_day_shows_ea
     assert stored == [("feeding", 130, a), ("diaper", None, a), ("feeding", 110, b), ("feeding", 90, a), ("feeding", 90, b)]
 
     day = chat.say(MOM, "今天")
-    assert "【小豆苗】小豆苗喝了130毫升配方奶" in day and day.count("【小豆芽】") == 2
+    assert "【小豆苗】配方奶 130ml" in day and day.count("【小豆芽】") == 2
+    assert "小豆苗喝了130毫升配方奶" not in day and "小豆苗喝了130毫升配方奶" in chat.say(MOM, "原文")
     assert "小豆苗：喂奶 2 次，共 220ml；尿布 1 次" in day
     assert "小豆芽：喂奶 2 次，共 200ml" in day
 
 
 def test_a_twin_flag_names_its_baby(client: FlaskClient, twins: Family, session: Session) -> None:
     reply = Chat(client).say(NURSE, "妹妹 体温 38.2")
-    assert "【小豆芽】体温 · 38.2℃" in reply and "小豆芽：宝宝体温 38.2℃（≥38.0℃）" in reply
+    assert "【小豆芽】体温 38.2℃" in reply and "小豆芽：宝宝体温 38.2℃（≥38.0℃）" in reply
     session.rollback()
     [flag] = session.scalars(select(DiaryFlag).where(DiaryFlag.engagement_id == twins.engagement_id))
     assert flag.reason.startswith("小豆芽：") and flag.severity == "urgent"

@@ -83,7 +83,7 @@ def test_the_twins_keepsake_names_each_baby_on_its_cover_pages_and_charts(
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(res.data)).pages)
     assert "小豆苗、小豆芽的月子日记" in text
     assert "小豆苗 · 每日奶量" in text and "小豆芽 · 每日奶量" in text  # a chart per baby
-    assert "【小豆苗】配方奶130ml" in text and "【小豆芽】配方奶110ml" in text
+    assert "【小豆苗】喂奶 130ml" in text and "【小豆芽】喂奶 110ml" in text
     assert "小豆苗：喂奶 1 次，共 130ml" in text and "小豆芽：喂奶 1 次，共 110ml" in text
     # The cover names each baby with its sex and birth weight; growth is charted per baby against its sex's curves.
     assert "小豆苗 · 男孩" in text and "出生体重 2600 克" in text and "小豆芽 · 女孩" in text

@@ -194,6 +194,10 @@ def test_on_a_laptop_the_mini_program_and_notifications_work(laptop: tuple[Flask
     assert lines[0].startswith(PARENT_OPENID)
     flag = next(i for i, line in enumerate(lines) if "38.6" in line)
     assert "[已发送·客服消息] flag" in lines[flag - 1]
+    # … with the link the message carried, as it was sent (the day page, signed for this parent).
+    told = next(m["text"] for m in sent if m["to"] == PARENT_OPENID and "38.6" in m["text"])
+    link = told.rsplit("查看详情：", 1)[1]
+    assert "/d/" in link and f"🔗 {link}" in [line.strip() for line in lines]
     assert runner.invoke(args=["outbox", "--to", "nobody"]).output.startswith("发件箱为空")
 
 

@@ -37,7 +37,7 @@ def test_a_twin_familys_lines_read_the_binding_and_both_babies_in_one_statement(
     replies: list[str] = []
     seen = count(app, lambda: replies.append(chat.say(NURSE, "小豆苗 体温 36.8\n小豆芽 体温 36.9\n妈妈 体温 36.6")))
     # Both babies came with the binding, in birth order: each line went to its own baby, with no read of its own.
-    assert "【小豆苗】体温 · 36.8℃" in replies[0] and "【小豆芽】体温 · 36.9℃" in replies[0], replies[0]
+    assert "【小豆苗】体温 36.8℃" in replies[0] and "【小豆芽】体温 36.9℃" in replies[0], replies[0]
     # Temperatures read no timeline: the binding (with the engagement and babies), the three lines, the message's
     # row. On MariaDB the lines are one INSERT whose ids come back with it; SQLite's RETURNING keeps no order, so
     # SQLAlchemy inserts its rows one at a time (in process: no round trips).
@@ -57,7 +57,7 @@ def test_a_flag_raised_mid_message_reads_the_babies_and_the_engagement_no_second
     chat.say(NURSE, "大宝 喂奶 90ml")  # warm
     replies: list[str] = []
     seen = count(app, lambda: replies.append(chat.say(NURSE, "小豆苗 体温 38.5\n小豆芽 体温 36.9")))
-    assert "【小豆苗】体温 · 38.5℃" in replies[0] and "【小豆芽】体温 · 36.9℃" in replies[0], replies[0]
+    assert "【小豆苗】体温 38.5℃" in replies[0] and "【小豆芽】体温 36.9℃" in replies[0], replies[0]
     assert "已告知家人" in replies[0], replies[0]
     assert any(s.lower().startswith("insert into diary_flag") for s in seen), "\n".join(seen)
     assert seen[0].lower().startswith("select binding.id"), "\n".join(seen)

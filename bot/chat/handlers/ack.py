@@ -16,8 +16,14 @@ from bot.diary.engagements import PARENT
 MAX_NOTE = 500
 
 
-@command(r"收到(?:[\s，,。：:!！]+(.*))?", name="ack", roles=frozenset({PARENT, VISITOR}), priority=20,
+_ACK = r"收到(?:[\s，,。：:!！]+(.*))?"
+
+
+# One command, two help lines: a parent reads what 收到 does for them; the agency's supervisor (a visitor in chat)
+# how to add what was done.
+@command(_ACK, name="ack_supervisor", roles=frozenset({VISITOR}), priority=20,
          help="收到 — 确认紧急提醒（督导可附处理情况：收到 已联系家属）")
+@command(_ACK, name="ack", roles=frozenset({PARENT}), priority=20, help="收到 — 告诉我们您已看到紧急提醒")
 def ack(ctx: ChatContext) -> Text:
     note = (ctx.match.group(1) or "").strip()[:MAX_NOTE] or None
     done = acknowledge_latest(ctx.session, ctx.message.openid, note, ctx.now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from bot.agency import texts as registry_texts
@@ -10,7 +11,7 @@ from bot.chat.context import NURSE, PARENT, ChatContext, Text
 from bot.chat.router import command
 from bot.diary import texts
 from bot.diary.bind_attempts import BindLimits, count_bind_attempt
-from bot.diary.engagements import bind, bindings_of, switch_engagement
+from bot.diary.engagements import bind, bindings_of, set_relation, switch_engagement
 from bot.models import Agency
 from bot.store.ratelimit import counter_for
 
@@ -36,10 +37,17 @@ def bind_(ctx: ChatContext) -> Text:
     code = ctx.match.group(1).strip()
     if not code:
         return Text(texts.BIND_USAGE)
+    said = _RELATION_AFTER.search(code)  # 绑定 DEMFAM26 奶奶: the code, then who they are to the baby
+    if said is not None and said.start() > 0:
+        return bind_code(ctx, code[:said.start()], said.group(1))
     return bind_code(ctx, code)
 
 
-def bind_code(ctx: ChatContext, code: str) -> Text:
+# Who a family member is, said after the code (codes are letters and digits).
+_RELATION_AFTER = re.compile(r"[\s,，、]*([\u4e00-\u9fff]{1,8})$")
+
+
+def bind_code(ctx: ChatContext, code: str, relation: str | None = None) -> Text:
     """Bind the sender with a supervisor, nurse or family code (a refusal is raised, and answered by the registry)."""
     supervisor_code = find_supervisor_code(ctx.session, code)
     if supervisor_code is not None:
@@ -49,10 +57,26 @@ def bind_code(ctx: ChatContext, code: str) -> Text:
         return Text(registry_texts.SUPERVISOR_BIND_OK.format(agency=agency.name))
     binding = bind(ctx.session, ctx.message.openid, code, ctx.now, ZoneInfo(ctx.settings["ANXIN_TIMEZONE"]))
     engagement = binding.engagement
-    return Text(texts.BIND_OK.format(
+    reply = texts.BIND_OK.format(
         role=texts.ROLE_LABELS[binding.role], family=engagement.family_name, baby=engagement.baby_nickname or "—",
         starts=engagement.starts_on.isoformat(), ends=engagement.ends_on.isoformat(),
-    ))
+    )
+    if binding.role == PARENT and relation is not None:
+        set_relation(ctx.session, binding.id, relation)
+    if binding.role == PARENT:
+        reply += texts.BIND_RELATION.format(relation=binding.relation) if binding.relation else texts.BIND_ASK_RELATION
+    return Text(reply)
+
+
+@command(r"(?:我是|称呼|稱呼)\s*[:：]?\s*(\S.{0,15})", name="relation", roles=frozenset({PARENT}),
+         help="我是 妈妈 — 告诉我们您是宝宝的谁（评分时这样称呼您）", priority=40)
+def relation(ctx: ChatContext) -> Text:
+    """A family member says who they are to the baby, for their current family."""
+    binding = ctx.binding
+    if binding is None:
+        return Text(texts.NOT_BOUND)
+    said = ctx.match.group(1).strip().rstrip("。.!！~")
+    return Text(texts.RELATION_OK.format(relation=set_relation(ctx.session, binding.id, said).relation))
 
 
 @command(r"切换(?:\s*(\d+))?", name="switch", roles=frozenset({NURSE, PARENT}),

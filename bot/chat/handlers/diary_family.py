@@ -12,9 +12,9 @@ from bot.chat.handlers.diary_common import bound, tz_of
 from bot.chat.router import command
 from bot.diary import texts
 from bot.diary.days import day_view
-from bot.diary.family import file_complaint, rate_day
+from bot.diary.family import complaint_excerpt, file_complaint, rate_day
 from bot.diary.parse import cn_to_int
-from bot.diary.render import day_text, stars
+from bot.diary.render import day_text, originals_text, stars
 from bot.outbox.daylinks import day_url
 
 _READERS = frozenset({NURSE, PARENT})
@@ -33,6 +33,21 @@ def _show(ctx: ChatContext, day: dt.date) -> Text:
     text = day_text(day_view(ctx.session, binding.engagement, day, tz), binding.engagement, tz, today)
     engagement_id, openid = binding.engagement.id, ctx.message.openid
     return Text(fit_with_link(text, lambda: day_url(ctx.settings, engagement_id, day, openid)))
+
+
+def _day_asked(ctx: ChatContext, year: str | None, month: str | None, day: str | None) -> dt.date | None:
+    """The day a command names (``11-20``, ``2026-11-20``; none: today); None when it is no date. A month and day
+    later than today without a year mean last year's (``11-20`` in January)."""
+    today_ = ctx.now.astimezone(tz_of(ctx)).date()
+    if month is None or day is None:
+        return today_
+    try:
+        wanted = dt.date(int(year) if year else today_.year, int(month), int(day))
+        if not year and wanted > today_:
+            wanted = wanted.replace(year=wanted.year - 1)
+    except ValueError:
+        return None
+    return wanted
 
 
 def fit_with_link(text: str, url: Callable[[], str]) -> str:
@@ -61,19 +76,30 @@ def yesterday(ctx: ChatContext) -> Text:
 @command(r"(?:日记|日記)\s*(?:(\d{4})\s*[-/.年])?\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", name="diary_day", roles=_READERS,
          help="日记 11-20 或 日记 2026-11-20 — 查看某一天的日记", priority=30, readonly=True)
 def diary_day(ctx: ChatContext) -> Text:
-    year, month, day = ctx.match.group(1), int(ctx.match.group(2)), int(ctx.match.group(3))
-    today_ = ctx.now.astimezone(tz_of(ctx)).date()
-    try:
-        wanted = dt.date(int(year) if year else today_.year, month, day)
-    except ValueError:
+    wanted = _day_asked(ctx, *ctx.match.groups())
+    return Text(texts.DATE_BAD) if wanted is None else _show(ctx, wanted)
+
+
+_DATE = r"(?:(\d{4})\s*[-/.年])?\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+
+
+@command(rf"(?:原文|原话|原話)\s*(?:{_DATE}|(昨天|昨日))?", name="originals", roles=_READERS,
+         help="原文 — 查看月嫂记录的原话（原文 昨天 / 原文 11-20）", priority=30, readonly=True)
+def originals(ctx: ChatContext) -> Text:
+    """The nurse's own lines of a day, each once: the diary shows entries as understood, these on demand."""
+    binding = bound(ctx)
+    year, month, day, yesterday_ = ctx.match.groups()
+    wanted = _day_asked(ctx, year, month, day)
+    if wanted is None:
         return Text(texts.DATE_BAD)
-    if not year and wanted > today_:
-        # "11-20" in January means last November.
-        try:
-            wanted = wanted.replace(year=wanted.year - 1)
-        except ValueError:
-            return Text(texts.DATE_BAD)
-    return _show(ctx, wanted)
+    if yesterday_:
+        wanted -= dt.timedelta(days=1)
+    tz = tz_of(ctx)
+    if wanted > ctx.now.astimezone(tz).date():
+        return Text(texts.DATE_FUTURE.format(date=wanted.isoformat()))
+    text = originals_text(day_view(ctx.session, binding.engagement, wanted, tz), binding.engagement, tz)
+    engagement_id, openid = binding.engagement.id, ctx.message.openid
+    return Text(fit_with_link(text, lambda: day_url(ctx.settings, engagement_id, wanted, openid)))
 
 
 @command(r"(?:今天|日记|日記|昨天)\s*\S.*", name="diary_day_bad", roles=_PARENT, priority=31, readonly=True)
@@ -135,7 +161,8 @@ def complain(ctx: ChatContext) -> Text:
     binding = bound(ctx)
     complaint = file_complaint(ctx.session, binding.engagement, ctx.message.openid, text, ctx.now, tz_of(ctx),
                                role=binding.role)
-    return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency_name, id=complaint.id))
+    return Text(texts.COMPLAINT_OK.format(agency=binding.engagement.agency_name,
+                                          excerpt=complaint_excerpt(complaint.text)))
 
 
 @command(r"(?:投诉|投訴).*", name="complain_refused", roles=frozenset({VISITOR, NURSE}), priority=31,

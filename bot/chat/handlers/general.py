@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.context import VISITOR, ChatContext, Reply, Text
+from bot.chat.context import PARENT, VISITOR, ChatContext, Reply, Text
 from bot.chat.handlers import texts
 from bot.chat.router import command, commands_for, event, fallback
 
@@ -12,7 +12,9 @@ from bot.chat.router import command, commands_for, event, fallback
 def help_(ctx: ChatContext) -> Text:
     roles = sorted(ctx.roles - {VISITOR}) or [VISITOR]
     lines = [texts.HELP_ROLE.format(roles="、".join(texts.ROLE_NAMES[r] for r in roles)), texts.HELP_HEADER]
-    lines += [f"• {c.help}" for c in commands_for(ctx.roles) if c.help]
+    # A nurse or a parent reads the commands of that role (and everyone's), not those kept for visitors (a
+    # supervisor's 收到 with what was done).
+    lines += [f"• {c.help}" for c in commands_for(frozenset(roles)) if c.help]
     lines.append(texts.HELP_FOOTER)
     return Text("\n".join(lines))
 
@@ -35,4 +37,4 @@ def hint(ctx: ChatContext) -> Text:
     shown = ctx.message.text.strip()
     if len(shown) > 20:
         shown = shown[:20] + "…"
-    return Text(texts.FALLBACK_HINT.format(text=shown))
+    return Text((texts.FALLBACK_HINT_PARENT if PARENT in ctx.roles else texts.FALLBACK_HINT).format(text=shown))

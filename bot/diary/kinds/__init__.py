@@ -18,12 +18,13 @@ import hashlib
 import importlib
 import json
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import BadRequest
+from bot.diary import texts
 from bot.diary.reading import has
 from bot.diary.summary import DaySummary
 
@@ -163,6 +164,7 @@ def alert(entry: DiaryEntry, rule: str, severity: str, reason: str) -> Alert:
 
 
 Parser = Callable[[Said], dict[str, Any] | None]
+Describe = Callable[[Mapping[str, Any]], str]
 Check = Callable[[dict[str, Any]], None]
 Summarise = Callable[[DaySummary, Sequence["DiaryEntry"]], None]
 SummaryLines = Callable[[DaySummary], list[str]]
@@ -211,6 +213,9 @@ class EntryKind:
     postable: bool = True
     # BABY, MOTHER or EITHER: in an engagement with several babies a BABY entry must say which baby.
     about: str = BABY
+    # How an entry of this kind reads (``体温 36.8℃``, ``配方奶 90ml``): its fields in, one short line out. None: the
+    # label and each field's value in ``fields`` order (``describe_fields``).
+    describe: Describe | None = None
 
 
 KINDS: dict[str, EntryKind] = {}
@@ -229,6 +234,60 @@ KIND_FIELDS: dict[str, tuple[Field, ...]] = {}
 REQUIRED: dict[str, tuple[str, ...]] = {}
 _IN_ORDER: list[EntryKind] = []
 _BY_PRIORITY: list[EntryKind] = []
+
+
+def celsius_text(value: float) -> str:
+    """A temperature as every reader sees it, one decimal always: ``37.0℃``, ``36.8℃``."""
+    return f"{float(value):.1f}℃"
+
+
+def minutes_text(minutes: int) -> str:
+    """A span of minutes as people say it: ``45分钟``, ``2小时``, ``1小时30分``."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest}分钟"
+    return f"{hours}小时" + (f"{rest}分" if rest else "")
+
+
+def value_text(name: str, value: Any) -> str | None:
+    """One field's value as readers see it (None: nothing to show, e.g. a false flag)."""
+    if value is None or value is False or value == [] or value == "":
+        return None
+    if value is True:
+        return texts.TRUE_LABELS.get(name, name)
+    if isinstance(value, list):
+        return "、".join(texts.VALUE_LABELS.get(name, {}).get(str(v), str(v)) for v in value)
+    if name == "celsius" and isinstance(value, int | float):
+        return celsius_text(value)
+    if name == "duration_min" and isinstance(value, int | float):
+        return minutes_text(int(value))
+    if isinstance(value, int | float):
+        return f"{value:g}{texts.UNIT_SUFFIXES.get(name, '')}"
+    return texts.VALUE_LABELS.get(name, {}).get(str(value), str(value))
+
+
+def field_parts(kind: EntryKind, fields: Mapping[str, Any], skip: Sequence[str] = ()) -> list[str]:
+    """Each field's value as shown, in the kind's ``fields`` order, leaving out ``skip``."""
+    return [text for f in kind.fields if f.name not in skip
+            if (text := value_text(f.name, fields.get(f.name))) is not None]
+
+
+def spaced(label: str, parts: Sequence[str]) -> str:
+    """``体温 36.8℃``: a label and what follows it, one space apart."""
+    return " ".join([label, *parts])
+
+
+def describe_fields(kind: EntryKind, fields: Mapping[str, Any]) -> str:
+    """The plain way an entry reads: its kind's label, then each field's value."""
+    return spaced(kind.label, field_parts(kind, fields))
+
+
+def describe(kind_name: str, fields: Mapping[str, Any]) -> str:
+    """An entry as every reader sees it, built from its kind and fields (the kind's own ``describe`` if it has one)."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        return kind_name
+    return kind.describe(fields) if kind.describe is not None else describe_fields(kind, fields)
 
 
 def register(kind: EntryKind) -> EntryKind:

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, hours_text, register
+from bot.diary.kinds import (
+    URGENT,
+    WATCH,
+    Alert,
+    EntryKind,
+    Field,
+    FlagContext,
+    Said,
+    alert,
+    field_parts,
+    hours_text,
+    register,
+    spaced,
+)
 from bot.diary.reading import affirmed, has
 from bot.diary.summary import DaySummary
 from bot.diary.words import without_words
@@ -209,7 +222,15 @@ def few_stools(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
                   texts.FLAG_REASONS["few_stools"].format(count=count, day=day), entry)]
 
 
-register(EntryKind(
+def describe_nappy(fields: Mapping[str, Any]) -> str:
+    """``换尿布 小便 大便 黄色 糊状``; a nappy with neither is ``换尿布 干爽``."""
+    parts = field_parts(NAPPY, fields)
+    if not fields.get("wet") and not fields.get("stool"):
+        parts.insert(0, texts.DRY_NAPPY)
+    return spaced(NAPPY.label, parts)
+
+
+NAPPY = register(EntryKind(
     name="diaper", label="换尿布", order=40,
     fields=(
         Field("wet", "boolean"),
@@ -221,5 +242,5 @@ register(EntryKind(
     keywords=_KEYWORDS,
     parse=parse_diaper, priority=140,
     summarise=summarise_nappies, summary_lines=nappy_lines,
-    flag_rules=(stool_colour, wet_nappies, few_stools, urates),
+    flag_rules=(stool_colour, wet_nappies, few_stools, urates), describe=describe_nappy,
 ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
@@ -18,8 +18,10 @@ from bot.diary.kinds import (
     FlagContext,
     Said,
     alert,
+    field_parts,
     hours_text,
     register,
+    spaced,
 )
 from bot.diary.reading import NUM, affirmed, amount_ml, duration_min, has, side
 from bot.diary.summary import DaySummary
@@ -122,6 +124,12 @@ def _bare_amount(body: str) -> float | None:
     return None
 
 
+def describe_feed(fields: Mapping[str, Any]) -> str:
+    """``母乳 左侧 15分钟``, ``配方奶 90ml``, ``喂奶 100ml`` (no type said): the type stands for the label."""
+    label = texts.VALUE_LABELS["type"].get(str(fields.get("type")), FEEDING.label)
+    return spaced(label, field_parts(FEEDING, fields, skip=("type",)))
+
+
 def summarise_feeds(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
     for entry in entries:
         f = entry.fields
@@ -221,7 +229,7 @@ def vomit_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return found
 
 
-register(EntryKind(
+FEEDING = register(EntryKind(
     name="feeding", label="喂奶", order=10,
     fields=(
         Field("type", "choice", options=("breast", "formula", "mixed", "expressed", "water")),
@@ -231,7 +239,7 @@ register(EntryKind(
     ),
     keywords=(*_FEED_WORDS, "水"), parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
-    flag_rules=(feed_rhythm,),
+    flag_rules=(feed_rhythm,), describe=describe_feed,
 ))
 register(EntryKind(
     name="burp", label="拍嗝", order=20,

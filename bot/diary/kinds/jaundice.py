@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
+from bot.diary.kinds import (
+    URGENT,
+    WATCH,
+    Alert,
+    EntryKind,
+    Field,
+    FlagContext,
+    Said,
+    alert,
+    field_parts,
+    register,
+    spaced,
+)
 from bot.diary.reading import NEGATION, affirmed, has
 
 if TYPE_CHECKING:
@@ -231,7 +244,17 @@ def _bilirubin_signs(ctx: FlagContext, entry: DiaryEntry, day: int | None, hours
     return found
 
 
-register(EntryKind(
+def describe_jaundice(fields: Mapping[str, Any]) -> str:
+    """``黄疸 面部 胆红素 12mg/dL 经皮``: the reading in the unit it was given in."""
+    parts = field_parts(JAUNDICE, fields, skip=("bilirubin", "bilirubin_unit"))
+    value = fields.get("bilirubin")
+    if isinstance(value, int | float):
+        unit = "μmol/L" if fields.get("bilirubin_unit") == "umol/L" else "mg/dL"
+        parts.insert(1 if fields.get("extent") else 0, f"胆红素 {value:g}{unit}")
+    return spaced(JAUNDICE.label, parts)
+
+
+JAUNDICE = register(EntryKind(
     name="jaundice", label="黄疸", order=90,
     fields=(
         Field("extent", "choice", options=("face", "chest", "belly", "legs", "soles")),
@@ -242,5 +265,5 @@ register(EntryKind(
     ),
     keywords=("黄疸", "黄胆", "胆红素", "经皮", "tcb", "发黄", "黄染", "巩膜", "眼白", "皮肤黄", "偏黄"), parse=parse_jaundice,
     priority=80,
-    flag_rules=(jaundice_signs,),
+    flag_rules=(jaundice_signs,), describe=describe_jaundice,
 ))

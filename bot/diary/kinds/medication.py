@@ -7,10 +7,11 @@ and (none yet: DIARY.md names no medication threshold) flag rules all live here.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.diary.kinds import EITHER, EntryKind, Field, Said, SummaryKey, invalid, register
+from bot.diary import texts
+from bot.diary.kinds import EITHER, EntryKind, Field, Said, SummaryKey, field_parts, invalid, register, spaced
 from bot.diary.reading import BABY_WORDS, CN_NUM, MOTHER_WORDS, cn_to_int
 from bot.diary.summary import DaySummary
 
@@ -93,7 +94,17 @@ def medication_lines(summary: DaySummary) -> list[str]:
     return [SUMMARY_LINE.format(count=len(given), items="、".join(_given(item) for item in given))]
 
 
-register(EntryKind(
+def describe_medication(fields: Mapping[str, Any]) -> str:
+    """``用药 维生素D 1粒 宝宝``: the dose in the unit as nurses write it."""
+    parts = field_parts(MEDICATION, fields, skip=("dose", "unit"))
+    dose = fields.get("dose")
+    if isinstance(dose, int | float):
+        unit = texts.VALUE_LABELS["unit"].get(str(fields.get("unit")), "")
+        parts.insert(1 if fields.get("name") else 0, f"{dose:g}{unit}")
+    return spaced(LABEL, parts)
+
+
+MEDICATION = register(EntryKind(
     name="medication", about=EITHER, label=LABEL, order=240,
     fields=(
         Field("name", "string", max_len=MAX_NAME),
@@ -111,5 +122,5 @@ register(EntryKind(
             "patient": {"type": "string", "enum": ["baby", "mother"]},
         }},
     }),),
-    summarise=summarise_medication, summary_lines=medication_lines,
+    summarise=summarise_medication, summary_lines=medication_lines, describe=describe_medication,
 ))

@@ -20,6 +20,7 @@ from bot.diary.kinds import (
     hours_text,
     invalid,
     register,
+    spaced,
 )
 from bot.diary.lexicon import symptoms_of
 from bot.diary.reading import affirmed, fold_writing, is_hypothetical
@@ -276,6 +277,7 @@ register(EntryKind(
     required=("systolic_mmhg", "diastolic_mmhg"), check=check_blood_pressure,
     keywords=("血压",), parse=parse_blood_pressure, priority=10,
     flag_rules=(blood_pressure_signs,),
+    describe=lambda f: spaced("血压", [f"{f.get('systolic_mmhg')}/{f.get('diastolic_mmhg')}mmHg"]),
 ))
 register(EntryKind(
     name="lochia", about=MOTHER, label="恶露", order=190,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import DURATION, EntryKind, Field, Said, register
+from bot.diary.kinds import DURATION, EntryKind, Field, Said, minutes_text, register
 from bot.diary.reading import duration_min
 from bot.diary.summary import DaySummary
 
@@ -44,8 +44,7 @@ def summarise_sleep(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
 def sleep_lines(summary: DaySummary) -> list[str]:
     if not summary.sleep_min:
         return []
-    hours, minutes = divmod(summary.sleep_min, 60)
-    return [texts.SUMMARY_SLEEP.format(hours=f"{hours}小时{minutes}分" if hours else f"{minutes}分钟")]
+    return [texts.SUMMARY_SLEEP.format(hours=minutes_text(summary.sleep_min))]
 
 
 register(EntryKind(

@@ -7,7 +7,20 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
-from bot.diary.kinds import CELSIUS, MOTHER, URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
+from bot.diary.kinds import (
+    CELSIUS,
+    MOTHER,
+    URGENT,
+    WATCH,
+    Alert,
+    EntryKind,
+    Field,
+    FlagContext,
+    Said,
+    alert,
+    celsius_text,
+    register,
+)
 from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, has
 from bot.diary.summary import DaySummary
 
@@ -103,7 +116,7 @@ def summarise_mother_temperatures(summary: DaySummary, entries: Sequence[DiaryEn
 
 
 def _temps(values: list[float]) -> str:
-    return "、".join(f"{c:g}℃" for c in values)
+    return "、".join(celsius_text(c) for c in values)
 
 
 def temperature_lines(summary: DaySummary) -> list[str]:
