@@ -18,7 +18,7 @@ from bot.core.errors import NotFound
 from bot.diary.days import day_view
 from bot.diary.flags import withdrawals
 from bot.diary.photos import photo_bytes
-from bot.diary.render import describe, hhmm, stars, summary_lines
+from bot.diary.render import hhmm, stars, summary_lines
 from bot.models import DiaryFlag, Engagement, Worker
 from bot.store.db import get_session
 
@@ -56,7 +56,7 @@ def engagement_diary(engagement_id: int) -> ResponseReturnValue:
     flagged = {f.entry_id: f for f in flags if f.cleared_at is None}
     babies = {b.id: b.label for b in view.babies}
     entries = [{
-        "view": e, "time": hhmm(e.occurred_at, zone), "what": describe(e.kind, e.fields), "baby": babies.get(e.baby_id or 0),
+        "view": e, "time": hhmm(e.occurred_at, zone), "what": e.body, "baby": babies.get(e.baby_id or 0),
         "flag": flagged.get(e.id), "photo_id": e.fields.get("photo_id") if e.kind == "photo" else None,
     } for e in view.entries]
     one = dt.timedelta(days=1)
