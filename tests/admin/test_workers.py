@@ -222,15 +222,15 @@ def test_badge_card_is_a_png_with_the_photo_and_qr(client, key: str) -> None:
     res = client.get(f"/admin/v1/badges/{code}/card.png", headers=auth(key))
     assert res.status_code == 200 and res.mimetype == "image/png"
     with Image.open(io.BytesIO(res.data)) as card:
-        assert card.size == (640, 1000)
+        assert card.size == (1004, 1571)  # 85 × 133 mm at 300 dpi
         rgb = card.convert("RGB")
         # The photo (a flat colour) sits in the middle of the upper half; the header is green.
-        pixel = rgb.getpixel((320, 320))
+        pixel = rgb.getpixel((502, 470))
         assert isinstance(pixel, tuple)
         assert all(abs(a - b) <= 8 for a, b in zip(pixel, (200, 150, 120), strict=True)), pixel  # JPEG is lossy
         assert rgb.getpixel((10, 10)) == (13, 110, 86)
         # The QR has both black and white modules.
-        qr = rgb.crop((200, 690, 440, 920))
+        qr = rgb.crop((330, 960, 674, 1300))
         assert {(0, 0, 0), (255, 255, 255)} <= {c for _, c in qr.getcolors(maxcolors=1 << 16) or []}
 
 

@@ -23,7 +23,7 @@ def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
     tz = ZoneInfo(app.config["ANXIN_TIMEZONE"])
     jobs = {j.id: j for j in build_scheduler(app, background=True).get_jobs()}
     assert set(jobs) == set(JOBS) == {"deliver", "digest", "reminders", "expiry", "credit", "photos", "purge", "escalate",
-                                         "voices"}
+                                         "voices", "evaluation"}
     noon = dt.datetime(2026, 11, 20, 12, 0, tzinfo=tz)
 
     def next_fire(name: str) -> dt.datetime:
@@ -34,6 +34,7 @@ def test_every_job_is_on_its_schedule_in_local_time(app: Flask) -> None:
     assert next_fire("expiry") == dt.datetime(2026, 11, 21, 8, 0, tzinfo=tz)
     assert next_fire("credit") == dt.datetime(2026, 11, 21, 3, 0, tzinfo=tz)
     assert next_fire("purge") == dt.datetime(2026, 11, 21, 4, 10, tzinfo=tz)
+    assert next_fire("evaluation") == dt.datetime(2026, 11, 21, 10, 0, tzinfo=tz)
     assert str(jobs["digest"].trigger.timezone) == app.config["ANXIN_TIMEZONE"]
     assert "interval[0:30:00]" in str(jobs["reminders"].trigger)
     assert "interval[0:05:00]" in str(jobs["photos"].trigger)
