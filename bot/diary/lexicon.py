@@ -22,9 +22,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from bot.diary import texts
-from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, NEGATION, find_affirmed, fold_writing, has, is_hypothetical
+from bot.diary.reading import (
+    BABY_WORDS,
+    MOTHER_WORDS,
+    NEGATION,
+    find_affirmed,
+    fold_writing,
+    has,
+    is_hypothetical,
+    negated,
+    reported,
+)
+from bot.diary.words import tagged
 
-__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "mother_words", "signs_in"]
+__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "load",
+           "mother_words", "signs_in"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -107,6 +119,25 @@ class Sign(BaseModel):
         return self.reason or self.key
 
 
+class Findings(BaseModel):
+    """How a finding is said when no sign's words are: a part of the body, then a state of it that is not well, in one
+    clause (the safety net's structural reading: ``described_finding``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    body_parts: Annotated[list[Word], Field(min_length=1)]
+    # Words of a state that is not well (发凉, 凹进去, 怪怪的), read as words after the body part.
+    states: Annotated[list[Word], Field(min_length=1)]
+    # Characters of a colour, touch or shape that is not well: a state word made of them (冰冰的, 紫紫的, 硬邦邦) after
+    # the body part is a finding.
+    state_characters: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    # Movements told as a repeated beat, 一X一X (一鼓一鼓, 一吸一吸, 一抽一抽): a body part moving so is a finding.
+    beats: Annotated[list[Word], Field(min_length=1)]
+    # How strong a state is (胀得厉害, 肿得吓人): any state of a body part said so is a finding.
+    degrees: Annotated[list[Word], Field(min_length=1)]
+    examples: Annotated[list[Example], Field(min_length=2)]
+    quiet: list[Example] = []
+
+
 class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: Literal[1]
@@ -128,6 +159,7 @@ class Lexicon(BaseModel):
     self_negative: list[Word] = []
     # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
     mother: list[Word] = []
+    findings: Findings | None = None
     signs: Annotated[list[Sign], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -254,7 +286,7 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     the words describe, for checking the lexicon's examples: many are taken from advice pages)."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
     if reports_only and is_hypothetical(text):
-        return []
+        return []  # (a sign word in a mixed line's advice clause still counts: a miss costs more than a call)
     sentences = _sentences(text)
     if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
@@ -304,6 +336,7 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
     text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
+    text = reported(text)
     words = tuple(lexicon.worsening) if worsening else _alarm(lexicon)
     if not has(text, *words):
         return []
@@ -333,3 +366,71 @@ def symptoms_of(key: str) -> tuple[str, ...]:
 def kind_of(key: str) -> str | None:
     sign = _by_rule().get(key)
     return sign.kind if sign is not None else None
+
+
+# -- the structural reading: a body part and a state of it that is not well -------------------------------------------
+_FINDING_CLAUSE = re.compile(r"[。！!？?；;\n，,、：:]+|而|但|可是")
+_BEAT_LEN = 4  # 一 X 一 X
+
+
+def described_finding(text: str, lexicon: Lexicon = LEXICON) -> str | None:
+    """The finding ``text`` tells of in its own words, as ``body part + state`` (e.g. ``肚子 一鼓一鼓``), when no sign's
+    words tell it: a part of the body (``findings.body_parts``) followed in its clause by a state that is not well — a
+    state word (``states``), a state word made of ``state_characters`` (冰冰的, 紫紫的: jieba's state-word tag ``z``
+    or an adjective), a repeated beat (一吸一吸), or any state said strongly (胀得厉害). Not negated, not in advice or
+    a sentence saying all is well. None when there is none. The segmenter's parts of speech tell the words apart:
+    a body part is a noun (or a place word: 胸口), a state follows it."""
+    findings = lexicon.findings
+    if findings is None:
+        return None
+    text = _unmasked(fold_writing(text.lower()), lexicon)
+    if is_hypothetical(text) or not has(text, *findings.body_parts):
+        return None
+    text = reported(text)
+    for sentence in _sentences(text):
+        if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
+            continue
+        for clause in _FINDING_CLAUSE.split(sentence):
+            if has(clause, *findings.body_parts):
+                found = _finding_in(clause, findings)
+                if found is not None:
+                    return found
+    return None
+
+
+def _body_part(word: str, tag: str, findings: Findings) -> bool:
+    if tag.startswith(("v", "d", "m")) and word not in findings.body_parts:
+        return False
+    return word in findings.body_parts or (len(word) > 1 and word[0] in "小两双" and word[1:] in findings.body_parts)
+
+
+def _finding_in(clause: str, findings: Findings) -> str | None:
+    words = tagged(clause)
+    starts, at = [], 0
+    for word, _tag in words:
+        starts.append(at)
+        at += len(word)
+    beat = re.compile("一([" + re.escape("".join(findings.beats)) + "])一\\1")
+    for i, (word, tag) in enumerate(words):
+        if not _body_part(word, tag, findings):
+            continue
+        for j in range(i + 1, min(i + 8, len(words))):
+            state, state_tag = words[j]
+            if _body_part(state, state_tag, findings):
+                break  # another part of the body: its own finding
+            rest = clause[starts[j]:]
+            told = next((w for w in findings.states if rest.startswith(w)), None)
+            if told is None and len(state) > 1 and state[0] in findings.state_characters and (
+                    state[1] == state[0] or (state_tag in ("z", "a", "an") and state[1] in findings.state_characters + "邦乎")):
+                told = state  # 青青的, 硬硬的, 硬邦邦 (jieba: a state word)
+            if told is None:
+                beaten = beat.match(rest)
+                told = beaten[0] if beaten is not None else None
+            if told is None and (state.endswith("得") or rest[len(state):].startswith("得")) and any(
+                    w in findings.degrees for w, _t in words[j + 1:j + 4]):
+                told = state + "得"  # 胀得厉害: any state said so strongly
+            if told is not None:
+                if negated(clause, starts[j]) or negated(clause, starts[i]):
+                    break
+                return f"{word} {told}"
+    return None

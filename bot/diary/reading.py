@@ -16,7 +16,9 @@ from bot.diary.words import digits, numeral_value
 CN_NUM = "[零〇一二两三四五六七八九十百]+"
 NUM = r"(\d+(?:\.\d+)?)"
 
-MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母")
+MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母",
+                # the mother writing of herself: her own temperature, blood pressure, lochia, wound or breast
+                "我的体温", "我体温", "我的血压", "我血压", "我的恶露", "我恶露", "我的伤口", "我伤口", "我的乳房", "我乳房")
 BABY_WORDS = ("宝宝", "宝贝", "婴儿", "新生儿", "孩子", "baby", "bb")
 
 
@@ -204,6 +206,9 @@ _GENERAL_SENTENCE = re.compile(
     r"|^\s*对于|对于\S{0,30}来说|(?:许多|很多|不少|有的|有些|一些|多数|大多)(?:宝宝|妈妈|婴儿|新生儿|孩子|父母|家长|人|产妇)"
     r"|(?:新生儿|婴儿|初生儿)(?:都|也|一般)?(?:会有|会出现|常|多数)|孕妇|哺乳期女性|(?<![我家你他她])的(?:婴儿|新生儿)|的宝宝(?:可|则|会|一般|通常|来说)"
     r"|天大的(?:新生儿|婴儿|时候)|天大时|个月大的时候"
+    # someone else's baby (邻居家的孩子, 同事的宝宝, 我姐姐家的宝宝): not this one
+    r"|(?:邻居|朋友|同事|亲戚|别人|人家|隔壁|闺蜜|同学|姐姐|妹妹|嫂子|表姐|表妹|堂姐|小姨|姑姑|舅妈|婶婶|网友|群里)"
+    r"(?:家的?|的)(?:宝宝|孩子|小孩|婴儿|宝贝|女儿|儿子|bb|小宝宝|新生儿)|(?:邻居|隔壁|别人|人家)(?:宝宝|孩子|小孩)"
     # explanations: causes and consequences in general
     r"|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
@@ -212,6 +217,8 @@ _GENERAL_SENTENCE = re.compile(
 _CONDITION = re.compile(
     r"如果|假如|假设|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
+    # a fear or a mistaken belief (怕宝宝抽筋, 生怕着凉, 还以为发烧了): what follows did not happen
+    r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
@@ -224,6 +231,13 @@ _ADVICE = re.compile(
     # a schedule (每两小时喂一次奶)
     r"|每[^，,。；;]{0,3}?(?:小时|钟头)[^，,。；;]{0,4}?[一1]次"
 )
+# A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
+# today. From the sentence's start to the end of the clause saying it is over, when a past time comes before it and
+# nothing says it is back (又, 还, 仍). A sign that has just stopped (刚才抽了一下，现在好了) is no history: it still tells.
+_PAST = re.compile(r"昨天|昨晚|昨日|前天|前两天|前几天|前些天|几天前|之前|以前|上周|上个星期|出生时|刚出生|在医院时|住院时|那几天|那时候?")
+_RESOLVED = re.compile(r"(?:已经|都|也)?(?:好了|退了|退烧了|没事了?|消了|消退了?|恢复正常|恢复了|正常了|不黄了|痊愈|好转了)"
+                       r"|医生(?:看过)?说(?:没事|没问题|正常|不要紧)")
+_BACK = re.compile(r"又|还|仍|依然|依旧|再次|反复|复发")
 # A question about a cause: what follows it in its clause (宝宝嘴唇发紫是不是缺氧 still tells the lips).
 _DOUBT = re.compile(r"是不是|会不会")
 _SENTENCE_CUT = re.compile(r"[。！!？?；;\n]+")
@@ -234,9 +248,9 @@ def general_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
     fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses."""
     if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
-            or _DOUBT.search(text)):
+            or _DOUBT.search(text) or _RESOLVED.search(text)):
         return []
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = _history(text)
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
@@ -262,6 +276,26 @@ def general_spans(text: str) -> list[tuple[int, int]]:
                 if clause_cut is None:
                     break
                 at = clause_cut.end()
+        if cut is None:
+            break
+        start = cut.end()
+    return spans
+
+
+def _history(text: str) -> list[tuple[int, int]]:
+    """Past events told as over (``_RESOLVED`` after a ``_PAST`` time in one sentence, nothing saying it is back)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*_SENTENCE_CUT.finditer(text), None]:
+        end = cut.start() if cut is not None else len(text)
+        resolved = None
+        for resolved in _RESOLVED.finditer(text, start, end):
+            pass  # the last statement that it is over
+        if resolved is not None:
+            past = _PAST.search(text, start, resolved.start())
+            if past is not None and _BACK.search(text, past.end(), end) is None:
+                after = _CLAUSE_CUT_ALL.search(text, resolved.end(), end)
+                spans.append((start, after.start() if after is not None else end))
         if cut is None:
             break
         start = cut.end()
