@@ -285,8 +285,12 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     ``described=False``: by their named words only. ``reports_only=False`` reads advice and general text too (what
     the words describe, for checking the lexicon's examples: many are taken from advice pages)."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
-    if reports_only and is_hypothetical(text):
-        return []  # (a sign word in a mixed line's advice clause still counts: a miss costs more than a call)
+    if reports_only:
+        if is_hypothetical(text):
+            return []
+        # General sentences, conditions, fears and history tell no sign (宝宝38.5度，怕抽筋; 若出现喷射性呕吐…需就医);
+        # a guess or advice beside a finding does not hide it (a miss costs more than a call).
+        text = reported(text, clauses=False)
     sentences = _sentences(text)
     if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]

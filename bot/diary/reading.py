@@ -200,7 +200,7 @@ _GENERAL_SENTENCE = re.compile(
     # (不属于正常现象, 不是正常的 say the opposite: a report that something is wrong)
     r"|(?<!不)(?<!不属于)(?<!不是)(?:正常现象|生理现象|正常范围|正常体温|正常温度|正常的(?!吗))|(?<!不)(?:属于正常|属正常)|(?<!不)为正常"
     r"|典型|是\S{0,6}的(?:一个)?(?:信号|征兆)|称为|可以诊断|可诊断|可以认为|不一定|未必|最为合适|为宜|会自然|不能超过|不应超过|应低于|应高于|超过就"
-    r"|\d\s*(?:度|℃|摄氏度)?\s*之间"
+    r"|\d\s*(?:度|℃|°c|°|摄氏度)?\s*之间"
     r"|[\d一二两三四五六七八九十]\s*(?:至|到|~|-|—)\s*[\d一二两三四五六七八九十]+\s*(?:周|天|个月)(?:内|左右)"
     # a subject that is no one baby or mother
     r"|^\s*对于|对于\S{0,30}来说|(?:许多|很多|不少|有的|有些|一些|多数|大多)(?:宝宝|妈妈|婴儿|新生儿|孩子|父母|家长|人|产妇)"
@@ -209,8 +209,13 @@ _GENERAL_SENTENCE = re.compile(
     # someone else's baby (邻居家的孩子, 同事的宝宝, 我姐姐家的宝宝): not this one
     r"|(?:邻居|朋友|同事|亲戚|别人|人家|隔壁|闺蜜|同学|姐姐|妹妹|嫂子|表姐|表妹|堂姐|小姨|姑姑|舅妈|婶婶|网友|群里)"
     r"(?:家的?|的)(?:宝宝|孩子|小孩|婴儿|宝贝|女儿|儿子|bb|小宝宝|新生儿)|(?:邻居|隔壁|别人|人家)(?:宝宝|孩子|小孩)"
+    # a definition (是指, 又叫, …是…之一), a patient in
+    # general (患儿, 患者), a heading listing signs (徵兆2:), a norm as the subject (正常情况下, 正常恶露), every mother
+    r"|是指|指的是|又叫|又称|俗称|是[^，,。；;]{0,20}之一|(?:征兆|症状|表现|信号|迹象)\d*\s*[:：]|正常情况下"
+    r"|^\s*正常(?:的)?(?:恶露|大便|便便|小便|尿液|体温|温度)|每[个位](?:哺乳)?(?:妈妈|宝宝|婴儿|新生儿|孩子|产妇|家长|父母|人)"
+    r"|有什么不同|有什么区别|以上(?:需要|就要|就|则|时)"
     # explanations: causes and consequences in general
-    r"|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
+    r"|多因|多由|多与|常因|常由|多为|多属|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
 )
@@ -219,13 +224,16 @@ _CONDITION = re.compile(
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
     # a fear or a mistaken belief (怕宝宝抽筋, 生怕着凉, 还以为发烧了): what follows did not happen
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
+    # any case at all (任何伴随拒奶、嗜睡…的情况)
+    r"|任何"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
     r"也许|有可能|可能(?:是|会|因为|与|由|导致|出现|有|引起|跟|和|变)|会变[为成]|不知道是"
     r"|需要\S{0,10}吗|才需要|多高才|多少才|[了过]几次|多少次|有[^，,。；;？?！!]{0,10}(?<!正常)(?<!要紧)(?<!严重)(?<!紧)(?<!事)(?<!问题)吗"
     # advice
-    r"|应该怎么|注意(?!到|力|观察)|预防|避免|以防|建议|必须|即可|不用担心|可不必|不必|可先|可以先|我们可以"
+    r"|应该怎么|注意(?!到|力|观察)|预防|避免|以防|以免|建议|必须|一定要|即可|不用担心|可不必|不必|可先|可以先|我们可以"
+    r"|如何|小心|家长(?:应|需|要|可|们)"
     r"|需(?!要)|需要(?:注意|及时|立即|尽快|马上|就医|看医生)|应(?:立即|及时|尽快|马上|暂停|注意|当|保持|避免|在|给|去)"
     r"|请(?:立即|及时|尽快|马上)|就医|就诊|求医|看医生"
     # a schedule (每两小时喂一次奶)
@@ -244,9 +252,10 @@ _SENTENCE_CUT = re.compile(r"[。！!？?；;\n]+")
 _CLAUSE_CUT_ALL = re.compile(r"[。！!？?；;\n，,:：]+")
 
 
-def general_spans(text: str) -> list[tuple[int, int]]:
+def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
     """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
-    fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses."""
+    fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses
+    (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only)."""
     if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
             or _DOUBT.search(text) or _RESOLVED.search(text)):
         return []
@@ -265,7 +274,7 @@ def general_spans(text: str) -> list[tuple[int, int]]:
                 stop = start + (before[-1] if before else 0)
                 spans.append((stop, end))
             at = start
-            for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None]:
+            for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None] if clauses else ():
                 clause_end = clause_cut.start() if clause_cut is not None else stop
                 if _ADVICE.search(text, at, clause_end):
                     spans.append((at, clause_end))
@@ -302,10 +311,12 @@ def _history(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def reported(text: str) -> str:
+def reported(text: str, *, clauses: bool = True) -> str:
     """``text`` with its general parts (``general_spans``) blanked out: what it tells of this baby or mother, at the
-    same offsets."""
-    spans = general_spans(text)
+    same offsets. ``clauses=False`` keeps the clauses of advice, a guess or a doubt (what danger signs are read in:
+    宝宝嘴唇发紫，可能是缺氧 — a guess beside a finding is no reason to miss it) and blanks only general sentences,
+    conditions, fears and history."""
+    spans = general_spans(text, clauses=clauses)
     if not spans:
         return text
     chars = list(text)
