@@ -260,18 +260,44 @@ def _triggers(lexicon: Lexicon) -> list[tuple[Sign, re.Pattern[str], re.Pattern[
     return held[1]
 
 
-def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
+def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> int | None:
+    """Where in ``text`` the sign is told (the offset of its word), or None when it is not."""
     # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
-    if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
-        return True
+    if sign.named and has(text, *sign.named):
+        word = find_affirmed(text, sign.named)
+        if word is not None:
+            return text.find(word)
     for pattern in sign.described if described else ():
         groups = pattern.clause if isinstance(pattern, ClausePattern) else pattern
         if not all(has(text, *group) for group in groups):
             continue
         parts = _CLAUSE.split(text) if isinstance(pattern, ClausePattern) else sentences
-        if any(all(find_affirmed(part, group) is not None for group in groups) for part in parts):
-            return True
-    return False
+        for part in parts:
+            if all(find_affirmed(part, group) is not None for group in groups):
+                first = find_affirmed(part, groups[0])
+                return max(text.find(part), 0) + (part.find(first) if first is not None else 0)
+    return None
+
+
+def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
+    """Whose finding the words at ``at`` tell: the person named nearest before them in their sentence (妈妈发现宝宝嘴唇
+    发紫: the baby's), else the first named after them in it (抽搐的是妈妈); None when the sentence names nobody."""
+    start = 0
+    for cut in _SENTENCE.finditer(text, 0, at):
+        start = cut.end()
+    after = _SENTENCE.search(text, at)
+    end = after.start() if after is not None else len(text)
+    before: tuple[int, str | None] = (-1, None)
+    following: tuple[int, str | None] = (len(text) + 1, None)
+    for words, who in ((mother_words(lexicon), "mother"), (BABY_WORDS, "baby")):
+        for word in words:
+            i = text.rfind(word, start, at)
+            if i >= 0 and i + len(word) > before[0]:
+                before = (i + len(word), who)
+            j = text.find(word, at, end)
+            if 0 <= j < following[0]:
+                following = (j, who)
+    return before[1] or following[1]
 
 
 @cache
@@ -295,8 +321,8 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
         text = "。".join(sentences)
-    mother = has(text, *mother_words(lexicon))
-    baby = not mother and has(text, *BABY_WORDS)
+    line_mother = has(text, *mother_words(lexicon))
+    line_baby = not line_mother and has(text, *BABY_WORDS)
     found: dict[str, tuple[str, str]] = {}
     for sign, every, named in _triggers(lexicon):
         trigger = every if described else named
@@ -304,8 +330,12 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
             continue
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
             continue
-        if not _told(sign, text, sentences, described):
+        at = _told(sign, text, sentences, described)
+        if at is None:
             continue
+        who = _subject(text, at, lexicon) if line_mother else None  # a line naming no mother: the line's rule
+        mother = who == "mother" if who is not None else line_mother
+        baby = who == "baby" if who is not None else line_baby
         if sign.whose == "baby" and mother:
             if sign.said_of_mother is not None:
                 found.setdefault(sign.said_of_mother, (sign.level, sign.said_of_mother))
