@@ -33,7 +33,7 @@ from bot.diary.reading import (
     negated,
     reported,
 )
-from bot.diary.words import tagged
+from bot.diary.words import read_across, tagged
 
 __all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "load",
            "mother_words", "signs_in"]
@@ -380,7 +380,8 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
             continue
         if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
             continue
-        word = find_affirmed(sentence, words)
+        # Words, not characters: 头发黑黑的 holds no 发黑 (read across the segmenter's words).
+        word = find_affirmed(sentence, [w for w in words if w in sentence and not read_across(sentence, w)])
         if word is not None:
             said.append(word)
     return said

@@ -22,8 +22,8 @@ import cn2an
 import jieba
 import jieba.posseg
 
-__all__ = ["DICTIONARY", "cache_path", "digits", "has_word", "numeral_value", "tagged", "tokens", "warm_up",
-           "without_words"]
+__all__ = ["DICTIONARY", "cache_path", "digits", "has_word", "numeral_value", "read_across", "tagged", "tokens",
+           "warm_up", "without_words"]
 
 DICTIONARY = Path(__file__).with_name("data") / "words.txt"
 
@@ -120,6 +120,24 @@ def has_word(text: str, *words: str) -> bool:
                 return True
             start = text.find(word, start + 1)
     return False
+
+
+def read_across(text: str, word: str) -> bool:
+    """Whether every time ``word`` occurs in ``text`` it is read across a word boundary: begun inside one word and ended
+    inside the next (头发|黑黑的 holds no 发黑). A word inside a longer one (叫不醒 holds 不醒) is not across."""
+    start = text.find(word)
+    if start < 0:
+        return False
+    spans, at = [], 0
+    for token in tokens(text):
+        spans.append((at, at + len(token)))
+        at += len(token)
+    while start >= 0:
+        end = start + len(word)
+        if not any(a < start < b < end or start < a < end < b for a, b in spans):
+            return False
+        start = text.find(word, start + 1)
+    return True
 
 
 def without_words(text: str, *words: str) -> str:
