@@ -152,13 +152,21 @@ NEGATION = r"(?:一点都不|一点也不|都没有|没有|没(?!多久)|无(?!�
 _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、\s]|但|而|可是")
 
 
+_LIST_NEGATED = re.compile(NEGATION + r"(?:有|见|出现)?(?:[^\s，,。；;！!？?]{1,5}?(?:或者|或|和|、|及|以及|与|也没有|也没))+$")
+
+
 def negated(text: str, start: int, reach: int = 4) -> bool:
-    """Whether the word at ``text[start:]`` is said to be absent: a negation shortly before it, in its clause."""
+    """Whether the word at ``text[start:]`` is said to be absent: a negation shortly before it, in its clause, or one
+    before a list the word ends (无呛咳或呼吸困难, 没有发烧、抽搐: the negation covers every item)."""
     before = text[max(0, start - reach):start]
     cut = [m.end() for m in _CLAUSE_BREAK.finditer(before)]
     if cut:
         before = before[cut[-1]:]
-    return re.search(NEGATION + r"(?:有|见|发|是|觉得|太|怎么|再)?\S{0,2}$", before) is not None and bool(before)
+    if before and re.search(NEGATION + r"(?:有|见|发|是|觉得|太|怎么|再)?\S{0,2}$", before) is not None:
+        return True
+    listed = text[max(0, start - 16):start]
+    clause = re.split(r"[，,。；;！!？?\s]", listed)[-1]
+    return bool(clause) and _LIST_NEGATED.search(clause) is not None
 
 
 _NEGATIVE_WORD = re.compile(NEGATION)
@@ -212,15 +220,17 @@ _GENERAL_SENTENCE = re.compile(
     # a definition (是指, 又叫, …是…之一), a patient in
     # general (患儿, 患者), a heading listing signs (徵兆2:), a norm as the subject (正常情况下, 正常恶露), every mother
     r"|是指|指的是|又叫|又称|俗称|是[^，,。；;]{0,20}之一|(?:征兆|症状|表现|信号|迹象)\d*\s*[:：]|正常情况下"
-    r"|^\s*正常(?:的)?(?:恶露|大便|便便|小便|尿液|体温|温度)|每[个位](?:哺乳)?(?:妈妈|宝宝|婴儿|新生儿|孩子|产妇|家长|父母|人)"
+    r"|^\s*正常(?:的)?(?:恶露|大便|便便|小便|尿液|体温|温度)|每[个位](?:哺乳)?(?:妈妈?|宝宝|婴儿|新生儿|孩子|产妇|家长|父母|人)"
     r"|有什么不同|有什么区别|以上(?:需要|就要|就|则|时)|如何|可分为|分为\S{0,4}(?:型|类|种)|严重时|严重者|轻者"
+    # what a disease is (乳腺炎是…感染, 黄疸常见于…), a point of note
+    r"|^\s*[^\s，,。]{0,4}(?:炎|症|病)(?:是|指|常见于|多见于|几乎是)|值得注意的是"
     # explanations: causes and consequences in general
     r"|多因|多由|多与|常因|常由|多为|多属|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
 )
 _CONDITION = re.compile(
-    r"如果|假如|假设|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
+    r"如果|假如|假设|倘若|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
     # a fear or a mistaken belief (怕宝宝抽筋, 生怕着凉, 还以为发烧了): what follows did not happen
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
