@@ -152,7 +152,8 @@ NEGATION = r"(?:一点都不|一点也不|都没有|没有|没(?!多久)|无(?!�
 _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、\s]|但|而|可是")
 
 
-_LIST_NEGATED = re.compile(NEGATION + r"(?:有|见|出现)?(?:[^\s，,。；;！!？?]{1,5}?(?:或者|或|和|、|及|以及|与|也没有|也没))+$")
+# Only an absence word opens a negated list (不 does not: 发烧不退、抽筋 is a fever and a convulsion).
+_LIST_NEGATED = re.compile(r"(?:没有|没(?!多久)|无(?!法)|未见|并无|否认)(?:有|见|出现)?(?:[^\s，,。；;！!？?]{1,5}?(?:或者|或|和|、|及|以及|与|也没有|也没))+$")
 
 
 def negated(text: str, start: int, reach: int = 4) -> bool:
@@ -234,9 +235,8 @@ _CONDITION = re.compile(
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
     # a fear or a mistaken belief (怕宝宝抽筋, 生怕着凉, 还以为发烧了): what follows did not happen
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
-    # any case at all (任何伴随拒奶、嗜睡…的情况); what may happen (可能会拒绝喝奶: a possibility, not a finding —
-    # 宝宝嘴唇发紫，可能会缺氧 keeps the lips, told before it)
-    r"|任何|(?<!不)可能会|有可能会|可能出现"
+    # any case at all (任何伴随拒奶、嗜睡…的情况)
+    r"|任何"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
@@ -253,7 +253,8 @@ _ADVICE = re.compile(
 # A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
 # today. From the sentence's start to the end of the clause saying it is over, when a past time comes before it and
 # nothing says it is back (又, 还, 仍). A sign that has just stopped (刚才抽了一下，现在好了) is no history: it still tells.
-_PAST = re.compile(r"昨天|昨晚|昨日|前天|前两天|前几天|前些天|几天前|之前|以前|上周|上个星期|出生时|刚出生|在医院时|住院时|那几天|那时候?")
+_PAST = re.compile(r"昨天|昨晚|昨日|前天|前两天|前几天|前些天|几天前|之前|以前|上周|上个星期|出生时|刚出生|在医院时|住院时"
+                   r"|那几天|那时候?")
 _RESOLVED = re.compile(r"(?:已经|都|也)?(?:好了|退了|退烧了|没事了?|消了|消退了?|恢复正常|恢复了|正常了|不黄了|痊愈|好转了)"
                        r"|医生(?:看过)?说(?:没事|没问题|正常|不要紧)")
 _BACK = re.compile(r"又|还|仍|依然|依旧|再次|反复|复发")
@@ -308,9 +309,8 @@ def _history(text: str) -> list[tuple[int, int]]:
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
-        resolved = None
-        for resolved in _RESOLVED.finditer(text, start, end):
-            pass  # the last statement that it is over
+        said_over = list(_RESOLVED.finditer(text, start, end))
+        resolved = said_over[-1] if said_over else None  # the last statement that it is over
         if resolved is not None:
             past = _PAST.search(text, start, resolved.start())
             if past is not None and _BACK.search(text, past.end(), end) is None:

@@ -49,7 +49,7 @@ from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
 # The corpus's size today (tests/diary/corpus/README.md; the team's goal is 600): raise it when lines are added.
-MIN_LINES = 774
+MIN_LINES = 936
 # What each part must not fall below. The bar (``BAR``: 95 % fully right, no danger sign missed, no false
 # flag) is not reached yet — least of all on the sealed third, which measures unseen writing — so these are today's
 # figures as floors, to be raised toward ``BAR`` (development 498 of 527 lines, 1 missed, 2 false flags; sealed 182 of

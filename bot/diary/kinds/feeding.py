@@ -236,7 +236,8 @@ register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=(*_FEED_WORDS, "水", "吃到", "喝到", "喂到"), parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
+    keywords=(*_FEED_WORDS, "水", "吃到", "喝到", "喂到"),
+    parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,),
 ))
