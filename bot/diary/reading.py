@@ -153,7 +153,8 @@ _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、\s]|但|而|可是")
 
 
 # Only an absence word opens a negated list (不 does not: 发烧不退、抽筋 is a fever and a convulsion).
-_LIST_NEGATED = re.compile(r"(?:没有|没(?!多久)|无(?!法)|未见|并无|否认)(?:有|见|出现)?(?:[^\s，,。；;！!？?]{1,5}?(?:或者|或|和|、|及|以及|与|也没有|也没))+$")
+_LIST_NEGATED = re.compile(r"(?:没有|没(?!多久)|无(?!法)|未见|并无|否认)(?:有|见|出现)?"
+                           r"(?:[^\s，,。；;！!？?]{1,5}?(?:或者|或|和|、|及|以及|与|也没有|也没))+$")
 
 
 def negated(text: str, start: int, reach: int = 4) -> bool:
