@@ -22,9 +22,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from bot.diary import texts
-from bot.diary.reading import BABY_WORDS, MOTHER_WORDS, NEGATION, find_affirmed, fold_writing, has, is_hypothetical
+from bot.diary.reading import (
+    BABY_WORDS,
+    MOTHER_WORDS,
+    NEGATION,
+    find_affirmed,
+    fold_writing,
+    has,
+    is_hypothetical,
+    negated,
+    reported,
+)
+from bot.diary.words import read_across, tagged
 
-__all__ = ["LEXICON", "Lexicon", "LexiconError", "Sign", "alarm_words", "load", "mother_words", "signs_in"]
+__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "load",
+           "mother_words", "signs_in"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -107,6 +119,25 @@ class Sign(BaseModel):
         return self.reason or self.key
 
 
+class Findings(BaseModel):
+    """How a finding is said when no sign's words are: a part of the body, then a state of it that is not well, in one
+    clause (the safety net's structural reading: ``described_finding``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    body_parts: Annotated[list[Word], Field(min_length=1)]
+    # Words of a state that is not well (发凉, 凹进去, 怪怪的), read as words after the body part.
+    states: Annotated[list[Word], Field(min_length=1)]
+    # Characters of a colour, touch or shape that is not well: a state word made of them (冰冰的, 紫紫的, 硬邦邦) after
+    # the body part is a finding.
+    state_characters: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    # Movements told as a repeated beat, 一X一X (一鼓一鼓, 一吸一吸, 一抽一抽): a body part moving so is a finding.
+    beats: Annotated[list[Word], Field(min_length=1)]
+    # How strong a state is (胀得厉害, 肿得吓人): any state of a body part said so is a finding.
+    degrees: Annotated[list[Word], Field(min_length=1)]
+    examples: Annotated[list[Example], Field(min_length=2)]
+    quiet: list[Example] = []
+
+
 class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: Literal[1]
@@ -128,6 +159,7 @@ class Lexicon(BaseModel):
     self_negative: list[Word] = []
     # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
     mother: list[Word] = []
+    findings: Findings | None = None
     signs: Annotated[list[Sign], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -228,18 +260,44 @@ def _triggers(lexicon: Lexicon) -> list[tuple[Sign, re.Pattern[str], re.Pattern[
     return held[1]
 
 
-def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> bool:
+def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -> int | None:
+    """Where in ``text`` the sign is told (the offset of its word), or None when it is not."""
     # ``has`` (a plain substring loop) first: most lines hold none of a sign's words, and negation is dearer.
-    if sign.named and has(text, *sign.named) and find_affirmed(text, sign.named) is not None:
-        return True
+    if sign.named and has(text, *sign.named):
+        word = find_affirmed(text, sign.named)
+        if word is not None:
+            return text.find(word)
     for pattern in sign.described if described else ():
         groups = pattern.clause if isinstance(pattern, ClausePattern) else pattern
         if not all(has(text, *group) for group in groups):
             continue
         parts = _CLAUSE.split(text) if isinstance(pattern, ClausePattern) else sentences
-        if any(all(find_affirmed(part, group) is not None for group in groups) for part in parts):
-            return True
-    return False
+        for part in parts:
+            if all(find_affirmed(part, group) is not None for group in groups):
+                first = find_affirmed(part, groups[0])
+                return max(text.find(part), 0) + (part.find(first) if first is not None else 0)
+    return None
+
+
+def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
+    """Whose finding the words at ``at`` tell: the person named nearest before them in their sentence (妈妈发现宝宝嘴唇
+    发紫: the baby's), else the first named after them in it (抽搐的是妈妈); None when the sentence names nobody."""
+    start = 0
+    for cut in _SENTENCE.finditer(text, 0, at):
+        start = cut.end()
+    after = _SENTENCE.search(text, at)
+    end = after.start() if after is not None else len(text)
+    before: tuple[int, str | None] = (-1, None)
+    following: tuple[int, str | None] = (len(text) + 1, None)
+    for words, who in ((mother_words(lexicon), "mother"), (BABY_WORDS, "baby")):
+        for word in words:
+            i = text.rfind(word, start, at)
+            if i >= 0 and i + len(word) > before[0]:
+                before = (i + len(word), who)
+            j = text.find(word, at, end)
+            if 0 <= j < following[0]:
+                following = (j, who)
+    return before[1] or following[1]
 
 
 @cache
@@ -253,14 +311,18 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     ``described=False``: by their named words only. ``reports_only=False`` reads advice and general text too (what
     the words describe, for checking the lexicon's examples: many are taken from advice pages)."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
-    if reports_only and is_hypothetical(text):
-        return []
+    if reports_only:
+        if is_hypothetical(text):
+            return []
+        # General sentences, conditions, fears and history tell no sign (宝宝38.5度，怕抽筋; 若出现喷射性呕吐…需就医);
+        # a guess or advice beside a finding does not hide it (a miss costs more than a call).
+        text = reported(text, clauses=False)
     sentences = _sentences(text)
     if lexicon.normal and has(text, *lexicon.normal):  # 不属于正常, 是正常现象吗 are not normal
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
         text = "。".join(sentences)
-    mother = has(text, *mother_words(lexicon))
-    baby = not mother and has(text, *BABY_WORDS)
+    line_mother = has(text, *mother_words(lexicon))
+    line_baby = not line_mother and has(text, *BABY_WORDS)
     found: dict[str, tuple[str, str]] = {}
     for sign, every, named in _triggers(lexicon):
         trigger = every if described else named
@@ -268,8 +330,12 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
             continue
         if day is not None and ((sign.from_day and day < sign.from_day) or (sign.to_day and day > sign.to_day)):
             continue
-        if not _told(sign, text, sentences, described):
+        at = _told(sign, text, sentences, described)
+        if at is None:
             continue
+        who = _subject(text, at, lexicon) if line_mother else None  # a line naming no mother: the line's rule
+        mother = who == "mother" if who is not None else line_mother
+        baby = who == "baby" if who is not None else line_baby
         if sign.whose == "baby" and mother:
             if sign.said_of_mother is not None:
                 found.setdefault(sign.said_of_mother, (sign.level, sign.said_of_mother))
@@ -304,6 +370,7 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
     text = _unmasked(fold_writing(text.lower()), lexicon)
     if is_hypothetical(text):
         return []
+    text = reported(text)
     words = tuple(lexicon.worsening) if worsening else _alarm(lexicon)
     if not has(text, *words):
         return []
@@ -313,7 +380,8 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
             continue
         if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
             continue
-        word = find_affirmed(sentence, words)
+        # Words, not characters: 头发黑黑的 holds no 发黑 (read across the segmenter's words).
+        word = find_affirmed(sentence, [w for w in words if w in sentence and not read_across(sentence, w)])
         if word is not None:
             said.append(word)
     return said
@@ -333,3 +401,71 @@ def symptoms_of(key: str) -> tuple[str, ...]:
 def kind_of(key: str) -> str | None:
     sign = _by_rule().get(key)
     return sign.kind if sign is not None else None
+
+
+# -- the structural reading: a body part and a state of it that is not well -------------------------------------------
+_FINDING_CLAUSE = re.compile(r"[。！!？?；;\n，,、：:]+|而|但|可是")
+_BEAT_LEN = 4  # 一 X 一 X
+
+
+def described_finding(text: str, lexicon: Lexicon = LEXICON) -> str | None:
+    """The finding ``text`` tells of in its own words, as ``body part + state`` (e.g. ``肚子 一鼓一鼓``), when no sign's
+    words tell it: a part of the body (``findings.body_parts``) followed in its clause by a state that is not well — a
+    state word (``states``), a state word made of ``state_characters`` (冰冰的, 紫紫的: jieba's state-word tag ``z``
+    or an adjective), a repeated beat (一吸一吸), or any state said strongly (胀得厉害). Not negated, not in advice or
+    a sentence saying all is well. None when there is none. The segmenter's parts of speech tell the words apart:
+    a body part is a noun (or a place word: 胸口), a state follows it."""
+    findings = lexicon.findings
+    if findings is None:
+        return None
+    text = _unmasked(fold_writing(text.lower()), lexicon)
+    if is_hypothetical(text) or not has(text, *findings.body_parts):
+        return None
+    text = reported(text)
+    for sentence in _sentences(text):
+        if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
+            continue
+        for clause in _FINDING_CLAUSE.split(sentence):
+            if has(clause, *findings.body_parts):
+                found = _finding_in(clause, findings)
+                if found is not None:
+                    return found
+    return None
+
+
+def _body_part(word: str, tag: str, findings: Findings) -> bool:
+    if tag.startswith(("v", "d", "m")) and word not in findings.body_parts:
+        return False
+    return word in findings.body_parts or (len(word) > 1 and word[0] in "小两双" and word[1:] in findings.body_parts)
+
+
+def _finding_in(clause: str, findings: Findings) -> str | None:
+    words = tagged(clause)
+    starts, at = [], 0
+    for word, _tag in words:
+        starts.append(at)
+        at += len(word)
+    beat = re.compile("一([" + re.escape("".join(findings.beats)) + "])一\\1")
+    for i, (word, tag) in enumerate(words):
+        if not _body_part(word, tag, findings):
+            continue
+        for j in range(i + 1, min(i + 8, len(words))):
+            state, state_tag = words[j]
+            if _body_part(state, state_tag, findings):
+                break  # another part of the body: its own finding
+            rest = clause[starts[j]:]
+            told = next((w for w in findings.states if rest.startswith(w)), None)
+            if told is None and len(state) > 1 and state[0] in findings.state_characters and (
+                    state[1] == state[0] or (state_tag in ("z", "a", "an") and state[1] in findings.state_characters + "邦乎")):
+                told = state  # 青青的, 硬硬的, 硬邦邦 (jieba: a state word)
+            if told is None:
+                beaten = beat.match(rest)
+                told = beaten[0] if beaten is not None else None
+            if told is None and (state.endswith("得") or rest[len(state):].startswith("得")) and any(
+                    w in findings.degrees for w, _t in words[j + 1:j + 4]):
+                told = state + "得"  # 胀得厉害: any state said so strongly
+            if told is not None:
+                if negated(clause, starts[j]) or negated(clause, starts[i]):
+                    break
+                return f"{word} {told}"
+    return None

@@ -712,7 +712,7 @@ def _group(pieces: list[_Piece], body: str) -> list[list[_Piece]]:
     ordered = [g for clause in sorted(by_clause) for g in by_clause[clause] if any(p.kind != "note" for p in g)]
     merged: list[list[_Piece]] = []
     for group in ordered:
-        if merged and _kind(merged[-1]) == _kind(group) and not (_measured(merged[-1]) and _measured(group)):
+        if merged and _kind(merged[-1]) == _kind(group) and not (_measured(merged[-1], body) and _measured(group, body)):
             merged[-1] = merged[-1] + group
         else:
             merged.append(group)
@@ -732,5 +732,12 @@ def _kind(group: list[_Piece]) -> str:
     return group[0].kind
 
 
-def _measured(group: list[_Piece]) -> bool:
-    return any(_MEASURES & set(p.fields) for p in group)
+def _measured(group: list[_Piece], body: str) -> bool:
+    """Whether the group measures its event: a piece's own measure, or one its words give together (喂奶 90ml: the
+    90ml piece alone is weak and kept as the feed's part, not a measure of its own)."""
+    if any(_MEASURES & set(p.fields) for p in group):
+        return True
+    if len(group) < 2:
+        return False
+    _kind_name, fields, _weak = _classify(body[group[0].start:group[-1].end], group[0].mother)
+    return bool(_MEASURES & set(fields))

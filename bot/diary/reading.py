@@ -16,7 +16,9 @@ from bot.diary.words import digits, numeral_value
 CN_NUM = "[零〇一二两三四五六七八九十百]+"
 NUM = r"(\d+(?:\.\d+)?)"
 
-MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母")
+MOTHER_WORDS = ("产妇", "妈妈", "宝妈", "母亲", "产母",
+                # the mother writing of herself: her own temperature, blood pressure, lochia, wound or breast
+                "我的体温", "我体温", "我的血压", "我血压", "我的恶露", "我恶露", "我的伤口", "我伤口", "我的乳房", "我乳房")
 BABY_WORDS = ("宝宝", "宝贝", "婴儿", "新生儿", "孩子", "baby", "bb")
 
 
@@ -150,13 +152,23 @@ NEGATION = r"(?:一点都不|一点也不|都没有|没有|没(?!多久)|无(?!�
 _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、\s]|但|而|可是")
 
 
+# Only an absence word opens a negated list (不 does not: 发烧不退、抽筋 is a fever and a convulsion).
+_LIST_NEGATED = re.compile(r"(?:没有|没(?!多久)|无(?!法)|未见|并无|否认)(?:有|见|出现)?"
+                           r"(?:[^\s，,。；;！!？?]{1,5}?(?:或者|或|和|、|及|以及|与|也没有|也没))+$")
+
+
 def negated(text: str, start: int, reach: int = 4) -> bool:
-    """Whether the word at ``text[start:]`` is said to be absent: a negation shortly before it, in its clause."""
+    """Whether the word at ``text[start:]`` is said to be absent: a negation shortly before it, in its clause, or one
+    before a list the word ends (无呛咳或呼吸困难, 没有发烧、抽搐: the negation covers every item)."""
     before = text[max(0, start - reach):start]
     cut = [m.end() for m in _CLAUSE_BREAK.finditer(before)]
     if cut:
         before = before[cut[-1]:]
-    return re.search(NEGATION + r"(?:有|见|发|是|觉得|太|怎么|再)?\S{0,2}$", before) is not None and bool(before)
+    if before and re.search(NEGATION + r"(?:有|见|发|是|觉得|太|怎么|再)?\S{0,2}$", before) is not None:
+        return True
+    listed = text[max(0, start - 16):start]
+    clause = re.split(r"[，,。；;！!？?\s]", listed)[-1]
+    return bool(clause) and _LIST_NEGATED.search(clause) is not None
 
 
 _NEGATIVE_WORD = re.compile(NEGATION)
@@ -198,45 +210,69 @@ _GENERAL_SENTENCE = re.compile(
     # (不属于正常现象, 不是正常的 say the opposite: a report that something is wrong)
     r"|(?<!不)(?<!不属于)(?<!不是)(?:正常现象|生理现象|正常范围|正常体温|正常温度|正常的(?!吗))|(?<!不)(?:属于正常|属正常)|(?<!不)为正常"
     r"|典型|是\S{0,6}的(?:一个)?(?:信号|征兆)|称为|可以诊断|可诊断|可以认为|不一定|未必|最为合适|为宜|会自然|不能超过|不应超过|应低于|应高于|超过就"
-    r"|\d\s*(?:度|℃|摄氏度)?\s*之间"
+    r"|\d\s*(?:度|℃|°c|°|摄氏度)?\s*之间"
     r"|[\d一二两三四五六七八九十]\s*(?:至|到|~|-|—)\s*[\d一二两三四五六七八九十]+\s*(?:周|天|个月)(?:内|左右)"
     # a subject that is no one baby or mother
     r"|^\s*对于|对于\S{0,30}来说|(?:许多|很多|不少|有的|有些|一些|多数|大多)(?:宝宝|妈妈|婴儿|新生儿|孩子|父母|家长|人|产妇)"
     r"|(?:新生儿|婴儿|初生儿)(?:都|也|一般)?(?:会有|会出现|常|多数)|孕妇|哺乳期女性|(?<![我家你他她])的(?:婴儿|新生儿)|的宝宝(?:可|则|会|一般|通常|来说)"
     r"|天大的(?:新生儿|婴儿|时候)|天大时|个月大的时候"
+    # someone else's baby (邻居家的孩子, 同事的宝宝, 我姐姐家的宝宝): not this one
+    r"|(?:邻居|朋友|同事|亲戚|别人|人家|隔壁|闺蜜|同学|姐姐|妹妹|嫂子|表姐|表妹|堂姐|小姨|姑姑|舅妈|婶婶|网友|群里)"
+    r"(?:家的?|的)(?:宝宝|孩子|小孩|婴儿|宝贝|女儿|儿子|bb|小宝宝|新生儿)|(?:邻居|隔壁|别人|人家)(?:宝宝|孩子|小孩)"
+    # a definition (是指, 又叫, …是…之一), a patient in
+    # general (患儿, 患者), a heading listing signs (徵兆2:), a norm as the subject (正常情况下, 正常恶露), every mother
+    r"|是指|指的是|又叫|又称|俗称|是[^，,。；;]{0,20}之一|(?:征兆|症状|表现|信号|迹象)\d*\s*[:：]|正常情况下"
+    r"|^\s*正常(?:的)?(?:恶露|大便|便便|小便|尿液|体温|温度)|每[个位](?:哺乳)?(?:妈妈?|宝宝|婴儿|新生儿|孩子|产妇|家长|父母|人)"
+    r"|有什么不同|有什么区别|以上(?:需要|就要|就|则|时)|如何|可分为|分为\S{0,4}(?:型|类|种)|严重时|严重者|轻者"
+    # what a disease is (乳腺炎是…感染, 黄疸常见于…), a point of note
+    r"|^\s*[^\s，,。]{0,4}(?:炎|症|病)(?:是|指|常见于|多见于|几乎是)|值得注意的是"
     # explanations: causes and consequences in general
-    r"|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
+    r"|多因|多由|多与|常因|常由|多为|多属|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
 )
 _CONDITION = re.compile(
-    r"如果|假如|假设|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
+    r"如果|假如|假设|倘若|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
+    # a fear or a mistaken belief (怕宝宝抽筋, 生怕着凉, 还以为发烧了): what follows did not happen
+    r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
+    # any case at all (任何伴随拒奶、嗜睡…的情况)
+    r"|任何"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
     r"也许|有可能|可能(?:是|会|因为|与|由|导致|出现|有|引起|跟|和|变)|会变[为成]|不知道是"
     r"|需要\S{0,10}吗|才需要|多高才|多少才|[了过]几次|多少次|有[^，,。；;？?！!]{0,10}(?<!正常)(?<!要紧)(?<!严重)(?<!紧)(?<!事)(?<!问题)吗"
     # advice
-    r"|应该怎么|注意(?!到|力|观察)|预防|避免|以防|建议|必须|即可|不用担心|可不必|不必|可先|可以先|我们可以"
+    r"|应该怎么|注意(?!到|力|观察)|预防|避免|以防|以免|建议|必须|一定要|即可|不用担心|可不必|不必|可先|可以先|我们可以"
+    r"|小心|家长(?:应|需|要|可|们)|注意观察\S{0,8}?(?:频率|次数|情况|变化|颜色|症状)"
     r"|需(?!要)|需要(?:注意|及时|立即|尽快|马上|就医|看医生)|应(?:立即|及时|尽快|马上|暂停|注意|当|保持|避免|在|给|去)"
     r"|请(?:立即|及时|尽快|马上)|就医|就诊|求医|看医生"
     # a schedule (每两小时喂一次奶)
     r"|每[^，,。；;]{0,3}?(?:小时|钟头)[^，,。；;]{0,4}?[一1]次"
 )
+# A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
+# today. From the sentence's start to the end of the clause saying it is over, when a past time comes before it and
+# nothing says it is back (又, 还, 仍). A sign that has just stopped (刚才抽了一下，现在好了) is no history: it still tells.
+_PAST = re.compile(r"昨天|昨晚|昨日|前天|前两天|前几天|前些天|几天前|之前|以前|上周|上个星期|出生时|刚出生|在医院时|住院时"
+                   r"|那几天|那时候?")
+_RESOLVED = re.compile(r"(?:已经|都|也)?(?:好了|退了|退烧了|没事了?|消了|消退了?|恢复正常|恢复了|正常了|不黄了|痊愈|好转了)"
+                       r"|医生(?:看过)?说(?:没事|没问题|正常|不要紧)")
+_BACK = re.compile(r"又|还|仍|依然|依旧|再次|反复|复发")
 # A question about a cause: what follows it in its clause (宝宝嘴唇发紫是不是缺氧 still tells the lips).
 _DOUBT = re.compile(r"是不是|会不会")
 _SENTENCE_CUT = re.compile(r"[。！!？?；;\n]+")
 _CLAUSE_CUT_ALL = re.compile(r"[。！!？?；;\n，,:：]+")
 
 
-def general_spans(text: str) -> list[tuple[int, int]]:
+def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
     """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
-    fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses."""
+    fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses
+    (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only)."""
     if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
-            or _DOUBT.search(text)):
+            or _DOUBT.search(text) or _RESOLVED.search(text)):
         return []
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = _history(text)
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
@@ -251,7 +287,7 @@ def general_spans(text: str) -> list[tuple[int, int]]:
                 stop = start + (before[-1] if before else 0)
                 spans.append((stop, end))
             at = start
-            for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None]:
+            for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None] if clauses else ():
                 clause_end = clause_cut.start() if clause_cut is not None else stop
                 if _ADVICE.search(text, at, clause_end):
                     spans.append((at, clause_end))
@@ -268,10 +304,31 @@ def general_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def reported(text: str) -> str:
+def _history(text: str) -> list[tuple[int, int]]:
+    """Past events told as over (``_RESOLVED`` after a ``_PAST`` time in one sentence, nothing saying it is back)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*_SENTENCE_CUT.finditer(text), None]:
+        end = cut.start() if cut is not None else len(text)
+        said_over = list(_RESOLVED.finditer(text, start, end))
+        resolved = said_over[-1] if said_over else None  # the last statement that it is over
+        if resolved is not None:
+            past = _PAST.search(text, start, resolved.start())
+            if past is not None and _BACK.search(text, past.end(), end) is None:
+                after = _CLAUSE_CUT_ALL.search(text, resolved.end(), end)
+                spans.append((start, after.start() if after is not None else end))
+        if cut is None:
+            break
+        start = cut.end()
+    return spans
+
+
+def reported(text: str, *, clauses: bool = True) -> str:
     """``text`` with its general parts (``general_spans``) blanked out: what it tells of this baby or mother, at the
-    same offsets."""
-    spans = general_spans(text)
+    same offsets. ``clauses=False`` keeps the clauses of advice, a guess or a doubt (what danger signs are read in:
+    宝宝嘴唇发紫，可能是缺氧 — a guess beside a finding is no reason to miss it) and blanks only general sentences,
+    conditions, fears and history."""
+    spans = general_spans(text, clauses=clauses)
     if not spans:
         return text
     chars = list(text)

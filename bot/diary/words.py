@@ -20,8 +20,10 @@ from pathlib import Path
 
 import cn2an
 import jieba
+import jieba.posseg
 
-__all__ = ["DICTIONARY", "cache_path", "digits", "has_word", "numeral_value", "tokens", "warm_up", "without_words"]
+__all__ = ["DICTIONARY", "cache_path", "digits", "has_word", "numeral_value", "read_across", "tagged", "tokens",
+           "warm_up", "without_words"]
 
 DICTIONARY = Path(__file__).with_name("data") / "words.txt"
 
@@ -74,6 +76,30 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(_segmenter().cut(text, HMM=False))
 
 
+_pos_lock = threading.Lock()
+_pos_tokenizer: jieba.posseg.POSTokenizer | None = None
+
+
+def _pos_segmenter() -> jieba.posseg.POSTokenizer:
+    """jieba's part-of-speech tagger over the diary's segmenter (its dictionary and tags), built once."""
+    global _pos_tokenizer
+    built = _pos_tokenizer
+    if built is None:
+        with _pos_lock:
+            if _pos_tokenizer is None:
+                _pos_tokenizer = jieba.posseg.POSTokenizer(_segmenter())
+            built = _pos_tokenizer
+    return built
+
+
+@functools.lru_cache(maxsize=2048)
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """``text`` cut into (word, part of speech) pairs (jieba's tags: n noun, v verb, a adjective, z state word …).
+
+    Dearer than ``tokens`` (~150 µs a line): only the safety net's reading of notes asks for it."""
+    return tuple((pair.word, pair.flag) for pair in _pos_segmenter().cut(text, HMM=False))
+
+
 def _boundaries(text: str) -> frozenset[int]:
     at, cuts = 0, {0}
     for token in tokens(text):
@@ -94,6 +120,24 @@ def has_word(text: str, *words: str) -> bool:
                 return True
             start = text.find(word, start + 1)
     return False
+
+
+def read_across(text: str, word: str) -> bool:
+    """Whether every time ``word`` occurs in ``text`` it is read across a word boundary: begun inside one word and ended
+    inside the next (头发|黑黑的 holds no 发黑). A word inside a longer one (叫不醒 holds 不醒) is not across."""
+    start = text.find(word)
+    if start < 0:
+        return False
+    spans, at = [], 0
+    for token in tokens(text):
+        spans.append((at, at + len(token)))
+        at += len(token)
+    while start >= 0:
+        end = start + len(word)
+        if not any(a < start < b < end or start < a < end < b for a, b in spans):
+            return False
+        start = text.find(word, start + 1)
+    return True
 
 
 def without_words(text: str, *words: str) -> str:

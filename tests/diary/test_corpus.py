@@ -49,13 +49,17 @@ from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
 # The corpus's size today (tests/diary/corpus/README.md; the team's goal is 600): raise it when lines are added.
-MIN_LINES = 774
+MIN_LINES = 936
 # What each part must not fall below. The bar (``BAR``: 95 % fully right, no danger sign missed, no false
-# flag) is not reached yet — least of all on the sealed third, which measures unseen writing — so these are today's
-# figures as floors, to be raised toward ``BAR`` (development 498 of 527 lines, 1 missed, 2 false flags; sealed 182 of
-# 247, 16 missed of which 13 told to nobody, 16 false flags). None prints a part's figures and skips instead.
-DEV_BAR: Bar | None = Bar(fully_right=0.944, missed=1, false_flags=2)
-SEALED_BAR: Bar | None = Bar(fully_right=0.736, missed=16, false_flags=16)
+# flag) is not reached yet — least of all on the sealed third, which measures unseen writing — so these are floors on
+# the corpus as it is, to be raised toward ``BAR``; what was right before cannot fall silently, as the development
+# part's every line is held by the ratchet (``baseline.json``) and the sealed part's counts by these floors. Round four
+# added 162 lines from 95 new pages, mostly look-alikes that must stay notes, which lowered the shares without anything
+# that was right falling: on the 774 lines of before, development 499 of 527 (498 before), 1 missed, 3 false flags (2
+# before: a second feed now read on one line raises the feed-gap watch), sealed 183 of 247 (182), 15 missed (16), 16
+# false flags (16); on the grown corpus of 936, the floors below.
+DEV_BAR: Bar | None = Bar(fully_right=0.924, missed=1, false_flags=9)
+SEALED_BAR: Bar | None = Bar(fully_right=0.738, missed=15, false_flags=22)
 _REPORTS: dict[str, Report] = {}
 
 

@@ -51,8 +51,15 @@ _NOT_AMOUNT = r"(?!\s*(?:次|天|日|周|个月|月|岁|号|点|时|分钟|分|�
 _DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_AMOUNT}")
 
 
+# Fed until a time (吃到九点, 喝到10点半): a feed whose end is told (the line's time, when it is the only one, is that
+# end: read_line files it there). After ``find_time`` took the clock away only 吃到 may be left.
+_FED_UNTIL = re.compile(r"(?:吃|喝|喂)(?:奶|母乳)?(?:一直)?到\s*(?:\d{1,2}\s*(?:点|:)|$)")
+
+
 def parse_feeding(said: Said) -> dict[str, Any] | None:
     """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …)."""
+    if not said.mother and _FED_UNTIL.search(said.text.strip(" ，,。；;")) is not None:
+        return _feed(said) or {}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
     if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
@@ -237,7 +244,8 @@ FEEDING = register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=(*_FEED_WORDS, "水"), parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
+    keywords=(*_FEED_WORDS, "水", "吃到", "喝到", "喂到"),
+    parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,), describe=describe_feed,
 ))

@@ -84,7 +84,8 @@ def bilirubin_reading(body: str) -> tuple[float, str] | None:
 
     No value is dropped for being high: above 35 mg/dL is the kernicterus range (urgent), and a value no newborn
     has (``IMPLAUSIBLE_MG_DL``) is kept and asked about (see ``jaundice_signs``)."""
-    for match in re.finditer(r"(?<![\d.第])(\d+(?:\.\d+)?)", body):
+    # A number inside a Latin word is no reading: G6PD (glucose-6-phosphate dehydrogenase), vitamin D3.
+    for match in re.finditer(r"(?<![\d.第a-z])(\d+(?:\.\d+)?)", body):
         after = body[match.end():]
         if _NOT_READING.match(after) or (match.start() == 0 and len(match[1]) >= 3 and after.startswith(" ")):
             continue

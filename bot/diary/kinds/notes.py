@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register, register_line_rule
-from bot.diary.lexicon import LEXICON, alarm_words, first_group, mother_words, signs_in
+from bot.diary.lexicon import LEXICON, alarm_words, described_finding, first_group, mother_words, signs_in
 from bot.diary.reading import affirmed, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
@@ -126,8 +126,12 @@ def _quoted(entry: DiaryEntry) -> str:
 
 
 def needs_review(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
+    """A note that says an alarm word, or describes a part of the body in a state that is not well in words no sign
+    lists (``described_finding``: 肚子一鼓一鼓的, 嘴巴周围青青的), and tells no sign: a person looks at it."""
     text = re.sub(r"\s+", " ", (entry.text or "").lower())
-    if not text.strip() or _signs(text, ctx.day_of_life(entry.occurred_at)) or not alarm_words(text):
+    if not text.strip() or _signs(text, ctx.day_of_life(entry.occurred_at)):
+        return []
+    if not alarm_words(text) and described_finding(text) is None:
         return []
     return [alert(entry, "needs_review", WATCH, _quoted(entry))]
 
