@@ -23,10 +23,9 @@ from bot.diary import days, engagements, entries, family, texts
 from bot.diary.bind_attempts import BindLimits, count_bind_attempt
 from bot.diary.days import DaySummary, EntryView
 from bot.diary.flags import flags_of_entries
-from bot.diary.keepsake import nurse_display_name
 from bot.diary.kinds import KIND_FIELDS, NOT_POSTABLE
 from bot.diary.parse import ParsedEntry
-from bot.diary.refs import BindingRef, binding_in, current_binding
+from bot.diary.refs import BindingRef, binding_in, current_binding, worker_name
 from bot.diary.schemas import EntryBase, read_fields
 from bot.models import Binding, DiaryEntry
 from bot.store.db import get_session
@@ -139,7 +138,7 @@ def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> En
     return EngagementOut(
         id=engagement.id, role=cast(Role, binding.role), family_name=engagement.family_name,
         baby_nickname=engagement.baby_nickname, starts_on=engagement.starts_on, ends_on=engagement.ends_on,
-        nurse=nurse_display_name(get_session(), engagement) or None, agency=engagement.agency.name,
+        nurse=worker_name(get_session(), engagement) or None, agency=engagement.agency.name,
         current=engagement.id == current_id, bound_at=local(binding.bound_at, tz),
     )
 
@@ -336,7 +335,7 @@ def export_pdf(engagement_id: int) -> ApiResult:
     if not allowed:
         raise TooManyRequests("导出纪念册过于频繁，请稍后再试 (too many keepsake exports)", code="too_many_requests")
     tz = _tz()
-    pdf = cached_keepsake(session, engagement, tz, utcnow().astimezone(tz).date(), nurse_display_name(session, engagement))
+    pdf = cached_keepsake(session, engagement, tz, utcnow().astimezone(tz).date(), worker_name(session, engagement))
     try:
         session.commit()
     except IntegrityError:  # another server stored the same diary's keepsake a moment ago: either copy will do

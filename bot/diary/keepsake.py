@@ -61,7 +61,7 @@ from bot.diary.growth_charts import (
     percentile_text,
 )
 from bot.diary.kinds import AGENCY_ONLY
-from bot.diary.refs import EngagementLike, agency_name, babies_of, worker_name
+from bot.diary.refs import EngagementLike, agency_name, babies_of
 from bot.diary.render import stars
 from bot.models import Baby, DiaryEntry, DiaryFlag, DiaryPhoto, KeepsakeCache, Rating
 
@@ -631,8 +631,3 @@ def _photo_grid(rows: Sequence[Any], tz: ZoneInfo, width: float, styles: Styles)
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
     return [table]
 
-
-def nurse_display_name(session: Session, engagement: EngagementLike) -> str:
-    from bot.lookup.profile import mask_name
-
-    return mask_name(worker_name(session, engagement))

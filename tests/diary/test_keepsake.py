@@ -59,7 +59,7 @@ def pdf(app: Flask) -> bytes:
         session.add(DiaryPhoto(source_key="keepsake-test", engagement_id=engagement.id, author_openid=NURSE_OPENID,
                                media_id="m1", sent_at=now, status="stored", content_type="image/jpeg", data=_photo()))
         session.flush()
-        return keepsake_pdf(session, engagement, TZ, now.astimezone(TZ).date(), "伍*芳")
+        return keepsake_pdf(session, engagement, TZ, now.astimezone(TZ).date(), "伍秀芳")
 
 
 def _pages(pdf: bytes, out: Path) -> list[Image.Image]:
@@ -105,7 +105,7 @@ def test_the_font_is_embedded_as_a_subset_and_every_character_has_a_glyph(pdf: b
     missing = {ch for ch in text if not ch.isspace() and ord(ch) not in glyphs}
     assert not missing, f"drawn without a glyph (tofu): {missing}"
     assert "😊" not in text and "宝宝笑了" in text and "好开心" in text  # the emoji left out cleanly
-    assert "伍*芳" in text and "★★★★★" in text
+    assert "伍秀芳" in text and "★★★★★" in text
 
 
 def test_the_font_comes_with_the_requirements_not_the_machine() -> None:
@@ -134,7 +134,7 @@ def test_the_pages_a_mother_sees(pdf: bytes, tmp_path: Path) -> None:
     texts = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     assert len(pages) >= 6  # cover, charts, growth, photos, words and health, the days
     cover_text = texts[0]
-    assert "小米的月子日记" in cover_text and "伍*芳" in cover_text and "王家" in cover_text and "至" in cover_text
+    assert "小米的月子日记" in cover_text and "伍秀芳" in cover_text and "王家" in cover_text and "至" in cover_text
     assert "出生体重 3350 克" in cover_text and "这个月的数字" in cover_text
     assert "陪伴天数" in cover_text and "喂奶次数" in cover_text and "奶量合计" in cover_text
     assert "-20" in cover_text and "体重变化" in cover_text  # 3350 g at birth, 3330 g now

@@ -58,7 +58,7 @@ def test_the_keepsake_pdf_holds_the_days(nurse: MpUser, parent: MpUser, family: 
     reader = PdfReader(io.BytesIO(res.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "小米的月子日记" in text and "王家" in text
-    assert "伍*芳" in text and "伍秀芳" not in text
+    assert "伍秀芳" in text  # the family's keepsake names their nurse
     assert "配方奶 150ml" in text and "宝宝第一次抬头" in text  # the entry as understood, the note as written
     assert "★★★★★" in text and "非常满意" in text
     assert "每日奶量" in text
