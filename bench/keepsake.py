@@ -57,7 +57,8 @@ def prepare(db: Path, count: int) -> None:
 def build(db: Path) -> None:
     from pypdf import PdfReader
 
-    from bot.diary.keepsake import keepsake_pdf, nurse_display_name
+    from bot.diary.keepsake import keepsake_pdf
+    from bot.diary.refs import worker_name
     from bot.models import Engagement
     from bot.store.db import utcnow
 
@@ -67,7 +68,7 @@ def build(db: Path) -> None:
         engagement = session.query(Engagement).first()
         assert engagement is not None
         started = time.perf_counter()
-        pdf = keepsake_pdf(session, engagement, TZ, utcnow().astimezone(TZ).date(), nurse_display_name(session, engagement))
+        pdf = keepsake_pdf(session, engagement, TZ, utcnow().astimezone(TZ).date(), worker_name(session, engagement))
         seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
