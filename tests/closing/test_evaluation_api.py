@@ -14,21 +14,14 @@ from bot.models import FinalEvaluation
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.chat import Family, open_family, today
 from tests.support.closing import end_engagement
-from tests.support.miniprogram import MpUser
+from tests.support.miniprogram import MpUser, logins
 
 ALL_FIVE = {"attitude": 5, "skill": 5, "hygiene": 5, "communication": 5}
 
 
 @pytest.fixture
 def login(client: FlaskClient, wechat_fake: WeChatApiFake) -> Callable[[str], MpUser]:
-    def make(openid: str) -> MpUser:
-        code = f"code-{openid}"
-        wechat_fake.add_session(code, openid=openid, session_key="sk-" + openid)
-        res = client.post("/mp/v1/login", json={"code": code})
-        assert res.status_code == 200, res.get_json()
-        return MpUser(client, openid, res.get_json()["token"])
-
-    return make
+    return logins(client, wechat_fake)
 
 
 @pytest.fixture

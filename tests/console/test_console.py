@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import re
 
-import pytest
 from flask import Flask
 from flask import request as flask_request
 from flask.testing import FlaskClient
@@ -16,19 +15,8 @@ from sqlalchemy import select
 from bot.models import Baby, Badge, Complaint, DiaryFlag, Staff, Verification, Worker
 from tests.support.agency import add_worker, auth, id_number, photo_bytes, publish
 from tests.support.chat import Chat, open_family, today
-from tests.support.console import PASSWORD, Console, make_staff, signed_in_admin, text
+from tests.support.console import PASSWORD, Console, make_staff, text
 from tests.support.factories import make_agency
-
-
-@pytest.fixture
-def agency(session) -> tuple[int, str]:
-    row, key = make_agency(session, "宁波甬城家政")
-    return row.id, key
-
-
-@pytest.fixture
-def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
-    return signed_in_admin(app, client, agency[0])
 
 
 def test_pages_need_a_sign_in_and_carry_the_security_headers(client: FlaskClient) -> None:

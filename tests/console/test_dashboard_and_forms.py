@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,19 +14,7 @@ from bot.agency.exports import XLSX_TYPE
 from bot.models import Engagement, PhoneView
 from tests.support.agency import add_worker, publish, verify
 from tests.support.chat import Chat, open_family, today
-from tests.support.console import Console, make_staff, signed_in_admin, text
-from tests.support.factories import make_agency
-
-
-@pytest.fixture
-def agency(session) -> tuple[int, str]:
-    row, key = make_agency(session, "宁波甬城家政")
-    return row.id, key
-
-
-@pytest.fixture
-def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
-    return signed_in_admin(app, client, agency[0])
+from tests.support.console import Console, make_staff, text
 
 
 def figure(page: str, name: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -16,19 +15,8 @@ from bot.agency.exports import XLSX_TYPE
 from bot.models import DiaryFlag, Notification, PhoneView
 from tests.support.agency import supervisor_code
 from tests.support.chat import Chat, open_family, today
-from tests.support.console import Console, make_staff, signed_in_admin, text
+from tests.support.console import Console, make_staff, text
 from tests.support.factories import make_agency
-
-
-@pytest.fixture
-def agency(session) -> tuple[int, str]:
-    row, key = make_agency(session, "宁波甬城家政")
-    return row.id, key
-
-
-@pytest.fixture
-def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
-    return signed_in_admin(app, client, agency[0])
 
 
 def test_the_diary_by_day_shows_entries_flags_and_ratings_with_previous_and_next(

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from bot.store import background
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.chat import Family, open_family
-from tests.support.miniprogram import MpUser
+from tests.support.miniprogram import MpUser, logins
 
 
 @pytest.fixture(autouse=True)
@@ -20,14 +20,7 @@ def _background_work_finishes(app: Flask) -> Iterator[None]:
 
 @pytest.fixture
 def login(client: FlaskClient, wechat_fake: WeChatApiFake):
-    def make(openid: str) -> MpUser:
-        code = f"code-{openid}"
-        wechat_fake.add_session(code, openid=openid, session_key="sk-" + openid)
-        res = client.post("/mp/v1/login", json={"code": code})
-        assert res.status_code == 200, res.get_json()
-        return MpUser(client, openid, res.get_json()["token"])
-
-    return make
+    return logins(client, wechat_fake)
 
 
 @pytest.fixture

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask.testing import FlaskClient
+
+if TYPE_CHECKING:
+    from tests.fakes.wechat_api import WeChatApiFake
 
 
 @dataclass
@@ -32,3 +37,15 @@ class MpUser:
 
     def delete(self, path: str, **kw):
         return self.client.delete(f"/mp/v1{path}", headers=self._headers(), **kw)
+
+
+def logins(client: FlaskClient, wechat_fake: WeChatApiFake) -> Callable[[str], MpUser]:
+    """``login(openid)``: that user logged in through jscode2session (the fake knows the code), as an MpUser."""
+    def make(openid: str) -> MpUser:
+        code = f"code-{openid}"
+        wechat_fake.add_session(code, openid=openid, session_key="sk-" + openid)
+        res = client.post("/mp/v1/login", json={"code": code})
+        assert res.status_code == 200, res.get_json()
+        return MpUser(client, openid, res.get_json()["token"])
+
+    return make
