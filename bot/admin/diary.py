@@ -44,7 +44,7 @@ from bot.delivery.notify import deliver_soon
 from bot.diary.alerts import flag_events, record_event
 from bot.diary.engagements import BabyFields, open_engagement
 from bot.diary.family import answer_complaint, list_complaints
-from bot.diary.flags import acknowledge_flag, agency_flags
+from bot.diary.flags import Withdrawal, acknowledge_flag, agency_flags, withdrawals
 from bot.diary.phones import masked_phones, set_family_phones
 from bot.diary.reach import CHANNELS, delivery_counts
 from bot.models import Complaint, DiaryFlag, Engagement
@@ -126,17 +126,18 @@ def respond(complaint_id: int, body: ResponseIn) -> ApiResult:
     return _complaint_out(complaint)
 
 
-EventAction = Literal["sent", "opened", "acknowledged", "escalated"]
+EventAction = Literal["sent", "opened", "acknowledged", "escalated", "refused", "retracted"]
 
 
-def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
+def _flag_out(flag: DiaryFlag, engagement: Engagement, withdrawn: Withdrawal | None) -> FlagOut:
     raised_at = _local(flag.raised_at)
     assert raised_at is not None
     return FlagOut(
         id=flag.id, engagement_id=engagement.id, family_name=engagement.family_name, worker_id=engagement.worker_id,
         entry_id=flag.entry_id, day=flag.day, rule=flag.rule, severity=cast(Severity, flag.severity),
         reason=flag.reason, raised_at=raised_at, cleared_at=_local(flag.cleared_at),
-        acknowledged_at=_local(flag.acknowledged_at), acknowledged_note=flag.acknowledged_note,
+        withdrawn_at=_local(withdrawn.at) if withdrawn else None, acknowledged_at=_local(flag.acknowledged_at),
+        acknowledged_note=flag.acknowledged_note,
         family_acknowledged_at=_local(flag.family_acknowledged_at), escalations=flag.escalations,
     )
 
@@ -146,9 +147,11 @@ def _flag_out(flag: DiaryFlag, engagement: Engagement) -> FlagOut:
 def flags(query: FlagQuery) -> ApiResult:
     """日记提醒：?status=open（未确认，默认；月嫂撤销了记录的紧急提醒也在其中，直到机构确认）|all
     &from=YYYY-MM-DD&to=YYYY-MM-DD（提醒日期，含首尾）"""
-    rows = agency_flags(get_session(), current_agency().id, open_only=query.status == "open", since=query.since,
+    session = get_session()
+    rows = agency_flags(session, current_agency().id, open_only=query.status == "open", since=query.since,
                         until=query.until)
-    return FlagList(flags=[_flag_out(f, e) for f, e in rows])
+    withdrawn = withdrawals(session, [f.id for f, _ in rows])
+    return FlagList(flags=[_flag_out(f, e, withdrawn.get(f.id)) for f, e in rows])
 
 
 @bp.post("/flags/<id:flag_id>/ack")
@@ -166,7 +169,7 @@ def ack_flag(flag_id: int, body: AckIn) -> ApiResult:
     engagement = session.get(Engagement, flag.engagement_id)
     assert engagement is not None
     session.commit()
-    return _flag_out(flag, engagement)
+    return _flag_out(flag, engagement, withdrawals(session, [flag.id]).get(flag.id))
 
 
 @bp.get("/flags/<id:flag_id>/events")
@@ -183,7 +186,7 @@ def flag_trail(flag_id: int) -> ApiResult:
     flag, engagement = row
     events = [FlagEventOut(action=cast(EventAction, e.action), at=_local(e.at) or e.at, actor=e.actor, role=e.role,
                            channel=e.channel, note=e.note) for e in flag_events(session, flag.id)]
-    return FlagEvents(flag=_flag_out(flag, engagement), events=events)
+    return FlagEvents(flag=_flag_out(flag, engagement, withdrawals(session, [flag.id]).get(flag.id)), events=events)
 
 
 MAX_REPORT_DAYS = 92

@@ -231,6 +231,8 @@ class FlagOut(Out):
     reason: str
     raised_at: dt.datetime
     cleared_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None = Field(
+        description="月嫂撤销了这条记录的时间：紧急提醒仍待机构确认（status=open），其余撤销即清除（cleared_at）")
     acknowledged_at: dt.datetime | None
     acknowledged_note: str | None
     family_acknowledged_at: dt.datetime | None = Field(description="家属确认（回复收到、打开链接或在小程序查看）的时间")
@@ -238,7 +240,9 @@ class FlagOut(Out):
 
 
 class FlagEventOut(Out):
-    action: Literal["sent", "opened", "acknowledged", "escalated"]
+    action: Literal["sent", "opened", "acknowledged", "escalated", "refused", "retracted"] = Field(
+        description="sent 已发送，opened 已打开，acknowledged 已确认，escalated 已升级，refused 渠道拒收（如短信被拒），"
+                    "retracted 已撤回（月嫂撤销或修改了记录）")
     at: dt.datetime
     actor: str | None = Field(description="openid、staff:ID 或 agency；系统动作为空")
     role: str | None

@@ -242,3 +242,22 @@ def test_a_refused_field_is_not_retried_eight_times(app: Flask, wechat_fake: WeC
     assert run_job(app, "deliver").detail == {"sent": 0, "retry": 0, "failed": 1}
     assert "47003" in session.scalars(select(Notification)).one().last_error
     assert wechat_fake.calls_to(CUSTOM) == []
+
+
+def test_the_agency_api_tells_a_withdrawn_urgent_flag_and_its_whole_trail(
+    app: Flask, client: FlaskClient, family: Family, chat: Chat
+) -> None:
+    """The nurse withdraws the entry behind an urgent flag: the API keeps it open, says who withdrew it and when, and
+    lists the withdrawal in the trail (the console shows the same as 已撤销)."""
+    assert "已记录" in chat.say(NURSE, "体温 38.6")
+    assert "撤销" in chat.say(NURSE, "撤销")
+    [listed] = client.get("/admin/v1/flags?status=open", headers=auth(family.key)).get_json()["flags"]
+    assert listed["rule"] == "fever" and listed["withdrawn_at"] is not None
+    trail = client.get(f"/admin/v1/flags/{listed['id']}/events", headers=auth(family.key))
+    assert trail.status_code == 200, trail.get_data(as_text=True)
+    body = trail.get_json()
+    assert body["flag"]["withdrawn_at"] == listed["withdrawn_at"]
+    assert ("retracted", NURSE, "nurse") in [(e["action"], e["actor"], e["role"]) for e in body["events"]]
+    acked = client.post(f"/admin/v1/flags/{listed['id']}/ack", json={"note": "已电话确认是误记"}, headers=auth(family.key))
+    assert acked.status_code == 200 and acked.get_json()["withdrawn_at"] == listed["withdrawn_at"]
+    assert client.get("/admin/v1/flags?status=open", headers=auth(family.key)).get_json()["flags"] == []
