@@ -47,6 +47,7 @@ from miniprogram_api.models import (
     MemberRating,
     RatingIn,
     RatingOut,
+    RelationIn,
     Role,
     Severity,
     SummaryOut,
@@ -139,7 +140,7 @@ def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> En
         id=engagement.id, role=cast(Role, binding.role), family_name=engagement.family_name,
         baby_nickname=engagement.baby_nickname, starts_on=engagement.starts_on, ends_on=engagement.ends_on,
         nurse=worker_name(get_session(), engagement) or None, agency=engagement.agency.name,
-        current=engagement.id == current_id, bound_at=local(binding.bound_at, tz),
+        current=engagement.id == current_id, bound_at=local(binding.bound_at, tz), relation=binding.relation,
     )
 
 
@@ -147,7 +148,7 @@ def engagement_out(binding: Binding, current_id: int | None, tz: ZoneInfo) -> En
 
 @bp.post("/bind")
 @login_required
-@operation(body=BindIn, responses={201: EngagementOut}, errors=(*AUTHED, 404, 409))
+@operation(body=BindIn, responses={201: EngagementOut}, errors=(*AUTHED, 400, 404, 409))
 def bind(body: BindIn) -> ApiResult:
     """用月嫂码或家属码绑定"""
     session = get_session()
@@ -157,8 +158,22 @@ def bind(body: BindIn) -> ApiResult:
     if not allowed:
         raise TooManyRequests(texts.BIND_TOO_MANY, code="too_many_bind_attempts")
     binding = engagements.bind(session, current_openid(), body.code, utcnow(), _tz())
+    if binding.role == engagements.PARENT and body.relation is not None:
+        engagements.set_relation(session, binding.id, body.relation)  # refused: nothing of the binding is written
     session.commit()
     return engagement_out(binding, binding.engagement_id, _tz()), 201
+
+
+@bp.put("/engagements/<id:engagement_id>/relation")
+@login_required
+@operation(body=RelationIn, responses={200: EngagementOut}, errors=(*AUTHED, 400, 403, 404))
+def put_relation(engagement_id: int, body: RelationIn) -> ApiResult:
+    """家人说明自己是宝宝的谁（如聊天里的“我是 奶奶”），评分以此称呼"""
+    session = get_session()
+    binding = engagements.set_relation(session, _binding(engagement_id).id, body.relation)
+    session.commit()
+    current = current_binding(session, current_openid())
+    return engagement_out(binding, current.engagement_id if current else None, _tz())
 
 
 @bp.get("/engagements")

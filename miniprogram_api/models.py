@@ -22,7 +22,8 @@ from pydantic_core import PydanticCustomError
 
 from bot.api.schema import In, Out
 from bot.core.validation import PRINTABLE, integral
-from bot.diary import kinds
+from bot.diary import kinds, texts
+from bot.diary.engagements import RELATION
 from bot.diary.family import MAX_COMMENT
 from bot.diary.schemas import MAX_TEXT as MAX_ENTRY_TEXT
 from bot.diary.schemas import POSTABLE, EntryIn
@@ -55,8 +56,25 @@ class LoginOut(Out):
     expires_in: int
 
 
+def _relation(said: str) -> str:
+    said = said.strip()
+    if not RELATION.fullmatch(said):
+        raise PydanticCustomError("relation", texts.RELATION_BAD)
+    return said
+
+
+# Who a family member is to the baby, as chat's ``我是 奶奶`` takes it: a few Chinese characters.
+Relation = Annotated[str, AfterValidator(_relation), WithJsonSchema({"type": "string", "pattern": f"^{RELATION.pattern}$"})]
+
+
 class BindIn(In):
     code: Code = Field(description="月嫂码或家属码（家政公司提供）")
+    relation: Relation | None = Field(
+        None, description="家属码绑定时可说明自己是谁（妈妈、爸爸、奶奶……，1–8 个汉字），评分以此称呼；月嫂码不用")
+
+
+class RelationIn(In):
+    relation: Relation = Field(description="自己是宝宝的谁（妈妈、爸爸、奶奶……，1–8 个汉字）")
 
 
 # Any kind an entry may have (photos included), described as the registry's list.
@@ -76,6 +94,7 @@ class EngagementOut(Out):
     agency: str
     current: bool
     bound_at: dt.datetime
+    relation: str | None = Field(None, description="家属说明的自己是谁（妈妈、奶奶……）；未说明或月嫂为空")
 
 
 class EngagementList(Out):

@@ -397,3 +397,28 @@ def test_a_second_parent_keeps_the_first_ones_comment(parent: MpUser, login, fam
     assert [(r["member"], r["stars"], r["comment"], r["mine"]) for r in mom_view["ratings"]] == [
         ("家人1", 5, "很细心", True), ("家人2", 3, None, False)]
     assert [r["mine"] for r in dad_view["ratings"]] == [False, True]
+
+
+def test_family_members_say_who_they_are_when_binding_and_later(parent: MpUser, nurse: MpUser, login, family: Family,
+                                                                session) -> None:
+    """As chat's ``绑定 CODE 奶奶`` and ``我是 外婆``: ratings name each member as they said (issue 33's raters)."""
+    grandma = login("o-mp-grandma")
+    bound = grandma.post("/bind", {"code": family.family_code, "relation": "奶奶"})
+    assert bound.status_code == 201 and bound.get_json()["relation"] == "奶奶"
+    path = f"/engagements/{family.engagement_id}"
+    assert parent.put(f"{path}/relation", {"relation": "妈妈"}).get_json()["relation"] == "妈妈"
+    rate = f"{path}/days/{today()}/rating"
+    assert parent.put(rate, {"stars": 5}).status_code == 201 and grandma.put(rate, {"stars": 4}).status_code == 201
+    view = parent.get(f"{path}/days/{today()}").get_json()
+    assert sorted((r["member"], r["stars"]) for r in view["ratings"]) == [("奶奶", 4), ("妈妈", 5)]
+    [listed] = grandma.get("/engagements").get_json()["engagements"]
+    assert listed["relation"] == "奶奶"
+    # Nonsense is refused with the chat's words, and nothing is written: not the binding, not the name.
+    stranger = login("o-mp-aunt")
+    refused = stranger.post("/bind", {"code": family.family_code, "relation": "<b>aunt</b>"})
+    assert refused.status_code == 400 and "几个汉字" in refused.get_json()["error"]["message"]
+    assert stranger.get("/engagements").get_json() == {"engagements": []}
+    assert parent.put(f"{path}/relation", {"relation": "x" * 40}).status_code == 400
+    assert parent.get("/engagements").get_json()["engagements"][0]["relation"] == "妈妈"
+    # A nurse has no family relation to set.
+    assert nurse.put(f"{path}/relation", {"relation": "妈妈"}).status_code == 403
