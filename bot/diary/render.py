@@ -10,7 +10,7 @@ from bot.diary import texts
 from bot.diary.babies import BabyRef
 from bot.diary.days import DaySummary, DayView, EntryView, FlagView, RatingView, entry_body
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import AGENCY_ONLY, MOTHER, EntryKind, describe, in_order
+from bot.diary.kinds import AGENCY_ONLY, MOTHER, EntryKind, describe, flagged_entries, in_order
 from bot.diary.kinds.notes import danger_signs
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike, family_title
@@ -83,7 +83,7 @@ def day_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo, today: dt.
         lines += [texts.SUMMARY_FIRST.format(line=summary[0]), *summary[1:]]
     flags = view.family_flags
     lines += flag_lines(flags)
-    flagged = {f.entry_id for f in flags}
+    flagged = flagged_entries(flags)
     babies = {b.id: b.label for b in view.babies}
     if view.entries:
         command = texts.ORIGINALS_COMMAND if view.date == today else texts.ORIGINALS_COMMAND_DAY.format(

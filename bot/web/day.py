@@ -35,7 +35,7 @@ from bot.diary.days import DayView, day_view, summaries
 from bot.diary.engagements import PARENT
 from bot.diary.family import MAX_COMMENT, rate_day
 from bot.diary.growth_charts import growth, percentile_text, svg
-from bot.diary.kinds import minutes_text
+from bot.diary.kinds import flagged_entries, minutes_text
 from bot.diary.refs import BindingRef, EngagementRef, binding_in, engagement_ref, family_title, worker_name
 from bot.diary.render import stars
 from bot.outbox import daylinks, shortlinks
@@ -158,7 +158,7 @@ def _render(token: str, link: daylinks.DayLink, engagement: EngagementRef, bindi
         previous=_neighbour(link, engagement, tz, -1), following=_neighbour(link, engagement, tz, 1),
         can_rate=can_rate, mine=mine, rate_action=url_for("web.rate", token=token), error=error, rated=rated,
         form=form or {}, max_comment=MAX_COMMENT,
-        levels=LEVELS, flagged={f.entry_id for f in flags}, stars=stars, reader=link.openid,
+        levels=LEVELS, flagged=flagged_entries(flags), stars=stars, reader=link.openid,
         times={e.id: e.occurred_at.astimezone(tz).strftime("%H:%M") for e in view.entries},
         babies={b.id: b.label for b in view.babies}, originals=_originals(view),
         sleep=minutes_text(view.summary.sleep_min), chart=chart if len(chart) > 1 else [],

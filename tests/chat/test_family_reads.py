@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.chat import MOM, NURSE, Chat, Family, open_twins, yesterday_at
+from tests.support.chat import MOM, NURSE, Chat, Family, open_family, open_twins, yesterday_at
 
 # A day as a nurse writes it (lines of tests/diary/corpus and the nurses' own style): several lines make two entries,
 # one reading is written "37度", one line is alarming but names no sign (the safety net's: the agency's, not the
@@ -190,3 +190,19 @@ def test_twins_are_both_named_and_each_entry_says_whose(chat: Chat, twins: Famil
     notice = session.scalars(select(Notification.text).where(Notification.openid == MOM,
                                                              Notification.kind == "flag")).one()
     assert notice.startswith("【安心提醒】小豆芽 ") and "🔴 宝宝体温 38.6℃" in notice and "小豆苗" not in notice
+
+
+def test_a_count_watch_is_listed_but_marks_no_single_entry(app: Flask, client: FlaskClient, chat: Chat) -> None:
+    """Too few stools in 24 h is about the day, not about the wet nappy written last: the family reads it under
+    需留意, and no entry carries its ⚠️ (it used to sit beside "换尿布 小便")."""
+    fam = open_family(app, client, birth_days_ago=8)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {fam.nurse_code}")
+    assert "绑定成功" in chat.say(MOM, f"绑定 {fam.family_code}")
+    start = yesterday_at(0, 30) - dt.timedelta(days=1)
+    for hours, line in ((0, "母乳 15分钟"), (20, "换尿布 大便 黄色"), (40, "换尿布 小便")):
+        chat.at(start + dt.timedelta(hours=hours, minutes=5))
+        assert "已记录" in chat.say(NURSE, line)
+    chat.at(yesterday_at(21))
+    shown = chat.say(MOM, "今天")
+    assert "只记录到 1 次大便" in shown, shown  # the few-stools watch is told
+    assert "换尿布 小便" in shown and not [s for s in shown.splitlines() if s.startswith("⚠️") and "换尿布" in s], shown

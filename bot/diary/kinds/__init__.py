@@ -18,7 +18,7 @@ import hashlib
 import importlib
 import json
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
@@ -36,6 +36,21 @@ URGENT = "urgent"
 WATCH = "watch"
 # Flags only the agency's supervisors receive, never the family (the safety net: a person checks a line first).
 AGENCY_ONLY = frozenset({"needs_review"})
+# Flags about a day's count (too few feeds, wet nappies or stools in 24 h): raised when an entry is written, but
+# about none of them, so a reader's ⚠️ is not put beside the entry that happened to be last (a wet nappy).
+DAY_COUNT_RULES = frozenset({"few_feeds", "few_wet", "few_stools"})
+
+
+class FlagLike(Protocol):
+    @property
+    def entry_id(self) -> int | None: ...
+    @property
+    def rule(self) -> str: ...
+
+
+def flagged_entries(flags: Iterable[FlagLike]) -> set[int]:
+    """The entries a reader sees marked ⚠️: each flag's own entry, except for flags about a day's count."""
+    return {f.entry_id for f in flags if f.entry_id is not None and f.rule not in DAY_COUNT_RULES}
 # Whom a kind's entries are about: a baby (twins: each entry names which), the mother, or either (a note).
 BABY = "baby"
 MOTHER = "mother"
