@@ -10,7 +10,7 @@ from bot.diary import texts
 from bot.diary.babies import BabyRef
 from bot.diary.days import DaySummary, DayView, EntryView, FlagView, RatingView, entry_body
 from bot.diary.entries import is_backdated
-from bot.diary.kinds import AGENCY_ONLY, MOTHER, EntryKind, describe, flagged_entries, in_order
+from bot.diary.kinds import AGENCY_ONLY, MOTHER, URGENT, EntryKind, describe, flagged_entries, in_order
 from bot.diary.kinds.notes import danger_signs
 from bot.diary.parse import body_of
 from bot.diary.refs import EngagementLike, family_title
@@ -66,11 +66,16 @@ def _kind_lines(summary: DaySummary, kinds: Sequence[EntryKind]) -> list[str]:
 
 
 def flag_lines(flags: Sequence[FlagView]) -> list[str]:
-    """The family's flags under one heading (none: no lines)."""
+    """The family's flags under one heading (none: no lines): urgent ones first, and the same warning raised by
+    several entries once, with how many times (the entries themselves carry their ⚠️)."""
     if not flags:
         return []
-    return [texts.SUMMARY_FLAGS.format(count=len(flags))] + [f"{texts.FLAG_SEVERITY[f.severity]} {f.reason}"
-                                                            for f in flags]
+    counted: dict[tuple[str, str], int] = {}
+    for flag in sorted(flags, key=lambda f: f.severity != URGENT):
+        counted[(flag.severity, flag.reason)] = counted.get((flag.severity, flag.reason), 0) + 1
+    return [texts.SUMMARY_FLAGS.format(count=len(counted))] + [
+        f"{texts.FLAG_SEVERITY[severity]} {reason}" + (texts.FLAG_TIMES.format(count=count) if count > 1 else "")
+        for (severity, reason), count in counted.items()]
 
 
 def day_text(view: DayView, engagement: EngagementLike, tz: ZoneInfo, today: dt.date) -> str:

@@ -110,6 +110,7 @@ SUMMARY_SLEEP = "睡眠约 {hours}"
 SUMMARY_TEMPS = "体温 {temps}"
 SUMMARY_MOTHER_TEMPS = "产妇体温 {temps}"
 SUMMARY_FLAGS = "⚠️ 需留意 {count} 项："
+FLAG_TIMES = "（{count} 次）"
 RATING_LINE = "评分：{ratings}"
 FAMILY_MEMBER = "家人{n}"  # several members who did not say who they are (the order they bound)
 FAMILY_MEMBER_ONE = "家人"  # the only one

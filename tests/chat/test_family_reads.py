@@ -206,3 +206,17 @@ def test_a_count_watch_is_listed_but_marks_no_single_entry(app: Flask, client: F
     shown = chat.say(MOM, "今天")
     assert "只记录到 1 次大便" in shown, shown  # the few-stools watch is told
     assert "换尿布 小便" in shown and not [s for s in shown.splitlines() if s.startswith("⚠️") and "换尿布" in s], shown
+
+
+def test_the_same_warning_from_several_entries_is_listed_once_urgent_first(chat: Chat, family: Family) -> None:
+    """Three lines about a baby refusing the breast make one 🔴 line with how many times, above a 🟡 watch."""
+    for sent, line in (("07:05", "07:00 体温37.3"), ("09:05", "宝宝不肯吃奶"), ("11:05", "宝宝还是不肯吃奶，一直哭"),
+                       ("13:05", "宝宝又不肯吃奶")):
+        hour, minute = map(int, sent.split(":"))
+        chat.at(yesterday_at(hour, minute))
+        assert "已记录" in chat.say(NURSE, line)
+    chat.at(yesterday_at(21))
+    lines = chat.say(MOM, "今天").splitlines()
+    warned = [s for s in lines if s.startswith(("🔴", "🟡"))]
+    assert [s for s in warned if "吃奶" in s] == ["🔴 宝宝不吃奶或吸吮无力，建议尽快咨询医生。（3 次）"], lines
+    assert warned[0].startswith("🔴") and lines[lines.index(warned[0]) - 1] == f"⚠️ 需留意 {len(warned)} 项："
