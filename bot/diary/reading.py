@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 import opencc
+import yaml
 
 from bot.diary.words import digits, numeral_value
 
@@ -142,9 +144,35 @@ VOICE_HOMOPHONES = {
 _HOMOPHONE_RE = re.compile("|".join(sorted(map(re.escape, VOICE_HOMOPHONES), key=len, reverse=True)))
 
 
+class _Cantonese:
+    """Written Cantonese's words as the Mandarin the parser reads (``data/cantonese.yaml``), after OpenCC."""
+
+    def __init__(self, path: Path) -> None:
+        table = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.words: dict[str, str] = table["words"]
+        self.in_cantonese: dict[str, str] = table["in_cantonese"]
+        self.marker = self._alternation(self.words)
+        self.contextual = self._alternation(self.in_cantonese)
+        self.characters = frozenset("".join(self.words))  # a line holding none of these is not Cantonese: no regex
+
+    @staticmethod
+    def _alternation(words: dict[str, str]) -> re.Pattern[str]:
+        return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+
+    def to_mandarin(self, text: str) -> str:
+        if self.characters.isdisjoint(text) or not self.marker.search(text):
+            return text
+        text = self.contextual.sub(lambda m: self.in_cantonese[m[0]], text)
+        return self.marker.sub(lambda m: self.words[m[0]], text)
+
+
+CANTONESE = _Cantonese(Path(__file__).parent / "data" / "cantonese.yaml")
+
+
 def fold_writing(text: str) -> str:
-    """Traditional characters to simplified, and the homophones voice dictation brings to the words meant."""
-    return _HOMOPHONE_RE.sub(lambda m: VOICE_HOMOPHONES[m[0]], to_simplified(text))
+    """Traditional characters to simplified, Hong Kong's written Cantonese to Mandarin words (唔肯饮奶 → 不肯喝奶),
+    and the homophones voice dictation brings to the words meant."""
+    return _HOMOPHONE_RE.sub(lambda m: VOICE_HOMOPHONES[m[0]], CANTONESE.to_mandarin(to_simplified(text)))
 
 
 # A word that says what follows is absent: 无红肿, 没有发烧, 未见渗液, 一点都不涨, 并无, 不黄.

@@ -51,6 +51,38 @@ def test_simplified_writing_is_left_as_it_is() -> None:
     assert fold_writing(line) == line
 
 
+# -- Hong Kong's written Cantonese (bot/diary/data/cantonese.yaml): OpenCC changes the script, not the words ---------
+
+@pytest.mark.parametrize(("written", "mandarin"), [
+    ("BB開始厭奶期 唔肯飲奶點算好﹖", "BB开始厌奶期 不肯喝奶怎么办好﹖"),  # virtushealthstation.com/category/new-parent
+    ("為何BB唔可以飲水", "为何BB不可以饮水"),  # mbaby.org/baby-care/detail?id=172 (饮水 stays: not 饮奶)
+    # zh-yue.wikipedia.org 孲𤘅子: 嘅, 冇乜, 啱啱, 𠮶 (OpenCC's form of 嗰)
+    ("有啲 BB 出世嗰陣好多頭髮,有啲就冇乜", "有些 BB 出世那阵好多头发,有些就没有什么"),
+    ("BB成日喊，唔肯瞓", "BB整天哭，不肯睡"),  # 喊 is "to cry" only in a Cantonese line
+    ("喊他也不醒", "喊他也不醒"),  # Mandarin's 喊 ("to call") is left alone
+    ("琴晚BB瞓咗兩個鐘", "昨晚BB睡了两个小时"),
+])
+def test_written_cantonese_is_read_as_mandarin(written: str, mandarin: str) -> None:
+    assert fold_writing(written) == mandarin
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("佢飲咗90ml奶", [("feeding", {"amount_ml": 90}, "11:00")]),
+    ("BB瞓咗兩個鐘", [("sleep", {"duration_min": 120}, "11:00")]),
+    ("BB今日屙咗三次，黃色", [("diaper", {"wet": False, "stool": True, "colour": "yellow"}, "11:00")]),
+    ("BB身體好熱，探熱38度", [("temperature", {"celsius": 38.0}, "11:00")]),
+])
+def test_cantonese_lines_become_entries(line: str, expected: list[tuple[str, dict[str, Any], str]]) -> None:
+    assert read(line) == expected
+
+
+def test_cantonese_no_and_not_are_negations() -> None:
+    """冇 and 唔 are 没有 and 不: 冇發燒 raises no fever; 唔肯飲奶 is the refusal of a feed (a danger sign)."""
+    from bot.diary.lexicon import signs_in
+    assert signs_in("BB冇發燒", 9) == []
+    assert [key for key, _, _ in signs_in("BB唔肯飲奶，成日瞓", 9)] == ["poor_feeding"]
+
+
 @pytest.mark.parametrize(("line", "expected"), [
     ("紙尿褲濕了", [("diaper", {"wet": True, "stool": False}, "11:00")]),
     ("糞便黃色", [("diaper", {"wet": False, "stool": True, "colour": "yellow"}, "11:00")]),
