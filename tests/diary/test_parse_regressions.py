@@ -72,3 +72,14 @@ def test_events_a_space_apart_each_keep_their_own_time(line: str, expected: list
 def test_an_event_told_beside_a_sign_in_one_clause_is_kept_beside_its_note(line: str,
                                                                           event: tuple[str, dict[str, object]]) -> None:
     assert [(e.kind, e.fields) for e in parse_lines(line, _AT_15, TZ)] == [event, ("note", {})]
+
+
+@pytest.mark.parametrize(("line", "fields"), [
+    ("恶露颜色暗红，有血块", {"colour": "dark-red"}),  # clots do not make dark lochia bright red
+    ("宝妈恶露量多，颜色暗红，有血块", {"colour": "dark-red", "amount": "much"}),
+    ("恶露有血块", {"colour": "red"}),
+    ("恶露鲜红，有血块", {"colour": "red", "bright": True}),
+])
+def test_lochia_colour_is_the_colour_said(line: str, fields: dict[str, object]) -> None:
+    [entry] = parse_lines(line, SENT, TZ)
+    assert (entry.kind, entry.fields) == ("lochia", fields)

@@ -111,15 +111,15 @@ def parse_lochia(said: Said) -> dict[str, Any] | None:
     if not said.has("恶露") and not said.has(*_LOCHIA_WHAT):
         return None  # 下体 or a pad with no blood or discharge said is no lochia
     fields: dict[str, Any] = {}
-    if affirmed(said.text, "鲜红", "大红", "血块"):
+    if affirmed(said.text, "鲜红", "大红"):
         fields["colour"] = "red"
         fields["bright"] = True
     elif said.has("淡红", "粉", "浅红"):
         fields["colour"] = "pink"
     elif said.has("暗红", "深红", "咖啡红"):
         fields["colour"] = "dark-red"  # lochia rubra's usual colour in the first days: not bright red
-    elif said.has("红"):
-        fields["colour"] = "red"
+    elif said.has("红") or affirmed(said.text, "血块"):
+        fields["colour"] = "red"  # clots are red lochia; how bright, only a colour word says (暗红，有血块 is dark)
     elif said.has("褐", "咖啡", "棕"):
         fields["colour"] = "brown"
     elif said.has("白", "黄"):
