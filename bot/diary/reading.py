@@ -230,6 +230,16 @@ _GENERAL_SENTENCE = re.compile(
     r"|多因|多由|多与|常因|常由|多为|多属|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
+    # possibilities weighed, mechanisms explained (会导致, 从而), purposes (有助于), thresholds (发烧的温度为)
+    r"|(?:一|另一|几|两|多)种可能|可能性|会导致|会引起|会引发|会造成|会使|从而|因而|进而|有助于|有利于|以利于|以便"
+    r"|(?:发烧|发热|低烧|高烧|高热|低热)的(?:温度|体温|标准|定义|界限)|诊断标准|判断标准"
+    # words talked about, not events told: sayings, a term in quotation marks denied or named (并不是“矫情”)
+    r"|一句话|常说|所谓|俗话说|(?:并不是|并非|不是|就是|称作|叫做)\s*[“「『\"]"
+    r"|被(?:认为|称为|视为|当作|当成|误认为|误以为|归)|(?:常常|往往|经常|总是)被"
+    # a course after birth or surgery as a range (术后4-6周, 产后2~3天): what is typical, not this mother's day
+    r"|(?:术后|产后|出生后|生后|分娩后)\s*\d+\s*(?:-|~|至|到|—)\s*\d+\s*(?:周|天|个月|小时)"
+    # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
+    r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
 )
 _CONDITION = re.compile(
     r"如果|假如|假设|倘若|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
@@ -238,6 +248,8 @@ _CONDITION = re.compile(
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
     # any case at all (任何伴随拒奶、嗜睡…的情况)
     r"|任何"
+    # a concession or a counterfactual (即使…, 哪怕…, 不然…, 否则…): what follows is not what happened
+    r"|即使|即便|哪怕|就算|不然|否则|要不然"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
@@ -250,7 +262,26 @@ _ADVICE = re.compile(
     r"|请(?:立即|及时|尽快|马上)|就医|就诊|求医|看医生"
     # a schedule (每两小时喂一次奶)
     r"|每[^，,。；;]{0,3}?(?:小时|钟头)[^，,。；;]{0,4}?[一1]次"
+    # the reader addressed (您, 你的…, 请记住) and steps prescribed (及时清洁, 将宝宝直立, 控制在, 尽量, 务必)
+    r"|您|你(?:的|可以|要|应该|需要|会|能)|记住|切记|千万|及时|控制在|尽量|务必|最好(?!的)"
+    r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|帮助(?:排出|消化|宝宝|孩子)"
 )
+# What tells no event though it may describe a sign (read for entries, not for danger signs: ``reported(habits=True)``):
+# - a habit or a consequence stated (都会检查…, 就会释放氨气, 还会有发烧, 满了就得换): what happens, not what happened
+#   (a parent asking why it happens, 为何宝宝每次吃奶后都会吐奶?, reports it);
+# - people counted (两位奶奶问): others, not this family;
+# a term or words in quotation marks (捂“尿不湿”, “我好像丢了自己”) are words said, blanked wherever they stand.
+_HABIT_SENTENCE = re.compile(
+    r"就会|都会|总会|(?:还|也)会有|会出现|就得|此时"
+    # a procedure (将宝宝直立于肩头…) or a recommendation opening its sentence (建议…, 少量多次喂养): steps to follow
+    r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|^\s*建议"
+    r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
+)
+# A title that counts signs or tips (出现4征兆, 3个信号, 五大症状): the whole line is an article's headline.
+_HEADLINE = re.compile(r"[\d两三四五六七八九十]\s*(?:个|大|种|项)?\s*(?:征兆|信号|症状|迹象|原因|方法|妙招|误区|要点|注意事项)")
+_QUOTED = re.compile(r"“[^”]{1,40}”|「[^」]{1,40}」|『[^』]{1,40}』|\"[^\"]{1,40}\"")
+# An alternative asked (不知道是肚子饿了，还是尿布湿了): the doubt reaches the clause its 还是 opens.
+_ALTERNATIVE = re.compile(r"^\s*(?:或者|或)?还是")
 # A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
 # today. From the sentence's start to the end of the clause saying it is over, when a past time comes before it and
 # nothing says it is back (又, 还, 仍). A sign that has just stopped (刚才抽了一下，现在好了) is no history: it still tells.
@@ -265,19 +296,27 @@ _SENTENCE_CUT = re.compile(r"[。！!？?；;\n]+")
 _CLAUSE_CUT_ALL = re.compile(r"[。！!？?；;\n，,:：]+")
 
 
-def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
+def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> list[tuple[int, int]]:
     """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
     fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses
-    (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only)."""
-    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
-            or _DOUBT.search(text) or _RESOLVED.search(text)):
+    (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only). ``habits``: also
+    habits, consequences, descriptions with no subject and quoted words (``_HABIT_SENTENCE``: no event, but a sign
+    described so is still read)."""
+    quoted = habits and ("“" in text or "「" in text or "『" in text or '"' in text)
+    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text) or _HEADLINE.search(text)
+            or _DOUBT.search(text) or _RESOLVED.search(text) or quoted or (habits and _HABIT_SENTENCE.search(text))):
         return []
+    if _HEADLINE.search(text):
+        return [(0, len(text))]
     spans: list[tuple[int, int]] = _history(text)
+    if quoted:
+        spans += [m.span() for m in _QUOTED.finditer(text)]
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
-        if _GENERAL_SENTENCE.search(sentence):
+        if _GENERAL_SENTENCE.search(sentence) or (habits and _HABIT_SENTENCE.search(_QUOTED.sub("", sentence))
+                                                  and not _asked(text, sentence, end)):
             spans.append((start, end))
         else:
             condition = _CONDITION.search(sentence)
@@ -287,14 +326,17 @@ def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
                 stop = start + (before[-1] if before else 0)
                 spans.append((stop, end))
             at = start
+            doubting = False  # a doubt or a guess before: an alternative (还是…) is doubted too
             for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None] if clauses else ():
                 clause_end = clause_cut.start() if clause_cut is not None else stop
-                if _ADVICE.search(text, at, clause_end):
+                if _ADVICE.search(text, at, clause_end) or (doubting and _ALTERNATIVE.match(text[at:clause_end])):
                     spans.append((at, clause_end))
+                    doubting = True
                 else:
                     doubt = _DOUBT.search(text, at, clause_end)
                     if doubt is not None:
                         spans.append((doubt.start(), clause_end))
+                    doubting = doubt is not None
                 if clause_cut is None:
                     break
                 at = clause_cut.end()
@@ -302,6 +344,14 @@ def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
             break
         start = cut.end()
     return spans
+
+
+_QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|什么|多少")
+
+
+def _asked(text: str, sentence: str, end: int) -> bool:
+    """Whether the sentence ending at ``end`` of ``text`` is a question."""
+    return text.startswith(("?", "？"), end) or _QUESTION.search(sentence) is not None
 
 
 def _history(text: str) -> list[tuple[int, int]]:
@@ -323,12 +373,12 @@ def _history(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def reported(text: str, *, clauses: bool = True) -> str:
+def reported(text: str, *, clauses: bool = True, habits: bool = False) -> str:
     """``text`` with its general parts (``general_spans``) blanked out: what it tells of this baby or mother, at the
     same offsets. ``clauses=False`` keeps the clauses of advice, a guess or a doubt (what danger signs are read in:
     宝宝嘴唇发紫，可能是缺氧 — a guess beside a finding is no reason to miss it) and blanks only general sentences,
     conditions, fears and history."""
-    spans = general_spans(text, clauses=clauses)
+    spans = general_spans(text, clauses=clauses, habits=habits)
     if not spans:
         return text
     chars = list(text)
@@ -340,7 +390,8 @@ def reported(text: str, *, clauses: bool = True) -> str:
 _TELLS_NOTHING = re.compile(r"[\s，,。！!？?；;:：、.\d()（）\[\]「」『』“”\"'-]*")
 
 
-def is_hypothetical(text: str) -> bool:
+def is_hypothetical(text: str, *, habits: bool = False) -> bool:
     """The line tells nothing of this baby or mother: it is all advice, conditions or general statements
-    (``reported`` keeps the parts of a mixed line that do tell something)."""
-    return bool(general_spans(text)) and _TELLS_NOTHING.fullmatch(reported(text)) is not None
+    (``reported`` keeps the parts of a mixed line that do tell something); ``habits``: or habits and the like."""
+    return (bool(general_spans(text, habits=habits))
+            and _TELLS_NOTHING.fullmatch(reported(text, habits=habits)) is not None)
