@@ -279,6 +279,28 @@ _HABIT_SENTENCE = re.compile(
 )
 # A title that counts signs or tips (出现4征兆, 3个信号, 五大症状): the whole line is an article's headline.
 _HEADLINE = re.compile(r"[\d两三四五六七八九十]\s*(?:个|大|种|项)?\s*(?:征兆|信号|症状|迹象|原因|方法|妙招|误区|要点|注意事项)")
+# The register of written advice and explanation (a sentence saying two or more of these, and nothing that tells an
+# event happened, tells none): what one should do (可以, 应, 需, 避免, 保持, 采用), who in general (家长, 婴儿, 有的),
+# how things go in general (容易, 通常, 会), why (由于, 因此, 导致, 使), the written language of articles (其, 进行, 通过, 等).
+_REGISTER = re.compile(
+    r"(?P<should>可以|可(?!能|爱|是|怜|惜)|应该|应(?!用)|需要|需|不要|不宜|宜|别|勿|避免|防止|保持|采用|选用|选择|尝试|适当|正确)"
+    r"|(?P<who>家长|父母|爸妈|爸爸妈妈|新手|婴儿|新生儿|幼儿|婴幼儿|儿童|产妇|女性|母亲|大人|有的|有些|很多|许多|不少|大家)"
+    r"|(?P<how>容易|通常|一般|往往|常见|经常|偶尔|逐渐|随着|会(?!儿))"
+    r"|(?P<why>由于|因为|因此|所以|导致|造成|使(?!用)|影响|以免|为了|目的)"
+    r"|(?P<written>其(?!实|他|中|它)|进行|通过|等(?:方式|症状|情况|因素|问题)|之间|以下|以上|方法|原则|过程)"
+)
+# What tells an event happened: a realised action (了, 过), a finding seen (看到, 发现), a time of today or a clock,
+# an amount, the writer herself (a question-and-answer asker writes of herself as 患者: no word of the register).
+_EVENT_TOLD = re.compile(r"(?<!为)了(?!解)|看到|看见|发现|摸到|听到|闻到|过了|吃过|喂过|拉过|刚|今天|今早|今晚|昨天|昨晚|现在|已经|一直|这次|刚才|我(?!们)"
+                         r"|\d\s*(?:点|:)\s*\d|\d+\s*(?:ml|毫升|cc)(?!\s*[-~至到])")
+
+
+def _in_register(sentence: str) -> bool:
+    """Whether ``sentence`` is written advice or explanation (two kinds of ``_REGISTER`` words, nothing told)."""
+    said = {m.lastgroup for m in _REGISTER.finditer(sentence)}
+    return len(said) >= 2 and _EVENT_TOLD.search(sentence) is None
+
+
 _QUOTED = re.compile(r"“[^”]{1,40}”|「[^」]{1,40}」|『[^』]{1,40}』|\"[^\"]{1,40}\"")
 # An alternative asked (不知道是肚子饿了，还是尿布湿了): the doubt reaches the clause its 还是 opens.
 _ALTERNATIVE = re.compile(r"^\s*(?:或者|或)?还是")
@@ -304,7 +326,8 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
     described so is still read)."""
     quoted = habits and ("“" in text or "「" in text or "『" in text or '"' in text)
     if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text) or _HEADLINE.search(text)
-            or _DOUBT.search(text) or _RESOLVED.search(text) or quoted or (habits and _HABIT_SENTENCE.search(text))):
+            or _DOUBT.search(text) or _RESOLVED.search(text) or quoted
+            or (habits and (_HABIT_SENTENCE.search(text) or _REGISTER.search(text)))):
         return []
     if _HEADLINE.search(text):
         return [(0, len(text))]
@@ -315,8 +338,8 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
-        if _GENERAL_SENTENCE.search(sentence) or (habits and _HABIT_SENTENCE.search(_QUOTED.sub("", sentence))
-                                                  and not _asked(text, sentence, end)):
+        if _GENERAL_SENTENCE.search(sentence) or (habits and not _asked(text, sentence, end) and (
+                _HABIT_SENTENCE.search(_QUOTED.sub("", sentence)) or _in_register(sentence))):
             spans.append((start, end))
         else:
             condition = _CONDITION.search(sentence)
