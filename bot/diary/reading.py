@@ -238,6 +238,8 @@ _GENERAL_SENTENCE = re.compile(
     r"|被(?:认为|称为|视为|当作|当成|误认为|误以为|归)|(?:常常|往往|经常|总是)被"
     # a course after birth or surgery as a range (术后4-6周, 产后2~3天): what is typical, not this mother's day
     r"|(?:术后|产后|出生后|生后|分娩后)\s*\d+\s*(?:-|~|至|到|—)\s*\d+\s*(?:周|天|个月|小时)"
+    # how many in general and what a condition is (发病率, 比例约在, 是一种…障碍, 数据显示)
+    r"|发病率|患病率|的比例|是一种|是一類|是一类|数据显示|研究显示|研究表明|调查显示|统计"
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
 )
@@ -283,7 +285,7 @@ _HEADLINE = re.compile(r"[\d两三四五六七八九十]\s*(?:个|大|种|项)?\
 # event happened, tells none): what one should do (可以, 应, 需, 避免, 保持, 采用), who in general (家长, 婴儿, 有的),
 # how things go in general (容易, 通常, 会), why (由于, 因此, 导致, 使), the written language of articles (其, 进行, 通过, 等).
 _REGISTER = re.compile(
-    r"(?P<should>可以|可(?!能|爱|是|怜|惜)|应该|应(?!用)|需要|需|不要|不宜|宜|别|勿|避免|防止|保持|采用|选用|选择|尝试|适当|正确)"
+    r"(?P<should>可以|可(?!能|爱|是|怜|惜|乐)|应该|(?<![反适答供对相效])应(?!用)|需要|需|不要|不宜|宜|别|勿|避免|防止|保持|采用|选用|选择|尝试|适当|正确)"
     r"|(?P<who>家长|父母|爸妈|爸爸妈妈|新手|婴儿|新生儿|幼儿|婴幼儿|儿童|产妇|女性|母亲|大人|有的|有些|很多|许多|不少|大家)"
     r"|(?P<how>容易|通常|一般|往往|常见|经常|偶尔|逐渐|随着|会(?!儿))"
     r"|(?P<why>由于|因为|因此|所以|导致|造成|使(?!用)|影响|以免|为了|目的)"
@@ -297,8 +299,11 @@ _EVENT_TOLD = re.compile(r"(?<!为)了(?!解)|看到|看见|发现|摸到|听到
 
 def _in_register(sentence: str) -> bool:
     """Whether ``sentence`` is written advice or explanation (two kinds of ``_REGISTER`` words, nothing told)."""
-    said = {m.lastgroup for m in _REGISTER.finditer(sentence)}
-    return len(said) >= 2 and _EVENT_TOLD.search(sentence) is None
+    said = {(m.lastgroup, m[0]) for m in _REGISTER.finditer(sentence)}
+    if len(said) < 2 or _EVENT_TOLD.search(sentence) is not None:
+        return False
+    # two kinds of its words, or two words of what one should do (采用…喂养，避免平躺; 可少量多次喂养，避免…)
+    return len({kind for kind, _word in said}) >= 2 or sum(kind == "should" for kind, _word in said) >= 2
 
 
 _QUOTED = re.compile(r"“[^”]{1,40}”|「[^」]{1,40}」|『[^』]{1,40}』|\"[^\"]{1,40}\"")
