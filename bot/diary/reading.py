@@ -231,7 +231,7 @@ _GENERAL_SENTENCE = re.compile(
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
     # possibilities weighed, mechanisms explained (会导致, 从而), purposes (有助于), thresholds (发烧的温度为)
-    r"|(?:一|另一|几|两|多)种可能|可能性|会导致|会引起|会引发|会造成|会使|从而|因而|进而|有助于|有利于|以利于|以便"
+    r"|(?:一|另一|几|两|多)种可能|可能性|几率|概率|机率|会导致|会引起|会引发|会造成|会使|从而|因而|进而|有助于|有利于|以利于|以便"
     r"|(?:发烧|发热|低烧|高烧|高热|低热)的(?:温度|体温|标准|定义|界限)|诊断标准|判断标准"
     # words talked about, not events told: sayings, a term in quotation marks denied or named (并不是“矫情”)
     r"|一句话|常说|所谓|俗话说|(?:并不是|并非|不是|就是|称作|叫做)\s*[“「『\"]"
@@ -274,7 +274,9 @@ _ADVICE = re.compile(
 # - people counted (两位奶奶问): others, not this family;
 # a term or words in quotation marks (捂“尿不湿”, “我好像丢了自己”) are words said, blanked wherever they stand.
 _HABIT_SENTENCE = re.compile(
-    r"就会|都会|总会|(?:还|也)会有|会出现|就得|此时"
+    r"就会|都会|总会|也会|(?:还|也)会有|会出现|就得|就要(?!就医|去医院)|此时|是一件"
+    # a frequency (两~三小时就要喝奶一次, 3小时喂一次): a schedule, not a feed
+    r"|(?:小时|钟头)[^，,。；;了]{0,6}?[一1](?:次|餐|顿)(?!了)"
     # a procedure (将宝宝直立于肩头…) or a recommendation opening its sentence (建议…, 少量多次喂养): steps to follow
     r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|^\s*建议"
     r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
@@ -287,14 +289,16 @@ _HEADLINE = re.compile(r"[\d两三四五六七八九十]\s*(?:个|大|种|项)?\
 _REGISTER = re.compile(
     r"(?P<should>可以|可(?!能|爱|是|怜|惜|乐)|应该|(?<![反适答供对相效])应(?!用)|需要|需|不要|不宜|宜|别|勿|避免|防止|保持|采用|选用|选择|尝试|适当|正确)"
     r"|(?P<who>家长|父母|爸妈|爸爸妈妈|新手|婴儿|新生儿|幼儿|婴幼儿|儿童|产妇|女性|母亲|大人|有的|有些|很多|许多|不少|大家)"
-    r"|(?P<how>容易|通常|一般|往往|常见|经常|偶尔|逐渐|随着|会(?!儿))"
+    r"|(?P<how>容易|通常|一般|往往|常见|经常|偶尔|逐渐|随着|[多常可易]发生|会(?!儿))"
     r"|(?P<why>由于|因为|因此|所以|导致|造成|使(?!用)|影响|以免|为了|目的)"
     r"|(?P<written>其(?!实|他|中|它)|进行|通过|等(?:方式|症状|情况|因素|问题)|之间|以下|以上|方法|原则|过程)"
 )
-# What tells an event happened: a realised action (了, 过), a finding seen (看到, 发现), a time of today or a clock,
-# an amount, the writer herself (a question-and-answer asker writes of herself as 患者: no word of the register).
-_EVENT_TOLD = re.compile(r"(?<!为)了(?!解)|看到|看见|发现|摸到|听到|闻到|过了|吃过|喂过|拉过|刚|今天|今早|今晚|昨天|昨晚|现在|已经|一直|这次|刚才|我(?!们)"
-                         r"|\d\s*(?:点|:)\s*\d|\d+\s*(?:ml|毫升|cc)(?!\s*[-~至到])")
+# What tells an event happened: a time of today or a clock (今天是边吃边吐: a habit beside it does not hide it); and,
+# against the register, a realised action (了, 过), a finding seen (看到, 发现), an amount, the writer herself (a
+# question-and-answer asker writes of herself as 患者: no word of the register).
+_NOW_TOLD = re.compile(r"刚才|刚刚|今天|今早|今晚|今日|昨天|昨晚|现在|已经|这次|刚才|\d\s*(?:点|:)\s*\d")
+_EVENT_TOLD = re.compile(rf"{_NOW_TOLD.pattern}|刚|(?<!为)了(?!解)|看到|看见|发现|摸到|听到|闻到|过了|吃过|喂过|拉过|一直"
+                         r"|我(?!们)|\d+\s*(?:ml|毫升|cc)(?!\s*[-~至到])")
 
 
 def _in_register(sentence: str) -> bool:
@@ -344,7 +348,8 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
         if _GENERAL_SENTENCE.search(sentence) or (habits and not _asked(text, sentence, end) and (
-                _HABIT_SENTENCE.search(_QUOTED.sub("", sentence)) or _in_register(sentence))):
+                (_HABIT_SENTENCE.search(_QUOTED.sub("", sentence)) and _NOW_TOLD.search(sentence) is None)
+                or _in_register(sentence))):
             spans.append((start, end))
         else:
             condition = _CONDITION.search(sentence)
