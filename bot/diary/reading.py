@@ -231,7 +231,7 @@ _GENERAL_SENTENCE = re.compile(
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
     # possibilities weighed, mechanisms explained (会导致, 从而), purposes (有助于), thresholds (发烧的温度为)
-    r"|(?:一|另一|几|两|多)种可能|可能性|几率|概率|机率|会导致|会引起|会引发|会造成|会使|从而|因而|进而|有助于|有利于|以利于|以便"
+    r"|(?:一|另一|几|两|多)种可能|可能性|会导致|会引起|会引发|会造成|会使|从而|因而|进而|有助于|有利于|以利于|以便"
     r"|(?:发烧|发热|低烧|高烧|高热|低热)的(?:温度|体温|标准|定义|界限)|诊断标准|判断标准"
     # words talked about, not events told: sayings, a term in quotation marks denied or named (并不是“矫情”)
     r"|一句话|常说|所谓|俗话说|(?:并不是|并非|不是|就是|称作|叫做)\s*[“「『\"]"
@@ -274,7 +274,7 @@ _ADVICE = re.compile(
 # - people counted (两位奶奶问): others, not this family;
 # a term or words in quotation marks (捂“尿不湿”, “我好像丢了自己”) are words said, blanked wherever they stand.
 _HABIT_SENTENCE = re.compile(
-    r"就会|都会|总会|也会|(?:还|也)会有|会出现|就得|就要(?!就医|去医院)|此时|是一件"
+    r"就会|都会|总会|也会|几率|概率|机率|(?:还|也)会有|会出现|就得|就要(?!就医|去医院)|此时|是一件"
     # a frequency (两~三小时就要喝奶一次, 3小时喂一次): a schedule, not a feed
     r"|(?:小时|钟头)[^，,。；;了]{0,6}?[一1](?:次|餐|顿)(?!了)"
     # a procedure (将宝宝直立于肩头…) or a recommendation opening its sentence (建议…, 少量多次喂养): steps to follow
