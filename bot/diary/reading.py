@@ -267,6 +267,8 @@ _ADVICE = re.compile(
     # the reader addressed (您, 你的…, 请记住) and steps prescribed (及时清洁, 将宝宝直立, 控制在, 尽量, 务必)
     r"|您|你(?:的|可以|要|应该|需要|会|能)|记住|切记|千万|及时|控制在|尽量|务必|最好(?!的)"
     r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|帮助(?:排出|消化|宝宝|孩子)"
+    # how to do it (动作要轻, 要少量多次) and what it is good for (可减少反流, 能缓解)
+    r"|要(?:轻|慢|小|少|勤|多|注意)|(?:可|能|可以)(?:有效)?(?:减少|减轻|缓解|预防|促进|改善)"
 )
 # What tells no event though it may describe a sign (read for entries, not for danger signs: ``reported(habits=True)``):
 # - a habit or a consequence stated (都会检查…, 就会释放氨气, 还会有发烧, 满了就得换): what happens, not what happened
@@ -279,6 +281,8 @@ _HABIT_SENTENCE = re.compile(
     r"|(?:小时|钟头)[^，,。；;了]{0,6}?[一1](?:次|餐|顿)(?!了)"
     # a procedure (将宝宝直立于肩头…) or a recommendation opening its sentence (建议…, 少量多次喂养): steps to follow
     r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|^\s*建议"
+    # an article's own connectives (总之, 事实上, 此外, 首先): the writer is explaining, not reporting
+    r"|^\s*(?:总之|总而言之|事实上|此外|首先|其次|总的来看|总的来说|综上所述)"
     r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
 )
 # A title that counts signs or tips (出现4征兆, 3个信号, 五大症状): the whole line is an article's headline.
