@@ -250,8 +250,8 @@ _CONDITION = re.compile(
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
     # any case at all (任何伴随拒奶、嗜睡…的情况)
     r"|任何"
-    # a concession or a counterfactual (即使…, 哪怕…, 不然…, 否则…): what follows is not what happened
-    r"|即使|即便|哪怕|就算|不然|否则|要不然"
+    # a concession, a counterfactual or a supposition (即使…, 哪怕…, 不然…, 否则…, 吃母乳的话…): not what happened
+    r"|即使|即便|哪怕|就算|不然|否则|要不然|的话"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
@@ -314,7 +314,9 @@ def _in_register(sentence: str) -> bool:
     return len({kind for kind, _word in said}) >= 2 or sum(kind == "should" for kind, _word in said) >= 2
 
 
-_QUOTED = re.compile(r"“[^”]{1,40}”|「[^」]{1,40}」|『[^』]{1,40}』|\"[^\"]{1,40}\"")
+# (a quotation a line break cut: from its opening mark to the line's end, or from the line's start to its closing mark)
+_QUOTED = re.compile(r"“[^”]{1,60}(?:”|$)|「[^」]{1,60}(?:」|$)|『[^』]{1,60}(?:』|$)|\"[^\"]{1,60}\""
+                     r"|^[^“”「」『』]{1,60}[”」』]")
 # An alternative asked (不知道是肚子饿了，还是尿布湿了): the doubt reaches the clause its 还是 opens.
 _ALTERNATIVE = re.compile(r"^\s*(?:或者|或)?还是")
 # A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
@@ -337,7 +339,8 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
     (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only). ``habits``: also
     habits, consequences, descriptions with no subject and quoted words (``_HABIT_SENTENCE``: no event, but a sign
     described so is still read)."""
-    quoted = habits and ("“" in text or "「" in text or "『" in text or '"' in text)
+    quoted = habits and ("“" in text or "”" in text or "「" in text or "」" in text or "『" in text or "』" in text
+                         or '"' in text)
     if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text) or _HEADLINE.search(text)
             or _DOUBT.search(text) or _RESOLVED.search(text) or quoted
             or (habits and (_HABIT_SENTENCE.search(text) or _REGISTER.search(text)))):
@@ -345,8 +348,10 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
     if _HEADLINE.search(text):
         return [(0, len(text))]
     spans: list[tuple[int, int]] = _history(text)
-    if quoted:
-        spans += [m.span() for m in _QUOTED.finditer(text)]
+    if quoted:  # words quoted in a line that says more (a line all quoted is its writer's: 「醫師,寶寶…吐了幾口奶!」)
+        said = [m.span() for m in _QUOTED.finditer(text)]
+        if _TELLS_NOTHING.fullmatch(_QUOTED.sub("", text)) is None:
+            spans += said
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
