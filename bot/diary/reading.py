@@ -388,7 +388,7 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
     return spans
 
 
-_QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|什么|多少")
+_QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|(?<!不是)(?<!没)什么|多少")
 
 
 def _asked(text: str, sentence: str, end: int) -> bool:
