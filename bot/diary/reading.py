@@ -238,6 +238,8 @@ _GENERAL_SENTENCE = re.compile(
     r"|被(?:认为|称为|视为|当作|当成|误认为|误以为|归)|(?:常常|往往|经常|总是)被"
     # a course after birth or surgery as a range (术后4-6周, 产后2~3天): what is typical, not this mother's day
     r"|(?:术后|产后|出生后|生后|分娩后)\s*\d+\s*(?:-|~|至|到|—)\s*\d+\s*(?:周|天|个月|小时)"
+    # signs listed or defined (危险征兆为…, 信号包括…), people at large (一般人, 所有的婴儿)
+    r"|(?:征兆|信号|讯号|迹象)(?:为|包括|有以下)|一般人|所有的?(?:婴儿|宝宝|新生儿|孩子|妈妈|产妇)"
     # how many in general and what a condition is (发病率, 比例约在, 是一种…障碍, 数据显示)
     r"|发病率|患病率|的比例|是一种|是一類|是一类|数据显示|研究显示|研究表明|调查显示|统计"
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
@@ -285,8 +287,9 @@ _HABIT_SENTENCE = re.compile(
     r"|^\s*(?:总之|总而言之|事实上|此外|首先|其次|总的来看|总的来说|综上所述)"
     r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
 )
-# A title that counts signs or tips (出现4征兆, 3个信号, 五大症状): the whole line is an article's headline.
-_HEADLINE = re.compile(r"[\d两三四五六七八九十]\s*(?:个|大|种|项)?\s*(?:征兆|信号|症状|迹象|原因|方法|妙招|误区|要点|注意事项)")
+# A title that counts signs or tips (出现4征兆, 3个信号, 五大症状), or a heading in 【】 alone: an article's headline.
+_HEADLINE = re.compile(r"^\s*【[^】]{1,30}】\s*$"
+                       r"|[\d两三四五六七八九十]\s*(?:个|大|种|项)?\s*(?:征兆|信号|症状|迹象|原因|方法|妙招|误区|要点|注意事项)")
 # The register of written advice and explanation (a sentence saying two or more of these, and nothing that tells an
 # event happened, tells none): what one should do (可以, 应, 需, 避免, 保持, 采用), who in general (家长, 婴儿, 有的),
 # how things go in general (容易, 通常, 会), why (由于, 因此, 导致, 使), the written language of articles (其, 进行, 通过, 等).
