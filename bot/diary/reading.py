@@ -6,6 +6,7 @@ time prefix and the dispatch over kinds live in ``bot/diary/parse.py``.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -340,28 +341,27 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
     """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
     fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses
     (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only). ``habits``: also
-    habits, consequences, descriptions with no subject and quoted words (``_HABIT_SENTENCE``: no event, but a sign
-    described so is still read)."""
-    quoted = habits and ("“" in text or "”" in text or "「" in text or "」" in text or "『" in text or "』" in text
-                         or '"' in text)
+    habits and consequences stated, written advice by its register, quoted words (``_HABIT_SENTENCE``, ``_in_register``:
+    no event, but a sign described so is still read)."""
+    spans = _general_spans(text, clauses)
+    return [*spans, *_habit_spans(text)] if habits else list(spans)
+
+
+# A line is asked for its general parts by the parser, the sign reader, the safety net and the reply, several times
+# each: once is enough (it depends on the text alone).
+@functools.lru_cache(maxsize=4096)
+def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
     if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text) or _HEADLINE.search(text)
-            or _DOUBT.search(text) or _RESOLVED.search(text) or quoted
-            or (habits and (_HABIT_SENTENCE.search(text) or _REGISTER.search(text)))):
-        return []
+            or _DOUBT.search(text) or _RESOLVED.search(text)):
+        return ()
     if _HEADLINE.search(text):
-        return [(0, len(text))]
+        return ((0, len(text)),)
     spans: list[tuple[int, int]] = _history(text)
-    if quoted:  # words quoted in a line that says more (a line all quoted is its writer's: 「醫師,寶寶…吐了幾口奶!」)
-        said = [m.span() for m in _QUOTED.finditer(text)]
-        if _TELLS_NOTHING.fullmatch(_QUOTED.sub("", text)) is None:
-            spans += said
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
-        if _GENERAL_SENTENCE.search(sentence) or (habits and not _asked(text, sentence, end) and (
-                (_HABIT_SENTENCE.search(_QUOTED.sub("", sentence)) and _NOW_TOLD.search(sentence) is None)
-                or _in_register(sentence))):
+        if _GENERAL_SENTENCE.search(sentence):
             spans.append((start, end))
         else:
             condition = _CONDITION.search(sentence)
@@ -388,7 +388,35 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
         if cut is None:
             break
         start = cut.end()
-    return spans
+    return tuple(spans)
+
+
+_QUOTE_MARKS = frozenset("“”「」『』\"")
+
+
+@functools.lru_cache(maxsize=4096)
+def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Quoted words and the sentences that state a habit or are written advice (``general_spans(habits=True)``)."""
+    quoted = not _QUOTE_MARKS.isdisjoint(text)
+    if not (quoted or _HABIT_SENTENCE.search(text) or _REGISTER.search(text)):
+        return ()
+    spans: list[tuple[int, int]] = []
+    if quoted and _TELLS_NOTHING.fullmatch(_QUOTED.sub("", text)) is None:
+        # words quoted in a line that says more (a line all quoted is its writer's: 「醫師,寶寶…吐了幾口奶!」)
+        spans += [m.span() for m in _QUOTED.finditer(text)]
+    start = 0
+    for cut in [*_SENTENCE_CUT.finditer(text), None]:
+        end = cut.start() if cut is not None else len(text)
+        sentence = text[start:end]
+        if not _asked(text, sentence, end) and (
+                (_HABIT_SENTENCE.search(_QUOTED.sub("", sentence) if quoted else sentence)
+                 and _NOW_TOLD.search(sentence) is None)
+                or _in_register(sentence)):
+            spans.append((start, end))
+        if cut is None:
+            break
+        start = cut.end()
+    return tuple(spans)
 
 
 _QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|(?<!不是)(?<!没)什么|多少")
