@@ -368,9 +368,9 @@ def alarm_words(text: str, lexicon: Lexicon = LEXICON, *, worsening: bool = Fals
     """The alarm words ``text`` says (not negated, not in a sentence that says all is well, not advice);
     ``worsening``: only those that say something is getting worse."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
-    if is_hypothetical(text):
+    if is_hypothetical(text, habits=True):
         return []
-    text = reported(text)
+    text = reported(text, habits=True)
     words = tuple(lexicon.worsening) if worsening else _alarm(lexicon)
     if not has(text, *words):
         return []
@@ -419,9 +419,9 @@ def described_finding(text: str, lexicon: Lexicon = LEXICON) -> str | None:
     if findings is None:
         return None
     text = _unmasked(fold_writing(text.lower()), lexicon)
-    if is_hypothetical(text) or not has(text, *findings.body_parts):
+    if is_hypothetical(text, habits=True) or not has(text, *findings.body_parts):
         return None
-    text = reported(text)
+    text = reported(text, habits=True)
     for sentence in _sentences(text):
         if _says_well(sentence, [*lexicon.calm, *lexicon.normal]):
             continue

@@ -611,9 +611,9 @@ def understand(body: str) -> list[tuple[str, dict[str, Any]]]:
 
 def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
-    if is_hypothetical(body):
+    if is_hypothetical(body, habits=True):
         return [("note", {}, 0)]
-    body = _without_events_told(reported(body))  # advice, norms, a judgement of how feeds go: no event
+    body = _without_events_told(reported(body, habits=True))  # advice, norms, habits, how feeds go: no event
     if not body.strip(" ，,。；;、"):
         return [("note", {}, 0)]
     pieces = _pieces(body)

@@ -6,6 +6,7 @@ time prefix and the dispatch over kinds live in ``bot/diary/parse.py``.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from pathlib import Path
@@ -258,6 +259,20 @@ _GENERAL_SENTENCE = re.compile(
     r"|多因|多由|多与|常因|常由|多为|多属|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
     r"|[(（][^)）]{0,12}[<>≤≥]|[，,]\s*如(?!果|出现|发现|有|伴|厕|今|此|何|同)"
+    # possibilities weighed, mechanisms explained (会导致, 从而), purposes (有助于), thresholds (发烧的温度为)
+    r"|(?:一|另一|几|两|多)种可能|可能性|会导致|会引起|会引发|会造成|会使|从而|因而|进而|有助于|有利于|以利于|以便"
+    r"|(?:发烧|发热|低烧|高烧|高热|低热)的(?:温度|体温|标准|定义|界限)|诊断标准|判断标准"
+    # words talked about, not events told: sayings, a term in quotation marks denied or named (并不是“矫情”)
+    r"|一句话|常说|所谓|俗话说|(?:并不是|并非|不是|就是|称作|叫做)\s*[“「『\"]"
+    r"|被(?:认为|称为|视为|当作|当成|误认为|误以为|归)|(?:常常|往往|经常|总是)被"
+    # a course after birth or surgery as a range (术后4-6周, 产后2~3天): what is typical, not this mother's day
+    r"|(?:术后|产后|出生后|生后|分娩后)\s*\d+\s*(?:-|~|至|到|—)\s*\d+\s*(?:周|天|个月|小时)"
+    # signs listed or defined (危险征兆为…, 信号包括…), people at large (一般人, 所有的婴儿)
+    r"|(?:征兆|信号|讯号|迹象)(?:为|包括|有以下)|一般人|所有的?(?:婴儿|宝宝|新生儿|孩子|妈妈|产妇)"
+    # how many in general and what a condition is (发病率, 比例约在, 是一种…障碍, 数据显示)
+    r"|发病率|患病率|的比例|是一种|是一類|是一类|数据显示|研究显示|研究表明|调查显示|统计"
+    # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
+    r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
 )
 _CONDITION = re.compile(
     r"如果|假如|假设|倘若|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
@@ -266,6 +281,8 @@ _CONDITION = re.compile(
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
     # any case at all (任何伴随拒奶、嗜睡…的情况)
     r"|任何"
+    # a concession, a counterfactual or a supposition (即使…, 哪怕…, 不然…, 否则…, 吃母乳的话…): not what happened
+    r"|即使|即便|哪怕|就算|不然|否则|要不然|的话"
 )
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
@@ -278,7 +295,62 @@ _ADVICE = re.compile(
     r"|请(?:立即|及时|尽快|马上)|就医|就诊|求医|看医生"
     # a schedule (每两小时喂一次奶)
     r"|每[^，,。；;]{0,3}?(?:小时|钟头)[^，,。；;]{0,4}?[一1]次"
+    # the reader addressed (您, 你的…, 请记住) and steps prescribed (及时清洁, 将宝宝直立, 控制在, 尽量, 务必)
+    r"|您|你(?:的|可以|要|应该|需要|会|能)|记住|切记|千万|及时|控制在|尽量|务必|最好(?!的)"
+    r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|帮助(?:排出|消化|宝宝|孩子)"
+    # how to do it (动作要轻, 要少量多次) and what it is good for (可减少反流, 能缓解)
+    r"|要(?:轻|慢|小|少|勤|多|注意)|(?:可|能|可以)(?:有效)?(?:减少|减轻|缓解|预防|促进|改善)"
 )
+# What tells no event though it may describe a sign (read for entries, not for danger signs: ``reported(habits=True)``):
+# - a habit or a consequence stated (都会检查…, 就会释放氨气, 还会有发烧, 满了就得换): what happens, not what happened
+#   (a parent asking why it happens, 为何宝宝每次吃奶后都会吐奶?, reports it);
+# - people counted (两位奶奶问): others, not this family;
+# a term or words in quotation marks (捂“尿不湿”, “我好像丢了自己”) are words said, blanked wherever they stand.
+_HABIT_SENTENCE = re.compile(
+    r"就会|都会|总会|也会|几率|概率|机率|(?:还|也)会有|会出现|就得|就要(?!就医|去医院)|此时|是一件"
+    # a frequency (两~三小时就要喝奶一次, 3小时喂一次): a schedule, not a feed
+    r"|(?:小时|钟头)[^，,。；;了]{0,6}?[一1](?:次|餐|顿)(?!了)"
+    # a procedure (将宝宝直立于肩头…) or a recommendation opening its sentence (建议…, 少量多次喂养): steps to follow
+    r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|^\s*建议"
+    # an article's own connectives (总之, 事实上, 此外, 首先): the writer is explaining, not reporting
+    r"|^\s*(?:总之|总而言之|事实上|此外|首先|其次|总的来看|总的来说|综上所述)"
+    r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
+)
+# A title that counts signs or tips (出现4征兆, 3个信号, 五大症状), or a heading in 【】 alone: an article's headline.
+_HEADLINE = re.compile(r"^\s*【[^】]{1,30}】\s*$"
+                       r"|[\d两三四五六七八九十]\s*(?:个|大|种|项)?\s*(?:征兆|信号|症状|迹象|原因|方法|妙招|误区|要点|注意事项)")
+# The register of written advice and explanation (a sentence saying two or more of these, and nothing that tells an
+# event happened, tells none): what one should do (可以, 应, 需, 避免, 保持, 采用), who in general (家长, 婴儿, 有的),
+# how things go in general (容易, 通常, 会), why (由于, 因此, 导致, 使), the written language of articles (其, 进行, 通过, 等).
+_REGISTER = re.compile(
+    r"(?P<should>可以|可(?!能|爱|是|怜|惜|乐)|应该|(?<![反适答供对相效])应(?!用)|需要|需|不要|不宜|宜|别|勿|避免|防止|保持|采用|选用|选择|尝试|适当|正确)"
+    r"|(?P<who>家长|父母|爸妈|爸爸妈妈|新手|婴儿|新生儿|幼儿|婴幼儿|儿童|产妇|女性|母亲|大人|有的|有些|很多|许多|不少|大家)"
+    r"|(?P<how>容易|通常|一般|往往|常见|经常|偶尔|逐渐|随着|[多常可易]发生|会(?!儿))"
+    r"|(?P<why>由于|因为|因此|所以|导致|造成|使(?!用)|影响|以免|为了|目的)"
+    r"|(?P<written>其(?!实|他|中|它)|进行|通过|等(?:方式|症状|情况|因素|问题)|之间|以下|以上|方法|原则|过程)"
+)
+# What tells an event happened: a time of today or a clock (今天是边吃边吐: a habit beside it does not hide it); and,
+# against the register, a realised action (了, 过), a finding seen (看到, 发现), an amount, the writer herself (a
+# question-and-answer asker writes of herself as 患者: no word of the register).
+_NOW_TOLD = re.compile(r"刚才|刚刚|今天|今早|今晚|今日|昨天|昨晚|现在|已经|这次|刚才|\d\s*(?:点|:)\s*\d")
+_EVENT_TOLD = re.compile(rf"{_NOW_TOLD.pattern}|刚|(?<!为)了(?!解)|看到|看见|发现|摸到|听到|闻到|过了|吃过|喂过|拉过|一直"
+                         r"|我(?!们)|\d+\s*(?:ml|毫升|cc)(?!\s*[-~至到])")
+
+
+def _in_register(sentence: str) -> bool:
+    """Whether ``sentence`` is written advice or explanation (two kinds of ``_REGISTER`` words, nothing told)."""
+    said = {(m.lastgroup, m[0]) for m in _REGISTER.finditer(sentence)}
+    if len(said) < 2 or _EVENT_TOLD.search(sentence) is not None:
+        return False
+    # two kinds of its words, or two words of what one should do (采用…喂养，避免平躺; 可少量多次喂养，避免…)
+    return len({kind for kind, _word in said}) >= 2 or sum(kind == "should" for kind, _word in said) >= 2
+
+
+# (a quotation a line break cut: from its opening mark to the line's end, or from the line's start to its closing mark)
+_QUOTED = re.compile(r"“[^”]{1,60}(?:”|$)|「[^」]{1,60}(?:」|$)|『[^』]{1,60}(?:』|$)|\"[^\"]{1,60}\""
+                     r"|^[^“”「」『』]{1,60}[”」』]")
+# An alternative asked (不知道是肚子饿了，还是尿布湿了): the doubt reaches the clause its 还是 opens.
+_ALTERNATIVE = re.compile(r"^\s*(?:或者|或)?还是")
 # A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
 # today. From the sentence's start to the end of the clause saying it is over, when a past time comes before it and
 # nothing says it is back (又, 还, 仍). A sign that has just stopped (刚才抽了一下，现在好了) is no history: it still tells.
@@ -293,13 +365,25 @@ _SENTENCE_CUT = re.compile(r"[。！!？?；;\n]+")
 _CLAUSE_CUT_ALL = re.compile(r"[。！!？?；;\n，,:：]+")
 
 
-def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
+def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> list[tuple[int, int]]:
     """Where ``text`` speaks in general rather than of this baby or mother (advice, norms, conditions, questions of
     fact), as (start, end) offsets: whole sentences, the rest of a sentence after a condition, single clauses
-    (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only)."""
-    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
+    (``clauses=False``: not the single clauses of advice, a guess or a doubt — the surer spans only). ``habits``: also
+    habits and consequences stated, written advice by its register, quoted words (``_HABIT_SENTENCE``, ``_in_register``:
+    no event, but a sign described so is still read)."""
+    spans = _general_spans(text, clauses)
+    return [*spans, *_habit_spans(text)] if habits else list(spans)
+
+
+# A line is asked for its general parts by the parser, the sign reader, the safety net and the reply, several times
+# each: once is enough (it depends on the text alone).
+@functools.lru_cache(maxsize=4096)
+def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
+    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text) or _HEADLINE.search(text)
             or _DOUBT.search(text) or _RESOLVED.search(text)):
-        return []
+        return ()
+    if _HEADLINE.search(text):
+        return ((0, len(text)),)
     spans: list[tuple[int, int]] = _history(text)
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
@@ -315,21 +399,60 @@ def general_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
                 stop = start + (before[-1] if before else 0)
                 spans.append((stop, end))
             at = start
+            doubting = False  # a doubt or a guess before: an alternative (还是…) is doubted too
             for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None] if clauses else ():
                 clause_end = clause_cut.start() if clause_cut is not None else stop
-                if _ADVICE.search(text, at, clause_end):
+                if _ADVICE.search(text, at, clause_end) or (doubting and _ALTERNATIVE.match(text[at:clause_end])):
                     spans.append((at, clause_end))
+                    doubting = True
                 else:
                     doubt = _DOUBT.search(text, at, clause_end)
                     if doubt is not None:
                         spans.append((doubt.start(), clause_end))
+                    doubting = doubt is not None
                 if clause_cut is None:
                     break
                 at = clause_cut.end()
         if cut is None:
             break
         start = cut.end()
-    return spans
+    return tuple(spans)
+
+
+_QUOTE_MARKS = frozenset("“”「」『』\"")
+
+
+@functools.lru_cache(maxsize=4096)
+def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Quoted words and the sentences that state a habit or are written advice (``general_spans(habits=True)``)."""
+    quoted = not _QUOTE_MARKS.isdisjoint(text)
+    if not (quoted or _HABIT_SENTENCE.search(text) or _REGISTER.search(text)):
+        return ()
+    spans: list[tuple[int, int]] = []
+    if quoted and _TELLS_NOTHING.fullmatch(_QUOTED.sub("", text)) is None:
+        # words quoted in a line that says more (a line all quoted is its writer's: 「醫師,寶寶…吐了幾口奶!」)
+        spans += [m.span() for m in _QUOTED.finditer(text)]
+    start = 0
+    for cut in [*_SENTENCE_CUT.finditer(text), None]:
+        end = cut.start() if cut is not None else len(text)
+        sentence = text[start:end]
+        if not _asked(text, sentence, end) and (
+                (_HABIT_SENTENCE.search(_QUOTED.sub("", sentence) if quoted else sentence)
+                 and _NOW_TOLD.search(sentence) is None)
+                or _in_register(sentence)):
+            spans.append((start, end))
+        if cut is None:
+            break
+        start = cut.end()
+    return tuple(spans)
+
+
+_QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|(?<!不是)(?<!没)什么|多少")
+
+
+def _asked(text: str, sentence: str, end: int) -> bool:
+    """Whether the sentence ending at ``end`` of ``text`` is a question."""
+    return text.startswith(("?", "？"), end) or _QUESTION.search(sentence) is not None
 
 
 def _history(text: str) -> list[tuple[int, int]]:
@@ -351,12 +474,12 @@ def _history(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def reported(text: str, *, clauses: bool = True) -> str:
+def reported(text: str, *, clauses: bool = True, habits: bool = False) -> str:
     """``text`` with its general parts (``general_spans``) blanked out: what it tells of this baby or mother, at the
     same offsets. ``clauses=False`` keeps the clauses of advice, a guess or a doubt (what danger signs are read in:
     宝宝嘴唇发紫，可能是缺氧 — a guess beside a finding is no reason to miss it) and blanks only general sentences,
     conditions, fears and history."""
-    spans = general_spans(text, clauses=clauses)
+    spans = general_spans(text, clauses=clauses, habits=habits)
     if not spans:
         return text
     chars = list(text)
@@ -368,7 +491,8 @@ def reported(text: str, *, clauses: bool = True) -> str:
 _TELLS_NOTHING = re.compile(r"[\s，,。！!？?；;:：、.\d()（）\[\]「」『』“”\"'-]*")
 
 
-def is_hypothetical(text: str) -> bool:
+def is_hypothetical(text: str, *, habits: bool = False) -> bool:
     """The line tells nothing of this baby or mother: it is all advice, conditions or general statements
-    (``reported`` keeps the parts of a mixed line that do tell something)."""
-    return bool(general_spans(text)) and _TELLS_NOTHING.fullmatch(reported(text)) is not None
+    (``reported`` keeps the parts of a mixed line that do tell something); ``habits``: or habits and the like."""
+    return (bool(general_spans(text, habits=habits))
+            and _TELLS_NOTHING.fullmatch(reported(text, habits=habits)) is not None)
