@@ -274,6 +274,10 @@ _GENERAL_SENTENCE = re.compile(
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
 )
+# This baby's own habit, told by a parent or the nurse (宝宝经常抽搐，通常在睡觉的时候; 我家宝宝最近总是吐奶): a report,
+# whatever general word follows in the sentence.
+_OWN_HABIT = re.compile(r"^\s*(?:我家|我们家|我的)?(?:宝宝|宝贝|孩子|女儿|儿子|bb|小宝|大宝|二宝)"
+                        r"(?:最近|这几天|这两天|近来|近几天|经常|总是|老是|一直|常常|时不时)")
 _CONDITION = re.compile(
     r"如果|假如|假设|倘若|若是|若(?!干|无其事)|万一|一旦|(?:^|(?<=[，,：:；;\s]))如(?=出现|发现|有|伴)|如出现|如发现"
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
@@ -389,7 +393,7 @@ def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
-        if _GENERAL_SENTENCE.search(sentence):
+        if _GENERAL_SENTENCE.search(sentence) and not _OWN_HABIT.match(sentence):
             spans.append((start, end))
         else:
             condition = _CONDITION.search(sentence)

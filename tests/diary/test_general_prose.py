@@ -89,3 +89,14 @@ def test_a_time_of_today_beside_a_habit_keeps_the_report() -> None:
     line = ("宝宝出生十五天,经常吐奶,之前只是吃完后吐或睡觉时吐,今天是边吃边吐,吐完还要吃,"
             "而且吃奶间隔比平常缩短一个小时左右,平常吃完也会拍他让他打嗝,但不是每次都成功。")
     assert "spit_up" in kinds(line)
+
+
+@pytest.mark.parametrize("line", [
+    # a parent's question title (http://kangpuyun.com/audio/62028099.html, a paediatrician's answer to it)
+    "孩子睡觉时不时抽搐一下正常吗",
+    # a parent telling this baby's habit in the shape of Q&A reports (our wording, in that shape): 通常 says when it
+    # happens to this baby, not what babies at large do
+    "宝宝经常抽搐，通常在睡觉的时候",
+])
+def test_this_babys_own_habit_is_a_report_even_with_a_general_word(line: str) -> None:
+    assert [key for key, _, _ in danger_signs(line.lower(), DAY_OF_LIFE)] == ["convulsions"]
