@@ -164,9 +164,12 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
     ``babies``: the engagement's babies; with several, each baby's event names its baby (see ``bot.diary.babies``).
     """
     lines = []
+    told: dt.datetime | None = None  # the latest time an earlier clause told: later clocks are read on from it
     for raw in re.split(r"\r\n|\r|\n", text):
         for line in _timed_clauses(raw.strip()):
-            lines.append(read_line(line, sent_at, tz, babies))
+            read = read_line(line, sent_at, tz, babies, after=told)
+            lines.append(read)
+            told = max((e.occurred_at for e in read.entries if e.time_given), default=told)
     return lines
 
 
@@ -233,8 +236,11 @@ def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
     return ParsedEntry(kind="note", fields={}, text=line.strip(), occurred_at=sent_at.astimezone(dt.UTC))
 
 
-def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = ()) -> ReadLine:
-    """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused."""
+def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = (),
+              after: dt.datetime | None = None) -> ReadLine:
+    """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused.
+
+    ``after``: the time an earlier clause of the message told (``resolve_moment``)."""
     text = line.strip()
     norm = as_read(text)
     impossible = impossible_time(norm)
@@ -250,7 +256,7 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
         body = _cut(norm, ago.start(), ago.end())
     if when is not None:
         body = when.body
-        resolved = resolve_moment(when, sent_at, tz)
+        resolved = resolve_moment(when, sent_at, tz, after)
         if resolved is None:
             return ReadLine(text, [], refused=texts.TIME_FUTURE.format(time=f"{when.hour:02d}:{when.minute:02d}"))
         occurred = resolved
@@ -371,8 +377,8 @@ class LineTime:
     span_min: int | None
     body: str  # the line without the time (a range's verb, 睡到 → 睡, is kept)
     until: bool = False  # the time ends what the line tells (睡到10点: woke at 10), no start was given
-    # An hour of 1–11 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
-    # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00).
+    # An hour of 1–12 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
+    # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00; 12点 sent at 08:00 is midnight).
     either_half: bool = False
 
 
@@ -451,7 +457,7 @@ def find_time(norm: str) -> LineTime | None:
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
         until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None
-        either = not (day or m["speriod"]) and 1 <= hour <= 11 and m["smm"] is None
+        either = not (day or m["speriod"]) and 1 <= hour <= 12 and m["smm"] is None
         return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until,
                         either)
     return None
@@ -488,24 +494,27 @@ def _cut(norm: str, start: int, end: int) -> str:
     return (norm[:start] + " " + norm[end:]).strip(" ,、:;.-")
 
 
-def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo, after: dt.datetime | None = None) -> dt.datetime | None:
     """The moment a line's time means for a message sent at ``sent_at``; None: a time today that has not come.
 
     A day said (昨天, 前天) is that day. A time later than now without a day is last night's or yesterday's
-    (``23:30`` sent at 00:10); said with 今天 it cannot be moved, and the line is refused.
+    (``23:30`` sent at 00:10); said with 今天 it cannot be moved, and the line is refused. ``after``: the time an
+    earlier clause of the same message told; a clock without a day is read on from it, as a story is told, to the
+    first of its readings that has come at or after it (晚上11点喂奶 12点半又喂了 is 00:30; 昨晚8点喂奶，10点换尿布 is 22:00
+    last night), else as if said alone.
     """
     local_sent = sent_at.astimezone(tz)
     day = local_sent.date() + dt.timedelta(days=when.day_offset or 0)
-    if when.either_half and when.day_offset is None:
-        come = [moment for back in (0, 1) for hour in (when.hour, when.hour + 12)
+    if when.day_offset is None:
+        hours = (when.hour, (when.hour + 12) % 24) if when.either_half else (when.hour,)
+        come = [moment for back in (0, 1) for hour in hours
                 if (moment := dt.datetime.combine(day - dt.timedelta(days=back), dt.time(hour, when.minute), tzinfo=tz))
                 - local_sent <= FUTURE_TOLERANCE]
-        return max(come).astimezone(dt.UTC)
+        later = [moment for moment in come if after is not None and moment >= after]
+        return (min(later) if later else max(come)).astimezone(dt.UTC)
     candidate = dt.datetime.combine(day, dt.time(when.hour, when.minute), tzinfo=tz)
     if candidate - local_sent > FUTURE_TOLERANCE:
-        if when.day_offset is not None:
-            return None
-        candidate = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(when.hour, when.minute), tzinfo=tz)
+        return None
     return candidate.astimezone(dt.UTC)
 
 
