@@ -266,16 +266,14 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
     named = mentions(body, babies) if len(babies) > 1 else []
     events = _events_by_baby(body, named) or _understand(body)
     entries = []
-    span = when.span_min if when is not None else None
-    for kind_name, fields, start in events:
+    lasting = _lasting(events, when)
+    for number, (kind_name, fields, start) in enumerate(events):
         kind = KINDS[kind_name]
         if when is not None and when.until and kind_name == "sleep" and "duration_min" not in fields:
             fields["state"] = "awake"  # 睡到10点: the sleep ended at 10 (its start is the day's last 入睡, if any)
-        if span and kind.takes_range:  # the range is the first event's that can last (11点半睡到12点40)
-            if "duration_min" not in fields:
-                fields["duration_min"] = span
-                fields.pop("state", None)
-            span = None
+        if number == lasting and when is not None and "duration_min" not in fields:
+            fields["duration_min"] = when.span_min
+            fields.pop("state", None)
         hint = kind.hint(body) if kind.hint is not None else None
         about: list[int | None] = [None]
         if len(babies) > 1 and kind.about != MOTHER:
@@ -289,6 +287,17 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
             entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=occurred,
                                        time_given=when is not None, hint=hint, baby_id=baby_id))
     return ReadLine(text, entries, other_day=other_day)
+
+
+def _lasting(events: Sequence[tuple[str, dict[str, Any], int]], when: LineTime | None) -> int | None:
+    """Which event a range of time belongs to: the first that can last (11点半-12点40 睡觉), or the one whose verb
+    opens the range (7点半吃了睡到9点半: the sleep, after the feed)."""
+    if when is None or not when.span_min:
+        return None
+    lasting = [i for i, (kind, _fields, _start) in enumerate(events) if KINDS[kind].takes_range]
+    if when.lasting_before is not None:
+        lasting = [i for i in lasting if events[i][2] < when.lasting_before][-1:] or lasting
+    return lasting[0] if lasting else None
 
 
 # A time before the message: 半小时前, 十分钟前, 一个半小时前, 2个小时以前.
@@ -363,7 +372,7 @@ def _clock(prefix: str) -> str:
 
 
 _START_RE = re.compile(_clock("s"))
-_END_RE = re.compile(r"\s*(?P<via>[^\d，,。;；:]{0,2}?)\s*(?:-|~|到|至|—|－)\s*(?:次日|第二天|隔天)?\s*" + _clock("e"))
+_END_RE = re.compile(r"\s*(?P<via>[^\d，,。;；:]{0,4}?)\s*(?:-|~|到|至|—|－)\s*(?:次日|第二天|隔天)?\s*" + _clock("e"))
 _BAD_CLOCK = re.compile(r"(?<![\d.])(\d{1,2})\s*:\s*(\d{2})(?!\d)|^(?:[^\d]{0,4})(\d{2})\s*(?:点|时)(?!\d*\s*(?:分钟|小时))")
 
 
@@ -380,6 +389,8 @@ class LineTime:
     # An hour of 1–12 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
     # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00; 12点 sent at 08:00 is midnight).
     either_half: bool = False
+    # A range's end told after a verb (睡到9点半): the range belongs to the event named before this offset of ``body``.
+    lasting_before: int | None = None
 
 
 def impossible_time(norm: str) -> str | None:
@@ -450,9 +461,12 @@ def find_time(norm: str) -> LineTime | None:
             if end_clock is not None:
                 span = _span(hour * 60 + minute, end_clock, bool(end["eperiod"] or end["eday"]))
                 end_at = end.end()
-                body = norm[:m.start()] + " " + end["via"] + " " + norm[end_at:]
+                lead = norm[:m.start()] + " " + end["via"]
+                body = lead + " " + norm[end_at:]
                 day = m["sday"]
-                return LineTime(hour, minute, _DAY_WORDS[day] if day else None, span or None, body.strip())
+                offset = len(lead) - len(lead.lstrip())  # body is stripped
+                return LineTime(hour, minute, _DAY_WORDS[day] if day else None, span or None, body.strip(),
+                                lasting_before=len(lead) - offset if end["via"].strip() else None)
         if not norm[end_at:].strip() and not norm[:m.start()].strip():
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
@@ -555,6 +569,7 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
 _PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+                     r"|(?<=[吃喝喂][了完饱])(?=睡)"  # 吃了睡, 喂完睡着了: the feed, then the sleep
                      # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
                      r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).

@@ -52,3 +52,17 @@ def test_fed_then_slept_until_a_time_is_a_feed_and_the_sleep() -> None:
     assert [(e.kind, e.fields, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for e in entries] == [
         ("feeding", {}, "07:30"), ("sleep", {"duration_min": 120}, "07:30"),
         ("feeding", {"type": "breast", "side": "left", "duration_min": 18}, "10:00")]
+
+
+@pytest.mark.parametrize("line", ["喂完了", "宝宝吃饱了", "补记一下咖啡 喂过"])
+def test_a_feed_told_by_its_verb_alone_is_a_feed(line: str) -> None:
+    assert [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)] == ["feeding"]
+
+
+def test_a_feed_told_by_its_verb_half_an_hour_ago_is_at_its_time() -> None:
+    assert at("补记一下咖啡半小时前喂过", "15:00") == [("feeding", "07 14:30")]
+
+
+@pytest.mark.parametrize("line", ["妈妈吃了", "吃了药"])
+def test_the_mothers_meal_or_a_medicine_is_no_feed(line: str) -> None:
+    assert "feeding" not in [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)]

@@ -56,10 +56,17 @@ _DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_
 _FED_UNTIL = re.compile(r"(?:吃|喝|喂)(?:奶|母乳)?(?:一直)?到\s*(?:\d{1,2}\s*(?:点|:)|$)")
 
 
+# A feed told by its verb alone, done (喂完了, 吃了, 吃饱了), last after a name or an aside (补记一下咖啡 喂过).
+_FED = re.compile(r"(?:^|(?<=\s))(?:宝宝|宝贝)?(?:刚刚|刚才|刚|已经|才)?(?:喂|吃|喝)(?:[完过饱]了?|了)(?:奶)?$")
+_FED_VERBS = ("喂完", "喂过", "喂饱", "吃了", "吃完", "吃过", "吃饱", "喝了", "喝完", "喝过")
+
+
 def parse_feeding(said: Said) -> dict[str, Any] | None:
-    """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …)."""
+    """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …), or told by its verb alone (喂完了)."""
     if not said.mother and _FED_UNTIL.search(said.text.strip(" ，,。；;")) is not None:
         return _feed(said) or {}
+    if not said.mother and _FED.search(said.text.strip(" ，,。；;!！~")) is not None:
+        return {}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
     if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
@@ -244,7 +251,7 @@ FEEDING = register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=(*_FEED_WORDS, "水", "吃到", "喝到", "喂到"),
+    keywords=(*_FEED_WORDS, *_FED_VERBS, "水", "吃到", "喝到", "喂到"),
     parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,), describe=describe_feed,
