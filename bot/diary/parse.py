@@ -597,6 +597,8 @@ _TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提�
 # A correction (体温三十八，不对，我说错了，是三十六点八): the values said before it are withdrawn.
 _WITHDRAWN = re.compile(r"[\d.零〇一二两三四五六七八九十百]+|不对|说错了|搞错了|写错了|打错了|说错|不是")
 _CORRECTION = re.compile(r"(?:不对|说错了|搞错了|写错了|打错了|说错|更正一下|纠正一下)[，,。;；:：\s]*")
+# The value a correction gives, said as what it is (是三十六点八, 应该是36.8): the value alone, read as the reading.
+_CORRECTED_AS = re.compile(r"[，,。;；:：\s]*(?:应该是|应为|是)")
 
 
 def _without_events_told(body: str) -> str:
@@ -605,7 +607,12 @@ def _without_events_told(body: str) -> str:
     corrections = list(_CORRECTION.finditer(body))
     if corrections:  # the values said before it are withdrawn, what they measured is not (体温38.5，不对，是38.8)
         end = corrections[-1].end()
-        body = _WITHDRAWN.sub(_blank, body[:end]) + body[end:]
+        withdrawn = _WITHDRAWN.sub(_blank, body[:end])
+        given = _CORRECTED_AS.match(body, end)
+        if given is not None:  # 是36.8: the value alone (what it measures is what the withdrawn value measured)
+            withdrawn += " " * (given.end() - end)
+            end = given.end()
+        body = withdrawn + body[end:]
     if "时" in body:
         body = _AS_A_TIME.sub(_blank, body)
     for pattern in (_WELL, _NO_FEED, _TREND, _JUDGED):
@@ -637,6 +644,7 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body):
         return [("note", {}, 0)]
+    corrected = _CORRECTION.search(body) is not None
     body = _without_events_told(reported(body))  # advice, norms, a judgement of how feeds go: no event
     if not body.strip(" ，,。；;、"):
         return [("note", {}, 0)]
@@ -658,6 +666,10 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
                 event, event_fields, _weak = _classify(rest, None)
                 if event != "note" and KINDS[event].about == BABY and not _tells_sign(rest):
                     return [(event, event_fields, 0), ("note", {}, 0)]
+            # A value given as a correction (三十八，不对，是三十六点八) is a reading, though no word names it.
+            kept = [p for p in pieces if p.kind in _KEPT_WEAK]
+            if corrected and len(kept) == 1:
+                return [(kept[0].kind, dict(kept[0].fields), kept[0].start)]
         return [(kind, fields, 0)]
     events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:
