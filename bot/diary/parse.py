@@ -589,6 +589,8 @@ _JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂�
 
 
 _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
+# A feed told as the moment something sudden happened (宝宝吃完奶，妈妈突然发冷) is that moment, no event of its own.
+_BEFORE_SUDDEN = re.compile(r"(?:吃|喝|喂)(?:完|了)[^，,。；;\d]{0,4}?(?=[，,]\s*[^，,。；;]{0,6}?突然)")
 # A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
 _NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
                       r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
@@ -615,6 +617,8 @@ def _without_events_told(body: str) -> str:
         body = withdrawn + body[end:]
     if "时" in body:
         body = _AS_A_TIME.sub(_blank, body)
+    if "突然" in body:
+        body = _BEFORE_SUDDEN.sub(_blank, body)
     for pattern in (_WELL, _NO_FEED, _TREND, _JUDGED):
         body = pattern.sub(_blank, body)
     return body
@@ -644,8 +648,19 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body):
         return [("note", {}, 0)]
-    corrected = _CORRECTION.search(body) is not None
-    body = _without_events_told(reported(body))  # advice, norms, a judgement of how feeds go: no event
+    said = reported(body)
+    body = _without_events_told(said)  # advice, norms, a judgement of how feeds go: no event
+    events = _events(body, corrected=_CORRECTION.search(said) is not None)
+    # A sign told in words that tell no event (拒绝喝奶: a feed refused is no feed, and a sign): its note is kept
+    # beside the events, as a sign told beside a reading is (体温37.8度，但哭闹不停、拒绝喝奶).
+    if body != said and all(kind != "note" for kind, _fields, _at in events) and _tells_sign(said) \
+            and not _tells_sign(body):
+        events.append(("note", {}, 0))
+    return events
+
+
+def _events(body: str, corrected: bool) -> list[tuple[str, dict[str, Any], int]]:
+    """The events of a body whose words that tell none are blanked; ``corrected``: the line corrects a value."""
     if not body.strip(" ，,。；;、"):
         return [("note", {}, 0)]
     pieces = _pieces(body)
