@@ -58,6 +58,8 @@ _FED_UNTIL = re.compile(r"(?:吃|喝|喂)(?:奶|母乳)?(?:一直)?到\s*(?:\d{1
 
 # A feed told by its verb alone, done (喂完了, 吃了, 吃饱了), last after a name or an aside (补记一下咖啡 喂过).
 _FED = re.compile(r"(?:^|(?<=\s))(?:宝宝|宝贝)?(?:刚刚|刚才|刚|已经|才)?(?:喂|吃|喝)(?:[完过饱]了?|了)(?:奶)?$")
+# Nursing done or timed (哺乳15分钟, 刚哺乳完) is a feed at the breast; 哺乳 alone is mostly the period (哺乳期) or prose.
+_NURSED = re.compile(r"哺乳(?:了|完)|哺乳\s*了?\s*\d+(?:\.\d+)?\s*(?:分钟|分|min)")
 _FED_VERBS = ("喂完", "喂过", "喂饱", "吃了", "吃完", "吃过", "吃饱", "喝了", "喝完", "喝过")
 
 
@@ -67,6 +69,8 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
         return _feed(said) or {}
     if not said.mother and _FED.search(said.text.strip(" ，,。；;!！~")) is not None:
         return {}
+    if _NURSED.search(said.text) is not None and not has(said.text, "配方", "奶粉", "奶瓶", "瓶喂"):
+        return {"type": "breast", **_feed(Said(said.text.replace("哺乳", "亲喂"), said.mother))}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
     if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
@@ -251,7 +255,7 @@ FEEDING = register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=(*_FEED_WORDS, *_FED_VERBS, "水", "吃到", "喝到", "喂到"),
+    keywords=(*_FEED_WORDS, *_FED_VERBS, "哺乳", "水", "吃到", "喝到", "喂到"),
     parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,), describe=describe_feed,
