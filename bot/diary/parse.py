@@ -174,17 +174,20 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
 
 
 _CLAUSE_CUT = re.compile(r"[，,；;。]+|\s+")
+# Whom a line is about, said before its first clock (宝宝10点睡的，12点醒的: the line starts with its time all the same).
+_WHO = re.compile(r"^\s*(?:宝宝|宝贝|寶寶|寶貝|bb|baby|大宝|小宝|二宝|大寶|小寶|二寶|老大|老二|哥哥|姐姐|弟弟|妹妹|妈妈|宝妈|产妇|媽媽|寶媽|產婦)\s*")
 
 
 def _timed_clauses(line: str) -> list[str]:
     """A line that tells several events each at its own time (7点半喂奶120ml，8点换尿布) read as that many lines.
 
-    The line is cut before every clause that starts with a clock time, when the line itself starts with one;
+    The line is cut before every clause that starts with a clock time, when the line itself starts with one (after
+    whom it is about: 宝宝8点喂奶，10点换尿布);
     otherwise it stays whole (喂奶120ml，8点换尿布: the time is the line's, as before). A space cuts too
     (10点喂奶90ml 11点喂奶80ml) once the clause before it tells something after its own time (下午 3点喂奶 and
     7点 120ml stay one line).
     """
-    if not line or _leading_clock(line) is None:
+    if not line or _leading_clock(_WHO.sub("", line, count=1)) is None:
         return [line] if line else []
     parts, start = [], 0
     for cut in _CLAUSE_CUT.finditer(line):
@@ -466,6 +469,7 @@ def find_time(norm: str) -> LineTime | None:
                 day = m["sday"]
                 offset = len(lead) - len(lead.lstrip())  # body is stripped
                 return LineTime(hour, minute, _DAY_WORDS[day] if day else None, span or None, body.strip(),
+                                either_half=not (day or m["speriod"]) and 1 <= hour <= 12 and m["smm"] is None,
                                 lasting_before=len(lead) - offset if end["via"].strip() else None)
         if not norm[end_at:].strip() and not norm[:m.start()].strip():
             return None  # "7点" alone is not a line with a time
@@ -524,6 +528,9 @@ def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo, after: dt
         come = [moment for back in (0, 1) for hour in hours
                 if (moment := dt.datetime.combine(day - dt.timedelta(days=back), dt.time(hour, when.minute), tzinfo=tz))
                 - local_sent <= FUTURE_TOLERANCE]
+        if when.either_half and when.span_min:  # 1点睡到3点 sent at 15:00: the range that has ended
+            come = [moment for moment in come
+                    if moment + dt.timedelta(minutes=when.span_min) - local_sent <= FUTURE_TOLERANCE] or come
         later = [moment for moment in come if after is not None and moment >= after]
         return (min(later) if later else max(come)).astimezone(dt.UTC)
     candidate = dt.datetime.combine(day, dt.time(when.hour, when.minute), tzinfo=tz)

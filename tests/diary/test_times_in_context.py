@@ -66,3 +66,38 @@ def test_a_feed_told_by_its_verb_half_an_hour_ago_is_at_its_time() -> None:
 @pytest.mark.parametrize("line", ["妈妈吃了", "吃了药"])
 def test_the_mothers_meal_or_a_medicine_is_no_feed(line: str) -> None:
     assert "feeding" not in [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)]
+
+
+def test_a_range_of_bare_hours_is_the_one_that_has_ended() -> None:
+    assert at("从1点睡到3点", "15:00") == [("sleep", "07 13:00")]
+
+
+def test_a_line_about_the_baby_told_clock_by_clock_is_cut_at_each_clock() -> None:
+    assert at("宝宝8点喂奶，10点换尿布", "15:00") == [("feeding", "07 08:00"), ("diaper", "07 10:00")]
+    assert at("宝宝10点睡的，12点醒的", "15:00") == [("sleep", "07 10:00"), ("sleep", "07 12:00")]
+
+
+@pytest.mark.parametrize(("line", "kinds"), [
+    ("两点喂的", ["feeding"]), ("哺乳15分钟", ["feeding"]), ("宝宝刚哺乳完", ["feeding"]),
+    ("喝完奶睡了", ["feeding", "sleep"]), ("宝宝起来了", ["sleep"]), ("抬头5分钟", ["tummy_time"]),
+    ("干的棕色", ["diaper"]), ("宝宝会抬头了", ["note"]), ("宝宝坐起来了", ["note"]), ("嘴唇干的", ["note"]),
+    ("哺乳期乳房有硬块", ["breast"]),
+])
+def test_what_a_nurse_says_in_few_words(line: str, kinds: list[str]) -> None:
+    assert [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)] == kinds
+
+
+@pytest.mark.parametrize("line", ["三十八，不对，我说错了，是三十六点八。", "三十八不是，刚才说错了，是三十六点八。"])
+def test_a_value_corrected_is_the_reading_given_last(line: str) -> None:
+    [entry] = parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)
+    assert (entry.kind, entry.fields) == ("temperature", {"celsius": 36.8})
+
+
+def test_a_feed_told_as_the_moment_of_something_sudden_is_no_feed() -> None:
+    line = "哺乳期宝宝吃完奶,妈妈突然发冷还发烧,乳房还疼痛,怎么办?"
+    assert [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)] == ["breast"]
+
+
+def test_a_sign_in_words_that_tell_no_event_keeps_its_note_beside_the_reading() -> None:
+    line = "二寶體溫才37.8度,但哭鬧不停、拒絕喝奶"
+    assert [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)] == ["temperature", "note"]

@@ -57,10 +57,10 @@ _FED_UNTIL = re.compile(r"(?:吃|喝|喂)(?:奶|母乳)?(?:一直)?到\s*(?:\d{1
 
 
 # A feed told by its verb alone, done (喂完了, 吃了, 吃饱了), last after a name or an aside (补记一下咖啡 喂过).
-_FED = re.compile(r"(?:^|(?<=\s))(?:宝宝|宝贝)?(?:刚刚|刚才|刚|已经|才)?(?:喂|吃|喝)(?:[完过饱]了?|了)(?:奶)?$")
+_FED = re.compile(r"(?:^|(?<=\s))(?:宝宝|宝贝)?(?:刚刚|刚才|刚|已经|才)?(?:喂|吃|喝)(?:[完过饱]了?|了|的)(?:奶)?$")
 # Nursing done or timed (哺乳15分钟, 刚哺乳完) is a feed at the breast; 哺乳 alone is mostly the period (哺乳期) or prose.
 _NURSED = re.compile(r"哺乳(?:了|完)|哺乳\s*了?\s*\d+(?:\.\d+)?\s*(?:分钟|分|min)")
-_FED_VERBS = ("喂完", "喂过", "喂饱", "吃了", "吃完", "吃过", "吃饱", "喝了", "喝完", "喝过")
+_FED_VERBS = ("喂完", "喂过", "喂饱", "喂的", "吃的", "吃了", "吃完", "吃过", "吃饱", "喝了", "喝完", "喝过")
 
 
 def parse_feeding(said: Said) -> dict[str, Any] | None:
