@@ -575,7 +575,7 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 # Clauses: cut at the writer's punctuation and at words that chain actions (然后, 接着).
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
-_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+_PIECES = re.compile(r"\s+|、|和|(?<=[澡奶布])发现|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
                      # 吃了睡, 喂完睡着了, 喝完奶睡了, 吃饱了就睡: the feed, then the sleep
                      r"|(?<=[吃喝喂][了完饱])(?=就?睡)|(?<=[完饱]了)(?=就?睡)|(?<=[了完饱]奶)(?=就?睡)"
                      # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
