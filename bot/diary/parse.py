@@ -580,6 +580,7 @@ _PIECES = re.compile(r"\s+|、|和|(?<=[澡奶布])发现|以及|及(?!时)|并�
                      r"|(?<=[吃喝喂][了完饱])(?=就?睡)|(?<=[完饱]了)(?=就?睡)|(?<=[了完饱]奶)(?=就?睡)"
                      # 刚喂完奶就吐了, 喂完奶给宝宝拍嗝: the feed done, then what followed
                      r"|(?<=[吃喝喂][完了]奶)(?=就|给|便)"
+                     r"|(?<=醒来|睡醒|醒了)后"  # 醒来后喝了60ml: the waking, then the feed
                      # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
                      r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).

@@ -49,6 +49,7 @@ _NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?
 # A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
 _NOT_AMOUNT = r"(?!\s*(?:次|天|日|周|个月|月|岁|号|点|时|分钟|分|小时|斤|克|g|kg|度|℃|滴|粒|片|袋|勺))"
 _DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_AMOUNT}")
+_DRUNK_ML = re.compile(r"(?:吃|喝)了\s*\d+(?:\.\d+)?\s*(?:多|左右)?\s*(?:ml|毫升|cc)")
 
 
 # Fed until a time (吃到九点, 喝到10点半): a feed whose end is told (the line's time, when it is the only one, is that
@@ -69,6 +70,8 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
         return _feed(said) or {}
     if not said.mother and _FED.search(said.text.strip(" ，,。；;!！~")) is not None:
         return {}
+    if not said.mother and _DRUNK_ML.search(said.text) is not None and _NOT_MILK.search(said.text) is None:
+        return _feed(said)  # 喝了60ml: drunk, by the millilitre, as sure as 喂奶 60ml
     if _NURSED.search(said.text) is not None and not has(said.text, "配方", "奶粉", "奶瓶", "瓶喂"):
         return {"type": "breast", **_feed(Said(said.text.replace("哺乳", "亲喂"), said.mother))}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)

@@ -28,11 +28,18 @@ def parse_sleep(said: Said) -> dict[str, Any] | None:
         return {"state": "awake"} if not said.mother and _UP.search(said.text) is not None else None
     if duration is not None:
         fields["duration_min"] = duration
-    elif said.has("醒"):
+    elif _NOT_WAKING.search(said.text) is not None:
+        fields["state"] = "asleep"  # 睡不醒: still asleep (a baby who cannot be woken is a sign the note kind reads)
+    elif said.has("醒") or _NOT_ASLEEP.search(said.text) is not None:
         fields["state"] = "awake"
     else:
         fields["state"] = "asleep"
     return fields
+
+
+# Not asleep (睡不着, 一直不睡, 哄了半天没睡着) is awake; not waking (睡不醒, 叫不醒) is asleep.
+_NOT_ASLEEP = re.compile(r"睡不着|不睡|没睡着|没睡|不肯睡|不愿意睡")
+_NOT_WAKING = re.compile(r"睡不醒|叫不醒|不醒")
 
 
 def summarise_sleep(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
@@ -58,6 +65,6 @@ def sleep_lines(summary: DaySummary) -> list[str]:
 register(EntryKind(
     name="sleep", label="睡眠", order=50,
     fields=(DURATION, Field("state", "choice", options=("asleep", "awake"))),
-    keywords=("睡", "醒了", "醒来", "醒的", "睡醒", "😴", "入眠", "起来了"), parse=parse_sleep, priority=200, takes_range=True,
+    keywords=("睡", "醒了", "醒来", "醒的", "睡醒", "惊醒", "😴", "入眠", "起来了"), parse=parse_sleep, priority=200, takes_range=True,
     summarise=summarise_sleep, summary_lines=sleep_lines,
 ))
