@@ -220,6 +220,9 @@ _SPIT_WORDS = ("吐奶", "溢奶", "漾奶", "呛奶", "吐了", "呕吐", "吐�
 _SPIT_APART = re.compile(r"吐[^，,。；;奶]{0,4}奶")
 
 
+_NOT_MUCH = re.compile(r"(?:不|没|没有)(?:是)?(?:很|太|那么)?多")
+
+
 def parse_spit_up(said: Said) -> dict[str, Any] | None:
     """Milk that came back up; not when it is said not to have (没吐奶), nor 吐 inside another word."""
     words = [w for w in _SPIT_WORDS if w in said.text]
@@ -229,7 +232,9 @@ def parse_spit_up(said: Said) -> dict[str, Any] | None:
     if not words or not affirmed(said.text, *words):
         return None
     fields: dict[str, Any] = {}
-    if said.has("大量", "很多", "好多", "一大口", "多", "全部", "全都"):
+    if _NOT_MUCH.search(said.text) is not None:
+        fields["amount"] = "little"  # 量不多, 不是很多
+    elif said.has("大量", "很多", "好多", "一大口", "多", "全部", "全都"):
         fields["amount"] = "much"
     elif said.has("少量", "一点", "一口", "几口", "少"):
         fields["amount"] = "little"
