@@ -581,6 +581,7 @@ _PIECES = re.compile(r"\s+|、|和|(?<=[澡奶布])发现|以及|及(?!时)|并�
                      # 刚喂完奶就吐了, 喂完奶给宝宝拍嗝: the feed done, then what followed
                      r"|(?<=[吃喝喂][完了]奶)(?=就|给|便)"
                      r"|(?<=醒来|睡醒|醒了)后"  # 醒来后喝了60ml: the waking, then the feed
+                     r"|(?<=ml|cc)后|(?<=[升钟])后"  # 喂奶60ml后吐了一点: the measured feed, then what followed
                      # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
                      r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).
@@ -596,7 +597,7 @@ _AS_A_TIME = re.compile(r"(?:吃奶|喝奶|喂奶|哺乳|吃完奶|喝完奶|喂
                         r"(?=(?:的)?时(?!间|长|段|辰))")
 # A clause judging how an activity goes (吃奶良好, 睡眠安稳, 排便规律, 母乳喂养一直不太顺利, 喂奶量有波动) tells no event.
 _JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂奶量|奶量|喂奶|睡眠|排便|大小便|哺乳|母乳喂养|喂养)"
-                     r"[^\d，,。；;]{0,10}?(?:正常|良好|安稳|规律|很好|不错|顺利|稳定|波动|都好|还好)[了的。]?(?=$|[，,。；;])")
+                     r"[^\d，,。；;]{0,10}?(?:正常|良好|安稳|规律|很好|不错|顺利|稳定|波动|都好|还好|好(?!了))[了的。]?(?=$|[，,。；;])")
 
 
 _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
