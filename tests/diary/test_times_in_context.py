@@ -101,3 +101,49 @@ def test_a_feed_told_as_the_moment_of_something_sudden_is_no_feed() -> None:
 def test_a_sign_in_words_that_tell_no_event_keeps_its_note_beside_the_reading() -> None:
     line = "二寶體溫才37.8度,但哭鬧不停、拒絕喝奶"
     assert [e.kind for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)] == ["temperature", "note"]
+
+
+def kinds_and_fields(line: str) -> list[tuple[str, dict[str, object]]]:
+    return [(e.kind, e.fields) for e in parse_lines(line, dt.datetime(2026, 12, 7, 15, 0, tzinfo=TZ), TZ)]
+
+
+@pytest.mark.parametrize(("line", "read"), [
+    ("醒来后喝了60ml", [("sleep", {"state": "awake"}), ("feeding", {"amount_ml": 60})]),
+    ("喂奶60ml后吐了一点", [("feeding", {"amount_ml": 60}), ("spit_up", {"amount": "little"})]),
+    ("剛餵完奶就吐了", [("feeding", {}), ("spit_up", {})]),
+    ("喂完奶给宝宝拍嗝", [("feeding", {}), ("burp", {})]),
+    ("但是后来给孩子洗澡发现肚脐眼里总是有臭臭味", [("bath", {}), ("cord_care", {"condition": "smelly"})]),
+    ("吃奶好，大小便正常，睡眠好", [("note", {})]),
+])
+def test_each_event_of_a_line_is_one_entry(line: str, read: list[tuple[str, dict[str, object]]]) -> None:
+    assert kinds_and_fields(line) == read
+
+
+@pytest.mark.parametrize(("line", "state"), [
+    ("睡不着", "awake"), ("哄了半天没睡着", "awake"), ("还不睡", "awake"), ("半夜驚醒", "awake"), ("12点半醒", "awake"),
+    ("寶寶一直睡不醒", "asleep"), ("刚睡着", "asleep"),
+])
+def test_the_state_of_sleep_told(line: str, state: str) -> None:
+    assert kinds_and_fields(line) == [("sleep", {"state": state})]
+
+
+@pytest.mark.parametrize(("line", "grams"), [
+    ("体重3公斤200克", 3200), ("宝宝重七斤", 3500), ("寶寶現在4200克", 4200), ("体重降到3100", 3100),
+    ("寶寶出生時3200公克，現在只剩2900公克", 2900), ("體重增加了500公克", None), ("体重比出生时轻了300克", None),
+    ("奶粉30克", None), ("妈妈体重60公斤", None), ("例:寶寶 4 公斤,則每日約 400~600 c.c.。", None),
+])
+def test_a_weight_is_the_babys_weight_not_a_change_of_it(line: str, grams: int | None) -> None:
+    weights = [fields["grams"] for kind, fields in kinds_and_fields(line) if kind == "weight"]
+    assert weights == ([grams] if grams is not None else [])
+
+
+@pytest.mark.parametrize(("line", "value"), [
+    ("照光後黃疸值從16降到12", 12.0), ("黄疸从昨天的15降到了11", 11.0), ("黄疸值升到了18", 18.0), ("黄疸值15", 15.0),
+])
+def test_a_bilirubin_that_came_to_another_value_is_that_value(line: str, value: float) -> None:
+    [(kind, fields)] = kinds_and_fields(line)
+    assert (kind, fields["bilirubin"]) == ("jaundice", value)
+
+
+def test_a_spit_up_not_much_is_little() -> None:
+    assert kinds_and_fields("宝宝吐奶，量不多") == [("spit_up", {"amount": "little"})]
