@@ -175,7 +175,8 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
 
 _CLAUSE_CUT = re.compile(r"[，,；;。]+|\s+")
 # Whom a line is about, said before its first clock (宝宝10点睡的，12点醒的: the line starts with its time all the same).
-_WHO = re.compile(r"^\s*(?:宝宝|宝贝|寶寶|寶貝|bb|baby|大宝|小宝|二宝|大寶|小寶|二寶|老大|老二|哥哥|姐姐|弟弟|妹妹|妈妈|宝妈|产妇|媽媽|寶媽|產婦)\s*")
+_WHO = re.compile(r"^\s*(?:宝宝|宝贝|寶寶|寶貝|bb|baby|大宝|小宝|二宝|大寶|小寶|二寶|老大|老二|哥哥|姐姐|弟弟|妹妹"
+                  r"|妈妈|宝妈|产妇|媽媽|寶媽|產婦)\s*")
 
 
 def _timed_clauses(line: str) -> list[str]:
@@ -575,7 +576,8 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 # Clauses: cut at the writer's punctuation and at words that chain actions (然后, 接着).
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
-_PIECES = re.compile(r"\s+|、|和|(?<=[澡奶布])发现|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+                     r"|(?<=[澡奶布])发现"  # 洗澡发现肚脐有臭味: the bath, and what was found
                      # 吃了睡, 喂完睡着了, 喝完奶睡了, 吃饱了就睡: the feed, then the sleep
                      r"|(?<=[吃喝喂][了完饱])(?=就?睡)|(?<=[完饱]了)(?=就?睡)|(?<=[了完饱]奶)(?=就?睡)"
                      # 刚喂完奶就吐了, 喂完奶给宝宝拍嗝: the feed done, then what followed

@@ -73,7 +73,7 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
     if not said.mother and _DRUNK_ML.search(said.text) is not None and _NOT_MILK.search(said.text) is None:
         return _feed(said)  # 喝了60ml: drunk, by the millilitre, as sure as 喂奶 60ml
     if _NURSED.search(said.text) is not None and not has(said.text, "配方", "奶粉", "奶瓶", "瓶喂"):
-        return {"type": "breast", **_feed(Said(said.text.replace("哺乳", "亲喂"), said.mother))}
+        return {"type": "breast", **(_feed(Said(said.text.replace("哺乳", "亲喂"), said.mother)) or {})}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
     if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):

@@ -67,6 +67,6 @@ def sleep_lines(summary: DaySummary) -> list[str]:
 register(EntryKind(
     name="sleep", label="睡眠", order=50,
     fields=(DURATION, Field("state", "choice", options=("asleep", "awake"))),
-    keywords=("睡", "醒了", "醒来", "醒的", "睡醒", "惊醒", "😴", "入眠", "起来了", "醒"), parse=parse_sleep, priority=200, takes_range=True,
+    keywords=("睡", "醒", "😴", "入眠", "起来了"), parse=parse_sleep, priority=200, takes_range=True,
     summarise=summarise_sleep, summary_lines=sleep_lines,
 ))
