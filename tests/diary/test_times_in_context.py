@@ -147,3 +147,7 @@ def test_a_bilirubin_that_came_to_another_value_is_that_value(line: str, value: 
 
 def test_a_spit_up_not_much_is_little() -> None:
     assert kinds_and_fields("宝宝吐奶，量不多") == [("spit_up", {"amount": "little"})]
+
+
+def test_half_an_hour_ago_said_with_the_verb_first_counts_back() -> None:
+    assert at("半小时前喂了60ml", "15:00") == [("feeding", "07 14:30")]
