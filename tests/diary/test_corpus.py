@@ -59,7 +59,7 @@ MIN_LINES = 936
 # before: a second feed now read on one line raises the feed-gap watch), sealed 183 of 247 (182), 15 missed (16), 16
 # false flags (16). On the grown corpus of 936, times read in context and clauses kept (issue 34) raised development
 # from 586 to 597 fully right and its false flags from 9 to 8, the sealed third unchanged: the floors below.
-DEV_BAR: Bar | None = Bar(fully_right=0.942, missed=1, false_flags=8)
+DEV_BAR: Bar | None = Bar(fully_right=0.941, missed=1, false_flags=8)
 SEALED_BAR: Bar | None = Bar(fully_right=0.738, missed=15, false_flags=22)
 _REPORTS: dict[str, Report] = {}
 
