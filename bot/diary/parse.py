@@ -164,24 +164,31 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
     ``babies``: the engagement's babies; with several, each baby's event names its baby (see ``bot.diary.babies``).
     """
     lines = []
+    told: dt.datetime | None = None  # the latest time an earlier clause told: later clocks are read on from it
     for raw in re.split(r"\r\n|\r|\n", text):
         for line in _timed_clauses(raw.strip()):
-            lines.append(read_line(line, sent_at, tz, babies))
+            read = read_line(line, sent_at, tz, babies, after=told)
+            lines.append(read)
+            told = max((e.occurred_at for e in read.entries if e.time_given), default=told)
     return lines
 
 
 _CLAUSE_CUT = re.compile(r"[，,；;。]+|\s+")
+# Whom a line is about, said before its first clock (宝宝10点睡的，12点醒的: the line starts with its time all the same).
+_WHO = re.compile(r"^\s*(?:宝宝|宝贝|寶寶|寶貝|bb|baby|大宝|小宝|二宝|大寶|小寶|二寶|老大|老二|哥哥|姐姐|弟弟|妹妹"
+                  r"|妈妈|宝妈|产妇|媽媽|寶媽|產婦)\s*")
 
 
 def _timed_clauses(line: str) -> list[str]:
     """A line that tells several events each at its own time (7点半喂奶120ml，8点换尿布) read as that many lines.
 
-    The line is cut before every clause that starts with a clock time, when the line itself starts with one;
+    The line is cut before every clause that starts with a clock time, when the line itself starts with one (after
+    whom it is about: 宝宝8点喂奶，10点换尿布);
     otherwise it stays whole (喂奶120ml，8点换尿布: the time is the line's, as before). A space cuts too
     (10点喂奶90ml 11点喂奶80ml) once the clause before it tells something after its own time (下午 3点喂奶 and
     7点 120ml stay one line).
     """
-    if not line or _leading_clock(line) is None:
+    if not line or _leading_clock(_WHO.sub("", line, count=1)) is None:
         return [line] if line else []
     parts, start = [], 0
     for cut in _CLAUSE_CUT.finditer(line):
@@ -233,8 +240,11 @@ def parse_line(line: str, sent_at: dt.datetime, tz: ZoneInfo) -> ParsedEntry:
     return ParsedEntry(kind="note", fields={}, text=line.strip(), occurred_at=sent_at.astimezone(dt.UTC))
 
 
-def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = ()) -> ReadLine:
-    """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused."""
+def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[BabyRef] = (),
+              after: dt.datetime | None = None) -> ReadLine:
+    """Understand one line: its time (anywhere in it, or a range), every event it names, or why it is refused.
+
+    ``after``: the time an earlier clause of the message told (``resolve_moment``)."""
     text = line.strip()
     norm = as_read(text)
     impossible = impossible_time(norm)
@@ -250,7 +260,7 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
         body = _cut(norm, ago.start(), ago.end())
     if when is not None:
         body = when.body
-        resolved = resolve_moment(when, sent_at, tz)
+        resolved = resolve_moment(when, sent_at, tz, after)
         if resolved is None:
             return ReadLine(text, [], refused=texts.TIME_FUTURE.format(time=f"{when.hour:02d}:{when.minute:02d}"))
         occurred = resolved
@@ -260,16 +270,14 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
     named = mentions(body, babies) if len(babies) > 1 else []
     events = _events_by_baby(body, named) or _understand(body)
     entries = []
-    span = when.span_min if when is not None else None
-    for kind_name, fields, start in events:
+    lasting = _lasting(events, when)
+    for number, (kind_name, fields, start) in enumerate(events):
         kind = KINDS[kind_name]
         if when is not None and when.until and kind_name == "sleep" and "duration_min" not in fields:
             fields["state"] = "awake"  # 睡到10点: the sleep ended at 10 (its start is the day's last 入睡, if any)
-        if span and kind.takes_range:  # the range is the first event's that can last (11点半睡到12点40)
-            if "duration_min" not in fields:
-                fields["duration_min"] = span
-                fields.pop("state", None)
-            span = None
+        if number == lasting and when is not None and "duration_min" not in fields:
+            fields["duration_min"] = when.span_min
+            fields.pop("state", None)
         hint = kind.hint(body) if kind.hint is not None else None
         about: list[int | None] = [None]
         if len(babies) > 1 and kind.about != MOTHER:
@@ -283,6 +291,17 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
             entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=occurred,
                                        time_given=when is not None, hint=hint, baby_id=baby_id))
     return ReadLine(text, entries, other_day=other_day)
+
+
+def _lasting(events: Sequence[tuple[str, dict[str, Any], int]], when: LineTime | None) -> int | None:
+    """Which event a range of time belongs to: the first that can last (11点半-12点40 睡觉), or the one whose verb
+    opens the range (7点半吃了睡到9点半: the sleep, after the feed)."""
+    if when is None or not when.span_min:
+        return None
+    lasting = [i for i, (kind, _fields, _start) in enumerate(events) if KINDS[kind].takes_range]
+    if when.lasting_before is not None:
+        lasting = [i for i in lasting if events[i][2] < when.lasting_before][-1:] or lasting
+    return lasting[0] if lasting else None
 
 
 # A time before the message: 半小时前, 十分钟前, 一个半小时前, 2个小时以前.
@@ -357,7 +376,7 @@ def _clock(prefix: str) -> str:
 
 
 _START_RE = re.compile(_clock("s"))
-_END_RE = re.compile(r"\s*(?P<via>[^\d，,。;；:]{0,2}?)\s*(?:-|~|到|至|—|－)\s*(?:次日|第二天|隔天)?\s*" + _clock("e"))
+_END_RE = re.compile(r"\s*(?P<via>[^\d，,。;；:]{0,4}?)\s*(?:-|~|到|至|—|－)\s*(?:次日|第二天|隔天)?\s*" + _clock("e"))
 _BAD_CLOCK = re.compile(r"(?<![\d.])(\d{1,2})\s*:\s*(\d{2})(?!\d)|^(?:[^\d]{0,4})(\d{2})\s*(?:点|时)(?!\d*\s*(?:分钟|小时))")
 
 
@@ -371,9 +390,11 @@ class LineTime:
     span_min: int | None
     body: str  # the line without the time (a range's verb, 睡到 → 睡, is kept)
     until: bool = False  # the time ends what the line tells (睡到10点: woke at 10), no start was given
-    # An hour of 1–11 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
-    # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00).
+    # An hour of 1–12 said with 点 and no part of the day (3点): either of the day's two such hours, the later one
+    # that has come (3点 sent at 15:00 is 15:00, sent at 09:00 it is 03:00; 12点 sent at 08:00 is midnight).
     either_half: bool = False
+    # A range's end told after a verb (睡到9点半): the range belongs to the event named before this offset of ``body``.
+    lasting_before: int | None = None
 
 
 def impossible_time(norm: str) -> str | None:
@@ -444,14 +465,18 @@ def find_time(norm: str) -> LineTime | None:
             if end_clock is not None:
                 span = _span(hour * 60 + minute, end_clock, bool(end["eperiod"] or end["eday"]))
                 end_at = end.end()
-                body = norm[:m.start()] + " " + end["via"] + " " + norm[end_at:]
+                lead = norm[:m.start()] + " " + end["via"]
+                body = lead + " " + norm[end_at:]
                 day = m["sday"]
-                return LineTime(hour, minute, _DAY_WORDS[day] if day else None, span or None, body.strip())
+                offset = len(lead) - len(lead.lstrip())  # body is stripped
+                return LineTime(hour, minute, _DAY_WORDS[day] if day else None, span or None, body.strip(),
+                                either_half=not (day or m["speriod"]) and 1 <= hour <= 12 and m["smm"] is None,
+                                lasting_before=len(lead) - offset if end["via"].strip() else None)
         if not norm[end_at:].strip() and not norm[:m.start()].strip():
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
         until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None
-        either = not (day or m["speriod"]) and 1 <= hour <= 11 and m["smm"] is None
+        either = not (day or m["speriod"]) and 1 <= hour <= 12 and m["smm"] is None
         return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until,
                         either)
     return None
@@ -488,24 +513,30 @@ def _cut(norm: str, start: int, end: int) -> str:
     return (norm[:start] + " " + norm[end:]).strip(" ,、:;.-")
 
 
-def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+def resolve_moment(when: LineTime, sent_at: dt.datetime, tz: ZoneInfo, after: dt.datetime | None = None) -> dt.datetime | None:
     """The moment a line's time means for a message sent at ``sent_at``; None: a time today that has not come.
 
     A day said (昨天, 前天) is that day. A time later than now without a day is last night's or yesterday's
-    (``23:30`` sent at 00:10); said with 今天 it cannot be moved, and the line is refused.
+    (``23:30`` sent at 00:10); said with 今天 it cannot be moved, and the line is refused. ``after``: the time an
+    earlier clause of the same message told; a clock without a day is read on from it, as a story is told, to the
+    first of its readings that has come at or after it (晚上11点喂奶 12点半又喂了 is 00:30; 昨晚8点喂奶，10点换尿布 is 22:00
+    last night), else as if said alone.
     """
     local_sent = sent_at.astimezone(tz)
     day = local_sent.date() + dt.timedelta(days=when.day_offset or 0)
-    if when.either_half and when.day_offset is None:
-        come = [moment for back in (0, 1) for hour in (when.hour, when.hour + 12)
+    if when.day_offset is None:
+        hours = (when.hour, (when.hour + 12) % 24) if when.either_half else (when.hour,)
+        come = [moment for back in (0, 1) for hour in hours
                 if (moment := dt.datetime.combine(day - dt.timedelta(days=back), dt.time(hour, when.minute), tzinfo=tz))
                 - local_sent <= FUTURE_TOLERANCE]
-        return max(come).astimezone(dt.UTC)
+        if when.either_half and when.span_min:  # 1点睡到3点 sent at 15:00: the range that has ended
+            come = [moment for moment in come
+                    if moment + dt.timedelta(minutes=when.span_min) - local_sent <= FUTURE_TOLERANCE] or come
+        later = [moment for moment in come if after is not None and moment >= after]
+        return (min(later) if later else max(come)).astimezone(dt.UTC)
     candidate = dt.datetime.combine(day, dt.time(when.hour, when.minute), tzinfo=tz)
     if candidate - local_sent > FUTURE_TOLERANCE:
-        if when.day_offset is not None:
-            return None
-        candidate = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(when.hour, when.minute), tzinfo=tz)
+        return None
     return candidate.astimezone(dt.UTC)
 
 
@@ -546,6 +577,13 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
 _PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+                     r"|(?<=[澡奶布])发现"  # 洗澡发现肚脐有臭味: the bath, and what was found
+                     # 吃了睡, 喂完睡着了, 喝完奶睡了, 吃饱了就睡: the feed, then the sleep
+                     r"|(?<=[吃喝喂][了完饱])(?=就?睡)|(?<=[完饱]了)(?=就?睡)|(?<=[了完饱]奶)(?=就?睡)"
+                     # 刚喂完奶就吐了, 喂完奶给宝宝拍嗝: the feed done, then what followed
+                     r"|(?<=[吃喝喂][完了]奶)(?=就|给|便)"
+                     r"|(?<=醒来|睡醒|醒了)后"  # 醒来后喝了60ml: the waking, then the feed
+                     r"|(?<=ml|cc)后|(?<=[升钟])后"  # 喂奶60ml后吐了一点: the measured feed, then what followed
                      # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
                      r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).
@@ -561,10 +599,12 @@ _AS_A_TIME = re.compile(r"(?:吃奶|喝奶|喂奶|哺乳|吃完奶|喝完奶|喂
                         r"(?=(?:的)?时(?!间|长|段|辰))")
 # A clause judging how an activity goes (吃奶良好, 睡眠安稳, 排便规律, 母乳喂养一直不太顺利, 喂奶量有波动) tells no event.
 _JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂奶量|奶量|喂奶|睡眠|排便|大小便|哺乳|母乳喂养|喂养)"
-                     r"[^\d，,。；;]{0,10}?(?:正常|良好|安稳|规律|很好|不错|顺利|稳定|波动|都好|还好)[了的。]?(?=$|[，,。；;])")
+                     r"[^\d，,。；;]{0,10}?(?:正常|良好|安稳|规律|很好|不错|顺利|稳定|波动|都好|还好|好(?!了))[了的。]?(?=$|[，,。；;])")
 
 
 _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
+# A feed told as the moment something sudden happened (宝宝吃完奶，妈妈突然发冷) is that moment, no event of its own.
+_BEFORE_SUDDEN = re.compile(r"(?:吃|喝|喂)(?:完|了)[^，,。；;\d]{0,4}?(?=[，,]\s*[^，,。；;]{0,6}?突然)")
 # A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
 _NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
                       r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
@@ -573,6 +613,8 @@ _TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提�
 # A correction (体温三十八，不对，我说错了，是三十六点八): the values said before it are withdrawn.
 _WITHDRAWN = re.compile(r"[\d.零〇一二两三四五六七八九十百]+|不对|说错了|搞错了|写错了|打错了|说错|不是")
 _CORRECTION = re.compile(r"(?:不对|说错了|搞错了|写错了|打错了|说错|更正一下|纠正一下)[，,。;；:：\s]*")
+# The value a correction gives, said as what it is (是三十六点八, 应该是36.8): the value alone, read as the reading.
+_CORRECTED_AS = re.compile(r"[，,。;；:：\s]*(?:应该是|应为|是)")
 
 
 def _without_events_told(body: str) -> str:
@@ -581,9 +623,16 @@ def _without_events_told(body: str) -> str:
     corrections = list(_CORRECTION.finditer(body))
     if corrections:  # the values said before it are withdrawn, what they measured is not (体温38.5，不对，是38.8)
         end = corrections[-1].end()
-        body = _WITHDRAWN.sub(_blank, body[:end]) + body[end:]
+        withdrawn = _WITHDRAWN.sub(_blank, body[:end])
+        given = _CORRECTED_AS.match(body, end)
+        if given is not None:  # 是36.8: the value alone (what it measures is what the withdrawn value measured)
+            withdrawn += " " * (given.end() - end)
+            end = given.end()
+        body = withdrawn + body[end:]
     if "时" in body:
         body = _AS_A_TIME.sub(_blank, body)
+    if "突然" in body:
+        body = _BEFORE_SUDDEN.sub(_blank, body)
     for pattern in (_WELL, _NO_FEED, _TREND, _JUDGED):
         body = pattern.sub(_blank, body)
     return body
@@ -613,7 +662,19 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
     """``understand``, with where in the body each event starts (a baby named before it is its baby)."""
     if is_hypothetical(body, habits=True):
         return [("note", {}, 0)]
-    body = _without_events_told(reported(body, habits=True))  # advice, norms, habits, how feeds go: no event
+    said = reported(body, habits=True)
+    body = _without_events_told(said)  # advice, norms, habits, a judgement of how feeds go: no event
+    events = _events(body, corrected=_CORRECTION.search(said) is not None)
+    # A sign told in words that tell no event (拒绝喝奶: a feed refused is no feed, and a sign): its note is kept
+    # beside the events, as a sign told beside a reading is (体温37.8度，但哭闹不停、拒绝喝奶).
+    if body != said and all(kind != "note" for kind, _fields, _at in events) and _tells_sign(said) \
+            and not _tells_sign(body):
+        events.append(("note", {}, 0))
+    return events
+
+
+def _events(body: str, corrected: bool) -> list[tuple[str, dict[str, Any], int]]:
+    """The events of a body whose words that tell none are blanked; ``corrected``: the line corrects a value."""
     if not body.strip(" ，,。；;、"):
         return [("note", {}, 0)]
     pieces = _pieces(body)
@@ -634,6 +695,10 @@ def _understand(body: str) -> list[tuple[str, dict[str, Any], int]]:
                 event, event_fields, _weak = _classify(rest, None)
                 if event != "note" and KINDS[event].about == BABY and not _tells_sign(rest):
                     return [(event, event_fields, 0), ("note", {}, 0)]
+            # A value given as a correction (三十八，不对，是三十六点八) is a reading, though no word names it.
+            kept = [p for p in pieces if p.kind in _KEPT_WEAK]
+            if corrected and len(kept) == 1:
+                return [(kept[0].kind, dict(kept[0].fields), kept[0].start)]
         return [(kind, fields, 0)]
     events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:

@@ -99,4 +99,4 @@ def test_a_time_of_today_beside_a_habit_keeps_the_report() -> None:
     "宝宝经常抽搐，通常在睡觉的时候",
 ])
 def test_this_babys_own_habit_is_a_report_even_with_a_general_word(line: str) -> None:
-    assert [key for key, _, _ in danger_signs(line.lower(), DAY_OF_LIFE)] == ["convulsions"]
+    assert [sign[0] for sign in danger_signs(line.lower(), DAY_OF_LIFE)] == ["convulsions"]

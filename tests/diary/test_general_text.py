@@ -241,8 +241,9 @@ def test_a_little_after_eight_is_eight_and_a_stool_counted_once_is_a_stool() -> 
     stool = first.entries[0]
     assert (stool.kind, stool.fields.get("stool"), stool.occurred_at.astimezone(TZ).strftime("%d %H:%M")) \
         == ("diaper", True, "06 20:00")
-    assert [(e.kind, e.occurred_at.astimezone(TZ).strftime("%H:%M")) for e in second.entries] \
-        == [("feeding", "12:00"), ("diaper", "12:00")]
+    # 12点 told on from last night's nine o'clock is the midnight after it (a story of the night), not today's noon.
+    assert [(e.kind, e.occurred_at.astimezone(TZ).strftime("%d %H:%M")) for e in second.entries] \
+        == [("feeding", "07 00:00"), ("diaper", "07 00:00")]
 
 
 def test_a_parents_range_of_temperatures_is_read_at_its_top() -> None:

@@ -103,8 +103,14 @@ _DRY = ("干爽", "干的", "是干", "没湿", "没有湿", "干干", "干燥")
 _NOT_NAPPY = ("眼屎", "鼻屎", "耳屎", "尿布疹")
 
 
+# A stool told by its colour and hardness alone (干的棕色, 棕色硬的): a dry nappy has no colour.
+_HARD_STOOL = re.compile(r"(?:干|硬)(?:的|了)?\s*[^\d\s，,。]{1,3}色的?|[^\d\s，,。]{1,3}色的?\s*(?:干|硬)(?:的|了)?")
+
+
 def parse_diaper(line: Said) -> dict[str, Any] | None:
     text = without_words(line.text, *_NOT_NAPPY)
+    if _HARD_STOOL.fullmatch(text.strip(" ，,。")) is not None and _stool_colour(text):
+        return {"wet": False, "stool": True, "colour": _stool_colour(text), "texture": "hard"}
     if not has(text, *_KEYWORDS):
         return None  # 眼屎有点多, 尿布疹: no nappy was changed
     said = _without_negated(text)
@@ -239,7 +245,7 @@ NAPPY = register(EntryKind(
         Field("texture", "choice", options=("watery", "curdy", "mucus", "hard", "soft")),
         Field("urates", "boolean"),
     ),
-    keywords=_KEYWORDS,
+    keywords=(*_KEYWORDS, "干", "硬"),
     parse=parse_diaper, priority=140,
     summarise=summarise_nappies, summary_lines=nappy_lines,
     flag_rules=(stool_colour, wet_nappies, few_stools, urates), describe=describe_nappy,

@@ -49,6 +49,7 @@ _NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?
 # A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
 _NOT_AMOUNT = r"(?!\s*(?:次|天|日|周|个月|月|岁|号|点|时|分钟|分|小时|斤|克|g|kg|度|℃|滴|粒|片|袋|勺))"
 _DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_AMOUNT}")
+_DRUNK_ML = re.compile(r"(?:吃|喝)了\s*\d+(?:\.\d+)?\s*(?:多|左右)?\s*(?:ml|毫升|cc)")
 
 
 # Fed until a time (吃到九点, 喝到10点半): a feed whose end is told (the line's time, when it is the only one, is that
@@ -56,10 +57,23 @@ _DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_
 _FED_UNTIL = re.compile(r"(?:吃|喝|喂)(?:奶|母乳)?(?:一直)?到\s*(?:\d{1,2}\s*(?:点|:)|$)")
 
 
+# A feed told by its verb alone, done (喂完了, 吃了, 吃饱了), last after a name or an aside (补记一下咖啡 喂过).
+_FED = re.compile(r"(?:^|(?<=\s))(?:宝宝|宝贝)?(?:刚刚|刚才|刚|已经|才)?(?:喂|吃|喝)(?:[完过饱]了?|了|的)(?:奶)?$")
+# Nursing done or timed (哺乳15分钟, 刚哺乳完) is a feed at the breast; 哺乳 alone is mostly the period (哺乳期) or prose.
+_NURSED = re.compile(r"哺乳(?:了|完)|哺乳\s*了?\s*\d+(?:\.\d+)?\s*(?:分钟|分|min)")
+_FED_VERBS = ("喂完", "喂过", "喂饱", "喂的", "吃的", "吃了", "吃完", "吃过", "吃饱", "喝了", "喝完", "喝过")
+
+
 def parse_feeding(said: Said) -> dict[str, Any] | None:
-    """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …)."""
+    """A feed named as such (喂奶, 母乳, 奶粉, 喂水 …), or told by its verb alone (喂完了)."""
     if not said.mother and _FED_UNTIL.search(said.text.strip(" ，,。；;")) is not None:
         return _feed(said) or {}
+    if not said.mother and _FED.search(said.text.strip(" ，,。；;!！~")) is not None:
+        return {}
+    if not said.mother and _DRUNK_ML.search(said.text) is not None and _NOT_MILK.search(said.text) is None:
+        return _feed(said)  # 喝了60ml: drunk, by the millilitre, as sure as 喂奶 60ml
+    if _NURSED.search(said.text) is not None and not has(said.text, "配方", "奶粉", "奶瓶", "瓶喂"):
+        return {"type": "breast", **(_feed(Said(said.text.replace("哺乳", "亲喂"), said.mother)) or {})}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
     water = _WATER.search(said.text) is not None
     if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
@@ -206,6 +220,9 @@ _SPIT_WORDS = ("吐奶", "溢奶", "漾奶", "呛奶", "吐了", "呕吐", "吐�
 _SPIT_APART = re.compile(r"吐[^，,。；;奶]{0,4}奶")
 
 
+_NOT_MUCH = re.compile(r"(?:不|没|没有)(?:是)?(?:很|太|那么)?多")
+
+
 def parse_spit_up(said: Said) -> dict[str, Any] | None:
     """Milk that came back up; not when it is said not to have (没吐奶), nor 吐 inside another word."""
     words = [w for w in _SPIT_WORDS if w in said.text]
@@ -215,7 +232,9 @@ def parse_spit_up(said: Said) -> dict[str, Any] | None:
     if not words or not affirmed(said.text, *words):
         return None
     fields: dict[str, Any] = {}
-    if said.has("大量", "很多", "好多", "一大口", "多", "全部", "全都"):
+    if _NOT_MUCH.search(said.text) is not None:
+        fields["amount"] = "little"  # 量不多, 不是很多
+    elif said.has("大量", "很多", "好多", "一大口", "多", "全部", "全都"):
         fields["amount"] = "much"
     elif said.has("少量", "一点", "一口", "几口", "少"):
         fields["amount"] = "little"
@@ -244,7 +263,7 @@ FEEDING = register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=(*_FEED_WORDS, "水", "吃到", "喝到", "喂到"),
+    keywords=(*_FEED_WORDS, *_FED_VERBS, "哺乳", "水", "吃到", "喝到", "喂到"),
     parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,), describe=describe_feed,

@@ -8,29 +8,62 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
-from bot.diary.reading import NUM
+from bot.diary.reading import NUM, has
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
 
+# A change of weight (长了200克, 增加了500公克, 轻了300克, 比出生时少了…) is no weight; 降到3100 (fell to) is one.
+_CHANGE = re.compile(r"(?:增加|增长|长|涨|轻|掉|少|多|减少|减轻|下降|降|减|胖|瘦)了?\s*$|重了\s*$|比\S{0,6}$")
+# A weight said at birth beside today's (出生时3200公克，现在只剩2900公克): today's is the reading.
+_AT_BIRTH = re.compile(r"出生\S{0,3}$")
+# Without a word for weighing, a weight is a baby's size with its unit against it (宝宝重7斤, 宝宝现在4200克); a weight
+# said at birth alone is no weighing (出生时3200公克).
+_WEIGHED = ("体重", "称重", "秤", "称了")
+_SAID_WEIGHT = re.compile(rf"{NUM}(?:kg|公斤|千克|斤|g|克|公克)(?![a-z])")
+
+
 def parse_weight(said: Said) -> dict[str, Any] | None:
     body = said.text
-    jin = re.search(r"(\d+)\s*斤\s*(?:(\d)\s*两|(半))", body)  # 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半
-    if jin:
-        whole = int(jin[1]) * 500 + (int(jin[2]) * 50 if jin[2] else 250)
-        return {"grams": whole} if 500 <= whole <= 15000 else None
-    match = re.search(rf"{NUM}\s*(kg|公斤|千克|斤|g|克)?", body)
-    if not match:
+    if not has(body, *_WEIGHED) and (said.mother or _SAID_WEIGHT.search(body) is None):
         return None
-    value, unit = float(match[1]), match[2]
-    if unit in ("kg", "公斤", "千克") or (unit is None and value < 10):
-        grams = value * 1000.0
-    elif unit == "斤":
-        grams = value * 500
+    found = []
+    for match in _READING.finditer(body):
+        grams = _grams(match)
+        before = body[max(0, match.start() - 8):match.start()]
+        if grams is None or _CHANGE.search(before) is not None:
+            continue
+        weighed = has(body, *_WEIGHED)
+        if not weighed and (match["unit"] is None or not 1000 <= grams <= 10000):
+            continue  # 奶粉30克, 半斤: no weight of a baby
+        at_birth = _AT_BIRTH.search(before) is not None
+        if not at_birth or weighed:
+            found.append((at_birth, grams))
+    today = [grams for at_birth, grams in found if not at_birth] or [grams for _at_birth, grams in found]
+    return {"grams": today[0]} if today else None
+
+
+# 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半, 3公斤200克, 3.62kg, 3400g, 3.2 (kg, a bare size under 10)
+_READING = re.compile(r"(?P<jin>\d+)\s*斤\s*(?:(?P<liang>\d)\s*两|(?P<half>半))"
+                      r"|(?P<kg>\d+)\s*(?:公斤|kg|千克)\s*(?P<g>\d{1,3})\s*(?:克|g|公克)"
+                      r"|(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>kg|公斤|千克|斤|公克|g|克)?")
+
+
+def _grams(match: re.Match[str]) -> int | None:
+    if match["jin"]:
+        grams = int(match["jin"]) * 500 + (int(match["liang"]) * 50 if match["liang"] else 250)
+    elif match["kg"]:
+        grams = int(match["kg"]) * 1000 + int(match["g"])
     else:
-        grams = value
-    return {"grams": round(grams)} if 500 <= grams <= 15000 else None
+        value, unit = float(match["value"]), match["unit"]
+        if unit in ("kg", "公斤", "千克") or (unit is None and value < 10):
+            grams = round(value * 1000.0)
+        elif unit == "斤":
+            grams = round(value * 500)
+        else:
+            grams = round(value)
+    return grams if 500 <= grams <= 15000 else None
 
 
 def parse_length(said: Said) -> dict[str, Any] | None:
@@ -98,7 +131,7 @@ def weight_still_falling(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 register(EntryKind(
     name="weight", label="体重", order=70,
     fields=(Field("grams", "integer", 500, 15000),), required=("grams",),
-    keywords=("体重", "称重", "秤", "称了"), parse=parse_weight, priority=100,
+    keywords=(*_WEIGHED, "kg", "公斤", "千克", "斤", "克"), parse=parse_weight, priority=100,
     flag_rules=(weight_loss, weight_still_falling),
 ))
 register(EntryKind(

@@ -84,8 +84,11 @@ def bilirubin_reading(body: str) -> tuple[float, str] | None:
 
     No value is dropped for being high: above 35 mg/dL is the kernicterus range (urgent), and a value no newborn
     has (``IMPLAUSIBLE_MG_DL``) is kept and asked about (see ``jaundice_signs``)."""
+    # A value that came down or went up to another (从16降到12, 从昨天的15降到了11): the reading is the one it came to.
+    came_to = _CAME_TO.search(body)
+    start = came_to.end() if came_to is not None and re.search(r"\d", body[came_to.end():]) else 0
     # A number inside a Latin word is no reading: G6PD (glucose-6-phosphate dehydrogenase), vitamin D3.
-    for match in re.finditer(r"(?<![\d.第a-z])(\d+(?:\.\d+)?)", body):
+    for match in re.compile(r"(?<![\d.第a-z])(\d+(?:\.\d+)?)").finditer(body, start):
         after = body[match.end():]
         if _NOT_READING.match(after) or (match.start() == 0 and len(match[1]) >= 3 and after.startswith(" ")):
             continue
@@ -101,6 +104,7 @@ def bilirubin_reading(body: str) -> tuple[float, str] | None:
     return None
 
 
+_CAME_TO = re.compile(r"(?:降|退|回|升|涨|升高|下降|增加|上升)(?:了)?(?:到|至|为)了?|变成了?")
 # The bilirubin field's bound (bot.diary.kinds.Field below): a reading is stored up to it, whatever its size.
 MAX_STORED = 1000.0
 # Without a unit a number below 50 is mg/dL (35–50 mg/dL is extreme but real), from 50 μmol/L (≈ 2.9 mg/dL).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,16 +16,32 @@ if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
 
-def parse_sleep(said: Said) -> dict[str, Any]:
+# Up from sleep (宝宝起来了), not sat, stood or picked up (坐起来, 抱起来) nor the mother getting up; 起床 is the
+# grown-ups' (月嫂起床, 起床后空腹).
+_UP = re.compile(r"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说])起来了")
+
+
+def parse_sleep(said: Said) -> dict[str, Any] | None:
     fields: dict[str, Any] = {}
     duration = duration_min(said.text)
+    if not said.has("睡", "😴", "入眠") and _WOKE.search(said.text) is None:
+        return {"state": "awake"} if not said.mother and _UP.search(said.text) is not None else None
     if duration is not None:
         fields["duration_min"] = duration
-    elif said.has("醒"):
+    elif _NOT_WAKING.search(said.text) is not None:
+        fields["state"] = "asleep"  # 睡不醒: still asleep (a baby who cannot be woken is a sign the note kind reads)
+    elif said.has("醒") or _NOT_ASLEEP.search(said.text) is not None:
         fields["state"] = "awake"
     else:
         fields["state"] = "asleep"
     return fields
+
+
+# Waking (12点半醒, 醒了), not reminding (提醒) nor being alert (清醒).
+_WOKE = re.compile(r"(?<![提唤清苏觉])醒")
+# Not asleep (睡不着, 一直不睡, 哄了半天没睡着) is awake; not waking (睡不醒, 叫不醒) is asleep.
+_NOT_ASLEEP = re.compile(r"睡不着|不睡|没睡着|没睡|不肯睡|不愿意睡")
+_NOT_WAKING = re.compile(r"睡不醒|叫不醒|不醒")
 
 
 def summarise_sleep(summary: DaySummary, entries: Sequence[DiaryEntry]) -> None:
@@ -50,6 +67,6 @@ def sleep_lines(summary: DaySummary) -> list[str]:
 register(EntryKind(
     name="sleep", label="睡眠", order=50,
     fields=(DURATION, Field("state", "choice", options=("asleep", "awake"))),
-    keywords=("睡", "醒了", "醒来", "睡醒", "😴", "入眠"), parse=parse_sleep, priority=200, takes_range=True,
+    keywords=("睡", "醒", "😴", "入眠", "起来了"), parse=parse_sleep, priority=200, takes_range=True,
     summarise=summarise_sleep, summary_lines=sleep_lines,
 ))
