@@ -27,11 +27,13 @@ run: install  ## database to the current schema, demo data, server on http://HOS
 	$(BIN)/flask --app bot seed-demo
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
 
-# The fast loop runs on every core (pytest-xdist; tests that share Redis database 15 on one worker: xdist_group) and
-# fuzzes with a fifth of the examples (ANXIN_FUZZ_EXAMPLES: tests/fuzz/conftest.py). make check: one process, all of them.
+# The fast loop runs on every core (pytest-xdist; tests that share Redis database 15 on one worker: xdist_group),
+# fuzzes with a fifth of the examples (ANXIN_FUZZ_EXAMPLES: tests/fuzz/conftest.py) and leaves out the MariaDB half
+# of the tests marked mariadb_in_check (ANXIN_TEST_FAST_LOOP: the diary corpus's scoring). make check: one process, all.
 TEST_WORKERS ?= auto
 test: install  ## the fast loop: every test but the slow ones (benchmarks, deployments, browsers, extra servers), SQLite and MariaDB
-	ANXIN_FUZZ_EXAMPLES=$${ANXIN_FUZZ_EXAMPLES:-0.2} $(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	ANXIN_FUZZ_EXAMPLES=$${ANXIN_FUZZ_EXAMPLES:-0.2} ANXIN_TEST_FAST_LOOP=1 \
+	  $(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 check: install  ## everything: lint, types, import rules and every test, the slow ones included (CI runs this)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt

@@ -8,6 +8,7 @@ Helpers the tests import live in ``tests/support/``; this file holds fixtures on
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from tests.support.serving import serving
 
 # The full check's tests (`make check`): benchmarks and whole deployments, minutes each. `make test` leaves them out.
 SLOW_FOLDERS = ("bench", "deploy")
+# `make test` sets it: the fast loop leaves out the MariaDB half of the tests marked ``mariadb_in_check``.
+FAST_LOOP = os.environ.get("ANXIN_TEST_FAST_LOOP") == "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -37,6 +40,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(root) and item.path.relative_to(root).parts[0] in SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
+    if FAST_LOOP:
+        left_out = [item for item in items if item.get_closest_marker("mariadb_in_check") and _backend(item) == "mysql"]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if item not in left_out]
+
+
+def _backend(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database_url") if callspec is not None else None
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

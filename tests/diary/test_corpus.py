@@ -66,6 +66,10 @@ MIN_LINES = 936
 DEV_BAR: Bar | None = Bar(fully_right=0.974, missed=1, false_flags=3)
 SEALED_BAR: Bar | None = Bar(fully_right=0.758, missed=15, false_flags=18)
 _REPORTS: dict[str, Report] = {}
+# One worker runs this file (pytest-xdist, --dist loadgroup): the corpus is scored once per backend in the run, not
+# once per backend in each worker that gets a test reading the report. The fast loop scores it on SQLite only: the
+# parser reads alike on both, and make check scores it on MariaDB too (mariadb_in_check, tests/conftest.py).
+pytestmark = [pytest.mark.xdist_group("corpus"), pytest.mark.mariadb_in_check]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.diary.kinds import KIND_FIELDS
 from bot.diary.parse import parse_lines
 from bot.diary.schemas import read_fields
+from tests.support.fuzz import examples
 
 TZ = ZoneInfo("Asia/Shanghai")
 SENT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
@@ -24,7 +25,7 @@ _PIECES = st.one_of(st.sampled_from(_WORDS), st.integers(0, 99999).map(str),
                     st.decimals(0, 500, places=1).map(str))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)  # scaled as the fuzzers' budgets are (ANXIN_FUZZ_EXAMPLES)
 @given(st.lists(_PIECES, min_size=1, max_size=8).map("".join))
 def test_parsed_fields_are_always_storable(line: str) -> None:
     for entry in parse_lines(line, SENT, TZ):

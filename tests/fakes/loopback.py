@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Self
 
 from werkzeug.serving import make_server
 
+from tests.support.serving import POLL_INTERVAL
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
@@ -22,7 +24,8 @@ class Loopback:
         self.url = f"http://{host}:{self._server.server_port}"
 
     def start(self) -> Self:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
+                         daemon=True).start()
         return self
 
     def stop(self) -> None:

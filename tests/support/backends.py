@@ -1,8 +1,12 @@
 """The databases and the Redis the tests run on: one URL per backend, made empty, cleared, counted.
 
-MariaDB comes from ``ANXIN_TEST_MYSQL_URL`` (default: root on 127.0.0.1:3306 through PyMySQL;
-``mysql+mysqldb://…`` runs it on mysqlclient); when it cannot be reached the MySQL half is skipped
+MariaDB comes from ``ANXIN_TEST_MYSQL_URL`` (default: root on 127.0.0.1:3306 through PyMySQL, without
+TLS; ``mysql+mysqldb://…`` runs it on mysqlclient); when it cannot be reached the MySQL half is skipped
 with the reason, unless ``ANXIN_TEST_REQUIRE_MYSQL=1`` (CI), which makes that a failure.
+
+``ssl_disabled=true``: unless told, PyMySQL offers TLS on every connection it opens and builds a fresh TLS
+context for it (the system's CA bundle read again, about 80 ms of CPU), whether or not the server speaks TLS;
+every test's app opens its own connections, so the loopback server the tests use is asked for none.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from sqlalchemy.pool import NullPool
 from bot.models.base import Base
 from config import settings_for_tests
 
-MYSQL_SERVER_URL = os.environ.get("ANXIN_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4")
+MYSQL_SERVER_URL = os.environ.get("ANXIN_TEST_MYSQL_URL",
+                                  "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4&ssl_disabled=true")
 REQUIRE_MYSQL = os.environ.get("ANXIN_TEST_REQUIRE_MYSQL") == "1"
 # CI requires Redis as it requires MariaDB: the shared-cache tests fail rather than skip without it.
 REQUIRE_REDIS = os.environ.get("ANXIN_TEST_REQUIRE_REDIS") == "1"
