@@ -14,7 +14,7 @@ condition (``is_hypothetical``: 如果…就要就医) tells no sign.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,8 +35,8 @@ from bot.diary.reading import (
 )
 from bot.diary.words import read_across, tagged
 
-__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "load",
-           "mother_words", "signs_in"]
+__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "kind_words",
+           "load", "mother_words", "signs_in", "signs_of_kind", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -322,7 +322,8 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
         text = "。".join(sentences)
     line_mother = has(text, *mother_words(lexicon))
-    line_baby = not line_mother and has(text, *BABY_WORDS)
+    names_baby = has(text, *BABY_WORDS)
+    line_baby = not line_mother and names_baby
     found: dict[str, tuple[str, str]] = {}
     for sign, every, named in _triggers(lexicon):
         trigger = every if described else named
@@ -344,11 +345,47 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
             found.setdefault(sign.said_of_baby, (sign.level, sign.said_of_baby))
             continue
         found.setdefault(sign.key, (sign.level, sign.reason_key))
+    if not line_mother and not names_baby:
+        _as_mothers(found, lexicon)
     for sign in lexicon.signs:
         if sign.key in found:
             for other in sign.supersedes:
                 found.pop(other, None)
     return [(rule, level, reason) for rule, (level, reason) in found.items()]
+
+
+def _as_mothers(found: dict[str, tuple[str, str]], lexicon: Lexicon) -> None:
+    """A line naming nobody that tells a sign only a mother has (胸闷, 血压高) is hers: the baby's signs told beside it
+    are hers too (胸闷、呼吸困难 is her breathlessness, 血压高，抽搐 her seizure)."""
+    mothers = {s.key for s in lexicon.signs if s.whose == "mother" and s.said_of_baby is None}
+    if not mothers & found.keys():
+        return
+    for sign in lexicon.signs:
+        if sign.whose == "baby" and sign.key in found:
+            level, _reason = found.pop(sign.key)
+            if sign.said_of_mother is not None:
+                found.setdefault(sign.said_of_mother, (level, sign.said_of_mother))
+
+
+@lru_cache(maxsize=4096)
+def told(text: str) -> frozenset[str]:
+    """The rules of the signs ``text`` reports, its day of life not known (read once per text: the kinds that measure
+    a sign ask it of the same line)."""
+    return frozenset(rule for rule, _level, _reason in signs_in(text))
+
+
+@cache
+def signs_of_kind(kind: str) -> frozenset[str]:
+    """The signs an entry kind measures (``kind`` in the lexicon): a line telling one is that kind's entry."""
+    return frozenset(s.key for s in LEXICON.signs if s.kind == kind)
+
+
+def kind_words(kind: str) -> tuple[str, ...]:
+    """The words that make a line worth offering to ``kind`` for the signs it measures: their named words and the
+    first words of their descriptions."""
+    signs = [s for s in LEXICON.signs if s.kind == kind]
+    return tuple(dict.fromkeys([*(w for s in signs for w in s.named),
+                                *(w for s in signs for p in s.described for w in first_group(p))]))
 
 
 _ALARM: dict[int, tuple[Lexicon, tuple[str, ...]]] = {}  # the lexicon is held: its id is not reused

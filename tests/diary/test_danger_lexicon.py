@@ -95,8 +95,9 @@ def test_described_signs_are_read(line: str, rule: str) -> None:
 
 
 def test_jaundice_all_over_the_body_is_stored_with_its_extent() -> None:
+    # All over the body takes in the palms and soles (Kramer's zone 5), the deepest extent DIARY.md names.
     [entry] = parse_lines("宝宝全身发黄", dt.datetime.now(TZ), TZ)
-    assert (entry.kind, entry.fields) == ("jaundice", {"extent": "legs"})
+    assert (entry.kind, entry.fields) == ("jaundice", {"extent": "soles"})
 
 
 def test_a_sign_with_an_age_condition_holds_only_then() -> None:

@@ -113,7 +113,7 @@ def parse_diaper(line: Said) -> dict[str, Any] | None:
     stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
                 "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着",
                 "拉稀", "拉的", "拉1次", "拉2次", "拉3次", *_STOOL_SHAPES)
-    wet = has(said, "小便", "湿", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said)
+    wet = has(said, "小便", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said) or "湿" in _NAPPY.sub("", said)
     if has(said, "都有", "大小便"):
         stool = True
     if not stool and not wet:
@@ -200,6 +200,8 @@ def urates(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     day = ctx.day_of_life(entry.occurred_at)
     if not entry.fields.get("urates") or day is None or day <= URATES_WATCH_AFTER_DAY:
         return []
+    if entry.fields.get("colour") == "white-grey":
+        return []  # dark urine beside a pale stool is bile (cholestasis), told by the urgent pale stool, not thirst
     return [alert(entry, "urates", WATCH, texts.FLAG_REASONS["urates"].format(day=day))]
 
 
