@@ -159,6 +159,10 @@ class Lexicon(BaseModel):
     self_negative: list[Word] = []
     # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
     mother: list[Word] = []
+    # The writer herself (我): in a line naming nobody else, a sign told after it in its sentence is the mother's
+    # (我突然喘不上气), unless a word of ``seeing`` stands between (我发现呼吸很急: the nurse telling of the baby).
+    self_words: list[Word] = []
+    seeing: list[Word] = []
     findings: Findings | None = None
     signs: Annotated[list[Sign], Field(min_length=1)]
 
@@ -300,6 +304,17 @@ def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
     return before[1] or following[1]
 
 
+def _said_of_self(text: str, at: int, lexicon: Lexicon) -> bool:
+    """Whether the writer tells the words at ``at`` of herself: a self word before them in their sentence, with no
+    word of seeing between (我突然喘不上气; not 我发现呼吸很急)."""
+    start = 0
+    for cut in _SENTENCE.finditer(text, 0, at):
+        start = cut.end()
+    before = text[start:at]
+    where = max((before.rfind(w) for w in lexicon.self_words), default=-1)
+    return where >= 0 and not has(before[where:], *lexicon.seeing)
+
+
 @cache
 def _by_rule() -> dict[str, Sign]:
     return {s.key: s for s in LEXICON.signs}
@@ -324,6 +339,7 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
     line_mother = has(text, *mother_words(lexicon))
     names_baby = has(text, *BABY_WORDS)
     line_baby = not line_mother and names_baby
+    line_self = not line_mother and not names_baby and has(text, *lexicon.self_words)
     found: dict[str, tuple[str, str]] = {}
     for sign, every, named in _triggers(lexicon):
         trigger = every if described else named
@@ -335,6 +351,8 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         if at is None:
             continue
         who = _subject(text, at, lexicon) if line_mother else None  # a line naming no mother: the line's rule
+        if line_self and (sign.whose == "mother" or sign.said_of_mother is not None) and _said_of_self(text, at, lexicon):
+            who = "mother"  # a baby's sign no mother has (嗜睡) stays the baby's: 我 may be the nurse's
         mother = who == "mother" if who is not None else line_mother
         baby = who == "baby" if who is not None else line_baby
         if sign.whose == "baby" and mother:
