@@ -60,9 +60,10 @@ _COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in word
 _NEGATION = r"(?:没有|没|无|不|未见|未|停止|不再)"  # 停止排便: no stool passed
 _STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|排便|解便|拉)"
 # Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash), a formula-fed
-# baby's usual 土灰色 (earthy grey-brown: gohaveababy.com, 牛乳餵養的嬰兒大便色淡黃或呈土灰色), which is no pale stool.
+# baby's usual 土灰色 (earthy grey-brown: gohaveababy.com, 牛乳餵養的嬰兒大便色淡黃或呈土灰色), which is no pale stool, and
+# white curds of milk in a stool (白色奶瓣, 白色颗粒: bohe.cn, 白色钙皂颗粒 … 正常代谢产物), which are no white stool.
 _NOT_STOOL_COLOUR = re.compile(
-    r"土灰色?|白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
+    r"土灰色?|白色?的?小?(?:奶瓣|颗粒)|白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
 )
 
 
