@@ -36,7 +36,7 @@ from bot.diary.reading import (
 from bot.diary.words import read_across, tagged
 
 __all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "kind_words",
-           "load", "mother_words", "signs_in", "signs_of_kind", "told"]
+           "load", "mother_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -390,6 +390,17 @@ def told(text: str) -> frozenset[str]:
     """The rules of the signs ``text`` reports, its day of life not known (read once per text: the kinds that measure
     a sign ask it of the same line)."""
     return frozenset(rule for rule, _level, _reason in signs_in(text))
+
+
+@cache
+def _mothers_own() -> frozenset[str]:
+    return frozenset(s.key for s in LEXICON.signs if s.whose == "mother" and s.said_of_baby is None)
+
+
+def tells_mothers_sign(text: str) -> bool:
+    """Whether ``text`` names no baby and reports a sign only a mother has (血压高…头痛、呕吐): what else it tells, a
+    vomit or a headache, is hers too."""
+    return not has(fold_writing(text.lower()), *BABY_WORDS) and bool(told(text) & _mothers_own())
 
 
 @cache
