@@ -14,7 +14,7 @@ condition (``is_hypothetical``: 如果…就要就医) tells no sign.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,8 +35,8 @@ from bot.diary.reading import (
 )
 from bot.diary.words import read_across, tagged
 
-__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "load",
-           "mother_words", "signs_in"]
+__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "kind_words",
+           "load", "mother_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -159,6 +159,10 @@ class Lexicon(BaseModel):
     self_negative: list[Word] = []
     # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
     mother: list[Word] = []
+    # The writer herself (我): in a line naming nobody else, a sign told after it in its sentence is the mother's
+    # (我突然喘不上气), unless a word of ``seeing`` stands between (我发现呼吸很急: the nurse telling of the baby).
+    self_words: list[Word] = []
+    seeing: list[Word] = []
     findings: Findings | None = None
     signs: Annotated[list[Sign], Field(min_length=1)]
 
@@ -300,6 +304,17 @@ def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
     return before[1] or following[1]
 
 
+def _said_of_self(text: str, at: int, lexicon: Lexicon) -> bool:
+    """Whether the writer tells the words at ``at`` of herself: a self word before them in their sentence, with no
+    word of seeing between (我突然喘不上气; not 我发现呼吸很急)."""
+    start = 0
+    for cut in _SENTENCE.finditer(text, 0, at):
+        start = cut.end()
+    before = text[start:at]
+    where = max((before.rfind(w) for w in lexicon.self_words), default=-1)
+    return where >= 0 and not has(before[where:], *lexicon.seeing)
+
+
 @cache
 def _by_rule() -> dict[str, Sign]:
     return {s.key: s for s in LEXICON.signs}
@@ -322,7 +337,9 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
         text = "。".join(sentences)
     line_mother = has(text, *mother_words(lexicon))
-    line_baby = not line_mother and has(text, *BABY_WORDS)
+    names_baby = has(text, *BABY_WORDS)
+    line_baby = not line_mother and names_baby
+    line_self = not line_mother and not names_baby and has(text, *lexicon.self_words)
     found: dict[str, tuple[str, str]] = {}
     for sign, every, named in _triggers(lexicon):
         trigger = every if described else named
@@ -334,6 +351,8 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         if at is None:
             continue
         who = _subject(text, at, lexicon) if line_mother else None  # a line naming no mother: the line's rule
+        if line_self and (sign.whose == "mother" or sign.said_of_mother is not None) and _said_of_self(text, at, lexicon):
+            who = "mother"  # a baby's sign no mother has (嗜睡) stays the baby's: 我 may be the nurse's
         mother = who == "mother" if who is not None else line_mother
         baby = who == "baby" if who is not None else line_baby
         if sign.whose == "baby" and mother:
@@ -344,11 +363,58 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
             found.setdefault(sign.said_of_baby, (sign.level, sign.said_of_baby))
             continue
         found.setdefault(sign.key, (sign.level, sign.reason_key))
+    if not line_mother and not names_baby:
+        _as_mothers(found, lexicon)
     for sign in lexicon.signs:
         if sign.key in found:
             for other in sign.supersedes:
                 found.pop(other, None)
     return [(rule, level, reason) for rule, (level, reason) in found.items()]
+
+
+def _as_mothers(found: dict[str, tuple[str, str]], lexicon: Lexicon) -> None:
+    """A line naming nobody that tells a sign only a mother has (胸闷, 血压高) is hers: the baby's signs told beside it
+    are hers too (胸闷、呼吸困难 is her breathlessness, 血压高，抽搐 her seizure)."""
+    mothers = {s.key for s in lexicon.signs if s.whose == "mother" and s.said_of_baby is None}
+    if not mothers & found.keys():
+        return
+    for sign in lexicon.signs:
+        if sign.whose == "baby" and sign.key in found:
+            level, _reason = found.pop(sign.key)
+            if sign.said_of_mother is not None:
+                found.setdefault(sign.said_of_mother, (level, sign.said_of_mother))
+
+
+@lru_cache(maxsize=4096)
+def told(text: str) -> frozenset[str]:
+    """The rules of the signs ``text`` reports, its day of life not known (read once per text: the kinds that measure
+    a sign ask it of the same line)."""
+    return frozenset(rule for rule, _level, _reason in signs_in(text))
+
+
+@cache
+def _mothers_own() -> frozenset[str]:
+    return frozenset(s.key for s in LEXICON.signs if s.whose == "mother" and s.said_of_baby is None)
+
+
+def tells_mothers_sign(text: str) -> bool:
+    """Whether ``text`` names no baby and reports a sign only a mother has (血压高…头痛、呕吐): what else it tells, a
+    vomit or a headache, is hers too."""
+    return not has(fold_writing(text.lower()), *BABY_WORDS) and bool(told(text) & _mothers_own())
+
+
+@cache
+def signs_of_kind(kind: str) -> frozenset[str]:
+    """The signs an entry kind measures (``kind`` in the lexicon): a line telling one is that kind's entry."""
+    return frozenset(s.key for s in LEXICON.signs if s.kind == kind)
+
+
+def kind_words(kind: str) -> tuple[str, ...]:
+    """The words that make a line worth offering to ``kind`` for the signs it measures: their named words and the
+    first words of their descriptions."""
+    signs = [s for s in LEXICON.signs if s.kind == kind]
+    return tuple(dict.fromkeys([*(w for s in signs for w in s.named),
+                                *(w for s in signs for p in s.described for w in first_group(p))]))
 
 
 _ALARM: dict[int, tuple[Lexicon, tuple[str, ...]]] = {}  # the lexicon is held: its id is not reused

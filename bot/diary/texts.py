@@ -191,6 +191,7 @@ FLAG_REASONS = {
     "breathing": "宝宝呼吸急促或呼吸困难，建议立即就医。",
     "cyanosis": "宝宝嘴唇或面色发青、发紫、发灰，建议立即就医。",
     "wound_infection": "产妇伤口{signs}，建议尽快咨询医生。",
+    "wound_infection_told": "记录提到产妇伤口红肿、流脓、渗液或裂开，建议尽快咨询医生。",
     "blood_pressure_reported": "记录提到产妇血压高（没有读数），建议测量血压并咨询医生。",
     "high_bilirubin": "胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医复查。",
     "high_bilirubin_tcb": "经皮胆红素 {value}，已达到{age}的光疗参考线（{threshold}），建议尽快就医，抽血测血清胆红素确认。",

@@ -62,9 +62,12 @@ MIN_LINES = 936
 # words, written advice by its register: bot/diary/reading.py) raised them to development 606 of 634,
 # 1 missed, 4 false flags; sealed 229 of 302, 15 missed, 18 false flags. Times read in context and clauses kept
 # (a later clock read on from the times before it, ranges after a verb, corrections, events in sequence) then raised
-# development to 618 of 634, 1 missed, 3 false flags, the sealed third unchanged: the floors below.
-DEV_BAR: Bar | None = Bar(fully_right=0.974, missed=1, false_flags=3)
-SEALED_BAR: Bar | None = Bar(fully_right=0.758, missed=15, false_flags=18)
+# development to 618 of 634, 1 missed, 3 false flags, the sealed third unchanged. Danger signs described in more
+# ways (chest drawing in, dark lips, lighter stool, feeds refused, pads soaked, a wound that opens and festers) and
+# whose sign it is raised them to the floors below: development 624 of 634, none missed, 2 false flags; sealed 234 of
+# 302, 11 missed, 18 false flags.
+DEV_BAR: Bar | None = Bar(fully_right=0.984, missed=0, false_flags=2)
+SEALED_BAR: Bar | None = Bar(fully_right=0.774, missed=11, false_flags=18)
 _REPORTS: dict[str, Report] = {}
 # One worker runs this file (pytest-xdist, --dist loadgroup): the corpus is scored once per backend in the run, not
 # once per backend in each worker that gets a test reading the report. The fast loop scores it on SQLite only: the

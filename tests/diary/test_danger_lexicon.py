@@ -89,14 +89,50 @@ def test_a_broken_file_is_refused_with_the_concept_and_field_named(tmp_path: Pat
     ("宝宝眼睛流脓", "eye_discharge"),
     ("宝宝吐奶 肚子鼓鼓的很硬", "vomit_swollen_belly"),
     ("妈妈抽搐", "mother_seizure"),
+    # issue 34, the outside scorers' descriptions: chest drawn in, dark lips, pale or lighter stool, a wound that
+    # opened and festers, breathlessness told of the mother or by her, a feed refused or dwindling
+    ("宝宝吸气时胸口一吸一吸的", "breathing"),
+    ("宝宝嘴唇乌乌的", "cyanosis"),
+    ("宝宝大便颜色变得很淡", "pale_stool"),
+    ("宝宝大便灰色", "pale_stool"),
+    ("不幸裂开出现一个小洞,引发化脓感染", "wound_infection"),
+    ("刀口发红，有黄色的液体流出来", "wound_infection"),
+    ("生完孩子后我总是胸闷气短", "mother_breathless"),
+    ("剖腹产后第二天我突然喘不上气", "mother_breathless"),
+    ("胸闷、呼吸困难", "mother_breathless"),
+    ("宝宝今天不肯吃，喂不进去", "poor_feeding"),
+    ("宝宝吃奶越来越少", "poor_feeding"),
+    ("护垫一会儿就湿透了", "heavy_bleeding"),
+    ("宝宝睡觉时有时候不呼吸", "breathing"),
 ])
 def test_described_signs_are_read(line: str, rule: str) -> None:
     assert rule in {r for r, _level, _reason in signs_in(line)}
 
 
+@pytest.mark.parametrize(("line", "rule", "not_rule"), [
+    ("产后第5天，呼吸急促，心慌", "mother_breathless", "breathing"),  # the birth told names the mother
+    ("我一直以来身体都很好,怎么会突然变得呼吸困难呢?", "mother_breathless", "breathing"),  # the writer herself
+    ("我发现呼吸很急", "breathing", "mother_breathless"),  # the nurse seeing: the baby's
+    ("产后第3天，宝宝嘴唇发紫", "cyanosis", "mother_breathless"),  # the baby named nearest
+])
+def test_whose_breath_it_is(line: str, rule: str, not_rule: str) -> None:
+    told = {r for r, _level, _reason in signs_in(line)}
+    assert rule in told and not_rule not in told, told
+
+
+def test_a_lochia_or_wound_sign_told_without_the_word_makes_that_entry() -> None:
+    [bleeding] = parse_lines("鲜血顺着大腿流下。", dt.datetime.now(TZ), TZ)
+    assert (bleeding.kind, bleeding.fields) == ("lochia", {"colour": "red", "bright": True, "amount": "much"})
+    [wound] = parse_lines("没想到因为太急于恢复生活不幸裂开出现一个1公分的小洞,引发化脓感染", dt.datetime.now(TZ), TZ)
+    assert (wound.kind, wound.fields) == ("wound", {"condition": "infected_signs"})
+    [feed] = parse_lines("喂奶半小时", dt.datetime.now(TZ), TZ)  # a word of a description alone (半小时) is no lochia
+    assert feed.kind == "feeding"
+
+
 def test_jaundice_all_over_the_body_is_stored_with_its_extent() -> None:
+    # All over the body takes in the palms and soles (Kramer's zone 5), the deepest extent DIARY.md names.
     [entry] = parse_lines("宝宝全身发黄", dt.datetime.now(TZ), TZ)
-    assert (entry.kind, entry.fields) == ("jaundice", {"extent": "legs"})
+    assert (entry.kind, entry.fields) == ("jaundice", {"extent": "soles"})
 
 
 def test_a_sign_with_an_age_condition_holds_only_then() -> None:
@@ -108,7 +144,8 @@ def test_a_sign_with_an_age_condition_holds_only_then() -> None:
 @pytest.mark.parametrize("line", [
     "没有抽搐", "宝宝没有抽搐 呼吸平稳", "伤口无红肿", "尿布干爽", "手心脚心不黄", "恶露没有异味", "嘴唇红润",
     "如果抽搐就要就医", "如果嘴唇发紫要马上去医院", "奶黄色大便", "黄疸值正常", "没有发烧", "体温正常",
-    "眼睛没有上翻，手脚也没有抖", "吐奶，大便绿色", "配方奶宝宝大便土灰色",
+    "眼睛没有上翻，手脚也没有抖", "吐奶，大便绿色", "配方奶宝宝大便土灰色", "宝宝大便有白色奶瓣", "大便黄色，有少量白色颗粒",
+    "伤口愈合良好，无红肿无渗液", "宝宝吃奶很好，奶量没有减少",
 ])
 def test_negations_normal_lines_and_advice_tell_nothing(line: str) -> None:
     assert signs_in(line) == []

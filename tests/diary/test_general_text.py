@@ -254,12 +254,12 @@ def test_a_parents_range_of_temperatures_is_read_at_its_top() -> None:
 
 
 @pytest.mark.parametrize(("line", "fields"), [
-    # https://www.71396.com/s-2-0bf055a260732309: warm fluid from below, down both legs
-    ("她突然感觉到一股温热的液体从身下顺着双腿流下", {}),
+    # https://www.71396.com/s-2-0bf055a260732309: warm fluid from below, down both legs (heavy bleeding told: much)
+    ("她突然感觉到一股温热的液体从身下顺着双腿流下", {"amount": "much"}),
     # https://www.5wangxiao.com/thread-7385825-1-1.html
     ("阴道分泌物有异味", {"smell": True}),
     # https://963234.vweuut.asia/talk/article/130403 (a mirror of a mamibuy post)
-    ("朋友進去廁所要換護墊時,突然沒力氣身下也都是鮮紅色的血跟血塊", {"colour": "red", "bright": True}),
+    ("朋友進去廁所要換護墊時,突然沒力氣身下也都是鮮紅色的血跟血塊", {"colour": "red", "bright": True, "amount": "much"}),
 ])
 def test_lochia_told_without_the_word_is_lochia(line: str, fields: dict[str, object]) -> None:
     assert kinds(line) == [("lochia", fields)]

@@ -59,9 +59,11 @@ _STOOL_COLOURS = (
 _COLOUR_WORDS = "|".join(sorted({w for _c, words in _STOOL_COLOURS for w in words}, key=len, reverse=True))
 _NEGATION = r"(?:没有|没|无|不|未见|未|停止|不再)"  # 停止排便: no stool passed
 _STOOL_WORDS = r"(?:(?:拉|解|排)?(?:大便|便便|屎|臭臭|粑粑|💩)|排便|解便|拉)"
-# Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash).
+# Words with a colour character that say nothing of the stool: 白天 (daytime), a red bottom (nappy rash), a formula-fed
+# baby's usual 土灰色 (earthy grey-brown: gohaveababy.com, 牛乳餵養的嬰兒大便色淡黃或呈土灰色), which is no pale stool, and
+# white curds of milk in a stool (白色奶瓣, 白色颗粒: bohe.cn, 白色钙皂颗粒 … 正常代谢产物), which are no white stool.
 _NOT_STOOL_COLOUR = re.compile(
-    r"白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
+    r"土灰色?|白色?的?小?(?:奶瓣|颗粒)|白天|明白|蛋白|红屁股|红屁屁|(?:小)?(?:屁股|屁屁|臀部|pp|肛门)(?:有点|有些|一点|有一点|很|好|发|都)?(?:红|发红)"
 )
 
 
@@ -119,7 +121,7 @@ def parse_diaper(line: Said) -> dict[str, Any] | None:
     stool = has(said.replace("小便", "").replace("顺便", "").replace("方便", ""),
                 "大便", "便便", "粪", "拉了", "拉屎", "屎", "臭臭", "粑粑", "💩", "便", "拉臭", "又拉", "在拉", "拉着",
                 "拉稀", "拉的", "拉1次", "拉2次", "拉3次", *_STOOL_SHAPES)
-    wet = has(said, "小便", "湿", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said)
+    wet = has(said, "小便", "嘘嘘", "都有", "大小便") or "尿" in _NAPPY.sub("", said) or "湿" in _NAPPY.sub("", said)
     if has(said, "都有", "大小便"):
         stool = True
     if not stool and not wet:
@@ -206,6 +208,8 @@ def urates(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     day = ctx.day_of_life(entry.occurred_at)
     if not entry.fields.get("urates") or day is None or day <= URATES_WATCH_AFTER_DAY:
         return []
+    if entry.fields.get("colour") == "white-grey":
+        return []  # dark urine beside a pale stool is bile (cholestasis), told by the urgent pale stool, not thirst
     return [alert(entry, "urates", WATCH, texts.FLAG_REASONS["urates"].format(day=day))]
 
 

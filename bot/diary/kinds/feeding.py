@@ -23,6 +23,7 @@ from bot.diary.kinds import (
     register,
     spaced,
 )
+from bot.diary.lexicon import tells_mothers_sign
 from bot.diary.reading import NUM, affirmed, amount_ml, duration_min, has, side
 from bot.diary.summary import DaySummary
 from bot.diary.words import has_word
@@ -231,6 +232,8 @@ def parse_spit_up(said: Said) -> dict[str, Any] | None:
         words.append(apart[0])
     if not words or not affirmed(said.text, *words):
         return None
+    if tells_mothers_sign(said.text):
+        return None  # 血压持续偏高,因此出现头胀疼、呕吐: the mother's vomiting, no baby's spit-up
     fields: dict[str, Any] = {}
     if _NOT_MUCH.search(said.text) is not None:
         fields["amount"] = "little"  # 量不多, 不是很多

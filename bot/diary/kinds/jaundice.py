@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 
 
 # How far jaundice reaches (Kramer's zones), furthest first; lay words included (身上 is the trunk; 全身, all over the
-# body, reaches the legs at least).
-_EXTENTS = (("soles", ("脚心", "脚底", "手心", "手掌", "脚掌", "手脚心")),
-            ("legs", ("全身", "腿", "四肢", "脚", "手臂", "胳膊", "膝")),
+# body, takes in the palms and soles: Kramer's zone 5).
+_EXTENTS = (("soles", ("脚心", "脚底", "手心", "手掌", "脚掌", "手脚心", "全身")),
+            ("legs", ("腿", "四肢", "脚", "手臂", "胳膊", "膝")),
             ("belly", ("肚", "腹")), ("chest", ("胸", "躯干", "身上", "身体", "背")),
             ("face", ("脸", "面", "头", "眼", "巩膜")))
 # A yellow skin or eye named without the word 黄疸: 发黄, 黄染, 巩膜黄, 眼白有点黄.

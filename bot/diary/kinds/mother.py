@@ -22,7 +22,7 @@ from bot.diary.kinds import (
     register,
     spaced,
 )
-from bot.diary.lexicon import symptoms_of
+from bot.diary.lexicon import kind_words, signs_of_kind, symptoms_of, told
 from bot.diary.reading import affirmed, fold_writing, is_hypothetical
 
 if TYPE_CHECKING:
@@ -102,16 +102,21 @@ def blood_pressure_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return []
 
 
-# Lochia told without the word: bleeding or discharge from the vagina, "below" (下体, 身下) or on the pad.
-_LOCHIA_PLACES = ("阴道", "下体", "下身", "身下", "产护垫", "卫生巾")
+# Lochia told without the word: bleeding or discharge from the vagina, "below" (下体, 身下, 下腹) or on the pad.
+_LOCHIA_PLACES = ("阴道", "下体", "下身", "身下", "产护垫", "卫生巾", "下腹")
 _LOCHIA_WHAT = ("血", "分泌物", "液体", "流出", "排出")
 
 
 def parse_lochia(said: Said) -> dict[str, Any] | None:
-    if not said.has("恶露") and not said.has(*_LOCHIA_WHAT):
+    """Lochia named or told by where it comes from; or a line telling a sign the lochia entry measures (the lexicon's
+    heavy bleeding: 鲜血顺着大腿流下, 一小时湿透一片卫生巾), whose amount is then much."""
+    signs = told(said.text) & signs_of_kind("lochia")
+    if not said.has("恶露", *_LOCHIA_PLACES) and not signs:
+        return None  # a word of a sign's description alone (一小时, 血块) is no lochia
+    if not said.has("恶露") and not said.has(*_LOCHIA_WHAT) and not signs:
         return None  # 下体 or a pad with no blood or discharge said is no lochia
     fields: dict[str, Any] = {}
-    if affirmed(said.text, "鲜红", "大红"):
+    if affirmed(said.text, "鲜红", "大红", "鲜血"):
         fields["colour"] = "red"
         fields["bright"] = True
     elif said.has("淡红", "粉", "浅红"):
@@ -128,7 +133,9 @@ def parse_lochia(said: Said) -> dict[str, Any] | None:
         if said.has(*words):
             fields["amount"] = amount
             break
-    if affirmed(said.text, "臭", "异味", "气味", "味道大", "难闻"):
+    if "heavy_bleeding" in signs:
+        fields["amount"] = "much"
+    if affirmed(said.text, "臭", "异味", "气味", "味道大", "难闻") or "lochia_smell" in signs:
         fields["smell"] = True
     return fields
 
@@ -152,14 +159,21 @@ def lochia_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 _WOUND_SIGNS = ("红肿", "渗液", "渗出", "流脓", "化脓", "脓", "裂开", "发热", "发烫", "臭", "鼓包", "流水")
 
 
-def parse_wound(said: Said) -> dict[str, Any]:
+_WOUND_WORDS = ("伤口", "侧切", "刀口", "会阴", "切口")
+
+
+def parse_wound(said: Said) -> dict[str, Any] | None:
+    """A wound named, or told by a sign the wound entry measures (the lexicon's wound infection: 裂开…化脓)."""
+    signs = told(said.text) & signs_of_kind("wound")
+    if not said.has(*_WOUND_WORDS) and not signs:
+        return None
     fields: dict[str, Any] = {}
     text = said.text
     if said.has("侧切", "会阴"):
         fields["site"] = "perineum"
     elif said.has("刀口", "剖腹", "剖宫", "刨宫", "切口"):
         fields["site"] = "caesarean"
-    if affirmed(text, *_WOUND_SIGNS):
+    if affirmed(text, *_WOUND_SIGNS) or signs:
         fields["condition"] = "infected_signs"
     elif affirmed(text, "疼", "痛"):
         fields["condition"] = "painful"
@@ -287,7 +301,7 @@ register(EntryKind(
         Field("amount", "choice", options=("little", "much")),
         Field("smell", "boolean"),
     ),
-    keywords=("恶露", *_LOCHIA_PLACES), parse=parse_lochia, priority=30,
+    keywords=("恶露", *_LOCHIA_PLACES, *kind_words("lochia")), parse=parse_lochia, priority=30,
     flag_rules=(lochia_signs,),
 ))
 register(EntryKind(
@@ -296,7 +310,7 @@ register(EntryKind(
         Field("site", "choice", options=("perineum", "caesarean")),
         Field("condition", "choice", options=("healing", "painful", "infected_signs")),
     ),
-    keywords=("伤口", "侧切", "刀口", "会阴", "切口"), parse=parse_wound, priority=60,
+    keywords=(*_WOUND_WORDS, *kind_words("wound")), parse=parse_wound, priority=60,
     flag_rules=(wound_signs,),
 ))
 register(EntryKind(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.diary import texts
 from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register, register_line_rule
 from bot.diary.lexicon import LEXICON, alarm_words, described_finding, first_group, mother_words, signs_in
-from bot.diary.reading import affirmed, fold_writing, has, is_hypothetical, negated
+from bot.diary.reading import BABY_WORDS, affirmed, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
     from bot.diary.kinds import FlagContext
@@ -37,7 +37,7 @@ _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏)\D{0,4}?(\d{2,3})")
 # Breathing ≥ 60 or < 30 a minute is urgent (DIARY.md; WHO/IMCI fast breathing, 新生儿访视技术规范).
 BREATHS_FAST = 60
 BREATHS_SLOW = 30
-_BREATHS = re.compile(r"呼吸(?:频率|次数)?\D{0,3}?(\d{2,3})\s*(?:次|/分|每分)")
+_BREATHS = re.compile(r"呼吸(?:频率|次数)?\D{0,6}?(\d{2,3})\s*(?:次|/分|每分)")  # 呼吸每分钟超过60次
 _ALL_SIGN_WORDS = (*dict.fromkeys([*(w for s in _CLAIMED for w in s.named),
                                    *(w for s in _CLAIMED for p in s.described for w in first_group(p))]),
                    "心率", "心跳", "脉搏", "小腿", "腿肚", "腿", "呼吸")
@@ -65,7 +65,8 @@ def _signs(text: str, day: int | None = None) -> tuple[tuple[str, str, str], ...
     if is_hypothetical(text):
         return ()
     found = {rule: (level, reason) for rule, level, reason in signs_in(text, day)}
-    mother = has(text, *mother_words())
+    # A reading is the baby's unless the line is about the mother alone (产后第3天，宝宝呼吸70次 is the baby's).
+    mother = has(text, *mother_words()) and not has(text, *BABY_WORDS)
     calf = _CALF.search(text)
     if calf is not None and not negated(text, calf.start()) and not affirmed(text[calf.start():], "不痛", "不疼", "不肿"):
         found.setdefault("calf_pain", (URGENT, "calf_pain"))
