@@ -287,8 +287,13 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
                 return ReadLine(text, [], refused=texts.WHICH_BABY.format(names=names))
             if kind.about == BABY or len(ids) == 1:
                 about = [b.id for b in babies if b.id in ids]  # one entry per baby, in birth order
+        at = occurred
+        if when is None and ago is None and kind_name == "sleep" and fields.get("duration_min"):
+            # 睡了两个小时 with no clock: a sleep told once it is over ended when she wrote, not two
+            # hours from now (shown as a range, it would end in the future).
+            at = occurred - dt.timedelta(minutes=int(fields["duration_min"]))
         for baby_id in about:
-            entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=occurred,
+            entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=at,
                                        time_given=when is not None, hint=hint, baby_id=baby_id))
     return ReadLine(text, entries, other_day=other_day)
 

@@ -49,7 +49,7 @@ from tests.support.chat import TZ, open_family, today
 
 NURSE = "o-corpus-nurse"
 # The corpus's size today (tests/diary/corpus/README.md; the team's goal is 600): raise it when lines are added.
-MIN_LINES = 936
+MIN_LINES = 1097
 # What each part must not fall below. The bar (``BAR``: 95 % fully right, no danger sign missed, no false
 # flag) is not reached yet — least of all on the sealed third, which measures unseen writing — so these are floors on
 # the corpus as it is, to be raised toward ``BAR``; what was right before cannot fall silently, as the development
@@ -64,10 +64,12 @@ MIN_LINES = 936
 # (a later clock read on from the times before it, ranges after a verb, corrections, events in sequence) then raised
 # development to 618 of 634, 1 missed, 3 false flags, the sealed third unchanged. Danger signs described in more
 # ways (chest drawing in, dark lips, lighter stool, feeds refused, pads soaked, a wound that opens and festers) and
-# whose sign it is raised them to the floors below: development 624 of 634, none missed, 2 false flags; sealed 234 of
-# 302, 11 missed, 18 false flags.
-DEV_BAR: Bar | None = Bar(fully_right=0.984, missed=0, false_flags=2)
-SEALED_BAR: Bar | None = Bar(fully_right=0.774, missed=11, false_flags=18)
+# whose sign it is raised them to development 624 of 634, none missed, 2 false flags; sealed 234 of 302, 11 missed,
+# 18 false flags. Round five then added a probe of 161 lines from 91 new sources (round5_probe.yaml), scored once on
+# the code before this round's changes and never tuned on until it was merged (59.0 % fully right, 13 of 38 danger lines
+# missed; 63.4 % after this round's reading, before it was merged): with it, the floors below.
+DEV_BAR: Bar | None = Bar(fully_right=0.933, missed=7, false_flags=9)
+SEALED_BAR: Bar | None = Bar(fully_right=0.761, missed=15, false_flags=25)
 _REPORTS: dict[str, Report] = {}
 # One worker runs this file (pytest-xdist, --dist loadgroup): the corpus is scored once per backend in the run, not
 # once per backend in each worker that gets a test reading the report. The fast loop scores it on SQLite only: the

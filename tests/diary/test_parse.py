@@ -17,6 +17,11 @@ TZ = ZoneInfo("Asia/Shanghai")
 SENT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=TZ)  # Friday 10:00 local
 NOW = "10:00"
 
+
+def ago(minutes: int) -> str:
+    """The local clock ``minutes`` before SENT: where a sleep told as over began."""
+    return (SENT - dt.timedelta(minutes=minutes)).strftime("%H:%M")
+
 # line, kind, fields it must have (subset), local time "HH:MM", day (0 today, -1 yesterday)
 CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("7:30 喂奶 120ml", "feeding", {"amount_ml": 120}, "07:30", 0),
@@ -49,13 +54,13 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("大便 陶土色", "diaper", {"stool": True, "colour": "white-grey"}, NOW, 0),
     ("大便 黑色", "diaper", {"stool": True, "colour": "black"}, NOW, 0),
     ("便便带血丝", "diaper", {"stool": True, "colour": "red"}, NOW, 0),
-    ("睡觉 90分钟", "sleep", {"duration_min": 90}, NOW, 0),
-    ("睡了一个半小时", "sleep", {"duration_min": 90}, NOW, 0),
+    ("睡觉 90分钟", "sleep", {"duration_min": 90}, ago(90), 0),  # over: it ended when written
+    ("睡了一个半小时", "sleep", {"duration_min": 90}, ago(90), 0),  # over: it ended when written
     ("入睡", "sleep", {"state": "asleep"}, NOW, 0),
     ("9:45 醒了", "sleep", {"state": "awake"}, "09:45", 0),
     ("22:00-23:30 睡觉", "sleep", {"duration_min": 90}, "22:00", -1),
-    ("睡了2小时", "sleep", {"duration_min": 120}, NOW, 0),
-    ("😴 半小时", "sleep", {"duration_min": 30}, NOW, 0),
+    ("睡了2小时", "sleep", {"duration_min": 120}, ago(120), 0),  # over: it ended when written
+    ("😴 半小时", "sleep", {"duration_min": 30}, ago(30), 0),  # over: it ended when written
     ("体温 36.8", "temperature", {"celsius": 36.8}, NOW, 0),
     ("体温36。8", "temperature", {"celsius": 36.8}, NOW, 0),
     ("体温 368", "temperature", {"celsius": 36.8}, NOW, 0),
@@ -137,8 +142,8 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("宝妈耳温37.6", "mother_temperature", {"celsius": 37.6, "site": None}, NOW, 0),
     ("奶奶来看宝宝", "note", {}, NOW, 0),  # 奶奶 is grandma, not milk
     ("宝宝睡了 奶奶在陪", "sleep", {"state": "asleep"}, NOW, 0),
-    ("睡了1h30", "sleep", {"duration_min": 90}, NOW, 0),
-    ("睡了1小时30", "sleep", {"duration_min": 90}, NOW, 0),
+    ("睡了1h30", "sleep", {"duration_min": 90}, ago(90), 0),  # over: it ended when written
+    ("睡了1小时30", "sleep", {"duration_min": 90}, ago(90), 0),  # over: it ended when written
     ("亲喂 20", "feeding", {"type": "breast", "duration_min": 20, "amount_ml": None}, NOW, 0),  # at the breast: minutes
 ]
 

@@ -87,7 +87,7 @@ def test_the_safety_net_hears_the_lists_alarm_words(line: str, source: str) -> N
 
 
 @pytest.mark.parametrize("line", [
-    "1)神志不清;",  # pymed.com.cn/article.php/10289: take the baby in; no sign of the lexicon names it
+    # (pymed.com.cn's "1)神志不清;" was here; confusion is now named as the lethargy sign, urgent)
     "有出血点和瘀斑",  # yuge.com: bleeding spots and bruises, on the referral list
 ])
 def test_an_unnamed_alarm_reaches_a_person(diary: tuple[Session, Engagement], line: str) -> None:

@@ -68,7 +68,7 @@ def test_written_cantonese_is_read_as_mandarin(written: str, mandarin: str) -> N
 
 @pytest.mark.parametrize(("line", "expected"), [
     ("佢飲咗90ml奶", [("feeding", {"amount_ml": 90}, "11:00")]),
-    ("BB瞓咗兩個鐘", [("sleep", {"duration_min": 120}, "11:00")]),
+    ("BB瞓咗兩個鐘", [("sleep", {"duration_min": 120}, "09:00")]),  # slept, so ended at the message (11:00)
     ("BB今日屙咗三次，黃色", [("diaper", {"wet": False, "stool": True, "colour": "yellow"}, "11:00")]),
     ("BB身體好熱，探熱38度", [("temperature", {"celsius": 38.0}, "11:00")]),
 ])
