@@ -37,7 +37,12 @@ LATE_SYNC = dt.timedelta(days=3)
 
 
 def is_backdated(entry: DiaryEntry) -> bool:
-    return entry.recorded_at - entry.occurred_at > BACKDATE_MARK_AFTER
+    """Written well after it happened (（补记）): after its end, for something that lasts (a sleep of two hours told
+    when it ended is not late)."""
+    kind = ENTRY_KINDS.get(entry.kind)
+    lasted = entry.fields.get("duration_min") if kind is not None and kind.takes_range else None
+    ended = entry.occurred_at + dt.timedelta(minutes=int(lasted)) if isinstance(lasted, int | float) else entry.occurred_at
+    return entry.recorded_at - ended > BACKDATE_MARK_AFTER
 
 
 def _check(entry: ParsedEntry, recorded_at: dt.datetime, index: int) -> None:

@@ -240,3 +240,14 @@ def test_chat_flags_a_sign_written_in_traditional_script(app: Flask, client: Fla
     session.rollback()
     rules = set(session.scalars(select(DiaryFlag.rule).where(DiaryFlag.engagement_id == family.engagement_id)))
     assert "poor_feeding" in rules
+
+
+def test_a_sleep_told_as_over_ended_when_written_and_is_not_late(app: Flask, client: FlaskClient) -> None:
+    """睡了两个小时 with no clock: 09:00–11:00 when sent at 11:00, never 11:00–13:00, and not marked 补记 (it ended
+    when she wrote); a sleep that ended hours before is."""
+    chat = Chat(client)
+    family = open_family(app, client)
+    assert "绑定成功" in chat.say(NURSE, f"绑定 {family.nurse_code}")
+    chat.at(SENT)
+    assert chat.say(NURSE, "宝宝睡了两个小时").splitlines()[1] == "09:00–11:00 睡眠 2小时"
+    assert chat.say(NURSE, "5点到6点睡了一小时").splitlines()[1] == "05:00–06:00 睡眠 1小时（补记）"
