@@ -27,6 +27,8 @@ from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.backends import BACKENDS, SETTINGS, clear, new_database_url
 from tests.support.browser import launch
 from tests.support.chat import MOM, NURSE, Chat, Family, bound_family, yesterday_at
+from tests.support.console import Console, signed_in_admin
+from tests.support.factories import make_agency
 from tests.support.serving import serving
 
 # The full check's tests (`make check`): benchmarks and whole deployments, minutes each. `make test` leaves them out.
@@ -122,6 +124,19 @@ def session(app: Flask):
     """A session of the app's database, for arranging data and checking what was written."""
     with app.extensions["anxin_db"].reader_session() as s:
         yield s
+
+
+@pytest.fixture
+def agency(session) -> tuple[int, str]:
+    """An agency (id, API key) whose back office the console tests drive."""
+    row, key = make_agency(session, "宁波甬城家政")
+    return row.id, key
+
+
+@pytest.fixture
+def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
+    """That agency's administrator, signed in to the console."""
+    return signed_in_admin(app, client, agency[0])
 
 
 @pytest.fixture

@@ -19,21 +19,9 @@ from bot.core.errors import BadRequest
 from bot.edge.bodylimits import BODY_LIMIT, IMPORT_BODY_LIMIT, NGINX_LOCATIONS, ROUTE_BODY_LIMITS
 from bot.models import Worker
 from tests.support.agency import add_worker, auth
-from tests.support.console import Console, signed_in_admin, text
-from tests.support.factories import make_agency
+from tests.support.console import Console, text
 
 FAST = 5.0  # seconds: the refusals below take well under one; the old code took 2 s to a minute on each file
-
-
-@pytest.fixture
-def agency(session) -> tuple[int, str]:
-    row, key = make_agency(session, "宁波甬城家政")
-    return row.id, key
-
-
-@pytest.fixture
-def admin(app: Flask, client: FlaskClient, agency: tuple[int, str]) -> Console:
-    return signed_in_admin(app, client, agency[0])
 
 
 def _import(admin: Console, data: bytes, name: str) -> tuple[int, str, float]:
