@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import opencc
@@ -142,7 +143,14 @@ VOICE_HOMOPHONES = {
     "青喂": "亲喂", "清喂": "亲喂", "亲位": "亲喂", "亲为": "亲喂", "木乳": "母乳", "拍格": "拍嗝", "拍个格": "拍嗝",
     "换尿步": "换尿布", "尿不是": "尿不湿", "黄胆": "黄疸", "体问": "体温", "喂乃": "喂奶", "吐乃": "吐奶",
 }
-_HOMOPHONE_RE = re.compile("|".join(sorted(map(re.escape, VOICE_HOMOPHONES), key=len, reverse=True)))
+
+
+def any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any of ``words``, the longest first (拍个格 before 拍格)."""
+    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+
+
+_HOMOPHONE_RE = any_of(VOICE_HOMOPHONES)
 
 
 class _Cantonese:
@@ -152,13 +160,9 @@ class _Cantonese:
         table = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.words: dict[str, str] = table["words"]
         self.in_cantonese: dict[str, str] = table["in_cantonese"]
-        self.marker = self._alternation(self.words)
-        self.contextual = self._alternation(self.in_cantonese)
+        self.marker = any_of(self.words)
+        self.contextual = any_of(self.in_cantonese)
         self.characters = frozenset("".join(self.words))  # a line holding none of these is not Cantonese: no regex
-
-    @staticmethod
-    def _alternation(words: dict[str, str]) -> re.Pattern[str]:
-        return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
 
     def to_mandarin(self, text: str) -> str:
         if self.characters.isdisjoint(text) or not self.marker.search(text):
@@ -288,6 +292,8 @@ _CONDITION = re.compile(
     # a concession, a counterfactual or a supposition (即使…, 哪怕…, 不然…, 否则…, 吃母乳的话…): not what happened
     r"|即使|即便|哪怕|就算|不然|否则|要不然|的话"
 )
+# A step of a procedure opening its clause (将宝宝直立于肩头): advice to the reader, and a habit's sentence.
+_PROCEDURE = r"(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)"
 _ADVICE = re.compile(
     # a guess (宝宝可能是饿了), a doubt, a question of fact
     r"也许|有可能|可能(?:是|会|因为|与|由|导致|出现|有|引起|跟|和|变)|会变[为成]|不知道是"
@@ -301,7 +307,7 @@ _ADVICE = re.compile(
     r"|每[^，,。；;]{0,3}?(?:小时|钟头)[^，,。；;]{0,4}?[一1]次"
     # the reader addressed (您, 你的…, 请记住) and steps prescribed (及时清洁, 将宝宝直立, 控制在, 尽量, 务必)
     r"|您|你(?:的|可以|要|应该|需要|会|能)|记住|切记|千万|及时|控制在|尽量|务必|最好(?!的)"
-    r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|帮助(?:排出|消化|宝宝|孩子)"
+    rf"|{_PROCEDURE}|帮助(?:排出|消化|宝宝|孩子)"
     # how to do it (动作要轻, 要少量多次) and what it is good for (可减少反流, 能缓解)
     r"|要(?:轻|慢|小|少|勤|多|注意)|(?:可|能|可以)(?:有效)?(?:减少|减轻|缓解|预防|促进|改善)"
 )
@@ -315,7 +321,7 @@ _HABIT_SENTENCE = re.compile(
     # a frequency (两~三小时就要喝奶一次, 3小时喂一次): a schedule, not a feed
     r"|(?:小时|钟头)[^，,。；;了]{0,6}?[一1](?:次|餐|顿)(?!了)"
     # a procedure (将宝宝直立于肩头…) or a recommendation opening its sentence (建议…, 少量多次喂养): steps to follow
-    r"|(?:^|(?<=[:：,，]))\s*将(?:宝宝|孩子|婴儿|新生儿|bb)|^\s*建议"
+    rf"|{_PROCEDURE}|^\s*建议"
     # an article's own connectives (总之, 事实上, 此外, 首先): the writer is explaining, not reporting
     r"|^\s*(?:总之|总而言之|事实上|此外|首先|其次|总的来看|总的来说|综上所述)"
     r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
@@ -383,11 +389,11 @@ def general_spans(text: str, *, clauses: bool = True, habits: bool = False) -> l
 # each: once is enough (it depends on the text alone).
 @functools.lru_cache(maxsize=4096)
 def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
-    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text) or _HEADLINE.search(text)
-            or _DOUBT.search(text) or _RESOLVED.search(text)):
-        return ()
     if _HEADLINE.search(text):
         return ((0, len(text)),)
+    if not (_GENERAL_SENTENCE.search(text) or _CONDITION.search(text) or _ADVICE.search(text)
+            or _DOUBT.search(text) or _RESOLVED.search(text)):
+        return ()
     spans: list[tuple[int, int]] = _history(text)
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
