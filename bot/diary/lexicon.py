@@ -14,6 +14,7 @@ condition (``is_hypothetical``: 如果…就要就医) tells no sign.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -26,6 +27,7 @@ from bot.diary.reading import (
     BABY_WORDS,
     MOTHER_WORDS,
     NEGATION,
+    any_of,
     find_affirmed,
     fold_writing,
     has,
@@ -36,7 +38,7 @@ from bot.diary.reading import (
 from bot.diary.words import read_across, tagged
 
 __all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "kind_words",
-           "load", "mother_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
+           "load", "mother_words", "sign_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -252,14 +254,11 @@ def _triggers(lexicon: Lexicon) -> list[tuple[Sign, re.Pattern[str], re.Pattern[
     described pattern's first words), and of its named words alone: one search in C instead of a loop per word."""
     held = _TRIGGERS.get(id(lexicon))
     if held is None:
-        def alternation(words: list[str]) -> re.Pattern[str] | None:
-            unique = sorted(set(words), key=len, reverse=True)
-            return re.compile("|".join(re.escape(w) for w in unique)) if unique else None
         rows: list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]] = []
         for sign in lexicon.signs:
-            every = alternation([*sign.named, *(w for p in sign.described for w in first_group(p))])
-            assert every is not None  # a sign has named words or described patterns (Sign._tells_something)
-            rows.append((sign, every, alternation(list(sign.named))))
+            every = sign_words([sign])
+            assert every  # a sign has named words or described patterns (Sign._tells_something)
+            rows.append((sign, any_of(every), any_of(sign.named) if sign.named else None))
         held = _TRIGGERS[id(lexicon)] = (lexicon, rows)
     return held[1]
 
@@ -375,8 +374,7 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
 def _as_mothers(found: dict[str, tuple[str, str]], lexicon: Lexicon) -> None:
     """A line naming nobody that tells a sign only a mother has (胸闷, 血压高) is hers: the baby's signs told beside it
     are hers too (胸闷、呼吸困难 is her breathlessness, 血压高，抽搐 her seizure)."""
-    mothers = {s.key for s in lexicon.signs if s.whose == "mother" and s.said_of_baby is None}
-    if not mothers & found.keys():
+    if not _mothers_own(lexicon) & found.keys():
         return
     for sign in lexicon.signs:
         if sign.whose == "baby" and sign.key in found:
@@ -392,9 +390,9 @@ def told(text: str) -> frozenset[str]:
     return frozenset(rule for rule, _level, _reason in signs_in(text))
 
 
-@cache
-def _mothers_own() -> frozenset[str]:
-    return frozenset(s.key for s in LEXICON.signs if s.whose == "mother" and s.said_of_baby is None)
+def _mothers_own(lexicon: Lexicon = LEXICON) -> frozenset[str]:
+    """The signs only a mother has (a baby told of them is no reading of hers: ``said_of_baby`` is none)."""
+    return frozenset(s.key for s in lexicon.signs if s.whose == "mother" and s.said_of_baby is None)
 
 
 def tells_mothers_sign(text: str) -> bool:
@@ -409,12 +407,17 @@ def signs_of_kind(kind: str) -> frozenset[str]:
     return frozenset(s.key for s in LEXICON.signs if s.kind == kind)
 
 
-def kind_words(kind: str) -> tuple[str, ...]:
-    """The words that make a line worth offering to ``kind`` for the signs it measures: their named words and the
-    first words of their descriptions."""
-    signs = [s for s in LEXICON.signs if s.kind == kind]
+def sign_words(signs: Iterable[Sign]) -> tuple[str, ...]:
+    """The words that make a line worth reading for these signs: their named words and the first words of their
+    descriptions, each once."""
+    signs = list(signs)
     return tuple(dict.fromkeys([*(w for s in signs for w in s.named),
                                 *(w for s in signs for p in s.described for w in first_group(p))]))
+
+
+def kind_words(kind: str) -> tuple[str, ...]:
+    """The words that make a line worth offering to ``kind`` for the signs it measures."""
+    return sign_words(s for s in LEXICON.signs if s.kind == kind)
 
 
 _ALARM: dict[int, tuple[Lexicon, tuple[str, ...]]] = {}  # the lexicon is held: its id is not reused

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import EITHER, URGENT, WATCH, Alert, EntryKind, Said, alert, register, register_line_rule
-from bot.diary.lexicon import LEXICON, alarm_words, described_finding, first_group, mother_words, signs_in
+from bot.diary.lexicon import LEXICON, alarm_words, described_finding, mother_words, sign_words, signs_in
 from bot.diary.reading import BABY_WORDS, affirmed, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
@@ -38,9 +38,7 @@ _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏)\D{0,4}?(\d{2,3})")
 BREATHS_FAST = 60
 BREATHS_SLOW = 30
 _BREATHS = re.compile(r"呼吸(?:频率|次数)?\D{0,6}?(\d{2,3})\s*(?:次|/分|每分)")  # 呼吸每分钟超过60次
-_ALL_SIGN_WORDS = (*dict.fromkeys([*(w for s in _CLAIMED for w in s.named),
-                                   *(w for s in _CLAIMED for p in s.described for w in first_group(p))]),
-                   "心率", "心跳", "脉搏", "小腿", "腿肚", "腿", "呼吸")
+_ALL_SIGN_WORDS = (*sign_words(_CLAIMED), "心率", "心跳", "脉搏", "小腿", "腿肚", "腿", "呼吸")
 
 
 def heart_rate(text: str) -> int | None:
