@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask.globals import app_ctx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.admin import bp, current_agency
 from bot.admin.models import (
@@ -129,6 +130,11 @@ def respond(complaint_id: int, body: ResponseIn) -> ApiResult:
 EventAction = Literal["sent", "opened", "acknowledged", "escalated", "refused", "retracted"]
 
 
+def _one_flag_out(session: Session, flag: DiaryFlag, engagement: Engagement) -> FlagOut:
+    """One flag as the API shows it, with its withdrawal if the nurse withdrew its entry."""
+    return _flag_out(flag, engagement, withdrawals(session, [flag.id]).get(flag.id))
+
+
 def _flag_out(flag: DiaryFlag, engagement: Engagement, withdrawn: Withdrawal | None) -> FlagOut:
     raised_at = _local(flag.raised_at)
     assert raised_at is not None
@@ -169,7 +175,7 @@ def ack_flag(flag_id: int, body: AckIn) -> ApiResult:
     engagement = session.get(Engagement, flag.engagement_id)
     assert engagement is not None
     session.commit()
-    return _flag_out(flag, engagement, withdrawals(session, [flag.id]).get(flag.id))
+    return _one_flag_out(session, flag, engagement)
 
 
 @bp.get("/flags/<id:flag_id>/events")
@@ -186,7 +192,7 @@ def flag_trail(flag_id: int) -> ApiResult:
     flag, engagement = row
     events = [FlagEventOut(action=cast(EventAction, e.action), at=_local(e.at) or e.at, actor=e.actor, role=e.role,
                            channel=e.channel, note=e.note) for e in flag_events(session, flag.id)]
-    return FlagEvents(flag=_flag_out(flag, engagement, withdrawals(session, [flag.id]).get(flag.id)), events=events)
+    return FlagEvents(flag=_one_flag_out(session, flag, engagement), events=events)
 
 
 MAX_REPORT_DAYS = 92

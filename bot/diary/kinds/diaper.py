@@ -111,8 +111,8 @@ _HARD_STOOL = re.compile(r"(?:干|硬)(?:的|了)?\s*[^\d\s，,。]{1,3}色的?|
 
 def parse_diaper(line: Said) -> dict[str, Any] | None:
     text = without_words(line.text, *_NOT_NAPPY)
-    if _HARD_STOOL.fullmatch(text.strip(" ，,。")) is not None and _stool_colour(text):
-        return {"wet": False, "stool": True, "colour": _stool_colour(text), "texture": "hard"}
+    if _HARD_STOOL.fullmatch(text.strip(" ，,。")) is not None and (colour := _stool_colour(text)):
+        return {"wet": False, "stool": True, "colour": colour, "texture": "hard"}
     if not has(text, *_KEYWORDS):
         return None  # 眼屎有点多, 尿布疹: no nappy was changed
     said = _without_negated(text)

@@ -26,7 +26,8 @@ _SAID_WEIGHT = re.compile(rf"{NUM}(?:kg|公斤|千克|斤|g|克|公克)(?![a-z])
 
 def parse_weight(said: Said) -> dict[str, Any] | None:
     body = said.text
-    if not has(body, *_WEIGHED) and (said.mother or _SAID_WEIGHT.search(body) is None):
+    weighed = has(body, *_WEIGHED)
+    if not weighed and (said.mother or _SAID_WEIGHT.search(body) is None):
         return None
     found = []
     for match in _READING.finditer(body):
@@ -34,7 +35,6 @@ def parse_weight(said: Said) -> dict[str, Any] | None:
         before = body[max(0, match.start() - 8):match.start()]
         if grams is None or _CHANGE.search(before) is not None:
             continue
-        weighed = has(body, *_WEIGHED)
         if not weighed and (match["unit"] is None or not 1000 <= grams <= 10000):
             continue  # 奶粉30克, 半斤: no weight of a baby
         at_birth = _AT_BIRTH.search(before) is not None

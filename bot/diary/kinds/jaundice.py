@@ -88,7 +88,7 @@ def bilirubin_reading(body: str) -> tuple[float, str] | None:
     came_to = _CAME_TO.search(body)
     start = came_to.end() if came_to is not None and re.search(r"\d", body[came_to.end():]) else 0
     # A number inside a Latin word is no reading: G6PD (glucose-6-phosphate dehydrogenase), vitamin D3.
-    for match in re.compile(r"(?<![\d.第a-z])(\d+(?:\.\d+)?)").finditer(body, start):
+    for match in _NUMBER.finditer(body, start):
         after = body[match.end():]
         if _NOT_READING.match(after) or (match.start() == 0 and len(match[1]) >= 3 and after.startswith(" ")):
             continue
@@ -104,6 +104,7 @@ def bilirubin_reading(body: str) -> tuple[float, str] | None:
     return None
 
 
+_NUMBER = re.compile(r"(?<![\d.第a-z])(\d+(?:\.\d+)?)")
 _CAME_TO = re.compile(r"(?:降|退|回|升|涨|升高|下降|增加|上升)(?:了)?(?:到|至|为)了?|变成了?")
 # The bilirubin field's bound (bot.diary.kinds.Field below): a reading is stored up to it, whatever its size.
 MAX_STORED = 1000.0
