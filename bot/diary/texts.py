@@ -58,7 +58,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                "dark-red": "暗红", "pink": "淡红", "white": "白色"},
     "texture": {"watery": "稀水样", "curdy": "有奶瓣", "mucus": "有黏液", "hard": "干硬", "soft": "糊状"},
     "state": {"asleep": "入睡", "awake": "醒了"},
-    "site": {"axillary": "腋下", "ear": "耳温", "forehead": "额温", "perineum": "会阴", "caesarean": "剖宫产切口"},
+    "site": {"axillary": "腋下", "ear": "耳温", "forehead": "额温", "rectal": "肛温", "oral": "口温",
+             "perineum": "会阴", "caesarean": "剖宫产切口"},
     "method": {"serum": "血清", "transcutaneous": "经皮"},
     "extent": {"face": "面部", "chest": "胸部", "belly": "腹部", "legs": "四肢", "soles": "手脚心"},
     "condition": {"dry": "干燥", "wet": "潮湿/渗液", "red": "发红", "smelly": "有异味", "fallen_off": "已脱落",
@@ -235,7 +236,7 @@ JAUNDICE_EXTENTS = {"legs": "腿部", "soles": "手脚心"}
 CORD_CONDITIONS = {"red": "发红", "wet": "渗液/潮湿", "smelly": "有异味"}
 CORD_URGENT = {"pus": "有脓", "bleeding": "出血", "spreading": "周围皮肤红肿"}
 CORD_URGENT_REASON = "脐部{signs}，建议尽快就医。"
-SITE_LABELS = {"ear": "耳", "forehead": "额"}
+SITE_LABELS = {"ear": "耳", "forehead": "额", "rectal": "肛", "oral": "口"}
 ENTRY_CHANGED = "这条记录已在别处被修改（当前版本 {version}），请刷新后再改 (the entry changed since you read it)"
 
 # -- the evening digest and the nurse's reminders -------------------------------------------------

@@ -133,6 +133,8 @@ def test_a_long_reply_fits_one_wechat_text(db: tuple[Session, Engagement]) -> No
     ("体温37.6", {("raised_temperature", "urgent")}),       # ≥ 37.5 ℃ in the first 28 days
     ("耳温37.6", {("raised_temperature", "watch")}),        # an ear reading asks for an axillary re-check
     ("耳温38.1", {("fever", "urgent")}),
+    ("肛温37.8", {("raised_temperature", "watch")}),        # a rectal reading runs higher: re-check under the arm
+    ("肛溫 38.1", {("fever", "urgent")}),                    # 38.0 ℃ is a fever by any site (NICE NG143)
     ("体温35.5", {("low_temperature", "urgent")}),
     ("大便 黑色", {("black_stool", "urgent")}),              # black after day 5
     ("灰白色陶土便", {("pale_stool", "urgent")}),

@@ -65,6 +65,8 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("体温36。8", "temperature", {"celsius": 36.8}, NOW, 0),
     ("体温 368", "temperature", {"celsius": 36.8}, NOW, 0),
     ("耳温 37.6", "temperature", {"celsius": 37.6, "site": "ear"}, NOW, 0),
+    ("肛温38.1", "temperature", {"celsius": 38.1, "site": "rectal"}, NOW, 0),
+    ("口表 37.2", "temperature", {"celsius": 37.2, "site": "oral"}, NOW, 0),
     ("量体温 腋下 38.2度", "temperature", {"celsius": 38.2, "site": "axillary"}, NOW, 0),
     ("体问 36.5", "temperature", {"celsius": 36.5}, NOW, 0),
     ("体重 3650g", "weight", {"grams": 3650}, NOW, 0),

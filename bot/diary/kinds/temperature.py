@@ -27,7 +27,7 @@ from bot.diary.summary import DaySummary
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
-_WORDS = ("体温", "体问", "温度", "发烧", "腋温", "耳温", "额温")
+_WORDS = ("体温", "体问", "温度", "发烧", "腋温", "耳温", "额温", "肛温", "肛表", "口温", "口表")
 
 
 def _body_temperature(body: str) -> str:
@@ -70,6 +70,10 @@ def _reading(body: str) -> dict[str, Any] | None:
         fields["site"] = "forehead"
     elif has(body, "腋"):
         fields["site"] = "axillary"
+    elif has(body, "肛温", "肛表", "肛门温度", "肛门测"):
+        fields["site"] = "rectal"
+    elif has(body, "口温", "口表", "舌下"):
+        fields["site"] = "oral"
     return fields
 
 
@@ -131,7 +135,9 @@ def mother_temperature_lines(summary: DaySummary) -> list[str]:
 
 # DIARY.md, from China's 新生儿访视技术规范 (体温≥37.5℃或≤35.5℃ is a referral) and NICE NG143 (fever under 5;
 # ear and forehead thermometers are not for the first weeks): axillary ≥ 37.5 °C or ≤ 35.5 °C in the first 28 days is
-# urgent, ≥ 38.0 °C after; an ear or forehead reading asks for an axillary re-check and is urgent at ≥ 38.0 °C.
+# urgent, ≥ 38.0 °C after; an ear or forehead reading asks for an axillary re-check and is urgent at ≥ 38.0 °C. A
+# rectal or oral reading runs higher than an axillary one (its normal range reaches 37.9 °C): 38.0 °C is a fever by
+# any site (NICE NG143 1.1.1; AAP, fever in infants), 37.5–37.9 °C asks for the axillary re-check like an ear reading.
 NEWBORN_DAYS = 28
 FEVER_C = 38.0
 NEWBORN_RAISED_C = 37.5
@@ -193,7 +199,8 @@ def bare_temperature(said: Said) -> dict[str, Any] | None:
 
 register(EntryKind(
     name="temperature", label="体温", order=60,
-    fields=(CELSIUS, Field("site", "choice", options=("axillary", "ear", "forehead"))), required=("celsius",),
+    fields=(CELSIUS, Field("site", "choice", options=("axillary", "ear", "forehead", "rectal", "oral"))),
+    required=("celsius",),
     keywords=_WORDS, parse=parse_temperature, priority=21,
     summarise=summarise_temperatures, summary_lines=temperature_lines,
     flag_rules=(baby_temperature,),
