@@ -150,9 +150,6 @@ def any_of(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
 
 
-_HOMOPHONE_RE = any_of(VOICE_HOMOPHONES)
-
-
 class _Cantonese:
     """Written Cantonese's words as the Mandarin the parser reads (``data/cantonese.yaml``), after OpenCC."""
 
@@ -174,10 +171,25 @@ class _Cantonese:
 CANTONESE = _Cantonese(Path(__file__).parent / "data" / "cantonese.yaml")
 
 
+def regional_words(path: Path) -> dict[str, str]:
+    """Taiwan's and Hong Kong's own words as the Mandarin the parser reads (``data/regional_words.yaml``: 照灯 → 光疗,
+    水奶 → 配方奶), with the longer words that hold one and stay as they are (发烧到 holds 烧到)."""
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    words = {entry["word"]: entry["mandarin"] for region in ("taiwan", "hong_kong") for entry in table[region]}
+    return {**words, **{word: word for word in table["kept"]}}
+
+
+REGIONAL_WORDS = regional_words(Path(__file__).parent / "data" / "regional_words.yaml")
+# One longest-first pass on every line for both: a line holding none of the words costs what the homophones cost alone.
+_WORDS = {**REGIONAL_WORDS, **VOICE_HOMOPHONES}
+_WORDS_RE = any_of(_WORDS)
+
+
 def fold_writing(text: str) -> str:
     """Traditional characters to simplified, Hong Kong's written Cantonese to Mandarin words (唔肯饮奶 → 不肯喝奶),
-    and the homophones voice dictation brings to the words meant."""
-    return _HOMOPHONE_RE.sub(lambda m: VOICE_HOMOPHONES[m[0]], CANTONESE.to_mandarin(to_simplified(text)))
+    Taiwan's and Hong Kong's own words to the Mandarin ones (水奶 → 配方奶), and the homophones voice dictation
+    brings to the words meant."""
+    return _WORDS_RE.sub(lambda m: _WORDS[m[0]], CANTONESE.to_mandarin(to_simplified(text)))
 
 
 # A word that says what follows is absent: 无红肿, 没有发烧, 未见渗液, 一点都不涨, 并无, 不黄.
