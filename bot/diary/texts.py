@@ -74,7 +74,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "unit": {"drop": "滴", "capsule": "粒", "tablet": "片", "sachet": "袋", "ml": "ml", "mg": "mg", "iu": "IU"},
 }
 TRUE_LABELS = {"wet": "小便", "stool": "大便", "projectile": "喷射状", "bilious": "黄绿色", "pus": "有脓", "bleeding": "出血",
-               "spreading": "周围红肿", "resolved": "已消退", "bright": "鲜红", "smell": "有异味",
+               "spreading": "周围红肿", "resolved": "已消退", "phototherapy": "光疗", "bright": "鲜红", "smell": "有异味",
                "urates": "尿酸盐/深色尿"}
 UNIT_SUFFIXES = {"amount_ml": "ml", "duration_min": "分钟", "celsius": "℃", "grams": "g", "cm": "cm", "epds": "分",
                  "epds_q10": "分（第10题）"}

@@ -45,6 +45,9 @@ _UNIT = re.compile(r"\s*(?P<mg>mg\s*/?\s*d?l?|毫克)|\s*(?P<umol>[uμµ]mol\s*/
 
 def parse_jaundice(said: Said) -> dict[str, Any] | None:
     body = said.text
+    under_lamps = _under_lamps(body)
+    if not has(body, *_WORDS) and not under_lamps:
+        return None  # phototherapy denied or not needed (指数12以下无须光疗) is no jaundice day
     fields: dict[str, Any] = {}
     # Parts said not to be yellow (手心脚心不黄) are no extent.
     parts = [p for p in re.split(r"[，,。;；、]|而|但|和|及", body) if p and not _NO_YELLOW.search(p)]
@@ -61,9 +64,26 @@ def parse_jaundice(said: Said) -> dict[str, Any] | None:
             fields["method"] = method
     if has(body, "退了", "消退", "没有了", "已退", "不黄了", "褪了"):
         fields["resolved"] = True
+    if under_lamps:
+        fields["phototherapy"] = True  # under the lamps: treated by the hospital, a jaundice day (照光, 照灯 fold here)
     if not fields and not has(body, "黄疸", "胆红素", "经皮") and _YELLOW.search(body) is None:
         return None
     return fields
+
+
+_WORDS = ("黄疸", "黄胆", "胆红素", "经皮", "tcb", "发黄", "黄染", "巩膜", "眼白", "皮肤黄", "偏黄")
+# Phototherapy in the words parents use (Taiwan's 照光 and Hong Kong's 照燈 fold to 光疗: data/regional_words.yaml).
+_PHOTOTHERAPY = ("光疗", "蓝光", "照光", "光照治疗")
+# Phototherapy needed or asked about (需要照蓝光, 是否需要继续照蓝光, 要不要照光) is the doctor's question, not a day under it.
+_NEEDED = re.compile(r"(?:需要?|要不要|是否|该不该|应该|得)(?:继续|再)?照?$")
+
+
+def _under_lamps(body: str) -> bool:
+    for word in _PHOTOTHERAPY:
+        at = body.find(word)
+        if at >= 0 and affirmed(body, word) and not _NEEDED.search(body[max(0, at - 6):at]):
+            return True
+    return False
 
 
 # How the reading was taken: transcutaneous (a skin meter, 经皮/TcB) or serum (a blood test, 血清/抽血/TSB).
@@ -268,8 +288,10 @@ JAUNDICE = register(EntryKind(
         Field("bilirubin_unit", "choice", options=("mg/dL", "umol/L")),
         Field("method", "choice", options=("serum", "transcutaneous")),
         Field("resolved", "boolean"),
+        Field("phototherapy", "boolean"),
     ),
-    keywords=("黄疸", "黄胆", "胆红素", "经皮", "tcb", "发黄", "黄染", "巩膜", "眼白", "皮肤黄", "偏黄"), parse=parse_jaundice,
+    keywords=(*_WORDS, *_PHOTOTHERAPY),
+    parse=parse_jaundice,
     priority=80,
     flag_rules=(jaundice_signs,), describe=describe_jaundice,
 ))
