@@ -278,22 +278,28 @@ _GENERAL_SENTENCE = re.compile(
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
 )
-# A story of what happened (发现她浑身滚烫，发烧了; 测了体温后说…; 突然…送医): a report, though a guess, an explanation
-# or a norm is said within it (发现没有塞奶也可能是有发炎; 有点低烧是正常的). In a sentence telling an event so — a word of
-# the story and an action done (了) — the general words of ``_WEAK_GENERAL`` make only their own clause general; what
-# is said of others (同事家娃…), a definition or a generic subject still makes the whole sentence general.
+# A story of what happened (发现她浑身滚烫，发烧了; 测了体温后说…; 20天大的婴儿突然全身发紫，家长赶紧送到医院): a report,
+# though a guess, an explanation or a norm is said within it (发现没有塞奶也可能是有发炎; 有点低烧是正常的) or the baby is
+# named by its age as news name it (出生10天的新生儿). In a sentence telling an event so — a word of the story and a word
+# that it happened (了, 被, 当时, 送医 …) — the general words of ``_WEAK_GENERAL`` make only their own clause general and a
+# baby named by its age (``_STORY_SUBJECT``) is this story's baby; what is said of others (同事家娃…), a definition or a
+# generic subject still makes the whole sentence general.
 _STORY = re.compile(r"发现|发觉|结果|突然|当时|送医|送院|送到医院|送去医院|赶紧|赶快|急忙|连忙|慌忙|没想到|竟然|后来|隔天"
                     r"|第二天|那天|那晚|醒来|这时|测了|量了|一测|一量|测出|量出|吓坏|吓得")
-_DONE = re.compile(r"(?<!为)了(?!解)")
+_HAPPENED = re.compile(r"(?<!为)了(?!解)|被|昨|当时|那天|那晚|送医|送院|送到医院|送去医院|急诊|救护车|120")
 _WEAK_GENERAL = re.compile(
     r"(?<!不)(?<!不属于)(?<!不是)(?:正常现象|正常的(?!吗))|(?<!不)(?:属于正常|属正常)|也可能|可能由|可能导致|也可出现|可出现"
     r"|会导致|会引起|会引发|会造成|从而|因而|进而|与\S{0,40}有关|由\S{0,40}引起|多因|多由|多与|常因|常由|多为|多属")
+_STORY_SUBJECT = re.compile(r"(?<![我家你他她])的(?:婴儿|新生儿)|天大的(?:新生儿|婴儿)")
+# A story's turn (以为她睡着了，结果…; 本以为…没想到…): what follows it happened, whatever was believed or feared before.
+_TURN = re.compile(r"没想到|结果|谁知|哪知|不料|才发现|却发现|后来|竟然")
 
 
 def _story_clauses(sentence: str) -> list[tuple[int, int]] | None:
-    """In a story sentence whose only general words are ``_WEAK_GENERAL``'s, the (start, end) of the clauses holding
-    them (within ``sentence``); None when the sentence tells no story or says something general besides."""
-    if _STORY.search(sentence) is None or _DONE.search(sentence) is None or _WEAK_GENERAL.search(sentence) is None:
+    """In a story sentence whose only general words are ``_WEAK_GENERAL``'s or a baby named by its age, the (start,
+    end) of the clauses holding the former (within ``sentence``); None when the sentence tells no story or says
+    something general besides."""
+    if _STORY.search(sentence) is None or _HAPPENED.search(sentence) is None:
         return None
     clauses: list[tuple[int, int]] = []
     at = 0
@@ -305,7 +311,7 @@ def _story_clauses(sentence: str) -> list[tuple[int, int]] | None:
             break
         at = cut.end()
     rest = list(sentence)
-    for start, end in clauses:
+    for start, end in [*clauses, *(m.span() for m in _STORY_SUBJECT.finditer(sentence))]:
         rest[start:end] = " " * (end - start)
     return clauses if _GENERAL_SENTENCE.search("".join(rest)) is None else None
 
@@ -444,7 +450,13 @@ def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
             if condition is not None:  # from the start of the condition's clause (但如果…) to the sentence's end
                 before = [m.end() for m in _CLAUSE_CUT_ALL.finditer(sentence, 0, condition.start())]
                 stop = start + (before[-1] if before else 0)
-                spans.append((stop, end))
+                # …or to a story's turn (以为她睡着了，结果发现…): the clause it opens tells what happened
+                turn = _TURN.search(sentence, condition.end())
+                until = end
+                if turn is not None:
+                    cuts = [m.end() for m in _CLAUSE_CUT_ALL.finditer(sentence, condition.end(), turn.start())]
+                    until = start + (cuts[-1] if cuts else turn.start())
+                spans.append((stop, until))
             at = start
             doubting = False  # a doubt or a guess before: an alternative (还是…) is doubted too
             for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None] if clauses else ():
