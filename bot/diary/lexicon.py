@@ -37,8 +37,8 @@ from bot.diary.reading import (
 )
 from bot.diary.words import read_across, tagged
 
-__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "baby_words", "described_finding", "kind_words",
-           "load", "mother_words", "sign_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
+__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "baby_words", "described_finding",
+           "kind_words", "load", "mother_words", "sign_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -167,6 +167,9 @@ class Lexicon(BaseModel):
     # (我突然喘不上气), unless a word of ``seeing`` stands between (我发现呼吸很急: the nurse telling of the baby).
     self_words: list[Word] = []
     seeing: list[Word] = []
+    # Verbs of finding a sign on someone (妈妈发现她嘴唇发紫): the mother named before one of them is the one who
+    # looks, and the sign after it is the baby's, unless she finds it on herself (自己).
+    observing: list[Word] = []
     findings: Findings | None = None
     signs: Annotated[list[Sign], Field(min_length=1)]
 
@@ -288,7 +291,7 @@ def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -
     return None
 
 
-def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
+def _subject(text: str, at: int, lexicon: Lexicon, observed: bool = False) -> str | None:
     """Whose finding the words at ``at`` tell: the person named nearest before them in their sentence (妈妈发现宝宝嘴唇
     发紫: the baby's), else the first named after them in it (抽搐的是妈妈); None when the sentence names nobody."""
     start = 0
@@ -306,6 +309,10 @@ def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
             j = text.find(word, at, end)
             if 0 <= j < following[0]:
                 following = (j, who)
+    if observed and before[1] == "mother":
+        between = text[before[0]:at]
+        if has(between, *lexicon.observing) and "自己" not in between:
+            return "baby"  # 妈妈发现她嘴唇发紫: the mother looks, the baby has it
     return before[1] or following[1]
 
 
@@ -374,7 +381,8 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         at = _told(sign, text, sentences, described)
         if at is None:
             continue
-        who = _subject(text, at, lexicon) if line_mother else None  # a line naming no mother: the line's rule
+        # a line naming no mother: the line's rule
+        who = _subject(text, at, lexicon, sign.whose == "baby") if line_mother else None
         if line_self and (sign.whose == "mother" or sign.said_of_mother is not None) and _said_of_self(text, at, lexicon):
             who = "mother"  # a baby's sign no mother has (嗜睡) stays the baby's: 我 may be the nurse's
         elif not names_baby and _self_subject(text, sign, lexicon):
