@@ -330,6 +330,7 @@ def _said_of_self(text: str, at: int, lexicon: Lexicon) -> bool:
 _SELF_SUBJECT: dict[tuple[int, str], tuple[Lexicon, re.Pattern[str]]] = {}
 # What may stand between the writer and what she tells of herself (我也昏迷, 我突然晕倒, 我一下子昏迷了).
 _SELF_ADVERBS = r"(?:也|都|又|就|已经|已|突然|一下子|竟然|差点|几乎|一度)?"
+_AGENTIVE = re.compile(r"不醒|叫不起来|不应|才|逗")
 
 
 def _self_subject(text: str, sign: Sign, lexicon: Lexicon) -> bool:
@@ -337,10 +338,12 @@ def _self_subject(text: str, sign: Sign, lexicon: Lexicon) -> bool:
     the sign is hers whatever it is — not the baby's, though a baby has it too (a nurse writes 宝宝 for the baby)."""
     held = _SELF_SUBJECT.get((id(lexicon), sign.key))
     if held is None:
-        pattern = re.compile(f"(?:{'|'.join(map(re.escape, lexicon.self_words))}){_SELF_ADVERBS}"
-                             f"(?:{any_of(sign.named).pattern})")
+        # not a word that tells what was done to the baby (我拍不醒, 我叫她才动: the writer is its agent, not its subject)
+        own = [w for w in sign.named if _AGENTIVE.search(w) is None]
+        pattern = re.compile(f"(?:{'|'.join(map(re.escape, lexicon.self_words))}){_SELF_ADVERBS}(?:{any_of(own).pattern})"
+                             if own and lexicon.self_words else r"(?!)")
         held = _SELF_SUBJECT[(id(lexicon), sign.key)] = (lexicon, pattern)
-    return bool(lexicon.self_words and sign.named) and held[1].search(text) is not None
+    return held[1].search(text) is not None
 
 
 @cache

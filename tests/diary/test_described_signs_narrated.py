@@ -109,6 +109,7 @@ def test_a_story_is_a_report_and_its_general_words_cover_their_clause(line: str,
     ("妈妈看到他眼睛上翻，手脚一抽一抽", "convulsions"),
     ("妈妈抽搐了", "mother_seizure"),  # her own
     ("妈妈发现自己喘不过气", "mother_breathless"),  # found on herself
+    ("我拍不醒", "lethargy"),  # the writer as the agent (patting does not wake the baby): the baby's
 ])
 def test_who_has_the_sign_when_the_mother_finds_it(line: str, rule: str) -> None:
     assert [r for r, _level, _reason in signs_in(line)] == [rule]
