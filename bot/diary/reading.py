@@ -398,7 +398,7 @@ def _in_register(sentence: str) -> bool:
 _QUOTED = re.compile(r"“[^”]{1,60}(?:”|$)|「[^」]{1,60}(?:」|$)|『[^』]{1,60}(?:』|$)|\"[^\"]{1,60}\""
                      r"|^[^“”「」『』]{1,60}[”」』]")
 # Speech told as said: a verb of saying, then a colon or the opening mark (说:“…”, 安慰道：「…」, 喊着“…”).
-_SPEECH = re.compile(r"(?:说|道|问|喊|叫|讲|告诉\S{0,3}|表示|回答|答)(?:着|了)?\s*[:：]?\s*$")
+_SPEECH = re.compile(r"(?:说|(?<![知味通难街频])道|问|喊|讲|告诉\S{0,3}|表示|回答)(?:着|了)?\s*[:：]?\s*$")
 # An alternative asked (不知道是肚子饿了，还是尿布湿了): the doubt reaches the clause its 还是 opens.
 _ALTERNATIVE = re.compile(r"^\s*(?:或者|或)?还是")
 # A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
