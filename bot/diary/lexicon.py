@@ -37,8 +37,8 @@ from bot.diary.reading import (
 )
 from bot.diary.words import read_across, tagged
 
-__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "described_finding", "kind_words",
-           "load", "mother_words", "sign_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
+__all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_words", "baby_words", "described_finding",
+           "kind_words", "load", "mother_words", "sign_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
 # libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
@@ -161,10 +161,15 @@ class Lexicon(BaseModel):
     self_negative: list[Word] = []
     # Who a line may be about when it is the mother's, besides reading.MOTHER_WORDS (王女士胸闷).
     mother: list[Word] = []
+    # Who else a line may be about when it is the baby's, besides reading.BABY_WORDS (a news story's 男婴, 女婴, 幼子).
+    baby: list[Word] = []
     # The writer herself (我): in a line naming nobody else, a sign told after it in its sentence is the mother's
     # (我突然喘不上气), unless a word of ``seeing`` stands between (我发现呼吸很急: the nurse telling of the baby).
     self_words: list[Word] = []
     seeing: list[Word] = []
+    # Verbs of finding a sign on someone (妈妈发现她嘴唇发紫): the mother named before one of them is the one who
+    # looks, and the sign after it is the baby's, unless she finds it on herself (自己).
+    observing: list[Word] = []
     findings: Findings | None = None
     signs: Annotated[list[Sign], Field(min_length=1)]
 
@@ -246,6 +251,10 @@ def mother_words(lexicon: Lexicon = LEXICON) -> tuple[str, ...]:
     return (*MOTHER_WORDS, *lexicon.mother)
 
 
+def baby_words(lexicon: Lexicon = LEXICON) -> tuple[str, ...]:
+    return (*BABY_WORDS, *lexicon.baby)
+
+
 _TRIGGERS: dict[int, tuple[Lexicon, list[tuple[Sign, re.Pattern[str], re.Pattern[str] | None]]]] = {}
 
 
@@ -282,7 +291,7 @@ def _told(sign: Sign, text: str, sentences: list[str], described: bool = True) -
     return None
 
 
-def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
+def _subject(text: str, at: int, lexicon: Lexicon, observed: bool = False) -> str | None:
     """Whose finding the words at ``at`` tell: the person named nearest before them in their sentence (妈妈发现宝宝嘴唇
     发紫: the baby's), else the first named after them in it (抽搐的是妈妈); None when the sentence names nobody."""
     start = 0
@@ -292,7 +301,7 @@ def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
     end = after.start() if after is not None else len(text)
     before: tuple[int, str | None] = (-1, None)
     following: tuple[int, str | None] = (len(text) + 1, None)
-    for words, who in ((mother_words(lexicon), "mother"), (BABY_WORDS, "baby")):
+    for words, who in ((mother_words(lexicon), "mother"), (baby_words(lexicon), "baby")):
         for word in words:
             i = text.rfind(word, start, at)
             if i >= 0 and i + len(word) > before[0]:
@@ -300,6 +309,10 @@ def _subject(text: str, at: int, lexicon: Lexicon) -> str | None:
             j = text.find(word, at, end)
             if 0 <= j < following[0]:
                 following = (j, who)
+    if observed and before[1] == "mother":
+        between = text[before[0]:at]
+        if has(between, *lexicon.observing) and "自己" not in between:
+            return "baby"  # 妈妈发现她嘴唇发紫: the mother looks, the baby has it
     return before[1] or following[1]
 
 
@@ -314,16 +327,38 @@ def _said_of_self(text: str, at: int, lexicon: Lexicon) -> bool:
     return where >= 0 and not has(before[where:], *lexicon.seeing)
 
 
+_SELF_SUBJECT: dict[tuple[int, str], tuple[Lexicon, re.Pattern[str]]] = {}
+# What may stand between the writer and what she tells of herself (我也昏迷, 我突然晕倒, 我一下子昏迷了).
+_SELF_ADVERBS = r"(?:也|都|又|就|已经|已|突然|一下子|竟然|差点|几乎|一度)?"
+_AGENTIVE = re.compile(r"不醒|叫不起来|不应|才|逗")
+
+
+def _self_subject(text: str, sign: Sign, lexicon: Lexicon) -> bool:
+    """Whether the writer names herself as the subject of one of the sign's own words (说我昏迷了好久, 我突然抽搐):
+    the sign is hers whatever it is — not the baby's, though a baby has it too (a nurse writes 宝宝 for the baby)."""
+    held = _SELF_SUBJECT.get((id(lexicon), sign.key))
+    if held is None:
+        # not a word that tells what was done to the baby (我拍不醒, 我叫她才动: the writer is its agent, not its subject)
+        own = [w for w in sign.named if _AGENTIVE.search(w) is None]
+        pattern = re.compile(f"(?:{'|'.join(map(re.escape, lexicon.self_words))}){_SELF_ADVERBS}(?:{any_of(own).pattern})"
+                             if own and lexicon.self_words else r"(?!)")
+        held = _SELF_SUBJECT[(id(lexicon), sign.key)] = (lexicon, pattern)
+    return held[1].search(text) is not None
+
+
 @cache
 def _by_rule() -> dict[str, Sign]:
     return {s.key: s for s in LEXICON.signs}
 
 
 def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
-             described: bool = True, *, reports_only: bool = True) -> list[tuple[str, str, str]]:
+             described: bool = True, *, reports_only: bool = True,
+             unruled: bool = False) -> list[tuple[str, str, str]]:
     """The (rule, level, reason key) of every sign ``text`` tells of, on day ``day`` of life (None: not known);
     ``described=False``: by their named words only. ``reports_only=False`` reads advice and general text too (what
-    the words describe, for checking the lexicon's examples: many are taken from advice pages)."""
+    the words describe, for checking the lexicon's examples: many are taken from advice pages). ``unruled``: also a
+    baby's sign said of the mother that she has no rule for (说我昏迷了), under the baby's rule — what the line tells,
+    for keeping it a note that the safety net reads, never a flag."""
     text = _unmasked(fold_writing(text.lower()), lexicon)
     if reports_only:
         if is_hypothetical(text):
@@ -336,7 +371,7 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         sentences = [s for s in sentences if not _says_well(s, lexicon.normal)]
         text = "。".join(sentences)
     line_mother = has(text, *mother_words(lexicon))
-    names_baby = has(text, *BABY_WORDS)
+    names_baby = has(text, *baby_words(lexicon))
     line_baby = not line_mother and names_baby
     line_self = not line_mother and not names_baby and has(text, *lexicon.self_words)
     found: dict[str, tuple[str, str]] = {}
@@ -349,14 +384,19 @@ def signs_in(text: str, day: int | None = None, lexicon: Lexicon = LEXICON,
         at = _told(sign, text, sentences, described)
         if at is None:
             continue
-        who = _subject(text, at, lexicon) if line_mother else None  # a line naming no mother: the line's rule
+        # a line naming no mother: the line's rule
+        who = _subject(text, at, lexicon, sign.whose == "baby") if line_mother else None
         if line_self and (sign.whose == "mother" or sign.said_of_mother is not None) and _said_of_self(text, at, lexicon):
             who = "mother"  # a baby's sign no mother has (嗜睡) stays the baby's: 我 may be the nurse's
+        elif not names_baby and _self_subject(text, sign, lexicon):
+            who = "mother"  # …unless the writer is its subject (我昏迷了): hers, and a person looks (the safety net)
         mother = who == "mother" if who is not None else line_mother
         baby = who == "baby" if who is not None else line_baby
         if sign.whose == "baby" and mother:
             if sign.said_of_mother is not None:
                 found.setdefault(sign.said_of_mother, (sign.level, sign.said_of_mother))
+            elif unruled:
+                found.setdefault(sign.key, (sign.level, sign.reason_key))
             continue
         if sign.whose == "mother" and baby and sign.said_of_baby is not None:
             found.setdefault(sign.said_of_baby, (sign.level, sign.said_of_baby))
@@ -398,7 +438,7 @@ def _mothers_own(lexicon: Lexicon = LEXICON) -> frozenset[str]:
 def tells_mothers_sign(text: str) -> bool:
     """Whether ``text`` names no baby and reports a sign only a mother has (血压高…头痛、呕吐): what else it tells, a
     vomit or a headache, is hers too."""
-    return not has(fold_writing(text.lower()), *BABY_WORDS) and bool(told(text) & _mothers_own())
+    return not has(fold_writing(text.lower()), *baby_words()) and bool(told(text) & _mothers_own())
 
 
 @cache

@@ -263,14 +263,14 @@ _GENERAL_SENTENCE = re.compile(
     r"|天大的(?:新生儿|婴儿|时候)|天大时|个月大的时候"
     # someone else's baby (邻居家的孩子, 同事的宝宝, 我姐姐家的宝宝): not this one
     r"|(?:邻居|朋友|同事|亲戚|别人|人家|隔壁|闺蜜|同学|姐姐|妹妹|嫂子|表姐|表妹|堂姐|小姨|姑姑|舅妈|婶婶|网友|群里)"
-    r"(?:家的?|的)(?:宝宝|孩子|小孩|婴儿|宝贝|女儿|儿子|bb|小宝宝|新生儿)|(?:邻居|隔壁|别人|人家)(?:宝宝|孩子|小孩)"
+    r"(?:家的?|的)(?:宝宝|孩子|小孩|婴儿|宝贝|女儿|儿子|bb|小宝宝|新生儿|娃)|(?:邻居|隔壁|别人|人家)(?:宝宝|孩子|小孩|娃)"
     # a definition (是指, 又叫, …是…之一), a patient in
     # general (患儿, 患者), a heading listing signs (徵兆2:), a norm as the subject (正常情况下, 正常恶露), every mother
     r"|是指|指的是|又叫|又称|俗称|是[^，,。；;]{0,20}之一|(?:征兆|症状|表现|信号|迹象)\d*\s*[:：]|正常情况下"
     r"|^\s*正常(?:的)?(?:恶露|大便|便便|小便|尿液|体温|温度)|每[个位](?:哺乳)?(?:妈妈?|宝宝|婴儿|新生儿|孩子|产妇|家长|父母|人)"
     r"|有什么不同|有什么区别|以上(?:需要|就要|就|则|时)|如何|可分为|分为\S{0,4}(?:型|类|种)|严重时|严重者|轻者"
     # what a disease is (乳腺炎是…感染, 黄疸常见于…), a point of note
-    r"|^\s*[^\s，,。]{0,4}(?:炎|症|病)(?:是|指|常见于|多见于|几乎是)|值得注意的是"
+    r"|^\s*[^\s，,。]{0,4}(?:炎|症|病)(?:的)?(?:初期|早期|后期|晚期)?(?:主要|通常)?(?:是|指|常见于|多见于|几乎是)|值得注意的是"
     # explanations: causes and consequences in general
     r"|多因|多由|多与|常因|常由|多为|多属|与\S{0,40}有关|由\S{0,40}引起|可能由|可能导致|也可能|也可出现|可出现|[:：]\s*可能"
     # a comparison in brackets defines a term (低体温(<35℃)), and ", 如…" lists examples
@@ -290,6 +290,44 @@ _GENERAL_SENTENCE = re.compile(
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
 )
+# A story of what happened (发现她浑身滚烫，发烧了; 测了体温后说…; 20天大的婴儿突然全身发紫，家长赶紧送到医院): a report,
+# though a guess, an explanation or a norm is said within it (发现没有塞奶也可能是有发炎; 有点低烧是正常的) or the baby is
+# named by its age as news name it (出生10天的新生儿). In a sentence telling an event so — a word of the story and a word
+# that it happened (了, 被, 当时, 送医 …) — the general words of ``_WEAK_GENERAL`` make only their own clause general and a
+# baby named by its age (``_STORY_SUBJECT``) is this story's baby; what is said of others (同事家娃…), a definition or a
+# generic subject still makes the whole sentence general.
+_STORY = re.compile(r"发现|发觉|结果|突然|当时|送医|送院|送到医院|送去医院|赶紧|赶快|急忙|连忙|慌忙|没想到|竟然|后来|隔天"
+                    r"|第二天|那天|那晚|醒来|这时|测了|量了|一测|一量|测出|量出|吓坏|吓得")
+_HAPPENED = re.compile(r"(?<!为)了(?!解)|被|昨|当时|那天|那晚|送医|送院|送到医院|送去医院|急诊|救护车|120")
+_WEAK_GENERAL = re.compile(
+    r"(?<!不)(?<!不属于)(?<!不是)(?:正常现象|正常的(?!吗))|(?<!不)(?:属于正常|属正常)|也可能|可能由|可能导致|也可出现|可出现"
+    r"|会导致|会引起|会引发|会造成|从而|因而|进而|与\S{0,40}有关|由\S{0,40}引起|多因|多由|多与|常因|常由|多为|多属")
+_STORY_SUBJECT = re.compile(r"(?<![我家你他她])的(?:婴儿|新生儿)|天大的(?:新生儿|婴儿)")
+# A story's turn (以为她睡着了，结果…; 本以为…没想到…): what follows it happened, whatever was believed or feared before.
+_TURN = re.compile(r"没想到|结果|谁知|哪知|不料|才发现|却发现|后来|竟然")
+
+
+def _story_clauses(sentence: str) -> list[tuple[int, int]] | None:
+    """In a story sentence whose only general words are ``_WEAK_GENERAL``'s or a baby named by its age, the (start,
+    end) of the clauses holding the former (within ``sentence``); None when the sentence tells no story or says
+    something general besides."""
+    if _STORY.search(sentence) is None or _HAPPENED.search(sentence) is None:
+        return None
+    clauses: list[tuple[int, int]] = []
+    at = 0
+    for cut in [*_CLAUSE_CUT_ALL.finditer(sentence), None]:
+        end = cut.start() if cut is not None else len(sentence)
+        if _WEAK_GENERAL.search(sentence, at, end):
+            clauses.append((at, end))
+        if cut is None:
+            break
+        at = cut.end()
+    rest = list(sentence)
+    for start, end in [*clauses, *(m.span() for m in _STORY_SUBJECT.finditer(sentence))]:
+        rest[start:end] = " " * (end - start)
+    return clauses if _GENERAL_SENTENCE.search("".join(rest)) is None else None
+
+
 # This baby's own habit, told by a parent or the nurse (宝宝经常抽搐，通常在睡觉的时候; 我家宝宝最近总是吐奶): a report,
 # whatever general word follows in the sentence.
 _OWN_HABIT = re.compile(r"^\s*(?:我家|我们家|我的)?(?:宝宝|宝贝|孩子|女儿|儿子|bb|小宝|大宝|二宝)"
@@ -299,8 +337,8 @@ _CONDITION = re.compile(
     r"|(?<![相适应])当(?!我|她|他|宝宝|时|天|日|晚|中|然|做|成|地|班|归|场|面|前|初|年|下|作|心)"
     # a fear or a mistaken belief (怕宝宝抽筋, 生怕着凉, 还以为发烧了): what follows did not happen
     r"|(?<![可哪恐])怕(?!冷|热|光|吵|痒|生|羞|疼|痛)|害怕|生怕|以为|担心会|防止"
-    # any case at all (任何伴随拒奶、嗜睡…的情况)
-    r"|任何"
+    # any case at all (任何伴随拒奶、嗜睡…的情况); not after a negation (没有任何反应: none at all, a finding)
+    r"|(?<!没有)(?<!没)(?<!无)任何"
     # a concession, a counterfactual or a supposition (即使…, 哪怕…, 不然…, 否则…, 吃母乳的话…): not what happened
     r"|即使|即便|哪怕|就算|不然|否则|要不然|的话"
 )
@@ -371,6 +409,8 @@ def _in_register(sentence: str) -> bool:
 # (a quotation a line break cut: from its opening mark to the line's end, or from the line's start to its closing mark)
 _QUOTED = re.compile(r"“[^”]{1,60}(?:”|$)|「[^」]{1,60}(?:」|$)|『[^』]{1,60}(?:』|$)|\"[^\"]{1,60}\""
                      r"|^[^“”「」『』]{1,60}[”」』]")
+# Speech told as said: a verb of saying, then a colon or the opening mark (说:“…”, 安慰道：「…」, 喊着“…”).
+_SPEECH = re.compile(r"(?:说|(?<![知味通难街频])道|问|喊|讲|告诉\S{0,3}|表示|回答)(?:着|了)?\s*[:：]?\s*$")
 # An alternative asked (不知道是肚子饿了，还是尿布湿了): the doubt reaches the clause its 还是 opens.
 _ALTERNATIVE = re.compile(r"^\s*(?:或者|或)?还是")
 # A past event told as over (昨天发烧今天退了, 前两天嘴唇发紫现在好了, 之前拉过血丝便医生说没事): history, not a finding
@@ -411,7 +451,10 @@ def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
-        if _GENERAL_SENTENCE.search(sentence) and not _OWN_HABIT.match(sentence):
+        story = _story_clauses(sentence) if _GENERAL_SENTENCE.search(sentence) else None
+        if story is not None:
+            spans += [(start + a, start + b) for a, b in story]
+        elif _GENERAL_SENTENCE.search(sentence) and not _OWN_HABIT.match(sentence):
             spans.append((start, end))
         else:
             condition = _CONDITION.search(sentence)
@@ -419,7 +462,13 @@ def _general_spans(text: str, clauses: bool) -> tuple[tuple[int, int], ...]:
             if condition is not None:  # from the start of the condition's clause (但如果…) to the sentence's end
                 before = [m.end() for m in _CLAUSE_CUT_ALL.finditer(sentence, 0, condition.start())]
                 stop = start + (before[-1] if before else 0)
-                spans.append((stop, end))
+                # …or to a story's turn (以为她睡着了，结果发现…): the clause it opens tells what happened
+                turn = _TURN.search(sentence, condition.end())
+                until = end
+                if turn is not None:
+                    cuts = [m.end() for m in _CLAUSE_CUT_ALL.finditer(sentence, condition.end(), turn.start())]
+                    until = start + (cuts[-1] if cuts else turn.start())
+                spans.append((stop, until))
             at = start
             doubting = False  # a doubt or a guess before: an alternative (还是…) is doubted too
             for clause_cut in [*_CLAUSE_CUT_ALL.finditer(text, start, stop), None] if clauses else ():
@@ -452,8 +501,9 @@ def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
         return ()
     spans: list[tuple[int, int]] = []
     if quoted and _TELLS_NOTHING.fullmatch(_QUOTED.sub("", text)) is None:
-        # words quoted in a line that says more (a line all quoted is its writer's: 「醫師,寶寶…吐了幾口奶!」)
-        spans += [m.span() for m in _QUOTED.finditer(text)]
+        # words quoted in a line that says more (a line all quoted is its writer's: 「醫師,寶寶…吐了幾口奶!」), unless
+        # they are what someone said, told as said (护士测了体温后说:“37度5…”): speech reports what it tells
+        spans += [m.span() for m in _QUOTED.finditer(text) if _SPEECH.search(text, 0, m.start()) is None]
     start = 0
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Up from sleep (宝宝起来了), not sat, stood or picked up (坐起来, 抱起来) nor the mother getting up; 起床 is the
 # grown-ups' (月嫂起床, 起床后空腹).
-_UP = re.compile(r"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说])起来了")
+_UP = re.compile(r"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说烧热红胀])起来了")
 
 
 def parse_sleep(said: Said) -> dict[str, Any] | None:
