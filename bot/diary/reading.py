@@ -41,6 +41,8 @@ def halves(body: str) -> str:
     if "半" not in body:
         return body
     body = re.sub(rf"({CN_NUM}|\d+)个?半(?=小时|钟头)", lambda m: f"{cn_to_int(m[1]) or 0}.5", body)
+    # 1小时半, 一个钟头半: the half after the unit.
+    body = re.sub(rf"({CN_NUM}|\d+)个?(小时|钟头)半", lambda m: f"{cn_to_int(m[1]) or 0}.5{m[2]}", body)
     return re.sub(r"半(?:个)?(?=小时|钟头)", "0.5", body)
 
 
@@ -67,10 +69,19 @@ def duration_min(body: str) -> int | None:
     return round(total)
 
 
+# Hong Kong's bottles are marked in ounces (安士, 盎司, oz); feeding charts count an ounce as 30 ml (a US fluid ounce is
+# 29.6 ml: 4安士 is written 120ml on the same charts).
+ML_PER_OUNCE = 30
+
+
 def amount_ml(body: str) -> int | None:
     match = re.search(rf"{NUM}\s*(?:ml|毫升|cc|m1|亳升)", body)
     if match:
         value = float(match[1])
+        return round(value) if 0 < value <= 1000 else None
+    match = re.search(rf"{NUM}\s*(?:安士|盎司|oz(?![a-z])|ounces?(?![a-z]))", body)
+    if match:
+        value = float(match[1]) * ML_PER_OUNCE
         return round(value) if 0 < value <= 1000 else None
     return None
 

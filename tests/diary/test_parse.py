@@ -67,6 +67,10 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("耳温 37.6", "temperature", {"celsius": 37.6, "site": "ear"}, NOW, 0),
     ("肛温38.1", "temperature", {"celsius": 38.1, "site": "rectal"}, NOW, 0),
     ("宝宝在照蓝光", "jaundice", {"phototherapy": True}, NOW, 0),
+    ("BB飲咗4安士奶", "feeding", {"amount_ml": 120}, NOW, 0),         # Hong Kong's bottles are marked in ounces
+    ("喝了4.5 oz配方奶", "feeding", {"type": "formula", "amount_ml": 135}, NOW, 0),
+    ("睡了1小時半", "sleep", {"duration_min": 90}, ago(90), 0),
+    ("睡了一小时半", "sleep", {"duration_min": 90}, ago(90), 0),
     ("寶寶黃疸14，住院照光三天", "jaundice", {"bilirubin": 14.0, "phototherapy": True}, NOW, 0),
     ("BB去咗照燈", "jaundice", {"phototherapy": True}, NOW, 0),
     ("医生说不用照蓝光", "note", {}, NOW, 0),
