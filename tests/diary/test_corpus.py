@@ -67,9 +67,11 @@ MIN_LINES = 1097
 # whose sign it is raised them to development 624 of 634, none missed, 2 false flags; sealed 234 of 302, 11 missed,
 # 18 false flags. Round five then added a probe of 161 lines from 91 new sources (round5_probe.yaml), scored once on
 # the code before this round's changes and never tuned on until it was merged (59.0 % fully right, 13 of 38 danger lines
-# missed; 63.4 % after this round's reading, before it was merged): with it, the floors below.
-DEV_BAR: Bar | None = Bar(fully_right=0.933, missed=7, false_flags=9)
-SEALED_BAR: Bar | None = Bar(fully_right=0.761, missed=15, false_flags=25)
+# missed; 63.4 % after this round's reading, before it was merged): with it, the floors below. Everyday records told
+# in a story (the mother's meals, mood and breast, milk expressed, the writer's own sleep, a weight in 斤:
+# bot/diary/data/everyday.yaml) then raised development to 698 of 736 and sealed to 278 of 361, 23 false flags.
+DEV_BAR: Bar | None = Bar(fully_right=0.948, missed=7, false_flags=9)
+SEALED_BAR: Bar | None = Bar(fully_right=0.770, missed=15, false_flags=23)
 _REPORTS: dict[str, Report] = {}
 # One worker runs this file (pytest-xdist, --dist loadgroup): the corpus is scored once per backend in the run, not
 # once per backend in each worker that gets a test reading the report. The fast loop scores it on SQLite only: the

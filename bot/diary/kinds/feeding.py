@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
+from bot.diary.everyday import EVERYDAY
 from bot.diary.kinds import (
     DURATION,
     URGENT,
@@ -23,7 +24,6 @@ from bot.diary.kinds import (
     register,
     spaced,
 )
-from bot.diary.everyday import EVERYDAY
 from bot.diary.lexicon import tells_mothers_sign
 from bot.diary.reading import NUM, affirmed, amount_ml, any_of, duration_min, has, side
 from bot.diary.summary import DaySummary

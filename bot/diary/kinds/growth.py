@@ -48,7 +48,9 @@ def parse_weight(said: Said) -> dict[str, Any] | None:
 # 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半, 3公斤200克, 3.62kg, 3400g, 3.2 (kg, a bare size under 10)
 _READING = re.compile(r"(?P<jin>\d+)\s*斤\s*(?:(?P<liang>\d|[一二三四五六七八九])\s*两|(?P<half>半))"
                       r"|(?P<kg>\d+)\s*(?:公斤|kg|千克)\s*(?P<g>\d{1,3})\s*(?:克|g|公克)"
-                      r"|(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>kg|公斤|千克|斤|公克|g|克)?")
+                      # an age, a day or a count is no weight (宝宝现在三个月,体重11斤)
+                      r"|(?P<value>\d+(?:\.\d+)?)(?![\d.]|\s*(?:个|天|日|周|岁|次|月|号|点|%))"
+                      r"\s*(?P<unit>kg|公斤|千克|斤|公克|g|克)?")
 
 
 def _grams(match: re.Match[str]) -> int | None:

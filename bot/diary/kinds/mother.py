@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
+from bot.diary.everyday import EVERYDAY
 from bot.diary.kinds import (
     MOTHER,
     URGENT,
@@ -23,7 +24,6 @@ from bot.diary.kinds import (
     spaced,
 )
 from bot.diary.lexicon import kind_words, signs_of_kind, symptoms_of, told
-from bot.diary.everyday import EVERYDAY
 from bot.diary.reading import BABY_WORDS, affirmed, any_of, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
