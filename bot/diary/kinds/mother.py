@@ -61,8 +61,8 @@ def _meal_fields(text: str) -> dict[str, Any]:
             fields["meal"] = meal
             break
     else:
-        for meal, words in _MEAL_TOLD.parts_of_day.items():
-            if has(text, *words):
+        for meal, parts in _MEAL_TOLD.parts_of_day.items():
+            if has(text, *parts):
                 fields["meal"] = meal
                 break
     for eaten, words in _EATEN:
