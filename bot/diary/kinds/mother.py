@@ -41,6 +41,8 @@ _MEAL_TOLD = EVERYDAY.meals
 _EATEN: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (eaten, tuple(_MEAL_TOLD.eaten[eaten])) for eaten in ("little", "most", "half", "all") if eaten in _MEAL_TOLD.eaten)
 # A meal named as the time of something else (吃完早饭后我刚准备去卧室, 早餐时): no meal of its own.
+_EATEN_OF = {word: eaten for eaten, words in _EATEN for word in words}
+_EATEN_ANY = any_of(_EATEN_OF)
 _MEAL_AS_TIME = re.compile(rf"(?:吃完|吃过|吃了|用完)?(?:{any_of(_MEAL_WORDS).pattern})"
                            rf"(?:{any_of(_MEAL_TOLD.as_time).pattern})(?!间|段|[:：(（\d])(?=.)")
 _EATING = any_of(_MEAL_TOLD.eating)
@@ -65,8 +67,9 @@ def _meal_fields(text: str) -> dict[str, Any]:
             if has(text, *parts):
                 fields["meal"] = meal
                 break
-    for eaten, words in _EATEN:
-        if affirmed(text, *words):
+    told = {_EATEN_OF[m[0]] for m in _EATEN_ANY.finditer(text) if affirmed(text, m[0])}
+    for eaten, _words in _EATEN:
+        if eaten in told:
             fields["eaten"] = eaten
             break
     return fields
@@ -90,7 +93,7 @@ def meal_told(said: Said) -> dict[str, Any] | None:
     """A meal told as a story (我把一大碗羊肚全部吃掉, 早上…还要吃下一大碗鸡汤面): a verb of eating, not negated, and
     in its clause a serving or a dish; the mother's, so the line names no baby. Weak evidence: asked only once no
     kind took the line (``EntryKind.fallback``)."""
-    if has(said.text, *BABY_WORDS):
+    if _EATING.search(said.text) is None or has(said.text, *BABY_WORDS):
         return None
     text = _MEAL_AS_TIME.sub(_blank, said.text) if said.has(*_MEAL_TOLD.as_time) else said.text
     dishes: list[str] = []
@@ -283,6 +286,7 @@ def blocked_duct(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
 
 _MOOD = EVERYDAY.mood
 _NOT_MOOD = any_of(_MOOD.not_mood)
+_DESCRIBED = any_of([*_MOOD.described_low, *_MOOD.described_good])
 
 
 def parse_mood(said: Said) -> dict[str, Any] | None:
@@ -307,7 +311,8 @@ def mood_told(said: Said) -> dict[str, Any] | None:
     names her or the writer (我, 自己) and no baby (宝宝一直哭 is the baby's crying); crying from pain is no mood. Weak
     evidence, asked once no kind took the line (``EntryKind.fallback``)."""
     text = said.text
-    if has(text, *BABY_WORDS, *_MOOD.others) or not (said.mother or has(text, *_MOOD.self)):
+    if _DESCRIBED.search(text) is None or has(text, *BABY_WORDS, *_MOOD.others) or not (
+            said.mother or has(text, *_MOOD.self)):
         return None
     text = _NOT_MOOD.sub(_blank, text)
     if affirmed(text, *_MOOD.described_low):
