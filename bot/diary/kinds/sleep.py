@@ -30,7 +30,8 @@ _WRITERS = re.compile(rf"(?:{any_of(EVERYDAY.sleep.writer).pattern})(?!的|们)"
 
 def parse_sleep(said: Said) -> dict[str, Any] | None:
     fields: dict[str, Any] = {}
-    if _HABIT.search(said.text) is not None or (has(said.text, *EVERYDAY.sleep.writer) and _WRITERS.search(said.text) is not None):
+    if _HABIT.search(said.text) is not None or (
+            has(said.text, *EVERYDAY.sleep.writer) and _WRITERS.search(said.text) is not None):
         return None
     duration = duration_min(said.text)
     if not said.has("睡", "😴", "入眠") and _WOKE.search(said.text) is None:
