@@ -608,8 +608,9 @@ _JUDGED = re.compile(r"(?:^|(?<=[，,。；;]))[^\d，,。；;]*?(?:吃奶|喂�
 
 
 _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
-# A feed told as the moment something sudden happened (宝宝吃完奶，妈妈突然发冷) is that moment, no event of its own.
-_BEFORE_SUDDEN = re.compile(r"(?:吃|喝|喂)(?:完|了)[^，,。；;\d]{0,4}?(?=[，,]\s*[^，,。；;]{0,6}?突然)")
+# A feed told as the moment something sudden happened (宝宝吃完奶，妈妈突然发冷), or as when the mother began to feel
+# something (喂完奶后，就觉得胸部很疼痛), is that moment, no event of its own.
+_BEFORE_SUDDEN = re.compile(r"(?:吃|喝|喂)(?:完|了)[^，,。；;\d]{0,4}?(?=[，,]\s*[^，,。；;]{0,6}?(?:突然|就觉得|就感觉|就感到))")
 # A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
 _NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
                       r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
@@ -636,7 +637,7 @@ def _without_events_told(body: str) -> str:
         body = withdrawn + body[end:]
     if "时" in body:
         body = _AS_A_TIME.sub(_blank, body)
-    if "突然" in body:
+    if "突然" in body or "就觉得" in body or "就感" in body:
         body = _BEFORE_SUDDEN.sub(_blank, body)
     for pattern in (_WELL, _NO_FEED, _TREND, _JUDGED):
         body = pattern.sub(_blank, body)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
+from bot.diary.everyday import EVERYDAY
 from bot.diary.kinds import (
     DURATION,
     URGENT,
@@ -24,7 +25,7 @@ from bot.diary.kinds import (
     spaced,
 )
 from bot.diary.lexicon import tells_mothers_sign
-from bot.diary.reading import NUM, affirmed, amount_ml, duration_min, has, side
+from bot.diary.reading import NUM, affirmed, amount_ml, any_of, duration_min, has, side
 from bot.diary.summary import DaySummary
 from bot.diary.words import has_word
 
@@ -43,8 +44,14 @@ _WATER = re.compile(r"(?:喂|喝|饮)了?(?:点|些|一点|几口)?(?:温|白)?�
                     r"|(?<![血羊流口])水\s*\d+\s*(?:ml|毫升|cc)")
 _PUMPING = ("吸奶", "挤奶", "吸完奶", "挤完奶")
 # Words with 奶 that are no feed: curds in a stool, milk rash, a dummy, grandma, a blocked duct (Taiwan: 塞奶), the
-# protein of cow's milk (牛奶蛋白过敏).
-_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母|塞奶|牛奶蛋白")
+# protein of cow's milk (牛奶蛋白过敏), a baby at the breast (八斤半的奶娃娃: the baby, not a feed).
+_NOT_A_FEED = re.compile(r"奶瓣|奶癣|奶嘴|奶渍|奶垢|奶块|奶香|祖母|塞奶|牛奶蛋白|奶娃")
+# The baby latched at the breast (一找到乳头，就自己吸吮起来了; 含住乳头): a feed at the breast, unless the suck is weak
+# (吸吮无力: a sign the note kind reads).
+_LATCHED = re.compile(rf"(?:{any_of(EVERYDAY.breast.latch).pattern})(?!\s*(?:无力|力|弱|差|不好|困难|费力))")
+# Milk expressed by hand or pump, and what it yielded (挤到手快抽筋也只有少少的1ml): the mother's, no feed unless the
+# line gives it to the baby.
+_EXPRESSED = any_of(EVERYDAY.expressing.verbs)
 # Drinks and food that are the mother's, never the baby's feed.
 _NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?:ml|毫升|cc)?\s*的?(?:汤|粥|茶|酒|羹|果汁)")
 # A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
@@ -76,6 +83,10 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
     if _NURSED.search(said.text) is not None and not has(said.text, "配方", "奶粉", "奶瓶", "瓶喂"):
         return {"type": "breast", **(_feed(Said(said.text.replace("哺乳", "亲喂"), said.mother)) or {})}
     milk = has(_NOT_A_FEED.sub(" ", said.text), *_FEED_WORDS)
+    if not milk and not said.mother and _LATCHED.search(said.text) is not None and affirmed(
+            said.text, *EVERYDAY.breast.latch):
+        duration = duration_min(said.text)
+        return {"type": "breast", **({"duration_min": duration} if duration is not None else {})}
     water = _WATER.search(said.text) is not None
     if said.mother and has(said.text, *_PUMPING) and not has(said.text, "喂", "宝宝", "宝贝", "ml", "毫升"):
         return None  # 宝妈吸完奶了: the mother pumped; no baby was fed
@@ -88,6 +99,8 @@ def feed_by_amount(said: Said) -> dict[str, Any] | None:
         return None
     if said.mother or _NOT_MILK.search(said.text):
         return None  # 生化汤(50ml), 妈妈喝了200ml汤: the mother's food, not a feed
+    if _EXPRESSED.search(said.text) is not None and not has(said.text, *EVERYDAY.expressing.given):
+        return None  # 挤到手快抽筋也只有1ml: what expressing yielded, given to nobody
     return _feed(said)
 
 
@@ -134,6 +147,8 @@ def _feed(said: Said) -> dict[str, Any] | None:
         fields["amount_ml"] = amount
     if duration is not None:
         fields["duration_min"] = duration
+        if "type" not in fields and which and amount is None and not has(body, "奶瓶", "瓶喂", "吸", "挤"):
+            fields["type"] = "breast"  # 左边喂了15分钟: only a breast has sides
     return fields
 
 
@@ -266,7 +281,7 @@ FEEDING = register(EntryKind(
         Field("amount_ml", "integer", 0, 1000),
         DURATION,
     ),
-    keywords=(*_FEED_WORDS, *_FED_VERBS, "哺乳", "水", "吃到", "喝到", "喂到"),
+    keywords=(*_FEED_WORDS, *_FED_VERBS, *EVERYDAY.breast.latch, "哺乳", "水", "吃到", "喝到", "喂到"),
     parse=parse_feeding, fallback=feed_by_amount, priority=190, takes_range=True,
     summarise=summarise_feeds, summary_lines=feed_lines,
     flag_rules=(feed_rhythm,), describe=describe_feed,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
 from bot.diary.kinds import URGENT, WATCH, Alert, EntryKind, Field, FlagContext, Said, alert, register
-from bot.diary.reading import NUM, has
+from bot.diary.reading import NUM, cn_to_int, has
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # A change of weight (长了200克, 增加了500公克, 轻了300克, 比出生时少了…) is no weight; 降到3100 (fell to) is one.
 _CHANGE = re.compile(r"(?:增加|增长|长|涨|轻|掉|少|多|减少|减轻|下降|降|减|胖|瘦)了?\s*$|重了\s*$|比\S{0,6}$")
 # A weight said at birth beside today's (出生时3200公克，现在只剩2900公克): today's is the reading.
-_AT_BIRTH = re.compile(r"出生\S{0,3}$")
+_AT_BIRTH = re.compile(r"出生\S{0,6}$")
 # Without a word for weighing, a weight is a baby's size with its unit against it (宝宝重7斤, 宝宝现在4200克); a weight
 # said at birth alone is no weighing (出生时3200公克).
 _WEIGHED = ("体重", "称重", "秤", "称了")
@@ -35,7 +35,8 @@ def parse_weight(said: Said) -> dict[str, Any] | None:
         before = body[max(0, match.start() - 8):match.start()]
         if grams is None or _CHANGE.search(before) is not None:
             continue
-        if not weighed and (match["unit"] is None or not 1000 <= grams <= 10000):
+        unit = match["unit"] or match["jin"] or match["kg"]  # 8斤半, 3公斤200克 carry their unit too
+        if not weighed and (unit is None or not 1000 <= grams <= 10000):
             continue  # 奶粉30克, 半斤: no weight of a baby
         at_birth = _AT_BIRTH.search(before) is not None
         if not at_birth or weighed:
@@ -45,14 +46,17 @@ def parse_weight(said: Said) -> dict[str, Any] | None:
 
 
 # 6斤8两 (1斤 = 500 g, 1两 = 50 g), 7斤半, 3公斤200克, 3.62kg, 3400g, 3.2 (kg, a bare size under 10)
-_READING = re.compile(r"(?P<jin>\d+)\s*斤\s*(?:(?P<liang>\d)\s*两|(?P<half>半))"
+_READING = re.compile(r"(?P<jin>\d+)\s*斤\s*(?:(?P<liang>\d|[一二三四五六七八九])\s*两|(?P<half>半))"
                       r"|(?P<kg>\d+)\s*(?:公斤|kg|千克)\s*(?P<g>\d{1,3})\s*(?:克|g|公克)"
-                      r"|(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>kg|公斤|千克|斤|公克|g|克)?")
+                      # an age, a day or a count is no weight (宝宝现在三个月,体重11斤)
+                      r"|(?P<value>\d+(?:\.\d+)?)(?![\d.]|\s*(?:个|天|日|周|岁|次|月|号|点|%))"
+                      r"\s*(?P<unit>kg|公斤|千克|斤|公克|g|克)?")
 
 
 def _grams(match: re.Match[str]) -> int | None:
     if match["jin"]:
-        grams = int(match["jin"]) * 500 + (int(match["liang"]) * 50 if match["liang"] else 250)
+        liang = cn_to_int(match["liang"]) if match["liang"] else None  # 2斤三两: the 两 after 斤 stays a numeral
+        grams = int(match["jin"]) * 500 + (liang * 50 if liang is not None else 250)
     elif match["kg"]:
         grams = int(match["kg"]) * 1000 + int(match["g"])
     else:

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
+from bot.diary.everyday import EVERYDAY
 from bot.diary.kinds import (
     MOTHER,
     URGENT,
@@ -23,7 +24,7 @@ from bot.diary.kinds import (
     spaced,
 )
 from bot.diary.lexicon import kind_words, signs_of_kind, symptoms_of, told
-from bot.diary.reading import affirmed, fold_writing, is_hypothetical
+from bot.diary.reading import BABY_WORDS, affirmed, any_of, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
@@ -34,29 +35,80 @@ _MEALS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("breakfast", ("早餐", "早饭")), ("lunch", ("午餐", "午饭", "中饭")), ("dinner", ("晚餐", "晚饭")),
     ("night_snack", ("夜宵", "宵夜")), ("snack", ("加餐", "点心", "下午茶")),
 )
+_MEAL_WORDS = tuple(word for _meal, words in _MEALS for word in words)
+_MEAL_TOLD = EVERYDAY.meals
+# How much was eaten, the narrower amounts first (吃了一点 before 吃了; 吃完 not when negated: 没吃完).
+_EATEN: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (eaten, tuple(_MEAL_TOLD.eaten[eaten])) for eaten in ("little", "most", "half", "all") if eaten in _MEAL_TOLD.eaten)
+# A meal named as the time of something else (吃完早饭后我刚准备去卧室, 早餐时): no meal of its own.
+_EATEN_OF = {word: eaten for eaten, words in _EATEN for word in words}
+_EATEN_ANY = any_of(_EATEN_OF)
+_MEAL_AS_TIME = re.compile(rf"(?:吃完|吃过|吃了|用完)?(?:{any_of(_MEAL_WORDS).pattern})"
+                           rf"(?:{any_of(_MEAL_TOLD.as_time).pattern})(?!间|段|[:：(（\d])(?=.)")
+_EATING = any_of(_MEAL_TOLD.eating)
+_SERVING = any_of(_MEAL_TOLD.servings)
+_DISH = any_of(_MEAL_TOLD.dishes)
+_CLAUSE = re.compile(r"[，,。；;！!？?]")
 
-_EATEN: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("all", ("吃完", "光盘", "全吃")), ("little", ("没怎么吃", "吃了一点", "吃得少", "剩很多")),
-    ("half", ("一半", "半碗")), ("most", ("大部分", "吃了大半")),
-)
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match[0])
 
 
-def parse_meal(said: Said) -> dict[str, Any]:
+def _meal_fields(text: str) -> dict[str, Any]:
+    """Which meal (its name, else the part of the day a story tells) and how much of it was eaten."""
     fields: dict[str, Any] = {}
     for meal, words in _MEALS:
-        if said.has(*words):
+        if has(text, *words):
             fields["meal"] = meal
             break
-    for eaten, words in _EATEN:
-        if said.has(*words):
+    else:
+        for meal, parts in _MEAL_TOLD.parts_of_day.items():
+            if has(text, *parts):
+                fields["meal"] = meal
+                break
+    told = {_EATEN_OF[m[0]] for m in _EATEN_ANY.finditer(text) if affirmed(text, m[0])}
+    for eaten, _words in _EATEN:
+        if eaten in told:
             fields["eaten"] = eaten
             break
+    return fields
+
+
+def parse_meal(said: Said) -> dict[str, Any] | None:
+    text = _MEAL_AS_TIME.sub(_blank, said.text) if said.has(*_MEAL_TOLD.as_time) else said.text
+    if not has(text, "月子餐", *_MEAL_WORDS):
+        return None  # every meal it names is the time of something else
+    fields = _meal_fields(text)
     dishes = re.sub(r"月子餐|早餐|早饭|午餐|午饭|中饭|晚餐|晚饭|夜宵|宵夜|加餐|吃完|光盘|一半|大部分", " ", said.text)
     # Who it was made for and the making are no dish: 给宝妈做早餐.
     dishes = re.sub(r"给?(?:产妇|妈妈|宝妈|母亲|产母)?(?:做了?|准备了?|煮了?)|^给", " ", dishes)
     dishes = " ".join(dishes.split())
     if dishes:
         fields["dishes"] = dishes[:200]  # the whole line stays in the text
+    return fields
+
+
+def meal_told(said: Said) -> dict[str, Any] | None:
+    """A meal told as a story (我把一大碗羊肚全部吃掉, 早上…还要吃下一大碗鸡汤面): a verb of eating, not negated, and
+    in its clause a serving or a dish; the mother's, so the line names no baby. Weak evidence: asked only once no
+    kind took the line (``EntryKind.fallback``)."""
+    if _EATING.search(said.text) is None or has(said.text, *BABY_WORDS):
+        return None
+    text = _MEAL_AS_TIME.sub(_blank, said.text) if said.has(*_MEAL_TOLD.as_time) else said.text
+    dishes: list[str] = []
+    for clause in _CLAUSE.split(text):
+        if not any(not negated(clause, m.start()) for m in _EATING.finditer(clause)):
+            continue
+        found = [m[0] for m in _DISH.finditer(clause)]
+        if found or _SERVING.search(clause) is not None:
+            dishes += [dish for dish in found if dish not in dishes]
+            break
+    else:
+        return None
+    fields = _meal_fields(text)
+    if dishes:
+        fields["dishes"] = "、".join(dishes)
     return fields
 
 
@@ -190,11 +242,21 @@ def wound_signs(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return [alert(entry, "wound_infection", URGENT, texts.FLAG_REASONS["wound_infection"].format(signs=signs))]
 
 
-def parse_breast(said: Said) -> dict[str, Any]:
-    conditions = [name for name, words in (("engorged", ("涨", "胀")), ("blocked", ("堵", "塞奶")),
-                                            ("cracked", ("皲裂", "破", "裂")), ("mastitis_signs", ("红肿", "硬块")),
-                                            ("relieved", ("疏通", "通了", "缓解", "推开")))
-                  if said.has(*words)]
+_BREAST = EVERYDAY.breast
+_NOT_ENGORGED = any_of(_BREAST.not_engorged)
+
+
+def parse_breast(said: Said) -> dict[str, Any] | None:
+    """The breast named (乳房, 堵奶 …), or told by its place in a mother's line with a state of its own (胸部很疼痛,
+    右奶的下方有大硬块, 胸部硬到像石块); the nipple named only as where the baby feeds (一找到乳头) is the feed's."""
+    text = said.text
+    if not said.has(*_BREAST.named) and (has(text, *BABY_WORDS) or not affirmed(text, *_BREAST.states)):
+        return None
+    sized = _NOT_ENGORGED.sub(_blank, text)  # 涨大的肿块: the lump's size, no engorgement
+    conditions = [name for name, words in _BREAST.conditions.items()
+                  if affirmed(sized if name == "engorged" else text, *words)]
+    if not conditions and said.has(*_BREAST.latch):
+        return None
     return {"conditions": conditions} if conditions else {}
 
 
@@ -222,7 +284,12 @@ def blocked_duct(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     return [Alert(f"blocked_duct:{first.id}", "blocked_duct", WATCH, reason, entry)]
 
 
-def parse_mood(said: Said) -> dict[str, Any]:
+_MOOD = EVERYDAY.mood
+_NOT_MOOD = any_of(_MOOD.not_mood)
+_DESCRIBED = any_of([*_MOOD.described_low, *_MOOD.described_good])
+
+
+def parse_mood(said: Said) -> dict[str, Any] | None:
     fields: dict[str, Any] = {}
     text = said.text
     q10 = _EPDS_Q10.search(text)
@@ -232,11 +299,27 @@ def parse_mood(said: Said) -> dict[str, Any]:
     epds = re.search(r"epds[^\d]{0,6}(\d{1,2})(?!\s*题)", text)
     if epds and int(epds[1]) <= 30:
         fields["epds"] = int(epds[1])
-    if said.has("低落", "哭", "不好", "抑郁", "焦虑", "烦躁", "难过", "失眠", "差"):
+    if said.has(*_MOOD.low):
         fields["mood"] = "low"
-    elif said.has("好", "开心", "不错", "稳定", "正常", "佳"):
+    elif said.has(*_MOOD.good):
         fields["mood"] = "good"
     return fields
+
+
+def mood_told(said: Said) -> dict[str, Any] | None:
+    """A mood told by what the mother does and feels (哭到睡着，觉得自己是失败的妈妈; 精神状况良好): hers when the line
+    names her or the writer (我, 自己) and no baby (宝宝一直哭 is the baby's crying); crying from pain is no mood. Weak
+    evidence, asked once no kind took the line (``EntryKind.fallback``)."""
+    text = said.text
+    if _DESCRIBED.search(text) is None or has(text, *BABY_WORDS, *_MOOD.others) or not (
+            said.mother or has(text, *_MOOD.self)):
+        return None
+    text = _NOT_MOOD.sub(_blank, text)
+    if affirmed(text, *_MOOD.described_low):
+        return {"mood": "low"}
+    if affirmed(text, *_MOOD.described_good):
+        return {"mood": "good"}
+    return None
 
 
 # EPDS guidance (NSW Health, "Using the EPDS"; DIARY.md): any score above 0 on question 10 (thoughts of self-harm) is
@@ -283,7 +366,7 @@ register(EntryKind(
         Field("eaten", "choice", options=("all", "most", "half", "little")),
     ),
     keywords=("月子餐", "早餐", "午餐", "晚餐", "早饭", "午饭", "晚饭", "夜宵", "宵夜", "加餐", "点心"), parse=parse_meal,
-    priority=70,
+    fallback=meal_told, priority=70,
 ))
 register(EntryKind(
     name="blood_pressure", about=MOTHER, label="血压", order=180,
@@ -316,13 +399,13 @@ register(EntryKind(
 register(EntryKind(
     name="breast", about=MOTHER, label="乳房", order=210,
     fields=(Field("conditions", "choices", options=("engorged", "blocked", "cracked", "mastitis_signs", "relieved")),),
-    keywords=("乳房", "堵奶", "塞奶", "涨奶", "胀奶", "乳头", "乳腺", "通乳", "开奶"), parse=parse_breast, priority=50,
+    keywords=(*_BREAST.named, *_BREAST.places), parse=parse_breast, priority=50,
     flag_rules=(blocked_duct,),
 ))
 register(EntryKind(
     name="mood", about=MOTHER, label="情绪", order=220,
     fields=(Field("mood", "choice", options=("good", "low")), Field("epds", "integer", 0, 30),
             Field("epds_q10", "integer", 0, 3)),
-    keywords=("情绪", "心情", "epds", "抑郁"), parse=parse_mood, priority=40,
+    keywords=tuple(_MOOD.named), parse=parse_mood, fallback=mood_told, priority=40,
     flag_rules=(epds_score, low_mood),
 ))

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.diary import texts
+from bot.diary.everyday import EVERYDAY
 from bot.diary.kinds import DURATION, EntryKind, Field, Said, minutes_text, register
-from bot.diary.reading import duration_min
+from bot.diary.reading import any_of, duration_min, has
 from bot.diary.summary import DaySummary
 
 if TYPE_CHECKING:
@@ -18,11 +19,20 @@ if TYPE_CHECKING:
 
 # Up from sleep (宝宝起来了), not sat, stood or picked up (坐起来, 抱起来) nor the mother getting up; 起床 is the
 # grown-ups' (月嫂起床, 起床后空腹).
-_UP = re.compile(r"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说烧热红胀])起来了")
+_UP = re.compile(rf"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说烧热红胀{''.join(EVERYDAY.sleep.started)}])起来了")
+# Nor starting to do something (吸吮起来了, 哭起来了: ``everyday.yaml`` sleep.started). The sleep kind is the baby's: a
+# sleep told as every day's (每天哭到睡着) is a habit, and the writer's own sleep (痛得我晚上都睡不着, 晚上我醒来三次: 我
+# and the sleep word in one clause, nobody put to sleep between) no baby's.
+_HABIT = any_of(EVERYDAY.sleep.habit)
+_WRITERS = re.compile(rf"(?:{any_of(EVERYDAY.sleep.writer).pattern})(?!的|们)"  # 我的月嫂: not the writer
+                      rf"(?:(?!{any_of(EVERYDAY.sleep.putting_to_sleep).pattern})[^，,。；;！!？?\s()（）]){{0,8}}?(?:睡|醒)")
 
 
 def parse_sleep(said: Said) -> dict[str, Any] | None:
     fields: dict[str, Any] = {}
+    if _HABIT.search(said.text) is not None or (
+            has(said.text, *EVERYDAY.sleep.writer) and _WRITERS.search(said.text) is not None):
+        return None
     duration = duration_min(said.text)
     if not said.has("睡", "😴", "入眠") and _WOKE.search(said.text) is None:
         return {"state": "awake"} if not said.mother and _UP.search(said.text) is not None else None
