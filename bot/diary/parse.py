@@ -607,6 +607,7 @@ _PIECES = re.compile(r"\s+|、|\+|和|以及|及(?!时)|并且|同时|顺便|又
                      # 刚喂完奶就吐了, 喂完奶给宝宝拍嗝: the feed done, then what followed
                      r"|(?<=[吃喝喂][完了]奶)(?=就|给|便)"
                      r"|(?<=醒来|睡醒|醒了)后"  # 醒来后喝了60ml: the waking, then the feed
+                     r"|(?<=醒来|睡醒|醒了)(?=就?[吃喝喂])"  # 3点醒了喝奶90ml: the waking and the feed
                      r"|(?<=ml|cc)后|(?<=[升钟])后"  # 喂奶60ml后吐了一点: the measured feed, then what followed
                      # 体温38度吃了美林: a reading with its unit, then what was done
                      r"|(?:(?<=\d度)|(?<=\d℃)|(?<=\d°)|(?<=\d°c))(?=[吃喝喂用服给])"

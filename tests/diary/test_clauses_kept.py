@@ -70,3 +70,23 @@ def test_a_reading_then_a_medicine_given_are_two_events(line: str) -> None:
 def test_a_reading_then_a_feed_are_two_events() -> None:
     assert read("体温36.8度喂奶90ml") == [("temperature", {"celsius": 36.8}, "15:00"),
                                        ("feeding", {"amount_ml": 90}, "15:00")]
+
+
+def test_waking_then_a_feed_are_two_events() -> None:
+    assert read("3点醒了喝奶90ml") == [("sleep", {"state": "awake"}, "15:00"), ("feeding", {"amount_ml": 90}, "15:00")]
+
+
+@pytest.mark.parametrize("line", ["宝宝吸吮起来了", "宝宝哭起来了", "宝宝坐起来了"])
+def test_up_after_a_verb_is_no_waking(line: str) -> None:
+    # 起来 after a verb is what began (哭起来了) or how the body went (坐起来了); 宝宝起来了 is waking.
+    assert "sleep" not in [kind for kind, _fields, _at in read(line)]
+    assert [kind for kind, _fields, _at in read("宝宝刚起来了")] == ["sleep"]
+
+
+@pytest.mark.parametrize("line", ["尿偏黄、少量", "尿发黄"])
+def test_yellow_urine_is_a_wet_nappy_not_jaundice(line: str) -> None:
+    assert read(line) == [("diaper", {"wet": True, "stool": False}, "15:00")]
+
+
+def test_yellow_skin_is_still_jaundice() -> None:
+    assert [kind for kind, _fields, _at in read("宝宝皮肤偏黄")] == ["jaundice"]

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
 
-# Up from sleep (宝宝起来了), not sat, stood or picked up (坐起来, 抱起来) nor the mother getting up; 起床 is the
-# grown-ups' (月嫂起床, 起床后空腹).
-_UP = re.compile(r"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说])起来了")
+# Up from sleep (宝宝起来了), said of the baby, not after a verb: 起来 after a verb is what began or the way it went
+# (坐起来, 抱起来, 吸吮起来了, 哭起来了), nor the mother getting up; 起床 is the grown-ups' (月嫂起床, 起床后空腹).
+_UP = re.compile(r"(?:^|(?<=[\s,，。;；!！~宝贝刚又才也经])|(?<=bb))起来了")
 
 
 def parse_sleep(said: Said) -> dict[str, Any] | None:
