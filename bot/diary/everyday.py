@@ -90,7 +90,6 @@ class Sleep(_Strict):
     habit: Words
     writer: Words
     putting_to_sleep: Words
-    started: Words
     examples: Annotated[list[Example], Field(min_length=2)]
 
 

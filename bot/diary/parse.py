@@ -166,7 +166,7 @@ def read_lines(text: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[B
     lines = []
     told: dt.datetime | None = None  # the latest time an earlier clause told: later clocks are read on from it
     for raw in re.split(r"\r\n|\r|\n", text):
-        for line in _timed_clauses(raw.strip()):
+        for line in _timed_clauses(raw.strip(), babies):
             read = read_line(line, sent_at, tz, babies, after=told)
             lines.append(read)
             told = max((e.occurred_at for e in read.entries if e.time_given), default=told)
@@ -179,27 +179,38 @@ _WHO = re.compile(r"^\s*(?:宝宝|宝贝|寶寶|寶貝|bb|baby|大宝|小宝|二
                   r"|妈妈|宝妈|产妇|媽媽|寶媽|產婦)\s*")
 
 
-def _timed_clauses(line: str) -> list[str]:
+def _timed_clauses(line: str, babies: Sequence[BabyRef] = ()) -> list[str]:
     """A line that tells several events each at its own time (7点半喂奶120ml，8点换尿布) read as that many lines.
 
     The line is cut before every clause that starts with a clock time, when the line itself starts with one (after
-    whom it is about: 宝宝8点喂奶，10点换尿布);
+    whom it is about: 宝宝8点喂奶，10点换尿布; 大宝 8点喂奶90ml 二宝 9点喂奶80ml: each baby's clause keeps its clock);
     otherwise it stays whole (喂奶120ml，8点换尿布: the time is the line's, as before). A space cuts too
     (10点喂奶90ml 11点喂奶80ml) once the clause before it tells something after its own time (下午 3点喂奶 and
     7点 120ml stay one line).
     """
-    if not line or _leading_clock(_WHO.sub("", line, count=1)) is None:
+    if not line or _leading_clock(_without_who(line, babies)) is None:
         return [line] if line else []
     parts, start = [], 0
     for cut in _CLAUSE_CUT.finditer(line):
-        if _leading_clock(line[cut.end():]) is None:
+        if _leading_clock(_without_who(line[cut.end():], babies)) is None:
             continue
-        if not cut.group().strip() and not _tells_after_its_time(line[start:cut.start()]):
+        if not cut.group().strip() and not _tells_after_its_time(_without_who(line[start:cut.start()], babies)):
             continue
         parts.append(line[start:cut.start()].strip())
         start = cut.end()
     parts.append(line[start:].strip())
     return [part for part in parts if part]
+
+
+def _without_who(clause: str, babies: Sequence[BabyRef]) -> str:
+    """``clause`` without whom it opens by naming: 宝宝, 妈妈, 大宝 …, or (twins) one of the engagement's babies."""
+    rest = _WHO.sub("", clause, count=1)
+    if rest == clause and len(babies) > 1:
+        text = clause.lstrip().lower()
+        named = mentions(text, babies)
+        if named and named[0].start == 0:
+            return re.sub(r"^宝{1,2}", "", text[named[0].end:])  # a宝 / A宝宝: the letter is the name
+    return rest
 
 
 @functools.lru_cache(maxsize=8192)
@@ -288,9 +299,10 @@ def read_line(line: str, sent_at: dt.datetime, tz: ZoneInfo, babies: Sequence[Ba
             if kind.about == BABY or len(ids) == 1:
                 about = [b.id for b in babies if b.id in ids]  # one entry per baby, in birth order
         at = occurred
-        if when is None and ago is None and kind_name == "sleep" and fields.get("duration_min"):
-            # 睡了两个小时 with no clock: a sleep told once it is over ended when she wrote, not two
-            # hours from now (shown as a range, it would end in the future).
+        if ((when is None and ago is None) or (when is not None and when.until)) and kind_name == "sleep" \
+                and fields.get("duration_min"):
+            # 睡了两个小时 with no clock: a sleep told once it is over ended when she wrote, not two hours from now
+            # (shown as a range, it would end in the future); 睡了一个小时，三点半醒的: it ended at the time told.
             at = occurred - dt.timedelta(minutes=int(fields["duration_min"]))
         for baby_id in about:
             entries.append(ParsedEntry(kind=kind_name, fields=dict(fields), text=text, occurred_at=at,
@@ -445,7 +457,9 @@ def _is_clock(m: re.Match[str], norm: str) -> bool:
     said_day = bool(m["sday"] or m["speriod"])
     if not m["shour"].isdigit() and not (at_start or said_day):
         return False
-    if not at_start and not said_day and m.start() > 0 and re.match(r"[\d.]", norm[m.start() - 1]):
+    # A number written against the hour (1.5点, 136:30) is no clock; a date before it is (2026-08-22 18:30).
+    hour_at = m.start("shour")
+    if not at_start and not said_day and hour_at > 0 and re.match(r"[\d.]", norm[hour_at - 1]):
         return False
     return not (m["smm"] is None and "点" not in m[0] and "时" not in m[0])
 
@@ -480,11 +494,16 @@ def find_time(norm: str) -> LineTime | None:
         if not norm[end_at:].strip() and not norm[:m.start()].strip():
             return None  # "7点" alone is not a line with a time
         day = m["sday"]
-        until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None
+        # 睡到10点, 三点半醒的: the time ends the sleep (woke then)
+        until = re.search(r"(?:到|至)\s*$", norm[:m.start()]) is not None or _WOKE.match(norm, end_at) is not None
         either = not (day or m["speriod"]) and 1 <= hour <= 12 and m["smm"] is None
         return LineTime(hour, minute, _DAY_WORDS[day] if day else None, None, _cut(norm, m.start(), end_at), until,
                         either)
     return None
+
+
+# A clock followed by waking (三点半醒的, 10点睡醒): the time a sleep ended.
+_WOKE = re.compile(r"\s*(?:就|才|又)?(?:睡醒|醒)")
 
 
 def _in_brackets(norm: str, at: int) -> bool:
@@ -581,14 +600,17 @@ def _classify(body: str, mother: bool | None) -> tuple[str, dict[str, Any], bool
 # Clauses: cut at the writer's punctuation and at words that chain actions (然后, 接着).
 _CLAUSES = re.compile(r"[，,；;。!！?？]+|然后|接着|随后|之后|(?<=\S)\s*\.\s+")
 # Within a clause, the pieces a list or a sequence is made of: 喂奶、拍嗝 / 喝了110奶粉和10ml水 / 喂养后安抚入睡.
-_PIECES = re.compile(r"\s+|、|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
+_PIECES = re.compile(r"\s+|、|\+|和|以及|及(?!时)|并且|同时|顺便|又|还(?!没|是|有)|再(?!次)|(?<=[奶嗝澡便尿养触操水])后"
                      r"|(?<=[澡奶布])发现"  # 洗澡发现肚脐有臭味: the bath, and what was found
                      # 吃了睡, 喂完睡着了, 喝完奶睡了, 吃饱了就睡: the feed, then the sleep
                      r"|(?<=[吃喝喂][了完饱])(?=就?睡)|(?<=[完饱]了)(?=就?睡)|(?<=[了完饱]奶)(?=就?睡)"
                      # 刚喂完奶就吐了, 喂完奶给宝宝拍嗝: the feed done, then what followed
                      r"|(?<=[吃喝喂][完了]奶)(?=就|给|便)"
                      r"|(?<=醒来|睡醒|醒了)后"  # 醒来后喝了60ml: the waking, then the feed
+                     r"|(?<=醒来|睡醒|醒了)(?=就?[吃喝喂])"  # 3点醒了喝奶90ml: the waking and the feed
                      r"|(?<=ml|cc)后|(?<=[升钟])后"  # 喂奶60ml后吐了一点: the measured feed, then what followed
+                     # 体温38度吃了美林: a reading with its unit, then what was done
+                     r"|(?:(?<=\d度)|(?<=\d℃)|(?<=\d°)|(?<=\d°c))(?=[吃喝喂用服给])"
                      # a body temperature written against the event before it: 睡醒37.8 (not 体温37.8, 发烧38度)
                      r"|(?<=[\u4e00-\u9fff])(?<![温烧热度是为到至有])(?=(?:3[4-9]|4[0-2])\.\d(?![\d.])\s*(?:度|℃|°)?(?:$|[\s,，;；。]))")
 # Fields that measure something: two measured events of one kind are two events (130ml formula, 10ml water).
@@ -754,6 +776,11 @@ def _pieces(body: str) -> list[_Piece]:
                 if meal and kind != "meal" and not (_MEASURES & set(fields)):
                     kind, fields = "note", {}  # 早餐:小米粥、鸡蛋、牛奶: the milk is a dish of the meal
                 pieces.append(_Piece(where, where + len(part), kind, fields, mother, number, weak))
+            if any(p.kind == "medication" for p in pieces if p.clause == number):
+                for piece in pieces:  # 药 吃了, 美林 喂过了: the verb is the medicine's, no feed
+                    if piece.clause == number and piece.kind == "feeding" and not piece.fields \
+                            and not has(body[piece.start:piece.end], "奶", "乳"):
+                        piece.kind = "note"
             strong = any(p.kind != "note" and not p.weak for p in pieces if p.clause == number)
             for piece in pieces:
                 if piece.clause == number and piece.weak and strong and piece.kind not in _KEPT_WEAK:

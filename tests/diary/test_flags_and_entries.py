@@ -117,6 +117,16 @@ def test_few_feeds_needs_a_whole_day_of_diary(db: tuple[Session, Engagement]) ->
     assert "few_feeds" in rules(session) and "feed_gap" in rules(session)
 
 
+def test_breast_and_its_top_up_at_one_moment_are_one_feed_of_the_days_eight(db: tuple[Session, Engagement]) -> None:
+    # 母乳20分钟+奶粉30ml is two entries (issue 34 item 4) but one feed: four such feeds in 24 hours are too few.
+    session, engagement = db
+    for at in [START + dt.timedelta(hours=h) for h in (0, 3, 6, 9, 25)]:
+        both = [ParsedEntry("feeding", {"type": "breast", "duration_min": 20}, "母乳20分钟+奶粉30ml", at),
+                ParsedEntry("feeding", {"type": "formula", "amount_ml": 30}, "母乳20分钟+奶粉30ml", at)]
+        record_entries(session, engagement, NURSE, both, at, TZ)
+    assert "few_feeds" in rules(session)
+
+
 def test_a_filled_in_gap_clears_its_flag(db: tuple[Session, Engagement]) -> None:
     session, engagement = db
     record_entries(session, engagement, NURSE, [feed(START)], START, TZ)

@@ -35,7 +35,7 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("早上六点 亲喂 两边 30分钟", "feeding", {"type": "breast", "side": "both", "duration_min": 30}, "06:00", 0),
     ("9点15分 吸奶 80ml 瓶喂", "feeding", {"type": "expressed", "amount_ml": 80}, "09:15", 0),
     ("8点一刻 喂水 10ml", "feeding", {"type": "water", "amount_ml": 10}, "08:15", 0),
-    ("混合喂养 母乳10分钟+奶粉60ml", "feeding", {"type": "mixed", "amount_ml": 60, "duration_min": 10}, NOW, 0),
+    ("混合喂养 60ml", "feeding", {"type": "mixed", "amount_ml": 60}, NOW, 0),
     ("🍼 90ml", "feeding", {"amount_ml": 90}, NOW, 0),
     ("喂奶 120", "feeding", {"amount_ml": 120}, NOW, 0),
     ("喂乃 100ml", "feeding", {"amount_ml": 100}, NOW, 0),

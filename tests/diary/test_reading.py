@@ -134,11 +134,23 @@ def test_chinese_numerals_of_amounts_and_times_are_numbers() -> None:
 
 # -- two kinds of feed, two babies -----------------------------------------------------------------
 
-def test_breast_milk_plus_formula_is_one_mixed_feed_not_formula() -> None:
-    # Written with +, one feed of both milks: the feeding schema holds the breast minutes and the formula's ml on one
-    # entry (as 混合喂养 母乳10分钟+奶粉60ml already was), and the day counts one feed, as the 8-feeds rule counts feeds.
-    assert read("母乳20分钟+奶粉30ml") == [("feeding", {"type": "mixed", "amount_ml": 30, "duration_min": 20}, "11:00")]
-    assert read("母乳+奶粉 60ml") == [("feeding", {"type": "mixed", "amount_ml": 60}, "11:00")]
+@pytest.mark.parametrize("line", ["母乳20分钟+奶粉30ml", "母乳20分钟＋奶粉30ml", "混合喂养 母乳20分钟+奶粉30ml"])
+def test_breast_milk_and_formula_each_measured_are_two_feeds(line: str) -> None:
+    # Issue 34 item 4: two kinds of feed on one line give two entries. Each milk with its own measure (the breast's
+    # minutes, the formula's ml) is its own feed, as in two clauses; 混合喂养 names the way of feeding, not a third.
+    assert read(line) == [("feeding", {"type": "breast", "duration_min": 20}, "11:00"),
+                          ("feeding", {"type": "formula", "amount_ml": 30}, "11:00")]
+
+
+def test_expressed_milk_and_formula_each_measured_are_two_feeds() -> None:
+    assert read("母乳60ml+奶粉30ml") == [("feeding", {"type": "expressed", "amount_ml": 60}, "11:00"),
+                                       ("feeding", {"type": "formula", "amount_ml": 30}, "11:00")]
+
+
+@pytest.mark.parametrize(("line", "ml"), [("母乳+奶粉 60ml", 60), ("母乳+奶粉 共90ml", 90), ("混合喂养 60ml", 60)])
+def test_both_milks_with_one_measure_are_one_mixed_feed_not_formula(line: str, ml: int) -> None:
+    # One amount for both milks cannot be shared out: one mixed feed, never formula.
+    assert read(line) == [("feeding", {"type": "mixed", "amount_ml": ml}, "11:00")]
 
 
 def test_breast_milk_and_formula_in_two_clauses_are_two_feeds() -> None:

@@ -24,6 +24,7 @@ from bot.diary.kinds import (
     register,
     spaced,
 )
+from bot.diary.kinds.medication import MEDICINE_WORDS
 from bot.diary.lexicon import tells_mothers_sign
 from bot.diary.reading import NUM, affirmed, amount_ml, any_of, duration_min, has, side
 from bot.diary.summary import DaySummary
@@ -57,6 +58,8 @@ _NOT_MILK = re.compile(r"(?:汤|粥|茶|酒|羹|果汁)\s*[(（:]?\s*\d|\d+\s*(?
 # A number that is no amount: a count (3次), an age (14天), a day (第5天), a clock (8点).
 _NOT_AMOUNT = r"(?!\s*(?:次|天|日|周|个月|月|岁|号|点|时|分钟|分|小时|斤|克|g|kg|度|℃|滴|粒|片|袋|勺))"
 _DRINK = re.compile(rf"(?:吃|喝)了?\s*(\d+(?:\.\d+)?)\s*(?:多|左右)?{_NOT_AMOUNT}")
+# 左右 after an amount, a duration or a clock is "about" (喝奶150毫升左右), not both sides.
+_ABOUT = re.compile(r"(?<=[\d升lc钟分点时])\s*左右")
 _DRUNK_ML = re.compile(r"(?:吃|喝)了\s*\d+(?:\.\d+)?\s*(?:多|左右)?\s*(?:ml|毫升|cc)")
 
 
@@ -77,7 +80,7 @@ def parse_feeding(said: Said) -> dict[str, Any] | None:
     if not said.mother and _FED_UNTIL.search(said.text.strip(" ，,。；;")) is not None:
         return _feed(said) or {}
     if not said.mother and _FED.search(said.text.strip(" ，,。；;!！~")) is not None:
-        return {}
+        return None if has(said.text, *MEDICINE_WORDS) else {}  # 药 吃了: the medicine was taken
     if not said.mother and _DRUNK_ML.search(said.text) is not None and _NOT_MILK.search(said.text) is None:
         return _feed(said)  # 喝了60ml: drunk, by the millilitre, as sure as 喂奶 60ml
     if _NURSED.search(said.text) is not None and not has(said.text, "配方", "奶粉", "奶瓶", "瓶喂"):
@@ -113,9 +116,13 @@ def _feed(said: Said) -> dict[str, Any] | None:
     drink = _DRINK.search(body)
     if not milk and not water and amount is None and drink is None:
         return None  # 吃了/喝了 with no amount and no milk named: something else was eaten
-    if has(body, "混合", "混喂") or (has(body, "配方", "奶粉") and has(body, "母乳", "母奶", "亲喂", "直喂", "乳喂")):
-        fields["type"] = "mixed"  # 母乳20分钟+奶粉30ml: one feed of both milks, its breast minutes and formula ml
-    elif has(body, "配方", "奶粉"):
+    formula = has(body, "配方", "奶粉")
+    breast = has(body, "母乳", "母奶", "亲喂", "直喂", "乳喂")
+    if (formula and breast) or (has(body, "混合", "混喂") and not formula and not breast):
+        # 母乳+奶粉 60ml: one feed of both milks with one measure (each milk with its own measure is its own feed:
+        # 母乳20分钟+奶粉30ml is cut into two, parse._PIECES); 混合喂养 母乳10分钟: the milk named is the feed's.
+        fields["type"] = "mixed"
+    elif formula:
         fields["type"] = "formula"
     elif has(body, "吸出", "挤出", "吸奶", "挤奶", "瓶喂母乳", "母乳瓶喂", "储存奶", "冻奶"):
         fields["type"] = "expressed"
@@ -127,7 +134,7 @@ def _feed(said: Said) -> dict[str, Any] | None:
         # 母乳 (Taiwan: 母奶) with millilitres is a bottle of expressed milk (吃了80ml母乳, 喝了50母乳); timed, it is at
         # the breast.
         fields["type"] = "expressed" if amount is not None or drink is not None else "breast"
-    which = side(body)
+    which = side(_ABOUT.sub(" ", body))
     if which:
         fields["side"] = which
     duration = duration_min(body)
@@ -189,7 +196,8 @@ def feed_lines(summary: DaySummary) -> list[str]:
 
 
 def feed_rhythm(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
-    """More than 4 hours between feeds (start to start), fewer than 8 feeds in 24 hours; water not counted."""
+    """More than 4 hours between feeds (start to start), fewer than 8 feeds in 24 hours (feeds at one moment, breast
+    and a top-up, are one); water not counted."""
     if entry.fields.get("type") == "water":
         return []
     found: list[Alert] = []
@@ -210,7 +218,8 @@ def feed_rhythm(ctx: FlagContext, entry: DiaryEntry) -> list[Alert]:
     starts = ctx.diary_starts()
     window_start = entry.occurred_at - WINDOW
     if starts is not None and starts <= window_start:
-        count = sum(1 for e in around if window_start < e.occurred_at <= entry.occurred_at)
+        # Feeds at one moment are one feed of the day's eight (母乳20分钟+奶粉30ml: the breast, then its top-up).
+        count = len({e.occurred_at for e in around if window_start < e.occurred_at <= entry.occurred_at})
         day = entry.occurred_at.astimezone(ctx.tz).date().isoformat()
         if count < MIN_FEEDS:
             found.append(Alert(f"few_feeds:{day}", "few_feeds", WATCH,

@@ -35,6 +35,8 @@ _EXTENTS = (("soles", ("脚心", "脚底", "手心", "手掌", "脚掌", "手脚
             ("face", ("脸", "面", "头", "眼", "巩膜")))
 # A yellow skin or eye named without the word 黄疸: 发黄, 黄染, 巩膜黄, 眼白有点黄.
 _YELLOW = re.compile(r"发黄|黄染|皮肤黄|巩膜黄|眼白(?:有点|有些|偏|发)?黄|脸(?:有点|有些|偏|发)?黄|偏黄")
+# Yellow said of urine or stool (尿偏黄, 大便发黄, 尿有点黄): the nappy's colour.
+_NAPPY_YELLOW = re.compile(r"(?:尿|便|屎|尿布)(?:色|液)?(?:有点|有些|很|较)?(?:偏|发)?黄")
 _NO_YELLOW = re.compile(rf"{NEGATION}(?:怎么|太|发|有)?黄")
 # mg/dL and µmol/L: 1 mg/dL = 17.1 µmol/L.
 UMOL_PER_MG = 17.1
@@ -66,8 +68,8 @@ def parse_jaundice(said: Said) -> dict[str, Any] | None:
         fields["resolved"] = True
     if under_lamps:
         fields["phototherapy"] = True  # under the lamps: treated by the hospital, a jaundice day (照光, 照灯 fold here)
-    if not fields and not has(body, "黄疸", "胆红素", "经皮") and _YELLOW.search(body) is None:
-        return None
+    if not fields and not has(body, "黄疸", "胆红素", "经皮") and not _YELLOW.search(_NAPPY_YELLOW.sub(" ", body)):
+        return None  # 尿偏黄: the urine's colour is the nappy's, no yellow skin
     return fields
 
 

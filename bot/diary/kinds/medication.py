@@ -37,7 +37,11 @@ _GIVING = r"用药|吃药|服药|喂药|上药|给药|吃了|喝了|滴了|服�
 # Spoons and scoops are how much, not what: 一勺益生菌 is 益生菌.
 _MEASURE_WORDS = rf"(?:\d+|{CN_NUM}|半)?\s*(?:勺|小勺|量勺|滴管)"
 _KEYWORDS = ("用药", "吃药", "服药", "喂药", "上药", "给药", "退烧药", "维生素", "伊可新", "星鲨", "滴剂", "益生菌",
-             "鱼肝油", "布洛芬", "美林", "泰诺林", "对乙酰氨基酚")
+             "鱼肝油", "布洛芬", "美林", "泰诺林", "对乙酰氨基酚", "药")
+# What names a medicine: its words take 吃了/喂了 from the feeds (药 吃了, 美林 吃了: taken, not fed).
+MEDICINE_WORDS = _KEYWORDS
+# Medicine named only as such (药 吃了, 吃了药): taken, its name not said.
+_NO_NAME = frozenset({"药", "药物", "西药", "中药"})
 
 
 def _dose(text: str) -> tuple[re.Match[str] | None, float | None]:
@@ -65,7 +69,7 @@ def parse_medication(said: Said) -> dict[str, Any]:
         text = text.replace(word, " ")
     name = re.sub(_MEASURE_WORDS, " ", re.sub(_GIVING, " ", text))
     name = " ".join(re.sub(r"[,，、;；:：.。!！~]+", " ", name).split())
-    if name:
+    if name and name not in _NO_NAME:
         fields["name"] = re.sub(r"[a-z]+", lambda m: m[0].upper(), name)[:MAX_NAME]  # 维生素d → 维生素D
     return fields
 

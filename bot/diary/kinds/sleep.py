@@ -17,12 +17,11 @@ if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
 
-# Up from sleep (宝宝起来了), not sat, stood or picked up (坐起来, 抱起来) nor the mother getting up; 起床 is the
-# grown-ups' (月嫂起床, 起床后空腹).
-_UP = re.compile(rf"(?<![站坐抱扶竖翻拿捡立抬鼓肿看听想说烧热红胀{''.join(EVERYDAY.sleep.started)}])起来了")
-# Nor starting to do something (吸吮起来了, 哭起来了: ``everyday.yaml`` sleep.started). The sleep kind is the baby's: a
-# sleep told as every day's (每天哭到睡着) is a habit, and the writer's own sleep (痛得我晚上都睡不着, 晚上我醒来三次: 我
-# and the sleep word in one clause, nobody put to sleep between) no baby's.
+# Up from sleep (宝宝起来了), said of the baby, not after a verb: 起来 after a verb is what began or the way it went
+# (坐起来, 抱起来, 吸吮起来了, 哭起来了), nor the mother getting up; 起床 is the grown-ups' (月嫂起床, 起床后空腹).
+_UP = re.compile(r"(?:^|(?<=[\s,，。;；!！~宝贝刚又才也经])|(?<=bb))起来了")
+# The sleep kind is the baby's: a sleep told as every day's (每天哭到睡着) is a habit, and the writer's own sleep
+# (痛得我晚上都睡不着, 晚上我醒来三次: 我 and the sleep word in one clause, nobody put to sleep between) no baby's.
 _HABIT = any_of(EVERYDAY.sleep.habit)
 _WRITERS = re.compile(rf"(?:{any_of(EVERYDAY.sleep.writer).pattern})(?!的|们)"  # 我的月嫂: not the writer
                       rf"(?:(?!{any_of(EVERYDAY.sleep.putting_to_sleep).pattern})[^，,。；;！!？?\s()（）]){{0,8}}?(?:睡|醒)")
