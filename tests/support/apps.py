@@ -35,11 +35,16 @@ def _wiring(app: Flask) -> tuple[object, ...]:
         _hooks(app.before_request_funcs), _hooks(app.after_request_funcs), _hooks(app.teardown_request_funcs),
         tuple(app.teardown_appcontext_funcs), _hooks(app.url_value_preprocessors), _hooks(app.url_default_functions),
         _hooks(app.template_context_processors),
-        tuple((scope, tuple((code, tuple(handlers.items())) for code, handlers in by_code.items()))
-              for scope, by_code in app.error_handler_spec.items()),
+        _handlers(app.error_handler_spec),
         app.wsgi_app, tuple(app.jinja_env.globals.items()), tuple(app.jinja_env.filters.items()),
         tuple(app.blueprints), app.testing, app.debug, app.session_interface, app.json,
     )
+
+
+def _handlers(spec: Mapping[Any, Mapping[Any, Mapping[Any, Any]]]) -> frozenset[object]:
+    """The error handlers; Flask's lookups leave empty entries behind in this nest of defaultdicts."""
+    return frozenset((scope, code, exc, handler) for scope, by_code in spec.items()
+                     for code, handlers in by_code.items() for exc, handler in handlers.items())
 
 
 def _hooks(registry: Mapping[Any, list[Any]]) -> tuple[object, ...]:
