@@ -105,6 +105,8 @@ def apps() -> Iterator[Apps]:
 
 @pytest.fixture
 def app(app_settings: dict[str, object], wechat_fake: WeChatApiFake, sms_fake: SmsApiFake, apps: Apps) -> Iterator[Flask]:
+    """The app of ``app_settings`` on an empty database, as new: made once per worker and settings, its settings,
+    extensions and stand-ins put back before each test (docs/decisions/0022-one-app-per-test-worker.md)."""
     wechat_fake.reset()
     sms_fake.reset()
     app = apps.take(app_settings)
