@@ -17,13 +17,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bot import create_app
 from bot.store import background
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from tests.fakes.asr_api import AsrApiFake
 from tests.fakes.sms_api import SMS_SETTINGS, SmsApiFake, registered
 from tests.fakes.wechat_api import WeChatApiFake
+from tests.support.apps import Apps
 from tests.support.backends import BACKENDS, SETTINGS, clear, new_database_url
 from tests.support.browser import launch
 from tests.support.chat import MOM, NURSE, Chat, Family, bound_family, yesterday_at
@@ -95,18 +95,29 @@ def app_settings(database_url: str, wechat_fake: WeChatApiFake, sms_fake: SmsApi
             "ANXIN_SMS_API_BASE": sms_fake.url}
 
 
+@pytest.fixture(scope="session")
+def apps() -> Iterator[Apps]:
+    """The worker's apps, one per settings, each handed to test after test as new (``tests.support.apps``)."""
+    kept = Apps()
+    yield kept
+    kept.close()
+
+
 @pytest.fixture
-def app(app_settings: dict[str, object], wechat_fake: WeChatApiFake, sms_fake: SmsApiFake) -> Iterator[Flask]:
+def app(app_settings: dict[str, object], wechat_fake: WeChatApiFake, sms_fake: SmsApiFake, apps: Apps) -> Iterator[Flask]:
+    """The app of ``app_settings`` on an empty database, as new: made once per worker and settings, its settings,
+    extensions and stand-ins put back before each test (docs/decisions/0022-one-app-per-test-worker.md)."""
     wechat_fake.reset()
     sms_fake.reset()
-    app = create_app(app_settings)
+    app = apps.take(app_settings)
     engine = app.extensions["anxin_db"].engine
     clear(engine)
     yield app
     # A delivery the test's last request started must not outlive its data (nor log into the next test).
     background.join_all()
     clear(engine)
-    engine.dispose()
+    if not apps.give_back(app):
+        engine.dispose()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -9,16 +10,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bot.agency.staff import create_staff
+from bot.agency.staff import hash_password
+from bot.models import Staff
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct-horse-battery"
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """The stored hash of ``password``, made once per test process: scrypt costs ~50 ms by design (OWASP's
+    minimum, ``bot.agency.staff``), and any salt serves the accounts of tests that never meet."""
+    return hash_password(password)
+
+
 def make_staff(app: Flask, agency_id: int, username: str, role: str = "admin", password: str = PASSWORD) -> str:
+    """A staff account (committed), inserted as ``make_worker`` inserts a worker; signing in checks its password
+    for real. Accounts made through the product (``create_staff``): the console's staff form and the CLI's tests."""
     with app.extensions["anxin_db"].new_session() as session, session.begin():
-        create_staff(session, agency_id, username, role, password=password, display_name=username,
-                     cipher=app.extensions["anxin_cipher"])
+        session.add(Staff(agency_id=agency_id, username=username, display_name=username, role=role,
+                          password_hash=password_hash(password)))
     return password
 
 
