@@ -244,10 +244,16 @@ def _unmasked(text: str, lexicon: Lexicon) -> str:
     negative = _self_negative(lexicon)
     if negative is not None:
         text = negative.sub(lambda m: m[0] + _BLANK, text)
-    if _DENIED_HEAD.search(text):
-        text = _DENIED_CLAUSE.sub(lambda m: m[0] if negative is not None and negative.match(m[0], 1)
-                                  else _BLANK * len(m[0]), text)
-    return text
+    return without_denied(text, negative)
+
+
+def without_denied(text: str, negative: re.Pattern[str] | None = None) -> str:
+    """``text`` with every clause a written negation opens blanked (``_DENIED_CLAUSE``), except one opening with a
+    word ``negative`` in itself."""
+    if not _DENIED_HEAD.search(text):
+        return text
+    return _DENIED_CLAUSE.sub(lambda m: m[0] if negative is not None and negative.match(m[0], 1)
+                              else _BLANK * len(m[0]), text)
 
 
 # A clause that opens with a written negation (无, 并无, 未见, 否认) denies the whole phrase it opens, however it goes on:
