@@ -727,6 +727,9 @@ def _events(body: str, corrected: bool) -> list[tuple[str, dict[str, Any], int]]
             kept = [p for p in pieces if p.kind in _KEPT_WEAK]
             if corrected and len(kept) == 1:
                 return [(kept[0].kind, dict(kept[0].fields), kept[0].start)]
+            # A line that is only a reading with one decimal (37.8, 36.5℃) is a temperature (``bare_temperature``).
+            if len(pieces) == 1 and pieces[0].kind == "temperature" and pieces[0].end - pieces[0].start == len(body):
+                return [("temperature", dict(pieces[0].fields), 0)]
         return [(kind, fields, 0)]
     events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:
