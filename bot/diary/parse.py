@@ -636,7 +636,9 @@ _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
 # something (喂完奶后，就觉得胸部很疼痛), is that moment, no event of its own.
 _BEFORE_SUDDEN = re.compile(r"(?:吃|喝|喂)(?:完|了)[^，,。；;\d]{0,4}?(?=[，,]\s*[^，,。；;]{0,6}?(?:突然|就觉得|就感觉|就感到))")
 # A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
+# The milk named first is refused alike (连牛奶都不太想喝了, 奶也不肯吃).
 _NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
+                      r"|(?:牛奶|奶粉|母乳|奶)(?:都|也)(?:不太|不大|不怎么|不)(?:想|肯|愿意|愿)?(?:喝|吃)"
                       r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
 # How much a feed takes these days (吃奶量提升至60ml/次, 喂养量增加) is a trend, not a feed.
 _TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提升|增加|减少|下降|提高|上升|增多)[^，,。；;]*")

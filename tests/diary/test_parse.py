@@ -323,3 +323,18 @@ def test_a_line_of_events_each_at_its_own_time(message: str, expected: list[tupl
 def test_fever_words_and_a_lone_reading(line: str, kind: str, fields: dict[str, object]) -> None:
     entries = parse_lines(line, SENT, TZ)
     assert [(e.kind, e.fields) for e in entries] == [(kind, fields)]
+
+
+@pytest.mark.parametrize(("line", "kind", "at"), [
+    # the milk named first and then refused is no feed (a sign, left to the note: poor_feeding)
+    ("1/28早上發覺小宥宥好像有發燒、咳嗽而且連牛奶都不太想喝了", "note", None),
+    ("宝宝奶也不肯吃", "note", None),
+    # 昨晨 is yesterday morning (news register: 至昨晨八時許…驚見…面色發紫)
+    ("豈料,至昨晨八時許,母親起床時,驚見躺在大床上的B仔面色發紫,陷入昏迷,慌忙報警。", "note", "08:00"),
+    ("昨晨8点喂奶60ml", "feeding", "08:00"),
+])
+def test_milk_refused_and_written_days(line: str, kind: str, at: str | None) -> None:
+    entries = parse_lines(line, SENT, TZ)
+    assert [e.kind for e in entries] == [kind]
+    if at is not None:
+        assert entries[0].occurred_at.astimezone(TZ).strftime("%H:%M") == at
