@@ -244,7 +244,24 @@ def _unmasked(text: str, lexicon: Lexicon) -> str:
     negative = _self_negative(lexicon)
     if negative is not None:
         text = negative.sub(lambda m: m[0] + _BLANK, text)
-    return text
+    return without_denied(text, negative)
+
+
+def without_denied(text: str, negative: re.Pattern[str] | None = None) -> str:
+    """``text`` with every clause a written negation opens blanked (``_DENIED_CLAUSE``), except one opening with a
+    word ``negative`` in itself."""
+    if not _DENIED_HEAD.search(text):
+        return text
+    return _DENIED_CLAUSE.sub(lambda m: m[0] if negative is not None and negative.match(m[0], 1)
+                              else _BLANK * len(m[0]), text)
+
+
+# A clause that opens with a written negation (无, 并无, 未见, 否认) denies the whole phrase it opens, however it goes on:
+# 无阴道分泌物有异味 tells no smell (the 有 inside is the phrase's, not a finding). Not when something happens in it
+# (无明显诱因出现抽搐: 出现 tells the seizure) or it opens with a word negative in itself (无精打采).
+_DENIED_HEAD = re.compile(r"(?:^|[，,。；;！!？?、\s])(?:无|并无|未见|否认)")
+_DENIED_CLAUSE = re.compile(r"(?:(?<=^)|(?<=[，,。；;！!？?、\s]))(?:无|并无|未见|否认)(?!法|明显诱因)"
+                            r"(?:(?!出现|发生|伴|后|但|却|又|时|而|突然)[^，,。；;！!？?、\s])*")
 
 
 def mother_words(lexicon: Lexicon = LEXICON) -> tuple[str, ...]:

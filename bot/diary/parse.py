@@ -371,10 +371,12 @@ def body_of(line: str) -> str:
 
 # -- times anywhere in a line, ranges and spans -----------------------------------------------
 
-_DAY_WORDS = {"昨天": -1, "昨日": -1, "昨晚": -1, "昨夜": -1, "前天": -2, "今天": 0, "今日": 0, "今早": 0, "今晨": 0,
-              "今晚": 0}
-_DAY_PERIOD = {"昨晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "今早": "早上", "今晨": "早上"}
-_DAY = r"(?:昨天|昨日|昨晚|昨夜|前天|今天|今日|今早|今晨|今晚)"
+# 昨晨, 昨早 (yesterday morning) and 前晚 are the written register's (news: 至昨晨八時許…驚見): a day and a part of it.
+_DAY_WORDS = {"昨天": -1, "昨日": -1, "昨晚": -1, "昨夜": -1, "昨晨": -1, "昨早": -1, "前天": -2, "前晚": -2, "今天": 0,
+              "今日": 0, "今早": 0, "今晨": 0, "今晚": 0}
+_DAY_PERIOD = {"昨晚": "晚上", "昨夜": "夜里", "昨晨": "早上", "昨早": "早上", "前晚": "晚上", "今晚": "晚上", "今早": "早上",
+               "今晨": "早上"}
+_DAY = r"(?:昨天|昨日|昨晚|昨夜|昨晨|昨早|前天|前晚|今天|今日|今早|今晨|今晚)"
 _PERIODS = r"(?:上午|早上|早晨|清晨|中午|午后|下午|傍晚|晚上|夜晚|夜里|夜间|半夜|深夜|凌晨|早|晚)"
 # A clause that ends by opening a range: its next clock time is the range's end, not a new clause.
 _RANGE_OPEN = re.compile(rf"(?:到|至|-|~|—|－)\s*(?:{_DAY}|次日|第二天|隔天)?\s*(?:{_PERIODS})?$")
@@ -634,7 +636,9 @@ _WELL = re.compile(r"吃好|睡好")  # 吃好、睡好: eats and sleeps well
 # something (喂完奶后，就觉得胸部很疼痛), is that moment, no event of its own.
 _BEFORE_SUDDEN = re.compile(r"(?:吃|喝|喂)(?:完|了)[^，,。；;\d]{0,4}?(?=[，,]\s*[^，,。；;]{0,6}?(?:突然|就觉得|就感觉|就感到))")
 # A feed refused is no feed (都不喝奶, 拒绝喝奶, 不愿意吸奶); a feed named as a habit (每次吃奶后) is no event.
+# The milk named first is refused alike (连牛奶都不太想喝了, 奶也不肯吃).
 _NO_FEED = re.compile(r"(?:不愿意|不愿|不肯|不想|拒绝|拒|都不)再?(?:吃奶|喝奶|吸奶|吸吮|吃母乳|喝母乳|含乳头|含住乳头|含乳)"
+                      r"|(?:牛奶|奶粉|母乳|奶)(?:都|也)(?:不太|不大|不怎么|不)(?:想|肯|愿意|愿)?(?:喝|吃)"
                       r"|(?<=每次)(?:吃奶|喝奶|喂奶|吃完奶|喝完奶|喂完奶)")
 # How much a feed takes these days (吃奶量提升至60ml/次, 喂养量增加) is a trend, not a feed.
 _TREND = re.compile(r"(?:奶量|喂养量|喂奶量)[^，,。；;]{0,6}?(?:提升|增加|减少|下降|提高|上升|增多)[^，,。；;]*")
@@ -727,6 +731,9 @@ def _events(body: str, corrected: bool) -> list[tuple[str, dict[str, Any], int]]
             kept = [p for p in pieces if p.kind in _KEPT_WEAK]
             if corrected and len(kept) == 1:
                 return [(kept[0].kind, dict(kept[0].fields), kept[0].start)]
+            # A line that is only a reading with one decimal (37.8, 36.5℃) is a temperature (``bare_temperature``).
+            if len(pieces) == 1 and pieces[0].kind == "temperature" and pieces[0].end - pieces[0].start == len(body):
+                return [("temperature", dict(pieces[0].fields), 0)]
         return [(kind, fields, 0)]
     events: list[tuple[str, dict[str, Any], int]] = []
     for group in groups:

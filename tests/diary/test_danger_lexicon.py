@@ -254,3 +254,20 @@ def test_a_sign_told_beside_a_reading_is_not_asked_to_be_rephrased(chat: Chat, w
     reply = chat.say(NURSE, "9点 体温38.6 宝宝有点蔫")
     assert "宝宝体温 38.6℃" in reply and "宝宝叫不醒、嗜睡或反应差" in reply, reply
     assert "换个说法重发" not in reply and "没有识别出具体事项" not in reply, reply
+
+
+@pytest.mark.parametrize(("text", "key", "told"), [
+    # a clause opened by a written negation denies its whole phrase (a clinic note: no discharge with a smell)
+    ("今日诉恶露偶有，无阴道分泌物有异味，故就诊。", "lochia_smell", False),
+    ("无发热，恶露有异味", "lochia_smell", True),  # the negation's clause ends at the comma
+    ("无明显诱因出现抽搐", "convulsions", True),  # something happens in it: 出现 tells the seizure
+    # a jerking that goes on is a seizure; one startle is not (discovery.ettoday.net/news/1278888)
+    ("看著兒子不停的抽動", "convulsions", True),
+    ("送往醫院的路上持續高燒,然後不間斷的抖動。", "convulsions", True),
+    ("宝宝睡觉时手脚抖动了一下", "convulsions", False),
+    ("宝宝一直哭个不停", "convulsions", False),
+    # fever with a red swollen breast, told by the mother herself
+    ("我发热并且乳房红肿。", "mastitis", True),
+])
+def test_negation_scope_and_continuing_movements(text: str, key: str, told: bool) -> None:
+    assert (key in {rule for rule, _level, _reason in signs_in(text)}) is told

@@ -109,7 +109,10 @@ CASES: list[tuple[str, str, dict[str, object], str, int]] = [
     ("EPDS 12分 情绪低落", "mood", {"epds": 12, "mood": "low"}, NOW, 0),
     ("宝宝今天很乖", "note", {}, NOW, 0),
     ("👍👍👍", "note", {}, NOW, 0),
-    ("36.8", "note", {}, NOW, 0),
+    # a line that is only a reading with one decimal in the body's range is a temperature (issue 34: a baby-log's
+    # one-number line); a lone whole number stays a note
+    ("36.8", "temperature", {"celsius": 36.8}, NOW, 0),
+    ("36", "note", {}, NOW, 0),
     ("体温 正常", "note", {}, NOW, 0),
     ("下午带宝宝打疫苗", "note", {}, NOW, 0),
     ("晚上11点 喂奶 100ml", "feeding", {"amount_ml": 100}, "23:00", -1),
@@ -303,3 +306,35 @@ def test_a_message_of_many_lines_keeps_every_line(lines: list[str]) -> None:
 def test_a_line_of_events_each_at_its_own_time(message: str, expected: list[tuple[str, str, str]]) -> None:
     entries = parse_lines(message, SENT, TZ)
     assert [(e.kind, e.occurred_at.astimezone(TZ).strftime("%H:%M"), e.text) for e in entries] == expected
+
+
+@pytest.mark.parametrize(("line", "kind", "fields"), [
+    # 发热/探热 with a reading is a temperature (发热到38度; Cantonese 一探熱已經37.6度)
+    ("发热到38度，精神还好", "temperature", {"celsius": 38.0}),
+    ("一探熱已經37.6度", "temperature", {"celsius": 37.6}),
+    ("妈妈发热38.5度", "mother_temperature", {"celsius": 38.5}),
+    # a line that is only a reading with one decimal is a temperature; a lone whole number, or a number out of the
+    # body's range, stays a note
+    ("37.8", "temperature", {"celsius": 37.8}),
+    ("36.5℃", "temperature", {"celsius": 36.5}),
+    ("38", "note", {}),
+    ("12.5", "note", {}),
+])
+def test_fever_words_and_a_lone_reading(line: str, kind: str, fields: dict[str, object]) -> None:
+    entries = parse_lines(line, SENT, TZ)
+    assert [(e.kind, e.fields) for e in entries] == [(kind, fields)]
+
+
+@pytest.mark.parametrize(("line", "kind", "at"), [
+    # the milk named first and then refused is no feed (a sign, left to the note: poor_feeding)
+    ("1/28早上發覺小宥宥好像有發燒、咳嗽而且連牛奶都不太想喝了", "note", None),
+    ("宝宝奶也不肯吃", "note", None),
+    # 昨晨 is yesterday morning (news register: 至昨晨八時許…驚見…面色發紫)
+    ("豈料,至昨晨八時許,母親起床時,驚見躺在大床上的B仔面色發紫,陷入昏迷,慌忙報警。", "note", "08:00"),
+    ("昨晨8点喂奶60ml", "feeding", "08:00"),
+])
+def test_milk_refused_and_written_days(line: str, kind: str, at: str | None) -> None:
+    entries = parse_lines(line, SENT, TZ)
+    assert [e.kind for e in entries] == [kind]
+    if at is not None:
+        assert entries[0].occurred_at.astimezone(TZ).strftime("%H:%M") == at

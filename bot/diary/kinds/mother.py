@@ -23,7 +23,7 @@ from bot.diary.kinds import (
     register,
     spaced,
 )
-from bot.diary.lexicon import kind_words, signs_of_kind, symptoms_of, told
+from bot.diary.lexicon import kind_words, signs_of_kind, symptoms_of, told, without_denied
 from bot.diary.reading import BABY_WORDS, affirmed, any_of, fold_writing, has, is_hypothetical, negated
 
 if TYPE_CHECKING:
@@ -187,7 +187,8 @@ def parse_lochia(said: Said) -> dict[str, Any] | None:
             break
     if "heavy_bleeding" in signs:
         fields["amount"] = "much"
-    if affirmed(said.text, "臭", "异味", "气味", "味道大", "难闻") or "lochia_smell" in signs:
+    # 无阴道分泌物有异味: the negation opening the clause denies the whole phrase, its 有异味 too
+    if affirmed(without_denied(said.text), "臭", "异味", "气味", "味道大", "难闻") or "lochia_smell" in signs:
         fields["smell"] = True
     return fields
 

@@ -27,7 +27,10 @@ from bot.diary.summary import DaySummary
 if TYPE_CHECKING:
     from bot.models import DiaryEntry
 
-_WORDS = ("体温", "体问", "温度", "发烧", "腋温", "耳温", "额温", "肛温", "肛表", "口温", "口表")
+# 发热, 高烧 with a reading are one (发热到38度: 衛生署 / 国家卫健委 fever advice says 发热 for a measured fever); 探热 is
+# Cantonese for taking the temperature (一探熱已經37.6度).
+_WORDS = ("体温", "体问", "温度", "发烧", "发热", "高烧", "高热", "低烧", "低热", "探热", "腋温", "耳温", "额温", "肛温",
+          "肛表", "口温", "口表")
 
 
 def _body_temperature(body: str) -> str:
@@ -190,7 +193,10 @@ _BARE_READING = re.compile(r"\s*(3[4-9]|4[0-2])\.(\d)\s*(?:度|℃|°c?)?\s*")
 
 def bare_temperature(said: Said) -> dict[str, Any] | None:
     """A body temperature written with no word for it, beside another event (睡醒37.8): the baby's reading, unless the
-    piece speaks of the mother. The parser asks it of such pieces only; a line that is only a number stays a note."""
+    piece speaks of the mother. The parser asks it of such pieces, and of a line that is only such a reading (a
+    baby-log's one-number line: nothing else a newborn's diary writes with one decimal in 34.0–42.9 — a weight in
+    kilograms and a bilirubin value are below it, millilitres and minutes are whole); a lone whole number stays a
+    note."""
     match = _BARE_READING.fullmatch(said.text)
     if match is None or said.mother:
         return None
