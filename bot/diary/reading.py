@@ -300,8 +300,9 @@ _GENERAL_SENTENCE = re.compile(
     r"|发病率|患病率|的比例|是一种|是一類|是一类|数据显示|研究显示|研究表明|调查显示|统计"
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
-    # a norm counted per day or minute as a range or a bound (每天1~2次, 每天至少有5-6块, 低于每分钟60次): what is usual
-    r"|每(?:天|日|分钟|小时)[^，,。；;]{0,10}?(?:\d+(?:\.\d+)?\s*(?:~|-|－|至|到|—)\s*\d|至少|最少|不少于|不超过|大约|约)"
+    # a norm counted per day or minute as a range or a bound (每天1~2次, 每分钟40次到45次, 每天至少有5-6块, 低于每分钟60
+    # 次): what is usual
+    r"|每(?:天|日|分钟|小时)[^，,。；;]{0,10}?(?:\d+(?:\.\d+)?\s*(?:次|块|片)?\s*(?:~|-|－|至|到|—)\s*\d|至少|最少|不少于|不超过|大约|约)"
     r"|(?:低于|高于|少于|多于|不超过|不少于)每(?:分钟|天|日|小时)"
     # what is so in general (一般的恶露…), babies told apart by their milk (…差异最大之处是…), what may happen now and then, no one
     # its subject (偶尔会看到…, 偶尔肚脐眼会流脓; a nurse's 偶尔吐一次奶 tells), signs as a subject (新生儿抽搐症状有时…)
