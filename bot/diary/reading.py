@@ -546,10 +546,10 @@ def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-# A question asking whether a way is good, when something was or how one gets an illness (擦身退烧好吗, 上一次…是什么
+# A question asking whether a way is good or allowed (…可以用酒精擦身体吗), when something was or how one gets an illness (擦身退烧好吗, 上一次…是什么
 # 时候, 产后发热是怎么得的): advice asked, no event told; a reading or an event beside it is still told. A question
 # asking what to do about a finding (恶露有异味怎么办) reports the finding, as one asking why (…怎么回事) does.
-_ASKS_ADVICE = re.compile(r"好吗|好不好|可以吗|行吗|是什么时候|怎么得的|怎么引起")
+_ASKS_ADVICE = re.compile(r"好吗|好不好|可以[^，,。；;？?]{0,12}吗|能否|行吗|是什么时候|怎么得的|怎么引起")
 _READING = re.compile(r"\d\s*(?:度|℃|°|ml|毫升|cc|次|分钟|小时|点)|\d+\.\d")
 _QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|(?<!不是)(?<!没)什么|多少")
 
