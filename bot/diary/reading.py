@@ -300,12 +300,12 @@ _GENERAL_SENTENCE = re.compile(
     r"|发病率|患病率|的比例|是一种|是一類|是一类|数据显示|研究显示|研究表明|调查显示|统计"
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
-    # a norm counted per day or minute as a range or a bound (每天1~2次, 每分钟40次到45次, 每天至少有5-6块, 低于每分钟60
-    # 次): what is usual
+    # a norm counted per day or minute as a range or a bound (每天1~2次, 每分钟40次到45次, 每天至少6-8片, 低于每分钟
+    # 30次): what is usual, not this baby's count
     r"|每(?:天|日|分钟|小时)[^，,。；;]{0,10}?(?:\d+(?:\.\d+)?\s*(?:次|块|片)?\s*(?:~|-|－|至|到|—)\s*\d|至少|最少|不少于|不超过|大约|约)"
     r"|(?:低于|高于|少于|多于|不超过|不少于)每(?:分钟|天|日|小时)"
-    # what is so in general (一般的恶露…), babies told apart by their milk (…差异最大之处是…), what may happen now and then, no one
-    # its subject (偶尔会看到…, 偶尔肚脐眼会流脓; a nurse's 偶尔吐一次奶 tells), signs as a subject (新生儿抽搐症状有时…)
+    # what is so in general (一般的…), two groups told apart (差异, 区别在于), what may happen now and then with no one
+    # its subject (偶尔会看到…; a nurse's 偶尔吐一次奶 tells), signs as a subject (新生儿…症状), a cause weighed (可能因…)
     r"|^\s*一般(?:的|情况)|差异|区别在于|不同之处|之处是|^\s*偶尔[^，,。；;]{0,6}?会|^\s*(?:新生儿|婴儿)[^，,。]{0,6}症状|可能因(?!为)"
     # another time of another child (是哥哥三个月的时候): not this baby today
     r"|(?:个月|岁)大?的时候"
@@ -546,9 +546,9 @@ def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-# A question asking whether a way is good or allowed (…可以用酒精擦身体吗), when something was or how one gets an illness (擦身退烧好吗, 上一次…是什么
-# 时候, 产后发热是怎么得的): advice asked, no event told; a reading or an event beside it is still told. A question
-# asking what to do about a finding (恶露有异味怎么办) reports the finding, as one asking why (…怎么回事) does.
+# A question asking whether a way is good or allowed (…好吗, 可以用酒精擦身体吗), when something was (…是什么时候) or
+# how one gets an illness (…是怎么得的): advice asked, no event told; a reading or an event beside it is still told.
+# A question asking what to do about a finding (伤口红肿怎么办) reports the finding, as one asking why (…怎么回事) does.
 _ASKS_ADVICE = re.compile(r"好吗|好不好|可以[^，,。；;？?]{0,12}吗|能否|行吗|是什么时候|怎么得的|怎么引起")
 _READING = re.compile(r"\d\s*(?:度|℃|°|ml|毫升|cc|次|分钟|小时|点)|\d+\.\d")
 _QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|(?<!不是)(?<!没)什么|多少")
