@@ -300,6 +300,15 @@ _GENERAL_SENTENCE = re.compile(
     r"|发病率|患病率|的比例|是一种|是一類|是一类|数据显示|研究显示|研究表明|调查显示|统计"
     # babies at large and what they may do (婴儿在身体不适时…可能会拒绝喝奶)
     r"|^\s*(?:婴儿|新生儿|婴幼儿|新生宝宝)[^。？?！!]{0,24}?(?:可能会|容易|易于|往往)"
+    # a norm counted per day or minute as a range or a bound (每天1~2次, 每分钟40次到45次, 每天至少6-8片, 低于每分钟
+    # 30次): what is usual, not this baby's count
+    r"|每(?:天|日|分钟|小时)[^，,。；;]{0,10}?(?:\d+(?:\.\d+)?\s*(?:次|块|片)?\s*(?:~|-|－|至|到|—)\s*\d|至少|最少|不少于|不超过|大约|约)"
+    r"|(?:低于|高于|少于|多于|不超过|不少于)每(?:分钟|天|日|小时)"
+    # what is so in general (一般的…), two groups told apart (差异, 区别在于), what may happen now and then with no one
+    # its subject (偶尔会看到…; a nurse's 偶尔吐一次奶 tells), signs as a subject (新生儿…症状), a cause weighed (可能因…)
+    r"|^\s*一般(?:的|情况)|差异|区别在于|不同之处|之处是|^\s*偶尔[^，,。；;]{0,6}?会|^\s*(?:新生儿|婴儿)[^，,。]{0,6}症状|可能因(?!为)"
+    # another time of another child (是哥哥三个月的时候): not this baby today
+    r"|(?:个月|岁)大?的时候"
 )
 # A story of what happened (发现她浑身滚烫，发烧了; 测了体温后说…; 20天大的婴儿突然全身发紫，家长赶紧送到医院): a report,
 # though a guess, an explanation or a norm is said within it (发现没有塞奶也可能是有发炎; 有点低烧是正常的) or the baby is
@@ -386,6 +395,10 @@ _HABIT_SENTENCE = re.compile(
     # an article's own connectives (总之, 事实上, 此外, 首先): the writer is explaining, not reporting
     r"|^\s*(?:总之|总而言之|事实上|此外|首先|其次|总的来看|总的来说|综上所述)"
     r"|[两几三四五一有]位\S{0,3}?(?:奶奶|妈妈|宝妈|网友|家长|爸爸|产妇|老人|医生)"
+    # what follows in time (几星期后，肌肤便会…) and a routine prescribed (每天检查尿布…, 记录…)
+    r"|便会|则会|^\s*每(?:天|日|次)(?:都要|要|应|需|都)?(?:检查|记录|观察|测量)"
+    # a chore and how it feels (挤奶好累): a feeling, not the event
+    r"|^\s*\S{1,4}(?:好|太|真)(?:累|辛苦|烦)(?:啊|呀|了)?\s*$"
 )
 # A title that counts signs or tips (出现4征兆, 3个信号, 五大症状), or a heading in 【】 alone: an article's headline.
 _HEADLINE = re.compile(r"^\s*【[^】]{1,30}】\s*$"
@@ -508,7 +521,7 @@ _QUOTE_MARKS = frozenset("“”「」『』\"")
 def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Quoted words and the sentences that state a habit or are written advice (``general_spans(habits=True)``)."""
     quoted = not _QUOTE_MARKS.isdisjoint(text)
-    if not (quoted or _HABIT_SENTENCE.search(text) or _REGISTER.search(text)):
+    if not (quoted or _HABIT_SENTENCE.search(text) or _REGISTER.search(text) or _ASKS_ADVICE.search(text)):
         return ()
     spans: list[tuple[int, int]] = []
     if quoted and _TELLS_NOTHING.fullmatch(_QUOTED.sub("", text)) is None:
@@ -519,7 +532,10 @@ def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
     for cut in [*_SENTENCE_CUT.finditer(text), None]:
         end = cut.start() if cut is not None else len(text)
         sentence = text[start:end]
-        if not _asked(text, sentence, end) and (
+        if (_ASKS_ADVICE.search(sentence) and _READING.search(sentence) is None
+                and _EVENT_TOLD.search(sentence) is None):
+            spans.append((start, end))  # advice asked (酒精擦身退烧好吗, 上一次…是什么时候)
+        elif not _asked(text, sentence, end) and (
                 (_HABIT_SENTENCE.search(_QUOTED.sub("", sentence) if quoted else sentence)
                  and _NOW_TOLD.search(sentence) is None)
                 or _in_register(sentence)):
@@ -530,6 +546,11 @@ def _habit_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+# A question asking whether a way is good or allowed (…好吗, 可以用酒精擦身体吗), when something was (…是什么时候) or
+# how one gets an illness (…是怎么得的): advice asked, no event told; a reading or an event beside it is still told.
+# A question asking what to do about a finding (伤口红肿怎么办) reports the finding, as one asking why (…怎么回事) does.
+_ASKS_ADVICE = re.compile(r"好吗|好不好|可以[^，,。；;？?]{0,12}吗|能否|行吗|是什么时候|怎么得的|怎么引起")
+_READING = re.compile(r"\d\s*(?:度|℃|°|ml|毫升|cc|次|分钟|小时|点)|\d+\.\d")
 _QUESTION = re.compile(r"吗|呢|为何|为什么|怎么|是否|(?<!不是)(?<!没)什么|多少")
 
 

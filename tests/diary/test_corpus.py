@@ -68,8 +68,8 @@ MIN_LINES = 1258
 # 18 false flags. Round five then added a probe of 161 lines from 91 new sources (round5_probe.yaml), scored once on
 # the code before this round's changes and never tuned on until it was merged (59.0 % fully right, 13 of 38 danger lines
 # missed; 63.4 % after this round's reading, before it was merged): with it, the floors below.
-DEV_BAR: Bar | None = Bar(fully_right=0.952, missed=1, false_flags=12)
-SEALED_BAR: Bar | None = Bar(fully_right=0.767, missed=15, false_flags=31)
+DEV_BAR: Bar | None = Bar(fully_right=0.971, missed=1, false_flags=6)
+SEALED_BAR: Bar | None = Bar(fully_right=0.774, missed=15, false_flags=29)
 _REPORTS: dict[str, Report] = {}
 # One worker runs this file (pytest-xdist, --dist loadgroup): the corpus is scored once per backend in the run, not
 # once per backend in each worker that gets a test reading the report. The fast loop scores it on SQLite only: the

@@ -100,3 +100,34 @@ def test_a_time_of_today_beside_a_habit_keeps_the_report() -> None:
 ])
 def test_this_babys_own_habit_is_a_report_even_with_a_general_word(line: str) -> None:
     assert [sign[0] for sign in danger_signs(line.lower(), DAY_OF_LIFE)] == ["convulsions"]
+
+
+TENGFEI = "https://tengfeihs.com/jiankang/451266.html"
+
+NORMS_AND_ADVICE_ASKED = [
+    # a norm counted per day or minute, as a range or a bound: what a healthy baby does, not this baby's nappies
+    ("第四天及以后:每天至少6-8片沉甸甸的湿尿布。", "https://www.teruan.cn/91874.html"),
+    ("第3-4天,每天最少有3块较之前更湿的尿片", TENGFEI),
+    ("只吃初乳的宝宝,前2天每天会有1-2块湿尿片", TENGFEI),
+    ("满月前,每天最少排出2次相当分量的大便 (每次不少于一元硬币的大小)", TENGFEI),
+    # what follows in time (…後便會…): the course a baby's weight takes, not a weighing
+    ("約1至2周後便會回復出生時的體重,然後體重會穩步增長。", "https://womencare.com.hk/breastfeeding-weight-loss.html"),
+    # a question asking whether a way is allowed: advice asked, no bath given
+    ("宝宝发烧可以用酒精擦身体吗", "https://comdeep.com/qa/KaX8qvMO.html"),
+]
+
+
+@pytest.mark.parametrize(("line", "source"), NORMS_AND_ADVICE_ASKED)
+def test_norms_and_advice_asked_are_one_note(line: str, source: str) -> None:
+    assert kinds(line) == ["note"], source
+    assert danger_signs(line.lower(), DAY_OF_LIFE) == [], source
+
+
+def test_a_reading_beside_advice_asked_is_still_told() -> None:
+    # our wording, in the shape of the question above: the reading is this baby's
+    assert kinds("宝宝发烧38.5度可以用酒精擦身体吗") == ["temperature"]
+
+
+def test_a_nurses_now_and_then_without_a_tendency_still_tells() -> None:
+    # 偶尔…会 says what may happen (a norm); a nurse's 偶尔吐一次奶 (tests/diary/test_reading.py) tells a spit-up
+    assert kinds("偶尔吐一次奶") == ["spit_up"]
