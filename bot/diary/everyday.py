@@ -13,13 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from bot.diary.datafile import read_checked
 
 __all__ = ["EVERYDAY", "Everyday", "EverydayError", "load"]
 
 PATH = Path(__file__).with_name("data") / "everyday.yaml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Words = Annotated[list[Word], Field(min_length=1)]
@@ -104,15 +104,7 @@ class Everyday(_Strict):
 
 def load(path: Path = PATH) -> Everyday:
     """Read and check the file; ``EverydayError`` names what is wrong and where."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader (see _LOADER)
-    except (OSError, yaml.YAMLError) as exc:
-        raise EverydayError(f"{path}: cannot be read as YAML: {exc}") from exc
-    try:
-        return Everyday.model_validate(data)
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise EverydayError(f"{path}: {where}") from exc
+    return read_checked(path, Everyday, EverydayError)
 
 
 EVERYDAY = load()

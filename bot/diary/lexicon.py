@@ -19,10 +19,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bot.diary import texts
+from bot.diary.datafile import read_checked
 from bot.diary.reading import (
     BABY_WORDS,
     MOTHER_WORDS,
@@ -41,8 +41,6 @@ __all__ = ["LEXICON", "Findings", "Lexicon", "LexiconError", "Sign", "alarm_word
            "kind_words", "load", "mother_words", "sign_words", "signs_in", "signs_of_kind", "tells_mothers_sign", "told"]
 
 PATH = Path(__file__).with_name("data") / "danger_signs.yaml"
-# libyaml's safe loader when PyYAML was built with it (8 ms here against 60 for the pure-Python one), else the latter.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]  # a flag rule (DiaryFlag.rule)
@@ -186,15 +184,7 @@ class Lexicon(BaseModel):
 
 def load(path: Path = PATH) -> Lexicon:
     """Read and check the lexicon file; ``LexiconError`` names what is wrong and where."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader (see _LOADER)
-    except (OSError, yaml.YAMLError) as exc:
-        raise LexiconError(f"{path}: cannot be read as YAML: {exc}") from exc
-    try:
-        return Lexicon.model_validate(data)
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise LexiconError(f"{path}: {where}") from exc
+    return read_checked(path, Lexicon, LexiconError)
 
 
 LEXICON = load()

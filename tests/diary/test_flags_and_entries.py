@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.core.errors import BadRequest, Forbidden, NotFound
 from bot.diary.days import day_view
-from bot.diary.engagements import bind
 from bot.diary.entries import record_entries, revise_entry, revisions_of
 from bot.diary.parse import ParsedEntry
 from bot.models import DiaryEntry, DiaryFlag, Engagement, Notification
-from bot.store import background
-from tests.support.chat import TZ, open_family
+from tests.support.chat import TZ
+from tests.support.diary import engagement_with
 
 NURSE, MOM = "o-nurse", "o-mom"
 START = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
@@ -26,15 +25,7 @@ START = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
 
 @pytest.fixture
 def db(app: Flask, client: FlaskClient) -> Iterator[tuple[Session, Engagement]]:
-    family = open_family(app, client, birth_days_ago=8, birth_weight_g=3400)
-    with app.extensions["anxin_db"].new_session() as session:
-        engagement = session.get(Engagement, family.engagement_id)
-        assert engagement is not None
-        bind(session, NURSE, family.nurse_code, START, TZ)
-        bind(session, MOM, family.family_code, START, TZ)
-        session.commit()
-        yield session, engagement
-    background.join_all()
+    yield from engagement_with(app, client, NURSE, MOM)
 
 
 def feed(at: dt.datetime, client_id: str | None = None) -> ParsedEntry:

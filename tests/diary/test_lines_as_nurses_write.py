@@ -16,14 +16,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.kinds.jaundice import phototherapy_threshold
 from bot.diary.parse import ParsedEntry, parse_lines, read_lines
 from bot.diary.render import WECHAT_TEXT_BYTES, recorded_text
 from bot.models import DiaryFlag, Engagement
-from bot.store import background
-from tests.support.chat import TZ, open_family
+from tests.support.chat import TZ
+from tests.support.diary import engagement_with
 
 SENT = dt.datetime(2026, 11, 20, 15, 0, tzinfo=TZ)  # a Friday afternoon
 
@@ -91,14 +90,7 @@ NURSE = "o-issue10-nurse"
 
 @pytest.fixture
 def db(app: Flask, client: FlaskClient) -> Iterator[tuple[Session, Engagement]]:
-    family = open_family(app, client, birth_days_ago=8, birth_weight_g=3400)  # day 9 of life today
-    with app.extensions["anxin_db"].new_session() as session:
-        engagement = session.get(Engagement, family.engagement_id)
-        assert engagement is not None
-        bind(session, NURSE, family.nurse_code, dt.datetime.now(dt.UTC) - dt.timedelta(days=2), TZ)
-        session.commit()
-        yield session, engagement
-    background.join_all()
+    yield from engagement_with(app, client, NURSE)
 
 
 def record(db: tuple[Session, Engagement], text: str, sent: dt.datetime | None = None) -> tuple[list[Any], list[DiaryFlag]]:

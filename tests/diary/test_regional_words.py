@@ -19,13 +19,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
 from bot.diary.reading import REGIONAL_WORDS, fold_writing, to_simplified
 from bot.models import DiaryFlag, Engagement
-from bot.store import background
-from tests.support.chat import TZ, open_family
+from tests.support.chat import TZ
+from tests.support.diary import engagement_with
 
 DATA = Path(__file__).parents[2] / "bot" / "diary" / "data" / "regional_words.yaml"
 SENT = dt.datetime(2026, 12, 7, 11, 0, tzinfo=TZ)
@@ -107,14 +106,7 @@ def test_regional_lines_become_entries(line: str, expected: list[tuple[str, dict
 
 @pytest.fixture
 def db(app: Flask, client: FlaskClient) -> Iterator[tuple[Session, Engagement]]:
-    family = open_family(app, client, birth_days_ago=8, birth_weight_g=3400)  # day 9 of life today
-    with app.extensions["anxin_db"].new_session() as session:
-        engagement = session.get(Engagement, family.engagement_id)
-        assert engagement is not None
-        bind(session, NURSE, family.nurse_code, dt.datetime.now(dt.UTC) - dt.timedelta(days=2), TZ)
-        session.commit()
-        yield session, engagement
-    background.join_all()
+    yield from engagement_with(app, client, NURSE)
 
 
 @pytest.mark.parametrize(("line", "kind", "fields", "rule"), [

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.diary.engagements import bind
 from bot.diary.entries import record_entries
 from bot.diary.parse import parse_lines
 from bot.models import ChatUser, Engagement, InboundMessage, Notification
+from bot.store import background
 from tests.fakes.wechat_api import WeChatApiFake
 from tests.support.chat import MOM as MOM  # the diary tests' mother and nurse are the shared ones
 from tests.support.chat import NURSE as NURSE
@@ -26,6 +29,23 @@ DAY = today() - dt.timedelta(days=1)
 
 def local(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TZ)
+
+
+def engagement_with(app: Flask, client: FlaskClient, nurse: str,
+                    parent: str | None = None) -> Iterator[tuple[Session, Engagement]]:
+    """A baby on day 9 of life (3400 g at birth) whose nurse (and parent) were bound two days ago, with an open
+    session for the test; background work joined after it (a fixture's body: ``yield from engagement_with(...)``)."""
+    family = open_family(app, client, birth_days_ago=8, birth_weight_g=3400)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    with app.extensions["anxin_db"].new_session() as session:
+        engagement = session.get(Engagement, family.engagement_id)
+        assert engagement is not None
+        bind(session, nurse, family.nurse_code, since, TZ)
+        if parent is not None:
+            bind(session, parent, family.family_code, since, TZ)
+        session.commit()
+        yield session, engagement
+    background.join_all()
 
 
 def bound_family(app: Flask, client: FlaskClient, parents: tuple[str, ...] = (MOM, DAD), **kw: object) -> Family:
